@@ -1,0 +1,7 @@
+//! The pure refinement engine of `pare`.
+//!
+//! No I/O, no clock, no network: it takes text and a borrowed action table and returns values.
+
+pub mod table;
+
+pub use table::{AccessLevel, ActionTable, KnownAction};
