@@ -283,7 +283,7 @@ mod tests {
             table.get("S3:PUTOBJECT").map(|r| r.access),
             Some(AccessLevel::WRITE)
         );
-        assert_eq!(table.services(), vec!["s3-outposts", "s3"]);
+        assert_eq!(table.services(), vec!["s3", "s3-outposts"]);
     }
 
     #[test]
