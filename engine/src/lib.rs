@@ -5,3 +5,5 @@
 pub mod table;
 
 pub use table::{AccessLevel, ActionTable, KnownAction};
+pub mod pattern;
+pub use pattern::Pattern;

@@ -1,0 +1,295 @@
+//! IAM action patterns: `*` and `?` anywhere, ASCII case-insensitive, whole-string match.
+//!
+//! Besides matching, this module answers the language questions the
+//! generalization and the verifier ask: does every string that starts with a
+//! prefix match a pattern, and is one pattern's language inside another's.
+//! Both are decided exactly by exploring the patterns' automata.
+
+use std::collections::{BTreeSet, HashSet, VecDeque};
+
+/// One token of a pattern.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Token {
+    /// A literal character, ASCII-lowercased.
+    Char(char),
+    /// `?`: exactly one character.
+    One,
+    /// `*`: any run of characters, the empty run included.
+    Star,
+}
+
+/// A parsed action pattern such as `s3:Get*` or `ec2:Describe*Instances`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pattern {
+    text: String,
+    tokens: Vec<Token>,
+}
+
+/// How many automaton states a containment check may explore before it gives
+/// the conservative answer ("not contained"). Real action patterns need a few dozen.
+const STATE_BUDGET: usize = 20_000;
+
+impl Pattern {
+    /// Parses a pattern; every string is a valid pattern.
+    pub fn new(text: &str) -> Pattern {
+        let tokens = text
+            .chars()
+            .map(|c| match c {
+                '*' => Token::Star,
+                '?' => Token::One,
+                c => Token::Char(c.to_ascii_lowercase()),
+            })
+            .collect();
+        Pattern {
+            text: text.to_string(),
+            tokens,
+        }
+    }
+
+    /// A pattern that matches every string starting with `prefix` (`prefix*`),
+    /// with any `*` or `?` in `prefix` taken literally.
+    fn prefix_star(prefix: &str) -> Pattern {
+        let mut tokens: Vec<Token> = prefix
+            .chars()
+            .map(|c| Token::Char(c.to_ascii_lowercase()))
+            .collect();
+        tokens.push(Token::Star);
+        Pattern {
+            text: format!("{prefix}*"),
+            tokens,
+        }
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether the pattern has no `*` or `?`.
+    pub fn is_literal(&self) -> bool {
+        !self.text.contains(['*', '?'])
+    }
+
+    /// What precedes the first `*` or `?`, as written.
+    pub fn literal_prefix(&self) -> &str {
+        match self.text.find(['*', '?']) {
+            Some(i) => self.text.get(..i).unwrap_or(""),
+            None => &self.text,
+        }
+    }
+
+    /// Whether the pattern is a literal followed by one `*` (`s3:Get*`).
+    pub fn is_trailing_star(&self) -> bool {
+        matches!(self.tokens.last(), Some(Token::Star))
+            && self
+                .tokens
+                .iter()
+                .rev()
+                .skip(1)
+                .all(|t| matches!(t, Token::Char(_)))
+    }
+
+    /// The service part, when the pattern can only match actions of one
+    /// service: its literal prefix contains a colon.
+    pub fn fixed_service(&self) -> Option<&str> {
+        self.literal_prefix().split_once(':').map(|(s, _)| s)
+    }
+
+    /// Whether `s` matches the whole pattern, ASCII case-insensitively.
+    pub fn matches(&self, s: &str) -> bool {
+        // The classic linear-backtracking glob match: remember the last star and
+        // retry from one character further when a later token fails.
+        let chars: Vec<char> = s.chars().map(|c| c.to_ascii_lowercase()).collect();
+        let (mut p, mut i) = (0usize, 0usize);
+        let mut star: Option<(usize, usize)> = None;
+        while i < chars.len() {
+            match (self.tokens.get(p), chars.get(i)) {
+                (Some(Token::Star), _) => {
+                    star = Some((p, i));
+                    p += 1;
+                }
+                (Some(Token::One), Some(_)) => {
+                    p += 1;
+                    i += 1;
+                }
+                (Some(Token::Char(c)), Some(d)) if c == d => {
+                    p += 1;
+                    i += 1;
+                }
+                _ => match star {
+                    Some((sp, si)) => {
+                        p = sp + 1;
+                        i = si + 1;
+                        star = Some((sp, si + 1));
+                    }
+                    None => return false,
+                },
+            }
+        }
+        self.tokens
+            .get(p..)
+            .is_some_and(|rest| rest.iter().all(|t| *t == Token::Star))
+    }
+
+    /// Whether every string that starts with `prefix` matches this pattern, so
+    /// that `prefix*` grants nothing, not even a future action, that this
+    /// pattern does not.
+    pub fn covers_prefix(&self, prefix: &str) -> bool {
+        if self.is_trailing_star() {
+            let literal = self.literal_prefix();
+            return prefix.len() >= literal.len()
+                && crate::table::starts_with_ci(prefix, literal);
+        }
+        self.contains(&Pattern::prefix_star(prefix))
+    }
+
+    /// Whether every string `other` matches also matches `self`: language
+    /// inclusion, decided by exploring `other`'s automaton against the subset
+    /// automaton of `self`. Gives `false` when the exploration exceeds its
+    /// budget, which is the safe answer for every caller.
+    pub fn contains(&self, other: &Pattern) -> bool {
+        // Characters that either pattern names, plus one stand-in for all others.
+        let mut alphabet: BTreeSet<char> = BTreeSet::new();
+        for token in self.tokens.iter().chain(&other.tokens) {
+            if let Token::Char(c) = token {
+                alphabet.insert(*c);
+            }
+        }
+        let other_char = (0x21u32..)
+            .filter_map(char::from_u32)
+            .find(|c| !alphabet.contains(c) && !c.is_ascii_uppercase());
+        let Some(other_char) = other_char else {
+            return false;
+        };
+        alphabet.insert(other_char);
+
+        let start_mine = closure(&self.tokens, [0usize].into_iter().collect());
+        let start_other = closure(&other.tokens, [0usize].into_iter().collect());
+        let mut seen: HashSet<(usize, Vec<usize>)> = HashSet::new();
+        let mut queue: VecDeque<(usize, Vec<usize>)> = VecDeque::new();
+        for q in start_other {
+            let state = (q, start_mine.clone());
+            if seen.insert(state.clone()) {
+                queue.push_back(state);
+            }
+        }
+        while let Some((q, mine)) = queue.pop_front() {
+            if q == other.tokens.len() && !mine.contains(&self.tokens.len()) {
+                return false;
+            }
+            for &c in &alphabet {
+                let next_mine = step(&self.tokens, &mine, c);
+                for q2 in step(&other.tokens, &[q], c) {
+                    let state = (q2, next_mine.clone());
+                    if seen.insert(state.clone()) {
+                        if seen.len() > STATE_BUDGET {
+                            return false;
+                        }
+                        queue.push_back(state);
+                    }
+                }
+            }
+        }
+        true
+    }
+}
+
+/// Adds to `states` every position reachable by skipping stars (a star may match nothing).
+fn closure(tokens: &[Token], mut states: BTreeSet<usize>) -> Vec<usize> {
+    let mut stack: Vec<usize> = states.iter().copied().collect();
+    while let Some(q) = stack.pop() {
+        if let Some(Token::Star) = tokens.get(q) {
+            if states.insert(q + 1) {
+                stack.push(q + 1);
+            }
+        }
+    }
+    states.into_iter().collect()
+}
+
+/// The closed set of positions after reading `c` from any of `states`.
+fn step(tokens: &[Token], states: &[usize], c: char) -> Vec<usize> {
+    let mut next = BTreeSet::new();
+    for &q in states {
+        match tokens.get(q) {
+            Some(Token::Star) => {
+                next.insert(q);
+            }
+            Some(Token::One) => {
+                next.insert(q + 1);
+            }
+            Some(Token::Char(d)) if *d == c => {
+                next.insert(q + 1);
+            }
+            _ => {}
+        }
+    }
+    closure(tokens, next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matching_is_whole_string_and_case_insensitive() {
+        let p = Pattern::new("s3:Get*");
+        assert!(p.matches("s3:GetObject"));
+        assert!(p.matches("S3:getobject"));
+        assert!(p.matches("s3:Get"));
+        assert!(!p.matches("s3:PutObject"));
+        assert!(!p.matches("xs3:GetObject"));
+        let q = Pattern::new("ec2:Describe*Instances");
+        assert!(q.matches("ec2:DescribeInstances"));
+        assert!(q.matches("ec2:DescribeSpotInstances"));
+        assert!(!q.matches("ec2:DescribeInstancesStatus"));
+        let r = Pattern::new("s3:?etObject");
+        assert!(r.matches("s3:GetObject"));
+        assert!(!r.matches("s3:etObject"));
+        assert!(Pattern::new("*").matches(""));
+        assert!(Pattern::new("s3:[a]").matches("s3:[A]"));
+        assert!(!Pattern::new("s3:[a]").matches("s3:a"));
+        assert!(Pattern::new("*a*b*").matches("xxaxxbxx"));
+        assert!(!Pattern::new("*a*b*").matches("xxbxxaxx"));
+    }
+
+    #[test]
+    fn literal_prefix_and_forms() {
+        let p = Pattern::new("s3:*Object*");
+        assert_eq!(p.literal_prefix(), "s3:");
+        assert!(!p.is_trailing_star());
+        assert!(Pattern::new("s3:Get*").is_trailing_star());
+        assert!(Pattern::new("s3:GetObject").is_literal());
+        assert_eq!(Pattern::new("s3*").fixed_service(), None);
+        assert_eq!(Pattern::new("s3:Get*").fixed_service(), Some("s3"));
+    }
+
+    #[test]
+    fn prefix_coverage() {
+        let p = Pattern::new("s3:Get*");
+        assert!(p.covers_prefix("s3:GetObject"));
+        assert!(p.covers_prefix("S3:GETOBJECT"));
+        assert!(!p.covers_prefix("s3:Ge"));
+        let q = Pattern::new("s3:*Object*");
+        assert!(q.covers_prefix("s3:GetObject"));
+        assert!(q.covers_prefix("s3:GetObjectAcl"));
+        assert!(!q.covers_prefix("s3:Get"));
+        let r = Pattern::new("ec2:Describe*Instances");
+        assert!(!r.covers_prefix("ec2:DescribeInstances"));
+        assert!(Pattern::new("*").covers_prefix(""));
+        assert!(Pattern::new("s3:?*").covers_prefix("s3:G"));
+        assert!(!Pattern::new("s3:?*").covers_prefix("s3:"));
+    }
+
+    #[test]
+    fn inclusion_between_patterns() {
+        let wide = Pattern::new("s3:*");
+        assert!(wide.contains(&Pattern::new("s3:Get*")));
+        assert!(!Pattern::new("s3:Get*").contains(&wide));
+        assert!(Pattern::new("*Object*").contains(&Pattern::new("s3:GetObject*")));
+        assert!(Pattern::new("a*").contains(&Pattern::new("a?*")));
+        assert!(!Pattern::new("a?*").contains(&Pattern::new("a*")));
+        assert!(Pattern::new("?*").contains(&Pattern::new("*?")));
+        assert!(Pattern::new("s3:GetObject").contains(&Pattern::new("S3:getobject")));
+    }
+}
