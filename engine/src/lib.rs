@@ -7,3 +7,8 @@ pub mod table;
 pub use table::{AccessLevel, ActionTable, KnownAction};
 pub mod pattern;
 pub use pattern::Pattern;
+pub mod error;
+pub mod json;
+pub use error::{Error, ErrorKind, Location};
+pub mod policy;
+pub use policy::{ActionKey, Effect, Policy, PolicyInput, PolicyKind, Statement};

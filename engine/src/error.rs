@@ -1,0 +1,84 @@
+//! The engine's one error type: malformed input, with where it is.
+
+use std::fmt;
+
+/// What kind of input problem an [`Error`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The text is not JSON (or has a duplicate key, or nests too deeply).
+    Json,
+    /// The JSON is well formed but not of the expected shape.
+    Shape,
+    /// A URL-encoded document has a bad escape or is not UTF-8 once decoded.
+    Encoding,
+    /// A plain-text list has a line that is not an action.
+    Text,
+}
+
+/// Where in the input an error is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// A line and column of the text (1-based).
+    Text { line: usize, column: usize },
+    /// A path into the JSON document, such as `Statement[1].Action[0]`.
+    Path(String),
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Text { line, column } => write!(f, "line {line}, column {column}"),
+            Location::Path(path) if path.is_empty() => f.write_str("the top level"),
+            Location::Path(path) => write!(f, "`{path}`"),
+        }
+    }
+}
+
+/// Malformed input: the text cannot be read as what the caller asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    /// What kind of problem it is.
+    pub kind: ErrorKind,
+    /// Where it is, when that is known.
+    pub location: Option<Location>,
+    /// What is wrong, lowercase, user input in backticks.
+    pub message: String,
+}
+
+impl Error {
+    pub(crate) fn shape(path: impl Into<String>, message: impl Into<String>) -> Error {
+        Error {
+            kind: ErrorKind::Shape,
+            location: Some(Location::Path(path.into())),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn json(err: &serde_json::Error) -> Error {
+        // serde_json appends " at line L column C"; we report the location on its own.
+        let text = err.to_string();
+        let message = match text.rfind(" at line ") {
+            Some(i) if err.line() > 0 => text.get(..i).unwrap_or(&text).to_string(),
+            _ => text,
+        };
+        Error {
+            kind: ErrorKind::Json,
+            location: (err.line() > 0).then(|| Location::Text {
+                line: err.line(),
+                column: err.column(),
+            }),
+            message,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.location {
+            Some(location) => write!(f, "{location}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,605 @@
+//! The IAM policy model: one model for the whole workspace.
+//!
+//! A policy keeps the JSON it was read from, key order included; the engine only
+//! ever rewrites the `Action` or `NotAction` value of a statement and drops
+//! statements, so everything else is printed back exactly as it came in.
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, ErrorKind, Location};
+use crate::json;
+
+/// `Allow` or `Deny` (IAM spells them with a capital and nothing else).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum Effect {
+    /// Grants what the statement names.
+    Allow,
+    /// Denies what the statement names; the engine never changes it.
+    Deny,
+}
+
+/// Which of the two action keys a statement uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum ActionKey {
+    /// `Action`: the statement applies to the listed actions.
+    Action,
+    /// `NotAction`: the statement applies to every action except the listed ones.
+    NotAction,
+}
+
+impl ActionKey {
+    /// The key as written in a policy.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKey::Action => "Action",
+            ActionKey::NotAction => "NotAction",
+        }
+    }
+}
+
+/// One statement: its JSON object as written, plus the parts the engine reads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Statement {
+    fields: Map<String, Value>,
+    effect: Effect,
+    key: ActionKey,
+    entries: Vec<String>,
+    entries_were_string: bool,
+}
+
+impl Statement {
+    /// `Allow` or `Deny`.
+    pub fn effect(&self) -> Effect {
+        self.effect
+    }
+
+    /// `Action` or `NotAction`.
+    pub fn key(&self) -> ActionKey {
+        self.key
+    }
+
+    /// The entries of the action key, in order, as written.
+    pub fn entries(&self) -> &[String] {
+        &self.entries
+    }
+
+    /// The `Sid`, when it is a string.
+    pub fn sid(&self) -> Option<&str> {
+        self.fields.get("Sid").and_then(Value::as_str)
+    }
+
+    /// The statement object as written (with the current action entries).
+    pub fn fields(&self) -> &Map<String, Value> {
+        &self.fields
+    }
+
+    /// The same statement with other action entries, in the same key position.
+    /// One entry stays a string when the original value was a string.
+    pub fn with_entries(&self, entries: Vec<String>) -> Statement {
+        let value = match entries.as_slice() {
+            [one] if self.entries_were_string => Value::String(one.clone()),
+            _ => Value::Array(entries.iter().cloned().map(Value::String).collect()),
+        };
+        let mut fields = self.fields.clone();
+        if let Some(slot) = fields.get_mut(self.key.as_str()) {
+            *slot = value;
+        }
+        Statement {
+            fields,
+            effect: self.effect,
+            key: self.key,
+            entries,
+            entries_were_string: self.entries_were_string,
+        }
+    }
+
+    /// The statement without its action key: what must never change.
+    pub fn other_fields(&self) -> Map<String, Value> {
+        let mut fields = self.fields.clone();
+        fields.shift_remove(self.key.as_str());
+        fields
+    }
+}
+
+/// A parsed policy document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Policy {
+    document: Map<String, Value>,
+    statements: Vec<Statement>,
+    statement_is_object: bool,
+}
+
+impl Policy {
+    /// Reads a bare policy document.
+    pub fn parse(text: &str) -> Result<Policy, Error> {
+        let value = json::parse(text)?;
+        Policy::from_value(value, "")
+    }
+
+    /// Builds a policy from a JSON value; `path` prefixes locations in errors.
+    pub fn from_value(value: Value, path: &str) -> Result<Policy, Error> {
+        let Value::Object(document) = value else {
+            return Err(Error::shape(
+                path,
+                format!(
+                    "a policy document must be a JSON object, found {}",
+                    kind(&value)
+                ),
+            ));
+        };
+        if let Some(version) = document.get("Version") {
+            if !version.is_string() {
+                return Err(Error::shape(
+                    join(path, "Version"),
+                    format!("`Version` must be a string, found {}", kind(version)),
+                ));
+            }
+        }
+        if let Some(id) = document.get("Id") {
+            if !id.is_string() {
+                return Err(Error::shape(
+                    join(path, "Id"),
+                    format!("`Id` must be a string, found {}", kind(id)),
+                ));
+            }
+        }
+        let statement_path = join(path, "Statement");
+        let (statements, statement_is_object) = match document.get("Statement") {
+            None => {
+                return Err(Error::shape(
+                    path,
+                    "a policy document needs a `Statement` (is this a policy?)",
+                ));
+            }
+            Some(Value::Object(object)) => (
+                vec![Statement::from_object(object.clone(), &statement_path)?],
+                true,
+            ),
+            Some(Value::Array(items)) => {
+                let mut statements = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    let item_path = format!("{statement_path}[{i}]");
+                    let Value::Object(object) = item else {
+                        return Err(Error::shape(
+                            item_path,
+                            format!("a statement must be a JSON object, found {}", kind(item)),
+                        ));
+                    };
+                    statements.push(Statement::from_object(object.clone(), &item_path)?);
+                }
+                (statements, false)
+            }
+            Some(other) => {
+                return Err(Error::shape(
+                    statement_path,
+                    format!(
+                        "`Statement` must be an object or an array of objects, found {}",
+                        kind(other)
+                    ),
+                ));
+            }
+        };
+        Ok(Policy {
+            document,
+            statements,
+            statement_is_object,
+        })
+    }
+
+    /// The statements, in order.
+    pub fn statements(&self) -> &[Statement] {
+        &self.statements
+    }
+
+    /// The same document with other statements. A document whose single
+    /// statement was written as an object keeps that form while one remains.
+    pub fn with_statements(&self, statements: Vec<Statement>) -> Policy {
+        Policy {
+            document: self.document.clone(),
+            statement_is_object: self.statement_is_object && statements.len() == 1,
+            statements,
+        }
+    }
+
+    /// The document as JSON, keys in their original order.
+    pub fn to_value(&self) -> Value {
+        let statements = match self.statements.as_slice() {
+            [one] if self.statement_is_object => Value::Object(one.fields.clone()),
+            all => Value::Array(all.iter().map(|s| Value::Object(s.fields.clone())).collect()),
+        };
+        let mut document = self.document.clone();
+        if let Some(slot) = document.get_mut("Statement") {
+            *slot = statements;
+        }
+        Value::Object(document)
+    }
+
+    /// Pretty JSON (two-space indent), keys in their original order.
+    pub fn to_pretty_string(&self) -> String {
+        serde_json::to_string_pretty(&self.to_value()).unwrap_or_default()
+    }
+
+    /// Compact JSON, as Access Analyzer puts it in `recommendedPolicy`.
+    pub fn to_compact_string(&self) -> String {
+        serde_json::to_string(&self.to_value()).unwrap_or_default()
+    }
+
+    /// The size IAM counts against its quotas: characters, white space excluded.
+    pub fn size(&self) -> usize {
+        self.to_compact_string()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .count()
+    }
+}
+
+impl Statement {
+    fn from_object(fields: Map<String, Value>, path: &str) -> Result<Statement, Error> {
+        let effect = match fields.get("Effect") {
+            Some(Value::String(s)) if s == "Allow" => Effect::Allow,
+            Some(Value::String(s)) if s == "Deny" => Effect::Deny,
+            Some(Value::String(s)) => {
+                return Err(Error::shape(
+                    join(path, "Effect"),
+                    format!("`Effect` must be `Allow` or `Deny`, found `{s}`"),
+                ));
+            }
+            Some(other) => {
+                return Err(Error::shape(
+                    join(path, "Effect"),
+                    format!("`Effect` must be a string, found {}", kind(other)),
+                ));
+            }
+            None => return Err(Error::shape(path, "the statement has no `Effect`")),
+        };
+        for key in ["Sid"] {
+            if let Some(value) = fields.get(key) {
+                if !value.is_string() {
+                    return Err(Error::shape(
+                        join(path, key),
+                        format!("`{key}` must be a string, found {}", kind(value)),
+                    ));
+                }
+            }
+        }
+        for key in ["Resource", "NotResource"] {
+            if let Some(value) = fields.get(key) {
+                string_list(value, &join(path, key), key)?;
+            }
+        }
+        if let Some(condition) = fields.get("Condition") {
+            if !condition.is_object() {
+                return Err(Error::shape(
+                    join(path, "Condition"),
+                    format!("`Condition` must be an object, found {}", kind(condition)),
+                ));
+            }
+        }
+        let key = match (fields.get("Action"), fields.get("NotAction")) {
+            (Some(_), Some(_)) => {
+                return Err(Error::shape(
+                    path,
+                    "a statement has either `Action` or `NotAction`, not both",
+                ));
+            }
+            (Some(_), None) => ActionKey::Action,
+            (None, Some(_)) => ActionKey::NotAction,
+            (None, None) => {
+                return Err(Error::shape(
+                    path,
+                    "the statement has neither `Action` nor `NotAction`",
+                ));
+            }
+        };
+        let value = fields.get(key.as_str()).unwrap_or(&Value::Null);
+        let (entries, entries_were_string) =
+            string_list(value, &join(path, key.as_str()), key.as_str())?;
+        Ok(Statement {
+            fields,
+            effect,
+            key,
+            entries,
+            entries_were_string,
+        })
+    }
+}
+
+/// A string or an array of strings; also says whether it was a lone string.
+fn string_list(value: &Value, path: &str, key: &str) -> Result<(Vec<String>, bool), Error> {
+    match value {
+        Value::String(s) => Ok((vec![s.clone()], true)),
+        Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                match item {
+                    Value::String(s) => out.push(s.clone()),
+                    other => {
+                        return Err(Error::shape(
+                            format!("{path}[{i}]"),
+                            format!(
+                                "each entry of `{key}` must be a string, found {}",
+                                kind(other)
+                            ),
+                        ));
+                    }
+                }
+            }
+            Ok((out, false))
+        }
+        other => Err(Error::shape(
+            path,
+            format!(
+                "`{key}` must be a string or an array of strings, found {}",
+                kind(other)
+            ),
+        )),
+    }
+}
+
+/// Names a JSON value's type for error messages.
+pub(crate) fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+pub(crate) fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// Which kind of IAM policy a document is, for the size quota that applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum PolicyKind {
+    /// A managed policy version (`get-policy-version`).
+    Managed,
+    /// A role's inline policy (`get-role-policy`).
+    RoleInline,
+    /// A user's inline policy (`get-user-policy`).
+    UserInline,
+    /// A group's inline policy (`get-group-policy`).
+    GroupInline,
+    /// A bare document: the kind is not known.
+    Unknown,
+}
+
+impl PolicyKind {
+    /// IAM's size quota for this kind, in non-white-space characters (inline
+    /// quotas are per principal, for all its inline policies together).
+    pub fn quota(self) -> Option<usize> {
+        match self {
+            PolicyKind::Managed => Some(6_144),
+            PolicyKind::RoleInline => Some(10_240),
+            PolicyKind::GroupInline => Some(5_120),
+            PolicyKind::UserInline => Some(2_048),
+            PolicyKind::Unknown => None,
+        }
+    }
+
+    /// The quota's name in a sentence.
+    pub fn describe(self) -> &'static str {
+        match self {
+            PolicyKind::Managed => "managed policy",
+            PolicyKind::RoleInline => "inline policies of a role",
+            PolicyKind::UserInline => "inline policies of a user",
+            PolicyKind::GroupInline => "inline policies of a group",
+            PolicyKind::Unknown => "policy",
+        }
+    }
+
+    /// Every quota, for reporting a document of unknown kind.
+    pub const ALL: [PolicyKind; 4] = [
+        PolicyKind::Managed,
+        PolicyKind::RoleInline,
+        PolicyKind::GroupInline,
+        PolicyKind::UserInline,
+    ];
+}
+
+/// A policy read from any of the shapes users have at hand.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyInput {
+    /// The policy document.
+    pub policy: Policy,
+    /// What the wrapper says it is.
+    pub kind: PolicyKind,
+    /// The policy's name or ARN, when the wrapper carries one.
+    pub name: Option<String>,
+}
+
+/// Reads a policy from a bare document, a URL-encoded document (raw or as a
+/// JSON string), or the output of `aws iam get-policy-version`,
+/// `get-role-policy`, `get-user-policy` or `get-group-policy`.
+pub fn parse_policy_input(text: &str) -> Result<PolicyInput, Error> {
+    let text = json::strip_bom(text);
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('%') {
+        let decoded = percent_decode(trimmed.trim_end())?;
+        return parse_policy_input(&decoded);
+    }
+    let value = json::parse(text)?;
+    match value {
+        Value::String(s) => {
+            let decoded = percent_decode(&s)?;
+            let policy = Policy::from_value(json::parse(&decoded)?, "")?;
+            Ok(PolicyInput {
+                policy,
+                kind: PolicyKind::Unknown,
+                name: None,
+            })
+        }
+        Value::Object(mut object) => {
+            if let Some(Value::Object(mut version)) = object.shift_remove("PolicyVersion") {
+                let document = version.shift_remove("Document").ok_or_else(|| {
+                    Error::shape("PolicyVersion", "`PolicyVersion` has no `Document`")
+                })?;
+                let policy = document_value(document, "PolicyVersion.Document")?;
+                return Ok(PolicyInput {
+                    policy,
+                    kind: PolicyKind::Managed,
+                    name: version
+                        .get("VersionId")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                });
+            }
+            if let Some(document) = object.shift_remove("PolicyDocument") {
+                let policy = document_value(document, "PolicyDocument")?;
+                let kind = if object.contains_key("RoleName") {
+                    PolicyKind::RoleInline
+                } else if object.contains_key("UserName") {
+                    PolicyKind::UserInline
+                } else if object.contains_key("GroupName") {
+                    PolicyKind::GroupInline
+                } else {
+                    PolicyKind::Unknown
+                };
+                return Ok(PolicyInput {
+                    policy,
+                    kind,
+                    name: object
+                        .get("PolicyName")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                });
+            }
+            Ok(PolicyInput {
+                policy: Policy::from_value(Value::Object(object), "")?,
+                kind: PolicyKind::Unknown,
+                name: None,
+            })
+        }
+        other => Err(Error::shape(
+            "",
+            format!(
+                "expected a policy document (a JSON object), found {}",
+                kind(&other)
+            ),
+        )),
+    }
+}
+
+/// A policy document given as a JSON object or as a URL-encoded JSON string.
+pub fn document_value(value: Value, path: &str) -> Result<Policy, Error> {
+    match value {
+        Value::String(s) => {
+            let decoded = percent_decode(&s).map_err(|e| Error {
+                location: Some(Location::Path(path.to_string())),
+                ..e
+            })?;
+            let parsed = json::parse(&decoded).map_err(|e| Error {
+                message: format!("in the URL-encoded document at `{path}`: {}", e.message),
+                ..e
+            })?;
+            Policy::from_value(parsed, path)
+        }
+        other => Policy::from_value(other, path),
+    }
+}
+
+/// Decodes `%XX` escapes (RFC 3986, as IAM's API encodes documents); `+` stays `+`.
+pub fn percent_decode(text: &str) -> Result<String, Error> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%' {
+            let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+            match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                Some(decoded) if hex.is_some_and(|h| h.bytes().all(|c| c.is_ascii_hexdigit())) => {
+                    out.push(decoded);
+                    i += 3;
+                }
+                _ => {
+                    let shown: String = text.get(i..).unwrap_or("").chars().take(3).collect();
+                    return Err(Error {
+                        kind: ErrorKind::Encoding,
+                        location: None,
+                        message: format!(
+                            "bad percent escape `{shown}` at offset {i} of a URL-encoded document"
+                        ),
+                    });
+                }
+            }
+        } else {
+            out.push(b);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|e| Error {
+        kind: ErrorKind::Encoding,
+        location: None,
+        message: format!(
+            "a URL-encoded document decodes to invalid UTF-8 at byte {}",
+            e.utf8_error().valid_up_to()
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_keeps_key_order_and_forms() {
+        let text = r#"{"Version":"2012-10-17","Id":"x","Statement":{"Sid":"a","Effect":"Allow","Action":"s3:GetObject","Resource":"*","Zed":1}}"#;
+        let policy = Policy::parse(text).unwrap();
+        assert_eq!(policy.to_compact_string(), text);
+        let statement = &policy.statements()[0];
+        assert_eq!(statement.entries(), ["s3:GetObject"]);
+        assert_eq!(statement.sid(), Some("a"));
+        let changed = statement.with_entries(vec!["a:B".into(), "c:D".into()]);
+        assert_eq!(
+            serde_json::to_string(changed.fields()).unwrap(),
+            r#"{"Sid":"a","Effect":"Allow","Action":["a:B","c:D"],"Resource":"*","Zed":1}"#
+        );
+    }
+
+    #[test]
+    fn shape_errors_say_where() {
+        let err = Policy::parse(r#"{"Statement":[{"Effect":"Allow","Action":{"a":1}}]}"#).unwrap_err();
+        assert_eq!(err.location, Some(Location::Path("Statement[0].Action".into())));
+        let err = Policy::parse(r#"{"Statement":[{"Effect":"allow","Action":"a:b"}]}"#).unwrap_err();
+        assert!(err.message.contains("`allow`"));
+        let err = Policy::parse(r#"{"Statement":"x"}"#).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Shape);
+        let err = Policy::parse(r#"{"Statement":[{"Effect":"Allow","Action":["a:b",3]}]}"#).unwrap_err();
+        assert_eq!(err.location, Some(Location::Path("Statement[0].Action[1]".into())));
+    }
+
+    #[test]
+    fn wrappers_and_url_encoding() {
+        let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+        let encoded: String = doc
+            .bytes()
+            .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+            .collect();
+        for text in [
+            doc.to_string(),
+            encoded.clone(),
+            format!("\"{encoded}\""),
+            format!(r#"{{"PolicyVersion":{{"Document":{doc},"VersionId":"v3","IsDefaultVersion":true}}}}"#),
+            format!(r#"{{"RoleName":"r","PolicyName":"p","PolicyDocument":"{encoded}"}}"#),
+        ] {
+            let input = parse_policy_input(&text).unwrap();
+            assert_eq!(input.policy.to_compact_string(), doc);
+        }
+        let err = parse_policy_input("%7B%ZZ").unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Encoding);
+        assert!(err.message.contains("`%ZZ`"));
+    }
+
+    #[test]
+    fn size_ignores_white_space() {
+        let policy = Policy::parse("{ \"Statement\" : [ ] }").unwrap();
+        assert_eq!(policy.size(), "{\"Statement\":[]}".len());
+    }
+}
