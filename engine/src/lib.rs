@@ -12,3 +12,5 @@ pub mod json;
 pub use error::{Error, ErrorKind, Location};
 pub mod policy;
 pub use policy::{ActionKey, Effect, Policy, PolicyInput, PolicyKind, Statement};
+pub mod unused;
+pub use unused::{Finding, UnusedSet};

@@ -137,8 +137,7 @@ impl Pattern {
     pub fn covers_prefix(&self, prefix: &str) -> bool {
         if self.is_trailing_star() {
             let literal = self.literal_prefix();
-            return prefix.len() >= literal.len()
-                && crate::table::starts_with_ci(prefix, literal);
+            return prefix.len() >= literal.len() && crate::table::starts_with_ci(prefix, literal);
         }
         self.contains(&Pattern::prefix_star(prefix))
     }

@@ -205,7 +205,11 @@ impl Policy {
     pub fn to_value(&self) -> Value {
         let statements = match self.statements.as_slice() {
             [one] if self.statement_is_object => Value::Object(one.fields.clone()),
-            all => Value::Array(all.iter().map(|s| Value::Object(s.fields.clone())).collect()),
+            all => Value::Array(
+                all.iter()
+                    .map(|s| Value::Object(s.fields.clone()))
+                    .collect(),
+            ),
         };
         let mut document = self.document.clone();
         if let Some(slot) = document.get_mut("Statement") {
@@ -512,7 +516,9 @@ pub fn percent_decode(text: &str) -> Result<String, Error> {
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
         if b == b'%' {
-            let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok());
             match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                 Some(decoded) if hex.is_some_and(|h| h.bytes().all(|c| c.is_ascii_hexdigit())) => {
                     out.push(decoded);
@@ -565,14 +571,23 @@ mod tests {
 
     #[test]
     fn shape_errors_say_where() {
-        let err = Policy::parse(r#"{"Statement":[{"Effect":"Allow","Action":{"a":1}}]}"#).unwrap_err();
-        assert_eq!(err.location, Some(Location::Path("Statement[0].Action".into())));
-        let err = Policy::parse(r#"{"Statement":[{"Effect":"allow","Action":"a:b"}]}"#).unwrap_err();
+        let err =
+            Policy::parse(r#"{"Statement":[{"Effect":"Allow","Action":{"a":1}}]}"#).unwrap_err();
+        assert_eq!(
+            err.location,
+            Some(Location::Path("Statement[0].Action".into()))
+        );
+        let err =
+            Policy::parse(r#"{"Statement":[{"Effect":"allow","Action":"a:b"}]}"#).unwrap_err();
         assert!(err.message.contains("`allow`"));
         let err = Policy::parse(r#"{"Statement":"x"}"#).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Shape);
-        let err = Policy::parse(r#"{"Statement":[{"Effect":"Allow","Action":["a:b",3]}]}"#).unwrap_err();
-        assert_eq!(err.location, Some(Location::Path("Statement[0].Action[1]".into())));
+        let err =
+            Policy::parse(r#"{"Statement":[{"Effect":"Allow","Action":["a:b",3]}]}"#).unwrap_err();
+        assert_eq!(
+            err.location,
+            Some(Location::Path("Statement[0].Action[1]".into()))
+        );
     }
 
     #[test]
@@ -580,13 +595,21 @@ mod tests {
         let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
         let encoded: String = doc
             .bytes()
-            .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
             .collect();
         for text in [
             doc.to_string(),
             encoded.clone(),
             format!("\"{encoded}\""),
-            format!(r#"{{"PolicyVersion":{{"Document":{doc},"VersionId":"v3","IsDefaultVersion":true}}}}"#),
+            format!(
+                r#"{{"PolicyVersion":{{"Document":{doc},"VersionId":"v3","IsDefaultVersion":true}}}}"#
+            ),
             format!(r#"{{"RoleName":"r","PolicyName":"p","PolicyDocument":"{encoded}"}}"#),
         ] {
             let input = parse_policy_input(&text).unwrap();

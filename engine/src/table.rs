@@ -68,7 +68,10 @@ impl AccessLevel {
         for (level, name) in [
             (AccessLevel::LIST, "List"),
             (AccessLevel::WRITE, "Write"),
-            (AccessLevel::PERMISSIONS_MANAGEMENT, "Permissions management"),
+            (
+                AccessLevel::PERMISSIONS_MANAGEMENT,
+                "Permissions management",
+            ),
             (AccessLevel::TAGGING, "Tagging"),
         ] {
             if self.contains(level) {

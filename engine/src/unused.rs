@@ -1,0 +1,497 @@
+//! The unused list: which actions a principal did not use.
+//!
+//! Read from the founding article's bare array, from `get-finding-v2` output
+//! (one finding, an array of them, or JSON Lines), or from plain text with one
+//! `service:Action` per line.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, ErrorKind, Location};
+use crate::json;
+use crate::policy::{join, kind};
+use crate::table::split_action;
+
+/// One unused action, as the finding spelled it (service prefix lowercased).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct UnusedAction {
+    /// `service:Action`.
+    pub name: String,
+    /// When it was last used, if ever (ISO 8601, as the finding wrote it).
+    pub last_accessed: Option<String>,
+}
+
+/// A service reported wholly unused: every action of it, known or not.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct UnusedService {
+    /// The service prefix, lowercase.
+    pub name: String,
+    /// When the service was last used, if ever.
+    pub last_accessed: Option<String>,
+}
+
+/// The set U of unused actions, compared case-insensitively.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UnusedSet {
+    actions: BTreeMap<String, UnusedAction>,
+    services: BTreeMap<String, UnusedService>,
+}
+
+impl UnusedSet {
+    /// An empty set.
+    pub fn new() -> UnusedSet {
+        UnusedSet::default()
+    }
+
+    /// Adds one action (`service:Action`).
+    pub fn insert_action(&mut self, name: &str, last_accessed: Option<String>) {
+        let (service, action) = split_action(name);
+        let name = format!("{}:{action}", service.to_ascii_lowercase());
+        self.actions
+            .entry(name.to_ascii_lowercase())
+            .or_insert(UnusedAction {
+                name,
+                last_accessed,
+            });
+    }
+
+    /// Marks a whole service unused.
+    pub fn insert_service(&mut self, service: &str, last_accessed: Option<String>) {
+        let name = service.to_ascii_lowercase();
+        self.services.entry(name.clone()).or_insert(UnusedService {
+            name,
+            last_accessed,
+        });
+    }
+
+    /// Adds everything of `other`.
+    pub fn extend(&mut self, other: &UnusedSet) {
+        for action in other.actions.values() {
+            self.insert_action(&action.name, action.last_accessed.clone());
+        }
+        for service in other.services.values() {
+            self.insert_service(&service.name, service.last_accessed.clone());
+        }
+    }
+
+    /// The actions listed one by one, sorted.
+    pub fn actions(&self) -> impl Iterator<Item = &UnusedAction> {
+        self.actions.values()
+    }
+
+    /// The services reported wholly unused, sorted.
+    pub fn services(&self) -> impl Iterator<Item = &UnusedService> {
+        self.services.values()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty() && self.services.is_empty()
+    }
+
+    /// Whether `action` is unused: listed, or its service is wholly unused.
+    pub fn contains(&self, action: &str) -> bool {
+        let (service, _) = split_action(action);
+        self.is_service_unused(service) || self.actions.contains_key(&action.to_ascii_lowercase())
+    }
+
+    /// Whether the whole service is unused.
+    pub fn is_service_unused(&self, service: &str) -> bool {
+        self.services.contains_key(&service.to_ascii_lowercase())
+    }
+
+    /// Keeps only what `keep` accepts (used by sources that filter by age).
+    pub fn retain_actions(&mut self, mut keep: impl FnMut(&UnusedAction) -> bool) {
+        self.actions.retain(|_, action| keep(action));
+    }
+
+    /// Reads any supported unused-list format. Findings that are not
+    /// `UnusedPermission` are an error; `ARCHIVED` and `RESOLVED` findings are skipped.
+    pub fn parse(text: &str) -> Result<UnusedSet, Error> {
+        let text = json::strip_bom(text);
+        let trimmed = text.trim_start();
+        if !(trimmed.starts_with('[') || trimmed.starts_with('{')) {
+            return parse_text(text);
+        }
+        let mut set = UnusedSet::new();
+        let values = json::parse_stream(text)?;
+        if values.is_empty() {
+            return Err(Error::shape("", "the unused list is empty"));
+        }
+        for (n, value) in values.iter().enumerate() {
+            let base = if values.len() == 1 {
+                String::new()
+            } else {
+                format!("<value {}>", n + 1)
+            };
+            match value {
+                Value::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        read_item(item, &format!("{base}[{i}]"), &mut set)?;
+                    }
+                }
+                item => read_item(item, &base, &mut set)?,
+            }
+        }
+        Ok(set)
+    }
+}
+
+/// One element of the top level: a finding or a bare detail entry.
+fn read_item(item: &Value, path: &str, set: &mut UnusedSet) -> Result<(), Error> {
+    let Value::Object(object) = item else {
+        return Err(Error::shape(
+            path,
+            format!(
+                "expected a finding or a `serviceNamespace` entry, found {}",
+                kind(item)
+            ),
+        ));
+    };
+    if object.contains_key("serviceNamespace") {
+        read_details(object, path, set)
+    } else if object.contains_key("findingType") || object.contains_key("findingDetails") {
+        let finding = Finding::from_object(object, path)?;
+        if finding.finding_type != "UnusedPermission" {
+            return Err(Error::shape(
+                join(path, "findingType"),
+                format!(
+                    "finding `{}` is of type `{}`, which lists no unused actions (expected `UnusedPermission`)",
+                    finding.id, finding.finding_type
+                ),
+            ));
+        }
+        if finding.is_active() {
+            set.extend(&finding.unused);
+        }
+        Ok(())
+    } else {
+        Err(Error::shape(
+            path,
+            "expected a `get-finding-v2` finding or an entry with `serviceNamespace`",
+        ))
+    }
+}
+
+/// An `unusedPermissionDetails` object (or the article's simplified entry).
+fn read_details(object: &Map<String, Value>, path: &str, set: &mut UnusedSet) -> Result<(), Error> {
+    let service = match object.get("serviceNamespace") {
+        Some(Value::String(s)) if is_service_name(s) => s.to_ascii_lowercase(),
+        Some(Value::String(s)) => {
+            return Err(Error::shape(
+                join(path, "serviceNamespace"),
+                format!("`{s}` is not a service prefix"),
+            ));
+        }
+        Some(other) => {
+            return Err(Error::shape(
+                join(path, "serviceNamespace"),
+                format!("`serviceNamespace` must be a string, found {}", kind(other)),
+            ));
+        }
+        None => return Err(Error::shape(path, "the entry has no `serviceNamespace`")),
+    };
+    let service_last = optional_string(object, "lastAccessed", path)?;
+    let actions = match object.get("actions") {
+        None | Some(Value::Null) => {
+            set.insert_service(&service, service_last);
+            return Ok(());
+        }
+        Some(Value::Array(items)) => items,
+        Some(other) => {
+            return Err(Error::shape(
+                join(path, "actions"),
+                format!("`actions` must be an array, found {}", kind(other)),
+            ));
+        }
+    };
+    for (i, item) in actions.iter().enumerate() {
+        let item_path = format!("{}[{i}]", join(path, "actions"));
+        let (name, last) = match item {
+            Value::String(s) => (s.as_str(), None),
+            Value::Object(o) => match o.get("action") {
+                Some(Value::String(s)) => {
+                    (s.as_str(), optional_string(o, "lastAccessed", &item_path)?)
+                }
+                Some(other) => {
+                    return Err(Error::shape(
+                        join(&item_path, "action"),
+                        format!("`action` must be a string, found {}", kind(other)),
+                    ));
+                }
+                None => return Err(Error::shape(item_path, "the entry has no `action`")),
+            },
+            other => {
+                return Err(Error::shape(
+                    item_path,
+                    format!(
+                        "an action must be a string or an `{{\"action\": ...}}` object, found {}",
+                        kind(other)
+                    ),
+                ));
+            }
+        };
+        let action = match name.split_once(':') {
+            Some((prefix, action)) if prefix.eq_ignore_ascii_case(&service) => action,
+            Some((prefix, _)) => {
+                return Err(Error::shape(
+                    item_path,
+                    format!("`{name}` has the prefix `{prefix}`, but the entry is for `{service}`"),
+                ));
+            }
+            None => name,
+        };
+        if !is_action_name(action) {
+            return Err(Error::shape(
+                item_path,
+                format!("`{name}` is not an action name"),
+            ));
+        }
+        set.insert_action(&format!("{service}:{action}"), last);
+    }
+    Ok(())
+}
+
+fn optional_string(
+    object: &Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Option<String>, Error> {
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(Error::shape(
+            join(path, key),
+            format!("`{key}` must be a string, found {}", kind(other)),
+        )),
+    }
+}
+
+/// Plain text: one `service:Action` (or `service:*` for a whole service) per
+/// line; blank lines and `#` comments are skipped.
+fn parse_text(text: &str) -> Result<UnusedSet, Error> {
+    let mut set = UnusedSet::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let error = |message: String| Error {
+            kind: ErrorKind::Text,
+            location: Some(Location::Text {
+                line: n + 1,
+                column: 1,
+            }),
+            message,
+        };
+        match line.split_once(':') {
+            Some((service, "*")) if is_service_name(service) => set.insert_service(service, None),
+            Some((service, action)) if is_service_name(service) && is_action_name(action) => {
+                set.insert_action(line, None)
+            }
+            _ => {
+                return Err(error(format!(
+                    "expected `service:Action` (or `service:*`), found `{line}`"
+                )));
+            }
+        }
+    }
+    if set.is_empty() {
+        return Err(Error {
+            kind: ErrorKind::Text,
+            location: None,
+            message: "the unused list names no action".to_string(),
+        });
+    }
+    Ok(set)
+}
+
+/// A service prefix: letters, digits and `-`.
+pub fn is_service_name(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// An action name: letters, digits, `-` and `_`.
+pub fn is_action_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// One `get-finding-v2` finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// `id`.
+    pub id: String,
+    /// `resource`: the principal's ARN.
+    pub resource: String,
+    /// `resourceType`, such as `AWS::IAM::Role`.
+    pub resource_type: String,
+    /// `findingType`, such as `UnusedPermission`.
+    pub finding_type: String,
+    /// `status`: `ACTIVE`, `ARCHIVED` or `RESOLVED`.
+    pub status: String,
+    /// `analyzedAt`, when present.
+    pub analyzed_at: Option<String>,
+    /// The unused actions it lists (empty for other finding types).
+    pub unused: UnusedSet,
+}
+
+impl Finding {
+    /// Whether the finding is in force (not archived or resolved).
+    pub fn is_active(&self) -> bool {
+        !matches!(self.status.as_str(), "ARCHIVED" | "RESOLVED")
+    }
+
+    fn from_object(object: &Map<String, Value>, path: &str) -> Result<Finding, Error> {
+        let text = |key: &str| optional_string(object, key, path);
+        let finding_type = text("findingType")?.unwrap_or_else(|| "UnusedPermission".to_string());
+        let mut unused = UnusedSet::new();
+        match object.get("findingDetails") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(details)) => {
+                for (i, detail) in details.iter().enumerate() {
+                    let detail_path = format!("{}[{i}]", join(path, "findingDetails"));
+                    let Value::Object(detail) = detail else {
+                        return Err(Error::shape(
+                            detail_path,
+                            format!("a finding detail must be an object, found {}", kind(detail)),
+                        ));
+                    };
+                    match detail.get("unusedPermissionDetails") {
+                        Some(Value::Object(inner)) => read_details(
+                            inner,
+                            &join(&detail_path, "unusedPermissionDetails"),
+                            &mut unused,
+                        )?,
+                        Some(other) => {
+                            return Err(Error::shape(
+                                join(&detail_path, "unusedPermissionDetails"),
+                                format!("expected an object, found {}", kind(other)),
+                            ));
+                        }
+                        None => {}
+                    }
+                }
+            }
+            Some(other) => {
+                return Err(Error::shape(
+                    join(path, "findingDetails"),
+                    format!("`findingDetails` must be an array, found {}", kind(other)),
+                ));
+            }
+        }
+        Ok(Finding {
+            id: text("id")?.unwrap_or_default(),
+            resource: text("resource")?.unwrap_or_default(),
+            resource_type: text("resourceType")?.unwrap_or_default(),
+            finding_type,
+            status: text("status")?.unwrap_or_else(|| "ACTIVE".to_string()),
+            analyzed_at: text("analyzedAt")?,
+            unused,
+        })
+    }
+}
+
+/// Reads `get-finding-v2` outputs: one object, a JSON array of them, or JSON Lines.
+/// Findings of every type are returned; the caller decides what to do with each.
+pub fn parse_findings(text: &str) -> Result<Vec<Finding>, Error> {
+    let values = json::parse_stream(text)?;
+    let mut findings = Vec::new();
+    for (n, value) in values.iter().enumerate() {
+        let base = if values.len() == 1 {
+            String::new()
+        } else {
+            format!("<value {}>", n + 1)
+        };
+        let items: Vec<(String, &Value)> = match value {
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (format!("{base}[{i}]"), v))
+                .collect(),
+            other => vec![(base.clone(), other)],
+        };
+        for (path, item) in items {
+            let Value::Object(object) = item else {
+                return Err(Error::shape(
+                    path,
+                    format!("a finding must be an object, found {}", kind(item)),
+                ));
+            };
+            if !object.contains_key("findingType") && !object.contains_key("findingDetails") {
+                return Err(Error::shape(
+                    path,
+                    "this is not a `get-finding-v2` finding (no `findingType`)",
+                ));
+            }
+            findings.push(Finding::from_object(object, &path)?);
+        }
+    }
+    Ok(findings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn article_form() {
+        let set = UnusedSet::parse(r#"[{"serviceNamespace":"lambda","actions":["GetFunction","lambda:AddPermission"]},{"serviceNamespace":"DynamoDB"}]"#).unwrap();
+        assert!(set.contains("LAMBDA:getfunction"));
+        assert!(set.contains("lambda:AddPermission"));
+        assert!(!set.contains("lambda:InvokeFunction"));
+        assert!(set.contains("dynamodb:GetItem"));
+    }
+
+    #[test]
+    fn finding_forms() {
+        let finding = r#"{"id":"f1","resource":"arn:aws:iam::1:role/R","findingType":"UnusedPermission","status":"ACTIVE",
+          "findingDetails":[{"unusedPermissionDetails":{"serviceNamespace":"s3","actions":[{"action":"GetBucketPolicy"},{"action":"s3:GetBucketAcl","lastAccessed":"2026-01-02T03:04:05+00:00"}]}}]}"#;
+        let set = UnusedSet::parse(finding).unwrap();
+        assert!(set.contains("s3:GetBucketAcl"));
+        assert_eq!(
+            set.actions()
+                .find(|a| a.name == "s3:GetBucketAcl")
+                .unwrap()
+                .last_accessed
+                .as_deref(),
+            Some("2026-01-02T03:04:05+00:00")
+        );
+        let archived = finding.replace("ACTIVE", "ARCHIVED");
+        let both = format!("[{finding}, {archived}]");
+        assert_eq!(UnusedSet::parse(&both).unwrap(), set);
+        let lines = format!(
+            "{}\n{}\n",
+            finding.replace('\n', ""),
+            archived.replace('\n', "")
+        );
+        assert_eq!(UnusedSet::parse(&lines).unwrap(), set);
+        let other = finding.replace("\"UnusedPermission\"", "\"UnusedIAMRole\"");
+        assert!(
+            UnusedSet::parse(&other)
+                .unwrap_err()
+                .message
+                .contains("`UnusedIAMRole`")
+        );
+    }
+
+    #[test]
+    fn text_form() {
+        let set = UnusedSet::parse("# unused\ns3:GetObject\n\nec2:*\n").unwrap();
+        assert!(set.contains("s3:getobject"));
+        assert!(set.contains("ec2:RunInstances"));
+        let err = UnusedSet::parse("s3:GetObject\nnot an action\n").unwrap_err();
+        assert_eq!(err.location, Some(Location::Text { line: 2, column: 1 }));
+    }
+
+    #[test]
+    fn wrong_shapes_say_where() {
+        let err = UnusedSet::parse(r#"[{"serviceNamespace":"s3","actions":[3]}]"#).unwrap_err();
+        assert_eq!(err.location, Some(Location::Path("[0].actions[0]".into())));
+        let err = UnusedSet::parse(r#"[{"serviceNamespace":"s3","actions":["ec2:RunInstances"]}]"#)
+            .unwrap_err();
+        assert!(err.message.contains("`ec2`"));
+    }
+}
