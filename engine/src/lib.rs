@@ -14,3 +14,8 @@ pub mod policy;
 pub use policy::{ActionKey, Effect, Policy, PolicyInput, PolicyKind, Statement};
 pub mod unused;
 pub use unused::{Finding, UnusedSet};
+pub mod known;
+pub mod refine;
+pub mod trie;
+pub use known::Known;
+pub use refine::{Change, Code, Diagnostic, Edit, Options, RecommendedAction, Refinement, refine};

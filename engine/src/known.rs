@@ -1,0 +1,162 @@
+//! The known actions K: the catalog, plus every concrete action name the
+//! policy or the unused list mentions, so an action the catalog does not know
+//! yet still counts.
+
+use std::cmp::Ordering;
+
+use crate::policy::Policy;
+use crate::table::{ActionTable, cmp_ci, split_action, starts_with_ci};
+use crate::unused::{UnusedSet, is_action_name, is_service_name};
+
+/// K: the table and the extra names, each sorted case-insensitively.
+#[derive(Clone, Debug)]
+pub struct Known<'a> {
+    table: ActionTable<'a>,
+    extras: Vec<String>,
+}
+
+impl<'a> Known<'a> {
+    /// K for refining `policies` against `unused`.
+    pub fn new<'p>(
+        table: ActionTable<'a>,
+        policies: impl IntoIterator<Item = &'p Policy>,
+        unused: &UnusedSet,
+    ) -> Known<'a> {
+        let mut extras: Vec<String> = Vec::new();
+        let mut add = |name: &str| {
+            if let Some(canonical) = concrete_action(name) {
+                if table.get(&canonical).is_none() {
+                    extras.push(canonical);
+                }
+            }
+        };
+        for policy in policies {
+            for statement in policy.statements() {
+                for entry in statement.entries() {
+                    add(entry);
+                }
+            }
+        }
+        for action in unused.actions() {
+            add(&action.name);
+        }
+        extras.sort_by(|a, b| cmp_ci(a, b));
+        extras.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        Known { table, extras }
+    }
+
+    /// The catalog behind K.
+    pub fn table(&self) -> ActionTable<'a> {
+        self.table
+    }
+
+    /// The names K holds beyond the catalog.
+    pub fn extras(&self) -> &[String] {
+        &self.extras
+    }
+
+    /// The spelling K uses for `name` (the catalog's, or the first one seen).
+    pub fn canonical(&self, name: &str) -> Option<&str> {
+        if let Some(row) = self.table.get(name) {
+            return Some(&row.name);
+        }
+        self.extras
+            .binary_search_by(|e| cmp_ci(e, name))
+            .ok()
+            .and_then(|i| self.extras.get(i))
+            .map(String::as_str)
+    }
+
+    /// Whether the catalog itself knows `name`.
+    pub fn in_catalog(&self, name: &str) -> bool {
+        self.table.get(name).is_some()
+    }
+
+    /// Every known action starting with `prefix` (case-insensitively), sorted.
+    pub fn with_prefix(&self, prefix: &str) -> Vec<&str> {
+        let rows = self.table.with_prefix(prefix);
+        let extras = prefix_slice(&self.extras, prefix);
+        let mut out = Vec::with_capacity(rows.len() + extras.len());
+        let (mut i, mut j) = (0, 0);
+        loop {
+            match (rows.get(i), extras.get(j)) {
+                (Some(row), Some(extra)) => {
+                    if cmp_ci(&row.name, extra) == Ordering::Less {
+                        out.push(row.name.as_ref());
+                        i += 1;
+                    } else {
+                        out.push(extra.as_str());
+                        j += 1;
+                    }
+                }
+                (Some(row), None) => {
+                    out.push(row.name.as_ref());
+                    i += 1;
+                }
+                (None, Some(extra)) => {
+                    out.push(extra.as_str());
+                    j += 1;
+                }
+                (None, None) => break,
+            }
+        }
+        out
+    }
+
+    /// Every known action, sorted.
+    pub fn all(&self) -> Vec<&str> {
+        self.with_prefix("")
+    }
+}
+
+/// `name` as a concrete action with a lowercase service prefix, or `None`
+/// when it has a wildcard or is not of the form `service:Action`.
+pub fn concrete_action(name: &str) -> Option<String> {
+    let (service, action) = split_action(name);
+    (name.contains(':') && is_service_name(service) && is_action_name(action))
+        .then(|| format!("{}:{action}", service.to_ascii_lowercase()))
+}
+
+/// The sorted run of `items` that starts with `prefix`.
+pub(crate) fn prefix_slice<'s, S: AsRef<str>>(items: &'s [S], prefix: &str) -> &'s [S] {
+    let start = items.partition_point(|s| cmp_ci(s.as_ref(), prefix) == Ordering::Less);
+    let rest = items.get(start..).unwrap_or(&[]);
+    let len = rest.partition_point(|s| starts_with_ci(s.as_ref(), prefix));
+    rest.get(..len).unwrap_or(&[])
+}
+
+/// The start and end of the sorted run of `items` that starts with `prefix`.
+pub(crate) fn prefix_range<S: AsRef<str>>(items: &[S], prefix: &str) -> std::ops::Range<usize> {
+    let start = items.partition_point(|s| cmp_ci(s.as_ref(), prefix) == Ordering::Less);
+    let len = items
+        .get(start..)
+        .unwrap_or(&[])
+        .partition_point(|s| starts_with_ci(s.as_ref(), prefix));
+    start..start + len
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::{AccessLevel, KnownAction};
+
+    #[test]
+    fn extras_merge_into_the_catalog_order() {
+        let rows = [
+            KnownAction::new_static("s3:GetObject", AccessLevel::READ, true),
+            KnownAction::new_static("s3:PutObject", AccessLevel::WRITE, true),
+        ];
+        let table = ActionTable::new(&rows).unwrap();
+        let policy = Policy::parse(
+            r#"{"Statement":[{"Effect":"Allow","Action":["S3:getobject","S3:GetNew","s3:Get*","bad"],"Resource":"*"}]}"#,
+        )
+        .unwrap();
+        let mut unused = UnusedSet::new();
+        unused.insert_action("s3:Zap", None);
+        let known = Known::new(table, [&policy], &unused);
+        assert_eq!(known.extras(), ["s3:GetNew", "s3:Zap"]);
+        assert_eq!(known.with_prefix("s3:get"), ["s3:GetNew", "s3:GetObject"]);
+        assert_eq!(known.canonical("S3:GETOBJECT"), Some("s3:GetObject"));
+        assert_eq!(known.all().len(), 4);
+    }
+}

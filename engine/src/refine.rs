@@ -1,0 +1,552 @@
+//! The refinement: every unused action out of a policy, wildcards narrowed to
+//! their shortest safe prefixes, exactly as `SEMANTICS.md` states it.
+
+use std::fmt;
+
+use crate::known::{Known, concrete_action};
+use crate::pattern::Pattern;
+use crate::policy::{ActionKey, Effect, Policy, Statement};
+use crate::table::{ActionTable, cmp_ci, split_action};
+use crate::trie::{Class, Problem, Trie};
+use crate::unused::UnusedSet;
+
+/// How to refine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Generalize with wildcards (`true`, Access Analyzer's behaviour), or
+    /// replace a wildcard by the exact list of its used actions (`false`).
+    pub wildcards: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { wildcards: true }
+    }
+}
+
+/// Why an entry left its statement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RemovalReason {
+    /// A literal action reported unused.
+    Unused,
+    /// A wildcard that grants only unused actions.
+    OnlyUnused,
+    /// The same entry stands earlier in the statement.
+    Duplicate,
+}
+
+/// What happened to one entry or statement.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    /// The entry was removed.
+    Removed {
+        /// The entry as written.
+        entry: String,
+        /// Why.
+        reason: RemovalReason,
+    },
+    /// The wildcard entry was replaced, at its position, by its generalization.
+    Replaced {
+        /// The entry as written.
+        entry: String,
+        /// What stands in its place.
+        with: Vec<String>,
+    },
+    /// Exclusions were appended to `NotAction`.
+    Excluded {
+        /// The appended entries.
+        added: Vec<String>,
+    },
+    /// The statement was removed: nothing it grants is used.
+    StatementRemoved,
+}
+
+/// One edit, located.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Edit {
+    /// The statement's index in the original policy.
+    pub statement: usize,
+    /// The statement's `Sid`, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// `Action` or `NotAction`.
+    pub key: ActionKey,
+    /// What changed.
+    #[serde(flatten)]
+    pub change: Change,
+}
+
+/// What a diagnostic is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Code {
+    /// A literal action of the policy that the catalog does not know.
+    UnknownAction,
+    /// An unused action that the catalog does not know.
+    UnknownUnusedAction,
+    /// An unused action (or service) that the policy does not grant.
+    UnusedNotGranted,
+    /// NotAction exclusions also exclude actions that do not exist yet.
+    BroadExclusion,
+    /// An entry that is not of the form `service:Action`.
+    MalformedAction,
+}
+
+/// An observation about well-formed input: reported beside the result.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Diagnostic {
+    /// What it is about.
+    pub code: Code,
+    /// The statement it concerns, by index in the original policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement: Option<usize>,
+    /// The entry or action it concerns.
+    pub subject: String,
+    /// The sentence for the user.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.statement {
+            Some(i) => write!(f, "Statement[{i}], `{}`: {}", self.subject, self.message),
+            None => write!(f, "`{}`: {}", self.subject, self.message),
+        }
+    }
+}
+
+/// Access Analyzer's recommended action for a policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RecommendedAction {
+    /// Replace the policy with the refined one.
+    CreatePolicy,
+    /// Nothing of the policy is used: detach it.
+    DetachPolicy,
+}
+
+/// The result of a refinement.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Refinement {
+    /// The refined policy.
+    pub policy: Policy,
+    /// Which entry became what, in which statement, in order.
+    pub edits: Vec<Edit>,
+    /// What deserves the user's attention.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Refinement {
+    /// Whether anything changed.
+    pub fn changed(&self) -> bool {
+        !self.edits.is_empty()
+    }
+
+    /// `DETACH_POLICY` when no statement remains, `CREATE_POLICY` otherwise.
+    pub fn recommended_action(&self) -> RecommendedAction {
+        if self.policy.statements().is_empty() {
+            RecommendedAction::DetachPolicy
+        } else {
+            RecommendedAction::CreatePolicy
+        }
+    }
+}
+
+/// Refines `policy` against `unused`, with `table` as the catalog.
+pub fn refine(
+    policy: &Policy,
+    unused: &UnusedSet,
+    table: ActionTable<'_>,
+    options: &Options,
+) -> Refinement {
+    let known = Known::new(table, [policy], unused);
+    refine_with(policy, unused, &known, options)
+}
+
+/// Refines with a prepared K (callers that refine many policies against one
+/// catalog build K once per unused list).
+pub fn refine_with(
+    policy: &Policy,
+    unused: &UnusedSet,
+    known: &Known<'_>,
+    options: &Options,
+) -> Refinement {
+    let mut edits = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut statements = Vec::with_capacity(policy.statements().len());
+    for (index, statement) in policy.statements().iter().enumerate() {
+        diagnose_literals(index, statement, known, &mut diagnostics);
+        let refined = match (statement.effect(), statement.key()) {
+            (Effect::Deny, _) => Some(statement.clone()),
+            (Effect::Allow, ActionKey::Action) => {
+                refine_action_statement(index, statement, unused, known, options, &mut edits)
+            }
+            (Effect::Allow, ActionKey::NotAction) => refine_not_action_statement(
+                index,
+                statement,
+                unused,
+                known,
+                options,
+                &mut edits,
+                &mut diagnostics,
+            ),
+        };
+        match refined {
+            Some(s) => statements.push(s),
+            None => edits.push(Edit {
+                statement: index,
+                sid: statement.sid().map(str::to_string),
+                key: statement.key(),
+                change: Change::StatementRemoved,
+            }),
+        }
+    }
+    diagnose_unused(policy, unused, known, &mut diagnostics);
+    Refinement {
+        policy: policy.with_statements(statements),
+        edits,
+        diagnostics,
+    }
+}
+
+/// What a wildcard entry becomes.
+enum Outcome {
+    Keep,
+    Remove(RemovalReason),
+    Replace(Vec<String>),
+}
+
+/// Rules 1 to 4 for one entry of an Allow `Action` statement.
+fn refine_entry(entry: &str, unused: &UnusedSet, known: &Known<'_>, options: &Options) -> Outcome {
+    let pattern = Pattern::new(entry);
+    if pattern.is_literal() {
+        return if unused.contains(entry) {
+            Outcome::Remove(RemovalReason::Unused)
+        } else {
+            Outcome::Keep
+        };
+    }
+    // A wildcard confined to a wholly unused service grants only unused actions, known or not.
+    if pattern
+        .fixed_service()
+        .is_some_and(|s| unused.is_service_unused(s))
+    {
+        return Outcome::Remove(RemovalReason::OnlyUnused);
+    }
+    let literal = pattern.literal_prefix();
+    let matched: Vec<&str> = known
+        .with_prefix(literal)
+        .into_iter()
+        .filter(|a| pattern.matches(a))
+        .collect();
+    if !matched.iter().any(|a| unused.contains(a)) {
+        return Outcome::Keep;
+    }
+    let used: Vec<&str> = matched
+        .iter()
+        .copied()
+        .filter(|a| !unused.contains(a))
+        .collect();
+    if used.is_empty() {
+        return Outcome::Remove(RemovalReason::OnlyUnused);
+    }
+    if !options.wildcards {
+        return Outcome::Replace(used.iter().map(|a| a.to_string()).collect());
+    }
+    Outcome::Replace(generalize(&pattern, unused, known).emitted)
+}
+
+/// The trie of a wildcard entry of an Allow `Action` statement, walked.
+pub fn generalize(pattern: &Pattern, unused: &UnusedSet, known: &Known<'_>) -> Trie {
+    let literal = pattern.literal_prefix();
+    // The range must reach back to the root, which may be shorter than the literal
+    // part (`s3:Ge*` roots at `s3:`): take everything under the service, or all of K.
+    let range_prefix = match literal.find(':') {
+        Some(i) => literal.get(..=i).unwrap_or(""),
+        None => "",
+    };
+    let actions: Vec<(&str, Class)> = known
+        .with_prefix(range_prefix)
+        .into_iter()
+        .map(|a| {
+            let class = if unused.contains(a) {
+                Class::Unused
+            } else if pattern.matches(a) {
+                Class::Placed
+            } else {
+                Class::NotGranted
+            };
+            (a, class)
+        })
+        .collect();
+    let covers = |p: &str| pattern.covers_prefix(p);
+    let never = |_: &str| false;
+    Trie::build(
+        &Problem {
+            actions,
+            root_hint: literal,
+            covers: &covers,
+            force_star: &never,
+        },
+        false,
+    )
+}
+
+fn refine_action_statement(
+    index: usize,
+    statement: &Statement,
+    unused: &UnusedSet,
+    known: &Known<'_>,
+    options: &Options,
+    edits: &mut Vec<Edit>,
+) -> Option<Statement> {
+    let mut entries: Vec<String> = Vec::new();
+    let mut local_edits = Vec::new();
+    for entry in statement.entries() {
+        match refine_entry(entry, unused, known, options) {
+            Outcome::Keep => entries.push(entry.clone()),
+            Outcome::Remove(reason) => local_edits.push(Change::Removed {
+                entry: entry.clone(),
+                reason,
+            }),
+            Outcome::Replace(with) => {
+                entries.extend(with.iter().cloned());
+                local_edits.push(Change::Replaced {
+                    entry: entry.clone(),
+                    with,
+                });
+            }
+        }
+    }
+    if local_edits.is_empty() {
+        return Some(statement.clone());
+    }
+    let mut deduped: Vec<String> = Vec::with_capacity(entries.len());
+    for entry in entries {
+        if deduped.iter().any(|e| e.eq_ignore_ascii_case(&entry)) {
+            local_edits.push(Change::Removed {
+                entry,
+                reason: RemovalReason::Duplicate,
+            });
+        } else {
+            deduped.push(entry);
+        }
+    }
+    edits.extend(local_edits.into_iter().map(|change| Edit {
+        statement: index,
+        sid: statement.sid().map(str::to_string),
+        key: ActionKey::Action,
+        change,
+    }));
+    (!deduped.is_empty()).then(|| statement.with_entries(deduped))
+}
+
+fn refine_not_action_statement(
+    index: usize,
+    statement: &Statement,
+    unused: &UnusedSet,
+    known: &Known<'_>,
+    options: &Options,
+    edits: &mut Vec<Edit>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Statement> {
+    let excluded: Vec<Pattern> = statement
+        .entries()
+        .iter()
+        .map(|e| Pattern::new(e))
+        .collect();
+    let grants = |a: &str| !excluded.iter().any(|p| p.matches(a));
+    let mut actions: Vec<(&str, Class)> = Vec::new();
+    let (mut placed, mut used) = (0usize, 0usize);
+    for a in known.all() {
+        let class = if !grants(a) {
+            Class::Free
+        } else if unused.contains(a) {
+            placed += 1;
+            Class::Placed
+        } else {
+            used += 1;
+            Class::Used
+        };
+        actions.push((a, class));
+    }
+    // Wholly unused services still granted, known actions or not.
+    let open_services: Vec<String> = unused
+        .services()
+        .filter(|s| {
+            let all = Pattern::new(&format!("{}:*", s.name));
+            !excluded.iter().any(|p| p.contains(&all))
+        })
+        .map(|s| s.name.clone())
+        .collect();
+    if placed == 0 && open_services.is_empty() {
+        return Some(statement.clone());
+    }
+    if used == 0 {
+        // Nothing the statement grants is used: the caller records its removal.
+        return None;
+    }
+    let sid = statement.sid().map(str::to_string);
+    let mut additions: Vec<String> = if options.wildcards {
+        let covers = |_: &str| true;
+        let force = |p: &str| {
+            p.strip_suffix(':')
+                .is_some_and(|s| unused.is_service_unused(s))
+        };
+        Trie::build(
+            &Problem {
+                actions,
+                root_hint: "",
+                covers: &covers,
+                force_star: &force,
+            },
+            false,
+        )
+        .emitted
+    } else {
+        actions
+            .iter()
+            .filter(|(a, class)| {
+                *class == Class::Placed && !unused.is_service_unused(split_action(a).0)
+            })
+            .map(|(a, _)| a.to_string())
+            .collect()
+    };
+    for service in &open_services {
+        let star = format!("{service}:*");
+        if !options.wildcards {
+            additions.push(star);
+        } else if !additions.iter().any(|a| a.eq_ignore_ascii_case(&star)) {
+            additions.push(star);
+        }
+    }
+    additions.sort_by(|a, b| cmp_ci(a, b));
+    additions.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    additions.retain(|a| {
+        !statement
+            .entries()
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(a))
+    });
+    if additions.is_empty() {
+        return Some(statement.clone());
+    }
+    let broad: Vec<&String> = additions.iter().filter(|a| a.contains('*')).collect();
+    if !broad.is_empty() {
+        diagnostics.push(Diagnostic {
+            code: Code::BroadExclusion,
+            statement: Some(index),
+            subject: broad
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            message: "these exclusions also exclude actions AWS may add later; that only narrows the policy".to_string(),
+        });
+    }
+    let mut entries = statement.entries().to_vec();
+    entries.extend(additions.iter().cloned());
+    edits.push(Edit {
+        statement: index,
+        sid,
+        key: ActionKey::NotAction,
+        change: Change::Excluded { added: additions },
+    });
+    Some(statement.with_entries(entries))
+}
+
+fn diagnose_literals(
+    index: usize,
+    statement: &Statement,
+    known: &Known<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for entry in statement.entries() {
+        if entry.contains(['*', '?']) {
+            continue;
+        }
+        let diagnostic = match concrete_action(entry) {
+            None => Some((
+                Code::MalformedAction,
+                "is not of the form `service:Action`; it matches nothing and is kept as written",
+            )),
+            Some(_) if !known.in_catalog(entry) => Some((
+                Code::UnknownAction,
+                "is not in the catalog (a new action, a typo, or a retired service); kept as written",
+            )),
+            Some(_) => None,
+        };
+        if let Some((code, message)) = diagnostic {
+            diagnostics.push(Diagnostic {
+                code,
+                statement: Some(index),
+                subject: entry.clone(),
+                message: message.to_string(),
+            });
+        }
+    }
+}
+
+fn diagnose_unused(
+    policy: &Policy,
+    unused: &UnusedSet,
+    known: &Known<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let allows: Vec<(ActionKey, Vec<Pattern>)> = policy
+        .statements()
+        .iter()
+        .filter(|s| s.effect() == Effect::Allow)
+        .map(|s| {
+            (
+                s.key(),
+                s.entries().iter().map(|e| Pattern::new(e)).collect(),
+            )
+        })
+        .collect();
+    let granted = |a: &str| {
+        allows.iter().any(|(key, patterns)| match key {
+            ActionKey::Action => patterns.iter().any(|p| p.matches(a)),
+            ActionKey::NotAction => !patterns.iter().any(|p| p.matches(a)),
+        })
+    };
+    for action in unused.actions() {
+        if !known.in_catalog(&action.name) {
+            diagnostics.push(Diagnostic {
+                code: Code::UnknownUnusedAction,
+                statement: None,
+                subject: action.name.clone(),
+                message: "is reported unused but is not in the catalog (the catalog may be stale); still honoured".to_string(),
+            });
+        }
+        if !granted(&action.name) && !unused.is_service_unused(split_action(&action.name).0) {
+            diagnostics.push(Diagnostic {
+                code: Code::UnusedNotGranted,
+                statement: None,
+                subject: action.name.clone(),
+                message: "is reported unused but this policy does not grant it (findings are per principal; another policy may)".to_string(),
+            });
+        }
+    }
+    for service in unused.services() {
+        let prefix = format!("{}:", service.name);
+        let any = known.with_prefix(&prefix).into_iter().any(granted)
+            || allows.iter().any(|(key, patterns)| {
+                *key == ActionKey::Action
+                    && patterns.iter().any(|p| {
+                        p.fixed_service()
+                            .is_some_and(|s| s.eq_ignore_ascii_case(&service.name))
+                    })
+            });
+        if !any {
+            diagnostics.push(Diagnostic {
+                code: Code::UnusedNotGranted,
+                statement: None,
+                subject: format!("{}:*", service.name),
+                message: "is reported wholly unused but this policy grants none of it (findings are per principal; another policy may)".to_string(),
+            });
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! The trie of action-name prefixes and its shortest safe prefixes: the
+//! generalization at the heart of the founding article.
+//!
+//! Nodes are prefixes of the actions being placed, cut where a wildcard may
+//! stand (after `service:`, at CamelCase word starts, after `-`), plus each
+//! whole action name. Nesting is by characters, as wildcards match. A walk
+//! from the root emits every safe node whose ancestors are all unsafe.
+
+use std::collections::BTreeMap;
+
+use crate::known::prefix_range;
+use crate::table::starts_with_ci;
+
+/// Why a node may not become a wildcard.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Unsafe {
+    /// An unused action starts with the prefix.
+    Unused {
+        /// How many unused actions start with it.
+        count: usize,
+        /// The first of them.
+        example: String,
+    },
+    /// A known action that the entry did not grant starts with the prefix.
+    NotGranted {
+        /// How many such actions start with it.
+        count: usize,
+        /// The first of them.
+        example: String,
+    },
+    /// An action that must stay granted starts with the prefix (when
+    /// placing `NotAction` exclusions, the statement's used actions).
+    Used {
+        /// How many such actions start with it.
+        count: usize,
+        /// The first of them.
+        example: String,
+    },
+    /// `prefix*` would match strings, future actions included, that the entry does not.
+    Broader,
+}
+
+/// One node of the trie.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Node {
+    /// The prefix, in the catalog's spelling.
+    pub prefix: String,
+    /// The enclosing node: the longest other node that is a prefix of this one.
+    pub parent: Option<usize>,
+    /// Whether the prefix is itself one of the actions being placed.
+    pub is_action: bool,
+    /// How many actions being placed start with the prefix.
+    pub placed: usize,
+    /// `None` when safe; otherwise why not. Only set on nodes the walk reached
+    /// (every node when the trie was built with `evaluate_all`).
+    pub unsafe_because: Option<Unsafe>,
+    /// Whether the walk reached this node.
+    pub visited: bool,
+    /// The entry emitted at this node, if any.
+    pub emitted: Option<String>,
+}
+
+/// What an action of the range is, for safety.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// Must stay granted: being placed.
+    Placed,
+    /// Must not be granted: unused.
+    Unused,
+    /// Must not be granted: the entry never granted it.
+    NotGranted,
+    /// Must not be covered: still used (when placing `NotAction` exclusions).
+    Used,
+    /// Neither: may or may not be covered (already excluded from a NotAction statement).
+    Free,
+}
+
+/// The input of a generalization.
+pub struct Problem<'a> {
+    /// Every known action under `root_hint`, sorted case-insensitively, with its class.
+    pub actions: Vec<(&'a str, Class)>,
+    /// The walk starts at the deepest node that is a prefix of this (the entry's literal part).
+    pub root_hint: &'a str,
+    /// Whether `prefix*` stays inside the entry's language.
+    pub covers: &'a dyn Fn(&str) -> bool,
+    /// Whether a safe node must become `prefix*` whatever it holds (a wholly unused service).
+    pub force_star: &'a dyn Fn(&str) -> bool,
+}
+
+impl std::fmt::Debug for Problem<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Problem")
+            .field("actions", &self.actions.len())
+            .field("root_hint", &self.root_hint)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The built trie, walked.
+#[derive(Clone, Debug)]
+pub struct Trie {
+    /// The nodes in prefix order (a node's descendants follow it).
+    pub nodes: Vec<Node>,
+    /// The root prefix the walk started from (empty for the whole namespace).
+    pub root: String,
+    /// The emitted entries, sorted case-insensitively.
+    pub emitted: Vec<String>,
+}
+
+/// Where a wildcard may stand in an action name (byte offsets into the part after `service:`).
+pub fn cut_points(name: &str) -> Vec<usize> {
+    let bytes = name.as_bytes();
+    let mut cuts = vec![0];
+    for i in 1..bytes.len() {
+        let prev = bytes.get(i - 1).copied().unwrap_or(0);
+        let cur = bytes.get(i).copied().unwrap_or(0);
+        let next = bytes.get(i + 1).copied();
+        let word_start =
+            cur.is_ascii_uppercase() && (prev.is_ascii_lowercase() || prev.is_ascii_digit());
+        let acronym_end = cur.is_ascii_uppercase()
+            && prev.is_ascii_uppercase()
+            && next.is_some_and(|n| n.is_ascii_lowercase());
+        if word_start || acronym_end || prev == b'-' {
+            cuts.push(i);
+        }
+    }
+    cuts
+}
+
+impl Trie {
+    /// Builds the trie over the placed actions of `problem` and walks it.
+    pub fn build(problem: &Problem<'_>, evaluate_all: bool) -> Trie {
+        let placed: Vec<&str> = problem
+            .actions
+            .iter()
+            .filter(|(_, class)| *class == Class::Placed)
+            .map(|(name, _)| *name)
+            .collect();
+        // Prefix sums over the range let every safety check run in logarithmic time.
+        let names: Vec<&str> = problem.actions.iter().map(|(n, _)| *n).collect();
+        let blocked = [Class::Unused, Class::NotGranted, Class::Used];
+        let mut sums: Vec<[usize; 3]> = Vec::with_capacity(names.len() + 1);
+        let mut running = [0usize; 3];
+        sums.push(running);
+        for (_, class) in &problem.actions {
+            for (slot, b) in running.iter_mut().zip(blocked) {
+                *slot += usize::from(*class == b);
+            }
+            sums.push(running);
+        }
+
+        let mut by_key: BTreeMap<String, (String, bool)> = BTreeMap::new();
+        for action in &placed {
+            let colon = action.find(':').map_or(0, |i| i + 1);
+            let name = action.get(colon..).unwrap_or("");
+            for cut in cut_points(name) {
+                let prefix = action.get(..colon + cut).unwrap_or(action);
+                by_key
+                    .entry(prefix.to_ascii_lowercase())
+                    .or_insert_with(|| (prefix.to_string(), false));
+            }
+            by_key
+                .entry(action.to_ascii_lowercase())
+                .and_modify(|node| node.1 = true)
+                .or_insert_with(|| (action.to_string(), true));
+        }
+
+        let root = placed
+            .first()
+            .map(|first| {
+                by_key
+                    .range(..=problem.root_hint.to_ascii_lowercase())
+                    .rev()
+                    .map(|(key, (display, _))| (key, display))
+                    .find(|(key, _)| {
+                        key.len() <= problem.root_hint.len()
+                            && starts_with_ci(problem.root_hint, key)
+                            && starts_with_ci(first, key)
+                    })
+                    .map(|(_, display)| display.clone())
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default();
+
+        let mut nodes: Vec<Node> = Vec::new();
+        let mut stack: Vec<usize> = Vec::new();
+        for (key, (display, is_action)) in by_key.range(root.to_ascii_lowercase()..) {
+            if !starts_with_ci(key, &root) {
+                break;
+            }
+            while let Some(&top) = stack.last() {
+                let top_prefix = nodes.get(top).map(|n| n.prefix.as_str()).unwrap_or("");
+                if starts_with_ci(key, top_prefix) {
+                    break;
+                }
+                stack.pop();
+            }
+            let placed_here = prefix_range(&placed, key).len();
+            nodes.push(Node {
+                prefix: display.clone(),
+                parent: stack.last().copied(),
+                is_action: *is_action,
+                placed: placed_here,
+                unsafe_because: None,
+                visited: false,
+                emitted: None,
+            });
+            stack.push(nodes.len() - 1);
+        }
+
+        let safety = |prefix: &str| -> Option<Unsafe> {
+            let range = prefix_range(&names, prefix);
+            let before = sums.get(range.start).copied().unwrap_or_default();
+            let after = sums.get(range.end).copied().unwrap_or_default();
+            let example = |class: Class| {
+                problem
+                    .actions
+                    .get(range.clone())
+                    .unwrap_or(&[])
+                    .iter()
+                    .find(|(_, c)| *c == class)
+                    .map(|(n, _)| n.to_string())
+                    .unwrap_or_default()
+            };
+            for (i, class) in blocked.into_iter().enumerate() {
+                let count =
+                    after.get(i).copied().unwrap_or(0) - before.get(i).copied().unwrap_or(0);
+                if count > 0 {
+                    let example = example(class);
+                    return Some(match class {
+                        Class::Unused => Unsafe::Unused { count, example },
+                        Class::NotGranted => Unsafe::NotGranted { count, example },
+                        _ => Unsafe::Used { count, example },
+                    });
+                }
+            }
+            (!(problem.covers)(prefix)).then_some(Unsafe::Broader)
+        };
+
+        let mut emitted = Vec::new();
+        let mut skip: Option<String> = None;
+        for index in 0..nodes.len() {
+            let Some(node) = nodes.get_mut(index) else {
+                break;
+            };
+            let under_safe = skip
+                .as_deref()
+                .is_some_and(|s| starts_with_ci(&node.prefix, s));
+            if under_safe && !evaluate_all {
+                continue;
+            }
+            node.unsafe_because = safety(&node.prefix);
+            if under_safe {
+                continue;
+            }
+            node.visited = true;
+            let entry = if node.unsafe_because.is_none() {
+                skip = Some(node.prefix.clone());
+                if node.placed >= 2 || (problem.force_star)(&node.prefix) {
+                    Some(format!("{}*", node.prefix))
+                } else {
+                    prefix_range(&placed, &node.prefix)
+                        .next()
+                        .and_then(|i| placed.get(i))
+                        .map(|a| a.to_string())
+                }
+            } else if node.is_action {
+                Some(node.prefix.clone())
+            } else {
+                None
+            };
+            if let Some(entry) = entry {
+                node.emitted = Some(entry.clone());
+                emitted.push(entry);
+            }
+        }
+        emitted.sort_by(|a, b| crate::table::cmp_ci(a, b));
+        emitted.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        Trie {
+            nodes,
+            root,
+            emitted,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cuts(name: &str) -> Vec<&str> {
+        cut_points(name)
+            .into_iter()
+            .map(|i| name.get(..i).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn word_starts() {
+        assert_eq!(cuts("GetObject"), ["", "Get"]);
+        assert_eq!(cuts("DescribeDBInstances"), ["", "Describe", "DescribeDB"]);
+        assert_eq!(cuts("GetBucketCORS"), ["", "Get", "GetBucket"]);
+        assert_eq!(cuts("Get2Things"), ["", "Get2"]);
+        assert_eq!(cuts("start-session"), ["", "start-"]);
+        assert_eq!(cuts("ListAccountAssignments"), ["", "List", "ListAccount"]);
+    }
+}
