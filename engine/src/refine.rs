@@ -414,14 +414,8 @@ fn refine_not_action_statement(
             .map(|(a, _)| a.to_string())
             .collect()
     };
-    for service in &open_services {
-        let star = format!("{service}:*");
-        if !options.wildcards {
-            additions.push(star);
-        } else if !additions.iter().any(|a| a.eq_ignore_ascii_case(&star)) {
-            additions.push(star);
-        }
-    }
+    // Duplicates of these go with the dedup below.
+    additions.extend(open_services.iter().map(|service| format!("{service}:*")));
     additions.sort_by(|a, b| cmp_ci(a, b));
     additions.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
     additions.retain(|a| {
