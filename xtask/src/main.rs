@@ -1,2 +1,116 @@
-//! xtask
-fn main() {}
+//! `cargo xtask`: developer tasks for pare. `sync-catalog` regenerates the
+//! embedded action table; `minimize-reference` makes the test copy of the
+//! service reference.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use clap::Parser;
+use pare_catalog_sync::{EXIT_ERROR, Status, SyncArgs};
+
+mod minimize;
+
+/// Developer tasks for pare.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", version)]
+enum Task {
+    /// Regenerate `catalog/src/generated.rs` from the Service Authorization
+    /// Reference, then run the snapshot tests so the effect on refinements
+    /// shows at once.
+    ///
+    /// Exit codes: 0 up to date or written, 1 `--check` found the table
+    /// stale, 2 error; when the snapshot tests fail after a write, their code.
+    ///
+    /// Example: cargo xtask sync-catalog --source /path/to/service-reference --report changes.md
+    SyncCatalog {
+        #[command(flatten)]
+        args: SyncArgs,
+        /// Do not run the snapshot tests after writing the table
+        #[arg(long)]
+        no_snapshots: bool,
+    },
+    /// Write a copy of a service reference tree that keeps only what the
+    /// catalog reads (`Name`, `Version`, each action's `Name`, `Annotations`
+    /// and `SupportedBy`), one action per line; `index.json` is copied as is.
+    ///
+    /// Example: cargo xtask minimize-reference /path/to/service-reference catalog/tests/data/service-reference
+    MinimizeReference {
+        /// A tree laid out like the endpoint
+        source: PathBuf,
+        /// Where to write the minimized tree
+        out: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    match Task::parse() {
+        Task::SyncCatalog { args, no_snapshots } => sync_catalog(args, no_snapshots),
+        Task::MinimizeReference { source, out } => match minimize::run(&source, &out) {
+            Ok(count) => {
+                eprintln!("wrote {count} service files to `{}`", out.display());
+                ExitCode::SUCCESS
+            }
+            Err(err) => fail(err.as_ref()),
+        },
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    let xtask = Path::new(env!("CARGO_MANIFEST_DIR"));
+    xtask.parent().unwrap_or(xtask).to_path_buf()
+}
+
+fn sync_catalog(args: SyncArgs, no_snapshots: bool) -> ExitCode {
+    let root = workspace_root();
+    let table = root.join("catalog/src/generated.rs");
+    let check = args.check;
+    let options = match args.into_options(&table) {
+        Ok(options) => options,
+        Err(err) => return fail(&err),
+    };
+    let outcome = match pare_catalog_sync::run(&options) {
+        Ok(outcome) => outcome,
+        Err(err) => return fail(&err),
+    };
+    println!("{}", outcome.report);
+    eprintln!("{}", outcome.summary());
+    if outcome.status == Status::Stale {
+        eprintln!("run `cargo xtask sync-catalog` without `--check` to update it");
+    }
+    if check || no_snapshots || outcome.status != Status::Written {
+        return ExitCode::from(outcome.exit_code());
+    }
+    // The snapshot tests show what the new table changes in refinements.
+    eprintln!("running the snapshot tests against the new table");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    match Command::new(cargo)
+        .args(["test", "-p", "pare-snapshots"])
+        .current_dir(&root)
+        .status()
+    {
+        Ok(status) if status.success() => ExitCode::SUCCESS,
+        Ok(status) => {
+            eprintln!(
+                "the table was written, and the snapshot tests failed: review the changes with `cargo insta review`"
+            );
+            let code = status
+                .code()
+                .and_then(|c| u8::try_from(c).ok())
+                .unwrap_or(1);
+            ExitCode::from(code)
+        }
+        Err(err) => fail(&err),
+    }
+}
+
+/// Prints the error and its causes on one line, once, and returns the error exit code.
+fn fail(err: &(dyn std::error::Error + 'static)) -> ExitCode {
+    let mut line = format!("error: {err}");
+    let mut source = err.source();
+    while let Some(cause) = source {
+        line.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    eprintln!("{line}");
+    ExitCode::from(EXIT_ERROR)
+}
