@@ -19,3 +19,4 @@ pub mod refine;
 pub mod trie;
 pub use known::Known;
 pub use refine::{Change, Code, Diagnostic, Edit, Options, RecommendedAction, Refinement, refine};
+pub mod account;
