@@ -17,6 +17,7 @@ pub use unused::{Finding, UnusedSet};
 pub mod known;
 pub mod refine;
 pub mod trie;
+pub mod explain;
 pub use known::Known;
 pub use refine::{Change, Code, Diagnostic, Edit, Options, RecommendedAction, Refinement, refine};
 pub mod account;

@@ -211,15 +211,21 @@ pub fn refine_with(
     }
 }
 
-/// What a wildcard entry becomes.
-enum Outcome {
+/// What an entry of an Allow `Action` statement becomes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
     Keep,
     Remove(RemovalReason),
     Replace(Vec<String>),
 }
 
 /// Rules 1 to 4 for one entry of an Allow `Action` statement.
-fn refine_entry(entry: &str, unused: &UnusedSet, known: &Known<'_>, options: &Options) -> Outcome {
+pub(crate) fn refine_entry(
+    entry: &str,
+    unused: &UnusedSet,
+    known: &Known<'_>,
+    options: &Options,
+) -> Outcome {
     let pattern = Pattern::new(entry);
     if pattern.is_literal() {
         return if unused.contains(entry) {
@@ -260,6 +266,17 @@ fn refine_entry(entry: &str, unused: &UnusedSet, known: &Known<'_>, options: &Op
 
 /// The trie of a wildcard entry of an Allow `Action` statement, walked.
 pub fn generalize(pattern: &Pattern, unused: &UnusedSet, known: &Known<'_>) -> Trie {
+    generalize_trie(pattern, unused, known, false)
+}
+
+/// [`generalize`], with the safety of every node evaluated when `evaluate_all`
+/// is set (for explaining the trie; the emitted entries are the same).
+pub fn generalize_trie(
+    pattern: &Pattern,
+    unused: &UnusedSet,
+    known: &Known<'_>,
+    evaluate_all: bool,
+) -> Trie {
     let literal = pattern.literal_prefix();
     // The range must reach back to the root, which may be shorter than the literal
     // part (`s3:Ge*` roots at `s3:`): take everything under the service, or all of K.
@@ -290,7 +307,7 @@ pub fn generalize(pattern: &Pattern, unused: &UnusedSet, known: &Known<'_>) -> T
             covers: &covers,
             force_star: &never,
         },
-        false,
+        evaluate_all,
     )
 }
 

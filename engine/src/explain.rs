@@ -1,0 +1,556 @@
+//! Why one entry becomes what it becomes: the trie below a pattern with the
+//! safety of every node, the unused actions hung beneath it, and the nodes the
+//! walk chose, for `pare explain`.
+//!
+//! The generalization's trie only holds prefixes of the actions that stay
+//! granted. To draw the whole picture, as the founding article's figure does,
+//! the explanation adds the unused actions under the root as leaves (grouped
+//! under their first CamelCase word when several share it) and keeps nesting
+//! by characters, so every node's parent is the longest other node that is a
+//! prefix of it.
+
+use std::collections::BTreeMap;
+
+use crate::known::{Known, prefix_range};
+use crate::pattern::Pattern;
+use crate::refine::{Outcome, RemovalReason, generalize_trie, refine_entry};
+use crate::table::{cmp_ci, starts_with_ci};
+use crate::trie::{Unsafe, cut_points};
+use crate::unused::UnusedSet;
+
+/// What the refinement does with the entry, in the terms of `SEMANTICS.md`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// A literal action that is not unused: kept as written.
+    KeptLiteral,
+    /// A literal action reported unused: removed.
+    RemovedLiteral,
+    /// A wildcard confined to a service reported wholly unused: removed.
+    RemovedServiceUnused,
+    /// A wildcard under which no known action is unused: kept as written.
+    KeptNothingUnused,
+    /// A wildcard whose known actions are all unused: removed.
+    RemovedOnlyUnused,
+    /// A wildcard replaced by its shortest safe prefixes.
+    Replaced(Vec<String>),
+}
+
+/// What a node of the explanation stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeKind {
+    /// A node of the generalization's trie: a prefix of actions that stay granted.
+    Trie,
+    /// A prefix that only unused actions share (a CamelCase word below a trie node).
+    UnusedBranch,
+    /// An unused action, hung under the deepest node that is a prefix of it.
+    UnusedAction,
+}
+
+/// One node of the explanation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExplainNode {
+    /// The prefix, in the catalog's spelling.
+    pub prefix: String,
+    /// The longest other node that is a prefix of this one.
+    pub parent: Option<usize>,
+    /// What the node stands for.
+    pub kind: NodeKind,
+    /// Whether the prefix is itself an action that stays granted.
+    pub is_action: bool,
+    /// Whether the prefix is itself an unused action.
+    pub is_unused: bool,
+    /// How many actions that stay granted start with the prefix.
+    pub placed: usize,
+    /// How many unused actions start with the prefix.
+    pub unused: usize,
+    /// `None` when `prefix*` would be safe; otherwise why not.
+    pub unsafe_because: Option<Unsafe>,
+    /// The entry the refinement emits at this node, if it chose it.
+    pub chosen: Option<String>,
+}
+
+/// The picture of one entry's refinement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Explanation {
+    /// The entry as written.
+    pub pattern: String,
+    /// What the refinement does with it.
+    pub verdict: Verdict,
+    /// The prefix the walk starts from.
+    pub root: String,
+    /// The nodes in prefix order (a node's descendants follow it).
+    pub nodes: Vec<ExplainNode>,
+    /// How many known actions the entry matches.
+    pub matched: usize,
+    /// How many of them are unused.
+    pub matched_unused: usize,
+}
+
+/// Explains what refining `pattern`, as an entry of an Allow `Action`
+/// statement, does against `unused`, with `known` as K.
+pub fn explain(pattern: &str, unused: &UnusedSet, known: &Known<'_>) -> Explanation {
+    let parsed = Pattern::new(pattern);
+    let literal = parsed.literal_prefix();
+    let matched: Vec<&str> = if parsed.is_literal() {
+        known.canonical(pattern).into_iter().collect()
+    } else {
+        known
+            .with_prefix(literal)
+            .into_iter()
+            .filter(|a| parsed.matches(a))
+            .collect()
+    };
+    let matched_unused = matched.iter().filter(|a| unused.contains(a)).count();
+    let verdict = match refine_entry(pattern, unused, known, &crate::refine::Options::default()) {
+        Outcome::Keep if parsed.is_literal() => Verdict::KeptLiteral,
+        Outcome::Keep => Verdict::KeptNothingUnused,
+        Outcome::Remove(RemovalReason::Unused) => Verdict::RemovedLiteral,
+        Outcome::Remove(_)
+            if parsed
+                .fixed_service()
+                .is_some_and(|s| unused.is_service_unused(s)) =>
+        {
+            Verdict::RemovedServiceUnused
+        }
+        Outcome::Remove(_) => Verdict::RemovedOnlyUnused,
+        Outcome::Replace(with) => Verdict::Replaced(with),
+    };
+
+    if parsed.is_literal() {
+        let name = known.canonical(pattern).unwrap_or(pattern).to_string();
+        let is_unused = unused.contains(&name);
+        let node = ExplainNode {
+            prefix: name.clone(),
+            parent: None,
+            kind: if is_unused {
+                NodeKind::UnusedAction
+            } else {
+                NodeKind::Trie
+            },
+            is_action: !is_unused,
+            is_unused,
+            placed: usize::from(!is_unused),
+            unused: usize::from(is_unused),
+            unsafe_because: is_unused.then(|| Unsafe::Unused {
+                count: 1,
+                example: name.clone(),
+            }),
+            chosen: None,
+        };
+        return Explanation {
+            pattern: pattern.to_string(),
+            verdict,
+            root: name,
+            nodes: vec![node],
+            matched: matched.len(),
+            matched_unused,
+        };
+    }
+
+    let trie = generalize_trie(&parsed, unused, known, true);
+    let replaced = matches!(verdict, Verdict::Replaced(_));
+    // With no action left to place the trie is empty; the picture then starts
+    // at the entry's literal part.
+    let root = if trie.nodes.is_empty() {
+        literal.to_string()
+    } else {
+        trie.root.clone()
+    };
+
+    // The range K holds under the root, classified as the generalization does.
+    let range: Vec<&str> = known.with_prefix(&root);
+    let placed: Vec<&str> = range
+        .iter()
+        .copied()
+        .filter(|a| !unused.contains(a) && parsed.matches(a))
+        .collect();
+    let unused_here: Vec<&str> = range
+        .iter()
+        .copied()
+        .filter(|a| unused.contains(a))
+        .collect();
+    let not_granted: Vec<&str> = range
+        .iter()
+        .copied()
+        .filter(|a| !unused.contains(a) && !parsed.matches(a))
+        .collect();
+    let safety = |prefix: &str| -> Option<Unsafe> {
+        let first = |list: &[&str]| {
+            let r = prefix_range(list, prefix);
+            list.get(r.start)
+                .filter(|_| !r.is_empty())
+                .map(|a| (r.len(), a.to_string()))
+        };
+        if let Some((count, example)) = first(&unused_here) {
+            return Some(Unsafe::Unused { count, example });
+        }
+        if let Some((count, example)) = first(&not_granted) {
+            return Some(Unsafe::NotGranted { count, example });
+        }
+        (!parsed.covers_prefix(prefix)).then_some(Unsafe::Broader)
+    };
+
+    // Every node, keyed by its lowercased prefix so nesting can be recomputed.
+    let mut by_key: BTreeMap<String, ExplainNode> = BTreeMap::new();
+    for node in &trie.nodes {
+        by_key.insert(
+            node.prefix.to_ascii_lowercase(),
+            ExplainNode {
+                prefix: node.prefix.clone(),
+                parent: None,
+                kind: NodeKind::Trie,
+                is_action: node.is_action,
+                is_unused: false,
+                placed: node.placed,
+                unused: 0,
+                unsafe_because: node.unsafe_because.clone(),
+                chosen: node.emitted.clone().filter(|_| replaced),
+            },
+        );
+    }
+    let root_key = root.to_ascii_lowercase();
+    // A trie rooted at the empty prefix (`*`, `*Get*`) is a forest: give it one root.
+    by_key
+        .entry(root_key.clone())
+        .or_insert_with(|| ExplainNode {
+            prefix: root.clone(),
+            parent: None,
+            kind: NodeKind::Trie,
+            is_action: false,
+            is_unused: false,
+            placed: 0,
+            unused: 0,
+            unsafe_because: safety(&root),
+            chosen: None,
+        });
+
+    // Unused actions grouped by the trie node they hang under and the first
+    // word below it; a word several of them share becomes a branch.
+    let trie_keys: Vec<String> = by_key.keys().cloned().collect();
+    let mut groups: BTreeMap<(String, String), Vec<&str>> = BTreeMap::new();
+    for action in &unused_here {
+        let key = action.to_ascii_lowercase();
+        if let Some(node) = by_key.get_mut(&key) {
+            node.is_unused = true;
+            continue;
+        }
+        let deepest = deepest_prefix(&trie_keys, &key).unwrap_or_else(|| root_key.clone());
+        let branch = word_below(action, deepest.len())
+            .filter(|b| !trie_keys.iter().any(|k| k.starts_with(b.as_str())));
+        groups
+            .entry((deepest, branch.unwrap_or_default()))
+            .or_default()
+            .push(action);
+    }
+    for ((_, branch), actions) in &groups {
+        if actions.len() >= 2 && !branch.is_empty() {
+            let display = actions
+                .first()
+                .and_then(|a| a.get(..branch.len()))
+                .unwrap_or(branch)
+                .to_string();
+            by_key.entry(branch.clone()).or_insert_with(|| ExplainNode {
+                prefix: display.clone(),
+                parent: None,
+                kind: NodeKind::UnusedBranch,
+                is_action: false,
+                is_unused: false,
+                placed: 0,
+                unused: 0,
+                unsafe_because: safety(&display),
+                chosen: None,
+            });
+        }
+        for action in actions {
+            by_key
+                .entry(action.to_ascii_lowercase())
+                .or_insert_with(|| ExplainNode {
+                    prefix: action.to_string(),
+                    parent: None,
+                    kind: NodeKind::UnusedAction,
+                    is_action: false,
+                    is_unused: true,
+                    placed: 0,
+                    unused: 0,
+                    unsafe_because: safety(action),
+                    chosen: None,
+                });
+        }
+    }
+
+    // Nesting by characters, as wildcards match.
+    let mut nodes: Vec<ExplainNode> = Vec::with_capacity(by_key.len());
+    let mut stack: Vec<usize> = Vec::new();
+    for (_, mut node) in by_key {
+        if !starts_with_ci(&node.prefix, &root) {
+            continue;
+        }
+        while let Some(&top) = stack.last() {
+            let top_prefix = nodes.get(top).map_or("", |n| n.prefix.as_str());
+            if starts_with_ci(&node.prefix, top_prefix) {
+                break;
+            }
+            stack.pop();
+        }
+        node.parent = stack.last().copied();
+        node.placed = prefix_range(&placed, &node.prefix).len();
+        node.unused = prefix_range(&unused_here, &node.prefix).len();
+        nodes.push(node);
+        stack.push(nodes.len() - 1);
+    }
+
+    Explanation {
+        pattern: pattern.to_string(),
+        verdict,
+        root,
+        nodes,
+        matched: matched.len(),
+        matched_unused,
+    }
+}
+
+/// The longest of the sorted lowercase `keys` that `key` starts with.
+fn deepest_prefix(keys: &[String], key: &str) -> Option<String> {
+    (0..=key.len())
+        .rev()
+        .filter_map(|end| key.get(..end))
+        .find(|candidate| keys.binary_search_by(|k| k.as_str().cmp(candidate)).is_ok())
+        .map(str::to_string)
+}
+
+/// The lowercased prefix of `action` that ends at its first cut point after
+/// byte `depth`, when that is shorter than the whole action.
+fn word_below(action: &str, depth: usize) -> Option<String> {
+    let colon = action.find(':').map_or(0, |i| i + 1);
+    let name = action.get(colon..)?;
+    cut_points(name)
+        .into_iter()
+        .map(|cut| colon + cut)
+        .find(|&end| end > depth && end < action.len())
+        .and_then(|end| action.get(..end))
+        .map(str::to_ascii_lowercase)
+}
+
+impl Explanation {
+    /// The indices of `index`'s children, in order.
+    pub fn children(&self, index: usize) -> impl Iterator<Item = usize> + '_ {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(move |(_, n)| n.parent == Some(index))
+            .map(|(i, _)| i)
+    }
+
+    /// The entries the refinement puts in the pattern's place (empty when it is
+    /// removed; the pattern itself when it is kept).
+    pub fn result(&self) -> Vec<String> {
+        match &self.verdict {
+            Verdict::KeptLiteral | Verdict::KeptNothingUnused => vec![self.pattern.clone()],
+            Verdict::RemovedLiteral
+            | Verdict::RemovedServiceUnused
+            | Verdict::RemovedOnlyUnused => Vec::new(),
+            Verdict::Replaced(with) => {
+                let mut with = with.clone();
+                with.sort_by(|a, b| cmp_ci(a, b));
+                with
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::{AccessLevel, ActionTable, KnownAction};
+
+    fn rows(names: &[&'static str]) -> Vec<KnownAction> {
+        let mut rows: Vec<KnownAction> = names
+            .iter()
+            .map(|n| KnownAction::new_static(n, AccessLevel::READ, true))
+            .collect();
+        rows.sort_by(|a, b| cmp_ci(&a.name, &b.name));
+        rows
+    }
+
+    fn find<'e>(e: &'e Explanation, prefix: &str) -> &'e ExplainNode {
+        e.nodes
+            .iter()
+            .find(|n| n.prefix == prefix)
+            .unwrap_or_else(|| panic!("no node `{prefix}` in {:#?}", e.nodes))
+    }
+
+    #[test]
+    fn unused_actions_hang_under_their_deepest_node() {
+        let rows = rows(&[
+            "s3:GetBucketAcl",
+            "s3:GetBucketPolicy",
+            "s3:GetBucketPolicyStatus",
+            "s3:GetObject",
+            "s3:GetObjectAcl",
+            "s3:GetJobTagging",
+        ]);
+        let table = ActionTable::new(&rows).unwrap();
+        let unused = UnusedSet::parse(
+            "s3:GetBucketAcl\ns3:GetBucketPolicy\ns3:GetBucketPolicyStatus\ns3:GetObjectAcl\n",
+        )
+        .unwrap();
+        let known = Known::new(table, [], &unused);
+        let e = explain("s3:Get*", &unused, &known);
+        assert_eq!(
+            e.verdict,
+            Verdict::Replaced(vec!["s3:GetJobTagging".into(), "s3:GetObject".into()])
+        );
+        assert_eq!(e.root, "s3:Get");
+        let root = find(&e, "s3:Get");
+        assert_eq!(root.parent, None);
+        assert!(matches!(
+            root.unsafe_because,
+            Some(Unsafe::Unused { count: 4, .. })
+        ));
+        let bucket = find(&e, "s3:GetBucket");
+        assert_eq!(bucket.kind, NodeKind::UnusedBranch);
+        assert_eq!(bucket.unused, 3);
+        let policy = find(&e, "s3:GetBucketPolicy");
+        assert_eq!(policy.kind, NodeKind::UnusedAction);
+        let status = find(&e, "s3:GetBucketPolicyStatus");
+        assert_eq!(
+            status.parent.map(|p| e.nodes[p].prefix.as_str()),
+            Some("s3:GetBucketPolicy")
+        );
+        let object = find(&e, "s3:GetObject");
+        assert_eq!(object.chosen.as_deref(), Some("s3:GetObject"));
+        assert!(object.unsafe_because.is_some());
+        let acl = find(&e, "s3:GetObjectAcl");
+        assert_eq!(acl.kind, NodeKind::UnusedAction);
+        let job = find(&e, "s3:GetJob");
+        assert_eq!(job.unsafe_because, None);
+        assert_eq!(job.chosen.as_deref(), Some("s3:GetJobTagging"));
+    }
+
+    #[test]
+    fn kept_patterns_choose_nothing() {
+        let rows = rows(&["s3:GetObject", "s3:GetObjectAcl", "s3:PutObject"]);
+        let table = ActionTable::new(&rows).unwrap();
+        let unused = UnusedSet::parse("s3:PutObject\n").unwrap();
+        let known = Known::new(table, [], &unused);
+        let e = explain("s3:Get*", &unused, &known);
+        assert_eq!(e.verdict, Verdict::KeptNothingUnused);
+        assert!(e.nodes.iter().all(|n| n.chosen.is_none()));
+        assert_eq!(e.result(), ["s3:Get*"]);
+        let literal = explain("s3:putobject", &unused, &known);
+        assert_eq!(literal.verdict, Verdict::RemovedLiteral);
+        assert_eq!(literal.nodes[0].prefix, "s3:PutObject");
+        assert!(literal.result().is_empty());
+    }
+
+    #[test]
+    fn infix_patterns_name_what_they_do_not_grant() {
+        let rows = rows(&[
+            "ec2:DescribeInstances",
+            "ec2:DescribeImages",
+            "ec2:DescribeReservedInstances",
+            "ec2:DescribeSpotInstances",
+        ]);
+        let table = ActionTable::new(&rows).unwrap();
+        let unused = UnusedSet::parse("ec2:DescribeSpotInstances\n").unwrap();
+        let known = Known::new(table, [], &unused);
+        let e = explain("ec2:Describe*Instances", &unused, &known);
+        assert_eq!(e.root, "ec2:Describe");
+        assert!(matches!(
+            find(&e, "ec2:Describe").unsafe_because,
+            Some(Unsafe::Unused { .. })
+        ));
+        assert_eq!(
+            find(&e, "ec2:DescribeReserved").unsafe_because,
+            Some(Unsafe::Broader)
+        );
+        assert_eq!(
+            e.verdict,
+            Verdict::Replaced(vec![
+                "ec2:DescribeInstances".into(),
+                "ec2:DescribeReservedInstances".into()
+            ])
+        );
+    }
+
+    #[test]
+    fn a_forest_gets_one_root() {
+        let rows = rows(&["a:Get", "b:Get", "b:Put"]);
+        let table = ActionTable::new(&rows).unwrap();
+        let unused = UnusedSet::parse("b:Put\n").unwrap();
+        let known = Known::new(table, [], &unused);
+        let e = explain("*", &unused, &known);
+        assert_eq!(e.root, "");
+        assert_eq!(e.nodes.iter().filter(|n| n.parent.is_none()).count(), 1);
+        assert_eq!(e.nodes[0].prefix, "");
+        assert_eq!(
+            e.verdict,
+            Verdict::Replaced(vec!["a:Get".into(), "b:Get".into()])
+        );
+    }
+}
+
+#[cfg(test)]
+mod article {
+    use super::*;
+    use crate::table::{AccessLevel, ActionTable, KnownAction};
+
+    /// The founding article's figure: the 58 `s3:Get*` actions of 2024 and its unused list.
+    #[test]
+    fn the_article_figure() {
+        let mut rows: Vec<KnownAction> = include_str!("../tests/data/s3-get-actions-2024.txt")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(|l| KnownAction {
+                name: l.trim().to_string().into(),
+                access: AccessLevel::READ,
+                last_accessed_tracked: true,
+            })
+            .collect();
+        rows.sort_by(|a, b| cmp_ci(&a.name, &b.name));
+        let table = ActionTable::new(&rows).unwrap();
+        let unused = UnusedSet::parse(include_str!("../tests/data/article-unused.json")).unwrap();
+        let known = Known::new(table, [], &unused);
+        let e = explain("s3:Get*", &unused, &known);
+        assert_eq!((e.matched, e.matched_unused), (58, 22));
+        let top: Vec<(&str, bool, NodeKind)> = e
+            .children(0)
+            .map(|i| &e.nodes[i])
+            .filter(|n| n.kind != NodeKind::UnusedAction)
+            .map(|n| {
+                (
+                    n.prefix.strip_prefix("s3:Get").unwrap(),
+                    n.unsafe_because.is_none(),
+                    n.kind,
+                )
+            })
+            .collect();
+        assert_eq!(
+            top,
+            [
+                ("Access", true, NodeKind::Trie),
+                ("Account", true, NodeKind::Trie),
+                ("Bucket", false, NodeKind::UnusedBranch),
+                ("Data", true, NodeKind::Trie),
+                ("Job", true, NodeKind::Trie),
+                ("Multi", true, NodeKind::Trie),
+                ("Object", true, NodeKind::Trie),
+                ("Storage", true, NodeKind::Trie),
+            ]
+        );
+        let chosen: Vec<&str> = e.nodes.iter().filter_map(|n| n.chosen.as_deref()).collect();
+        assert_eq!(
+            chosen,
+            [
+                "s3:GetAccess*",
+                "s3:GetAccountPublicAccessBlock",
+                "s3:GetDataAccess",
+                "s3:GetJobTagging",
+                "s3:GetMulti*",
+                "s3:GetObject*",
+                "s3:GetStorage*",
+            ]
+        );
+        assert_eq!(e.result(), chosen);
+    }
+}
