@@ -1,1 +1,72 @@
-//! placeholder
+//! The `pare` command line as a library: [`run`] parses the arguments, runs a
+//! subcommand against the given streams, prints any error once, and returns
+//! the exit code. `main` is a thin shell around it, and tests call it in-process.
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use clap::Parser;
+
+pub mod args;
+pub mod commands;
+pub mod diff;
+pub mod error;
+pub mod input;
+pub mod io;
+
+pub use error::Error;
+pub use io::Io;
+
+/// The exit codes, as `--help` and the README document them.
+pub mod exit {
+    /// Success (also a closed stdout pipe, as in `pare ... | head`).
+    pub const SUCCESS: i32 = 0;
+    /// `verify` found a violation.
+    pub const VIOLATIONS: i32 = 1;
+    /// Unreadable or invalid input, or a usage error.
+    pub const INPUT: i32 = 2;
+}
+
+/// Runs `pare` with `args` (the program name first) and returns the exit code.
+/// Never panics on any input: errors are printed to `io.stderr` as `error: ...`.
+pub fn run(args: impl IntoIterator<Item = OsString>, io: &mut Io<'_>) -> i32 {
+    let cli = match args::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => return clap_error(&err, io),
+    };
+    let result = commands::run(cli.command, io);
+    // Flush before reporting, so that a failed write is reported too.
+    let result = result.and_then(|code| io.stdout.flush().map(|()| code).map_err(Error::from));
+    match result {
+        Ok(code) => code,
+        Err(err) if err.is_quiet() => err.exit_code(),
+        Err(err) => {
+            // If stderr is gone too there is no one left to tell.
+            let _ = writeln!(io.stderr, "error: {}", err.chain());
+            err.exit_code()
+        }
+    }
+}
+
+/// Help and version go to stdout with success; usage errors (and the help
+/// printed for a missing subcommand) go to stderr with exit 2.
+fn clap_error(err: &clap::Error, io: &mut Io<'_>) -> i32 {
+    use clap::error::ErrorKind;
+    let text = err.render().to_string();
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            match io
+                .stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| io.stdout.flush())
+            {
+                Ok(()) => exit::SUCCESS,
+                Err(e) => Error::from(e).exit_code(),
+            }
+        }
+        _ => {
+            let _ = io.stderr.write_all(text.as_bytes());
+            exit::INPUT
+        }
+    }
+}

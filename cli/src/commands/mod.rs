@@ -1,0 +1,18 @@
+//! One module per subcommand; [`run`] dispatches a parsed command line to it.
+//!
+//! Each subcommand takes its validated config from [`crate::args`] and the
+//! streams, writes its result to stdout and its notes to stderr, and returns
+//! the exit code for a run that did not fail ([`crate::exit`]).
+
+use crate::args::Command;
+use crate::error::Error;
+use crate::io::Io;
+
+pub mod refine;
+
+/// Runs one subcommand.
+pub fn run(command: Command, io: &mut Io<'_>) -> Result<i32, Error> {
+    match command {
+        Command::Refine(args) => refine::run(&args.validate()?, io),
+    }
+}

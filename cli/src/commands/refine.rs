@@ -1,0 +1,177 @@
+//! `pare refine`: a policy and its unused list in, the refined policy out, in
+//! the format asked for; diagnostics and the size against IAM's quotas on stderr.
+
+use std::io::Write;
+
+use pare_engine::{Policy, PolicyInput, PolicyKind, RecommendedAction, Refinement};
+use serde_json::{Value, json};
+
+use crate::args::{Refine, RefineFormat};
+use crate::error::Error;
+use crate::input::{self, Catalog};
+use crate::io::Io;
+use crate::{diff, exit};
+
+/// Runs `pare refine`.
+pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
+    let (_, input) = input::read_policy(&config.policy, io)?;
+    let unused = input::read_unused(&config.unused, io)?;
+    let catalog = Catalog::load(config.catalog.as_deref())?;
+    let refinement = pare_engine::refine(&input.policy, &unused, catalog.table(), &config.options);
+
+    let out = match config.format {
+        RefineFormat::Policy => with_newline(refinement.policy.to_pretty_string()),
+        RefineFormat::Diff => {
+            let name = config.policy.file_name();
+            diff::unified(
+                &format!("original/{name}"),
+                &with_newline(input.policy.to_pretty_string()),
+                &format!("refined/{name}"),
+                &with_newline(refinement.policy.to_pretty_string()),
+            )
+        }
+        RefineFormat::Recommendation => pretty(&recommendation(&input, &refinement)),
+        RefineFormat::Json => pretty(&everything(&input, &refinement)),
+    };
+    io.stdout.write_all(out.as_bytes())?;
+
+    for diagnostic in &refinement.diagnostics {
+        writeln!(io.stderr, "warning: {diagnostic}")?;
+    }
+    if !refinement.changed() {
+        writeln!(
+            io.stderr,
+            "note: nothing to refine: the policy grants no unused action"
+        )?;
+    } else if refinement.recommended_action() == RecommendedAction::DetachPolicy {
+        writeln!(
+            io.stderr,
+            "note: nothing in the policy is used: detach it (every statement was removed)"
+        )?;
+    }
+    writeln!(io.stderr, "{}", size_line(&input, &refinement.policy))?;
+    Ok(exit::SUCCESS)
+}
+
+fn with_newline(mut text: String) -> String {
+    text.push('\n');
+    text
+}
+
+fn pretty(value: &Value) -> String {
+    with_newline(serde_json::to_string_pretty(value).unwrap_or_default())
+}
+
+fn action_name(action: RecommendedAction) -> &'static str {
+    match action {
+        RecommendedAction::CreatePolicy => "CREATE_POLICY",
+        RecommendedAction::DetachPolicy => "DETACH_POLICY",
+    }
+}
+
+/// Access Analyzer's `get-finding-recommendation` output, without the fields
+/// only the service knows (times, the principal's ARN).
+fn recommendation(input: &PolicyInput, refinement: &Refinement) -> Value {
+    let action = refinement.recommended_action();
+    let mut step = serde_json::Map::new();
+    step.insert("recommendedAction".into(), action_name(action).into());
+    if action == RecommendedAction::CreatePolicy {
+        step.insert(
+            "recommendedPolicy".into(),
+            refinement.policy.to_compact_string().into(),
+        );
+    }
+    if let Some(name) = &input.name {
+        step.insert("existingPolicyId".into(), name.as_str().into());
+    }
+    json!({
+        "recommendationType": "UnusedPermissionRecommendation",
+        "status": "SUCCEEDED",
+        "recommendedSteps": [{"unusedPermissionsRecommendedStep": step}],
+    })
+}
+
+/// `--format json`: the refined policy, the edits, the diagnostics and the sizes.
+fn everything(input: &PolicyInput, refinement: &Refinement) -> Value {
+    let after = refinement.policy.size();
+    let quotas: Vec<Value> = quotas(input.kind)
+        .into_iter()
+        .map(|(kind, limit)| {
+            json!({"quota": kind.describe(), "limit": limit, "exceeded": after > limit})
+        })
+        .collect();
+    json!({
+        "recommendedAction": action_name(refinement.recommended_action()),
+        "policy": refinement.policy.to_value(),
+        "edits": refinement.edits,
+        "diagnostics": refinement.diagnostics,
+        "size": {"before": input.policy.size(), "after": after, "quotas": quotas},
+    })
+}
+
+/// The quotas that apply: the wrapper's kind, or every one when it is unknown.
+fn quotas(kind: PolicyKind) -> Vec<(PolicyKind, usize)> {
+    let kinds: &[PolicyKind] = if kind == PolicyKind::Unknown {
+        &PolicyKind::ALL
+    } else {
+        std::slice::from_ref(&kind)
+    };
+    kinds
+        .iter()
+        .filter_map(|&k| k.quota().map(|q| (k, q)))
+        .collect()
+}
+
+/// One line: the refined size (IAM counts characters without white space)
+/// against the quotas, a warning when it is over one.
+fn size_line(input: &PolicyInput, refined: &Policy) -> String {
+    let after = refined.size();
+    let quotas = quotas(input.kind);
+    let over = quotas.iter().any(|&(_, limit)| after > limit);
+    let listed: Vec<String> = quotas
+        .iter()
+        .map(|&(kind, limit)| {
+            let mark = if after > limit { " (exceeded)" } else { "" };
+            format!("{} {}{mark}", kind.describe(), thousands(limit))
+        })
+        .collect();
+    let label = if quotas.len() == 1 { "quota" } else { "quotas" };
+    let inline = if input.kind == PolicyKind::Unknown {
+        " (an inline quota counts all of a principal's inline policies together)"
+    } else {
+        ""
+    };
+    format!(
+        "{}: the refined policy has {} characters without white space ({} before); IAM {label}: {}{inline}",
+        if over { "warning" } else { "note" },
+        thousands(after),
+        thousands(input.policy.size()),
+        listed.join(", "),
+    )
+}
+
+/// `6144` as `6,144`, as AWS's documentation writes its quotas.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(6144), "6,144");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+}

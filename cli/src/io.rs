@@ -1,0 +1,55 @@
+//! The process's standard streams, passed in so that tests and the snapshot
+//! harness can run the CLI in-process with buffers in their place.
+
+use std::io::{IsTerminal, Read, Write};
+
+/// Standard input, output and error, and whether the outputs are terminals.
+pub struct Io<'a> {
+    /// Where `-` reads from.
+    pub stdin: Box<dyn Read + 'a>,
+    /// The result, and nothing else.
+    pub stdout: Box<dyn Write + 'a>,
+    /// Diagnostics, notes and errors.
+    pub stderr: Box<dyn Write + 'a>,
+    /// Whether stdout is a terminal (a subcommand may color or summarize for a reader).
+    pub stdout_is_terminal: bool,
+    /// Whether stderr is a terminal.
+    pub stderr_is_terminal: bool,
+}
+
+impl Io<'static> {
+    /// The process's own streams. Stdout is buffered, because results can be
+    /// long; [`crate::run`] flushes it before returning.
+    pub fn real() -> Io<'static> {
+        Io {
+            stdin: Box::new(std::io::stdin()),
+            stdout: Box::new(std::io::BufWriter::new(std::io::stdout())),
+            stderr: Box::new(std::io::stderr()),
+            stdout_is_terminal: std::io::stdout().is_terminal(),
+            stderr_is_terminal: std::io::stderr().is_terminal(),
+        }
+    }
+}
+
+impl<'a> Io<'a> {
+    /// Streams over buffers, for tests: `stdin` is read by `-`, the outputs
+    /// collect what the CLI writes; neither counts as a terminal.
+    pub fn buffers(stdin: &'a [u8], stdout: &'a mut Vec<u8>, stderr: &'a mut Vec<u8>) -> Io<'a> {
+        Io {
+            stdin: Box::new(stdin),
+            stdout: Box::new(stdout),
+            stderr: Box::new(stderr),
+            stdout_is_terminal: false,
+            stderr_is_terminal: false,
+        }
+    }
+}
+
+impl std::fmt::Debug for Io<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Io")
+            .field("stdout_is_terminal", &self.stdout_is_terminal)
+            .field("stderr_is_terminal", &self.stderr_is_terminal)
+            .finish_non_exhaustive()
+    }
+}
