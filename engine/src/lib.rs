@@ -21,3 +21,4 @@ pub mod explain;
 pub use known::Known;
 pub use refine::{Change, Code, Diagnostic, Edit, Options, RecommendedAction, Refinement, refine};
 pub mod account;
+pub mod sources;
