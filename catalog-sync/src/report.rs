@@ -175,7 +175,7 @@ impl Changes {
         }
         let _ = writeln!(
             out,
-            "{} services added, {} removed; {} actions added, {} removed; {} access levels and {} last-accessed flags changed.\n",
+            "Services: {} added, {} removed. Actions: {} added, {} removed, {} with a new access level, {} with new last-accessed tracking.\n",
             self.services_added.len(),
             self.services_removed.len(),
             self.actions_added.len(),
@@ -197,7 +197,7 @@ impl Changes {
         if !self.access_changed.is_empty() {
             out.push_str("## Access levels changed\n\n");
             for (name, old, new) in &self.access_changed {
-                let _ = writeln!(out, "- `{name}`: {old} → {new}");
+                let _ = writeln!(out, "- `{name}`: {} → {}", level(*old), level(*new));
             }
             out.push('\n');
         }
@@ -219,6 +219,11 @@ impl Changes {
         }
         out
     }
+}
+
+/// An access level in AWS's words, overlapping flags joined with `+`.
+fn level(access: AccessLevel) -> String {
+    access.names().join(" + ")
 }
 
 fn service_list(out: &mut String, title: &str, services: &[(String, usize)]) {
@@ -243,11 +248,14 @@ fn action_list(out: &mut String, title: &str, actions: &[KnownAction]) {
     for action in actions {
         let service = action.service();
         if current != Some(service) {
+            if current.is_some() {
+                out.push('\n');
+            }
             let count = actions.iter().filter(|a| a.service() == service).count();
             let _ = writeln!(out, "### `{service}` ({count})\n");
             current = Some(service);
         }
-        let _ = writeln!(out, "- `{}` ({})", action.name, action.access);
+        let _ = writeln!(out, "- `{}` ({})", action.name, level(action.access));
     }
     out.push('\n');
 }

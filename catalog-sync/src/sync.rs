@@ -72,14 +72,24 @@ impl Outcome {
 }
 
 /// Runs a sync on a runtime of its own; for callers that are not async.
+///
+/// The runtime lives on a thread of its own, so that this also works when
+/// called from within another runtime (where blocking on one would panic).
 pub fn run(options: &SyncOptions) -> Result<Outcome, Error> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Error::new(ErrorKind::Internal, "cannot start the async runtime").with_source(e)
-        })?;
-    runtime.block_on(sync(options))
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(|| {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| {
+                    Error::new(ErrorKind::Internal, "cannot start the async runtime").with_source(e)
+                })?;
+            runtime.block_on(sync(options))
+        });
+        worker
+            .join()
+            .unwrap_or_else(|_| Err(Error::new(ErrorKind::Internal, "the sync thread panicked")))
+    })
 }
 
 /// Runs a sync: see the crate documentation for what it guarantees.
