@@ -177,7 +177,7 @@ pub fn refine_with(
     let mut diagnostics = Vec::new();
     let mut statements = Vec::with_capacity(policy.statements().len());
     for (index, statement) in policy.statements().iter().enumerate() {
-        diagnose_literals(index, statement, known, &mut diagnostics);
+        diagnose_literals(index, statement, unused, known, &mut diagnostics);
         let refined = match (statement.effect(), statement.key()) {
             (Effect::Deny, _) => Some(statement.clone()),
             (Effect::Allow, ActionKey::Action) => {
@@ -471,9 +471,14 @@ fn refine_not_action_statement(
 fn diagnose_literals(
     index: usize,
     statement: &Statement,
+    unused: &UnusedSet,
     known: &Known<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
+    // Only an Allow `Action` statement loses its unused literals (rule 1); the
+    // message must say what happened to the entry.
+    let removes_unused =
+        statement.effect() == Effect::Allow && statement.key() == ActionKey::Action;
     for entry in statement.entries() {
         if entry.contains(['*', '?']) {
             continue;
@@ -483,6 +488,12 @@ fn diagnose_literals(
                 Code::MalformedAction,
                 "is not of the form `service:Action`; it matches nothing and is kept as written",
             )),
+            Some(_) if !known.in_catalog(entry) && removes_unused && unused.contains(entry) => {
+                Some((
+                    Code::UnknownAction,
+                    "is not in the catalog (a new action, a typo, or a retired service); removed, as it is reported unused",
+                ))
+            }
             Some(_) if !known.in_catalog(entry) => Some((
                 Code::UnknownAction,
                 "is not in the catalog (a new action, a typo, or a retired service); kept as written",
