@@ -119,6 +119,9 @@ struct State {
 }
 
 async fn serve(state: Arc<State>, mut stream: TcpStream) {
+    // Head and body go out in separate writes; Nagle's algorithm would hold
+    // the second until the first is acknowledged.
+    let _ = stream.set_nodelay(true);
     let mut head = Vec::new();
     let mut buf = [0u8; 1024];
     while !head.windows(4).any(|w| w == b"\r\n\r\n") {
