@@ -1,0 +1,219 @@
+//! The engine's benchmark suite, over the embedded catalog: `cargo bench -p pare-cli --bench engine`
+//! (or `scripts/bench.sh`, which also prints medians as ratios to the baseline).
+
+mod common;
+
+use divan::{Bencher, black_box};
+use pare_engine::{Known, Options, Pattern, Policy, UnusedSet, refine};
+
+use common::{ARTICLE_POLICY, ARTICLE_UNUSED, CORPUS, catalog, small_catalog};
+
+fn main() {
+    check_fixtures();
+    divan::main();
+}
+
+/// Stops before measuring anything if a fixture does not do what its
+/// benchmark claims to measure (an empty catalog would make everything fast).
+fn check_fixtures() {
+    let fail = |what: &str| -> ! {
+        eprintln!("bench: {what}");
+        std::process::exit(2);
+    };
+    if catalog().len() < 10_000 {
+        fail("the catalog has fewer than 10,000 actions; is the embedded table generated?");
+    }
+    let Some(refined) = article(small_catalog()) else {
+        fail("the article's example does not parse");
+    };
+    if !refined.contains("\"s3:GetAccess*\"") || refined.contains("\"s3:Get*\"") {
+        fail("the article's example does not refine to the article's figure");
+    }
+    for (name, policy, unused) in [
+        ("action_star", wide::ACTION_STAR, wide::SERVICES_UNUSED),
+        ("not_action", wide::NOT_ACTION, wide::SERVICES_UNUSED),
+    ] {
+        let (Ok(policy), Ok(unused)) = (Policy::parse(policy), UnusedSet::parse(unused)) else {
+            fail(&format!("the `{name}` fixture does not parse"));
+        };
+        if !refine(&policy, &unused, catalog(), &Options::default()).changed() {
+            fail(&format!("the `{name}` fixture changes nothing"));
+        }
+    }
+}
+
+/// The engine's whole share of `pare refine`: read both inputs, refine, print.
+fn article(table: pare_engine::ActionTable<'_>) -> Option<String> {
+    let policy = Policy::parse(black_box(ARTICLE_POLICY)).ok()?;
+    let unused = UnusedSet::parse(black_box(ARTICLE_UNUSED)).ok()?;
+    let refined = refine(&policy, &unused, table, &Options::default());
+    Some(refined.policy.to_pretty_string())
+}
+
+/// What every ratio is taken against: reading and writing the article's
+/// policy with serde_json alone, the least any refinement must do.
+#[divan::bench]
+fn baseline() -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(black_box(ARTICLE_POLICY)).ok()?;
+    serde_json::to_string_pretty(&value).ok()
+}
+
+mod article {
+    use super::*;
+
+    /// The article's example against the embedded catalog: parse, refine, print.
+    #[divan::bench]
+    fn embedded_catalog() -> Option<String> {
+        article(catalog())
+    }
+
+    /// The same against the article's small catalog (63 actions).
+    #[divan::bench]
+    fn small_catalog() -> Option<String> {
+        article(super::small_catalog())
+    }
+
+    /// Only the refinement, inputs parsed beforehand.
+    #[divan::bench]
+    fn refine_only(bencher: Bencher) {
+        let (Ok(policy), Ok(unused)) = (
+            Policy::parse(ARTICLE_POLICY),
+            UnusedSet::parse(ARTICLE_UNUSED),
+        ) else {
+            return;
+        };
+        bencher.bench(|| refine(&policy, &unused, catalog(), &Options::default()));
+    }
+}
+
+mod wide {
+    use super::*;
+
+    /// Everything allowed: the trie spans the whole catalog.
+    pub const ACTION_STAR: &str =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    /// Everything but IAM and Organizations: exclusions are placed over the whole catalog.
+    pub const NOT_ACTION: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":["iam:*","organizations:*"],"Resource":"*"}]}"#;
+    /// A few services wholly unused.
+    pub const SERVICES_UNUSED: &str = r#"[{"serviceNamespace":"ec2"},{"serviceNamespace":"s3"},{"serviceNamespace":"lambda"},{"serviceNamespace":"dynamodb"},{"serviceNamespace":"sagemaker"}]"#;
+    /// A few services wholly unused, and single actions of others.
+    pub const MIXED_UNUSED: &str = r#"[{"serviceNamespace":"ec2"},{"serviceNamespace":"s3"},{"serviceNamespace":"sagemaker"},
+        {"serviceNamespace":"lambda","actions":["InvokeFunction","GetFunction","UpdateFunctionCode"]},
+        {"serviceNamespace":"dynamodb","actions":["GetItem","PutItem","DeleteTable","DescribeTable"]},
+        {"serviceNamespace":"iam","actions":["PassRole","CreateUser","GetRole"]}]"#;
+
+    fn run(bencher: Bencher, policy: &str, unused: &str) {
+        let (Ok(policy), Ok(unused)) = (Policy::parse(policy), UnusedSet::parse(unused)) else {
+            return;
+        };
+        bencher.bench(|| refine(&policy, &unused, catalog(), &Options::default()));
+    }
+
+    /// `Action: "*"` with five services wholly unused.
+    #[divan::bench]
+    fn action_star_services(bencher: Bencher) {
+        run(bencher, ACTION_STAR, SERVICES_UNUSED);
+    }
+
+    /// `Action: "*"` with services and single actions unused: deeper nodes.
+    #[divan::bench]
+    fn action_star_mixed(bencher: Bencher) {
+        run(bencher, ACTION_STAR, MIXED_UNUSED);
+    }
+
+    /// `NotAction` with five services wholly unused.
+    #[divan::bench]
+    fn not_action_services(bencher: Bencher) {
+        run(bencher, NOT_ACTION, SERVICES_UNUSED);
+    }
+}
+
+mod corpus {
+    use super::*;
+
+    /// Every AWS managed policy of the corpus, each against its own seeded
+    /// unused list, one after the other (`per_policy` reports them one by one).
+    #[divan::bench(sample_count = 10, sample_size = 1)]
+    fn all_policies(bencher: Bencher) {
+        let cases = &*CORPUS;
+        bencher.bench(|| {
+            cases
+                .iter()
+                .map(|case| {
+                    refine(&case.policy, &case.unused, catalog(), &Options::default())
+                        .edits
+                        .len()
+                })
+                .sum::<usize>()
+        });
+    }
+}
+
+mod catalog {
+    use super::*;
+
+    /// Looks up every action of the catalog by name, in another case.
+    #[divan::bench]
+    fn get_every_action(bencher: Bencher) {
+        let table = catalog();
+        let names: Vec<String> = table
+            .rows()
+            .iter()
+            .map(|row| row.name.to_ascii_uppercase())
+            .collect();
+        bencher.bench(|| names.iter().filter(|n| table.get(n).is_some()).count());
+    }
+
+    /// The run of every service (`svc:`), by prefix.
+    #[divan::bench]
+    fn with_prefix_every_service(bencher: Bencher) {
+        let table = catalog();
+        let prefixes: Vec<String> = table.services().iter().map(|s| format!("{s}:")).collect();
+        bencher.bench(|| {
+            prefixes
+                .iter()
+                .map(|p| table.with_prefix(p).len())
+                .sum::<usize>()
+        });
+    }
+
+    /// Expands `svc:*`, `svc:Get*`, `svc:List*`, `svc:Describe*` and
+    /// `svc:*Tag*` over K for every service, as a refinement expands entries.
+    #[divan::bench]
+    fn expand_patterns_every_service(bencher: Bencher) {
+        let table = catalog();
+        let known = Known::new(table, [], &UnusedSet::new());
+        let patterns: Vec<Pattern> = table
+            .services()
+            .iter()
+            .flat_map(|s| {
+                ["*", "Get*", "List*", "Describe*", "*Tag*"]
+                    .map(|suffix| Pattern::new(&format!("{s}:{suffix}")))
+            })
+            .collect();
+        bencher.bench(|| {
+            patterns
+                .iter()
+                .map(|p| {
+                    known
+                        .with_prefix(p.literal_prefix())
+                        .into_iter()
+                        .filter(|a| p.matches(a))
+                        .count()
+                })
+                .sum::<usize>()
+        });
+    }
+
+    /// K for the article's example: the catalog plus the names it mentions.
+    #[divan::bench]
+    fn known_for_article(bencher: Bencher) {
+        let (Ok(policy), Ok(unused)) = (
+            Policy::parse(ARTICLE_POLICY),
+            UnusedSet::parse(ARTICLE_UNUSED),
+        ) else {
+            return;
+        };
+        bencher.bench(|| Known::new(catalog(), [&policy], &unused).extras().len());
+    }
+}
