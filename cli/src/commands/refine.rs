@@ -81,8 +81,15 @@ fn recommendation(input: &PolicyInput, refinement: &Refinement) -> Value {
             refinement.policy.to_compact_string().into(),
         );
     }
-    if let Some(name) = &input.name {
-        step.insert("existingPolicyId".into(), name.as_str().into());
+    // `get-policy-version` output names only the version (`v3`), not the
+    // policy: there is no id to give, so the field is left out, as it is for a
+    // bare document.
+    let id = match input.kind {
+        PolicyKind::Managed => None,
+        _ => input.name.as_deref(),
+    };
+    if let Some(id) = id {
+        step.insert("existingPolicyId".into(), id.into());
     }
     json!({
         "recommendationType": "UnusedPermissionRecommendation",
