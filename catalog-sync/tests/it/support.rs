@@ -7,6 +7,7 @@ use std::time::Duration;
 use pare_catalog_sync::{FetchOptions, Source, SyncOptions};
 
 /// A directory under the system's temporary directory, removed on drop.
+#[derive(Debug)]
 pub struct TempDir(PathBuf);
 
 impl TempDir {
