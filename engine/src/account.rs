@@ -15,7 +15,8 @@
 //! have) become [`AccountDiagnostic`]s; the rest of the account is still planned.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{Map, Value};
 
@@ -29,6 +30,8 @@ use crate::policy::{
 use crate::refine::{self, Diagnostic, Edit, Options, RecommendedAction};
 use crate::table::{AccessLevel, ActionTable};
 use crate::unused::{Finding, UnusedSet};
+
+pub mod synthetic;
 
 /// The managed policy size quota, in non-white-space characters.
 pub const MANAGED_QUOTA: usize = 6_144;
@@ -533,6 +536,50 @@ pub fn intersect(a: &UnusedSet, b: &UnusedSet) -> UnusedSet {
     out
 }
 
+/// The services whose actions `policy` can grant, lowercase; `None` when an
+/// Allow statement may grant actions of any service (`NotAction`, or an entry
+/// such as `*` or `s3*:Get*` whose service is not fixed).
+fn services_of(policy: &Policy) -> Option<BTreeSet<String>> {
+    let mut services = BTreeSet::new();
+    for statement in policy.statements() {
+        if statement.effect() != Effect::Allow {
+            continue;
+        }
+        if statement.key() == ActionKey::NotAction {
+            return None;
+        }
+        for entry in statement.entries() {
+            let pattern = Pattern::new(entry);
+            if pattern.is_literal() {
+                // A literal without a colon matches no action.
+                if let Some((service, _)) = entry.split_once(':') {
+                    services.insert(service.to_ascii_lowercase());
+                }
+                continue;
+            }
+            services.insert(pattern.fixed_service()?.to_ascii_lowercase());
+        }
+    }
+    Some(services)
+}
+
+/// The part of `unused` about `services`.
+fn project(unused: &UnusedSet, services: &BTreeSet<String>) -> UnusedSet {
+    let mut out = UnusedSet::new();
+    for service in unused.services() {
+        if services.contains(&service.name) {
+            out.insert_service(&service.name, service.last_accessed.clone());
+        }
+    }
+    for action in unused.actions() {
+        let service = crate::table::split_action(&action.name).0;
+        if services.contains(&service.to_ascii_lowercase()) {
+            out.insert_action(&action.name, action.last_accessed.clone());
+        }
+    }
+    out
+}
+
 /// A canonical text of an unused set, for telling identical sets apart cheaply.
 fn unused_key(set: &UnusedSet) -> String {
     let mut key = String::new();
@@ -596,6 +643,10 @@ pub fn granted<'k>(policy: &Policy, known: &'k Known<'_>) -> BTreeSet<&'k str> {
         match statement.key() {
             ActionKey::Action => {
                 for pattern in &patterns {
+                    if pattern.is_literal() {
+                        out.extend(known.canonical(pattern.as_str()));
+                        continue;
+                    }
                     for action in known.with_prefix(pattern.literal_prefix()) {
                         if pattern.matches(action) {
                             out.insert(action);
@@ -775,7 +826,7 @@ pub struct PolicyPlan {
     /// Its size now.
     pub size_before: usize,
     /// The refinement against the intersection of the holders' unused sets.
-    pub outcome: Option<Rc<Outcome>>,
+    pub outcome: Option<Arc<Outcome>>,
     /// The quota the result is checked against.
     pub quota: Option<QuotaCheck>,
     /// For a managed policy with five versions, the version to delete first.
@@ -800,7 +851,7 @@ pub struct Holding {
     pub via: Option<usize>,
     /// For a shared policy, this principal's own refinement when it differs
     /// from the shared one.
-    pub alternative: Option<Rc<Outcome>>,
+    pub alternative: Option<Arc<Outcome>>,
 }
 
 /// A role or user with an active `UnusedPermission` finding.
@@ -867,45 +918,155 @@ pub struct Plan {
     pub diagnostics: Vec<AccountDiagnostic>,
 }
 
-/// Refinements already computed, by (policy text, unused set): accounts repeat
-/// both a lot (one AWS managed policy on hundreds of roles, one finding shape
-/// per workload), and each pair needs its K and its expansion only once.
-struct Cache<'t> {
-    table: ActionTable<'t>,
-    options: Options,
+/// The distinct (policy, unused set) pairs to refine: accounts repeat both a
+/// lot (one AWS managed policy on hundreds of roles, one inline policy copied
+/// to every role of a workload), and each pair needs its K, its refinement and
+/// its expansion only once.
+struct Jobs<'p> {
+    /// Policy text to id.
     policies: HashMap<String, usize>,
+    /// By policy id, the services it can grant.
+    services: Vec<Option<BTreeSet<String>>>,
+    /// Unused-set text to id.
     sets: HashMap<String, usize>,
-    outcomes: HashMap<(usize, usize), Rc<Outcome>>,
+    /// (policy id, set id) to job index.
+    index: HashMap<(usize, usize), usize>,
+    /// The pairs, in the order first asked for.
+    pairs: Vec<(&'p Policy, UnusedSet)>,
 }
 
-impl<'t> Cache<'t> {
-    fn refine(&mut self, policy: &Policy, unused: &UnusedSet) -> Rc<Outcome> {
+impl<'p> Jobs<'p> {
+    fn new() -> Jobs<'p> {
+        Jobs {
+            policies: HashMap::new(),
+            services: Vec::new(),
+            sets: HashMap::new(),
+            index: HashMap::new(),
+            pairs: Vec::new(),
+        }
+    }
+
+    /// The policy's id, computed once per plan (its text is the key).
+    fn policy_id(&mut self, policy: &Policy) -> usize {
         let next = self.policies.len();
-        let p = *self
+        let services = &mut self.services;
+        *self
             .policies
             .entry(policy.to_compact_string())
-            .or_insert(next);
-        let next = self.sets.len();
-        let u = *self.sets.entry(unused_key(unused)).or_insert(next);
-        if let Some(outcome) = self.outcomes.get(&(p, u)) {
-            return Rc::clone(outcome);
-        }
-        let known = Known::new(self.table, [policy], unused);
-        let refinement = refine::refine_with(policy, unused, &known, &self.options);
-        let removed = if refinement.changed() {
-            removed_counts(policy, &refinement.policy, &known)
-        } else {
-            LevelCounts::default()
+            .or_insert_with(|| {
+                services.push(services_of(policy));
+                next
+            })
+    }
+
+    /// The job refining `policy` (of id `policy_id`) against `unused`.
+    fn job(&mut self, policy: &'p Policy, policy_id: usize, unused: &UnusedSet) -> usize {
+        // A finding covers every policy of its principal; each policy only needs
+        // the part of it about the services it names. That spares the engine
+        // scanning (and diagnosing) the rest, and makes more pairs identical.
+        let services = self.services.get(policy_id).and_then(Option::as_ref);
+        let unused = match services {
+            Some(services) => project(unused, services),
+            None => unused.clone(),
         };
-        let outcome = Rc::new(Outcome {
-            size: refinement.policy.size(),
-            policy: refinement.policy,
-            edits: refinement.edits,
-            diagnostics: refinement.diagnostics,
-            removed,
-        });
-        self.outcomes.insert((p, u), Rc::clone(&outcome));
-        outcome
+        let next = self.sets.len();
+        let set_id = *self.sets.entry(unused_key(&unused)).or_insert(next);
+        let next = self.pairs.len();
+        *self.index.entry((policy_id, set_id)).or_insert_with(|| {
+            self.pairs.push((policy, unused));
+            next
+        })
+    }
+}
+
+/// Refines one pair and measures what it removes.
+fn run_job(
+    policy: &Policy,
+    unused: &UnusedSet,
+    table: ActionTable<'_>,
+    options: &Options,
+) -> Outcome {
+    let known = Known::new(table, [policy], unused);
+    let refinement = refine::refine_with(policy, unused, &known, options);
+    let removed = if refinement.changed() {
+        removed_counts(policy, &refinement.policy, &known)
+    } else {
+        LevelCounts::default()
+    };
+    Outcome {
+        size: refinement.policy.size(),
+        policy: refinement.policy,
+        edits: refinement.edits,
+        diagnostics: refinement.diagnostics,
+        removed,
+    }
+}
+
+/// Runs every job on `threads` threads (the pairs are independent), reporting
+/// progress from the calling thread, which works too.
+fn run_jobs(
+    pairs: &[(&Policy, UnusedSet)],
+    table: ActionTable<'_>,
+    options: &Options,
+    threads: usize,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Vec<Arc<Outcome>> {
+    let total = pairs.len();
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let work = |report: &mut dyn FnMut(usize)| {
+        let mut out = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some((policy, unused)) = pairs.get(i) else {
+                break;
+            };
+            out.push((i, run_job(policy, unused, table, options)));
+            report(done.fetch_add(1, Ordering::Relaxed) + 1);
+        }
+        out
+    };
+    let mut results: Vec<Option<Arc<Outcome>>> = vec![None; total];
+    progress(0, total);
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads.max(1).min(total.max(1)))
+            .map(|_| scope.spawn(|| work(&mut |_| {})))
+            .collect();
+        let mine = work(&mut |d| progress(d, total));
+        let theirs = helpers.into_iter().filter_map(|h| h.join().ok());
+        for (i, outcome) in std::iter::once(mine).chain(theirs).flatten() {
+            if let Some(slot) = results.get_mut(i) {
+                *slot = Some(Arc::new(outcome));
+            }
+        }
+    });
+    progress(total, total);
+    // A helper that died leaves holes; fill them here rather than lose the run.
+    results
+        .into_iter()
+        .zip(pairs)
+        .map(|(result, (policy, unused))| {
+            result.unwrap_or_else(|| Arc::new(run_job(policy, unused, table, options)))
+        })
+        .collect()
+}
+
+/// How to plan an account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// How to refine each policy.
+    pub refine: Options,
+    /// How many threads refine at once (the caller knows the machine; the
+    /// engine does not look).
+    pub threads: usize,
+}
+
+impl Default for PlanOptions {
+    fn default() -> PlanOptions {
+        PlanOptions {
+            refine: Options::default(),
+            threads: 1,
+        }
     }
 }
 
@@ -914,7 +1075,7 @@ pub fn plan(
     account: &Account,
     findings: &[Finding],
     table: ActionTable<'_>,
-    options: &Options,
+    options: &PlanOptions,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Plan {
     let mut diagnostics = account.diagnostics.clone();
@@ -1155,26 +1316,19 @@ pub fn plan(
         });
     }
 
-    // Refine each policy against what all its holders leave unused.
-    let mut cache = Cache {
-        table,
-        options: options.clone(),
-        policies: HashMap::new(),
-        sets: HashMap::new(),
-        outcomes: HashMap::new(),
-    };
-    let total = policies.len();
-    let taken: BTreeSet<String> = account
-        .managed
-        .iter()
-        .map(|p| p.name.to_ascii_lowercase())
-        .collect();
-    let mut new_names: BTreeSet<String> = BTreeSet::new();
-    for (done, plan) in policies.iter_mut().enumerate() {
-        progress(done, total);
+    // Refine each policy against what all its holders leave unused, and each
+    // holder's own list against every shared policy it holds.
+    let mut jobs = Jobs::new();
+    let mut policy_ids = Vec::with_capacity(policies.len());
+    let mut shared_jobs: Vec<Option<usize>> = Vec::with_capacity(policies.len());
+    for plan in &policies {
         let Some(original) = plan.original.as_ref() else {
+            policy_ids.push(None);
+            shared_jobs.push(None);
             continue;
         };
+        let id = jobs.policy_id(original);
+        policy_ids.push(Some(id));
         let effective = if plan.without_finding.is_empty() {
             let mut sets = plan
                 .holders
@@ -1185,8 +1339,43 @@ pub fn plan(
         } else {
             UnusedSet::new()
         };
-        let outcome = cache.refine(original, &effective);
-        plan.decision = decide(plan, &outcome, &taken, &mut new_names);
+        shared_jobs.push(Some(jobs.job(original, id, &effective)));
+    }
+    let mut own_jobs: Vec<Vec<Option<usize>>> = Vec::with_capacity(principals.len());
+    for principal in &principals {
+        let mut row = Vec::with_capacity(principal.holdings.len());
+        for holding in &principal.holdings {
+            let plan = policies.get(holding.policy);
+            let id = policy_ids.get(holding.policy).copied().flatten();
+            row.push(match (plan, id) {
+                (Some(plan), Some(id)) if plan.is_shared() => plan
+                    .original
+                    .as_ref()
+                    .map(|original| jobs.job(original, id, &principal.unused)),
+                _ => None,
+            });
+        }
+        own_jobs.push(row);
+    }
+    let outcomes = run_jobs(
+        &jobs.pairs,
+        table,
+        &options.refine,
+        options.threads,
+        progress,
+    );
+
+    let taken: BTreeSet<String> = account
+        .managed
+        .iter()
+        .map(|p| p.name.to_ascii_lowercase())
+        .collect();
+    let mut new_names: BTreeSet<String> = BTreeSet::new();
+    for (plan, job) in policies.iter_mut().zip(&shared_jobs) {
+        let Some(outcome) = job.and_then(|j| outcomes.get(j)) else {
+            continue;
+        };
+        plan.decision = decide(plan, outcome, &taken, &mut new_names);
         if plan.used_as_boundary && plan.decision.changes() {
             diagnostics.push(AccountDiagnostic {
                 code: AccountCode::UsedAsBoundary,
@@ -1197,25 +1386,18 @@ pub fn plan(
                 ),
             });
         }
-        plan.outcome = Some(outcome);
+        plan.outcome = Some(Arc::clone(outcome));
     }
-    progress(total, total);
-
-    // Each holder's own refinement of a shared policy, when it differs.
-    for principal in &mut principals {
-        for holding in &mut principal.holdings {
-            let Some(plan) = policies.get(holding.policy) else {
-                continue;
-            };
-            let (Some(original), Some(shared)) = (&plan.original, &plan.outcome) else {
-                continue;
-            };
-            if !plan.is_shared() {
-                continue;
-            }
-            let own = cache.refine(original, &principal.unused);
-            if own.policy != shared.policy {
-                holding.alternative = Some(own);
+    for (principal, row) in principals.iter_mut().zip(&own_jobs) {
+        for (holding, job) in principal.holdings.iter_mut().zip(row) {
+            let own = job.and_then(|j| outcomes.get(j));
+            let shared = policies
+                .get(holding.policy)
+                .and_then(|p| p.outcome.as_ref());
+            if let (Some(own), Some(shared)) = (own, shared) {
+                if own.policy != shared.policy {
+                    holding.alternative = Some(Arc::clone(own));
+                }
             }
         }
     }
@@ -1510,7 +1692,7 @@ mod tests {
             &account,
             &findings,
             table(),
-            &Options::default(),
+            &PlanOptions::default(),
             &mut |_, _| {},
         );
         assert_eq!(plan.principals.len(), 3);
@@ -1560,7 +1742,7 @@ mod tests {
             &account,
             &findings,
             table(),
-            &Options::default(),
+            &PlanOptions::default(),
             &mut |_, _| {},
         );
         assert_eq!(plan.counts.archived, 1);
@@ -1591,7 +1773,7 @@ mod tests {
             &account,
             &findings,
             table(),
-            &Options::default(),
+            &PlanOptions::default(),
             &mut |_, _| {},
         );
         let aws = plan
@@ -1646,7 +1828,7 @@ mod tests {
             &account,
             &findings,
             table(),
-            &Options::default(),
+            &PlanOptions::default(),
             &mut |_, _| {},
         );
         assert_eq!(plan.counts.unknown_principal, 1);

@@ -1,0 +1,270 @@
+//! A synthetic account for benchmarks: roles, shared policies and one finding
+//! per role, generated deterministically from a seed over a given catalog.
+//!
+//! The shape follows real accounts: a few dozen customer managed policies and
+//! a handful of AWS-managed-like ones attached to many roles each, one inline
+//! policy per role, and findings that list a different part of each role's
+//! grants as unused, so that most (policy, unused set) pairs are distinct and
+//! the plan's cache is not what makes it fast.
+
+use serde_json::{Value, json};
+
+use crate::pattern::Pattern;
+use crate::table::ActionTable;
+
+/// The generated inputs of `pare account`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Synthetic {
+    /// `get-account-authorization-details` output.
+    pub details: String,
+    /// One `get-finding-v2` finding per role, as JSON Lines.
+    pub findings: String,
+}
+
+/// The account id every generated ARN uses.
+pub const ACCOUNT_ID: &str = "111122223333";
+
+/// SplitMix64: small, seedable, the same on every platform.
+#[derive(Debug)]
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            return 0;
+        }
+        usize::try_from(self.next() % n as u64).unwrap_or(0)
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        items.get(self.below(items.len()))
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+/// Services common in real policies; those absent from the catalog are skipped.
+const SERVICES: &[&str] = &[
+    "s3",
+    "ec2",
+    "iam",
+    "lambda",
+    "dynamodb",
+    "sqs",
+    "sns",
+    "logs",
+    "cloudwatch",
+    "kms",
+    "secretsmanager",
+    "ssm",
+    "ecr",
+    "ecs",
+    "kinesis",
+    "states",
+    "events",
+    "glue",
+    "athena",
+    "rds",
+];
+
+/// Verb prefixes that make realistic wildcards.
+const VERBS: &[&str] = &[
+    "Get", "List", "Describe", "Put", "Update", "Create", "Delete",
+];
+
+fn statement(rng: &mut Rng, table: ActionTable<'_>, services: &[&str]) -> Value {
+    let service = rng.pick(services).copied().unwrap_or("s3");
+    let actions = table.with_prefix(&format!("{service}:"));
+    let mut entries: Vec<String> = Vec::new();
+    for _ in 0..3 + rng.below(10) {
+        if let Some(action) = rng.pick(actions) {
+            entries.push(action.name.to_string());
+        }
+    }
+    for _ in 0..rng.below(3) {
+        let verb = rng.pick(VERBS).copied().unwrap_or("Get");
+        entries.push(format!("{service}:{verb}*"));
+    }
+    entries.sort();
+    entries.dedup();
+    json!({"Effect": "Allow", "Action": entries, "Resource": "*"})
+}
+
+fn document(rng: &mut Rng, table: ActionTable<'_>, services: &[&str]) -> Value {
+    let statements: Vec<Value> = (0..1 + rng.below(3))
+        .map(|_| statement(rng, table, services))
+        .collect();
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// The document as the raw IAM API returns it: URL-encoded JSON.
+fn url_encoded(value: &Value) -> Value {
+    let text = value.to_string();
+    let mut out = String::with_capacity(text.len() * 2);
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    Value::String(out)
+}
+
+/// The concrete actions `document` grants over `table`.
+fn granted(document: &Value, table: ActionTable<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    let statements = document
+        .get("Statement")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    for statement in statements {
+        let entries = statement
+            .get("Action")
+            .and_then(Value::as_array)
+            .map_or(&[][..], Vec::as_slice);
+        for entry in entries.iter().filter_map(Value::as_str) {
+            let pattern = Pattern::new(entry);
+            for row in table.with_prefix(pattern.literal_prefix()) {
+                if pattern.matches(&row.name) {
+                    out.push(row.name.to_string());
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// An account of `roles` roles over `table`, the same for the same seed.
+pub fn generate(table: ActionTable<'_>, roles: usize, seed: u64) -> Synthetic {
+    let mut rng = Rng(seed);
+    let services: Vec<&str> = SERVICES
+        .iter()
+        .copied()
+        .filter(|s| !table.with_prefix(&format!("{s}:")).is_empty())
+        .collect();
+    let services: Vec<&str> = if services.is_empty() {
+        table.services()
+    } else {
+        services
+    };
+
+    let managed_count = 40;
+    let mut managed: Vec<(String, String, Value)> = Vec::new();
+    for i in 0..managed_count {
+        let aws = i % 8 == 0;
+        let name = if aws {
+            format!("SyntheticAwsPolicy{i:02}")
+        } else {
+            format!("app-policy-{i:02}")
+        };
+        let arn = if aws {
+            format!("arn:aws:iam::aws:policy/{name}")
+        } else {
+            format!("arn:aws:iam::{ACCOUNT_ID}:policy/{name}")
+        };
+        managed.push((name, arn, document(&mut rng, table, &services)));
+    }
+
+    let mut role_list = Vec::with_capacity(roles);
+    let mut findings = String::new();
+    for r in 0..roles {
+        let name = format!("role-{r:04}");
+        let arn = format!("arn:aws:iam::{ACCOUNT_ID}:role/{name}");
+        let inline = document(&mut rng, table, &services);
+        let mut attached: Vec<usize> = (0..1 + rng.below(3))
+            .map(|_| rng.below(managed.len()))
+            .collect();
+        attached.sort_unstable();
+        attached.dedup();
+        let mut grants = granted(&inline, table);
+        for &m in &attached {
+            if let Some((_, _, doc)) = managed.get(m) {
+                grants.extend(granted(doc, table));
+            }
+        }
+        grants.sort();
+        grants.dedup();
+        let inline_document = if rng.chance(30) {
+            url_encoded(&inline)
+        } else {
+            inline
+        };
+        role_list.push(json!({
+            "RoleName": name,
+            "Arn": arn,
+            "Path": "/",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+            "RolePolicyList": [{"PolicyName": format!("{name}-inline"), "PolicyDocument": inline_document}],
+            "AttachedManagedPolicies": attached.iter().filter_map(|&m| managed.get(m)).map(|(n, a, _)| json!({"PolicyName": n, "PolicyArn": a})).collect::<Vec<_>>(),
+        }));
+        // Most of what a role may do it never does: list 40 to 90 percent as unused.
+        let share = 40 + rng.below(51) as u64;
+        let mut by_service: std::collections::BTreeMap<&str, Vec<&str>> =
+            std::collections::BTreeMap::new();
+        for action in &grants {
+            if rng.chance(share) {
+                if let Some((service, name)) = action.split_once(':') {
+                    by_service.entry(service).or_default().push(name);
+                }
+            }
+        }
+        let details: Vec<Value> = by_service
+            .iter()
+            .map(|(service, actions)| {
+                if rng.chance(5) {
+                    json!({"unusedPermissionDetails": {"serviceNamespace": service}})
+                } else {
+                    json!({"unusedPermissionDetails": {"serviceNamespace": service,
+                        "actions": actions.iter().map(|a| json!({"action": a})).collect::<Vec<_>>()}})
+                }
+            })
+            .collect();
+        let finding = json!({
+            "id": format!("00000000-0000-4000-8000-{r:012}"),
+            "resource": arn,
+            "resourceType": "AWS::IAM::Role",
+            "resourceOwnerAccount": ACCOUNT_ID,
+            "status": "ACTIVE",
+            "findingType": "UnusedPermission",
+            "analyzedAt": "2026-06-10T08:15:30+00:00",
+            "createdAt": "2026-06-01T00:00:00+00:00",
+            "updatedAt": "2026-06-10T08:15:30+00:00",
+            "findingDetails": details,
+        });
+        findings.push_str(&finding.to_string());
+        findings.push('\n');
+    }
+    let policies: Vec<Value> = managed
+        .iter()
+        .map(|(name, arn, doc)| {
+            json!({
+                "PolicyName": name, "Arn": arn, "Path": "/", "DefaultVersionId": "v1",
+                "AttachmentCount": 1, "IsAttachable": true,
+                "PolicyVersionList": [{"Document": doc, "VersionId": "v1", "IsDefaultVersion": true}],
+            })
+        })
+        .collect();
+    let details = json!({
+        "UserDetailList": [],
+        "GroupDetailList": [],
+        "RoleDetailList": role_list,
+        "Policies": policies,
+    });
+    Synthetic {
+        details: serde_json::to_string_pretty(&details).unwrap_or_default(),
+        findings,
+    }
+}
