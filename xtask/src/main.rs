@@ -21,10 +21,17 @@ enum Task {
     /// Exit codes: 0 up to date or written, 1 `--check` found the table
     /// stale, 2 error; when the snapshot tests fail after a write, their code.
     ///
+    /// A sync that writes also refreshes the tests' minimized copy of the
+    /// reference (`catalog/tests/data/service-reference`), so that the
+    /// committed table and the data it came from move together.
+    ///
     /// Example: cargo xtask sync-catalog --source /path/to/service-reference --report changes.md
     SyncCatalog {
         #[command(flatten)]
         args: SyncArgs,
+        /// Do not refresh the tests' copy of the reference
+        #[arg(long)]
+        no_test_data: bool,
         /// Do not run the snapshot tests after writing the table
         #[arg(long)]
         no_snapshots: bool,
@@ -44,7 +51,11 @@ enum Task {
 
 fn main() -> ExitCode {
     match Task::parse() {
-        Task::SyncCatalog { args, no_snapshots } => sync_catalog(args, no_snapshots),
+        Task::SyncCatalog {
+            args,
+            no_test_data,
+            no_snapshots,
+        } => sync_catalog(args, !no_test_data, !no_snapshots),
         Task::MinimizeReference { source, out } => match minimize::run(&source, &out) {
             Ok(count) => {
                 eprintln!("wrote {count} service files to `{}`", out.display());
@@ -60,14 +71,22 @@ fn workspace_root() -> PathBuf {
     xtask.parent().unwrap_or(xtask).to_path_buf()
 }
 
-fn sync_catalog(args: SyncArgs, no_snapshots: bool) -> ExitCode {
+fn sync_catalog(args: SyncArgs, test_data: bool, snapshots: bool) -> ExitCode {
     let root = workspace_root();
     let table = root.join("catalog/src/generated.rs");
     let check = args.check;
-    let options = match args.into_options(&table) {
+    let mut options = match args.into_options(&table) {
         Ok(options) => options,
         Err(err) => return fail(&err),
     };
+    // The test copy is made from the raw files of this very sync, so a mirror
+    // is always kept: the caller's, or a temporary one.
+    let refresh = test_data && !check;
+    let temporary_mirror = root.join("target/xtask-mirror");
+    if refresh && options.mirror.is_none() {
+        let _ = std::fs::remove_dir_all(&temporary_mirror);
+        options.mirror = Some(temporary_mirror.clone());
+    }
     let outcome = match pare_catalog_sync::run(&options) {
         Ok(outcome) => outcome,
         Err(err) => return fail(&err),
@@ -77,7 +96,17 @@ fn sync_catalog(args: SyncArgs, no_snapshots: bool) -> ExitCode {
     if outcome.status == Status::Stale {
         eprintln!("run `cargo xtask sync-catalog` without `--check` to update it");
     }
-    if check || no_snapshots || outcome.status != Status::Written {
+    if refresh {
+        if let Some(mirror) = &options.mirror {
+            let data = root.join("catalog/tests/data/service-reference");
+            if let Err(err) = minimize::replace(mirror, &data) {
+                return fail(err.as_ref());
+            }
+            eprintln!("refreshed the test copy `{}`", data.display());
+        }
+        let _ = std::fs::remove_dir_all(&temporary_mirror);
+    }
+    if check || !snapshots || outcome.status != Status::Written {
         return ExitCode::from(outcome.exit_code());
     }
     // The snapshot tests show what the new table changes in refinements.

@@ -39,6 +39,34 @@ pub(crate) fn run(source: &Path, out: &Path) -> Result<usize, BoxError> {
     Ok(entries.len())
 }
 
+/// Replaces the tree `out` with a minimized copy of `source`: built beside
+/// it, then swapped in, so that services gone from the index leave no file.
+pub(crate) fn replace(source: &Path, out: &Path) -> Result<usize, BoxError> {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let parent = out
+        .parent()
+        .ok_or("the test data directory has no parent")?;
+    let fresh = parent.join(format!(".{name}.new"));
+    let stale = parent.join(format!(".{name}.old"));
+    for dir in [&fresh, &stale] {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)?;
+        }
+    }
+    let count = run(source, &fresh)?;
+    if out.exists() {
+        std::fs::rename(out, &stale)?;
+    }
+    std::fs::rename(&fresh, out)?;
+    if stale.exists() {
+        std::fs::remove_dir_all(&stale)?;
+    }
+    Ok(count)
+}
+
 fn minimize(service: &Value) -> Result<String, BoxError> {
     let object = service
         .as_object()
