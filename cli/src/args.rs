@@ -54,6 +54,44 @@ pub enum Command {
             Exit codes:\n  0  success\n  2  unreadable or invalid input, or a usage error"
     )]
     Refine(RefineArgs),
+
+    /// Draw the trie below one pattern: which prefixes are safe, why the others
+    /// are not, and what `refine` puts in the pattern's place.
+    #[command(
+        long_about = "Draw the trie below one pattern: which prefixes are safe, why the others \
+            are not, and what `refine` puts in the pattern's place.\n\n\
+            The pattern is taken as an entry of an Allow statement's `Action`. Each node is a \
+            prefix of the actions it matches, cut at CamelCase word starts; a node is safe when \
+            no unused action, and no action the pattern does not grant, starts with it, and \
+            `prefix*` grants nothing the pattern does not. The refinement keeps the safe nodes \
+            nearest the root (marked →). Unused actions hang below as leaves; below a safe node \
+            the text form shows one line with its count.",
+        after_help = "Example:\n  pare explain 's3:Get*' --unused examples/article/unused.json\n  \
+            pare explain 's3:Get*' --unused finding.json --format dot | dot -Tsvg > trie.svg\n\n\
+            Exit codes:\n  0  success\n  2  unreadable or invalid input, or a usage error"
+    )]
+    Explain(ExplainArgs),
+
+    /// List the known actions that patterns match, one per line.
+    #[command(
+        long_about = "List the known actions that patterns match, one per line.\n\n\
+            The output is the union over all patterns, sorted case-insensitively, each action \
+            once, in the catalog's spelling, ready for `grep`, `wc -l` or `comm`. A pattern that \
+            matches no known action gets a note on stderr; that is an answer, not an error.",
+        after_help = "Example:\n  pare expand 's3:Get*Tagging' 'ec2:Describe*Instances'\n  \
+            pare expand 'iam:*' --access-level | grep 'Permissions management'\n\n\
+            Exit codes:\n  0  success, even when a pattern matches nothing\n  \
+            2  unreadable catalog, or a usage error"
+    )]
+    Expand(ExpandArgs),
+
+    /// Show where the action catalog came from and what it holds.
+    #[command(
+        after_help = "Example:\n  pare catalog\n  pare catalog --services | sort -k2 -n | tail\n  \
+            pare catalog --catalog service-reference/\n\n\
+            Exit codes:\n  0  success\n  2  unreadable catalog, or a usage error"
+    )]
+    Catalog(CatalogInfoArgs),
 }
 
 /// `--catalog DIR`, shared by the subcommands that read the action catalog.
@@ -139,6 +177,129 @@ impl RefineArgs {
             options: pare_engine::Options {
                 wildcards: !self.no_wildcards,
             },
+        })
+    }
+}
+
+/// `pare explain`'s arguments as clap reads them.
+#[derive(Clone, Debug, Args)]
+pub struct ExplainArgs {
+    /// The entry to explain, such as `s3:Get*` (quote it for the shell).
+    #[arg(value_name = "PATTERN")]
+    pub pattern: String,
+
+    /// The unused actions, in any form `refine --unused` reads; `-` reads stdin.
+    #[arg(long, value_name = "FINDINGS")]
+    pub unused: OsString,
+
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+
+    /// How to draw the trie.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+}
+
+/// `pare explain --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// An indented tree for a terminal (coloured when stdout is one).
+    Text,
+    /// Graphviz, for `dot -Tsvg`: safe nodes green, unsafe ones orange, chosen ones bold.
+    Dot,
+}
+
+/// `pare explain`, validated.
+#[derive(Clone, Debug)]
+pub struct Explain {
+    /// The entry to explain.
+    pub pattern: String,
+    /// Where the unused list comes from.
+    pub unused: Source,
+    /// `--catalog`, if given.
+    pub catalog: Option<PathBuf>,
+    /// How to draw.
+    pub format: ExplainFormat,
+}
+
+impl ExplainArgs {
+    /// Checks what clap cannot: the pattern is not empty.
+    pub fn validate(self) -> Result<Explain, Error> {
+        if self.pattern.trim().is_empty() {
+            return Err(Error::input("the pattern is empty"));
+        }
+        Ok(Explain {
+            pattern: self.pattern,
+            unused: Source::from_arg(&self.unused),
+            catalog: self.catalog.catalog,
+            format: self.format,
+        })
+    }
+}
+
+/// `pare expand`'s arguments as clap reads them.
+#[derive(Clone, Debug, Args)]
+pub struct ExpandArgs {
+    /// Action patterns such as `s3:Get*` or `ec2:Describe*Instances` (quote them for the shell).
+    #[arg(value_name = "PATTERN", required = true)]
+    pub patterns: Vec<String>,
+
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+
+    /// Add each action's access level after a tab.
+    #[arg(long)]
+    pub access_level: bool,
+}
+
+/// `pare expand`, validated.
+#[derive(Clone, Debug)]
+pub struct Expand {
+    /// The patterns, as given.
+    pub patterns: Vec<String>,
+    /// `--catalog`, if given.
+    pub catalog: Option<PathBuf>,
+    /// Whether to print access levels.
+    pub access_level: bool,
+}
+
+impl ExpandArgs {
+    /// Nothing clap cannot check; converts to the config.
+    pub fn validate(self) -> Result<Expand, Error> {
+        Ok(Expand {
+            patterns: self.patterns,
+            catalog: self.catalog.catalog,
+            access_level: self.access_level,
+        })
+    }
+}
+
+/// `pare catalog`'s arguments as clap reads them.
+#[derive(Clone, Debug, Args)]
+pub struct CatalogInfoArgs {
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+
+    /// List every service with its action count (tab-separated) instead.
+    #[arg(long)]
+    pub services: bool,
+}
+
+/// `pare catalog`, validated.
+#[derive(Clone, Debug)]
+pub struct CatalogInfo {
+    /// `--catalog`, if given.
+    pub catalog: Option<PathBuf>,
+    /// Whether to list the services.
+    pub services: bool,
+}
+
+impl CatalogInfoArgs {
+    /// Nothing clap cannot check; converts to the config.
+    pub fn validate(self) -> Result<CatalogInfo, Error> {
+        Ok(CatalogInfo {
+            catalog: self.catalog.catalog,
+            services: self.services,
         })
     }
 }

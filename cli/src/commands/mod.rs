@@ -8,11 +8,17 @@ use crate::args::Command;
 use crate::error::Error;
 use crate::io::Io;
 
+pub mod catalog;
+pub mod expand;
+pub mod explain;
 pub mod refine;
 
 /// Runs one subcommand.
 pub fn run(command: Command, io: &mut Io<'_>) -> Result<i32, Error> {
     match command {
         Command::Refine(args) => refine::run(&args.validate()?, io),
+        Command::Explain(args) => explain::run(&args.validate()?, io),
+        Command::Expand(args) => expand::run(&args.validate()?, io),
+        Command::Catalog(args) => catalog::run(&args.validate()?, io),
     }
 }

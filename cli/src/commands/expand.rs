@@ -1,0 +1,45 @@
+//! `pare expand`: the known actions that patterns match, one per line, for
+//! reading what a wildcard grants or piping it into other tools.
+
+use std::io::Write;
+
+use pare_engine::table::cmp_ci;
+use pare_engine::{KnownAction, Pattern};
+
+use crate::args::Expand;
+use crate::error::Error;
+use crate::exit;
+use crate::input::Catalog;
+use crate::io::Io;
+
+/// Runs `pare expand`: the union of what every pattern matches, sorted
+/// case-insensitively, each action once; a note on stderr for each pattern
+/// that matches nothing. Matching nothing is an answer, not an error: exit 0.
+pub fn run(config: &Expand, io: &mut Io<'_>) -> Result<i32, Error> {
+    let catalog = Catalog::load(config.catalog.as_deref())?;
+    let table = catalog.table();
+    let mut found: Vec<&KnownAction> = Vec::new();
+    for text in &config.patterns {
+        let pattern = Pattern::new(text);
+        let before = found.len();
+        found.extend(
+            table
+                .with_prefix(pattern.literal_prefix())
+                .iter()
+                .filter(|row| pattern.matches(&row.name)),
+        );
+        if found.len() == before {
+            writeln!(io.stderr, "note: `{text}` matches no known action")?;
+        }
+    }
+    found.sort_by(|a, b| cmp_ci(&a.name, &b.name));
+    found.dedup_by(|a, b| a.name.eq_ignore_ascii_case(&b.name));
+    for row in found {
+        if config.access_level {
+            writeln!(io.stdout, "{}\t{}", row.name, row.access)?;
+        } else {
+            writeln!(io.stdout, "{}", row.name)?;
+        }
+    }
+    Ok(exit::SUCCESS)
+}
