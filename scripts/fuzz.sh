@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Fuzzes the engine's readers and the refinement with cargo-fuzz (libFuzzer).
+#
+#   scripts/fuzz.sh [SECONDS] [TARGET...]
+#
+# SECONDS per target (default 60; CI uses a few). Targets: policy, findings,
+# refine (default: all). Seeds come from fuzz/corpus/<target>/ and are copied
+# into fuzz/work/<target>/ so that the inputs libFuzzer adds do not land in the
+# repository. A crash leaves its input in fuzz/artifacts/<target>/ and fails
+# the script; turn it into a case in snapshots/cases/bad-input/ when you fix it.
+#
+# This machine has only a stable toolchain, and cargo-fuzz wants nightly for
+# its `-Z` flags: RUSTC_BOOTSTRAP=1 lets stable accept them, and
+# `--sanitizer none` skips AddressSanitizer, which stable cannot build (the
+# engine forbids `unsafe`, so ASan would find little). Coverage guidance works.
+set -euo pipefail
+
+seconds="${1:-60}"
+shift || true
+targets=("$@")
+if [ "${#targets[@]}" -eq 0 ]; then
+    targets=(policy findings refine)
+fi
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root/fuzz"
+
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "fuzz.sh: installing cargo-fuzz from crates.io" >&2
+    cargo install cargo-fuzz --locked
+fi
+
+export RUSTC_BOOTSTRAP=1
+status=0
+for target in "${targets[@]}"; do
+    mkdir -p "work/$target"
+    cp -n corpus/"$target"/* "work/$target/" 2>/dev/null || true
+    echo "fuzz.sh: $target for ${seconds}s" >&2
+    # -timeout: an input that takes longer than 10 s counts as a hang (a bug).
+    if ! cargo fuzz run --sanitizer none -O "$target" "work/$target" -- \
+        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len=65536 \
+        -print_final_stats=1 2>"work/$target.log"; then
+        status=1
+        echo "fuzz.sh: $target FAILED; the last lines of fuzz/work/$target.log:" >&2
+        tail -n 40 "work/$target.log" >&2
+        ls -1 "artifacts/$target" >&2 2>/dev/null || true
+    else
+        grep -E '^stat::number_of_executed_units|^Done' "work/$target.log" >&2 || true
+    fi
+done
+exit "$status"
