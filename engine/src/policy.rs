@@ -427,6 +427,17 @@ pub fn parse_policy_input(text: &str) -> Result<PolicyInput, Error> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('%') {
         let decoded = percent_decode(trimmed.trim_end())?;
+        // IAM's API encodes a document once. Decoding layer after layer would
+        // recurse once per layer, and `%252525…` has as many layers as bytes.
+        if json::strip_bom(&decoded).trim_start().starts_with('%') {
+            return Err(Error {
+                kind: ErrorKind::Encoding,
+                location: None,
+                message:
+                    "the document is URL-encoded more than once (decoded, it still starts with `%`)"
+                        .to_string(),
+            });
+        }
         return parse_policy_input(&decoded);
     }
     let value = json::parse(text)?;
@@ -618,6 +629,14 @@ mod tests {
         let err = parse_policy_input("%7B%ZZ").unwrap_err();
         assert_eq!(err.kind, ErrorKind::Encoding);
         assert!(err.message.contains("`%ZZ`"));
+    }
+
+    #[test]
+    fn layers_of_url_encoding_are_an_error_not_a_stack_overflow() {
+        let text = format!("%{}", "25".repeat(200_000));
+        let err = parse_policy_input(&text).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Encoding);
+        assert!(err.message.contains("more than once"), "{}", err.message);
     }
 
     #[test]
