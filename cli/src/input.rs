@@ -94,6 +94,12 @@ fn engine_error(name: &str, err: &pare_engine::Error) -> Error {
 /// Reads a policy in any form [`pare_engine::policy::parse_policy_input`] accepts.
 pub fn read_policy(source: &Source, io: &mut Io<'_>) -> Result<(Text, PolicyInput), Error> {
     let text = read_text(source, io)?;
+    if text.text.trim().is_empty() {
+        return Err(Error::input(format!(
+            "{}: the file is empty; expected a policy document",
+            text.name
+        )));
+    }
     let input = pare_engine::policy::parse_policy_input(&text.text)
         .map_err(|e| engine_error(&text.name, &e))?;
     Ok((text, input))

@@ -70,3 +70,65 @@ fn clap_error(err: &clap::Error, io: &mut Io<'_>) -> i32 {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_with(args: &[&str], stdout: &mut dyn Write) -> (i32, String) {
+        let mut stderr = Vec::new();
+        let mut unused = Vec::new();
+        let code = {
+            let mut io = Io::buffers(b"", &mut unused, &mut stderr);
+            io.stdout = Box::new(stdout);
+            run(args.iter().map(OsString::from), &mut io)
+        };
+        (code, String::from_utf8(stderr).unwrap())
+    }
+
+    #[test]
+    fn no_subcommand_is_a_usage_error() {
+        let mut out = Vec::new();
+        let (code, err) = run_with(&["pare"], &mut out);
+        assert_eq!(code, exit::INPUT);
+        assert!(out.is_empty());
+        assert!(err.contains("Usage: pare <COMMAND>"), "{err}");
+    }
+
+    #[test]
+    fn help_and_version_go_to_stdout() {
+        for args in [
+            &["pare", "--help"][..],
+            &["pare", "--version"],
+            &["pare", "refine", "-h"],
+        ] {
+            let mut out = Vec::new();
+            let (code, err) = run_with(args, &mut out);
+            assert_eq!(code, exit::SUCCESS, "{args:?}");
+            assert!(err.is_empty(), "{args:?}: {err}");
+            assert!(!out.is_empty(), "{args:?}");
+        }
+        let mut out = Vec::new();
+        run_with(&["pare", "--help"], &mut out);
+        let help = String::from_utf8(out).unwrap();
+        assert!(help.contains("Exit codes:"), "{help}");
+    }
+
+    /// A reader that went away (`pare ... | head`) ends the run quietly.
+    struct ClosedPipe;
+
+    impl Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    #[test]
+    fn broken_pipe_is_quiet() {
+        let (code, err) = run_with(&["pare", "--help"], &mut ClosedPipe);
+        assert_eq!((code, err.as_str()), (exit::SUCCESS, ""));
+    }
+}
