@@ -15,6 +15,10 @@ pub struct Io<'a> {
     pub stdout_is_terminal: bool,
     /// Whether stderr is a terminal.
     pub stderr_is_terminal: bool,
+    /// "Now", for `--as-of`'s default and the catalog's age: the clock for
+    /// the real streams, a fixed instant for buffers so that output never
+    /// moves with the calendar.
+    pub now: std::time::SystemTime,
 }
 
 impl Io<'static> {
@@ -27,13 +31,15 @@ impl Io<'static> {
             stderr: Box::new(std::io::stderr()),
             stdout_is_terminal: std::io::stdout().is_terminal(),
             stderr_is_terminal: std::io::stderr().is_terminal(),
+            now: std::time::SystemTime::now(),
         }
     }
 }
 
 impl<'a> Io<'a> {
     /// Streams over buffers, for tests: `stdin` is read by `-`, the outputs
-    /// collect what the CLI writes; neither counts as a terminal.
+    /// collect what the CLI writes; neither counts as a terminal; "now" is
+    /// [`TEST_NOW`].
     pub fn buffers(stdin: &'a [u8], stdout: &'a mut Vec<u8>, stderr: &'a mut Vec<u8>) -> Io<'a> {
         Io {
             stdin: Box::new(stdin),
@@ -41,9 +47,13 @@ impl<'a> Io<'a> {
             stderr: Box::new(stderr),
             stdout_is_terminal: false,
             stderr_is_terminal: false,
+            now: std::time::UNIX_EPOCH + std::time::Duration::from_secs(TEST_NOW),
         }
     }
 }
+
+/// The instant [`Io::buffers`] takes for "now": 2026-09-01T00:00:00Z, in Unix seconds.
+pub const TEST_NOW: u64 = 1_788_220_800;
 
 impl std::fmt::Debug for Io<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

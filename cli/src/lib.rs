@@ -13,6 +13,7 @@ pub mod diff;
 pub mod error;
 pub mod input;
 pub mod io;
+pub mod sources;
 
 pub use error::Error;
 pub use io::Io;

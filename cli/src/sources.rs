@@ -1,0 +1,435 @@
+//! Where "unused" comes from, for the commands that refine: the flags
+//! (`--unused`, `--last-accessed`, `--used`, `--unused-since`) turned into one
+//! [`UnusedSet`] and a report per source; the reference date (`--as-of`, or
+//! the clock); and the warning about an old catalog, for every command that
+//! reads one.
+//!
+//! The engine does the inferring ([`pare_engine::sources`]); this module only
+//! reads files, reads the clock, and prints.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use clap::Args;
+use pare_engine::sources::{self, LastAccessed, SourceReport, Timestamp, UsedList, Window};
+use pare_engine::{ActionTable, Policy, UnusedSet};
+
+use crate::error::Error;
+use crate::input::{self, Source};
+use crate::io::Io;
+
+/// The flags that name a source of "unused" besides `--unused` findings,
+/// flattened into each command that refines.
+#[derive(Clone, Debug, Default, Args)]
+pub struct SourceArgs {
+    /// IAM last-accessed data: the output of `aws iam get-service-last-accessed-details
+    /// --job-id ID` for a job generated with `--granularity ACTION_LEVEL`; `-` reads stdin.
+    /// Actions IAM does not track stay granted.
+    #[arg(long, value_name = "FILE")]
+    pub last_accessed: Option<OsString>,
+
+    /// The actions the workload was seen to use (CloudTrail, or calls logged during
+    /// tests): one `service:Action` per line, or a JSON array of them; `-` reads stdin.
+    /// Every other granted action that such a log can show becomes unused.
+    #[arg(long, value_name = "FILE")]
+    pub used: Option<OsString>,
+
+    /// Count an action last accessed more than DAYS days before `--as-of` as unused
+    /// (exactly DAYS days ago still counts as used). Applies to `--last-accessed` and
+    /// to the `lastAccessed` times of `--unused` findings.
+    #[arg(long, value_name = "DAYS")]
+    pub unused_since: Option<u32>,
+}
+
+/// The sources of a refinement, validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sources {
+    /// `--unused`: Access Analyzer findings or an unused list.
+    pub findings: Option<Source>,
+    /// `--last-accessed`.
+    pub last_accessed: Option<Source>,
+    /// `--used`.
+    pub used: Option<Source>,
+    /// `--unused-since`.
+    pub unused_since: Option<u32>,
+    /// `--as-of`, when given (the clock is read only when it is needed and not given).
+    pub as_of: Option<Timestamp>,
+}
+
+impl Sources {
+    /// Checks the combination: at least one source, `--unused-since` only with
+    /// a source that has times, and each file read once.
+    pub fn new(
+        unused: Option<&OsString>,
+        args: &SourceArgs,
+        as_of: Option<&str>,
+    ) -> Result<Sources, Error> {
+        let sources = Sources {
+            findings: unused.map(|a| Source::from_arg(a)),
+            last_accessed: args.last_accessed.as_ref().map(|a| Source::from_arg(a)),
+            used: args.used.as_ref().map(|a| Source::from_arg(a)),
+            unused_since: args.unused_since,
+            as_of: as_of.map(parse_as_of).transpose()?,
+        };
+        if sources.findings.is_none() && sources.last_accessed.is_none() && sources.used.is_none() {
+            return Err(Error::input(
+                "say where the unused actions come from: `--unused FINDINGS`, `--last-accessed FILE` or `--used FILE`",
+            ));
+        }
+        if sources.unused_since.is_some()
+            && sources.findings.is_none()
+            && sources.last_accessed.is_none()
+        {
+            return Err(Error::input(
+                "`--unused-since` needs times to compare: give `--unused FINDINGS` or `--last-accessed FILE`",
+            ));
+        }
+        if sources.stdin_count() > 1 {
+            return Err(Error::input(
+                "only one of `--unused`, `--last-accessed` and `--used` can read stdin (`-`)",
+            ));
+        }
+        Ok(sources)
+    }
+
+    /// How many of the sources read stdin (the caller checks its own inputs against it).
+    pub fn stdin_count(&self) -> usize {
+        [&self.findings, &self.last_accessed, &self.used]
+            .into_iter()
+            .filter(|s| **s == Some(Source::Stdin))
+            .count()
+    }
+
+    /// Reads every source and infers the unused set for `policies`. With
+    /// several sources, an action is unused only when every one says so.
+    pub fn resolve(
+        &self,
+        policies: &[&Policy],
+        table: ActionTable<'_>,
+        io: &mut Io<'_>,
+    ) -> Result<Resolved, Error> {
+        let window = self.unused_since.map(|days| Window {
+            as_of: self.reference_date(io),
+            days,
+        });
+        let mut inferences = Vec::new();
+        if let Some(source) = &self.findings {
+            let unused = input::read_unused(source, io)?;
+            let inference = sources::from_findings(&unused, window.as_ref())
+                .map_err(|e| Error::input(format!("{}: {e}", source.name())))?;
+            inferences.push(inference);
+        }
+        if let Some(source) = &self.last_accessed {
+            let text = input::read_text(source, io)?;
+            let data = LastAccessed::parse(&text.text)
+                .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
+            inferences.push(sources::from_last_accessed(
+                &data,
+                policies,
+                table,
+                window.as_ref(),
+            ));
+        }
+        if let Some(source) = &self.used {
+            let text = input::read_text(source, io)?;
+            let used = UsedList::parse(&text.text)
+                .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
+            inferences.push(sources::from_used_list(policies, &used, table));
+        }
+        let mut unused: Option<UnusedSet> = None;
+        let mut reports = Vec::with_capacity(inferences.len());
+        for inference in inferences {
+            unused = Some(match unused {
+                None => inference.unused,
+                Some(so_far) => sources::intersect(&so_far, &inference.unused),
+            });
+            reports.push(inference.report);
+        }
+        Ok(Resolved {
+            unused: unused.unwrap_or_default(),
+            combined: reports.len() > 1,
+            reports,
+        })
+    }
+
+    /// `--as-of`, or now.
+    pub fn reference_date(&self, io: &Io<'_>) -> Timestamp {
+        self.as_of.unwrap_or_else(|| timestamp(io.now))
+    }
+}
+
+/// The unused set the sources imply, and what each of them inferred.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    /// What to refine against.
+    pub unused: UnusedSet,
+    /// One report per source, in the order `--unused`, `--last-accessed`, `--used`.
+    pub reports: Vec<SourceReport>,
+    /// Whether several sources were intersected.
+    pub combined: bool,
+}
+
+impl Resolved {
+    /// The reports as notes on stderr. Findings taken as they are need no
+    /// report: the refinement's own diagnostics already speak about them.
+    pub fn write_notes(&self, stderr: &mut dyn Write) -> std::io::Result<()> {
+        for report in &self.reports {
+            if report.source == sources::Source::Findings
+                && !self.combined
+                && report.recently_used.is_empty()
+                && report.notes.is_empty()
+            {
+                continue;
+            }
+            for line in report.summary_lines() {
+                writeln!(stderr, "note: {line}")?;
+            }
+        }
+        if self.combined {
+            writeln!(
+                stderr,
+                "note: with several sources, an action is unused only when every source says so"
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// `--as-of DATE`: `YYYY-MM-DD` (midnight UTC) or an RFC 3339 timestamp.
+pub fn parse_as_of(text: &str) -> Result<Timestamp, Error> {
+    Timestamp::parse(text).map_err(|e| Error::input(format!("`--as-of`: {e}")))
+}
+
+/// The system time as the engine's timestamp (before 1970 counts as 1970).
+pub fn timestamp(time: SystemTime) -> Timestamp {
+    let secs = time
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    Timestamp::from_unix(i64::try_from(secs).unwrap_or(i64::MAX))
+}
+
+/// The warning for a catalog whose data is more than
+/// [`sources::CATALOG_MAX_AGE_DAYS`] days older than `as_of`, if it is.
+/// `dir` is `--catalog DIR`; only its index is read, and a directory that
+/// cannot be read gives no warning (the command itself reports it).
+pub fn catalog_age_warning(dir: Option<&Path>, as_of: Timestamp) -> Option<String> {
+    let date = match dir {
+        None => pare_catalog::provenance()
+            .data_date
+            .as_deref()
+            .map(str::to_string),
+        Some(dir) => {
+            let path = dir.join(pare_catalog::INDEX_FILE);
+            let bytes = std::fs::read(&path).ok()?;
+            let entries = pare_catalog::parse_index(&bytes, &path.display().to_string()).ok()?;
+            entries
+                .iter()
+                .filter_map(|e| e.modified)
+                .max()
+                .map(pare_catalog::utc_date)
+        }
+    }?;
+    let days = sources::catalog_staleness(&date, as_of).ok()??;
+    let (what, refresh) = match dir {
+        None => (
+            "the embedded catalog",
+            "rebuild pare after `cargo xtask sync-catalog`, or pass `--catalog DIR` with a fresh copy of the service reference",
+        ),
+        Some(_) => (
+            "the catalog",
+            "refresh the copy (`cargo xtask sync-catalog --mirror DIR`), or use a newer one",
+        ),
+    };
+    Some(format!(
+        "{what} is from {date}, {days} days before {}: actions AWS added since are unknown to pare; {refresh}",
+        as_of.date()
+    ))
+}
+
+/// Prints [`catalog_age_warning`] to stderr. The one place every command
+/// that reads the catalog goes through (see [`crate::commands::run`]).
+pub fn check_catalog_age(
+    dir: Option<&Path>,
+    as_of: Option<&str>,
+    io: &mut Io<'_>,
+) -> Result<(), Error> {
+    let as_of = match as_of {
+        Some(text) => parse_as_of(text)?,
+        None => timestamp(io.now),
+    };
+    if let Some(warning) = catalog_age_warning(dir, as_of) {
+        writeln!(io.stderr, "warning: {warning}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pare_engine::policy::parse_policy_input;
+    use pare_engine::{Options, refine};
+
+    fn ts(text: &str) -> Timestamp {
+        Timestamp::parse(text).unwrap()
+    }
+
+    #[test]
+    fn combinations_are_checked() {
+        let none = SourceArgs::default();
+        let err = Sources::new(None, &none, None).unwrap_err();
+        assert!(err.to_string().contains("`--last-accessed FILE`"));
+        let since = SourceArgs {
+            used: Some("u.txt".into()),
+            unused_since: Some(30),
+            ..SourceArgs::default()
+        };
+        let err = Sources::new(None, &since, None).unwrap_err();
+        assert!(err.to_string().contains("`--unused-since`"));
+        let two_stdin = SourceArgs {
+            used: Some("-".into()),
+            ..SourceArgs::default()
+        };
+        let err = Sources::new(Some(&"-".into()), &two_stdin, None).unwrap_err();
+        assert!(err.to_string().contains("stdin"));
+        let err = Sources::new(Some(&"u.json".into()), &none, Some("2026-02-30")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`--as-of`: `2026-02-30` is not an ISO 8601 date or date-time: day 30 does not exist in 2026-02"
+        );
+        let ok = Sources::new(Some(&"u.json".into()), &none, Some("2026-06-10T12:00:00Z")).unwrap();
+        assert_eq!(ok.as_of, Some(ts("2026-06-10T12:00:00Z")));
+    }
+
+    #[test]
+    fn catalog_age_of_the_embedded_table() {
+        let Some(date) = pare_catalog::provenance().data_date.as_deref() else {
+            return;
+        };
+        let date = ts(date);
+        let at_limit = Timestamp::from_unix(date.unix_seconds() + 90 * 86_400);
+        assert_eq!(catalog_age_warning(None, at_limit), None);
+        let after = Timestamp::from_unix(at_limit.unix_seconds() + 86_400);
+        let warning = catalog_age_warning(None, after).unwrap();
+        assert!(warning.contains("91 days before"), "{warning}");
+        assert!(warning.contains("cargo xtask sync-catalog"), "{warning}");
+        assert!(warning.contains("--catalog DIR"), "{warning}");
+    }
+
+    /// A last-accessed report in which every service of the catalog was used
+    /// and no tracked action was: the strongest claim last-accessed data can make.
+    fn every_service_used_nothing_tracked_accessed(table: ActionTable<'_>) -> String {
+        let mut services = Vec::new();
+        for service in table.services() {
+            let tracked: Vec<serde_json::Value> = table
+                .with_prefix(&format!("{service}:"))
+                .iter()
+                .filter(|a| a.last_accessed_tracked)
+                .map(|a| serde_json::json!({"ActionName": a.action()}))
+                .collect();
+            services.push(serde_json::json!({
+                "ServiceNamespace": service,
+                "LastAuthenticated": "2026-06-01T00:00:00Z",
+                "TrackedActionsLastAccessed": tracked,
+            }));
+        }
+        serde_json::json!({"JobStatus": "COMPLETED", "JobType": "ACTION_LEVEL", "ServicesLastAccessed": services})
+            .to_string()
+    }
+
+    /// `Action: "*"` and one `svc:*` entry per service of the catalog.
+    fn policies_granting_everything(table: ActionTable<'_>) -> Vec<Policy> {
+        let star = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+        let per_service: Vec<String> = table.services().iter().map(|s| format!("{s}:*")).collect();
+        let per_service = serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": per_service, "Resource": "*"}
+        ]})
+        .to_string();
+        [star.to_string(), per_service]
+            .iter()
+            .map(|t| parse_policy_input(t).unwrap().policy)
+            .collect()
+    }
+
+    /// Every action that the refined policy still grants, lowercased (the
+    /// policies here are all Allow `Action`). Patterns are bucketed by service,
+    /// so that the whole catalog is matched against a few patterns per action.
+    fn still_granted(
+        refined: &Policy,
+        table: ActionTable<'_>,
+    ) -> std::collections::BTreeSet<String> {
+        let mut by_service: std::collections::BTreeMap<String, Vec<pare_engine::Pattern>> =
+            std::collections::BTreeMap::new();
+        let mut anywhere = Vec::new();
+        for entry in refined.statements().iter().flat_map(|s| s.entries()) {
+            let pattern = pare_engine::Pattern::new(entry);
+            match pattern.fixed_service() {
+                Some(service) => by_service
+                    .entry(service.to_ascii_lowercase())
+                    .or_default()
+                    .push(pattern),
+                None => anywhere.push(pattern),
+            }
+        }
+        table
+            .rows()
+            .iter()
+            .filter(|row| {
+                let own = by_service.get(row.service()).map_or(&[][..], Vec::as_slice);
+                own.iter().chain(&anywhere).any(|p| p.matches(&row.name))
+            })
+            .map(|row| row.name.to_ascii_lowercase())
+            .collect()
+    }
+
+    /// The promise of issue #7, over the whole embedded catalog: no action the
+    /// catalog marks untracked, and no permission-only action, is removed on
+    /// the strength of last-accessed data or a used-list alone; and every
+    /// tracked action is (the sources do work).
+    #[test]
+    fn untracked_actions_survive_over_the_whole_catalog() {
+        let table = pare_catalog::embedded();
+        let untracked: Vec<&str> = table
+            .rows()
+            .iter()
+            .filter(|a| !a.last_accessed_tracked || sources::is_permission_only(&a.name))
+            .map(|a| a.name.as_ref())
+            .collect();
+        let tracked_count = table.len() - untracked.len();
+        assert!(
+            untracked.len() > 1_000 && tracked_count > 1_000,
+            "the catalog has both kinds"
+        );
+        let report =
+            LastAccessed::parse(&every_service_used_nothing_tracked_accessed(table)).unwrap();
+        let empty = UsedList::parse("").unwrap();
+        for policy in policies_granting_everything(table) {
+            let inferences = [
+                sources::from_last_accessed(&report, &[&policy], table, None),
+                sources::from_used_list(&[&policy], &empty, table),
+            ];
+            for inference in inferences {
+                let source = inference.report.source;
+                let refinement = refine(&policy, &inference.unused, table, &Options::default());
+                let granted = still_granted(&refinement.policy, table);
+                let removed: Vec<&&str> = untracked
+                    .iter()
+                    .filter(|a| !granted.contains(&a.to_ascii_lowercase()))
+                    .collect();
+                assert!(
+                    removed.is_empty(),
+                    "{source:?}: {} untracked action(s) removed, such as {:?}",
+                    removed.len(),
+                    removed.iter().take(5).collect::<Vec<_>>()
+                );
+                assert_eq!(
+                    granted.len(),
+                    untracked.len(),
+                    "{source:?}: every tracked action is removed"
+                );
+            }
+        }
+    }
+}
