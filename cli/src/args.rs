@@ -55,6 +55,28 @@ pub enum Command {
     )]
     Refine(RefineArgs),
 
+    /// Refine a whole account: every policy of every principal with an
+    /// unused-access finding, shared policies only where all holders agree.
+    #[command(
+        long_about = "Refine a whole account: every policy of every principal with an \
+            unused-access finding, shared policies only where all holders agree.\n\n\
+            DETAILS is the output of `aws iam get-account-authorization-details`; --findings \
+            are `aws accessanalyzer get-finding-v2` outputs (files or directories). A finding's \
+            unused list applies to every policy its principal holds: inline, attached, and its \
+            groups'. An action leaves a policy that several principals hold only when every one \
+            of them has a finding listing it. AWS managed policies cannot be edited: their \
+            refinement becomes a new customer managed policy to attach in their place. Trust \
+            policies and permissions boundaries are never touched. The table goes to stdout \
+            (also when it is not a terminal); warnings go to stderr. --out DIR writes the refined \
+            policies, a diff for each, and apply.sh, which pare never runs.",
+        after_help = "Example:\n  aws iam get-account-authorization-details > details.json\n  \
+            pare account details.json --findings findings/ --out plan/\n  \
+            pare account details.json --findings findings.jsonl --format csv > plan.csv\n\n\
+            Exit codes:\n  0  success (warnings about parts of the input are on stderr)\n  \
+            2  unreadable or invalid input, an --out directory that is not empty, or a usage error"
+    )]
+    Account(crate::commands::account::AccountArgs),
+
     /// Draw the trie below one pattern: which prefixes are safe, why the others
     /// are not, and what `refine` puts in the pattern's place.
     #[command(

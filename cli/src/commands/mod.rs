@@ -8,6 +8,7 @@ use crate::args::Command;
 use crate::error::Error;
 use crate::io::Io;
 
+pub mod account;
 pub mod catalog;
 pub mod expand;
 pub mod explain;
@@ -17,6 +18,7 @@ pub mod refine;
 pub fn run(command: Command, io: &mut Io<'_>) -> Result<i32, Error> {
     match command {
         Command::Refine(args) => refine::run(&args.validate()?, io),
+        Command::Account(args) => account::run(&args.validate()?, io),
         Command::Explain(args) => explain::run(&args.validate()?, io),
         Command::Expand(args) => expand::run(&args.validate()?, io),
         Command::Catalog(args) => catalog::run(&args.validate()?, io),

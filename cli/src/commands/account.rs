@@ -1,0 +1,1149 @@
+//! `pare account`: refine a whole account. The output of `aws iam
+//! get-account-authorization-details` and the account's unused-access findings
+//! in; a table (or Access Analyzer-shaped JSON, or CSV) of what happens to each
+//! principal's policies out, and with `--out DIR` the refined documents, their
+//! diffs and an `apply.sh` that a person reviews and runs.
+
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use pare_engine::account::{
+    self, Account, Decision, EntityKind, Holding, LevelCounts, Plan, PlanOptions, PolicyPlan,
+    PolicyRef, PolicySource, PrincipalPlan,
+};
+use pare_engine::{Finding, Policy, RecommendedAction};
+use serde_json::{Value, json};
+
+use crate::args::CatalogArgs;
+use crate::error::Error;
+use crate::input::{self, Catalog, Source};
+use crate::io::Io;
+use crate::{diff, exit};
+
+/// `pare account`'s arguments as clap reads them.
+#[derive(Clone, Debug, Args)]
+pub struct AccountArgs {
+    /// The output of `aws iam get-account-authorization-details` (documents as
+    /// JSON objects or URL-encoded strings); `-` reads stdin.
+    #[arg(value_name = "DETAILS")]
+    pub details: OsString,
+
+    /// `aws accessanalyzer get-finding-v2` outputs: a file holding one finding, a
+    /// JSON array of them, or JSON Lines; or a directory of such files (read in
+    /// name order). Repeat for more.
+    #[arg(long, value_name = "PATH", required = true)]
+    pub findings: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+
+    /// Write the refined policies, a diff per policy and `apply.sh` into this
+    /// directory, which must not exist yet (or be empty). Nothing is applied.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// What to print on stdout. The table is the default, also when stdout is
+    /// not a terminal; scripts ask for `json` or `csv`.
+    #[arg(long, value_enum, default_value_t = AccountFormat::Table)]
+    pub format: AccountFormat,
+}
+
+/// `pare account --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AccountFormat {
+    /// One row per principal and policy, for a reviewer.
+    Table,
+    /// Per principal, Access Analyzer's `get-finding-recommendation` shape.
+    Json,
+    /// The table's rows, for spreadsheets.
+    Csv,
+}
+
+/// `pare account`, validated.
+#[derive(Clone, Debug)]
+pub struct AccountConfig {
+    /// Where the details come from.
+    pub details: Source,
+    /// Findings files and directories.
+    pub findings: Vec<PathBuf>,
+    /// `--catalog`, if given.
+    pub catalog: Option<PathBuf>,
+    /// `--out`, if given.
+    pub out: Option<PathBuf>,
+    /// What to print.
+    pub format: AccountFormat,
+}
+
+impl AccountArgs {
+    /// Checks what clap cannot: `--out` is not where the details or findings are.
+    pub fn validate(self) -> Result<AccountConfig, Error> {
+        let details = Source::from_arg(&self.details);
+        if let Some(out) = &self.out {
+            let clash = self.findings.iter().any(|f| f == out)
+                || matches!(&details, Source::Path(p) if p == out);
+            if clash {
+                return Err(Error::input(format!(
+                    "`--out {}` names an input; choose a new directory",
+                    out.display()
+                )));
+            }
+        }
+        Ok(AccountConfig {
+            details,
+            findings: self.findings,
+            catalog: self.catalog.catalog,
+            out: self.out,
+            format: self.format,
+        })
+    }
+}
+
+/// Runs `pare account`.
+pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
+    // Refuse a bad `--out` before any work, so that nothing is computed for nothing.
+    if let Some(out) = &config.out {
+        check_out_dir(out)?;
+    }
+    let details = input::read_text(&config.details, io)?;
+    let account = Account::parse(&details.text)
+        .map_err(|e| Error::input(format!("{}: {e}", details.name)))?;
+    let findings = read_findings(&config.findings)?;
+    let catalog = Catalog::load(config.catalog.as_deref())?;
+
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let options = PlanOptions {
+        threads,
+        ..PlanOptions::default()
+    };
+    let plan = {
+        let show = io.stderr_is_terminal;
+        let stderr = &mut io.stderr;
+        let mut last = usize::MAX;
+        let mut progress = |done: usize, total: usize| {
+            // One update per percent is plenty for a person and costs nothing.
+            let percent = (done * 100).checked_div(total).unwrap_or(100);
+            if show && total > 50 && percent != last {
+                last = percent;
+                let _ = write!(stderr, "\rrefining {done}/{total} policies");
+                if done == total {
+                    let _ = write!(stderr, "\r\x1b[K");
+                }
+            }
+        };
+        account::plan(
+            &account,
+            &findings,
+            catalog.table(),
+            &options,
+            &mut progress,
+        )
+    };
+    let view = View {
+        account: &account,
+        plan: &plan,
+    };
+
+    if let Some(out) = &config.out {
+        write_out_dir(out, &view.out_files())?;
+    }
+    let text = match config.format {
+        AccountFormat::Table => view.table(),
+        AccountFormat::Json => {
+            let mut text = serde_json::to_string_pretty(&view.json()).unwrap_or_default();
+            text.push('\n');
+            text
+        }
+        AccountFormat::Csv => view.csv()?,
+    };
+    io.stdout.write_all(text.as_bytes())?;
+    for diagnostic in &plan.diagnostics {
+        writeln!(
+            io.stderr,
+            "warning: {}: {}",
+            diagnostic.subject, diagnostic.message
+        )?;
+    }
+    if let Some(out) = &config.out {
+        writeln!(
+            io.stderr,
+            "note: wrote the plan to `{}`; review the diffs, then run `{}`",
+            out.display(),
+            out.join("apply.sh").display()
+        )?;
+    }
+    Ok(exit::SUCCESS)
+}
+
+/// Every finding of every file, files in argument order and directories in
+/// name order. A file that cannot be read or parsed stops the run.
+fn read_findings(paths: &[PathBuf]) -> Result<Vec<Finding>, Error> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let entries = std::fs::read_dir(path).map_err(|e| {
+                Error::input(format!("cannot read the directory `{}`", path.display()))
+                    .with_source(e)
+            })?;
+            let mut names: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .filter(|p| p.is_file())
+                .filter(|p| {
+                    !p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                })
+                .collect();
+            names.sort();
+            files.extend(names);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut findings = Vec::new();
+    for file in files {
+        let name = file.display().to_string();
+        let bytes = std::fs::read(&file)
+            .map_err(|e| Error::input(format!("cannot read `{name}`")).with_source(e))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            Error::input(format!(
+                "{name}: invalid UTF-8 at byte offset {}",
+                e.utf8_error().valid_up_to()
+            ))
+        })?;
+        if text.trim().is_empty() {
+            continue;
+        }
+        let parsed = pare_engine::unused::parse_findings(&text)
+            .map_err(|e| Error::input(format!("{name}: {e}")))?;
+        findings.extend(parsed);
+    }
+    Ok(findings)
+}
+
+/// The plan with the account it was made from, for rendering.
+struct View<'a> {
+    account: &'a Account,
+    plan: &'a Plan,
+}
+
+/// One row of the table and the CSV: a principal and one policy it holds.
+struct Row<'a> {
+    principal: &'a PrincipalPlan,
+    holding: &'a Holding,
+    policy: &'a PolicyPlan,
+}
+
+impl View<'_> {
+    fn label(&self, entity: usize) -> String {
+        self.account
+            .entities
+            .get(entity)
+            .map_or_else(|| format!("#{entity}"), |e| e.label())
+    }
+
+    fn rows(&self) -> Vec<Row<'_>> {
+        let mut rows = Vec::new();
+        for principal in &self.plan.principals {
+            for holding in &principal.holdings {
+                if let Some(policy) = self.plan.policies.get(holding.policy) {
+                    rows.push(Row {
+                        principal,
+                        holding,
+                        policy,
+                    });
+                }
+            }
+        }
+        rows
+    }
+
+    fn kind(&self, policy: &PolicyPlan) -> String {
+        match (&policy.source, &policy.reference) {
+            (PolicySource::Inline, PolicyRef::Inline { entity, .. }) => {
+                match self.account.entities.get(*entity).map(|e| e.kind) {
+                    Some(EntityKind::Group) => "group inline".to_string(),
+                    _ => "inline".to_string(),
+                }
+            }
+            (PolicySource::AwsManaged, _) => "aws-managed".to_string(),
+            _ => "managed".to_string(),
+        }
+    }
+
+    fn via(&self, holding: &Holding) -> String {
+        holding.via.map_or_else(String::new, |g| self.label(g))
+    }
+
+    /// What a reviewer should know about this row, in a few words.
+    fn note(&self, row: &Row<'_>) -> String {
+        let policy = row.policy;
+        let mut notes: Vec<String> = Vec::new();
+        if let Decision::Replace { new_name } = &policy.decision {
+            notes.push(format!("becomes `{new_name}`"));
+        }
+        if let Decision::Skipped { reason } = &policy.decision {
+            notes.push(reason.clone());
+        }
+        if policy.is_shared() {
+            notes.push(format!("shared by {}", policy.holders.len()));
+            if !policy.without_finding.is_empty() {
+                let names: Vec<String> = policy
+                    .without_finding
+                    .iter()
+                    .take(3)
+                    .map(|&h| self.label(h))
+                    .collect();
+                let more = policy.without_finding.len().saturating_sub(3);
+                let more = if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                };
+                notes.push(format!("no finding for {}{more}", names.join(", ")));
+            }
+        }
+        if let Some(own) = &row.holding.alternative {
+            let extra = own
+                .removed
+                .total
+                .saturating_sub(policy.outcome.as_ref().map_or(0, |o| o.removed.total));
+            notes.push(format!(
+                "alone: {} removed ({extra} more)",
+                own.removed.total
+            ));
+        }
+        if policy.used_as_boundary {
+            notes.push("also a permissions boundary".to_string());
+        }
+        if let Some(quota) = &policy.quota {
+            if quota.over() && policy.decision.changes() {
+                notes.push(format!(
+                    "OVER QUOTA: {} {} > {}",
+                    quota.kind.describe(),
+                    thousands(quota.used),
+                    thousands(quota.limit)
+                ));
+            }
+        }
+        if let Some(version) = &policy.delete_version {
+            if policy.decision == Decision::NewVersion {
+                notes.push(format!("5 versions: deletes {version} first"));
+            }
+        }
+        notes.join("; ")
+    }
+
+    fn removed(policy: &PolicyPlan) -> LevelCounts {
+        if policy.decision.changes() {
+            policy
+                .outcome
+                .as_ref()
+                .map(|o| o.removed)
+                .unwrap_or_default()
+        } else {
+            LevelCounts::default()
+        }
+    }
+
+    fn size_after(policy: &PolicyPlan) -> Option<usize> {
+        match &policy.decision {
+            Decision::Skipped { .. } => None,
+            Decision::DeleteInline | Decision::Detach => Some(0),
+            Decision::Keep => Some(policy.size_before),
+            _ => policy.outcome.as_ref().map(|o| o.size),
+        }
+    }
+
+    fn table(&self) -> String {
+        let header = [
+            "PRINCIPAL",
+            "POLICY",
+            "TYPE",
+            "VIA",
+            "DECISION",
+            "REMOVED",
+            "PERM",
+            "WRITE",
+            "TAG",
+            "LIST",
+            "READ",
+            "SIZE",
+            "NOTE",
+        ];
+        let numeric = [5usize, 6, 7, 8, 9, 10];
+        let mut lines: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
+        for row in self.rows() {
+            let removed = Self::removed(row.policy);
+            let size = match Self::size_after(row.policy) {
+                None => "-".to_string(),
+                Some(after) => {
+                    format!("{}→{}", thousands(row.policy.size_before), thousands(after))
+                }
+            };
+            lines.push(vec![
+                self.label(row.principal.entity),
+                row.policy.name.clone(),
+                self.kind(row.policy),
+                or_dash(self.via(row.holding)),
+                row.policy.decision.label().to_string(),
+                removed.total.to_string(),
+                removed.permissions_management.to_string(),
+                removed.write.to_string(),
+                removed.tagging.to_string(),
+                removed.list.to_string(),
+                removed.read.to_string(),
+                size,
+                self.note(&row),
+            ]);
+        }
+        let columns = header.len();
+        let widths: Vec<usize> = (0..columns)
+            .map(|c| {
+                lines
+                    .iter()
+                    .map(|l| l.get(c).map_or(0, |s| s.chars().count()))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut out = String::new();
+        if lines.len() == 1 {
+            out.push_str("no principal with an active UnusedPermission finding\n");
+        } else {
+            for line in &lines {
+                let mut text = String::new();
+                for (c, cell) in line.iter().enumerate() {
+                    let width = widths.get(c).copied().unwrap_or(0);
+                    let pad = width.saturating_sub(cell.chars().count());
+                    if c > 0 {
+                        text.push_str("  ");
+                    }
+                    if numeric.contains(&c) {
+                        text.push_str(&" ".repeat(pad));
+                        text.push_str(cell);
+                    } else {
+                        text.push_str(cell);
+                        if c + 1 < columns {
+                            text.push_str(&" ".repeat(pad));
+                        }
+                    }
+                }
+                out.push_str(text.trim_end());
+                out.push('\n');
+            }
+        }
+        out.push('\n');
+        out.push_str(&self.summary());
+        out
+    }
+
+    /// The totals a security reviewer reads first, and the findings' fate.
+    fn summary(&self) -> String {
+        let mut out = String::new();
+        let changed: Vec<&PolicyPlan> = self
+            .plan
+            .policies
+            .iter()
+            .filter(|p| p.decision.changes())
+            .collect();
+        let mut total = LevelCounts::default();
+        for policy in &changed {
+            let removed = Self::removed(policy);
+            total.total += removed.total;
+            total.permissions_management += removed.permissions_management;
+            total.write += removed.write;
+            total.tagging += removed.tagging;
+            total.list += removed.list;
+            total.read += removed.read;
+            total.unknown += removed.unknown;
+        }
+        let count = |d: &str| {
+            self.plan
+                .policies
+                .iter()
+                .filter(|p| p.decision.label() == d)
+                .count()
+        };
+        let _ = writeln!(
+            out,
+            "{} principals with findings hold {} policies: {} put-inline, {} delete-inline, {} new-version, {} detach, {} replace, {} keep, {} skipped",
+            self.plan.principals.len(),
+            self.plan.policies.len(),
+            count("put-inline"),
+            count("delete-inline"),
+            count("new-version"),
+            count("detach"),
+            count("replace"),
+            count("keep"),
+            count("skipped"),
+        );
+        let _ = writeln!(
+            out,
+            "actions no longer granted: {} permissions management, {} write, {} tagging, {} list, {} read{} ({} in all, counted per policy)",
+            total.permissions_management,
+            total.write,
+            total.tagging,
+            total.list,
+            total.read,
+            if total.unknown > 0 {
+                format!(", {} of unknown level", total.unknown)
+            } else {
+                String::new()
+            },
+            total.total,
+        );
+        let over = changed
+            .iter()
+            .filter(|p| p.quota.is_some_and(|q| q.over()))
+            .count();
+        if over > 0 {
+            let _ = writeln!(
+                out,
+                "{over} refined policies would not fit IAM's size quotas; apply.sh leaves them commented out"
+            );
+        }
+        let c = &self.plan.counts;
+        let _ = writeln!(
+            out,
+            "findings: {} read, {} UnusedPermission applied, {} reported below, {} archived and {} resolved ignored, {} of other types ignored, {} for unknown principals, {} duplicates",
+            c.read,
+            c.unused_permission,
+            c.reported,
+            c.archived,
+            c.resolved,
+            c.other_type,
+            c.unknown_principal,
+            c.duplicate
+        );
+        for other in &self.plan.other_findings {
+            let who = other
+                .entity
+                .map_or_else(|| other.resource.clone(), |e| self.label(e));
+            let what = match other.finding_type.as_str() {
+                "UnusedIAMRole" => "the role is unused: consider deleting it",
+                "UnusedIAMUserAccessKey" => "an access key is unused: consider deactivating it",
+                "UnusedIAMUserPassword" => "the console password is unused: consider removing it",
+                _ => "reported",
+            };
+            let _ = writeln!(
+                out,
+                "{}: {who}: {what} (finding `{}`)",
+                other.finding_type, other.id
+            );
+        }
+        out
+    }
+
+    fn csv(&self) -> Result<String, Error> {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let header = [
+            "principal_arn",
+            "principal",
+            "policy",
+            "policy_arn",
+            "type",
+            "via",
+            "decision",
+            "new_policy_name",
+            "shared_by",
+            "removed",
+            "removed_permissions_management",
+            "removed_write",
+            "removed_tagging",
+            "removed_list",
+            "removed_read",
+            "removed_unknown_level",
+            "size_before",
+            "size_after",
+            "quota",
+            "quota_limit",
+            "quota_used",
+            "over_quota",
+            "alone_removed",
+            "note",
+        ];
+        let csv_error = |e: csv::Error| Error::input("cannot write CSV").with_source(e);
+        writer.write_record(header).map_err(csv_error)?;
+        for row in self.rows() {
+            let policy = row.policy;
+            let removed = Self::removed(policy);
+            let principal = self.account.entities.get(row.principal.entity);
+            let quota = policy.quota;
+            let record = vec![
+                principal.map_or(String::new(), |e| e.arn.clone()),
+                self.label(row.principal.entity),
+                policy.name.clone(),
+                policy.arn.clone().unwrap_or_default(),
+                self.kind(policy),
+                self.via(row.holding),
+                policy.decision.label().to_string(),
+                match &policy.decision {
+                    Decision::Replace { new_name } => new_name.clone(),
+                    _ => String::new(),
+                },
+                policy.holders.len().to_string(),
+                removed.total.to_string(),
+                removed.permissions_management.to_string(),
+                removed.write.to_string(),
+                removed.tagging.to_string(),
+                removed.list.to_string(),
+                removed.read.to_string(),
+                removed.unknown.to_string(),
+                policy.size_before.to_string(),
+                Self::size_after(policy).map_or(String::new(), |s| s.to_string()),
+                quota.map_or(String::new(), |q| q.kind.describe().to_string()),
+                quota.map_or(String::new(), |q| q.limit.to_string()),
+                quota.map_or(String::new(), |q| q.used.to_string()),
+                quota
+                    .is_some_and(|q| q.over() && policy.decision.changes())
+                    .to_string(),
+                row.holding
+                    .alternative
+                    .as_ref()
+                    .map_or(String::new(), |a| a.removed.total.to_string()),
+                self.note(&row),
+            ];
+            writer.write_record(record).map_err(csv_error)?;
+        }
+        let bytes = writer
+            .into_inner()
+            .map_err(|e| Error::input("cannot write CSV").with_source(e.into_error()))?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// Per principal, Access Analyzer's recommendation shape; pare's own
+    /// details ride along under `pare`, which Access Analyzer readers ignore.
+    fn json(&self) -> Value {
+        let mut recommendations = Vec::new();
+        for principal in &self.plan.principals {
+            let entity = self.account.entities.get(principal.entity);
+            let mut steps = Vec::new();
+            let mut policies = Vec::new();
+            for holding in &principal.holdings {
+                let Some(policy) = self.plan.policies.get(holding.policy) else {
+                    continue;
+                };
+                let id = policy.arn.clone().unwrap_or_else(|| policy.name.clone());
+                let step = match &policy.decision {
+                    Decision::PutInline | Decision::NewVersion | Decision::Replace { .. } => {
+                        policy.outcome.as_ref().map(|o| {
+                            json!({"unusedPermissionsRecommendedStep": {
+                                "recommendedAction": "CREATE_POLICY",
+                                "recommendedPolicy": o.policy.to_compact_string(),
+                                "existingPolicyId": id,
+                            }})
+                        })
+                    }
+                    Decision::DeleteInline | Decision::Detach => Some(json!({
+                        "unusedPermissionsRecommendedStep": {
+                            "recommendedAction": "DETACH_POLICY",
+                            "existingPolicyId": id,
+                        }
+                    })),
+                    Decision::Keep | Decision::Skipped { .. } => None,
+                };
+                steps.extend(step);
+                policies.push(self.policy_json(policy, holding));
+            }
+            recommendations.push(json!({
+                "resourceArn": entity.map_or(String::new(), |e| e.arn.clone()),
+                "recommendationType": "UnusedPermissionRecommendation",
+                "status": "SUCCEEDED",
+                "recommendedSteps": steps,
+                "pare": {
+                    "principal": self.label(principal.entity),
+                    "findingIds": principal.finding_ids,
+                    "policies": policies,
+                },
+            }));
+        }
+        let other: Vec<Value> = self
+            .plan
+            .other_findings
+            .iter()
+            .map(|o| {
+                json!({
+                    "id": o.id,
+                    "findingType": o.finding_type,
+                    "resource": o.resource,
+                })
+            })
+            .collect();
+        json!({
+            "recommendations": recommendations,
+            "otherFindings": other,
+            "findings": self.plan.counts,
+            "diagnostics": self.plan.diagnostics,
+        })
+    }
+
+    fn policy_json(&self, policy: &PolicyPlan, holding: &Holding) -> Value {
+        let outcome = policy.outcome.as_deref();
+        let mut object = json!({
+            "policyName": policy.name,
+            "type": self.kind(policy),
+            "decision": policy.decision,
+            "removed": Self::removed(policy),
+            "sizeBefore": policy.size_before,
+            "sizeAfter": Self::size_after(policy),
+        });
+        if let Some(map) = object.as_object_mut() {
+            if let Some(arn) = &policy.arn {
+                map.insert("policyArn".into(), arn.clone().into());
+            }
+            if let Some(group) = holding.via {
+                map.insert("via".into(), self.label(group).into());
+            }
+            if policy.is_shared() {
+                let holders: Vec<String> = policy.holders.iter().map(|&h| self.label(h)).collect();
+                let without: Vec<String> = policy
+                    .without_finding
+                    .iter()
+                    .map(|&h| self.label(h))
+                    .collect();
+                map.insert("sharedWith".into(), json!(holders));
+                map.insert("holdersWithoutFinding".into(), json!(without));
+            }
+            if let Some(quota) = policy.quota {
+                map.insert(
+                    "quota".into(),
+                    json!({"quota": quota.kind.describe(), "limit": quota.limit, "used": quota.used, "exceeded": quota.over()}),
+                );
+            }
+            if let Some(outcome) = outcome.filter(|o| o.changed() && policy.decision.changes()) {
+                map.insert("edits".into(), json!(outcome.edits));
+            }
+            if let Some(own) = &holding.alternative {
+                map.insert(
+                    "alone".into(),
+                    json!({
+                        "recommendedAction": action_name(own.recommended_action()),
+                        "recommendedPolicy": own.policy.to_compact_string(),
+                        "removed": own.removed,
+                        "size": own.size,
+                    }),
+                );
+            }
+        }
+        object
+    }
+
+    /// The files of `--out DIR`, relative paths and contents.
+    fn out_files(&self) -> Vec<OutFile> {
+        let mut files = Vec::new();
+        for policy in &self.plan.policies {
+            let (Some(original), Some(outcome)) = (&policy.original, &policy.outcome) else {
+                continue;
+            };
+            if !policy.decision.changes() {
+                continue;
+            }
+            let base = self.policy_path(policy);
+            if !matches!(policy.decision, Decision::DeleteInline | Decision::Detach) {
+                files.push(OutFile::text(
+                    format!("{base}.json"),
+                    pretty(&outcome.policy),
+                ));
+            }
+            files.push(OutFile::text(
+                format!("{base}.diff"),
+                diff::unified(
+                    &format!("original/{base}.json"),
+                    &pretty(original),
+                    &format!("refined/{base}.json"),
+                    &pretty(&outcome.policy),
+                ),
+            ));
+        }
+        for principal in &self.plan.principals {
+            for holding in &principal.holdings {
+                let (Some(policy), Some(own)) =
+                    (self.plan.policies.get(holding.policy), &holding.alternative)
+                else {
+                    continue;
+                };
+                let Some(original) = &policy.original else {
+                    continue;
+                };
+                let base = format!(
+                    "alternatives/{}/{}",
+                    self.label(principal.entity),
+                    safe(&policy.name)
+                );
+                files.push(OutFile::text(format!("{base}.json"), pretty(&own.policy)));
+                files.push(OutFile::text(
+                    format!("{base}.diff"),
+                    diff::unified(
+                        &format!("original/{base}.json"),
+                        &pretty(original),
+                        &format!("refined/{base}.json"),
+                        &pretty(&own.policy),
+                    ),
+                ));
+            }
+        }
+        files.push(OutFile {
+            path: "apply.sh".to_string(),
+            contents: self.apply_script(),
+            executable: true,
+        });
+        files
+    }
+
+    /// Where a policy's files go: `role/NAME/POLICY` for inline policies,
+    /// `managed/NAME` and `aws-managed/NAME` for managed ones.
+    fn policy_path(&self, policy: &PolicyPlan) -> String {
+        match &policy.reference {
+            PolicyRef::Inline { entity, name } => {
+                format!("{}/{}", self.label(*entity), safe(name))
+            }
+            PolicyRef::Managed(_) if policy.source == PolicySource::AwsManaged => {
+                format!("aws-managed/{}", safe(&policy.name))
+            }
+            PolicyRef::Managed(_) => format!("managed/{}", safe(&policy.name)),
+        }
+    }
+
+    /// The AWS CLI commands that apply the plan, for a person to review and run.
+    fn apply_script(&self) -> String {
+        let mut out = String::from(
+            "#!/usr/bin/env bash\n\
+             # Generated by `pare account`: the AWS CLI commands that apply its plan.\n\
+             # pare never runs this. Review every .diff beside it first, then run it\n\
+             # with credentials for the account. Trust policies and permissions\n\
+             # boundaries are never touched. Refined policies that would not fit\n\
+             # IAM's size quotas are left commented out.\n\
+             set -euo pipefail\n\
+             cd \"$(dirname \"$0\")\"\n",
+        );
+        let mut any = false;
+        for policy in &self.plan.policies {
+            if !policy.decision.changes() || policy.outcome.is_none() {
+                continue;
+            }
+            any = true;
+            out.push('\n');
+            out.push_str(&self.script_section(policy));
+        }
+        if !any {
+            out.push_str("\n# Nothing to apply: no policy changes.\n");
+        }
+        out
+    }
+
+    fn script_section(&self, policy: &PolicyPlan) -> String {
+        let removed = Self::removed(policy);
+        let mut head = format!(
+            "# {}: {} ({} actions no longer granted: {} permissions management, {} write)",
+            self.describe(policy),
+            policy.decision.label(),
+            removed.total,
+            removed.permissions_management,
+            removed.write,
+        );
+        if policy.is_shared() {
+            let holders: Vec<String> = policy.holders.iter().map(|&h| self.label(h)).collect();
+            let _ = write!(
+                head,
+                "\n# held by {}; only what all of them leave unused is removed",
+                holders.join(", ")
+            );
+        }
+        let base = self.policy_path(policy);
+        let file = format!("file://{base}.json");
+        let mut lines: Vec<String> = Vec::new();
+        match (&policy.decision, &policy.reference) {
+            (Decision::PutInline, PolicyRef::Inline { entity, name }) => {
+                if let Some(owner) = self.account.entities.get(*entity) {
+                    let kind = owner.kind.as_str();
+                    lines.push(format!(
+                        "aws iam put-{kind}-policy --{kind}-name {} --policy-name {} --policy-document {}",
+                        quote(&owner.name),
+                        quote(name),
+                        quote(&file)
+                    ));
+                }
+            }
+            (Decision::DeleteInline, PolicyRef::Inline { entity, name }) => {
+                if let Some(owner) = self.account.entities.get(*entity) {
+                    let kind = owner.kind.as_str();
+                    lines.push(format!(
+                        "aws iam delete-{kind}-policy --{kind}-name {} --policy-name {}",
+                        quote(&owner.name),
+                        quote(name)
+                    ));
+                }
+            }
+            (Decision::NewVersion, PolicyRef::Managed(arn)) => {
+                if let Some(version) = &policy.delete_version {
+                    lines.push(format!(
+                        "# IAM keeps at most five versions: delete the oldest non-default one first\naws iam delete-policy-version --policy-arn {} --version-id {}",
+                        quote(arn),
+                        quote(version)
+                    ));
+                }
+                lines.push(format!(
+                    "aws iam create-policy-version --policy-arn {} --policy-document {} --set-as-default",
+                    quote(arn),
+                    quote(&file)
+                ));
+            }
+            (Decision::Detach, PolicyRef::Managed(arn)) => {
+                for &a in &policy.attachments {
+                    if let Some(entity) = self.account.entities.get(a) {
+                        let kind = entity.kind.as_str();
+                        lines.push(format!(
+                            "aws iam detach-{kind}-policy --{kind}-name {} --policy-arn {}",
+                            quote(&entity.name),
+                            quote(arn)
+                        ));
+                    }
+                }
+            }
+            (Decision::Replace { new_name }, PolicyRef::Managed(arn)) => {
+                lines.push(format!(
+                    "new_arn=$(aws iam create-policy --policy-name {} --policy-document {} --query Policy.Arn --output text)",
+                    quote(new_name),
+                    quote(&file)
+                ));
+                // Attach the replacement before detaching the original, so
+                // that no principal is ever without what it uses.
+                for &a in &policy.attachments {
+                    if let Some(entity) = self.account.entities.get(a) {
+                        let kind = entity.kind.as_str();
+                        lines.push(format!(
+                            "aws iam attach-{kind}-policy --{kind}-name {} --policy-arn \"$new_arn\"",
+                            quote(&entity.name)
+                        ));
+                        lines.push(format!(
+                            "aws iam detach-{kind}-policy --{kind}-name {} --policy-arn {}",
+                            quote(&entity.name),
+                            quote(arn)
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+        let over = policy.quota.filter(|q| q.over());
+        let mut out = head;
+        out.push('\n');
+        if let Some(quota) = over {
+            let _ = writeln!(
+                out,
+                "# NOT APPLIED: the result would not fit the quota for {} ({} > {} characters)",
+                quota.kind.describe(),
+                thousands(quota.used),
+                thousands(quota.limit)
+            );
+            for line in lines {
+                for part in line.lines() {
+                    let _ = writeln!(out, "# {part}");
+                }
+            }
+        } else {
+            for line in lines {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    fn describe(&self, policy: &PolicyPlan) -> String {
+        match &policy.reference {
+            PolicyRef::Inline { entity, name } => {
+                format!("{}: inline policy `{name}`", self.label(*entity))
+            }
+            PolicyRef::Managed(arn) if policy.source == PolicySource::AwsManaged => {
+                format!("AWS managed policy `{arn}` (cannot be edited)")
+            }
+            PolicyRef::Managed(arn) => format!("managed policy `{arn}`"),
+        }
+    }
+}
+
+fn action_name(action: RecommendedAction) -> &'static str {
+    match action {
+        RecommendedAction::CreatePolicy => "CREATE_POLICY",
+        RecommendedAction::DetachPolicy => "DETACH_POLICY",
+    }
+}
+
+fn or_dash(text: String) -> String {
+    if text.is_empty() {
+        "-".to_string()
+    } else {
+        text
+    }
+}
+
+fn pretty(policy: &Policy) -> String {
+    let mut text = policy.to_pretty_string();
+    text.push('\n');
+    text
+}
+
+/// IAM names hold only `[\w+=,.@-]`; anything else (a hand-edited file) is
+/// replaced, so a name can never climb out of the output directory.
+fn safe(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "+=,.@-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if cleaned.is_empty() || cleaned.chars().all(|c| c == '.') {
+        format!("_{cleaned}")
+    } else {
+        cleaned
+    }
+}
+
+/// A word for bash: bare when it is plainly safe, else single-quoted.
+fn quote(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@-_/:".contains(c));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// One file of `--out DIR`.
+struct OutFile {
+    path: String,
+    contents: String,
+    executable: bool,
+}
+
+impl OutFile {
+    fn text(path: String, contents: String) -> OutFile {
+        OutFile {
+            path,
+            contents,
+            executable: false,
+        }
+    }
+}
+
+/// `--out DIR` must be new, or an empty directory: the plan never mixes with
+/// older files, and never overwrites anything.
+fn check_out_dir(out: &Path) -> Result<(), Error> {
+    match std::fs::read_dir(out) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                return Err(Error::input(format!(
+                    "`{}` exists and is not empty; choose a new directory for `--out`",
+                    out.display()
+                )));
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => {
+            Err(Error::input(format!("cannot use `{}` for `--out`", out.display())).with_source(e))
+        }
+    }
+}
+
+/// Writes every file into a temporary directory beside `out`, then renames it
+/// into place: a reader sees the whole plan or none of it.
+fn write_out_dir(out: &Path, files: &[OutFile]) -> Result<(), Error> {
+    check_out_dir(out)?;
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = out
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    let temp = parent.join(format!(".{name}.pare-tmp-{}", std::process::id()));
+    let fail = |what: String, e: std::io::Error| Error::input(what).with_source(e);
+    let result = (|| -> Result<(), Error> {
+        std::fs::create_dir(&temp)
+            .map_err(|e| fail(format!("cannot create `{}`", temp.display()), e))?;
+        for file in files {
+            let path = temp.join(&file.path);
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| fail(format!("cannot create `{}`", dir.display()), e))?;
+            }
+            std::fs::write(&path, &file.contents)
+                .map_err(|e| fail(format!("cannot write `{}`", path.display()), e))?;
+            if file.executable {
+                set_executable(&path)
+                    .map_err(|e| fail(format!("cannot make `{}` executable", path.display()), e))?;
+            }
+        }
+        // An empty directory in the way (checked above) gives way to the new one.
+        if out.is_dir() {
+            std::fs::remove_dir(out)
+                .map_err(|e| fail(format!("cannot replace `{}`", out.display()), e))?;
+        }
+        std::fs::rename(&temp, out)
+            .map_err(|e| fail(format!("cannot move the plan into `{}`", out.display()), e))
+    })();
+    if result.is_err() {
+        // Only our own temporary directory is ever removed.
+        let _ = std::fs::remove_dir_all(&temp);
+    }
+    result
+}
+
+#[cfg(unix)]
+fn set_executable(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+}
+
+#[cfg(not(unix))]
+fn set_executable(_path: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(quote("my-role"), "my-role");
+        assert_eq!(
+            quote("arn:aws:iam::aws:policy/X"),
+            "arn:aws:iam::aws:policy/X"
+        );
+        assert_eq!(quote("it's"), "'it'\\''s'");
+        assert_eq!(quote("a b"), "'a b'");
+        assert_eq!(quote(""), "''");
+    }
+
+    #[test]
+    fn names_stay_inside_the_directory() {
+        assert_eq!(safe("../../etc"), ".._.._etc");
+        assert_eq!(safe(".."), "_..");
+        assert_eq!(safe("ok-Name_1"), "ok-Name_1");
+    }
+}
