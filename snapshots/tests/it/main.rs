@@ -3,6 +3,16 @@
 //!
 //! The case format is described in `snapshots/README.md`.
 
+// clippy.toml allows these in `#[test]` functions only; the harness's helpers
+// are test code too, and a malformed case must stop the run loudly.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test harness: a malformed case must stop the run loudly"
+)]
+
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs;
