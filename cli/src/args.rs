@@ -123,6 +123,11 @@ pub struct CatalogArgs {
     /// to use instead of the embedded catalog.
     #[arg(long, value_name = "DIR")]
     pub catalog: Option<PathBuf>,
+
+    /// The reference date, `YYYY-MM-DD` (midnight UTC) or an RFC 3339 timestamp;
+    /// default now. The catalog's age, and `--unused-since`, count back from it.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
 }
 
 /// `pare refine`'s arguments as clap reads them.
@@ -136,9 +141,12 @@ pub struct RefineArgs {
 
     /// The unused actions: `aws accessanalyzer get-finding-v2` output (one finding, an
     /// array, or JSON Lines), the `[{"serviceNamespace", "actions"}]` array, or one
-    /// `service:Action` per line; `-` reads stdin.
+    /// `service:Action` per line; `-` reads stdin. Or `--last-accessed` / `--used`.
     #[arg(long, value_name = "FINDINGS")]
-    pub unused: OsString,
+    pub unused: Option<OsString>,
+
+    #[command(flatten)]
+    pub sources: crate::sources::SourceArgs,
 
     #[command(flatten)]
     pub catalog: CatalogArgs,
@@ -171,8 +179,8 @@ pub enum RefineFormat {
 pub struct Refine {
     /// Where the policy comes from.
     pub policy: Source,
-    /// Where the unused list comes from.
-    pub unused: Source,
+    /// Where the unused actions come from.
+    pub sources: crate::sources::Sources,
     /// `--catalog`, if given.
     pub catalog: Option<PathBuf>,
     /// What to print.
@@ -185,15 +193,19 @@ impl RefineArgs {
     /// Checks what clap cannot: stdin is read at most once.
     pub fn validate(self) -> Result<Refine, Error> {
         let policy = Source::from_arg(&self.policy);
-        let unused = Source::from_arg(&self.unused);
-        if policy == Source::Stdin && unused == Source::Stdin {
+        let sources = crate::sources::Sources::new(
+            self.unused.as_ref(),
+            &self.sources,
+            self.catalog.as_of.as_deref(),
+        )?;
+        if policy == Source::Stdin && sources.stdin_count() > 0 {
             return Err(Error::input(
                 "the policy and the unused list cannot both be read from stdin (`-`)",
             ));
         }
         Ok(Refine {
             policy,
-            unused,
+            sources,
             catalog: self.catalog.catalog,
             format: self.format,
             options: pare_engine::Options {

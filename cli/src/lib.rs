@@ -5,7 +5,7 @@
 use std::ffi::OsString;
 use std::io::Write;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 pub mod args;
 pub mod commands;
@@ -31,11 +31,18 @@ pub mod exit {
 /// Runs `pare` with `args` (the program name first) and returns the exit code.
 /// Never panics on any input: errors are printed to `io.stderr` as `error: ...`.
 pub fn run(args: impl IntoIterator<Item = OsString>, io: &mut Io<'_>) -> i32 {
-    let cli = match args::Cli::try_parse_from(args) {
+    let matches = match args::Cli::command().try_get_matches_from(args) {
+        Ok(matches) => matches,
+        Err(err) => return clap_error(&err, io),
+    };
+    let cli = match args::Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(err) => return clap_error(&err, io),
     };
-    let result = commands::run(cli.command, io);
+    // Every subcommand that reads the catalog flattens `CatalogArgs`: its age
+    // is checked here, once, for all of them.
+    let result =
+        sources::check_catalog_age(&matches, io).and_then(|()| commands::run(cli.command, io));
     // Flush before reporting, so that a failed write is reported too.
     let result = result.and_then(|code| io.stdout.flush().map(|()| code).map_err(Error::from));
     match result {

@@ -297,16 +297,14 @@ impl Window {
 /// How old a catalog may be, in days before the reference date, before `pare` warns.
 pub const CATALOG_MAX_AGE_DAYS: u32 = 90;
 
-/// How many whole days the catalog's data date (`YYYY-MM-DD`, midnight UTC)
-/// lies before `as_of`, when that is more than [`CATALOG_MAX_AGE_DAYS`]
-/// (strictly: a catalog dated exactly 90 days before is not stale).
+/// How many days the catalog's data date (`YYYY-MM-DD`) lies before the UTC
+/// date of `as_of`, when that is more than [`CATALOG_MAX_AGE_DAYS`]. Both are
+/// calendar dates, so the answer does not change during a day: a catalog
+/// dated exactly 90 days before is not stale, one dated 91 days before is.
 pub fn catalog_staleness(data_date: &str, as_of: Timestamp) -> Result<Option<i64>, Error> {
     let date = Timestamp::parse(data_date)?;
-    let window = Window {
-        as_of,
-        days: CATALOG_MAX_AGE_DAYS,
-    };
-    Ok((!window.is_recent(date)).then(|| (as_of.secs - date.secs).div_euclid(DAY)))
+    let days = as_of.secs.div_euclid(DAY) - date.secs.div_euclid(DAY);
+    Ok((days > i64::from(CATALOG_MAX_AGE_DAYS)).then_some(days))
 }
 
 // ---------------------------------------------------------------------------
@@ -486,15 +484,17 @@ impl SourceReport {
                 list(&self.services_never_used)
             ));
         }
-        lines.push(format!(
-            "{source}: {} action(s) unused{}",
-            self.actions_unused.len(),
-            if self.actions_unused.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", list(&self.actions_unused))
-            }
-        ));
+        if !self.actions_unused.is_empty() || self.services_never_used.is_empty() {
+            lines.push(format!(
+                "{source}: {} action(s) unused{}",
+                self.actions_unused.len(),
+                if self.actions_unused.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", list(&self.actions_unused))
+                }
+            ));
+        }
         if !self.recently_used.is_empty() {
             lines.push(format!(
                 "{source}: {} finding entr(ies) used within the window, kept: {}",
@@ -994,10 +994,15 @@ pub fn from_last_accessed(
             if actions.iter().any(|a| is_permission_only(a)) {
                 // Not the whole service: its permission-only actions are used
                 // while other services are called, so they must stay.
+                // Only the granted ones need listing: an action no statement
+                // grants is never placed by the refinement anyway.
                 for action in actions {
+                    if !granted.contains_key(&action.to_ascii_lowercase()) {
+                        continue;
+                    }
                     if !is_permission_only(action) {
                         unused.insert_action(action, None);
-                    } else if granted.contains_key(&action.to_ascii_lowercase()) {
+                    } else {
                         report.permission_only_kept.push(action.to_string());
                         kept.insert(action.to_ascii_lowercase());
                     }
@@ -1205,7 +1210,13 @@ impl UsedList {
 /// actions the catalog does not mark tracked (or does not know) and the
 /// [`PERMISSION_ONLY`] ones.
 pub fn from_used_list(policies: &[&Policy], used: &UsedList, table: ActionTable<'_>) -> Inference {
-    let known = Known::new(table, policies.iter().copied(), &UnusedSet::new());
+    // The used names join K, so that a used action the catalog does not know
+    // still counts as granted by the wildcards and NotAction statements that match it.
+    let mut seen = UnusedSet::new();
+    for name in used.iter() {
+        seen.insert_action(name, None);
+    }
+    let known = Known::new(table, policies.iter().copied(), &seen);
     let grants = grants(policies, &known);
     let granted = granted_set(&grants);
     let mut unused = UnusedSet::new();
@@ -1364,10 +1375,14 @@ mod tests {
         let as_of = ts("2026-11-25");
         assert_eq!(catalog_staleness("2026-08-27", as_of).unwrap(), None);
         assert_eq!(catalog_staleness("2026-08-26", as_of).unwrap(), Some(91));
-        // Exactly 90 days is not stale; one second more is.
+        // Calendar days: the last second of the 90th day is not stale yet.
         assert_eq!(
-            catalog_staleness("2026-08-27", ts("2026-11-25T00:00:01Z")).unwrap(),
-            Some(90)
+            catalog_staleness("2026-08-27", ts("2026-11-25T23:59:59Z")).unwrap(),
+            None
+        );
+        assert_eq!(
+            catalog_staleness("2026-08-27", ts("2026-11-26T00:00:00Z")).unwrap(),
+            Some(91)
         );
         assert!(catalog_staleness("soon", as_of).is_err());
     }
@@ -1648,6 +1663,17 @@ mod tests {
             inference.report.notes.len(),
             1,
             "s3:GetObject is not granted"
+        );
+        // A used action the catalog does not know is still granted by NotAction.
+        let inference = from_used_list(
+            &[&p],
+            &UsedList::parse("ec2:RunInstances\n").unwrap(),
+            table(),
+        );
+        assert!(
+            inference.report.notes.is_empty(),
+            "{:?}",
+            inference.report.notes
         );
         let err = UsedList::parse("iam:GetRole\ns3:Get*\n").unwrap_err();
         assert_eq!(err.location, Some(Location::Text { line: 2, column: 1 }));

@@ -15,8 +15,11 @@ use crate::{diff, exit};
 /// Runs `pare refine`.
 pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
     let (_, input) = input::read_policy(&config.policy, io)?;
-    let unused = input::read_unused(&config.unused, io)?;
     let catalog = Catalog::load(config.catalog.as_deref())?;
+    let resolved = config
+        .sources
+        .resolve(&[&input.policy], catalog.table(), io)?;
+    let unused = resolved.unused.clone();
     let refinement = pare_engine::refine(&input.policy, &unused, catalog.table(), &config.options);
 
     let out = match config.format {
@@ -35,6 +38,7 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
     };
     io.stdout.write_all(out.as_bytes())?;
 
+    resolved.write_notes(&mut io.stderr)?;
     for diagnostic in &refinement.diagnostics {
         writeln!(io.stderr, "warning: {diagnostic}")?;
     }

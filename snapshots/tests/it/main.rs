@@ -106,6 +106,8 @@ fn write_value(path: &Path, value: &Value) {
 
 /// A service-reference directory (`index.json`, `v1/<svc>/<svc>.json`) from
 /// `{"s3": ["GetObject", "PutObject:Write"]}`; the access level defaults to Read.
+/// A `!tracked` suffix (`"GetObject!tracked"`, `"PutObject:Write!tracked"`) marks
+/// an action whose last access IAM tracks; without it an action is untracked.
 fn write_catalog(dir: &Path, catalog: &Map<String, Value>) {
     let mut index = Vec::new();
     for (service, actions) in catalog {
@@ -118,13 +120,17 @@ fn write_catalog(dir: &Path, catalog: &Map<String, Value>) {
             .iter()
             .map(|a| {
                 let a = a.as_str().expect("catalog actions are strings");
+                let (a, tracked) = match a.strip_suffix("!tracked") {
+                    Some(a) => (a, true),
+                    None => (a, false),
+                };
                 let (name, level) = a.split_once(':').unwrap_or((a, "Read"));
                 let flag = |l: &str| level == l;
                 assert!(
                     ["Read", "List", "Write", "Permissions management", "Tagging"].contains(&level),
                     "unknown access level `{level}` for `{service}:{name}`"
                 );
-                json!({
+                let mut action = json!({
                     "Name": name,
                     "Annotations": {"Properties": {
                         "IsList": flag("List"),
@@ -132,7 +138,11 @@ fn write_catalog(dir: &Path, catalog: &Map<String, Value>) {
                         "IsTaggingOnly": flag("Tagging"),
                         "IsWrite": flag("Write"),
                     }},
-                })
+                });
+                if tracked {
+                    action["SupportedBy"] = json!({"IAM Action Last Accessed": true});
+                }
+                action
             })
             .collect();
         let service_dir = dir.join("v1").join(service);
