@@ -20,5 +20,7 @@ pub mod trie;
 pub mod explain;
 pub use known::Known;
 pub use refine::{Change, Code, Diagnostic, Edit, Options, RecommendedAction, Refinement, refine};
+pub mod verify;
+pub use verify::{Verification, Violation, ViolationKind, verify};
 pub mod account;
 pub mod sources;

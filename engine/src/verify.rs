@@ -1,0 +1,901 @@
+//! An independent check that a refined policy keeps the guarantees of
+//! `SEMANTICS.md` against its original.
+//!
+//! The refined policy may be ours, Access Analyzer's or edited by hand. The
+//! check shares nothing with the generalization it checks (no trie, no
+//! refinement code): it expands the entries of both policies over the known
+//! actions K with plain pattern matching and compares the sets, and it asks
+//! [`Pattern::contains`] whether each new entry stays inside an original one,
+//! so that no action AWS adds later is newly granted.
+//!
+//! Sets are built from prefix ranges of K (an entry can only match actions
+//! that start with its literal part), so a check costs about as much as the
+//! entries grant, not `|K|` per entry. `NotAction` statements are compared
+//! through their excluded sets, which needs no scan of K either.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::known::Known;
+use crate::pattern::Pattern;
+use crate::policy::{ActionKey, Effect, Policy, Statement};
+use crate::table::{ActionTable, cmp_ci, starts_with_ci};
+use crate::unused::UnusedSet;
+
+/// How many example actions a violation carries.
+const MAX_EXAMPLES: usize = 5;
+
+/// Which guarantee a violation breaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ViolationKind {
+    /// The refined statement grants something the original did not, or could
+    /// grant an action AWS adds later that the original would not.
+    Unsound,
+    /// The refined statement grants an unused action.
+    Unsafe,
+    /// An action the original granted and that is used is no longer granted.
+    Incomplete,
+    /// Statements, their non-action fields, Deny statements or top-level
+    /// fields changed, or a statement appeared or went away where it may not.
+    Structure,
+    /// An entry that touches no unused action was not kept as written.
+    NotMinimal,
+}
+
+impl ViolationKind {
+    /// The kind's name as the command line prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ViolationKind::Unsound => "unsound",
+            ViolationKind::Unsafe => "unsafe",
+            ViolationKind::Incomplete => "incomplete",
+            ViolationKind::Structure => "structure",
+            ViolationKind::NotMinimal => "not minimal",
+        }
+    }
+}
+
+impl fmt::Display for ViolationKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One broken guarantee.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Violation {
+    /// The statement, by its index in the original policy (as edits count
+    /// them); `None` for the document as a whole, or for a refined statement
+    /// that matches no original one (the message then names it).
+    pub statement: Option<usize>,
+    /// Which guarantee.
+    pub kind: ViolationKind,
+    /// What is wrong, in a sentence (the first examples included).
+    pub message: String,
+    /// A few of the actions concerned, in the catalog's spelling, sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<String>,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.statement {
+            Some(i) => write!(f, "Statement[{i}]: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// The outcome of [`verify`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Verification {
+    /// Every broken guarantee, by statement, in order.
+    pub violations: Vec<Violation>,
+    /// How many statements of the original were compared with a refined one.
+    pub compared: usize,
+    /// How many statements of the original the refined policy left out.
+    pub removed: usize,
+}
+
+impl Verification {
+    /// Whether every guarantee holds.
+    pub fn is_ok(&self) -> bool {
+        self.violations.is_empty()
+    }
+
+    /// The violations of one kind.
+    pub fn of_kind(&self, kind: ViolationKind) -> impl Iterator<Item = &Violation> {
+        self.violations.iter().filter(move |v| v.kind == kind)
+    }
+}
+
+impl fmt::Display for Verification {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for violation in &self.violations {
+            writeln!(f, "{violation}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks `refined` against `original`, given the unused list and the catalog.
+pub fn verify(
+    original: &Policy,
+    refined: &Policy,
+    unused: &UnusedSet,
+    table: ActionTable<'_>,
+) -> Verification {
+    let known = Known::new(table, [original, refined], unused);
+    verify_with(original, refined, unused, &known)
+}
+
+/// Checks with a prepared K, which must hold the concrete names of both
+/// policies and of the unused list (as `Known::new(table, [original, refined], unused)` does).
+pub fn verify_with(
+    original: &Policy,
+    refined: &Policy,
+    unused: &UnusedSet,
+    known: &Known<'_>,
+) -> Verification {
+    let mut checker = Checker::new(known, unused);
+    checker.document(original, refined);
+    let originals: Vec<Side<'_>> = original
+        .statements()
+        .iter()
+        .map(|s| checker.side(s))
+        .collect();
+    let refineds: Vec<Side<'_>> = refined
+        .statements()
+        .iter()
+        .map(|s| checker.side(s))
+        .collect();
+    let removable: Vec<bool> = originals.iter().map(|o| checker.removable(o)).collect();
+
+    let mut cursor = 0usize;
+    for (j, r) in refineds.iter().enumerate() {
+        match pair_for(&originals, &removable, cursor, r) {
+            Some(i) => {
+                for k in cursor..i {
+                    checker.removed(k, originals.get(k));
+                }
+                if let Some(o) = originals.get(i) {
+                    checker.pair(i, j, o, r);
+                }
+                cursor = i + 1;
+            }
+            None => checker.push(
+                None,
+                ViolationKind::Structure,
+                format!(
+                    "the refined policy's Statement[{j}] matches no statement of the original (statements must keep their order and every field but `Action`/`NotAction`)"
+                ),
+                Vec::new(),
+            ),
+        }
+    }
+    for k in cursor..originals.len() {
+        checker.removed(k, originals.get(k));
+    }
+    checker.violations.sort_by_key(|v| v.statement.is_none());
+    Verification {
+        violations: checker.violations,
+        compared: checker.compared,
+        removed: checker.removed,
+    }
+}
+
+/// Picks the original statement that refined statement `r` stands for.
+///
+/// Statements may only go away, never move, so the partner is at or after
+/// `cursor`, and every statement skipped on the way must be one that may be
+/// removed. Among fitting candidates a statement that grants used actions is
+/// preferred, because it cannot have been removed. When nothing fits, the
+/// partner is the first statement with the same fields, and failing that the
+/// first one of the same effect and key, so that the differences get reported
+/// rather than a bare "no counterpart".
+fn pair_for(
+    originals: &[Side<'_>],
+    removable: &[bool],
+    cursor: usize,
+    r: &Side<'_>,
+) -> Option<usize> {
+    let mut candidate = None;
+    for (i, o) in originals.iter().enumerate().skip(cursor) {
+        let can_go = removable.get(i).copied().unwrap_or(false);
+        if fits(o, r) {
+            if !can_go {
+                return Some(i);
+            }
+            candidate.get_or_insert(i);
+        } else if !can_go {
+            break;
+        }
+    }
+    if candidate.is_some() {
+        return candidate;
+    }
+    let same_frame = |o: &Side<'_>| {
+        o.statement.effect() == r.statement.effect()
+            && o.statement.key() == r.statement.key()
+            && o.frame == r.frame
+    };
+    if let Some(i) = (cursor..originals.len()).find(|&i| originals.get(i).is_some_and(same_frame)) {
+        return Some(i);
+    }
+    let same_kind = |i: &usize| {
+        originals.get(*i).is_some_and(|o| {
+            o.statement.effect() == r.statement.effect() && o.statement.key() == r.statement.key()
+        })
+    };
+    (cursor..originals.len())
+        .filter(same_kind)
+        .find(|&i| !removable.get(i).copied().unwrap_or(false))
+        .or_else(|| (cursor..originals.len()).find(same_kind))
+}
+
+/// Whether `r` could be a refinement of `o`: same fields, and its entries stay
+/// inside the original's (Action), keep its exclusions (NotAction), or are the
+/// same (Deny).
+fn fits(o: &Side<'_>, r: &Side<'_>) -> bool {
+    if o.statement.effect() != r.statement.effect()
+        || o.statement.key() != r.statement.key()
+        || o.frame != r.frame
+    {
+        return false;
+    }
+    match (o.statement.effect(), o.statement.key()) {
+        (Effect::Deny, _) => o.whole == r.whole,
+        (Effect::Allow, ActionKey::NotAction) => o
+            .statement
+            .entries()
+            .iter()
+            .all(|e| r.statement.entries().contains(e)),
+        (Effect::Allow, ActionKey::Action) => r.patterns.iter().all(|p| contained(o, p)),
+    }
+}
+
+/// Whether some entry of `o` holds every string `p` matches.
+fn contained(o: &Side<'_>, p: &Pattern) -> bool {
+    if o.lowercase.contains(&p.as_str().to_ascii_lowercase()) {
+        return true;
+    }
+    // A literal's language is itself: a wildcard holds it when it matches it.
+    if p.is_literal() {
+        return o
+            .wildcards
+            .iter()
+            .filter_map(|&i| o.patterns.get(i))
+            .any(|q| q.matches(p.as_str()));
+    }
+    // Every string of `p` starts with both literal parts, and a wildcard of
+    // `p` can always go another way than `q`'s next literal character, so `q`
+    // can only hold `p` when `q`'s literal part is a prefix of `p`'s; for
+    // `q` = `L*` that is also enough.
+    let literal = p.literal_prefix();
+    o.wildcards
+        .iter()
+        .filter_map(|&i| o.patterns.get(i))
+        .filter(|q| starts_with_ci(literal, q.literal_prefix()))
+        .any(|q| q.is_trailing_star() || q.contains(p))
+}
+
+/// One statement, expanded over K.
+struct Side<'s> {
+    statement: &'s Statement,
+    patterns: Vec<Pattern>,
+    /// The entries, lowercased, for the common case of an entry kept as is.
+    lowercase: HashSet<String>,
+    /// The indexes of the entries with a `*` or `?`.
+    wildcards: Vec<usize>,
+    /// The statement's JSON without its action key, key order included.
+    frame: String,
+    /// The whole statement's JSON.
+    whole: String,
+}
+
+/// The state of one verification.
+struct Checker<'k, 'u> {
+    known: &'k Known<'k>,
+    unused: &'u UnusedSet,
+    /// The known actions that are unused.
+    unused_known: BTreeSet<&'k str>,
+    /// How many actions K holds.
+    known_len: usize,
+    /// Expansions of entries, by lowercased entry.
+    cache: HashMap<String, Vec<&'k str>>,
+    violations: Vec<Violation>,
+    compared: usize,
+    removed: usize,
+}
+
+impl<'k, 'u> Checker<'k, 'u> {
+    fn new(known: &'k Known<'_>, unused: &'u UnusedSet) -> Checker<'k, 'u> {
+        // `Known<'a>` is covariant in `'a`; shortening it to the borrow keeps
+        // every `&str` it hands out tied to one lifetime.
+        let known: &'k Known<'k> = known;
+        let mut unused_known = BTreeSet::new();
+        for action in unused.actions() {
+            if let Some(name) = known.canonical(&action.name) {
+                unused_known.insert(name);
+            }
+        }
+        for service in unused.services() {
+            unused_known.extend(known.with_prefix(&format!("{}:", service.name)));
+        }
+        Checker {
+            known,
+            unused,
+            unused_known,
+            known_len: known.table().len() + known.extras().len(),
+            cache: HashMap::new(),
+            violations: Vec::new(),
+            compared: 0,
+            removed: 0,
+        }
+    }
+
+    fn push(
+        &mut self,
+        statement: Option<usize>,
+        kind: ViolationKind,
+        message: String,
+        examples: Vec<String>,
+    ) {
+        self.violations.push(Violation {
+            statement,
+            kind,
+            message,
+            examples,
+        });
+    }
+
+    fn side<'s>(&self, statement: &'s Statement) -> Side<'s> {
+        let patterns: Vec<Pattern> = statement
+            .entries()
+            .iter()
+            .map(|e| Pattern::new(e))
+            .collect();
+        Side {
+            statement,
+            lowercase: statement
+                .entries()
+                .iter()
+                .map(|e| e.to_ascii_lowercase())
+                .collect(),
+            wildcards: (0..patterns.len())
+                .filter(|&i| patterns.get(i).is_some_and(|p| !p.is_literal()))
+                .collect(),
+            patterns,
+            frame: serde_json::to_string(&statement.other_fields()).unwrap_or_default(),
+            whole: serde_json::to_string(statement.fields()).unwrap_or_default(),
+        }
+    }
+
+    /// The known actions `entry` matches.
+    fn expand(&mut self, pattern: &Pattern) -> Vec<&'k str> {
+        let key = pattern.as_str().to_ascii_lowercase();
+        if let Some(hit) = self.cache.get(&key) {
+            return hit.clone();
+        }
+        let known = self.known;
+        let matched: Vec<&'k str> = if pattern.is_literal() {
+            known.canonical(pattern.as_str()).into_iter().collect()
+        } else {
+            known
+                .with_prefix(pattern.literal_prefix())
+                .into_iter()
+                .filter(|a| pattern.matches(a))
+                .collect()
+        };
+        self.cache.insert(key, matched.clone());
+        matched
+    }
+
+    /// The union of what the patterns match over K.
+    fn expand_all(&mut self, patterns: &[Pattern]) -> BTreeSet<&'k str> {
+        let mut out = BTreeSet::new();
+        for p in patterns {
+            out.extend(self.expand(p));
+        }
+        out
+    }
+
+    /// Whether an original statement may be left out: it grants no used known action.
+    fn removable(&mut self, o: &Side<'_>) -> bool {
+        match (o.statement.effect(), o.statement.key()) {
+            (Effect::Deny, _) => false,
+            (Effect::Allow, ActionKey::Action) => {
+                let granted = self.expand_all(&o.patterns);
+                granted.iter().all(|a| self.unused_known.contains(a))
+            }
+            (Effect::Allow, ActionKey::NotAction) => {
+                // Granted = K minus the excluded; all of it is unused exactly
+                // when the excluded and the unused together make up K.
+                let excluded = self.expand_all(&o.patterns);
+                let covered = excluded.len() + self.unused_known.difference(&excluded).count();
+                covered >= self.known_len
+            }
+        }
+    }
+
+    /// Whether an Action entry touches an unused action (rule 1 to 3 applies to it).
+    fn touches_unused(&mut self, p: &Pattern) -> bool {
+        if p.is_literal() {
+            return self.unused.contains(p.as_str());
+        }
+        if p.fixed_service()
+            .is_some_and(|s| self.unused.is_service_unused(s))
+        {
+            return true;
+        }
+        let unused: &UnusedSet = self.unused;
+        self.expand(p).iter().any(|a| unused.contains(a))
+    }
+
+    fn document(&mut self, original: &Policy, refined: &Policy) {
+        let (Value::Object(mut o), Value::Object(mut r)) =
+            (original.to_value(), refined.to_value())
+        else {
+            return;
+        };
+        let o_statement = o.get("Statement").map(Value::is_object);
+        let r_statement = r.get("Statement").map(Value::is_object);
+        if o_statement == Some(true)
+            && r_statement == Some(false)
+            && refined.statements().len() == 1
+        {
+            self.push(
+                None,
+                ViolationKind::Structure,
+                "`Statement` was written as one object and is now an array".to_string(),
+                Vec::new(),
+            );
+        }
+        if o_statement == Some(false) && r_statement == Some(true) {
+            self.push(
+                None,
+                ViolationKind::Structure,
+                "`Statement` was written as an array and is now an object".to_string(),
+                Vec::new(),
+            );
+        }
+        let o_keys: Vec<String> = o.keys().cloned().collect();
+        let r_keys: Vec<String> = r.keys().cloned().collect();
+        o.shift_remove("Statement");
+        r.shift_remove("Statement");
+        let changed = changed_keys(&o, &r);
+        if !changed.is_empty() {
+            self.push(
+                None,
+                ViolationKind::Structure,
+                format!("top-level {} changed", name_keys(&changed)),
+                Vec::new(),
+            );
+        } else if o_keys != r_keys {
+            self.push(
+                None,
+                ViolationKind::Structure,
+                "the top-level keys are in another order".to_string(),
+                Vec::new(),
+            );
+        }
+    }
+
+    /// An original statement the refined policy left out.
+    fn removed(&mut self, index: usize, o: Option<&Side<'_>>) {
+        let Some(o) = o else { return };
+        self.removed += 1;
+        match (o.statement.effect(), o.statement.key()) {
+            (Effect::Deny, _) => self.push(
+                Some(index),
+                ViolationKind::Structure,
+                "is a Deny statement and was removed (Deny statements are never changed)"
+                    .to_string(),
+                Vec::new(),
+            ),
+            (Effect::Allow, ActionKey::Action) => {
+                let granted = self.expand_all(&o.patterns);
+                let used: Vec<&str> = granted
+                    .iter()
+                    .copied()
+                    .filter(|a| !self.unused_known.contains(a))
+                    .collect();
+                if !used.is_empty() {
+                    let (message, examples) = about(&used, "was removed, but grants", "used");
+                    self.push(Some(index), ViolationKind::Incomplete, message, examples);
+                }
+            }
+            (Effect::Allow, ActionKey::NotAction) => {
+                if !self.removable(o) {
+                    let excluded = self.expand_all(&o.patterns);
+                    let used: Vec<&str> = self
+                        .known
+                        .all()
+                        .into_iter()
+                        .filter(|a| !excluded.contains(a) && !self.unused_known.contains(a))
+                        .take(MAX_EXAMPLES + 1)
+                        .collect();
+                    let examples = used
+                        .iter()
+                        .take(MAX_EXAMPLES)
+                        .map(|a| a.to_string())
+                        .collect();
+                    self.push(
+                        Some(index),
+                        ViolationKind::Incomplete,
+                        format!(
+                            "was removed, but grants used actions such as {}",
+                            backticked(&used)
+                        ),
+                        examples,
+                    );
+                }
+            }
+        }
+    }
+
+    /// Original statement `i` and refined statement `j`, paired.
+    fn pair(&mut self, i: usize, j: usize, o: &Side<'_>, r: &Side<'_>) {
+        self.compared += 1;
+        let at = Some(i);
+        if o.frame != r.frame {
+            let changed = changed_keys(&o.statement.other_fields(), &r.statement.other_fields());
+            let what = if changed.is_empty() {
+                "its keys are in another order".to_string()
+            } else {
+                format!("{} changed", name_keys(&changed))
+            };
+            let moved = if i == j {
+                String::new()
+            } else {
+                format!(" (Statement[{j}] of the refined policy)")
+            };
+            self.push(
+                at,
+                ViolationKind::Structure,
+                format!("{what}{moved}"),
+                Vec::new(),
+            );
+        } else if o.statement.key() == r.statement.key() {
+            let o_keys: Vec<&String> = o.statement.fields().keys().collect();
+            let r_keys: Vec<&String> = r.statement.fields().keys().collect();
+            if o_keys != r_keys {
+                self.push(
+                    at,
+                    ViolationKind::Structure,
+                    format!(
+                        "`{}` moved within the statement",
+                        o.statement.key().as_str()
+                    ),
+                    Vec::new(),
+                );
+            }
+        }
+        match (o.statement.effect(), o.statement.key()) {
+            (Effect::Deny, _) => {
+                if o.whole != r.whole {
+                    self.push(
+                        at,
+                        ViolationKind::Structure,
+                        "is a Deny statement and changed (Deny statements are never changed)"
+                            .to_string(),
+                        Vec::new(),
+                    );
+                }
+            }
+            (Effect::Allow, ActionKey::Action) => self.pair_action(i, o, r),
+            (Effect::Allow, ActionKey::NotAction) => self.pair_not_action(i, o, r),
+        }
+    }
+
+    fn pair_action(&mut self, i: usize, o: &Side<'_>, r: &Side<'_>) {
+        let at = Some(i);
+        let original = self.expand_all(&o.patterns);
+
+        // Sound: each entry stays inside an original entry's language.
+        for p in &r.patterns {
+            if contained(o, p) {
+                continue;
+            }
+            let beyond: Vec<&str> = self
+                .expand(p)
+                .into_iter()
+                .filter(|a| !original.contains(a))
+                .collect();
+            let (message, examples) = if beyond.is_empty() {
+                (
+                    format!(
+                        "`{}` is not inside any original entry: it would grant actions AWS adds later that the original does not",
+                        p.as_str()
+                    ),
+                    Vec::new(),
+                )
+            } else {
+                let (list, examples) = about(&beyond, "grants", "");
+                (
+                    format!(
+                        "`{}` {list} that the original statement does not",
+                        p.as_str()
+                    ),
+                    examples,
+                )
+            };
+            self.push(at, ViolationKind::Unsound, message, examples);
+        }
+
+        // Safe: no unused known action, no entry confined to a wholly unused service.
+        let refined = self.expand_all(&r.patterns);
+        let granted_unused: Vec<&str> = refined
+            .iter()
+            .copied()
+            .filter(|a| self.unused_known.contains(a))
+            .collect();
+        if !granted_unused.is_empty() {
+            let (message, examples) = about(&granted_unused, "grants", "unused");
+            self.push(at, ViolationKind::Unsafe, message, examples);
+        }
+        for p in &r.patterns {
+            if let Some(service) = p.fixed_service() {
+                if self.unused.is_service_unused(service) && !p.is_literal() {
+                    self.push(
+                        at,
+                        ViolationKind::Unsafe,
+                        format!(
+                            "`{}` reaches the wholly unused service `{}`",
+                            p.as_str(),
+                            service.to_ascii_lowercase()
+                        ),
+                        Vec::new(),
+                    );
+                }
+            }
+        }
+
+        // Complete: every used action of the original is still granted.
+        let lost: Vec<&str> = original
+            .iter()
+            .copied()
+            .filter(|a| !self.unused_known.contains(a) && !refined.contains(a))
+            .collect();
+        if !lost.is_empty() {
+            let (message, examples) = about(&lost, "no longer grants", "used");
+            self.push(at, ViolationKind::Incomplete, message, examples);
+        }
+
+        // Minimal change: entries that touch nothing unused stay as written.
+        let exact: HashSet<&str> = r.statement.entries().iter().map(String::as_str).collect();
+        let mut touched_any = false;
+        let mut kept_missing: Vec<&str> = Vec::new();
+        for p in &o.patterns {
+            if self.touches_unused(p) {
+                touched_any = true;
+                continue;
+            }
+            // Kept as written, or a case-insensitive twin stands in for it
+            // (the later duplicate was dropped).
+            let kept = exact.contains(p.as_str())
+                || r.lowercase.contains(&p.as_str().to_ascii_lowercase());
+            if !kept {
+                kept_missing.push(p.as_str());
+            }
+        }
+        if !touched_any && o.whole != r.whole {
+            self.push(
+                at,
+                ViolationKind::NotMinimal,
+                "no entry touches an unused action, yet the statement changed".to_string(),
+                Vec::new(),
+            );
+        } else {
+            for entry in kept_missing {
+                self.push(
+                    at,
+                    ViolationKind::NotMinimal,
+                    format!("`{entry}` touches no unused action but was not kept as written"),
+                    Vec::new(),
+                );
+            }
+        }
+    }
+
+    fn pair_not_action(&mut self, i: usize, o: &Side<'_>, r: &Side<'_>) {
+        let at = Some(i);
+        let o_excluded = self.expand_all(&o.patterns);
+        let r_excluded = self.expand_all(&r.patterns);
+
+        // Sound: the exclusions only grow.
+        let mut dropped = false;
+        for entry in o.statement.entries() {
+            if !r.statement.entries().contains(entry) {
+                dropped = true;
+                let p = Pattern::new(entry);
+                let now: Vec<&str> = self
+                    .expand(&p)
+                    .into_iter()
+                    .filter(|a| !r_excluded.contains(a))
+                    .collect();
+                let (message, examples) = if now.is_empty() {
+                    (format!("drops the exclusion `{entry}`"), Vec::new())
+                } else {
+                    let (list, examples) = about(&now, "now grants", "");
+                    (
+                        format!("drops the exclusion `{entry}` and {list}"),
+                        examples,
+                    )
+                };
+                self.push(at, ViolationKind::Unsound, message, examples);
+            }
+        }
+
+        // Safe: every unused known action is excluded, and every wholly unused service as a whole.
+        let granted_unused: Vec<&str> = self
+            .unused_known
+            .iter()
+            .copied()
+            .filter(|a| !r_excluded.contains(a))
+            .collect();
+        if !granted_unused.is_empty() {
+            let (message, examples) = about(&granted_unused, "grants", "unused");
+            self.push(at, ViolationKind::Unsafe, message, examples);
+        }
+        let services: Vec<String> = self.unused.services().map(|s| s.name.clone()).collect();
+        for service in services {
+            let all = Pattern::new(&format!("{service}:*"));
+            if !r.patterns.iter().any(|p| p.contains(&all)) {
+                self.push(
+                    at,
+                    ViolationKind::Unsafe,
+                    format!(
+                        "does not exclude the wholly unused service `{service}` as a whole (`{service}:*`)"
+                    ),
+                    Vec::new(),
+                );
+            }
+        }
+
+        // Complete: nothing used is newly excluded.
+        let lost: Vec<&str> = r_excluded
+            .iter()
+            .copied()
+            .filter(|a| !o_excluded.contains(a) && !self.unused_known.contains(a))
+            .collect();
+        if !lost.is_empty() {
+            let (message, examples) = about(&lost, "no longer grants", "used");
+            self.push(at, ViolationKind::Incomplete, message, examples);
+        }
+
+        // Minimal change: a statement that grants nothing unused stays as
+        // written, and the original exclusions stay first, as written.
+        let grants_unused = self.unused_known.iter().any(|a| !o_excluded.contains(a))
+            || self.unused.services().any(|s| {
+                let all = Pattern::new(&format!("{}:*", s.name));
+                !o.patterns.iter().any(|p| p.contains(&all))
+            });
+        if !grants_unused && o.whole != r.whole {
+            self.push(
+                at,
+                ViolationKind::NotMinimal,
+                "grants no unused action, yet the statement changed".to_string(),
+                Vec::new(),
+            );
+        } else if !dropped && !r.statement.entries().starts_with(o.statement.entries()) {
+            self.push(
+                at,
+                ViolationKind::NotMinimal,
+                "the original exclusions are not kept first, as written".to_string(),
+                Vec::new(),
+            );
+        }
+    }
+}
+
+/// The keys whose values differ between two objects, in order of first appearance.
+fn changed_keys(o: &Map<String, Value>, r: &Map<String, Value>) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for key in o.keys().chain(r.keys()) {
+        if o.get(key) != r.get(key) && !keys.contains(key) {
+            keys.push(key.clone());
+        }
+    }
+    keys
+}
+
+/// "`Resource`" or "`Resource` and `Condition`".
+fn name_keys(keys: &[String]) -> String {
+    let quoted: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        Some((last, _)) => last.clone(),
+        None => String::new(),
+    }
+}
+
+/// A sentence about some actions and the first of them as examples:
+/// "grants `a`, which is unused" or "grants 3 unused actions: `a`, `b` and `c`".
+fn about(actions: &[&str], verb: &str, adjective: &str) -> (String, Vec<String>) {
+    let mut sorted: Vec<&str> = actions.to_vec();
+    sorted.sort_by(|a, b| cmp_ci(a, b));
+    let examples: Vec<String> = sorted
+        .iter()
+        .take(MAX_EXAMPLES)
+        .map(|a| a.to_string())
+        .collect();
+    let message = match (sorted.as_slice(), adjective) {
+        ([one], "") => format!("{verb} `{one}`"),
+        ([one], adjective) => format!("{verb} `{one}`, which is {adjective}"),
+        (all, "") => format!("{verb} {} actions: {}", all.len(), backticked(&sorted)),
+        (all, adjective) => format!(
+            "{verb} {} {adjective} actions: {}",
+            all.len(),
+            backticked(&sorted)
+        ),
+    };
+    (message, examples)
+}
+
+/// "`a`, `b`, `c`, `d`, `e` and 3 more", from sorted actions.
+fn backticked(actions: &[&str]) -> String {
+    let shown: Vec<String> = actions
+        .iter()
+        .take(MAX_EXAMPLES)
+        .map(|a| format!("`{a}`"))
+        .collect();
+    let more = actions.len().saturating_sub(MAX_EXAMPLES);
+    if more > 0 {
+        return format!("{} and {more} more", shown.join(", "));
+    }
+    match shown.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        Some((last, _)) => last.clone(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::{AccessLevel, KnownAction};
+
+    const ROWS: &[KnownAction] = &[
+        KnownAction::new_static("s3:GetBucketPolicy", AccessLevel::READ, true),
+        KnownAction::new_static("s3:GetObject", AccessLevel::READ, true),
+        KnownAction::new_static("s3:GetObjectAcl", AccessLevel::READ, true),
+        KnownAction::new_static("s3:PutObject", AccessLevel::WRITE, true),
+    ];
+
+    fn policy(text: &str) -> Policy {
+        Policy::parse(text).unwrap()
+    }
+
+    #[test]
+    fn messages_name_the_statement_and_the_actions() {
+        let table = ActionTable::new(ROWS).unwrap();
+        let original = policy(
+            r#"{"Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"*"},{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}"#,
+        );
+        let mut unused = UnusedSet::new();
+        unused.insert_action("s3:GetBucketPolicy", None);
+        let v = verify(&original, &original, &unused, table);
+        assert_eq!(
+            v.to_string(),
+            "Statement[1]: grants `s3:GetBucketPolicy`, which is unused\n"
+        );
+        assert_eq!(v.violations[0].examples, ["s3:GetBucketPolicy"]);
+        assert_eq!(v.compared, 2);
+    }
+
+    #[test]
+    fn example_lists_are_cut_short() {
+        let actions = ["a:F", "a:B", "a:C", "a:D", "a:E", "a:A", "a:G"];
+        let (message, examples) = about(&actions, "grants", "unused");
+        assert_eq!(
+            message,
+            "grants 7 unused actions: `a:A`, `a:B`, `a:C`, `a:D`, `a:E` and 2 more"
+        );
+        assert_eq!(examples.len(), MAX_EXAMPLES);
+        assert_eq!(backticked(&["x:A", "x:B"]), "`x:A` and `x:B`");
+    }
+}
