@@ -13,7 +13,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::error::Error;
 use crate::input::Source;
 
-const EXIT_CODES: &str = "\
+/// The top-level help's closing lines: an example, and the exit codes.
+const AFTER_HELP: &str = "\
+Example:
+  pare refine examples/article/policy.json --unused examples/article/unused.json --format diff
+
 Exit codes:
   0  success
   1  `verify` found a violation
@@ -29,7 +33,7 @@ Exit codes:
         pare does what IAM Access Analyzer's \"refine unused permissions\" recommendation does: \
         it removes the actions an unused-access finding reports, narrows wildcards to their \
         shortest safe prefixes, and keeps everything else as written.",
-    after_help = EXIT_CODES,
+    after_help = AFTER_HELP,
     color = clap::ColorChoice::Never,
     propagate_version = true
 )]
