@@ -1,6 +1,7 @@
 //! The refinement: every unused action out of a policy, wildcards narrowed to
 //! their shortest safe prefixes, exactly as `SEMANTICS.md` states it.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::known::{Known, concrete_action};
@@ -176,13 +177,22 @@ pub fn refine_with(
     let mut edits = Vec::new();
     let mut diagnostics = Vec::new();
     let mut statements = Vec::with_capacity(policy.statements().len());
+    // What each distinct entry becomes, so that a policy repeating a wildcard
+    // pays for its generalization once (only looked up: nothing iterates it).
+    let mut outcomes: HashMap<String, Outcome> = HashMap::new();
     for (index, statement) in policy.statements().iter().enumerate() {
         diagnose_literals(index, statement, unused, known, &mut diagnostics);
         let refined = match (statement.effect(), statement.key()) {
             (Effect::Deny, _) => Some(statement.clone()),
-            (Effect::Allow, ActionKey::Action) => {
-                refine_action_statement(index, statement, unused, known, options, &mut edits)
-            }
+            (Effect::Allow, ActionKey::Action) => refine_action_statement(
+                index,
+                statement,
+                unused,
+                known,
+                options,
+                &mut outcomes,
+                &mut edits,
+            ),
             (Effect::Allow, ActionKey::NotAction) => refine_not_action_statement(
                 index,
                 statement,
@@ -317,12 +327,17 @@ fn refine_action_statement(
     unused: &UnusedSet,
     known: &Known<'_>,
     options: &Options,
+    outcomes: &mut HashMap<String, Outcome>,
     edits: &mut Vec<Edit>,
 ) -> Option<Statement> {
     let mut entries: Vec<String> = Vec::new();
     let mut local_edits = Vec::new();
     for entry in statement.entries() {
-        match refine_entry(entry, unused, known, options) {
+        let outcome = outcomes
+            .entry(entry.to_ascii_lowercase())
+            .or_insert_with(|| refine_entry(entry, unused, known, options))
+            .clone();
+        match outcome {
             Outcome::Keep => entries.push(entry.clone()),
             Outcome::Remove(reason) => local_edits.push(Change::Removed {
                 entry: entry.clone(),
@@ -341,8 +356,10 @@ fn refine_action_statement(
         return Some(statement.clone());
     }
     let mut deduped: Vec<String> = Vec::with_capacity(entries.len());
+    // Lowercased entries seen so far: a linear scan would make a long list quadratic.
+    let mut seen: HashSet<String> = HashSet::with_capacity(entries.len());
     for entry in entries {
-        if deduped.iter().any(|e| e.eq_ignore_ascii_case(&entry)) {
+        if !seen.insert(entry.to_ascii_lowercase()) {
             local_edits.push(Change::Removed {
                 entry,
                 reason: RemovalReason::Duplicate,
