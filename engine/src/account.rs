@@ -399,7 +399,7 @@ fn read_entity(
             Err(err) => diagnostics.push(unreadable(
                 &document_path,
                 &format!("the inline policy `{policy_name}` of {}", entity.label()),
-                &err.to_string(),
+                &located(&err),
             )),
         }
     }
@@ -424,6 +424,15 @@ fn read_entity(
         }
     }
     Some(entity)
+}
+
+/// An error's message, with its location only when that is inside the
+/// document (a JSON path is already the diagnostic's subject).
+fn located(err: &Error) -> String {
+    match &err.location {
+        Some(crate::error::Location::Text { .. }) => err.to_string(),
+        _ => err.message.clone(),
+    }
 }
 
 fn unreadable(path: &str, what: &str, why: &str) -> AccountDiagnostic {
@@ -509,7 +518,7 @@ fn read_managed(
         None => diagnostics.push(unreadable(&document_path, &what, "it has no `Document`")),
         Some(document) => match document_value(document.clone(), &document_path) {
             Ok(document) => policy.document = Some(document),
-            Err(err) => diagnostics.push(unreadable(&document_path, &what, &err.to_string())),
+            Err(err) => diagnostics.push(unreadable(&document_path, &what, &located(&err))),
         },
     }
     Some(policy)
@@ -596,6 +605,7 @@ fn unused_key(set: &UnusedSet) -> String {
 
 /// How many actions, by their primary access level.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct LevelCounts {
     /// All of them.
     pub total: usize,
@@ -884,6 +894,7 @@ pub struct OtherFinding {
 
 /// How many findings were read, and what became of them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FindingCounts {
     /// Findings read.
     pub read: usize,
@@ -1128,7 +1139,7 @@ pub fn plan(
                 code: AccountCode::IgnoredFindingType,
                 subject: finding_subject(finding),
                 message: format!(
-                    "a `{}` finding says nothing about unused access; ignored",
+                    "findings of type `{}` say nothing about unused access; ignored",
                     finding.finding_type
                 ),
             });

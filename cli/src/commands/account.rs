@@ -34,8 +34,11 @@ pub struct AccountArgs {
     /// `aws accessanalyzer get-finding-v2` outputs: a file holding one finding, a
     /// JSON array of them, or JSON Lines; or a directory of such files (read in
     /// name order). Repeat for more.
-    #[arg(long, value_name = "PATH", required = true)]
+    #[arg(long, value_name = "PATH")]
     pub findings: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub sources: crate::sources::AccountSourceArgs,
 
     #[command(flatten)]
     pub catalog: CatalogArgs,
@@ -69,6 +72,8 @@ pub struct AccountConfig {
     pub details: Source,
     /// Findings files and directories.
     pub findings: Vec<PathBuf>,
+    /// `--last-accessed`, `--used`, `--unused-since`, `--as-of`.
+    pub sources: crate::sources::AccountSources,
     /// `--catalog`, if given.
     pub catalog: Option<PathBuf>,
     /// `--out`, if given.
@@ -91,9 +96,15 @@ impl AccountArgs {
                 )));
             }
         }
+        let sources = crate::sources::AccountSources::new(
+            &self.sources,
+            !self.findings.is_empty(),
+            self.catalog.as_of.as_deref(),
+        )?;
         Ok(AccountConfig {
             details,
             findings: self.findings,
+            sources,
             catalog: self.catalog.catalog,
             out: self.out,
             format: self.format,
@@ -112,6 +123,10 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
         .map_err(|e| Error::input(format!("{}: {e}", details.name)))?;
     let findings = read_findings(&config.findings)?;
     let catalog = Catalog::load(config.catalog.as_deref())?;
+    let (findings, source_reports) =
+        config
+            .sources
+            .apply(findings, &account, catalog.table(), io)?;
 
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let options = PlanOptions {
@@ -150,15 +165,24 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
         write_out_dir(out, &view.out_files())?;
     }
     let text = match config.format {
-        AccountFormat::Table => view.table(),
+        AccountFormat::Table => {
+            view.table() + &crate::sources::account_table_section(&source_reports)
+        }
         AccountFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&view.json()).unwrap_or_default();
+            let mut value = view.json();
+            crate::sources::add_to_json(&mut value, &source_reports);
+            let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
             text.push('\n');
             text
         }
         AccountFormat::Csv => view.csv()?,
     };
     io.stdout.write_all(text.as_bytes())?;
+    if config.format == AccountFormat::Csv {
+        // CSV has no room for them: the source reports go beside it.
+        let section = crate::sources::account_table_section(&source_reports);
+        io.stderr.write_all(section.trim_start().as_bytes())?;
+    }
     for diagnostic in &plan.diagnostics {
         writeln!(
             io.stderr,
@@ -469,9 +493,9 @@ impl View<'_> {
         };
         let _ = writeln!(
             out,
-            "{} principals with findings hold {} policies: {} put-inline, {} delete-inline, {} new-version, {} detach, {} replace, {} keep, {} skipped",
-            self.plan.principals.len(),
-            self.plan.policies.len(),
+            "{} with findings hold {}: {} put-inline, {} delete-inline, {} new-version, {} detach, {} replace, {} keep, {} skipped",
+            plural(self.plan.principals.len(), "principal", "principals"),
+            plural(self.plan.policies.len(), "policy", "policies"),
             count("put-inline"),
             count("delete-inline"),
             count("new-version"),
@@ -493,7 +517,7 @@ impl View<'_> {
             } else {
                 String::new()
             },
-            total.total,
+            thousands(total.total),
         );
         let over = changed
             .iter()
@@ -685,7 +709,7 @@ impl View<'_> {
         let mut object = json!({
             "policyName": policy.name,
             "type": self.kind(policy),
-            "decision": policy.decision,
+            "decision": policy.decision.label(),
             "removed": Self::removed(policy),
             "sizeBefore": policy.size_before,
             "sizeAfter": Self::size_after(policy),
@@ -693,6 +717,15 @@ impl View<'_> {
         if let Some(map) = object.as_object_mut() {
             if let Some(arn) = &policy.arn {
                 map.insert("policyArn".into(), arn.clone().into());
+            }
+            match &policy.decision {
+                Decision::Replace { new_name } => {
+                    map.insert("newPolicyName".into(), new_name.clone().into());
+                }
+                Decision::Skipped { reason } => {
+                    map.insert("skipped".into(), reason.clone().into());
+                }
+                _ => {}
             }
             if let Some(group) = holding.via {
                 map.insert("via".into(), self.label(group).into());
@@ -837,10 +870,10 @@ impl View<'_> {
     fn script_section(&self, policy: &PolicyPlan) -> String {
         let removed = Self::removed(policy);
         let mut head = format!(
-            "# {}: {} ({} actions no longer granted: {} permissions management, {} write)",
+            "# {}: {} ({} no longer granted: {} permissions management, {} write)",
             self.describe(policy),
             policy.decision.label(),
-            removed.total,
+            plural(removed.total, "action", "actions"),
             removed.permissions_management,
             removed.write,
         );
@@ -970,6 +1003,15 @@ fn action_name(action: RecommendedAction) -> &'static str {
     match action {
         RecommendedAction::CreatePolicy => "CREATE_POLICY",
         RecommendedAction::DetachPolicy => "DETACH_POLICY",
+    }
+}
+
+/// `1 action`, `2 actions`; `plural` is the word's plural form.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{} {many}", thousands(n))
     }
 }
 

@@ -191,6 +191,18 @@ fn run_case(case: &Case, dir: &Path) -> String {
             });
             real = real.replace(&format!("{{{key}}}"), path.to_str().unwrap());
         }
+        // `{fixture:PATH}`: a committed file or directory under `snapshots/fixtures/`,
+        // for inputs too large to write into a case.
+        while let Some(start) = real.find("{fixture:") {
+            let end = start + real[start..].find('}').expect("`{fixture:PATH}` is closed");
+            let name = real[start + 9..end].to_string();
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures")
+                .join(&name);
+            assert!(path.exists(), "no fixture `{name}`");
+            places.push((format!("fixture:{name}"), path.clone()));
+            real.replace_range(start..=end, path.to_str().unwrap());
+        }
         while let Some(start) = real.find("{file:") {
             let end = start + real[start..].find('}').expect("`{file:NAME}` is closed");
             let name = real[start + 6..end].to_string();
@@ -228,7 +240,27 @@ fn run_case(case: &Case, dir: &Path) -> String {
         })
         .collect();
     let mut out = format!("$ pare {}\nexit: {code}\n", shown.join(" "));
-    for (label, text) in [("stdout", scrub(stdout)), ("stderr", scrub(stderr))] {
+    let mut sections = vec![
+        ("stdout".to_string(), scrub(stdout)),
+        ("stderr".to_string(), scrub(stderr)),
+    ];
+    // A `{file:NAME}` that pare made into a directory (`--out`): every file in
+    // it, in path order, after stdout and stderr.
+    for (name, path) in &places {
+        if name.starts_with("file:") && path.is_dir() {
+            for file in files_under(path) {
+                let relative = file
+                    .strip_prefix(path)
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .to_string();
+                let bytes = fs::read(&file).unwrap();
+                sections.push((format!("[{name}]/{relative}"), scrub(bytes)));
+            }
+        }
+    }
+    for (label, text) in sections {
         out.push_str(&format!("--- {label} ---\n"));
         out.push_str(&text);
         if !text.is_empty() && !text.ends_with('\n') {
@@ -236,6 +268,24 @@ fn run_case(case: &Case, dir: &Path) -> String {
         }
     }
     out
+}
+
+/// Every file below `dir`, sorted by path.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in fs::read_dir(&next).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
 }
 
 #[test]
