@@ -49,15 +49,14 @@ pub fn render(catalog: &Catalog) -> String {
 //! Services: {services}
 //! Actions: {actions}
 //!
-//! `SERVICES` has one line per service, `s(name, action count, modified)`, and
-//! `ACTIONS` one line per action, `a(name, access, last-accessed tracked)`, both
+//! `SERVICES` has one line per service, `(name, action count, modified)`, and
+//! `ACTIONS` one line per action, `(name, access, last-accessed tracked)`, both
 //! sorted, so that a sync's diff reads as the list of what changed. Access is
 //! `R` (Read) or a union of `L` (List), `W` (Write), `P` (Permissions
-//! management) and `T` (Tagging).
+//! management) and `T` (Tagging). `lib.rs` turns the rows into the table at
+//! compile time.
 
-use pare_engine::{{AccessLevel, KnownAction}};
-
-use crate::ServiceInfo;
+use pare_engine::AccessLevel;
 
 {source_const}
 pub(crate) const DATA_DATE: Option<&str> = {date_const};
@@ -70,16 +69,8 @@ const W: u8 = AccessLevel::WRITE.bits();
 const P: u8 = AccessLevel::PERMISSIONS_MANAGEMENT.bits();
 const T: u8 = AccessLevel::TAGGING.bits();
 
-const fn s(name: &'static str, action_count: usize, modified: Option<u64>) -> ServiceInfo {{
-    ServiceInfo::new_static(name, action_count, modified)
-}}
-
-const fn a(name: &'static str, access: u8, last_accessed_tracked: bool) -> KnownAction {{
-    KnownAction::new_static(name, AccessLevel::from_bits(access), last_accessed_tracked)
-}}
-
 #[rustfmt::skip]
-pub(crate) static SERVICES: &[ServiceInfo] = &[
+pub(crate) const SERVICES: [(&str, usize, Option<u64>); SERVICE_COUNT] = [
 ",
         source_const = source_const(),
         services = p.service_count,
@@ -92,7 +83,7 @@ pub(crate) static SERVICES: &[ServiceInfo] = &[
         };
         let _ = writeln!(
             out,
-            "    s(\"{}\", {}, {modified}),",
+            "    (\"{}\", {}, {modified}),",
             service.name, service.action_count
         );
     }
@@ -100,13 +91,13 @@ pub(crate) static SERVICES: &[ServiceInfo] = &[
         "];
 
 #[rustfmt::skip]
-pub(crate) static ACTIONS: &[KnownAction] = &[
+pub(crate) const ACTIONS: [(&str, u8, bool); ACTION_COUNT] = [
 ",
     );
     for action in catalog.actions() {
         let _ = writeln!(
             out,
-            "    a(\"{}\", {}, {}),",
+            "    (\"{}\", {}, {}),",
             action.name,
             access_expr(action.access),
             action.last_accessed_tracked
@@ -169,23 +160,23 @@ pub fn parse(text: &str, origin: &str) -> Result<Catalog, Error> {
         };
         match section {
             Section::Outside => {
-                if line.starts_with("pub(crate) static SERVICES: ") {
+                if line.starts_with("pub(crate) const SERVICES: ") {
                     section = Section::Services;
                     seen_services = true;
-                } else if line.starts_with("pub(crate) static ACTIONS: ") {
+                } else if line.starts_with("pub(crate) const ACTIONS: ") {
                     section = Section::Actions;
                     seen_actions = true;
                 }
             }
             _ if line == "];" => section = Section::Outside,
             Section::Services => {
-                let args = call_args(line, "s").ok_or_else(|| {
+                let args = tuple(line).ok_or_else(|| {
                     at(format!(
-                        "expected `s(name, count, modified),`, found `{line}`"
+                        "expected `(name, count, modified),`, found `{line}`"
                     ))
                 })?;
                 let [name, count, modified] = args.as_slice() else {
-                    return Err(at(format!("expected three arguments in `{line}`")));
+                    return Err(at(format!("expected three fields in `{line}`")));
                 };
                 let name = string_literal(name)
                     .ok_or_else(|| at(format!("expected a quoted name, found `{name}`")))?;
@@ -209,13 +200,13 @@ pub fn parse(text: &str, origin: &str) -> Result<Catalog, Error> {
                 services.push((name.to_owned(), count, modified));
             }
             Section::Actions => {
-                let args = call_args(line, "a").ok_or_else(|| {
+                let args = tuple(line).ok_or_else(|| {
                     at(format!(
-                        "expected `a(name, access, tracked),`, found `{line}`"
+                        "expected `(name, access, tracked),`, found `{line}`"
                     ))
                 })?;
                 let [name, access, tracked] = args.as_slice() else {
-                    return Err(at(format!("expected three arguments in `{line}`")));
+                    return Err(at(format!("expected three fields in `{line}`")));
                 };
                 let name = string_literal(name)
                     .ok_or_else(|| at(format!("expected a quoted name, found `{name}`")))?;
@@ -289,13 +280,9 @@ pub fn parse(text: &str, origin: &str) -> Result<Catalog, Error> {
     })
 }
 
-/// The comma-separated arguments of a row `    f(x, y, z),`.
-fn call_args<'a>(line: &'a str, function: &str) -> Option<Vec<&'a str>> {
-    let inner = line
-        .strip_prefix("    ")?
-        .strip_prefix(function)?
-        .strip_prefix('(')?
-        .strip_suffix("),")?;
+/// The comma-separated fields of a row `    (x, y, z),`.
+fn tuple(line: &str) -> Option<Vec<&str>> {
+    let inner = line.strip_prefix("    (")?.strip_suffix("),")?;
     Some(inner.split(", ").collect())
 }
 
@@ -352,10 +339,10 @@ mod tests {
         let catalog = catalog();
         let text = render(&catalog);
         assert!(text.contains(
-            "    a(\"s3-outposts:ListThings\", L, false),\n    a(\"s3:GetObject\", R, true),\n"
+            "    (\"s3-outposts:ListThings\", L, false),\n    (\"s3:GetObject\", R, true),\n"
         ));
-        assert!(text.contains("    a(\"s3:PutObjectTagging\", W | T, false),\n"));
-        assert!(text.contains("    s(\"empty\", 0, None),\n"));
+        assert!(text.contains("    (\"s3:PutObjectTagging\", W | T, false),\n"));
+        assert!(text.contains("    (\"empty\", 0, None),\n"));
         assert!(text.contains("DATA_DATE: Option<&str> = Some(\"2026-08-27\");"));
         let back = parse(&text, "generated.rs").unwrap();
         assert_eq!(back.actions(), catalog.actions());
@@ -368,11 +355,11 @@ mod tests {
         let text = render(&catalog());
         let cases = [
             text.replace("W | T", "W | X"),
-            text.replace("s(\"s3\", 2,", "s(\"s3\", 3,"),
-            text.replace("    a(\"s3:GetObject\", R, true),\n", ""),
+            text.replace("(\"s3\", 2,", "(\"s3\", 3,"),
+            text.replace("    (\"s3:GetObject\", R, true),\n", ""),
             text.replace("];\n", ""),
             text.replace("true),", "yes),"),
-            text.replace("a(\"s3:GetObject\"", "a(\"s3:Get Object\""),
+            text.replace("(\"s3:GetObject\"", "(\"s3:Get Object\""),
         ];
         for case in cases {
             let err = parse(&case, "generated.rs").unwrap_err();
