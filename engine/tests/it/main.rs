@@ -1,4 +1,6 @@
-//! Integration tests of the engine against the founding article's example.
+//! Integration tests of the engine: the founding article's example, and property tests over the AWS managed policies.
+
+mod properties;
 
 use pare_engine::table::cmp_ci;
 use pare_engine::{AccessLevel, ActionTable, KnownAction, Options, Policy, UnusedSet, refine};

@@ -1,0 +1,265 @@
+//! Property tests: every refinement of every AWS managed policy, under seeded
+//! random unused lists and the real catalog, keeps the guarantees that
+//! `verify` checks, is idempotent, and detaches exactly when nothing remains.
+
+#[path = "../common/testgen.rs"]
+mod testgen;
+
+use pare_engine::policy::{ActionKey, Effect, Statement};
+use pare_engine::{
+    ActionTable, Known, Options, Pattern, Policy, RecommendedAction, Refinement, UnusedSet, refine,
+    verify,
+};
+use testgen::{Density, Rng, granted_by_service, to_article_json, unused_list};
+
+/// The seed of every list; change it to explore, keep it fixed in CI.
+const SEED: u64 = 0x7061_7265_2d76_6572;
+
+/// The 1,594 AWS managed policies (see `data/corpus/SOURCE.md`).
+#[expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a corpus that does not load is a failed test"
+)]
+fn corpus() -> Vec<(String, Policy)> {
+    let text = include_str!("../data/corpus/aws-managed-policies.json");
+    let value: serde_json::Value = serde_json::from_str(text).unwrap();
+    let serde_json::Value::Object(policies) = value else {
+        panic!("the corpus is an object of policies");
+    };
+    policies
+        .into_iter()
+        .map(|(name, document)| {
+            let policy = Policy::from_value(document, &name)
+                .unwrap_or_else(|e| panic!("{name} does not parse: {e}"));
+            (name, policy)
+        })
+        .collect()
+}
+
+/// How many statements the refinement must keep, restated from the rules of
+/// `SEMANTICS.md` without the refinement's code: an Allow `Action` statement
+/// goes when every entry goes (a literal that is unused; a wildcard confined
+/// to a wholly unused service, or one that matches known actions, all
+/// unused); an Allow `NotAction` statement goes when it grants unused
+/// actions (or leaves a wholly unused service open) and no used one.
+fn expected_statements(policy: &Policy, unused: &UnusedSet, known: &Known<'_>) -> usize {
+    policy
+        .statements()
+        .iter()
+        .filter(|s| !expected_removed(s, unused, known))
+        .count()
+}
+
+fn expected_removed(statement: &Statement, unused: &UnusedSet, known: &Known<'_>) -> bool {
+    let matched = |p: &Pattern| -> Vec<String> {
+        known
+            .with_prefix(p.literal_prefix())
+            .into_iter()
+            .filter(|a| p.matches(a))
+            .map(str::to_string)
+            .collect()
+    };
+    match (statement.effect(), statement.key()) {
+        (Effect::Deny, _) => false,
+        (Effect::Allow, ActionKey::Action) => statement.entries().iter().all(|e| {
+            let p = Pattern::new(e);
+            if p.is_literal() {
+                return unused.contains(e);
+            }
+            if p.fixed_service()
+                .is_some_and(|s| unused.is_service_unused(s))
+            {
+                return true;
+            }
+            let m = matched(&p);
+            !m.is_empty() && m.iter().all(|a| unused.contains(a))
+        }),
+        (Effect::Allow, ActionKey::NotAction) => {
+            let excluded: Vec<Pattern> = statement
+                .entries()
+                .iter()
+                .map(|e| Pattern::new(e))
+                .collect();
+            let granted: Vec<&str> = known
+                .all()
+                .into_iter()
+                .filter(|a| !excluded.iter().any(|p| p.matches(a)))
+                .collect();
+            let open_service = unused.services().any(|s| {
+                let all = Pattern::new(&format!("{}:*", s.name));
+                !excluded.iter().any(|p| p.contains(&all))
+            });
+            let grants_unused = granted.iter().any(|a| unused.contains(a)) || open_service;
+            grants_unused && granted.iter().all(|a| unused.contains(a))
+        }
+    }
+}
+
+/// Refines `policy` under `unused` and checks everything; returns what failed.
+fn check(
+    name: &str,
+    policy: &Policy,
+    unused: &UnusedSet,
+    table: ActionTable<'_>,
+    options: &Options,
+) -> (Refinement, Vec<String>) {
+    let mut failures = Vec::new();
+    let refinement = refine(policy, unused, table, options);
+    let refined = &refinement.policy;
+    let verification = verify(policy, refined, unused, table);
+    if !verification.is_ok() {
+        failures.push(format!("verify failed:\n{verification}"));
+    }
+    let again = refine(refined, unused, table, options);
+    if again.changed() {
+        failures.push(format!(
+            "not idempotent: refining again made {:?}",
+            again.edits
+        ));
+    }
+    let detach = refinement.recommended_action() == RecommendedAction::DetachPolicy;
+    if detach != refined.statements().is_empty() {
+        failures.push(format!(
+            "recommended {:?} with {} statements left",
+            refinement.recommended_action(),
+            refined.statements().len()
+        ));
+    }
+    let known = Known::new(table, [policy], unused);
+    let expected = expected_statements(policy, unused, &known);
+    if refined.statements().len() != expected {
+        failures.push(format!(
+            "kept {} statements, the rules keep {expected}",
+            refined.statements().len()
+        ));
+    }
+    if failures.is_empty() {
+        return (refinement, failures);
+    }
+    let failure = format!(
+        "{name} (wildcards: {}), unused {}:\n  {}\nrefined: {}",
+        options.wildcards,
+        to_article_json(unused),
+        failures.join("\n  "),
+        refined.to_compact_string()
+    );
+    (refinement, vec![failure])
+}
+
+fn report(failures: &[String], cases: usize) {
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} refinements fail; the first:\n\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    );
+}
+
+#[test]
+fn every_managed_policy_under_random_unused_lists() {
+    let table = pare_catalog::embedded();
+    let corpus = corpus();
+    assert_eq!(corpus.len(), 1594);
+    let lists: [(Density, Options); 4] = [
+        (Density::Sparse, Options::default()),
+        (Density::Half, Options::default()),
+        (Density::NearlyAll, Options::default()),
+        (Density::Half, Options { wildcards: false }),
+    ];
+    let mut failures = Vec::new();
+    let mut cases = 0usize;
+    let mut detached = 0usize;
+    let mut changed = 0usize;
+    for (name, policy) in &corpus {
+        let known = Known::new(table, [policy], &UnusedSet::new());
+        let granted = granted_by_service(policy, &known);
+        for (n, (density, options)) in lists.iter().enumerate() {
+            let mut rng = Rng::for_case(SEED, name, n as u64);
+            let unused = unused_list(&granted, &mut rng, *density);
+            let (refinement, failed) = check(name, policy, &unused, table, options);
+            detached += usize::from(refinement.policy.statements().is_empty());
+            changed += usize::from(refinement.changed());
+            failures.extend(failed);
+            cases += 1;
+        }
+    }
+    report(&failures, cases);
+    // The lists must exercise the rules, not just pass through.
+    assert!(
+        changed > cases / 2,
+        "only {changed} of {cases} refinements changed anything"
+    );
+    assert!(
+        detached > 50,
+        "only {detached} of {cases} refinements detached"
+    );
+}
+
+#[test]
+fn every_managed_policy_verifies_against_itself_when_nothing_is_unused() {
+    let table = pare_catalog::embedded();
+    let nothing = UnusedSet::new();
+    for (name, policy) in corpus() {
+        let refinement = refine(&policy, &nothing, table, &Options::default());
+        assert!(!refinement.changed(), "{name}: {:?}", refinement.edits);
+        let verification = verify(&policy, &policy, &nothing, table);
+        assert!(verification.is_ok(), "{name}:\n{verification}");
+    }
+}
+
+/// Policies the corpus has few of: `*`, NotAction, infix wildcards, `?`,
+/// unknown actions, duplicates, a Deny beside the Allows.
+const HAND_BUILT: &[&str] = &[
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+    r#"{"Statement":{"Effect":"Allow","Action":["s3:*Object*","ec2:Describe*Instances","s3:?etObject","iam:Get*","iam:GetRole"],"Resource":"*"}}"#,
+    r#"{"Statement":[{"Effect":"Allow","NotAction":["iam:*","organizations:*","s3:Delete*"],"Resource":"*"},{"Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*"}]}"#,
+    r#"{"Statement":[{"Effect":"Allow","Action":["s3:GetSomethingNew","s3:Get*","S3:getobject","s3:GetObject","dynamodb:*Item","kms:*"],"Resource":"arn:aws:s3:::b/*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}"#,
+    r#"{"Statement":[{"Effect":"Allow","Action":["lambda:Invoke*","lambda:*Function*","sqs:*Message*","sns:?ublish"],"Resource":"*"},{"Sid":"Two","Effect":"Allow","Action":["logs:*","cloudwatch:Get*","cloudwatch:Describe*","cloudwatch:List*"],"Resource":"*"}]}"#,
+    r#"{"Statement":[{"Effect":"Allow","NotAction":"s3:*","Resource":"*"},{"Effect":"Allow","Action":"s3:List*","Resource":"*"}]}"#,
+    r#"{"Statement":[{"Effect":"Allow","Action":["*:Get*","*:List*","ec2:*"],"Resource":"*"}]}"#,
+    r#"{"Statement":[{"Effect":"Allow","Action":["ec2:*Tags","ec2:*Vpc*","ec2:???Instances","iam:*Role*","newsvc:DoThings","bad"],"Resource":"*"}]}"#,
+];
+
+#[test]
+fn hand_built_policies_under_many_unused_lists() {
+    let table = pare_catalog::embedded();
+    let mut failures = Vec::new();
+    let mut cases = 0usize;
+    for (index, text) in HAND_BUILT.iter().enumerate() {
+        let policy = Policy::parse(text).unwrap();
+        let name = format!("hand-built #{index}");
+        let known = Known::new(table, [&policy], &UnusedSet::new());
+        let granted = granted_by_service(&policy, &known);
+        for n in 0..30u64 {
+            let density = Density::ALL[n as usize % 3];
+            let options = Options {
+                wildcards: n % 5 != 4,
+            };
+            let mut rng = Rng::for_case(SEED, &name, n);
+            let unused = unused_list(&granted, &mut rng, density);
+            failures.extend(check(&name, &policy, &unused, table, &options).1);
+            cases += 1;
+        }
+    }
+    report(&failures, cases);
+}
+
+#[test]
+fn the_generator_is_deterministic_and_spreads() {
+    let mut a = Rng::for_case(SEED, "AmazonS3ReadOnlyAccess", 1);
+    let mut b = Rng::for_case(SEED, "AmazonS3ReadOnlyAccess", 1);
+    let xs: Vec<u64> = (0..8).map(|_| a.next_u64()).collect();
+    let ys: Vec<u64> = (0..8).map(|_| b.next_u64()).collect();
+    assert_eq!(xs, ys);
+    let mut c = Rng::for_case(SEED, "AmazonS3ReadOnlyAccess", 2);
+    assert_ne!(xs[0], c.next_u64());
+    let mut rng = Rng::new(1);
+    let hits = (0..10_000).filter(|_| rng.chance(500)).count();
+    assert!((4_500..5_500).contains(&hits), "{hits}");
+}
