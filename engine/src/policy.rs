@@ -419,10 +419,25 @@ pub struct PolicyInput {
     pub name: Option<String>,
 }
 
+/// The largest policy input [`parse_policy_input`] reads: 1 MiB, a hundred
+/// times IAM's largest policy quota even pretty-printed and URL-encoded. A
+/// bigger file is not a policy (and would only cost time and memory).
+pub const MAX_INPUT_BYTES: usize = 1 << 20;
+
 /// Reads a policy from a bare document, a URL-encoded document (raw or as a
 /// JSON string), or the output of `aws iam get-policy-version`,
 /// `get-role-policy`, `get-user-policy` or `get-group-policy`.
 pub fn parse_policy_input(text: &str) -> Result<PolicyInput, Error> {
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(Error {
+            kind: ErrorKind::Shape,
+            location: None,
+            message: format!(
+                "the input is {} bytes, more than any IAM policy (the largest quota is 10,240 characters); pare reads policies of at most {MAX_INPUT_BYTES} bytes",
+                text.len()
+            ),
+        });
+    }
     let text = json::strip_bom(text);
     let trimmed = text.trim_start();
     if trimmed.starts_with('%') {
@@ -457,13 +472,12 @@ pub fn parse_policy_input(text: &str) -> Result<PolicyInput, Error> {
                     Error::shape("PolicyVersion", "`PolicyVersion` has no `Document`")
                 })?;
                 let policy = document_value(document, "PolicyVersion.Document")?;
+                // `get-policy-version` names the version (`v3`), not the policy:
+                // the caller knows the ARN it asked for.
                 return Ok(PolicyInput {
                     policy,
                     kind: PolicyKind::Managed,
-                    name: version
-                        .get("VersionId")
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
+                    name: None,
                 });
             }
             if let Some(document) = object.shift_remove("PolicyDocument") {
@@ -637,6 +651,23 @@ mod tests {
         let err = parse_policy_input(&text).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Encoding);
         assert!(err.message.contains("more than once"), "{}", err.message);
+    }
+
+    #[test]
+    fn inputs_larger_than_any_policy_are_refused() {
+        let text = format!(
+            "{{\"Statement\":[],\"Id\":\"{}\"}}",
+            "x".repeat(MAX_INPUT_BYTES)
+        );
+        let err = parse_policy_input(&text).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Shape);
+        assert!(
+            err.message.contains("at most 1048576 bytes"),
+            "{}",
+            err.message
+        );
+        let fits = format!("{{\"Statement\":[],\"Id\":\"{}\"}}", "x".repeat(1000));
+        assert!(parse_policy_input(&fits).is_ok());
     }
 
     #[test]
