@@ -13,6 +13,8 @@
     reason = "test harness: a malformed case must stop the run loudly"
 )]
 
+mod account;
+
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs;
