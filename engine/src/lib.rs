@@ -1,26 +1,49 @@
-//! The pure refinement engine of `pare`.
+//! The pure refinement engine of `pare`: cut unused permissions out of IAM policies.
 //!
-//! No I/O, no clock, no network: it takes text and a borrowed action table and returns values.
+//! No I/O, no clock, no network: it takes text and a borrowed action table and
+//! returns values. The catalog comes in as an [`ActionTable`], so tests use
+//! tables of a few rows:
+//!
+//! ```
+//! use pare_engine::{AccessLevel, ActionTable, KnownAction, Options, Policy, UnusedSet, refine};
+//!
+//! const ROWS: &[KnownAction] = &[
+//!     KnownAction::new_static("s3:GetBucketPolicy", AccessLevel::READ, true),
+//!     KnownAction::new_static("s3:GetObject", AccessLevel::READ, true),
+//!     KnownAction::new_static("s3:GetObjectAcl", AccessLevel::READ, true),
+//! ];
+//! let table = ActionTable::new(ROWS).unwrap();
+//! let policy = Policy::parse(
+//!     r#"{"Version": "2012-10-17",
+//!         "Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}]}"#,
+//! )
+//! .unwrap();
+//! let unused = UnusedSet::parse("s3:GetBucketPolicy").unwrap();
+//!
+//! let refined = refine(&policy, &unused, table, &Options::default());
+//! assert_eq!(refined.policy.statements()[0].entries(), ["s3:GetObject*"]);
+//! assert!(pare_engine::verify(&policy, &refined.policy, &unused, table).is_ok());
+//! ```
 
-pub mod table;
-
-pub use table::{AccessLevel, ActionTable, KnownAction};
-pub mod pattern;
-pub use pattern::Pattern;
-pub mod error;
-pub mod json;
-pub use error::{Error, ErrorKind, Location};
-pub mod policy;
-pub use policy::{ActionKey, Effect, Policy, PolicyInput, PolicyKind, Statement};
-pub mod unused;
-pub use unused::{Finding, UnusedSet};
-pub mod known;
-pub mod refine;
-pub mod trie;
-pub mod explain;
-pub use known::Known;
-pub use refine::{Change, Code, Diagnostic, Edit, Options, RecommendedAction, Refinement, refine};
-pub mod verify;
-pub use verify::{Verification, Violation, ViolationKind, verify};
 pub mod account;
+pub mod error;
+pub mod explain;
+pub mod json;
+pub mod known;
+pub mod pattern;
+pub mod policy;
+pub mod refine;
 pub mod sources;
+pub mod table;
+pub mod trie;
+pub mod unused;
+pub mod verify;
+
+pub use error::{Error, ErrorKind, Location};
+pub use known::Known;
+pub use pattern::Pattern;
+pub use policy::{ActionKey, Effect, Policy, PolicyInput, PolicyKind, Statement};
+pub use refine::{Change, Code, Diagnostic, Edit, Options, RecommendedAction, Refinement, refine};
+pub use table::{AccessLevel, ActionTable, KnownAction};
+pub use unused::{Finding, UnusedSet};
+pub use verify::{Verification, Violation, ViolationKind, verify};
