@@ -70,6 +70,7 @@ const P: u8 = AccessLevel::PERMISSIONS_MANAGEMENT.bits();
 const T: u8 = AccessLevel::TAGGING.bits();
 
 #[rustfmt::skip]
+#[allow(clippy::large_const_arrays, reason = \"only read at compile time, by `lib.rs`\")]
 pub(crate) const SERVICES: [(&str, usize, Option<u64>); SERVICE_COUNT] = [
 ",
         source_const = source_const(),
@@ -91,6 +92,7 @@ pub(crate) const SERVICES: [(&str, usize, Option<u64>); SERVICE_COUNT] = [
         "];
 
 #[rustfmt::skip]
+#[allow(clippy::large_const_arrays, reason = \"only read at compile time, by `lib.rs`\")]
 pub(crate) const ACTIONS: [(&str, u8, bool); ACTION_COUNT] = [
 ",
     );

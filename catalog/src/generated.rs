@@ -27,6 +27,7 @@ const P: u8 = AccessLevel::PERMISSIONS_MANAGEMENT.bits();
 const T: u8 = AccessLevel::TAGGING.bits();
 
 #[rustfmt::skip]
+#[allow(clippy::large_const_arrays, reason = "only read at compile time, by `lib.rs`")]
 pub(crate) const SERVICES: [(&str, usize, Option<u64>); SERVICE_COUNT] = [
     ("a2c", 4, Some(1774454984)),
     ("a4b", 96, Some(1774454986)),
@@ -486,6 +487,7 @@ pub(crate) const SERVICES: [(&str, usize, Option<u64>); SERVICE_COUNT] = [
 ];
 
 #[rustfmt::skip]
+#[allow(clippy::large_const_arrays, reason = "only read at compile time, by `lib.rs`")]
 pub(crate) const ACTIONS: [(&str, u8, bool); ACTION_COUNT] = [
     ("a2c:GetContainerizationJobDetails", R, false),
     ("a2c:GetDeploymentJobDetails", R, false),
