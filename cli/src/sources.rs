@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{ArgMatches, Args};
+use pare_engine::account::{Account, Entity, EntityKind};
 use pare_engine::sources::{self, LastAccessed, SourceReport, Timestamp, UsedList, Window};
-use pare_engine::{ActionTable, Policy, UnusedSet};
+use pare_engine::{ActionTable, Finding, Policy, UnusedSet};
 
 use crate::error::Error;
 use crate::input::{self, Source};
@@ -194,6 +195,267 @@ impl Resolved {
             )?;
         }
         Ok(())
+    }
+}
+
+/// The same sources for `pare account`, where each file belongs to one
+/// principal: last-accessed data and used-lists are per role or user, and
+/// the output of `get-service-last-accessed-details` does not say whose it is.
+#[derive(Clone, Debug, Default, Args)]
+pub struct AccountSourceArgs {
+    /// IAM last-accessed data for one role or user, as `PRINCIPAL=FILE` (PRINCIPAL is
+    /// its ARN or name; FILE the output of `aws iam get-service-last-accessed-details`
+    /// for a job generated with `--granularity ACTION_LEVEL`). Repeat for more.
+    #[arg(long, value_name = "PRINCIPAL=FILE")]
+    pub last_accessed: Vec<String>,
+
+    /// The actions one role or user was seen to use, as `PRINCIPAL=FILE` (one
+    /// `service:Action` per line, or a JSON array). Repeat for more.
+    #[arg(long, value_name = "PRINCIPAL=FILE")]
+    pub used: Vec<String>,
+
+    /// Count an action last accessed more than DAYS days before `--as-of` as unused
+    /// (exactly DAYS days ago still counts as used); for `--last-accessed` and the
+    /// findings' `lastAccessed` times.
+    #[arg(long, value_name = "DAYS")]
+    pub unused_since: Option<u32>,
+}
+
+/// One `PRINCIPAL=FILE` argument.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrincipalFile {
+    /// The role or user: an ARN or a name.
+    pub principal: String,
+    /// The file.
+    pub file: PathBuf,
+}
+
+impl PrincipalFile {
+    /// Splits at the last `=`: IAM names may contain `=`, file paths rarely do.
+    fn parse(flag: &str, arg: &str) -> Result<PrincipalFile, Error> {
+        match arg.rsplit_once('=') {
+            Some((principal, file)) if !principal.is_empty() && !file.is_empty() => {
+                Ok(PrincipalFile {
+                    principal: principal.to_string(),
+                    file: PathBuf::from(file),
+                })
+            }
+            _ => Err(Error::input(format!(
+                "`{flag} {arg}`: expected `PRINCIPAL=FILE`, such as `arn:aws:iam::123456789012:role/App=app.json`"
+            ))),
+        }
+    }
+}
+
+/// `pare account`'s sources, validated.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AccountSources {
+    /// `--last-accessed PRINCIPAL=FILE`, in order.
+    pub last_accessed: Vec<PrincipalFile>,
+    /// `--used PRINCIPAL=FILE`, in order.
+    pub used: Vec<PrincipalFile>,
+    /// `--unused-since`.
+    pub unused_since: Option<u32>,
+    /// `--as-of`, when given.
+    pub as_of: Option<Timestamp>,
+}
+
+/// What one source implied for one principal, for `pare account`'s output.
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrincipalReport {
+    /// The principal's ARN.
+    pub principal: String,
+    /// The file it came from (findings files are not named: `--findings`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// What was inferred.
+    #[serde(flatten)]
+    pub report: SourceReport,
+}
+
+impl AccountSources {
+    /// Checks the flags; `has_findings` says whether `--findings` was given.
+    pub fn new(
+        args: &AccountSourceArgs,
+        has_findings: bool,
+        as_of: Option<&str>,
+    ) -> Result<AccountSources, Error> {
+        let parse = |flag: &str, list: &[String]| -> Result<Vec<PrincipalFile>, Error> {
+            list.iter().map(|a| PrincipalFile::parse(flag, a)).collect()
+        };
+        let sources = AccountSources {
+            last_accessed: parse("--last-accessed", &args.last_accessed)?,
+            used: parse("--used", &args.used)?,
+            unused_since: args.unused_since,
+            as_of: as_of.map(parse_as_of).transpose()?,
+        };
+        if !has_findings && sources.last_accessed.is_empty() && sources.used.is_empty() {
+            return Err(Error::input(
+                "say where the unused actions come from: `--findings PATH`, `--last-accessed PRINCIPAL=FILE` or `--used PRINCIPAL=FILE`",
+            ));
+        }
+        if sources.unused_since.is_some() && !has_findings && sources.last_accessed.is_empty() {
+            return Err(Error::input(
+                "`--unused-since` needs times to compare: give `--findings PATH` or `--last-accessed PRINCIPAL=FILE`",
+            ));
+        }
+        Ok(sources)
+    }
+
+    /// The findings with `--unused-since` applied, plus one synthetic
+    /// `UnusedPermission` finding per `--last-accessed` and `--used` file, for
+    /// its principal. The account plan intersects the findings of one
+    /// principal, so several sources for a principal agree the way
+    /// `pare refine` combines them: unused only when every one says so.
+    pub fn apply(
+        &self,
+        findings: Vec<Finding>,
+        account: &Account,
+        table: ActionTable<'_>,
+        io: &mut Io<'_>,
+    ) -> Result<(Vec<Finding>, Vec<PrincipalReport>), Error> {
+        let window = self.unused_since.map(|days| Window {
+            as_of: self.as_of.unwrap_or_else(|| timestamp(io.now)),
+            days,
+        });
+        let mut reports = Vec::new();
+        let mut out = Vec::with_capacity(findings.len());
+        for mut finding in findings {
+            if let Some(window) = &window {
+                if finding.finding_type == "UnusedPermission" && finding.is_active() {
+                    let inference = sources::from_findings(&finding.unused, Some(window))
+                        .map_err(|e| Error::input(format!("finding `{}`: {e}", finding.id)))?;
+                    finding.unused = inference.unused;
+                    reports.push(PrincipalReport {
+                        principal: finding.resource.clone(),
+                        file: None,
+                        report: inference.report,
+                    });
+                }
+            }
+            out.push(finding);
+        }
+        for (kind, list) in [("last-accessed", &self.last_accessed), ("used", &self.used)] {
+            for item in list {
+                let entity = principal(account, &item.principal)?;
+                let policies = held_policies(account, entity);
+                let source = Source::Path(item.file.clone());
+                let text = input::read_text(&source, io)?;
+                let inference = if kind == "used" {
+                    let used = UsedList::parse(&text.text)
+                        .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
+                    sources::from_used_list(&policies, &used, table)
+                } else {
+                    let data = LastAccessed::parse(&text.text)
+                        .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
+                    sources::from_last_accessed(&data, &policies, table, window.as_ref())
+                };
+                let resource_type = match entity.kind {
+                    EntityKind::User => "AWS::IAM::User",
+                    _ => "AWS::IAM::Role",
+                };
+                out.push(Finding {
+                    id: format!("{kind}:{}", text.name),
+                    resource: entity.arn.clone(),
+                    resource_type: resource_type.to_string(),
+                    finding_type: "UnusedPermission".to_string(),
+                    status: "ACTIVE".to_string(),
+                    analyzed_at: None,
+                    unused: inference.unused,
+                });
+                reports.push(PrincipalReport {
+                    principal: entity.arn.clone(),
+                    file: Some(text.name),
+                    report: inference.report,
+                });
+            }
+        }
+        Ok((out, reports))
+    }
+}
+
+/// The role or user that `name` (an ARN or a name) designates.
+fn principal<'a>(account: &'a Account, name: &str) -> Result<&'a Entity, Error> {
+    let principals = || {
+        account
+            .entities
+            .iter()
+            .filter(|e| e.kind != EntityKind::Group)
+    };
+    if let Some(entity) = principals().find(|e| e.arn == name) {
+        return Ok(entity);
+    }
+    let matching: Vec<&Entity> = principals()
+        .filter(|e| e.name.eq_ignore_ascii_case(name))
+        .collect();
+    match matching.as_slice() {
+        [one] => Ok(one),
+        [] => Err(Error::input(format!(
+            "`{name}` is not a role or user of the account details"
+        ))),
+        _ => Err(Error::input(format!(
+            "`{name}` names both a role and a user: give its ARN"
+        ))),
+    }
+}
+
+/// Every policy `entity` holds: its inline policies, its attached managed
+/// policies, and those of its groups.
+fn held_policies<'a>(account: &'a Account, entity: &'a Entity) -> Vec<&'a Policy> {
+    let mut holders = vec![entity];
+    holders.extend(
+        account
+            .entities
+            .iter()
+            .filter(|g| g.kind == EntityKind::Group && entity.groups.contains(&g.name)),
+    );
+    let mut policies = Vec::new();
+    for holder in holders {
+        policies.extend(holder.inline.iter().map(|p| &p.policy));
+        for arn in &holder.attached {
+            let document = account
+                .managed
+                .iter()
+                .find(|m| m.arn == *arn)
+                .and_then(|m| m.document.as_ref());
+            policies.extend(document);
+        }
+    }
+    policies
+}
+
+/// The reports as a section after `pare account`'s table.
+pub fn account_table_section(reports: &[PrincipalReport]) -> String {
+    let mut out = String::new();
+    if reports.is_empty() {
+        return out;
+    }
+    out.push_str("\nSources of unused:\n");
+    for item in reports {
+        let from = item
+            .file
+            .as_deref()
+            .map(|f| format!(" ({f})"))
+            .unwrap_or_default();
+        out.push_str(&format!("  {}{from}\n", item.principal));
+        for line in item.report.summary_lines() {
+            out.push_str(&format!("    {line}\n"));
+        }
+    }
+    out
+}
+
+/// The reports as a `sources` array in `pare account --format json`.
+pub fn add_to_json(value: &mut serde_json::Value, reports: &[PrincipalReport]) {
+    if reports.is_empty() {
+        return;
+    }
+    if let serde_json::Value::Object(map) = value {
+        map.insert(
+            "sources".to_string(),
+            serde_json::to_value(reports).unwrap_or_default(),
+        );
     }
 }
 
@@ -439,6 +701,13 @@ mod tests {
                     granted.len(),
                     untracked.len(),
                     "{source:?}: every tracked action is removed"
+                );
+                let verification =
+                    pare_engine::verify(&policy, &refinement.policy, &inference.unused, table);
+                assert!(
+                    verification.violations.is_empty(),
+                    "{source:?}: {:?}",
+                    verification.violations.iter().take(3).collect::<Vec<_>>()
                 );
             }
         }

@@ -406,6 +406,7 @@ impl Source {
 /// A wildcard entry that survives only because of actions kept on purpose:
 /// every other action it grants is unused, so without them it would be removed.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct KeptAlive {
     /// The statement's index in the policy.
     pub statement: usize,
@@ -417,6 +418,7 @@ pub struct KeptAlive {
 
 /// What one source implied, for the user to check.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SourceReport {
     /// The source.
     pub source: Source,
