@@ -1182,6 +1182,95 @@ mod tests {
         assert_eq!(quote(""), "''");
     }
 
+    /// A fresh directory under the system's temporary one, removed by the caller.
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("pare-account-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn out_dir_appears_whole_and_never_overwrites() {
+        let dir = scratch("out");
+        let out = dir.join("plan");
+        let files = vec![
+            OutFile::text("role/a/p.json".into(), "{}\n".into()),
+            OutFile {
+                path: "apply.sh".into(),
+                contents: "#!/usr/bin/env bash\n".into(),
+                executable: true,
+            },
+        ];
+        write_out_dir(&out, &files).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(out.join("role/a/p.json")).unwrap(),
+            "{}\n"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(out.join("apply.sh"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o111, 0o111);
+        }
+        // Only the plan is left beside it: no temporary directory.
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["plan"]);
+        let err = write_out_dir(&out, &files).unwrap_err();
+        assert!(err.to_string().contains("is not empty"), "{err}");
+        // An empty directory is fine.
+        let empty = dir.join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        write_out_dir(&empty, &files).unwrap();
+        assert!(empty.join("apply.sh").is_file());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn progress_shows_on_a_terminal_only() {
+        let dir = scratch("progress");
+        let synthetic = pare_engine::account::synthetic::generate(pare_catalog::embedded(), 80, 3);
+        std::fs::write(dir.join("details.json"), &synthetic.details).unwrap();
+        std::fs::write(dir.join("findings.jsonl"), &synthetic.findings).unwrap();
+        let args = |format: &str| -> Vec<OsString> {
+            vec![
+                "pare".into(),
+                "account".into(),
+                dir.join("details.json").into(),
+                "--findings".into(),
+                dir.join("findings.jsonl").into(),
+                "--format".into(),
+                format.into(),
+            ]
+        };
+        for terminal in [false, true] {
+            let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+            let code = {
+                let mut io = Io::buffers(&[], &mut stdout, &mut stderr);
+                io.stderr_is_terminal = terminal;
+                crate::run(args("csv"), &mut io)
+            };
+            assert_eq!(code, 0);
+            let stderr = String::from_utf8(stderr).unwrap();
+            assert_eq!(stderr.contains("\rrefining "), terminal, "{stderr:?}");
+            if terminal {
+                assert!(
+                    stderr.contains("\r\x1b[K"),
+                    "the line is cleared at the end"
+                );
+            }
+            let rows = String::from_utf8(stdout).unwrap().lines().count();
+            assert!(rows > 80, "{rows} rows");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[test]
     fn names_stay_inside_the_directory() {
         assert_eq!(safe("../../etc"), ".._.._etc");
