@@ -55,7 +55,8 @@ pub enum Command {
             goes to stdout; diagnostics and the size against IAM's quotas go to stderr.",
         after_help = "Example:\n  pare refine examples/article/policy.json --unused examples/article/unused.json\n  \
             aws iam get-role-policy --role-name MyRole --policy-name P | pare refine - --unused finding.json --format diff\n\n\
-            Exit codes:\n  0  success\n  2  unreadable or invalid input, or a usage error"
+            Exit codes:\n  0  success\n  1  --verify found a violation (a bug in pare: please report it)\n  \
+            2  unreadable or invalid input, or a usage error"
     )]
     Refine(RefineArgs),
 
@@ -111,6 +112,28 @@ pub enum Command {
     )]
     Expand(ExpandArgs),
 
+    /// Check a refined policy against its original: nothing new granted,
+    /// nothing unused granted, nothing used lost, everything else kept.
+    #[command(
+        long_about = "Check a refined policy against its original: nothing new granted, \
+            nothing unused granted, nothing used lost, everything else kept.\n\n\
+            REFINED may be pare's output, Access Analyzer's `get-finding-recommendation` output \
+            (one recommended step), or a policy edited by hand. Both policies are expanded over \
+            the known actions and compared statement by statement, independently of how `refine` \
+            works: the refined policy must be sound (it grants nothing the original did not, and \
+            each new wildcard stays inside an original entry, so no future action is newly \
+            granted), safe (no unused action), complete (every used action the original granted), \
+            keep statement order, every non-action field and every Deny statement, and keep \
+            entries that touch no unused action as written. Violations go to stdout, one per \
+            line; the verdict goes to stderr.",
+        after_help = "Example:\n  pare refine policy.json --unused finding.json > refined.json\n  \
+            pare verify policy.json refined.json --unused finding.json\n  \
+            pare verify policy.json recommendation.json --unused finding.json --format json\n\n\
+            Exit codes:\n  0  every guarantee holds\n  1  a violation was found\n  \
+            2  unreadable or invalid input, or a usage error"
+    )]
+    Verify(crate::commands::verify::VerifyArgs),
+
     /// Show where the action catalog came from and what it holds.
     #[command(
         after_help = "Example:\n  pare catalog\n  pare catalog --services | sort -k2 -n | tail\n  \
@@ -163,6 +186,11 @@ pub struct RefineArgs {
     /// shorter wildcards.
     #[arg(long)]
     pub no_wildcards: bool,
+
+    /// Check the refined policy with `pare verify`'s independent check before
+    /// printing it; on a violation print nothing on stdout and exit 1.
+    #[arg(long)]
+    pub verify: bool,
 }
 
 /// `pare refine --format`.
@@ -191,6 +219,8 @@ pub struct Refine {
     pub format: RefineFormat,
     /// The engine's options.
     pub options: pare_engine::Options,
+    /// Whether to verify the result before printing it.
+    pub verify: bool,
 }
 
 impl RefineArgs {
@@ -215,6 +245,7 @@ impl RefineArgs {
             options: pare_engine::Options {
                 wildcards: !self.no_wildcards,
             },
+            verify: self.verify,
         })
     }
 }

@@ -614,14 +614,19 @@ impl<'k, 'u> Checker<'k, 'u> {
                     Vec::new(),
                 )
             } else {
-                let (list, examples) = about(&beyond, "grants", "");
-                (
-                    format!(
-                        "`{}` {list} that the original statement does not",
+                let (list, examples) = listing(&beyond);
+                let message = match beyond.as_slice() {
+                    [_] => format!(
+                        "`{}` grants {list}, which the original statement does not",
                         p.as_str()
                     ),
-                    examples,
-                )
+                    _ => format!(
+                        "`{}` grants {} actions the original statement does not: {list}",
+                        p.as_str(),
+                        beyond.len()
+                    ),
+                };
+                (message, examples)
             };
             self.push(at, ViolationKind::Unsound, message, examples);
         }
@@ -836,6 +841,18 @@ fn about(actions: &[&str], verb: &str, adjective: &str) -> (String, Vec<String>)
     (message, examples)
 }
 
+/// The actions sorted and quoted ("`a`, `b` and `c`"), and the first as examples.
+fn listing(actions: &[&str]) -> (String, Vec<String>) {
+    let mut sorted: Vec<&str> = actions.to_vec();
+    sorted.sort_by(|a, b| cmp_ci(a, b));
+    let examples = sorted
+        .iter()
+        .take(MAX_EXAMPLES)
+        .map(|a| a.to_string())
+        .collect();
+    (backticked(&sorted), examples)
+}
+
 /// "`a`, `b`, `c`, `d`, `e` and 3 more", from sorted actions.
 fn backticked(actions: &[&str]) -> String {
     let shown: Vec<String> = actions
@@ -1005,7 +1022,7 @@ mod tests {
         assert_eq!(unsound.len(), 1, "{v}");
         assert_eq!(
             unsound[0].message,
-            "`s3:*` grants 3 actions: `s3:DeleteObject`, `s3:ListAllMyBuckets` and `s3:PutObject` that the original statement does not"
+            "`s3:*` grants 3 actions the original statement does not: `s3:DeleteObject`, `s3:ListAllMyBuckets` and `s3:PutObject`"
         );
         // It also reaches the unused bucket actions.
         assert_eq!(v.of_kind(ViolationKind::Unsafe).count(), 1);

@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod expand;
 pub mod explain;
 pub mod refine;
+pub mod verify;
 
 /// Runs one subcommand.
 pub fn run(command: Command, io: &mut Io<'_>) -> Result<i32, Error> {
@@ -22,5 +23,6 @@ pub fn run(command: Command, io: &mut Io<'_>) -> Result<i32, Error> {
         Command::Explain(args) => explain::run(&args.validate()?, io),
         Command::Expand(args) => expand::run(&args.validate()?, io),
         Command::Catalog(args) => catalog::run(&args.validate()?, io),
+        Command::Verify(args) => verify::run(&args.validate()?, io),
     }
 }

@@ -1,0 +1,240 @@
+//! `pare verify`: checks a refined policy (pare's, Access Analyzer's, or one
+//! edited by hand) against its original and the unused list, with the
+//! engine's independent expand-and-compare check.
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use clap::{Args, ValueEnum};
+use pare_engine::{Policy, Verification, ViolationKind};
+use serde_json::{Value, json};
+
+use crate::args::CatalogArgs;
+use crate::error::Error;
+use crate::exit;
+use crate::input::{self, Catalog, Source};
+use crate::io::Io;
+
+/// `pare verify`'s arguments as clap reads them.
+#[derive(Clone, Debug, Args)]
+pub struct VerifyArgs {
+    /// The original policy, in any form `refine` reads; `-` reads stdin.
+    #[arg(value_name = "ORIGINAL")]
+    pub original: OsString,
+
+    /// The refined policy: a document in any form `refine` reads, or Access
+    /// Analyzer's `get-finding-recommendation` output with one recommended
+    /// step; `-` reads stdin.
+    #[arg(value_name = "REFINED")]
+    pub refined: OsString,
+
+    /// The unused actions the refinement was made against, in any form
+    /// `refine --unused` reads; `-` reads stdin.
+    #[arg(long, value_name = "FINDINGS")]
+    pub unused: OsString,
+
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Text)]
+    pub format: VerifyFormat,
+}
+
+/// `pare verify --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum VerifyFormat {
+    /// One line per violation (nothing when every guarantee holds).
+    Text,
+    /// `{"ok", "compared", "removed", "violations"}`, also when every guarantee holds.
+    Json,
+}
+
+/// `pare verify`, validated.
+#[derive(Clone, Debug)]
+pub struct VerifyConfig {
+    /// The original policy.
+    pub original: Source,
+    /// The refined policy or recommendation.
+    pub refined: Source,
+    /// The unused list.
+    pub unused: Source,
+    /// `--catalog`, if given.
+    pub catalog: Option<std::path::PathBuf>,
+    /// What to print.
+    pub format: VerifyFormat,
+}
+
+impl VerifyArgs {
+    /// Checks what clap cannot: stdin is read at most once.
+    pub fn validate(self) -> Result<VerifyConfig, Error> {
+        let config = VerifyConfig {
+            original: Source::from_arg(&self.original),
+            refined: Source::from_arg(&self.refined),
+            unused: Source::from_arg(&self.unused),
+            catalog: self.catalog.catalog,
+            format: self.format,
+        };
+        let stdin = [&config.original, &config.refined, &config.unused]
+            .iter()
+            .filter(|s| ***s == Source::Stdin)
+            .count();
+        if stdin > 1 {
+            return Err(Error::input(
+                "only one of ORIGINAL, REFINED and --unused can be read from stdin (`-`)",
+            ));
+        }
+        Ok(config)
+    }
+}
+
+/// Runs `pare verify`: exit 0 when every guarantee holds (a summary on
+/// stderr), 1 with the violations on stdout otherwise.
+pub fn run(config: &VerifyConfig, io: &mut Io<'_>) -> Result<i32, Error> {
+    let (_, original) = input::read_policy(&config.original, io)?;
+    let refined = read_refined(&config.refined, &original.policy, io)?;
+    let unused = input::read_unused(&config.unused, io)?;
+    let catalog = Catalog::load(config.catalog.as_deref())?;
+    let verification = pare_engine::verify(&original.policy, &refined, &unused, catalog.table());
+
+    match config.format {
+        VerifyFormat::Text => {
+            for line in violation_lines(&verification) {
+                writeln!(io.stdout, "{line}")?;
+            }
+        }
+        VerifyFormat::Json => {
+            let value = json!({
+                "ok": verification.is_ok(),
+                "compared": verification.compared,
+                "removed": verification.removed,
+                "violations": verification.violations,
+            });
+            let text = serde_json::to_string_pretty(&value).unwrap_or_default();
+            writeln!(io.stdout, "{text}")?;
+        }
+    }
+    writeln!(io.stderr, "{}", summary(&verification))?;
+    Ok(if verification.is_ok() {
+        exit::SUCCESS
+    } else {
+        exit::VIOLATIONS
+    })
+}
+
+/// One line per violation: its kind, where, what, with example actions.
+pub fn violation_lines(verification: &Verification) -> Vec<String> {
+    verification
+        .violations
+        .iter()
+        .map(|v| format!("{}: {v}", v.kind))
+        .collect()
+}
+
+/// The one-line verdict for stderr.
+pub fn summary(verification: &Verification) -> String {
+    let statements = |n: usize| if n == 1 { "statement" } else { "statements" };
+    let counted = format!(
+        "{} {} compared, {} removed",
+        verification.compared,
+        statements(verification.compared),
+        verification.removed
+    );
+    if verification.is_ok() {
+        return format!(
+            "verified: sound, safe, complete, structure kept, minimal change ({counted})"
+        );
+    }
+    let mut kinds: Vec<(ViolationKind, usize)> = Vec::new();
+    for violation in &verification.violations {
+        match kinds.iter_mut().find(|(k, _)| *k == violation.kind) {
+            Some((_, n)) => *n += 1,
+            None => kinds.push((violation.kind, 1)),
+        }
+    }
+    kinds.sort();
+    let listed: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    let n = verification.violations.len();
+    format!(
+        "verification failed: {n} {} ({}; {counted})",
+        if n == 1 { "violation" } else { "violations" },
+        listed.join(", ")
+    )
+}
+
+/// The refined policy: a document, or the one step of an Access Analyzer
+/// recommendation (`DETACH_POLICY` stands for a policy with no statement).
+fn read_refined(source: &Source, original: &Policy, io: &mut Io<'_>) -> Result<Policy, Error> {
+    let text = input::read_text(source, io)?;
+    let name = &text.name;
+    if text.text.trim().is_empty() {
+        return Err(Error::input(format!(
+            "{name}: the file is empty; expected a policy document or a recommendation"
+        )));
+    }
+    let value = pare_engine::json::parse(&text.text).ok();
+    let Some(Value::Object(object)) = value else {
+        return read_document(name, &text.text);
+    };
+    let Some(steps) = object.get("recommendedSteps") else {
+        return read_document(name, &text.text);
+    };
+    if let Some(status) = object.get("status").and_then(Value::as_str) {
+        if status != "SUCCEEDED" {
+            return Err(Error::input(format!(
+                "{name}: the recommendation's status is `{status}`, not `SUCCEEDED`"
+            )));
+        }
+    }
+    let steps: Vec<&Value> = match steps {
+        Value::Array(steps) => steps.iter().collect(),
+        _ => {
+            return Err(Error::input(format!(
+                "{name}: `recommendedSteps` must be an array"
+            )));
+        }
+    };
+    let [step] = steps.as_slice() else {
+        return Err(Error::input(format!(
+            "{name}: the recommendation has {} steps; verify one policy at a time (for example `jq '.recommendedSteps |= [.[0]]'`)",
+            steps.len()
+        )));
+    };
+    let step = step
+        .get("unusedPermissionsRecommendedStep")
+        .ok_or_else(|| {
+            Error::input(format!(
+                "{name}: `recommendedSteps[0]` has no `unusedPermissionsRecommendedStep`"
+            ))
+        })?;
+    match step.get("recommendedAction").and_then(Value::as_str) {
+        Some("DETACH_POLICY") => Ok(original.with_statements(Vec::new())),
+        Some("CREATE_POLICY") => {
+            let document = step.get("recommendedPolicy").cloned().ok_or_else(|| {
+                Error::input(format!(
+                    "{name}: a `CREATE_POLICY` step without `recommendedPolicy`"
+                ))
+            })?;
+            // A JSON string holding the document, not URL-encoded: a `%` in it is literal.
+            let path = "recommendedSteps[0].unusedPermissionsRecommendedStep.recommendedPolicy";
+            let parsed = match document {
+                Value::String(text) => pare_engine::json::parse(&text)
+                    .and_then(|value| Policy::from_value(value, path)),
+                other => Policy::from_value(other, path),
+            };
+            parsed.map_err(|e| Error::input(format!("{name}: {e}")))
+        }
+        Some(other) => Err(Error::input(format!(
+            "{name}: unknown `recommendedAction` `{other}` (expected `CREATE_POLICY` or `DETACH_POLICY`)"
+        ))),
+        None => Err(Error::input(format!(
+            "{name}: the recommended step has no `recommendedAction`"
+        ))),
+    }
+}
+
+fn read_document(name: &str, text: &str) -> Result<Policy, Error> {
+    pare_engine::policy::parse_policy_input(text)
+        .map(|input| input.policy)
+        .map_err(|e| Error::input(format!("{name}: {e}")))
+}
