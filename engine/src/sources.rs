@@ -987,9 +987,19 @@ pub fn from_last_accessed(
     let mut used_services: BTreeSet<String> = BTreeSet::new();
     let mut seen_services: BTreeSet<String> = BTreeSet::new();
     let mut kept: BTreeSet<String> = BTreeSet::new();
+    // Every action some `TrackedActionsLastAccessed` lists, lowercased.
+    let mut listed: BTreeSet<String> = BTreeSet::new();
     for service in &data.services {
         seen_services.insert(service.namespace.clone());
-        if !recent(service.last_authenticated) {
+        // An action accessed recently means the service was, whatever its own
+        // time says: never call a service unused while one of its actions is used.
+        let service_used = recent(service.last_authenticated)
+            || service
+                .tracked_actions
+                .iter()
+                .flatten()
+                .any(|a| recent(a.last_accessed));
+        if !service_used {
             let prefix = format!("{}:", service.namespace);
             let actions = known.with_prefix(&prefix);
             report.services_never_used.push(service.namespace.clone());
@@ -1018,6 +1028,7 @@ pub fn from_last_accessed(
         let mut reported: BTreeMap<String, bool> = BTreeMap::new();
         for action in service.tracked_actions.iter().flatten() {
             let name = format!("{}:{}", service.namespace, action.name);
+            listed.insert(name.to_ascii_lowercase());
             let was_recent = recent(action.last_accessed);
             reported
                 .entry(name.to_ascii_lowercase())
@@ -1043,6 +1054,7 @@ pub fn from_last_accessed(
         }
     }
     // What stays granted in the used services without being tracked.
+    let mut not_listed: Vec<&str> = Vec::new();
     for (lower, name) in &granted {
         let (service, _) = split_action(lower);
         if !used_services.contains(service) || unused.contains(lower) {
@@ -1057,7 +1069,21 @@ pub fn from_last_accessed(
         {
             report.untracked_kept.push(name.clone());
             kept.insert(lower.clone());
+        } else if !listed.contains(lower) {
+            not_listed.push(name.as_str());
         }
+    }
+    if !not_listed.is_empty() {
+        report.notes.push(format!(
+            "{} granted action(s) that the catalog marks tracked are not in the report, so they stay: {}",
+            not_listed.len(),
+            not_listed
+                .iter()
+                .take(8)
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     let unseen: BTreeSet<&str> = granted
         .keys()
@@ -1560,6 +1586,40 @@ mod tests {
         assert_eq!(inference.report.services_never_used, ["iam", "s3", "sqs"]);
         let refined = refine(&p, &inference.unused, table(), &Options::default());
         assert_eq!(refined.policy.statements()[0].entries(), ["iam:PassRole"]);
+    }
+
+    #[test]
+    fn tracked_actions_missing_from_the_report_stay() {
+        let data = LastAccessed::parse(
+            r#"{"ServicesLastAccessed":[{"ServiceNamespace":"iam","LastAuthenticated":"2026-06-01T00:00:00Z",
+                "TrackedActionsLastAccessed":[{"ActionName":"GetUser"}]}]}"#,
+        )
+        .unwrap();
+        let p = policy(r#"["iam:*"]"#);
+        let inference = from_last_accessed(&data, &[&p], table(), None);
+        assert_eq!(inference.report.actions_unused, ["iam:GetUser"]);
+        assert!(!inference.unused.contains("iam:GetRole"));
+        assert!(!inference.unused.contains("iam:ListRoles"));
+        assert_eq!(
+            inference.report.notes,
+            [
+                "2 granted action(s) that the catalog marks tracked are not in the report, so they stay: `iam:GetRole`, `iam:ListRoles`"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_recent_action_makes_its_service_used() {
+        let data = LastAccessed::parse(
+            r#"{"ServicesLastAccessed":[{"ServiceNamespace":"iam",
+                "TrackedActionsLastAccessed":[{"ActionName":"GetRole","LastAccessedTime":"2026-06-01T00:00:00Z"},{"ActionName":"GetUser"}]}]}"#,
+        )
+        .unwrap();
+        let p = policy(r#"["iam:GetRole","iam:GetUser"]"#);
+        let inference = from_last_accessed(&data, &[&p], table(), None);
+        assert!(inference.report.services_never_used.is_empty());
+        assert!(!inference.unused.contains("iam:GetRole"));
+        assert!(inference.unused.contains("iam:GetUser"));
     }
 
     #[test]
