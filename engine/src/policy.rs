@@ -453,13 +453,17 @@ pub fn parse_policy_input(text: &str) -> Result<PolicyInput, Error> {
                         .to_string(),
             });
         }
-        return parse_policy_input(&decoded);
+        // Line and column then count in the decoded text: say so.
+        return parse_policy_input(&decoded)
+            .map_err(|e| decoded_json_error(e, "URL-decoded document"));
     }
     let value = json::parse(text)?;
     match value {
         Value::String(s) => {
             let decoded = percent_decode(&s)?;
-            let policy = Policy::from_value(json::parse(&decoded)?, "")?;
+            let parsed = json::parse(&decoded)
+                .map_err(|e| decoded_json_error(e, "document URL-decoded from the JSON string"))?;
+            let policy = Policy::from_value(parsed, "")?;
             Ok(PolicyInput {
                 policy,
                 kind: PolicyKind::Unknown,
@@ -513,6 +517,17 @@ pub fn parse_policy_input(text: &str) -> Result<PolicyInput, Error> {
                 kind(&other)
             ),
         )),
+    }
+}
+
+/// A JSON error in decoded text, saying the position is in the decoded text.
+fn decoded_json_error(err: Error, what: &str) -> Error {
+    if err.kind != ErrorKind::Json {
+        return err;
+    }
+    Error {
+        message: format!("{} (in the {what})", err.message),
+        ..err
     }
 }
 
