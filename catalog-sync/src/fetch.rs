@@ -356,9 +356,9 @@ pub(crate) fn backoff(options: &FetchOptions, attempt: u32) -> Duration {
     let jitter = if spread == 0 {
         0
     } else {
-        RandomState::new().build_hasher().finish() % (spread + 1)
+        RandomState::new().build_hasher().finish() % spread.saturating_add(1)
     };
-    half + Duration::from_micros(jitter)
+    half.saturating_add(Duration::from_micros(jitter))
 }
 
 /// Services done out of total, on stderr: one updating line on a terminal,
@@ -428,5 +428,11 @@ mod tests {
             );
             assert!(wait <= Duration::from_millis(full), "{attempt}: {wait:?}");
         }
+        let unbounded = FetchOptions {
+            backoff: Duration::MAX,
+            max_backoff: Duration::MAX,
+            ..FetchOptions::default()
+        };
+        assert!(backoff(&unbounded, u32::MAX) >= Duration::MAX / 2);
     }
 }

@@ -144,6 +144,12 @@ impl Changes {
             && self.tracking_changed.is_empty()
     }
 
+    /// How many actions the new catalog gains: those added to surviving
+    /// services and those of added services.
+    pub fn actions_gained(&self) -> usize {
+        self.actions_added.len() + self.services_added.iter().map(|(_, n)| n).sum::<usize>()
+    }
+
     /// How many actions the new catalog loses: those removed from surviving
     /// services and those of removed services.
     pub fn actions_lost(&self) -> usize {

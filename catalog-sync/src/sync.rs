@@ -58,14 +58,15 @@ impl Outcome {
             Status::Stale => "table is OUT OF DATE",
         };
         let date = self.changes.after.data_date.as_deref().unwrap_or("unknown");
+        let c = &self.changes;
         format!(
-            "{verdict}: {} services, {} actions, data of {date} ({} services added, {} removed; {} actions added, {} removed) in {:.1}s",
-            self.changes.after.services,
-            self.changes.after.actions,
-            self.changes.services_added.len(),
-            self.changes.services_removed.len(),
-            self.changes.actions_added.len(),
-            self.changes.actions_removed.len(),
+            "{verdict}: {} services, {} actions, data of {date}; services +{} -{}, actions +{} -{}; {:.1}s",
+            c.after.services,
+            c.after.actions,
+            c.services_added.len(),
+            c.services_removed.len(),
+            c.actions_gained(),
+            c.actions_lost(),
             self.elapsed.as_secs_f64(),
         )
     }

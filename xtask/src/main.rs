@@ -143,3 +143,41 @@ fn fail(err: &(dyn std::error::Error + 'static)) -> ExitCode {
     eprintln!("{line}");
     ExitCode::from(EXIT_ERROR)
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Task::command().debug_assert();
+        let task = Task::try_parse_from([
+            "xtask",
+            "sync-catalog",
+            "--source",
+            "http://127.0.0.1:1/",
+            "--check",
+            "--concurrency",
+            "3",
+        ])
+        .unwrap();
+        let Task::SyncCatalog { args, .. } = task else {
+            panic!("parsed another task");
+        };
+        let options = args.into_options("generated.rs").unwrap();
+        assert!(options.check);
+        assert_eq!(options.fetch.concurrency, 3);
+    }
+
+    #[test]
+    fn zero_concurrency_is_a_usage_error() {
+        let task = Task::try_parse_from(["xtask", "sync-catalog", "--concurrency", "0"]).unwrap();
+        let Task::SyncCatalog { args, .. } = task else {
+            panic!("parsed another task");
+        };
+        let err = args.into_options("generated.rs").unwrap_err();
+        assert_eq!(err.kind(), pare_catalog_sync::ErrorKind::Usage);
+    }
+}
