@@ -528,27 +528,62 @@ fn diagnose_literals(
     }
 }
 
+/// A statement's entries, split for matching many actions against them: the
+/// literals sorted for binary search, the wildcards as patterns. A managed
+/// policy can list thousands of literals, and the diagnostics ask about every
+/// unused action.
+struct Entries {
+    literals: Vec<String>,
+    wildcards: Vec<Pattern>,
+}
+
+impl Entries {
+    fn new(entries: &[String]) -> Entries {
+        let (mut literals, wildcards): (Vec<String>, Vec<String>) = entries
+            .iter()
+            .cloned()
+            .partition(|e| !e.contains(['*', '?']));
+        literals.sort_by(|a, b| cmp_ci(a, b));
+        Entries {
+            literals,
+            wildcards: wildcards.iter().map(|e| Pattern::new(e)).collect(),
+        }
+    }
+
+    /// Whether any entry matches `action` (a literal matches itself, ASCII case-insensitively).
+    fn matches(&self, action: &str) -> bool {
+        self.literals
+            .binary_search_by(|l| cmp_ci(l, action))
+            .is_ok()
+            || self.wildcards.iter().any(|p| p.matches(action))
+    }
+
+    /// Whether an entry can only match actions of `service` (its literal part names it).
+    fn names_service(&self, service: &str) -> bool {
+        self.literals
+            .iter()
+            .filter_map(|l| l.split_once(':').map(|(s, _)| s))
+            .chain(self.wildcards.iter().filter_map(Pattern::fixed_service))
+            .any(|s| s.eq_ignore_ascii_case(service))
+    }
+}
+
 fn diagnose_unused(
     policy: &Policy,
     unused: &UnusedSet,
     known: &Known<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let allows: Vec<(ActionKey, Vec<Pattern>)> = policy
+    let allows: Vec<(ActionKey, Entries)> = policy
         .statements()
         .iter()
         .filter(|s| s.effect() == Effect::Allow)
-        .map(|s| {
-            (
-                s.key(),
-                s.entries().iter().map(|e| Pattern::new(e)).collect(),
-            )
-        })
+        .map(|s| (s.key(), Entries::new(s.entries())))
         .collect();
     let granted = |a: &str| {
-        allows.iter().any(|(key, patterns)| match key {
-            ActionKey::Action => patterns.iter().any(|p| p.matches(a)),
-            ActionKey::NotAction => !patterns.iter().any(|p| p.matches(a)),
+        allows.iter().any(|(key, entries)| match key {
+            ActionKey::Action => entries.matches(a),
+            ActionKey::NotAction => !entries.matches(a),
         })
     };
     for action in unused.actions() {
@@ -572,12 +607,8 @@ fn diagnose_unused(
     for service in unused.services() {
         let prefix = format!("{}:", service.name);
         let any = known.with_prefix(&prefix).into_iter().any(granted)
-            || allows.iter().any(|(key, patterns)| {
-                *key == ActionKey::Action
-                    && patterns.iter().any(|p| {
-                        p.fixed_service()
-                            .is_some_and(|s| s.eq_ignore_ascii_case(&service.name))
-                    })
+            || allows.iter().any(|(key, entries)| {
+                *key == ActionKey::Action && entries.names_service(&service.name)
             });
         if !any {
             diagnostics.push(Diagnostic {
