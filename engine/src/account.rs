@@ -545,11 +545,14 @@ pub fn intersect(a: &UnusedSet, b: &UnusedSet) -> UnusedSet {
     out
 }
 
-/// The services whose actions `policy` can grant, lowercase; `None` when an
-/// Allow statement may grant actions of any service (`NotAction`, or an entry
-/// such as `*` or `s3*:Get*` whose service is not fixed).
-fn services_of(policy: &Policy) -> Option<BTreeSet<String>> {
-    let mut services = BTreeSet::new();
+/// What of an unused set can matter to a policy: by service (lowercase), the
+/// literal parts (lowercase) of its Allow entries. `None` when an Allow
+/// statement may grant actions of any service (`NotAction`, or an entry such
+/// as `*` or `s3*:Get*` whose service is not fixed).
+type Scope = BTreeMap<String, Vec<String>>;
+
+fn scope_of(policy: &Policy) -> Option<Scope> {
+    let mut scope = Scope::new();
     for statement in policy.statements() {
         if statement.effect() != Effect::Allow {
             continue;
@@ -559,30 +562,45 @@ fn services_of(policy: &Policy) -> Option<BTreeSet<String>> {
         }
         for entry in statement.entries() {
             let pattern = Pattern::new(entry);
-            if pattern.is_literal() {
+            let service = if pattern.is_literal() {
                 // A literal without a colon matches no action.
-                if let Some((service, _)) = entry.split_once(':') {
-                    services.insert(service.to_ascii_lowercase());
+                match entry.split_once(':') {
+                    Some((service, _)) => service,
+                    None => continue,
                 }
-                continue;
-            }
-            services.insert(pattern.fixed_service()?.to_ascii_lowercase());
+            } else {
+                pattern.fixed_service()?
+            };
+            scope
+                .entry(service.to_ascii_lowercase())
+                .or_default()
+                .push(pattern.literal_prefix().to_ascii_lowercase());
         }
     }
-    Some(services)
+    Some(scope)
 }
 
-/// The part of `unused` about `services`.
-fn project(unused: &UnusedSet, services: &BTreeSet<String>) -> UnusedSet {
+/// The part of `unused` that the policy's entries can match: whole services it
+/// names, and actions that start with the literal part of one of its entries.
+/// An unused action no entry matches changes nothing in the refinement (it can
+/// start no prefix an entry covers), so leaving it out changes no result; it
+/// only spares the engine scanning it, and makes more pairs identical.
+fn project(unused: &UnusedSet, scope: &Scope) -> UnusedSet {
     let mut out = UnusedSet::new();
     for service in unused.services() {
-        if services.contains(&service.name) {
+        if scope.contains_key(&service.name) {
             out.insert_service(&service.name, service.last_accessed.clone());
         }
     }
     for action in unused.actions() {
         let service = crate::table::split_action(&action.name).0;
-        if services.contains(&service.to_ascii_lowercase()) {
+        let Some(prefixes) = scope.get(&service.to_ascii_lowercase()) else {
+            continue;
+        };
+        if prefixes
+            .iter()
+            .any(|p| crate::table::starts_with_ci(&action.name, p))
+        {
             out.insert_action(&action.name, action.last_accessed.clone());
         }
     }
@@ -936,8 +954,8 @@ pub struct Plan {
 struct Jobs<'p> {
     /// Policy text to id.
     policies: HashMap<String, usize>,
-    /// By policy id, the services it can grant.
-    services: Vec<Option<BTreeSet<String>>>,
+    /// By policy id, what of an unused set can matter to it.
+    scopes: Vec<Option<Scope>>,
     /// Unused-set text to id.
     sets: HashMap<String, usize>,
     /// (policy id, set id) to job index.
@@ -950,7 +968,7 @@ impl<'p> Jobs<'p> {
     fn new() -> Jobs<'p> {
         Jobs {
             policies: HashMap::new(),
-            services: Vec::new(),
+            scopes: Vec::new(),
             sets: HashMap::new(),
             index: HashMap::new(),
             pairs: Vec::new(),
@@ -960,24 +978,23 @@ impl<'p> Jobs<'p> {
     /// The policy's id, computed once per plan (its text is the key).
     fn policy_id(&mut self, policy: &Policy) -> usize {
         let next = self.policies.len();
-        let services = &mut self.services;
+        let scopes = &mut self.scopes;
         *self
             .policies
             .entry(policy.to_compact_string())
             .or_insert_with(|| {
-                services.push(services_of(policy));
+                scopes.push(scope_of(policy));
                 next
             })
     }
 
     /// The job refining `policy` (of id `policy_id`) against `unused`.
     fn job(&mut self, policy: &'p Policy, policy_id: usize, unused: &UnusedSet) -> usize {
-        // A finding covers every policy of its principal; each policy only needs
-        // the part of it about the services it names. That spares the engine
-        // scanning (and diagnosing) the rest, and makes more pairs identical.
-        let services = self.services.get(policy_id).and_then(Option::as_ref);
-        let unused = match services {
-            Some(services) => project(unused, services),
+        // A finding covers every policy of its principal; each policy only
+        // needs the part of it that its entries can match (see `project`).
+        let scope = self.scopes.get(policy_id).and_then(Option::as_ref);
+        let unused = match scope {
+            Some(scope) => project(unused, scope),
             None => unused.clone(),
         };
         let next = self.sets.len();
