@@ -13,9 +13,6 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-/// The host the real index's URLs point at.
-const AWS: &str = "https://servicereference.us-east-1.amazonaws.com/";
-
 /// How the server answers one request.
 #[derive(Clone, Debug)]
 pub enum Reply {
@@ -159,13 +156,21 @@ fn normal_reply(state: &State, path: &str) -> Reply {
         path.trim_start_matches('/')
     };
     match std::fs::read(state.root.join(relative)) {
-        Ok(bytes) if relative == "index.json" => {
-            let text = String::from_utf8(bytes).unwrap().replace(AWS, &state.base);
-            Reply::Body(text.into_bytes())
-        }
+        Ok(bytes) if relative == "index.json" => Reply::Body(rewrite_index(&bytes, &state.base)),
         Ok(bytes) => Reply::Body(bytes),
         Err(_) => Reply::Status(404, Vec::new()),
     }
+}
+
+/// The index with every service URL pointing at `base`, whatever host it
+/// named (the copy may have been mirrored from another server).
+fn rewrite_index(bytes: &[u8], base: &str) -> Vec<u8> {
+    let mut entries: Vec<serde_json::Value> = serde_json::from_slice(bytes).unwrap();
+    for entry in &mut entries {
+        let service = entry["service"].as_str().unwrap().to_owned();
+        entry["url"] = format!("{base}v1/{service}/{service}.json").into();
+    }
+    serde_json::to_vec_pretty(&entries).unwrap()
 }
 
 async fn respond(stream: &mut TcpStream, reply: Reply) {
