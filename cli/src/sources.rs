@@ -712,4 +712,34 @@ mod tests {
             }
         }
     }
+
+    /// The other end: a last-accessed report in which no service of the catalog
+    /// was called. Every action goes, except the permission-only ones, which
+    /// are checked while other services are called.
+    #[test]
+    fn only_permission_only_actions_survive_when_nothing_was_called() {
+        let table = pare_catalog::embedded();
+        let services: Vec<serde_json::Value> = table
+            .services()
+            .iter()
+            .map(|s| serde_json::json!({"ServiceNamespace": s}))
+            .collect();
+        let report =
+            serde_json::json!({"JobStatus": "COMPLETED", "ServicesLastAccessed": services});
+        let report = LastAccessed::parse(&report.to_string()).unwrap();
+        let expected: std::collections::BTreeSet<String> = sources::PERMISSION_ONLY
+            .iter()
+            .map(|(name, _)| name.to_ascii_lowercase())
+            .filter(|name| table.get(name).is_some())
+            .collect();
+        assert!(expected.contains("iam:passrole"));
+        for policy in policies_granting_everything(table) {
+            let inference = sources::from_last_accessed(&report, &[&policy], table, None);
+            let refinement = refine(&policy, &inference.unused, table, &Options::default());
+            assert_eq!(still_granted(&refinement.policy, table), expected);
+            let verification =
+                pare_engine::verify(&policy, &refinement.policy, &inference.unused, table);
+            assert!(verification.is_ok(), "{:?}", verification.violations);
+        }
+    }
 }

@@ -1438,6 +1438,15 @@ mod tests {
         ActionTable::new(rows).unwrap()
     }
 
+    /// Refines, and checks the refinement with the independent verifier
+    /// against the unused set the source implied.
+    fn refine_verified(p: &Policy, unused: &UnusedSet) -> crate::refine::Refinement {
+        let refined = refine(p, unused, table(), &Options::default());
+        let verification = crate::verify::verify(p, &refined.policy, unused, table());
+        assert!(verification.is_ok(), "{:?}", verification.violations);
+        refined
+    }
+
     fn policy(actions: &str) -> Policy {
         Policy::parse(&format!(
             r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":{actions},"Resource":"*"}}]}}"#
@@ -1547,7 +1556,7 @@ mod tests {
             }]
         );
         assert_eq!(r.actions_keeping_wildcards(), 1);
-        let refined = refine(&p, u, table(), &Options::default());
+        let refined = refine_verified(&p, u);
         let entries = refined.policy.statements()[0].entries().to_vec();
         assert_eq!(
             entries,
@@ -1584,7 +1593,7 @@ mod tests {
         assert!(inference.unused.is_service_unused("s3"));
         assert_eq!(inference.report.permission_only_kept, ["iam:PassRole"]);
         assert_eq!(inference.report.services_never_used, ["iam", "s3", "sqs"]);
-        let refined = refine(&p, &inference.unused, table(), &Options::default());
+        let refined = refine_verified(&p, &inference.unused);
         assert_eq!(refined.policy.statements()[0].entries(), ["iam:PassRole"]);
     }
 
@@ -1671,7 +1680,7 @@ mod tests {
             r.wildcards_kept_alive.is_empty(),
             "each wildcard still grants a used action"
         );
-        let refined = refine(&p, &inference.unused, table(), &Options::default());
+        let refined = refine_verified(&p, &inference.unused);
         assert_eq!(
             refined.policy.statements()[0].entries(),
             [
