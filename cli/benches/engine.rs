@@ -130,19 +130,24 @@ mod wide {
 
 mod corpus {
     use super::*;
+    use common::Density;
 
     /// Every AWS managed policy of the corpus, each against its own seeded
-    /// unused list, one after the other (`per_policy` reports them one by one).
-    #[divan::bench(sample_count = 10, sample_size = 1)]
-    fn all_policies(bencher: Bencher) {
+    /// unused list at one density, one after the other (`per_policy`
+    /// reports them one by one).
+    #[divan::bench(args = Density::ALL, sample_count = 10, sample_size = 1)]
+    fn all_policies(bencher: Bencher, density: Density) {
         let cases = &*CORPUS;
         bencher.bench(|| {
             cases
                 .iter()
-                .map(|case| {
-                    refine(&case.policy, &case.unused, catalog(), &Options::default())
-                        .edits
-                        .len()
+                .filter_map(|case| {
+                    let unused = case.unused(density)?;
+                    Some(
+                        refine(&case.policy, unused, catalog(), &Options::default())
+                            .edits
+                            .len(),
+                    )
                 })
                 .sum::<usize>()
         });

@@ -1,6 +1,6 @@
 //! Every AWS managed policy of the corpus refined on its own, against its
-//! seeded unused list: the distribution, and the slowest policies by name.
-//! `cargo bench -p pare-cli --bench per_policy`.
+//! seeded unused lists: totals per density, the distribution, and the
+//! slowest policies by name. `cargo bench -p pare-cli --bench per_policy`.
 
 mod common;
 
@@ -9,10 +9,13 @@ use std::time::{Duration, Instant};
 
 use pare_engine::{Options, refine};
 
-use common::{ARTICLE_POLICY, CORPUS, catalog};
+use common::{ARTICLE_POLICY, CORPUS, Density, catalog};
 
-/// Runs per policy; the median of them is the policy's figure.
-const RUNS: usize = 7;
+/// Runs per policy and list; the median of them is the figure.
+const RUNS: usize = 5;
+
+/// The density whose lists are reported policy by policy (all three are summed).
+const REPORTED: Density = Density::Half;
 
 fn main() {
     // `cargo bench` passes `--bench`; a filter that names another benchmark skips this one.
@@ -24,32 +27,41 @@ fn main() {
         return;
     }
     let table = catalog();
-    let cases = &*CORPUS;
+    // `PARE_BENCH_POLICY=Name[,Name...]` narrows the run to those policies (for profiling).
+    let only: Option<Vec<String>> = std::env::var("PARE_BENCH_POLICY")
+        .ok()
+        .map(|names| names.split(',').map(str::to_string).collect());
+    let cases: Vec<&common::Case> = CORPUS
+        .iter()
+        .filter(|case| only.as_ref().is_none_or(|names| names.contains(&case.name)))
+        .collect();
     let baseline = median_of(201, || {
         let value: Option<serde_json::Value> = serde_json::from_str(black_box(ARTICLE_POLICY)).ok();
         black_box(value.and_then(|v| serde_json::to_string_pretty(&v).ok()));
     });
 
-    let mut figures: Vec<(Duration, &str, usize)> = cases
-        .iter()
-        .map(|case| {
+    let mut figures: Vec<(Duration, &str, usize)> = Vec::with_capacity(cases.len());
+    let mut totals: Vec<(Density, Duration)> =
+        Density::ALL.iter().map(|d| (*d, Duration::ZERO)).collect();
+    for case in &cases {
+        for (density, total) in totals.iter_mut() {
+            let Some(unused) = case.unused(*density) else {
+                continue;
+            };
             let time = median_of(RUNS, || {
-                black_box(refine(
-                    &case.policy,
-                    &case.unused,
-                    table,
-                    &Options::default(),
-                ));
+                black_box(refine(&case.policy, unused, table, &Options::default()));
             });
-            let edits = refine(&case.policy, &case.unused, table, &Options::default())
-                .edits
-                .len();
-            (time, case.name.as_str(), edits)
-        })
-        .collect();
+            *total += time;
+            if *density == REPORTED {
+                let edits = refine(&case.policy, unused, table, &Options::default())
+                    .edits
+                    .len();
+                figures.push((time, case.name.as_str(), edits));
+            }
+        }
+    }
     figures.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
 
-    let total: Duration = figures.iter().map(|f| f.0).sum();
     let mut ascending: Vec<Duration> = figures.iter().map(|f| f.0).collect();
     ascending.sort();
     let quantile = |q: f64| -> Duration {
@@ -57,27 +69,29 @@ fn main() {
         ascending.get(index).copied().unwrap_or_default()
     };
     let ratio = |d: Duration| d.as_secs_f64() / baseline.as_secs_f64().max(1e-12);
+    let row = |label: &str, value: Duration| {
+        println!("{label:<44} {:>12} {:>12.0}", show(value), ratio(value));
+    };
 
     println!(
         "per_policy: {} managed policies, {} actions in the catalog, median of {RUNS} runs each",
         figures.len(),
         table.len()
     );
-    println!(
-        "baseline (serde_json read+write of the article's policy): {}",
-        show(baseline)
-    );
-    println!("{:<40} {:>12} {:>12}", "figure", "time", "x baseline");
-    for (label, value) in [
-        ("sum over all policies", total),
-        ("median policy", quantile(0.5)),
-        ("90th percentile", quantile(0.9)),
-        ("99th percentile", quantile(0.99)),
-        ("slowest policy", quantile(1.0)),
-    ] {
-        println!("{label:<40} {:>12} {:>12.1}", show(value), ratio(value));
+    println!("{:<44} {:>12} {:>12}", "figure", "time", "x baseline");
+    row("baseline: serde_json read+write, article policy", baseline);
+    for (density, total) in &totals {
+        row(&format!("all policies, {density:?} lists"), *total);
     }
-    println!("slowest ten:");
+    for (label, q) in [
+        ("one policy, median", 0.5),
+        ("one policy, 90th percentile", 0.9),
+        ("one policy, 99th percentile", 0.99),
+        ("one policy, slowest", 1.0),
+    ] {
+        row(&format!("{label} ({REPORTED:?})"), quantile(q));
+    }
+    println!("slowest ten ({REPORTED:?} lists):");
     for (time, name, edits) in figures.iter().take(10) {
         println!("  {name:<60} {:>12} {edits:>5} edits", show(*time));
     }

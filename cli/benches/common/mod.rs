@@ -10,11 +10,17 @@ use std::path::PathBuf;
 use std::sync::LazyLock;
 
 use pare_engine::table::cmp_ci;
-use pare_engine::{
-    AccessLevel, ActionTable, Effect, Known, KnownAction, Pattern, Policy, UnusedSet,
-};
+use pare_engine::{AccessLevel, ActionTable, Known, KnownAction, Policy, UnusedSet};
 
-pub mod generate;
+// The generator of the property tests, so the benchmarks measure the very
+// lists those tests check.
+#[path = "../../../engine/tests/common/testgen.rs"]
+pub mod testgen;
+
+pub use testgen::Density;
+
+/// The property tests' seed: list `n` of a policy here is list `n` there.
+const SEED: u64 = 0x7061_7265_2d76_6572;
 
 /// The article's policy, as written there.
 pub const ARTICLE_POLICY: &str = include_str!("../../../engine/tests/data/article-policy.json");
@@ -86,19 +92,29 @@ pub fn corpus_path() -> PathBuf {
         .unwrap_or_else(|| repo_root().join("engine/tests/data/corpus/aws-managed-policies.json"))
 }
 
-/// One managed policy of the corpus with its seeded unused list.
+/// One managed policy of the corpus with its seeded unused lists.
 #[derive(Debug)]
 pub struct Case {
     /// The policy's name.
     pub name: String,
     /// The parsed document.
     pub policy: Policy,
-    /// The unused list drawn for it.
-    pub unused: UnusedSet,
+    /// One unused list per density, in [`Density::ALL`]'s order.
+    pub lists: Vec<(Density, UnusedSet)>,
 }
 
-/// Every managed policy of the corpus, each with an unused list drawn from
-/// the actions it grants, seeded by its position so every run sees the same.
+impl Case {
+    /// The list drawn at `density`.
+    pub fn unused(&self, density: Density) -> Option<&UnusedSet> {
+        self.lists
+            .iter()
+            .find(|(d, _)| *d == density)
+            .map(|(_, list)| list)
+    }
+}
+
+/// Every managed policy of the corpus with its seeded unused lists, drawn
+/// as the property tests draw them (same generator, seed and list numbers).
 pub static CORPUS: LazyLock<Vec<Case>> = LazyLock::new(|| {
     let path = corpus_path();
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
@@ -115,7 +131,7 @@ pub static CORPUS: LazyLock<Vec<Case>> = LazyLock::new(|| {
     };
     let table = catalog();
     let mut cases = Vec::with_capacity(map.len());
-    for (index, (name, document)) in map.into_iter().enumerate() {
+    for (name, document) in map {
         let policy = match Policy::from_value(document, "") {
             Ok(policy) => policy,
             Err(e) => {
@@ -123,53 +139,21 @@ pub static CORPUS: LazyLock<Vec<Case>> = LazyLock::new(|| {
                 continue;
             }
         };
-        let granted = granted_actions(&policy, table);
-        let mut rng = generate::Rng::new(0x5eed_0000 + index as u64);
-        let unused = generate::unused_list(&mut rng, &granted);
+        let known = Known::new(table, [&policy], &UnusedSet::new());
+        let granted = testgen::granted_by_service(&policy, &known);
+        let lists = Density::ALL
+            .iter()
+            .zip(0u64..)
+            .map(|(density, n)| {
+                let mut rng = testgen::Rng::for_case(SEED, &name, n);
+                (*density, testgen::unused_list(&granted, &mut rng, *density))
+            })
+            .collect();
         cases.push(Case {
             name,
             policy,
-            unused,
+            lists,
         });
     }
     cases
 });
-
-/// The known actions an Allow statement of `policy` grants, sorted, each once.
-pub fn granted_actions<'t>(policy: &Policy, table: ActionTable<'t>) -> Vec<String> {
-    let known = Known::new(table, [policy], &UnusedSet::new());
-    let mut granted: Vec<String> = Vec::new();
-    for statement in policy.statements() {
-        if statement.effect() != Effect::Allow {
-            continue;
-        }
-        let patterns: Vec<Pattern> = statement
-            .entries()
-            .iter()
-            .map(|e| Pattern::new(e))
-            .collect();
-        match statement.key() {
-            pare_engine::ActionKey::Action => {
-                for pattern in &patterns {
-                    granted.extend(
-                        known
-                            .with_prefix(pattern.literal_prefix())
-                            .into_iter()
-                            .filter(|a| pattern.matches(a))
-                            .map(str::to_string),
-                    );
-                }
-            }
-            pare_engine::ActionKey::NotAction => granted.extend(
-                known
-                    .all()
-                    .into_iter()
-                    .filter(|a| !patterns.iter().any(|p| p.matches(a)))
-                    .map(str::to_string),
-            ),
-        }
-    }
-    granted.sort_by(|a, b| cmp_ci(a, b));
-    granted.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
-    granted
-}
