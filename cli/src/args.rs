@@ -54,7 +54,9 @@ pub enum Command {
             exclusions; Deny statements and every other field are kept as written. The result \
             goes to stdout; diagnostics and the size against IAM's quotas go to stderr.",
         after_help = "Example:\n  pare refine examples/article/policy.json --unused examples/article/unused.json\n  \
-            aws iam get-role-policy --role-name MyRole --policy-name P | pare refine - --unused finding.json --format diff\n\n\
+            aws iam get-role-policy --role-name MyRole --policy-name P | pare refine - --unused finding.json --format diff\n  \
+            pare refine policy.json --last-accessed last-accessed.json --unused-since 90\n  \
+            pare refine policy.json --used calls.txt --format diff\n\n\
             Exit codes:\n  0  success\n  1  --verify found a violation (a bug in pare: please report it)\n  \
             2  unreadable or invalid input, or a usage error"
     )]
@@ -76,7 +78,8 @@ pub enum Command {
             policies, a diff for each, and apply.sh, which pare never runs.",
         after_help = "Example:\n  aws iam get-account-authorization-details > details.json\n  \
             pare account details.json --findings findings/ --out plan/\n  \
-            pare account details.json --findings findings.jsonl --format csv > plan.csv\n\n\
+            pare account details.json --findings findings.jsonl --format csv > plan.csv\n  \
+            pare account details.json --last-accessed MyRole=last-accessed.json --used MyUser=calls.txt\n\n\
             Exit codes:\n  0  success (warnings about parts of the input are on stderr)\n  \
             2  unreadable or invalid input, an --out directory that is not empty, or a usage error"
     )]
