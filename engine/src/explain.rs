@@ -4,7 +4,7 @@
 //!
 //! The generalization's trie only holds prefixes of the actions that stay
 //! granted. To draw the whole picture, as the founding article's figure does,
-//! the explanation adds the unused actions under the root as leaves (grouped
+//! the explanation adds the unused actions the entry grants as leaves (grouped
 //! under their first CamelCase word when several share it) and keeps nesting
 //! by characters, so every node's parent is the longest other node that is a
 //! prefix of it.
@@ -228,7 +228,9 @@ pub fn explain(pattern: &str, unused: &UnusedSet, known: &Known<'_>) -> Explanat
     // word below it; a word several of them share becomes a branch.
     let trie_keys: Vec<String> = by_key.keys().cloned().collect();
     let mut groups: BTreeMap<(String, String), Vec<&str>> = BTreeMap::new();
-    for action in &unused_here {
+    // Only the unused actions the entry grants are drawn; the others still
+    // count in the reasons (they make prefixes unsafe all the same).
+    for action in unused_here.iter().filter(|a| parsed.matches(a)) {
         let key = action.to_ascii_lowercase();
         if let Some(node) = by_key.get_mut(&key) {
             node.is_unused = true;
