@@ -43,6 +43,9 @@ pub enum ViolationKind {
     Structure,
     /// An entry that touches no unused action was not kept as written.
     NotMinimal,
+    /// The document's form changed where IAM does not care but the refinement
+    /// promises to keep it: key order, `Statement` written as an object.
+    Form,
 }
 
 impl ViolationKind {
@@ -54,6 +57,7 @@ impl ViolationKind {
             ViolationKind::Incomplete => "incomplete",
             ViolationKind::Structure => "structure",
             ViolationKind::NotMinimal => "not minimal",
+            ViolationKind::Form => "form",
         }
     }
 }
@@ -247,7 +251,7 @@ fn fits(o: &Side<'_>, r: &Side<'_>) -> bool {
         return false;
     }
     match (o.statement.effect(), o.statement.key()) {
-        (Effect::Deny, _) => o.whole == r.whole,
+        (Effect::Deny, _) => o.statement.fields() == r.statement.fields(),
         (Effect::Allow, ActionKey::NotAction) => o
             .statement
             .entries()
@@ -290,10 +294,8 @@ struct Side<'s> {
     lowercase: HashSet<String>,
     /// The indexes of the entries with a `*` or `?`.
     wildcards: Vec<usize>,
-    /// The statement's JSON without its action key, key order included.
-    frame: String,
-    /// The whole statement's JSON.
-    whole: String,
+    /// The statement without its action key (compared without regard to key order).
+    frame: Map<String, Value>,
 }
 
 /// The state of one verification.
@@ -369,8 +371,7 @@ impl<'k, 'u> Checker<'k, 'u> {
                 .filter(|&i| patterns.get(i).is_some_and(|p| !p.is_literal()))
                 .collect(),
             patterns,
-            frame: serde_json::to_string(&statement.other_fields()).unwrap_or_default(),
-            whole: serde_json::to_string(statement.fields()).unwrap_or_default(),
+            frame: statement.other_fields(),
         }
     }
 
@@ -449,7 +450,7 @@ impl<'k, 'u> Checker<'k, 'u> {
         {
             self.push(
                 None,
-                ViolationKind::Structure,
+                ViolationKind::Form,
                 "`Statement` was written as one object and is now an array".to_string(),
                 Vec::new(),
             );
@@ -457,7 +458,7 @@ impl<'k, 'u> Checker<'k, 'u> {
         if o_statement == Some(false) && r_statement == Some(true) {
             self.push(
                 None,
-                ViolationKind::Structure,
+                ViolationKind::Form,
                 "`Statement` was written as an array and is now an object".to_string(),
                 Vec::new(),
             );
@@ -477,7 +478,7 @@ impl<'k, 'u> Checker<'k, 'u> {
         } else if o_keys != r_keys {
             self.push(
                 None,
-                ViolationKind::Structure,
+                ViolationKind::Form,
                 "the top-level keys are in another order".to_string(),
                 Vec::new(),
             );
@@ -542,12 +543,7 @@ impl<'k, 'u> Checker<'k, 'u> {
         self.compared += 1;
         let at = Some(i);
         if o.frame != r.frame {
-            let changed = changed_keys(&o.statement.other_fields(), &r.statement.other_fields());
-            let what = if changed.is_empty() {
-                "its keys are in another order".to_string()
-            } else {
-                format!("{} changed", name_keys(&changed))
-            };
+            let changed = changed_keys(&o.frame, &r.frame);
             let moved = if i == j {
                 String::new()
             } else {
@@ -556,7 +552,7 @@ impl<'k, 'u> Checker<'k, 'u> {
             self.push(
                 at,
                 ViolationKind::Structure,
-                format!("{what}{moved}"),
+                format!("{} changed{moved}", name_keys(&changed)),
                 Vec::new(),
             );
         } else if o.statement.key() == r.statement.key() {
@@ -565,18 +561,15 @@ impl<'k, 'u> Checker<'k, 'u> {
             if o_keys != r_keys {
                 self.push(
                     at,
-                    ViolationKind::Structure,
-                    format!(
-                        "`{}` moved within the statement",
-                        o.statement.key().as_str()
-                    ),
+                    ViolationKind::Form,
+                    "the statement's keys are in another order".to_string(),
                     Vec::new(),
                 );
             }
         }
         match (o.statement.effect(), o.statement.key()) {
             (Effect::Deny, _) => {
-                if o.whole != r.whole {
+                if o.statement.fields() != r.statement.fields() {
                     self.push(
                         at,
                         ViolationKind::Structure,
@@ -687,11 +680,11 @@ impl<'k, 'u> Checker<'k, 'u> {
                 kept_missing.push(p.as_str());
             }
         }
-        if !touched_any && o.whole != r.whole {
+        if !touched_any && action_value(o) != action_value(r) {
             self.push(
                 at,
                 ViolationKind::NotMinimal,
-                "no entry touches an unused action, yet the statement changed".to_string(),
+                "no entry touches an unused action, yet `Action` changed".to_string(),
                 Vec::new(),
             );
         } else {
@@ -779,11 +772,11 @@ impl<'k, 'u> Checker<'k, 'u> {
                 let all = Pattern::new(&format!("{}:*", s.name));
                 !o.patterns.iter().any(|p| p.contains(&all))
             });
-        if !grants_unused && o.whole != r.whole {
+        if !grants_unused && action_value(o) != action_value(r) {
             self.push(
                 at,
                 ViolationKind::NotMinimal,
-                "grants no unused action, yet the statement changed".to_string(),
+                "grants no unused action, yet `NotAction` changed".to_string(),
                 Vec::new(),
             );
         } else if !dropped && !r.statement.entries().starts_with(o.statement.entries()) {
@@ -795,6 +788,12 @@ impl<'k, 'u> Checker<'k, 'u> {
             );
         }
     }
+}
+
+/// The statement's `Action` or `NotAction` value as written (a string or an array).
+fn action_value<'s>(side: &Side<'s>) -> Option<&'s Value> {
+    let statement: &'s Statement = side.statement;
+    statement.fields().get(statement.key().as_str())
 }
 
 /// The keys whose values differ between two objects, in order of first appearance.
@@ -1175,5 +1174,30 @@ mod tests {
             v.to_string(),
             "the refined policy's Statement[1] matches no statement of the original (statements must keep their order and every field but `Action`/`NotAction`)\n"
         );
+    }
+
+    #[test]
+    fn key_order_is_form_not_structure() {
+        let table = ActionTable::new(FAULT_ROWS).unwrap();
+        let original = policy(
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}"#,
+        );
+        // Access Analyzer or a formatter may write the keys in another order:
+        // the statements still pair, and only the form is reported.
+        let reordered = policy(
+            r#"{"Statement":[{"Effect":"Allow","Sid":"A","Resource":"*","Action":"s3:GetObject","Condition":{"Bool":{"aws:SecureTransport":"true"}}}],"Version":"2012-10-17"}"#,
+        );
+        let v = verify(&original, &reordered, &UnusedSet::new(), table);
+        assert_eq!(
+            kinds(&v),
+            [(Some(0), ViolationKind::Form), (None, ViolationKind::Form)],
+            "{v}"
+        );
+        assert_eq!(v.compared, 1);
+        let changed = policy(
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#,
+        );
+        let v = verify(&original, &changed, &UnusedSet::new(), table);
+        assert_eq!(v.to_string(), "Statement[0]: `Condition` changed\n");
     }
 }

@@ -250,6 +250,168 @@ fn hand_built_policies_under_many_unused_lists() {
     report(&failures, cases);
 }
 
+/// Breaks one statement of a real refinement in one of four ways and says
+/// whether `verify` must notice, judged from the rules alone.
+fn mutate(
+    original: &Policy,
+    refined: &Policy,
+    unused: &UnusedSet,
+    known: &Known<'_>,
+    rng: &mut Rng,
+) -> Option<(String, Policy)> {
+    // Only refinements that kept every statement, so that indexes pair.
+    if refined.statements().len() != original.statements().len() {
+        return None;
+    }
+    let candidates: Vec<usize> = (0..refined.statements().len())
+        .filter(|&i| {
+            let s = &refined.statements()[i];
+            s.effect() == Effect::Allow && s.key() == ActionKey::Action
+        })
+        .collect();
+    let &index = rng.pick(&candidates)?;
+    let before = &original.statements()[index];
+    let after = &refined.statements()[index];
+    let mut statements = refined.statements().to_vec();
+    let grants =
+        |entries: &[String], action: &str| entries.iter().any(|e| Pattern::new(e).matches(action));
+    let description = match rng.below(4) {
+        0 => {
+            // An unused known action, added by name: always unsafe.
+            let names: Vec<String> = unused
+                .actions()
+                .filter(|a| known.in_catalog(&a.name))
+                .map(|a| a.name.clone())
+                .collect();
+            let name = rng.pick(&names)?.clone();
+            let mut entries = after.entries().to_vec();
+            entries.push(name.clone());
+            statements[index] = after.with_entries(entries);
+            format!("Statement[{index}] + `{name}`")
+        }
+        1 => {
+            // One entry dropped: noticed when it alone grants a known action,
+            // or when it was kept from the original as written.
+            let entries = after.entries();
+            let drop = rng.below(entries.len());
+            let others: Vec<String> = entries
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != drop)
+                .map(|(_, e)| e.clone())
+                .collect();
+            let dropped = &entries[drop];
+            let p = Pattern::new(dropped);
+            let alone = known
+                .with_prefix(p.literal_prefix())
+                .into_iter()
+                .any(|a| p.matches(a) && !grants(&others, a));
+            let kept = before.entries().contains(dropped)
+                && !others.iter().any(|e| e.eq_ignore_ascii_case(dropped));
+            if !(alone || kept) || others.is_empty() {
+                return None;
+            }
+            statements[index] = after.with_entries(others);
+            format!("Statement[{index}] - `{dropped}`")
+        }
+        2 => {
+            // A new entry widened to its whole service: noticed when no single
+            // original entry holds `svc:*`, or when it reaches an unused action.
+            let new: Vec<&String> = after
+                .entries()
+                .iter()
+                .filter(|e| !before.entries().contains(e))
+                .collect();
+            let entry = *rng.pick(&new)?;
+            let service = entry.split_once(':')?.0;
+            let wide = format!("{service}:*");
+            let w = Pattern::new(&wide);
+            let contained = before
+                .entries()
+                .iter()
+                .any(|e| Pattern::new(e).contains(&w));
+            let reaches_unused = unused.is_service_unused(service)
+                || known
+                    .with_prefix(&format!("{service}:"))
+                    .into_iter()
+                    .any(|a| unused.contains(a));
+            if contained && !reaches_unused {
+                return None;
+            }
+            let entries: Vec<String> = after
+                .entries()
+                .iter()
+                .map(|e| if e == entry { wide.clone() } else { e.clone() })
+                .collect();
+            statements[index] = after.with_entries(entries);
+            format!("Statement[{index}]: `{entry}` -> `{wide}`")
+        }
+        _ => {
+            // A changed `Resource`: always a structure violation.
+            let mut value = refined.with_statements(statements).to_value();
+            let slot = value.get_mut("Statement").and_then(|s| match s {
+                serde_json::Value::Array(items) => items.get_mut(index),
+                object => Some(object),
+            })?;
+            slot.as_object_mut()?
+                .insert("Resource".to_string(), "arn:aws:s3:::pare-mutated/*".into());
+            let policy = Policy::from_value(value, "").ok()?;
+            return Some((format!("Statement[{index}].Resource changed"), policy));
+        }
+    };
+    Some((description, refined.with_statements(statements)))
+}
+
+#[test]
+fn verify_notices_faults_seeded_into_real_refinements() {
+    let table = pare_catalog::embedded();
+    let mut missed = Vec::new();
+    let mut seeded = 0usize;
+    // Added, dropped, widened, `Resource` changed.
+    let mut kinds = [0usize; 4];
+    for (name, policy) in corpus() {
+        let known = Known::new(table, [&policy], &UnusedSet::new());
+        let granted = granted_by_service(&policy, &known);
+        for (n, density) in [Density::Sparse, Density::Half].into_iter().enumerate() {
+            let mut rng = Rng::for_case(SEED ^ 0xfa17, &name, n as u64);
+            let unused = unused_list(&granted, &mut rng, density);
+            let refinement = refine(&policy, &unused, table, &Options::default());
+            let known = Known::new(table, [&policy], &unused);
+            // A few tries: not every fault applies to every policy.
+            let Some((what, broken)) =
+                (0..6).find_map(|_| mutate(&policy, &refinement.policy, &unused, &known, &mut rng))
+            else {
+                continue;
+            };
+            seeded += 1;
+            for (i, mark) in [" + ", " - ", " -> ", "Resource"].iter().enumerate() {
+                kinds[i] += usize::from(what.contains(mark));
+            }
+            if verify(&policy, &broken, &unused, table).is_ok() {
+                missed.push(format!(
+                    "{name}: {what}, unused {}",
+                    to_article_json(&unused)
+                ));
+            }
+        }
+    }
+    assert!(
+        missed.is_empty(),
+        "verify missed {} of {seeded} seeded faults:\n{}",
+        missed.len(),
+        missed
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(
+        seeded > 1500 && kinds.iter().all(|&n| n > 100),
+        "only {seeded} faults seeded: {kinds:?}"
+    );
+}
+
 #[test]
 fn the_generator_is_deterministic_and_spreads() {
     let mut a = Rng::for_case(SEED, "AmazonS3ReadOnlyAccess", 1);
