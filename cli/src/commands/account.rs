@@ -749,6 +749,25 @@ impl View<'_> {
             if let Some(outcome) = outcome.filter(|o| o.changed() && policy.decision.changes()) {
                 map.insert("edits".into(), json!(outcome.edits));
             }
+            // What the engine says about the policy itself (entries the catalog
+            // does not know, broad exclusions); remarks about unused actions the
+            // policy does not grant are expected for a per-principal finding.
+            if let Some(outcome) = outcome {
+                let notes: Vec<&pare_engine::Diagnostic> = outcome
+                    .diagnostics
+                    .iter()
+                    .filter(|d| {
+                        !matches!(
+                            d.code,
+                            pare_engine::Code::UnusedNotGranted
+                                | pare_engine::Code::UnknownUnusedAction
+                        )
+                    })
+                    .collect();
+                if !notes.is_empty() {
+                    map.insert("diagnostics".into(), json!(notes));
+                }
+            }
             if let Some(own) = &holding.alternative {
                 map.insert(
                     "alone".into(),
