@@ -1765,6 +1765,105 @@ mod tests {
         assert!(!both.contains("sqs:SendMessage"));
     }
 
+    /// A small deterministic generator (no dependency for a test).
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn next(&mut self) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            self.0 >> 33
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+    }
+
+    /// Random policies, reports and used-lists over the test table: every
+    /// refinement verifies, and no untracked or permission-only action that a
+    /// policy grants is ever removed by an action-level inference.
+    #[test]
+    fn random_sources_never_remove_what_they_cannot_see() {
+        let table = table();
+        let rows = table.rows();
+        let mut rng = Lcg(7);
+        let entry = |rng: &mut Lcg| -> String {
+            let row = &rows[rng.below(rows.len())];
+            match rng.below(4) {
+                0 => row.name.to_string(),
+                1 => format!("{}:*", row.service()),
+                2 => {
+                    let name = row.name.as_ref();
+                    let cut = name.find(':').unwrap() + 2 + rng.below(4);
+                    format!("{}*", &name[..cut.min(name.len())])
+                }
+                _ => "*".to_string(),
+            }
+        };
+        let mut changed = 0;
+        for round in 0..400 {
+            let entries: Vec<String> = (0..1 + rng.below(4)).map(|_| entry(&mut rng)).collect();
+            let p = policy(&serde_json::to_string(&entries).unwrap());
+            let sees =
+                |row: &KnownAction| row.last_accessed_tracked && !is_permission_only(&row.name);
+            let inference = if round % 2 == 0 {
+                let used: Vec<&str> = rows
+                    .iter()
+                    .filter(|_| rng.below(2) == 0)
+                    .map(|r| r.name.as_ref())
+                    .collect();
+                let used = UsedList::parse(&serde_json::to_string(&used).unwrap()).unwrap();
+                from_used_list(&[&p], &used, table)
+            } else {
+                // Every service called, each tracked action accessed or not at random.
+                let services: Vec<serde_json::Value> = table
+                    .services()
+                    .iter()
+                    .map(|s| {
+                        let tracked: Vec<serde_json::Value> = table
+                            .with_prefix(&format!("{s}:"))
+                            .iter()
+                            .map(|a| {
+                                if rng.below(2) == 0 {
+                                    serde_json::json!({"ActionName": a.action()})
+                                } else {
+                                    serde_json::json!({"ActionName": a.action(), "LastAccessedTime": "2026-06-01T00:00:00Z"})
+                                }
+                            })
+                            .collect();
+                        serde_json::json!({"ServiceNamespace": s, "LastAuthenticated": "2026-06-01T00:00:00Z", "TrackedActionsLastAccessed": tracked})
+                    })
+                    .collect();
+                let data = serde_json::json!({"ServicesLastAccessed": services}).to_string();
+                from_last_accessed(&LastAccessed::parse(&data).unwrap(), &[&p], table, None)
+            };
+            let refined = refine_verified(&p, &inference.unused);
+            changed += usize::from(refined.changed());
+            let granted = |policy: &Policy, name: &str| {
+                policy
+                    .statements()
+                    .iter()
+                    .flat_map(|s| s.entries())
+                    .any(|e| Pattern::new(e).matches(name))
+            };
+            for row in rows.iter().filter(|r| !sees(r)) {
+                if granted(&p, &row.name) {
+                    assert!(
+                        granted(&refined.policy, &row.name),
+                        "round {round}: `{}` removed from {entries:?}",
+                        row.name
+                    );
+                }
+            }
+        }
+        assert!(
+            changed > 150,
+            "only {changed} of 400 rounds changed anything"
+        );
+    }
     #[test]
     fn permission_only_actions_are_sorted_and_well_formed() {
         let names: Vec<&str> = PERMISSION_ONLY.iter().map(|(n, _)| *n).collect();
