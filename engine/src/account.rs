@@ -13,6 +13,29 @@
 //! Malformed parts of the details (an unreadable document, a managed policy
 //! without its default version, a finding for a principal the details do not
 //! have) become [`AccountDiagnostic`]s; the rest of the account is still planned.
+//!
+//! ```
+//! use pare_engine::account::{self, Account, Decision, PlanOptions};
+//! use pare_engine::{AccessLevel, ActionTable, KnownAction};
+//!
+//! let rows = [
+//!     KnownAction::new_static("s3:GetObject", AccessLevel::READ, true),
+//!     KnownAction::new_static("s3:PutObject", AccessLevel::WRITE, true),
+//! ];
+//! let table = ActionTable::new(&rows).unwrap();
+//! let details = r#"{"RoleDetailList": [{"RoleName": "app", "Arn": "arn:aws:iam::111122223333:role/app",
+//!     "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17",
+//!         "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "*"}]}}]}]}"#;
+//! let finding = r#"{"id": "f", "resource": "arn:aws:iam::111122223333:role/app", "status": "ACTIVE",
+//!     "findingType": "UnusedPermission", "findingDetails": [{"unusedPermissionDetails":
+//!         {"serviceNamespace": "s3", "actions": [{"action": "PutObject"}]}}]}"#;
+//! let account = Account::parse(details).unwrap();
+//! let findings = pare_engine::unused::parse_findings(finding).unwrap();
+//! let plan = account::plan(&account, &findings, table, &PlanOptions::default(), &mut |_, _| {});
+//! let policy = &plan.policies[0];
+//! assert_eq!(policy.decision, Decision::PutInline);
+//! assert_eq!(policy.outcome.as_ref().unwrap().removed.write, 1);
+//! ```
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
