@@ -220,3 +220,62 @@ fn the_synthetic_account_is_deterministic_and_verified() {
         assert!(verification.is_ok(), "{}: {verification}", policy.name);
     }
 }
+
+#[test]
+fn apply_script_is_valid_bash_and_touches_only_planned_policies() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("plan");
+    let args: Vec<std::ffi::OsString> = vec![
+        "pare".into(),
+        "account".into(),
+        fixture("details.json").into(),
+        "--findings".into(),
+        fixture("findings").into(),
+        "--catalog".into(),
+        fixture("catalog").into(),
+        "--out".into(),
+        out.clone().into(),
+    ];
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let code = pare_cli::run(
+        args,
+        &mut pare_cli::Io::buffers(&[], &mut stdout, &mut stderr),
+    );
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&stderr));
+    let script = out.join("apply.sh");
+    let text = std::fs::read_to_string(&script).unwrap();
+    // Every `file://` the script names was written.
+    for word in text.split_whitespace() {
+        if let Some(path) = word.strip_prefix("file://") {
+            assert!(
+                out.join(path).is_file(),
+                "apply.sh names `{path}`, which is missing"
+            );
+        }
+    }
+    for forbidden in [
+        "update-assume-role-policy",
+        "put-role-permissions-boundary",
+        "delete-role-permissions-boundary",
+        "delete-role ",
+        "delete-policy ",
+    ] {
+        assert!(
+            !text.contains(forbidden),
+            "apply.sh must not run `{forbidden}`"
+        );
+    }
+    // The boundary's own document is never versioned.
+    assert!(!text.contains(
+        "create-policy-version --policy-arn arn:aws:iam::111122223333:policy/BoundaryAndGrant"
+    ));
+    let status = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .status();
+    match status {
+        Ok(status) => assert!(status.success(), "bash -n rejects apply.sh"),
+        // Without bash there is nothing to ask; the checks above still ran.
+        Err(e) => eprintln!("bash not available ({e}); syntax not checked"),
+    }
+}
