@@ -269,6 +269,10 @@ pub struct PrincipalReport {
     /// The file it came from (findings files are not named: `--findings`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
+    /// The policies the source was read against, in order: a kept-alive
+    /// wildcard's `policy` is an index into this list.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<String>,
     /// What was inferred.
     #[serde(flatten)]
     pub report: SourceReport,
@@ -330,6 +334,7 @@ impl AccountSources {
                     reports.push(PrincipalReport {
                         principal: finding.resource.clone(),
                         file: None,
+                        policies: Vec::new(),
                         report: inference.report,
                     });
                 }
@@ -339,7 +344,9 @@ impl AccountSources {
         for (kind, list) in [("last-accessed", &self.last_accessed), ("used", &self.used)] {
             for item in list {
                 let entity = principal(account, &item.principal)?;
-                let policies = held_policies(account, entity);
+                let held = held_policies(account, entity);
+                let policies: Vec<&Policy> = held.iter().map(|(_, p)| *p).collect();
+                let names: Vec<String> = held.into_iter().map(|(n, _)| n).collect();
                 let source = Source::Path(item.file.clone());
                 let text = input::read_text(&source, io)?;
                 let inference = if kind == "used" {
@@ -367,6 +374,7 @@ impl AccountSources {
                 reports.push(PrincipalReport {
                     principal: entity.arn.clone(),
                     file: Some(text.name),
+                    policies: names,
                     report: inference.report,
                 });
             }
@@ -402,7 +410,7 @@ fn principal<'a>(account: &'a Account, name: &str) -> Result<&'a Entity, Error> 
 
 /// Every policy `entity` holds: its inline policies, its attached managed
 /// policies, and those of its groups.
-fn held_policies<'a>(account: &'a Account, entity: &'a Entity) -> Vec<&'a Policy> {
+fn held_policies<'a>(account: &'a Account, entity: &'a Entity) -> Vec<(String, &'a Policy)> {
     let mut holders = vec![entity];
     holders.extend(
         account
@@ -412,14 +420,14 @@ fn held_policies<'a>(account: &'a Account, entity: &'a Entity) -> Vec<&'a Policy
     );
     let mut policies = Vec::new();
     for holder in holders {
-        policies.extend(holder.inline.iter().map(|p| &p.policy));
+        policies.extend(holder.inline.iter().map(|p| (p.name.clone(), &p.policy)));
         for arn in &holder.attached {
-            let document = account
-                .managed
-                .iter()
-                .find(|m| m.arn == *arn)
-                .and_then(|m| m.document.as_ref());
-            policies.extend(document);
+            let managed = account.managed.iter().find(|m| m.arn == *arn);
+            if let Some((name, document)) =
+                managed.and_then(|m| m.document.as_ref().map(|d| (m.name.clone(), d)))
+            {
+                policies.push((name, document));
+            }
         }
     }
     policies
@@ -439,7 +447,7 @@ pub fn account_table_section(reports: &[PrincipalReport]) -> String {
             .map(|f| format!(" ({f})"))
             .unwrap_or_default();
         out.push_str(&format!("  {}{from}\n", item.principal));
-        for line in item.report.summary_lines() {
+        for line in item.report.summary_lines_naming(&item.policies) {
             out.push_str(&format!("    {line}\n"));
         }
     }

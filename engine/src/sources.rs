@@ -408,6 +408,9 @@ impl Source {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KeptAlive {
+    /// The policy's index among the policies the source was given (always 0
+    /// for `pare refine`, which gives one).
+    pub policy: usize,
     /// The statement's index in the policy.
     pub statement: usize,
     /// The wildcard entry as written.
@@ -464,6 +467,13 @@ impl SourceReport {
 
     /// One line per fact, for a terminal: what was inferred and what was kept.
     pub fn summary_lines(&self) -> Vec<String> {
+        self.summary_lines_naming(&[])
+    }
+
+    /// [`SourceReport::summary_lines`], naming the policy of each kept-alive
+    /// wildcard by `policy_names` (in the order the policies were given) when
+    /// there are several.
+    pub fn summary_lines_naming(&self, policy_names: &[String]) -> Vec<String> {
         let mut lines = Vec::new();
         let source = self.source.describe();
         let list = |items: &[String]| -> String {
@@ -522,7 +532,12 @@ impl SourceReport {
             let entries: Vec<String> = self
                 .wildcards_kept_alive
                 .iter()
-                .map(|k| format!("Statement[{}] {}", k.statement, k.entry))
+                .map(|k| match policy_names.get(k.policy) {
+                    Some(name) if policy_names.len() > 1 => {
+                        format!("{name} Statement[{}] {}", k.statement, k.entry)
+                    }
+                    _ => format!("Statement[{}] {}", k.statement, k.entry),
+                })
                 .collect();
             lines.push(format!(
                 "{source}: {} kept action(s) keep {} wildcard(s) alive that would otherwise be removed: {}",
@@ -553,6 +568,7 @@ pub struct Inference {
 
 /// The known actions one Allow entry (or a NotAction statement) grants.
 struct EntryGrant {
+    policy: usize,
     statement: usize,
     entry: String,
     wildcard: bool,
@@ -562,7 +578,7 @@ struct EntryGrant {
 /// Every known action the Allow statements of `policies` grant, per entry.
 fn grants(policies: &[&Policy], known: &Known<'_>) -> Vec<EntryGrant> {
     let mut out = Vec::new();
-    for policy in policies {
+    for (policy_index, policy) in policies.iter().enumerate() {
         for (index, statement) in policy.statements().iter().enumerate() {
             if statement.effect() != Effect::Allow {
                 continue;
@@ -582,6 +598,7 @@ fn grants(policies: &[&Policy], known: &Known<'_>) -> Vec<EntryGrant> {
                             .map(str::to_string)
                             .collect();
                         out.push(EntryGrant {
+                            policy: policy_index,
                             statement: index,
                             entry: pattern.as_str().to_string(),
                             wildcard: !pattern.is_literal(),
@@ -597,6 +614,7 @@ fn grants(policies: &[&Policy], known: &Known<'_>) -> Vec<EntryGrant> {
                         .map(str::to_string)
                         .collect();
                     out.push(EntryGrant {
+                        policy: policy_index,
                         statement: index,
                         entry: "NotAction".to_string(),
                         wildcard: false,
@@ -642,6 +660,7 @@ fn kept_alive(
             .all(|a| unused.contains(a));
         if !held.is_empty() && rest_unused {
             out.push(KeptAlive {
+                policy: grant.policy,
                 statement: grant.statement,
                 entry: grant.entry.clone(),
                 kept: held,
@@ -1550,6 +1569,7 @@ mod tests {
         assert_eq!(
             r.wildcards_kept_alive,
             [KeptAlive {
+                policy: 0,
                 statement: 0,
                 entry: "s3:GetObject*".into(),
                 kept: vec!["s3:GetObject".into()]
@@ -1700,11 +1720,13 @@ mod tests {
             empty.report.wildcards_kept_alive,
             [
                 KeptAlive {
+                    policy: 0,
                     statement: 0,
                     entry: "iam:*".into(),
                     kept: vec!["iam:NewThing".into(), "iam:PassRole".into()]
                 },
                 KeptAlive {
+                    policy: 0,
                     statement: 0,
                     entry: "s3:GetObject*".into(),
                     kept: vec!["s3:GetObject".into()]
