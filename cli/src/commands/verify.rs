@@ -29,9 +29,13 @@ pub struct VerifyArgs {
     pub refined: OsString,
 
     /// The unused actions the refinement was made against, in any form
-    /// `refine --unused` reads; `-` reads stdin.
+    /// `refine --unused` reads; `-` reads stdin. Or the other sources `refine`
+    /// reads (`--last-accessed`, `--used`), with the same flags as there.
     #[arg(long, value_name = "FINDINGS")]
-    pub unused: OsString,
+    pub unused: Option<OsString>,
+
+    #[command(flatten)]
+    pub sources: crate::sources::SourceArgs,
 
     #[command(flatten)]
     pub catalog: CatalogArgs,
@@ -57,8 +61,8 @@ pub struct VerifyConfig {
     pub original: Source,
     /// The refined policy or recommendation.
     pub refined: Source,
-    /// The unused list.
-    pub unused: Source,
+    /// Where the unused actions come from.
+    pub sources: crate::sources::Sources,
     /// `--catalog`, if given.
     pub catalog: Option<std::path::PathBuf>,
     /// What to print.
@@ -71,14 +75,19 @@ impl VerifyArgs {
         let config = VerifyConfig {
             original: Source::from_arg(&self.original),
             refined: Source::from_arg(&self.refined),
-            unused: Source::from_arg(&self.unused),
+            sources: crate::sources::Sources::new(
+                self.unused.as_ref(),
+                &self.sources,
+                self.catalog.as_of.as_deref(),
+            )?,
             catalog: self.catalog.catalog,
             format: self.format,
         };
-        let stdin = [&config.original, &config.refined, &config.unused]
+        let stdin = [&config.original, &config.refined]
             .iter()
             .filter(|s| ***s == Source::Stdin)
-            .count();
+            .count()
+            + config.sources.stdin_count();
         if stdin > 1 {
             return Err(Error::input(
                 "only one of ORIGINAL, REFINED and --unused can be read from stdin (`-`)",
@@ -93,8 +102,12 @@ impl VerifyArgs {
 pub fn run(config: &VerifyConfig, io: &mut Io<'_>) -> Result<i32, Error> {
     let (_, original) = input::read_policy(&config.original, io)?;
     let refined = read_refined(&config.refined, &original.policy, io)?;
-    let unused = input::read_unused(&config.unused, io)?;
     let catalog = Catalog::load(config.catalog.as_deref())?;
+    // The unused set is inferred against the original: what it granted.
+    let unused = config
+        .sources
+        .resolve(&[&original.policy], catalog.table(), io)?
+        .unused;
     let verification = pare_engine::verify(&original.policy, &refined, &unused, catalog.table());
 
     match config.format {
