@@ -8,7 +8,10 @@
 //! and some permissions (`iam:PassRole` is the classic one) are never an API
 //! call of their own, so no log ever shows them. Such actions are never
 //! inferred unused from last-accessed data at the action level, nor from a
-//! used-list: they stay granted, and the report counts them.
+//! used-list: they stay granted, and the report counts them. A service that
+//! was never called at all is the one case where untracked actions go:
+//! service-level data counts every request to the service, whichever action
+//! it was for (its permission-only actions still stay).
 //!
 //! Pure like the rest of the engine: the reference date is a parameter
 //! ([`Window`]), never read from a clock.
@@ -986,7 +989,9 @@ fn optional_time(
 ///   reported as untracked.
 /// - A service the report does not mention: nothing is inferred.
 ///
-/// `policies` only feed the report (which kept actions they grant).
+/// `policies` say what is granted: the report counts the kept actions they
+/// grant, and a never-called service with permission-only actions is listed
+/// action by action (its granted actions but those), not as a whole.
 pub fn from_last_accessed(
     data: &LastAccessed,
     policies: &[&Policy],
