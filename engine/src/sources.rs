@@ -1,7 +1,7 @@
 //! Where "unused" comes from: Access Analyzer findings, IAM's last-accessed
 //! data, or a list of the actions a workload was seen to use.
 //!
-//! Each source turns into the same [`UnusedSet`] that [`crate::refine`] reads,
+//! Each source turns into the same [`UnusedSet`] that [`crate::refine()`] reads,
 //! plus a [`SourceReport`] that says what was inferred and what was kept on
 //! purpose. The danger this module guards against is mistaking "not tracked"
 //! for "not used": IAM records action-level last access only for some actions,
