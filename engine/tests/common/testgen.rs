@@ -142,7 +142,8 @@ pub fn granted_by_service(policy: &Policy, known: &Known<'_>) -> BTreeMap<String
 pub const MAX_SERVICES: usize = 12;
 
 /// A seeded unused list for a policy that grants `granted`:
-/// - in up to [`MAX_SERVICES`] of its services, each action with the density's probability;
+/// - in up to [`MAX_SERVICES`] of its services, each action with the density's
+///   probability, one in ten of them spelled in lower or upper case;
 /// - some services wholly unused (more often when the density is high);
 /// - sometimes an action the catalog does not know, of a service the policy
 ///   grants (`s3:GetSomethingNew3`), which a wildcard of the policy may match;
@@ -170,7 +171,14 @@ pub fn unused_list(
         }
         for action in granted.get(*service).map(Vec::as_slice).unwrap_or(&[]) {
             if rng.chance(density.per_mille()) {
-                unused.insert_action(action, None);
+                // Names compare case-insensitively; a plain-text list may not
+                // use AWS's spelling.
+                let spelled = match rng.below(20) {
+                    0 => action.to_ascii_lowercase(),
+                    1 => action.to_ascii_uppercase(),
+                    _ => action.clone(),
+                };
+                unused.insert_action(&spelled, None);
             }
         }
     }
