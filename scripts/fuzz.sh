@@ -4,7 +4,7 @@
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 #
 # SECONDS per target (default 60; CI uses a few). Targets: policy, findings,
-# refine (default: all). Seeds come from fuzz/corpus/<target>/ and are copied
+# refine, explain (default: all). Seeds come from fuzz/corpus/<target>/ and are copied
 # into fuzz/work/<target>/ so that the inputs libFuzzer adds do not land in the
 # repository. A crash leaves its input in fuzz/artifacts/<target>/ and fails
 # the script; turn it into a case in snapshots/cases/bad-input/ when you fix it.
@@ -19,7 +19,7 @@ seconds="${1:-60}"
 shift || true
 targets=("$@")
 if [ "${#targets[@]}" -eq 0 ]; then
-    targets=(policy findings refine)
+    targets=(policy findings refine explain)
 fi
 
 root="$(cd "$(dirname "$0")/.." && pwd)"

@@ -1,11 +1,11 @@
 //! Fuzzes the refinement: a policy and an unused list (separated by a NUL
-//! byte) refined against a small fixed catalog must not panic, and refining
-//! the result again must change nothing.
+//! byte) refined against a small fixed catalog must pass `verify`, and
+//! refining the result again must change nothing.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use pare_engine::table::cmp_ci;
-use pare_engine::{AccessLevel, ActionTable, KnownAction, Options, UnusedSet, refine};
+use pare_engine::{AccessLevel, ActionTable, KnownAction, Options, UnusedSet, refine, verify};
 
 const NAMES: &[&str] = &[
     "s3:GetObject",
@@ -55,6 +55,12 @@ fuzz_target!(|data: &[u8]| {
     for wildcards in [true, false] {
         let options = Options { wildcards };
         let refined = refine(&input.policy, &unused, table, &options);
+        let verification = verify(&input.policy, &refined.policy, &unused, table);
+        assert!(
+            verification.is_ok(),
+            "verify failed (wildcards: {wildcards}):\n{verification}\npolicy: {policy_text}\nunused: {unused_text}\nrefined: {}",
+            refined.policy.to_compact_string()
+        );
         let again = refine(&refined.policy, &unused, table, &options);
         assert!(
             !again.changed(),
