@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Fuzzes the engine's readers and the refinement with cargo-fuzz (libFuzzer).
 #
-#   scripts/fuzz.sh [SECONDS] [TARGET...]
+#   scripts/fuzz.sh [SECONDS | --ci] [TARGET...]
 #
-# SECONDS per target (default 60; CI uses a few). Targets: policy, findings,
+# SECONDS per target (default 60); `--ci` is the smoke run CI does, 10 s per
+# target (about three minutes with a cold build). Targets: policy, findings,
 # refine, explain (default: all). Seeds come from fuzz/corpus/<target>/ and are copied
 # into fuzz/work/<target>/ so that the inputs libFuzzer adds do not land in the
 # repository. A crash leaves its input in fuzz/artifacts/<target>/ and fails
@@ -15,8 +16,12 @@
 # engine forbids `unsafe`, so ASan would find little). Coverage guidance works.
 set -euo pipefail
 
-seconds="${1:-60}"
-shift || true
+seconds=60
+case "${1:-}" in
+    --ci) seconds=10; shift ;;
+    ''|*[!0-9]*) ;;
+    *) seconds="$1"; shift ;;
+esac
 targets=("$@")
 if [ "${#targets[@]}" -eq 0 ]; then
     targets=(policy findings refine explain)
