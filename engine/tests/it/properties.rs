@@ -439,3 +439,34 @@ fn the_generator_is_deterministic_and_spreads() {
     let hits = (0..10_000).filter(|_| rng.chance(500)).count();
     assert!((4_500..5_500).contains(&hits), "{hits}");
 }
+
+/// Access Analyzer's own recommendation for the founding article's policy,
+/// as the article prints it, keeps every guarantee over the 2024 catalog.
+#[test]
+fn access_analyzers_recommendation_in_the_article_verifies() {
+    let rows = super::article_table();
+    let table = ActionTable::new(&rows).unwrap();
+    let original = Policy::parse(include_str!("../data/article-policy.json")).unwrap();
+    let unused = UnusedSet::parse(include_str!("../data/article-unused.json")).unwrap();
+    let recommended = Policy::parse(
+        r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["lambda:Invoke*"],"Resource":"arn:aws:lambda:us-east-1:123456789012:function:my-lambda"},
+            {"Effect":"Allow","Action":["s3:GetAccess*","s3:GetAccountPublicAccessBlock","s3:GetDataAccess","s3:GetJobTagging","s3:GetMulti*","s3:GetObject*","s3:GetStorage*","s3:List*"],"Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let verification = verify(&original, &recommended, &unused, table);
+    assert!(verification.is_ok(), "{verification}");
+    // Keeping `s3:Get*` as it was is what the recommendation is for.
+    let verification = verify(&original, &original, &unused, table);
+    assert_eq!(
+        verification
+            .violations
+            .iter()
+            .map(|v| (v.statement, v.kind))
+            .collect::<Vec<_>>(),
+        [
+            (Some(0), pare_engine::ViolationKind::Unsafe),
+            (Some(1), pare_engine::ViolationKind::Unsafe)
+        ]
+    );
+}
