@@ -221,23 +221,19 @@ fn pair_for(
     if candidate.is_some() {
         return candidate;
     }
-    let same_frame = |o: &Side<'_>| {
-        o.statement.effect() == r.statement.effect()
-            && o.statement.key() == r.statement.key()
-            && o.frame == r.frame
+    // Among the statements that match, one that cannot have been removed first.
+    let first = |matches: &dyn Fn(&Side<'_>) -> bool| {
+        let found = |i: &usize| originals.get(*i).is_some_and(matches);
+        (cursor..originals.len())
+            .filter(found)
+            .find(|&i| !removable.get(i).copied().unwrap_or(false))
+            .or_else(|| (cursor..originals.len()).find(found))
     };
-    if let Some(i) = (cursor..originals.len()).find(|&i| originals.get(i).is_some_and(same_frame)) {
-        return Some(i);
-    }
-    let same_kind = |i: &usize| {
-        originals.get(*i).is_some_and(|o| {
-            o.statement.effect() == r.statement.effect() && o.statement.key() == r.statement.key()
-        })
+    let same_kind = |o: &Side<'_>| {
+        o.statement.effect() == r.statement.effect() && o.statement.key() == r.statement.key()
     };
-    (cursor..originals.len())
-        .filter(same_kind)
-        .find(|&i| !removable.get(i).copied().unwrap_or(false))
-        .or_else(|| (cursor..originals.len()).find(same_kind))
+    let same_frame = |o: &Side<'_>| same_kind(o) && o.frame == r.frame;
+    first(&same_frame).or_else(|| first(&same_kind))
 }
 
 /// Whether `r` could be a refinement of `o`: same fields, and its entries stay
@@ -609,6 +605,9 @@ impl<'k, 'u> Checker<'k, 'u> {
             } else {
                 let (list, examples) = listing(&beyond);
                 let message = match beyond.as_slice() {
+                    [_] if p.is_literal() => {
+                        format!("adds {list}, which the original statement does not grant")
+                    }
                     [_] => format!(
                         "`{}` grants {list}, which the original statement does not",
                         p.as_str()
@@ -1199,5 +1198,25 @@ mod tests {
         );
         let v = verify(&original, &changed, &UnusedSet::new(), table);
         assert_eq!(v.to_string(), "Statement[0]: `Condition` changed\n");
+    }
+
+    #[test]
+    fn blame_goes_to_the_statement_that_was_kept() {
+        let table = ActionTable::new(FAULT_ROWS).unwrap();
+        let original = policy(
+            r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetBucket*","Resource":"*"},{"Effect":"Allow","Action":"s3:GetObject*","Resource":"*"}]}"#,
+        );
+        // The first statement grants only unused actions and may go; the
+        // second is kept but widened: the blame is on the second.
+        let refined = policy(
+            r#"{"Statement":[{"Effect":"Allow","Action":["s3:GetObject*","s3:PutObject"],"Resource":"*"}]}"#,
+        );
+        let v = verify(&original, &refined, &fault_unused(), table);
+        assert_eq!(
+            v.to_string(),
+            "Statement[1]: adds `s3:PutObject`, which the original statement does not grant\n\
+             Statement[1]: no entry touches an unused action, yet `Action` changed\n"
+        );
+        assert_eq!((v.compared, v.removed), (1, 1));
     }
 }
