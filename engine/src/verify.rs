@@ -126,6 +126,25 @@ impl fmt::Display for Verification {
 }
 
 /// Checks `refined` against `original`, given the unused list and the catalog.
+///
+/// ```
+/// use pare_engine::{AccessLevel, ActionTable, KnownAction, Policy, UnusedSet, verify};
+///
+/// let rows = [
+///     KnownAction::new_static("s3:GetBucketPolicy", AccessLevel::READ, true),
+///     KnownAction::new_static("s3:GetObject", AccessLevel::READ, true),
+/// ];
+/// let table = ActionTable::new(&rows).unwrap();
+/// let original = Policy::parse(r#"{"Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}"#).unwrap();
+/// let unused = UnusedSet::parse("s3:GetBucketPolicy").unwrap();
+///
+/// let refined = pare_engine::refine(&original, &unused, table, &Default::default());
+/// assert!(verify(&original, &refined.policy, &unused, table).is_ok());
+///
+/// // Keeping the wildcard keeps the unused action.
+/// let kept = verify(&original, &original, &unused, table);
+/// assert_eq!(kept.to_string(), "Statement[0]: grants `s3:GetBucketPolicy`, which is unused\n");
+/// ```
 pub fn verify(
     original: &Policy,
     refined: &Policy,
