@@ -1896,6 +1896,32 @@ mod tests {
     }
 
     #[test]
+    fn an_aws_managed_policy_nothing_of_which_is_used_is_detached() {
+        let aws = "arn:aws:iam::aws:policy/AmazonS3FullAccess";
+        let details = serde_json::json!({
+            "RoleDetailList": [{"RoleName": "a", "Arn": "arn:aws:iam::111122223333:role/a",
+                "AttachedManagedPolicies": [{"PolicyName": "AmazonS3FullAccess", "PolicyArn": aws}]}],
+            "Policies": [{"PolicyName": "AmazonS3FullAccess", "Arn": aws, "DefaultVersionId": "v1",
+                "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": true, "Document": doc(&["s3:*"])}]}]
+        });
+        let account = Account::parse(&details.to_string()).unwrap();
+        let mut finding = finding("fa", "arn:aws:iam::111122223333:role/a", "ACTIVE", &[]);
+        finding.unused.insert_service("s3", None);
+        let plan = plan(
+            &account,
+            &[finding],
+            table(),
+            &PlanOptions::default(),
+            &mut |_, _| {},
+        );
+        assert_eq!(plan.policies[0].decision, Decision::Detach);
+        assert_eq!(plan.policies[0].attachments, [0]);
+        // Every s3 action of the table is gone, by level.
+        let removed = plan.policies[0].outcome.as_ref().unwrap().removed;
+        assert_eq!((removed.total, removed.write, removed.list), (5, 2, 1));
+    }
+
+    #[test]
     fn intersection_handles_whole_services() {
         let mut a = UnusedSet::new();
         a.insert_service("s3", None);
