@@ -32,7 +32,7 @@ const STATE_BUDGET: usize = 20_000;
 impl Pattern {
     /// Parses a pattern; every string is a valid pattern.
     pub fn new(text: &str) -> Pattern {
-        let tokens = text
+        let mut tokens: Vec<Token> = text
             .chars()
             .map(|c| match c {
                 '*' => Token::Star,
@@ -40,6 +40,9 @@ impl Pattern {
                 c => Token::Char(c.to_ascii_lowercase()),
             })
             .collect();
+        // `**` matches what `*` does; a run of thousands of stars would only
+        // make matching and the inclusion checks slow in proportion.
+        tokens.dedup_by(|a, b| *a == Token::Star && *b == Token::Star);
         Pattern {
             text: text.to_string(),
             tokens,
@@ -270,6 +273,17 @@ mod tests {
         assert!(Pattern::new("s3:?x").matches("S3:éX"));
         assert!(Pattern::new("s3:é*").matches("s3:éTag"));
         assert!(!Pattern::new("s3:??x").matches("s3:éx"));
+    }
+
+    #[test]
+    fn runs_of_stars_are_one_star() {
+        let p = Pattern::new(&format!("s3:Get{}", "*".repeat(100_000)));
+        assert_eq!(p.tokens, Pattern::new("s3:Get*").tokens);
+        assert_eq!(p.as_str().len(), 100_006);
+        assert!(p.is_trailing_star());
+        assert!(p.covers_prefix("s3:GetObject"));
+        assert!(Pattern::new("s3:**Object").matches("s3:GetObject"));
+        assert!(Pattern::new("s3:Get*").contains(&Pattern::new("s3:Get**Acl")));
     }
 
     #[test]
