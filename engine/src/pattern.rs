@@ -121,7 +121,9 @@ impl Pattern {
             let literal = self.literal_prefix();
             return prefix.len() >= literal.len() && crate::table::starts_with_ci(prefix, literal);
         }
-        self.contains(&Pattern::prefix_star(prefix))
+        // The prefix is itself a string that starts with the prefix: when it does
+        // not match, the answer is no without exploring any automaton.
+        self.matches(prefix) && self.contains(&Pattern::prefix_star(prefix))
     }
 
     /// Whether every string `other` matches also matches `self`: language
