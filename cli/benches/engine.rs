@@ -3,15 +3,42 @@
 
 mod common;
 
+use std::sync::LazyLock;
+
 use divan::{Bencher, black_box};
+use pare_engine::account::synthetic::{self, Synthetic};
+use pare_engine::account::{Account, PlanOptions};
+use pare_engine::unused::parse_findings;
 use pare_engine::{Known, Options, Pattern, Policy, UnusedSet, refine};
 
 use common::{ARTICLE_POLICY, ARTICLE_UNUSED, CORPUS, catalog, small_catalog};
 
 fn main() {
+    // `PARE_BENCH_WRITE_ACCOUNT=DIR` writes the synthetic account of the
+    // `account` benchmarks there instead (for timing `pare account` as a whole).
+    if let Some(dir) = std::env::var_os("PARE_BENCH_WRITE_ACCOUNT") {
+        let dir = std::path::PathBuf::from(dir);
+        let written = std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(dir.join("details.json"), &ACCOUNT.details))
+            .and_then(|()| std::fs::write(dir.join("findings.jsonl"), &ACCOUNT.findings));
+        if let Err(e) = written {
+            eprintln!(
+                "bench: cannot write the account into `{}`: {e}",
+                dir.display()
+            );
+            std::process::exit(2);
+        }
+        return;
+    }
     check_fixtures();
     divan::main();
 }
+
+/// How many roles the synthetic account has.
+const ROLES: usize = 1_000;
+
+/// The synthetic account: 1,000 roles, one finding each.
+static ACCOUNT: LazyLock<Synthetic> = LazyLock::new(|| synthetic::generate(catalog(), ROLES, 1));
 
 /// Stops before measuring anything if a fixture does not do what its
 /// benchmark claims to measure (an empty catalog would make everything fast).
@@ -220,5 +247,32 @@ mod catalog {
             return;
         };
         bencher.bench(|| Known::new(catalog(), [&policy], &unused).extras().len());
+    }
+}
+
+mod account {
+    use super::*;
+
+    /// `pare account`'s engine work on 1,000 roles and 1,000 findings: read
+    /// the authorization details and the findings, and plan every policy.
+    #[divan::bench(args = [1, 2], sample_count = 10, sample_size = 1)]
+    fn parse_and_plan(threads: usize) -> Option<usize> {
+        let account = Account::parse(black_box(&ACCOUNT.details)).ok()?;
+        let findings = parse_findings(black_box(&ACCOUNT.findings)).ok()?;
+        let options = PlanOptions {
+            threads,
+            ..PlanOptions::default()
+        };
+        let plan =
+            pare_engine::account::plan(&account, &findings, catalog(), &options, &mut |_, _| {});
+        Some(plan.policies.len())
+    }
+
+    /// Only reading the details and the findings.
+    #[divan::bench(sample_count = 10, sample_size = 1)]
+    fn parse_only() -> Option<usize> {
+        let account = Account::parse(black_box(&ACCOUNT.details)).ok()?;
+        let findings = parse_findings(black_box(&ACCOUNT.findings)).ok()?;
+        Some(account.entities.len() + findings.len())
     }
 }
