@@ -6,8 +6,6 @@
 //! whole action name. Nesting is by characters, as wildcards match. A walk
 //! from the root emits every safe node whose ancestors are all unsafe.
 
-use std::collections::BTreeMap;
-
 use crate::table::starts_with_ci;
 
 /// Why a node may not become a wildcard.
@@ -127,13 +125,6 @@ pub fn cut_points(name: &str) -> Vec<usize> {
     cuts
 }
 
-/// Sets `buffer` to `text`, ASCII-lowercased, reusing its allocation.
-fn lowercase_into(buffer: &mut String, text: &str) {
-    buffer.clear();
-    buffer.push_str(text);
-    buffer.make_ascii_lowercase();
-}
-
 /// The run of `items` (lowercased, sorted) that starts with `key` (lowercased).
 fn lowercase_range<S: AsRef<str>>(items: &[S], key: &str) -> std::ops::Range<usize> {
     let start = items.partition_point(|s| s.as_ref() < key);
@@ -181,69 +172,86 @@ impl Trie {
             sums.push(running);
         }
 
-        // Most prefixes recur (`ec2:Describe`); one buffer holds each lowercased
-        // key while it is looked up, and only a new key is allocated.
-        let mut by_key: BTreeMap<String, (String, bool)> = BTreeMap::new();
-        let mut key = String::new();
-        for action in &placed {
+        // Every candidate node is a prefix of a placed action: (action, length,
+        // whether it is the whole action). Keys and prefixes are slices of the
+        // names, so nothing is allocated until a node is kept. A stable sort
+        // keeps the candidates of one key in the order they were found, so
+        // the first spelling wins, as it would in a map.
+        let mut candidates: Vec<(usize, usize, bool)> = Vec::new();
+        for (i, action) in placed.iter().enumerate() {
             let colon = action.find(':').map_or(0, |i| i + 1);
             let name = action.get(colon..).unwrap_or("");
             for cut in cut_points(name) {
-                let prefix = action.get(..colon + cut).unwrap_or(action);
-                lowercase_into(&mut key, prefix);
-                if !by_key.contains_key(key.as_str()) {
-                    by_key.insert(key.clone(), (prefix.to_string(), false));
-                }
+                let len = if action.get(..colon + cut).is_some() {
+                    colon + cut
+                } else {
+                    action.len()
+                };
+                candidates.push((i, len, false));
             }
-            lowercase_into(&mut key, action);
-            match by_key.get_mut(key.as_str()) {
-                Some(node) => node.1 = true,
-                None => {
-                    by_key.insert(key.clone(), (action.to_string(), true));
-                }
+            candidates.push((i, action.len(), true));
+        }
+        let key_of = |&(i, len, _): &(usize, usize, bool)| -> &str {
+            let name = placed_lc.get(i).copied().unwrap_or("");
+            name.get(..len).unwrap_or(name)
+        };
+        let display_of = |&(i, len, _): &(usize, usize, bool)| -> &str {
+            let name = placed.get(i).copied().unwrap_or("");
+            name.get(..len).unwrap_or(name)
+        };
+        candidates.sort_by(|a, b| key_of(a).cmp(key_of(b)));
+        let mut unique: Vec<(usize, usize, bool)> = Vec::with_capacity(candidates.len());
+        for candidate in candidates {
+            match unique.last_mut() {
+                Some(last) if key_of(last) == key_of(&candidate) => last.2 |= candidate.2,
+                _ => unique.push(candidate),
             }
         }
 
         let root = placed
             .first()
             .map(|first| {
-                by_key
-                    .range(..=problem.root_hint.to_ascii_lowercase())
+                let hint = problem.root_hint.to_ascii_lowercase();
+                let end = unique.partition_point(|c| key_of(c) <= hint.as_str());
+                unique
+                    .get(..end)
+                    .unwrap_or(&[])
+                    .iter()
                     .rev()
-                    .map(|(key, (display, _))| (key, display))
-                    .find(|(key, _)| {
+                    .find(|c| {
+                        let key = key_of(c);
                         key.len() <= problem.root_hint.len()
                             && starts_with_ci(problem.root_hint, key)
                             && starts_with_ci(first, key)
                     })
-                    .map(|(_, display)| display.clone())
+                    .map(|c| display_of(c).to_string())
                     .unwrap_or_default()
             })
             .unwrap_or_default();
 
         let mut nodes: Vec<Node> = Vec::new();
         // The lowercased prefix of each node, for the range searches.
-        let mut keys: Vec<String> = Vec::new();
+        let mut keys: Vec<&str> = Vec::new();
         let mut stack: Vec<usize> = Vec::new();
-        // Taken by value: a node owns its prefix without a copy.
-        let from_root = by_key.split_off(root.to_ascii_lowercase().as_str());
-        for (key, (display, is_action)) in from_root {
-            if !starts_with_ci(&key, &root) {
+        let root_key = root.to_ascii_lowercase();
+        let from_root = unique.partition_point(|c| key_of(c) < root_key.as_str());
+        for candidate in unique.get(from_root..).unwrap_or(&[]) {
+            let key = key_of(candidate);
+            if !key.starts_with(root_key.as_str()) {
                 break;
             }
             while let Some(&top) = stack.last() {
-                let top_prefix = nodes.get(top).map(|n| n.prefix.as_str()).unwrap_or("");
-                if starts_with_ci(&key, top_prefix) {
+                if key.starts_with(keys.get(top).copied().unwrap_or("")) {
                     break;
                 }
                 stack.pop();
             }
-            let placed_here = lowercase_range(&placed_lc, &key).len();
+            let placed_here = lowercase_range(&placed_lc, key).len();
             keys.push(key);
             nodes.push(Node {
-                prefix: display,
+                prefix: display_of(candidate).to_string(),
                 parent: stack.last().copied(),
-                is_action,
+                is_action: candidate.2,
                 placed: placed_here,
                 unsafe_because: None,
                 visited: false,
@@ -293,7 +301,7 @@ impl Trie {
             if under_safe && !evaluate_all {
                 continue;
             }
-            let key = keys.get(index).map_or("", String::as_str);
+            let key = keys.get(index).copied().unwrap_or("");
             node.unsafe_because = safety(&node.prefix, key);
             if under_safe {
                 continue;
