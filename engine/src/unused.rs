@@ -213,6 +213,19 @@ fn read_details(object: &Map<String, Value>, path: &str, set: &mut UnusedSet) ->
     let service_last = optional_string(object, "lastAccessed", path)?;
     let actions = match object.get("actions") {
         None | Some(Value::Null) => {
+            // Without `actions` the whole service is unused: a misspelled
+            // `actions` must not silently widen the list to every action.
+            if let Some(key) = object
+                .keys()
+                .find(|k| !matches!(k.as_str(), "serviceNamespace" | "lastAccessed" | "actions"))
+            {
+                return Err(Error::shape(
+                    join(path, key),
+                    format!(
+                        "unexpected key `{key}` in an entry without `actions` (such an entry marks all of `{service}` unused; is it a misspelling of `actions`?)"
+                    ),
+                ));
+            }
             set.insert_service(&service, service_last);
             return Ok(());
         }
@@ -453,6 +466,22 @@ pub fn parse_findings(text: &str) -> Result<Vec<Finding>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_misspelled_actions_key_is_not_a_whole_service() {
+        let err = UnusedSet::parse(r#"[{"serviceNamespace":"lambda","actiono":["GetFunction"]}]"#)
+            .unwrap_err();
+        assert_eq!(
+            err.location,
+            Some(Location::Path("[0].actiono".to_string()))
+        );
+        assert!(err.message.contains("misspelling"), "{}", err.message);
+        let set = UnusedSet::parse(
+            r#"[{"serviceNamespace":"lambda","lastAccessed":"2024-01-01T00:00:00Z"}]"#,
+        )
+        .unwrap();
+        assert!(set.is_service_unused("lambda"));
+    }
 
     #[test]
     fn article_form() {
