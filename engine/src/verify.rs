@@ -177,9 +177,16 @@ pub fn verify_with(
         .collect();
     let removable: Vec<bool> = originals.iter().map(|o| checker.removable(o)).collect();
 
+    // A complete alignment, when one exists, decides the pairing; the greedy
+    // search below only serves to report the differences when none does.
+    let aligned = align(&originals, &removable, &refineds);
     let mut cursor = 0usize;
     for (j, r) in refineds.iter().enumerate() {
-        match pair_for(&originals, &removable, cursor, r) {
+        let partner = match &aligned {
+            Some(pairs) => pairs.get(j).map(|&i| (i, true)),
+            None => pair_for(&originals, &removable, cursor, r),
+        };
+        match partner {
             Some((i, fitted)) => {
                 for k in cursor..i {
                     checker.removed(k, originals.get(k));
@@ -208,6 +215,57 @@ pub fn verify_with(
         compared: checker.compared,
         removed: checker.removed,
     }
+}
+
+/// Pairs every refined statement with an original one, in order, such that
+/// each pair fits and every original left unpaired may be removed; `None`
+/// when no such alignment exists. Pairing is preferred over removal, so a
+/// statement kept unchanged pairs with itself even when it grants nothing.
+fn align(originals: &[Side<'_>], removable: &[bool], refineds: &[Side<'_>]) -> Option<Vec<usize>> {
+    let (n, m) = (originals.len(), refineds.len());
+    // ok[i][j]: originals[i..] and refineds[j..] can be aligned.
+    let mut ok = vec![vec![false; m + 1]; n + 1];
+    if let Some(cell) = ok.get_mut(n).and_then(|row| row.get_mut(m)) {
+        *cell = true;
+    }
+    let at = |ok: &Vec<Vec<bool>>, i: usize, j: usize| {
+        ok.get(i)
+            .and_then(|row| row.get(j))
+            .copied()
+            .unwrap_or(false)
+    };
+    for i in (0..n).rev() {
+        let can_go = removable.get(i).copied().unwrap_or(false);
+        for j in (0..=m).rev() {
+            let skip = can_go && at(&ok, i + 1, j);
+            let pair = j < m
+                && at(&ok, i + 1, j + 1)
+                && match (originals.get(i), refineds.get(j)) {
+                    (Some(o), Some(r)) => fits(o, r),
+                    _ => false,
+                };
+            if let Some(cell) = ok.get_mut(i).and_then(|row| row.get_mut(j)) {
+                *cell = skip || pair;
+            }
+        }
+    }
+    if !at(&ok, 0, 0) {
+        return None;
+    }
+    let mut pairs = Vec::with_capacity(m);
+    let (mut i, mut j) = (0usize, 0usize);
+    while j < m && i < n {
+        let fits_here = match (originals.get(i), refineds.get(j)) {
+            (Some(o), Some(r)) => fits(o, r),
+            _ => false,
+        };
+        if fits_here && at(&ok, i + 1, j + 1) {
+            pairs.push(i);
+            j += 1;
+        }
+        i += 1;
+    }
+    (pairs.len() == m).then_some(pairs)
 }
 
 /// Picks the original statement that refined statement `r` stands for.
@@ -1248,5 +1306,25 @@ mod tests {
              Statement[1]: no entry touches an unused action, yet `Action` changed\n"
         );
         assert_eq!((v.compared, v.removed), (1, 1));
+    }
+
+    #[test]
+    fn an_unchanged_statement_that_grants_nothing_pairs_with_itself() {
+        // Found by fuzzing: the first statement grants nothing (so it could
+        // have been removed), yet refine kept both statements as written.
+        let rows = [KnownAction::new_static(
+            "s3:GetObject",
+            AccessLevel::READ,
+            true,
+        )];
+        let table = ActionTable::new(&rows).unwrap();
+        let policy = Policy::parse(
+            r#"{"Statement":[{"Effect":"Allow","Action":["bogus"],"Resource":"*"},
+                {"Effect":"Allow","Action":["s3:Get*","bogus"],"Resource":"*"}]}"#,
+        )
+        .unwrap();
+        let unused = UnusedSet::parse("lambda:GetFunction").unwrap();
+        let verdict = verify(&policy, &policy, &unused, table);
+        assert!(verdict.is_ok(), "{verdict}");
     }
 }
