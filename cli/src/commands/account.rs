@@ -169,11 +169,20 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
             view.table() + &crate::sources::account_table_section(&source_reports)
         }
         AccountFormat::Json => {
-            let mut value = view.json();
-            crate::sources::add_to_json(&mut value, &source_reports);
-            let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
-            text.push('\n');
-            text
+            // Written as it is built, one principal at a time: the whole
+            // document as a `Value` and then as text took several times the
+            // memory of the plan itself.
+            let mut frame = view.json_frame();
+            crate::sources::add_to_json(&mut frame, &source_reports);
+            let mut out = std::io::BufWriter::new(&mut io.stdout);
+            let document = JsonOut {
+                view: &view,
+                frame: &frame,
+            };
+            serde_json::to_writer_pretty(&mut out, &document).map_err(std::io::Error::from)?;
+            out.write_all(b"\n")?;
+            out.flush()?;
+            String::new()
         }
         AccountFormat::Csv => view.csv()?,
     };
@@ -251,6 +260,47 @@ fn read_findings(paths: &[PathBuf]) -> Result<Vec<Finding>, Error> {
 struct View<'a> {
     account: &'a Account,
     plan: &'a Plan,
+}
+
+/// `pare account --format json` as a serde value that builds each
+/// recommendation only when the serializer reaches it. The frame gives the
+/// keys and their order; its `"recommendations"` is replaced on the way out.
+struct JsonOut<'v> {
+    view: &'v View<'v>,
+    frame: &'v Value,
+}
+
+impl serde::Serialize for JsonOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let Value::Object(frame) = self.frame else {
+            return self.frame.serialize(serializer);
+        };
+        let mut map = serializer.serialize_map(Some(frame.len()))?;
+        for (key, value) in frame {
+            if key == "recommendations" {
+                map.serialize_entry(key, &Recommendations(self.view))?;
+            } else {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// The recommendations, one principal at a time.
+struct Recommendations<'v>(&'v View<'v>);
+
+impl serde::Serialize for Recommendations<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let view = self.0;
+        serializer.collect_seq(
+            view.plan
+                .principals
+                .iter()
+                .map(|principal| view.recommendation_json(principal)),
+        )
+    }
 }
 
 /// One row of the table and the CSV: a principal and one policy it holds.
@@ -638,52 +688,9 @@ impl View<'_> {
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
-    /// Per principal, Access Analyzer's recommendation shape; pare's own
-    /// details ride along under `pare`, which Access Analyzer readers ignore.
-    fn json(&self) -> Value {
-        let mut recommendations = Vec::new();
-        for principal in &self.plan.principals {
-            let entity = self.account.entities.get(principal.entity);
-            let mut steps = Vec::new();
-            let mut policies = Vec::new();
-            for holding in &principal.holdings {
-                let Some(policy) = self.plan.policies.get(holding.policy) else {
-                    continue;
-                };
-                let id = policy.arn.clone().unwrap_or_else(|| policy.name.clone());
-                let step = match &policy.decision {
-                    Decision::PutInline | Decision::NewVersion | Decision::Replace { .. } => {
-                        policy.outcome.as_ref().map(|o| {
-                            json!({"unusedPermissionsRecommendedStep": {
-                                "recommendedAction": "CREATE_POLICY",
-                                "recommendedPolicy": o.policy.to_compact_string(),
-                                "existingPolicyId": id,
-                            }})
-                        })
-                    }
-                    Decision::DeleteInline | Decision::Detach => Some(json!({
-                        "unusedPermissionsRecommendedStep": {
-                            "recommendedAction": "DETACH_POLICY",
-                            "existingPolicyId": id,
-                        }
-                    })),
-                    Decision::Keep | Decision::Skipped { .. } => None,
-                };
-                steps.extend(step);
-                policies.push(self.policy_json(policy, holding));
-            }
-            recommendations.push(json!({
-                "resourceArn": entity.map_or(String::new(), |e| e.arn.clone()),
-                "recommendationType": "UnusedPermissionRecommendation",
-                "status": "SUCCEEDED",
-                "recommendedSteps": steps,
-                "pare": {
-                    "principal": self.label(principal.entity),
-                    "findingIds": principal.finding_ids,
-                    "policies": policies,
-                },
-            }));
-        }
+    /// The JSON document without its recommendations, which are written one
+    /// by one (see [`JsonOut`]): `"recommendations"` holds a placeholder.
+    fn json_frame(&self) -> Value {
         let other: Vec<Value> = self
             .plan
             .other_findings
@@ -697,10 +704,55 @@ impl View<'_> {
             })
             .collect();
         json!({
-            "recommendations": recommendations,
+            "recommendations": Value::Null,
             "otherFindings": other,
             "findings": self.plan.counts,
             "diagnostics": self.plan.diagnostics,
+        })
+    }
+
+    /// One principal in Access Analyzer's recommendation shape; pare's own
+    /// details ride along under `pare`, which Access Analyzer readers ignore.
+    fn recommendation_json(&self, principal: &PrincipalPlan) -> Value {
+        let entity = self.account.entities.get(principal.entity);
+        let mut steps = Vec::new();
+        let mut policies = Vec::new();
+        for holding in &principal.holdings {
+            let Some(policy) = self.plan.policies.get(holding.policy) else {
+                continue;
+            };
+            let id = policy.arn.clone().unwrap_or_else(|| policy.name.clone());
+            let step = match &policy.decision {
+                Decision::PutInline | Decision::NewVersion | Decision::Replace { .. } => {
+                    policy.outcome.as_ref().map(|o| {
+                        json!({"unusedPermissionsRecommendedStep": {
+                            "recommendedAction": "CREATE_POLICY",
+                            "recommendedPolicy": o.policy.to_compact_string(),
+                            "existingPolicyId": id,
+                        }})
+                    })
+                }
+                Decision::DeleteInline | Decision::Detach => Some(json!({
+                    "unusedPermissionsRecommendedStep": {
+                        "recommendedAction": "DETACH_POLICY",
+                        "existingPolicyId": id,
+                    }
+                })),
+                Decision::Keep | Decision::Skipped { .. } => None,
+            };
+            steps.extend(step);
+            policies.push(self.policy_json(policy, holding));
+        }
+        json!({
+            "resourceArn": entity.map_or(String::new(), |e| e.arn.clone()),
+            "recommendationType": "UnusedPermissionRecommendation",
+            "status": "SUCCEEDED",
+            "recommendedSteps": steps,
+            "pare": {
+                "principal": self.label(principal.entity),
+                "findingIds": principal.finding_ids,
+                "policies": policies,
+            },
         })
     }
 
