@@ -144,7 +144,7 @@ impl Sources {
         for inference in inferences {
             unused = Some(match unused {
                 None => inference.unused,
-                Some(so_far) => sources::intersect(&so_far, &inference.unused),
+                Some(so_far) => so_far.intersection(&inference.unused),
             });
             reports.push(inference.report);
         }

@@ -809,7 +809,7 @@ impl LastAccessed {
                 }
             }
         }
-        let job_type = optional_str(&object, "JobType", "")?;
+        let job_type = crate::unused::optional_string(&object, "JobType", "")?;
         let job_completion_date = optional_time(&object, "JobCompletionDate", "")?;
         let is_truncated = match object.get("IsTruncated") {
             None | Some(Value::Null) => false,
@@ -891,7 +891,9 @@ impl LastAccessed {
                                 ),
                             ));
                         };
-                        let Some(raw) = optional_str(action, "ActionName", &action_path)? else {
+                        let Some(raw) =
+                            crate::unused::optional_string(action, "ActionName", &action_path)?
+                        else {
                             return Err(Error::shape(action_path, "the entry has no `ActionName`"));
                         };
                         let name = match raw.split_once(':') {
@@ -944,27 +946,12 @@ impl LastAccessed {
     }
 }
 
-fn optional_str(
-    object: &Map<String, Value>,
-    key: &str,
-    path: &str,
-) -> Result<Option<String>, Error> {
-    match object.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(Error::shape(
-            join(path, key),
-            format!("`{key}` must be a string, found {}", kind(other)),
-        )),
-    }
-}
-
 fn optional_time(
     object: &Map<String, Value>,
     key: &str,
     path: &str,
 ) -> Result<Option<Timestamp>, Error> {
-    match optional_str(object, key, path)? {
+    match crate::unused::optional_string(object, key, path)? {
         None => Ok(None),
         Some(text) => Timestamp::parse(&text).map(Some).map_err(|e| Error {
             kind: ErrorKind::Shape,
@@ -1311,33 +1298,6 @@ pub fn from_used_list(policies: &[&Policy], used: &UsedList, table: ActionTable<
     finish(&mut report);
     report.wildcards_kept_alive = kept_alive(&grants, &unused, &kept);
     Inference { unused, report }
-}
-
-// ---------------------------------------------------------------------------
-// Several sources at once
-// ---------------------------------------------------------------------------
-
-/// The actions that both sets call unused: when several sources are given,
-/// an action is removed only if every one of them says it is unused, because
-/// each source sees a different slice of use (tests, production, a window).
-pub fn intersect(a: &UnusedSet, b: &UnusedSet) -> UnusedSet {
-    let mut out = UnusedSet::new();
-    for service in a.services() {
-        if b.is_service_unused(&service.name) {
-            out.insert_service(&service.name, service.last_accessed.clone());
-        }
-    }
-    for action in a.actions() {
-        if b.contains(&action.name) {
-            out.insert_action(&action.name, action.last_accessed.clone());
-        }
-    }
-    for action in b.actions() {
-        if a.contains(&action.name) {
-            out.insert_action(&action.name, action.last_accessed.clone());
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -1784,7 +1744,7 @@ mod tests {
     fn intersection_needs_every_source() {
         let a = UnusedSet::parse("s3:*\niam:GetUser\niam:GetRole\n").unwrap();
         let b = UnusedSet::parse("s3:GetObject\niam:*\nsqs:*\n").unwrap();
-        let both = intersect(&a, &b);
+        let both = a.intersection(&b);
         assert!(both.contains("s3:GetObject"));
         assert!(!both.contains("s3:PutObject"));
         assert!(both.contains("iam:GetUser") && both.contains("iam:GetRole"));

@@ -103,6 +103,30 @@ impl UnusedSet {
         !self.services.is_empty() && with_lowercase(service, |key| self.services.contains_key(key))
     }
 
+    /// What both sets call unused (actions, or whole services). Several
+    /// sources, or several principals sharing a policy, agree this way: an
+    /// action leaves only when every one of them says it is unused.
+    pub fn intersection(&self, other: &UnusedSet) -> UnusedSet {
+        let mut out = UnusedSet::new();
+        for service in self.services() {
+            if other.is_service_unused(&service.name) {
+                out.insert_service(&service.name, service.last_accessed.clone());
+            }
+        }
+        // An action listed by one set may be unused in the other through its
+        // whole service: look from both sides.
+        for (action, within) in self
+            .actions()
+            .map(|a| (a, other))
+            .chain(other.actions().map(|a| (a, self)))
+        {
+            if within.contains(&action.name) {
+                out.insert_action(&action.name, action.last_accessed.clone());
+            }
+        }
+        out
+    }
+
     /// Keeps only what `keep` accepts (used by sources that filter by age).
     pub fn retain_actions(&mut self, mut keep: impl FnMut(&UnusedAction) -> bool) {
         self.actions.retain(|_, action| keep(action));
@@ -284,7 +308,7 @@ fn read_details(object: &Map<String, Value>, path: &str, set: &mut UnusedSet) ->
     Ok(())
 }
 
-fn optional_string(
+pub(crate) fn optional_string(
     object: &Map<String, Value>,
     key: &str,
     path: &str,
