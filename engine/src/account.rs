@@ -37,6 +37,7 @@
 //! assert_eq!(policy.outcome.as_ref().unwrap().removed.write, 1);
 //! ```
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -1011,6 +1012,11 @@ impl<'p> Jobs<'p> {
             })
     }
 
+    /// The pairs alone, the rest dropped.
+    fn into_pairs(self) -> Vec<(&'p Policy, UnusedSet)> {
+        self.pairs
+    }
+
     /// The job refining `policy` (of id `policy_id`) against `unused`.
     fn job(&mut self, policy: &'p Policy, policy_id: usize, unused: &UnusedSet) -> usize {
         // A finding covers every policy of its principal; each policy only
@@ -1139,8 +1145,10 @@ pub fn plan(
         .map(|(i, e)| (e.arn.as_str(), i))
         .collect();
 
-    // The findings, per principal.
-    let mut unused_of: BTreeMap<usize, (Vec<String>, UnusedSet)> = BTreeMap::new();
+    // The findings, per principal. A principal's set borrows its finding's
+    // until a second finding makes it an intersection: copies of every
+    // finding's set were a large part of the plan's memory.
+    let mut unused_of: BTreeMap<usize, (Vec<String>, Cow<'_, UnusedSet>)> = BTreeMap::new();
     let mut seen: HashMap<&str, &Finding> = HashMap::new();
     let mut other_findings = Vec::new();
     for finding in findings {
@@ -1210,7 +1218,10 @@ pub fn plan(
         counts.unused_permission += 1;
         match unused_of.get_mut(&entity) {
             None => {
-                unused_of.insert(entity, (vec![finding.id.clone()], finding.unused.clone()));
+                unused_of.insert(
+                    entity,
+                    (vec![finding.id.clone()], Cow::Borrowed(&finding.unused)),
+                );
             }
             Some((ids, set)) => {
                 // Two analyzers (or two runs) disagree: only what both call unused is.
@@ -1223,7 +1234,7 @@ pub fn plan(
                     ),
                 });
                 ids.push(finding.id.clone());
-                *set = intersect(set, &finding.unused);
+                *set = Cow::Owned(intersect(set, &finding.unused));
             }
         }
     }
@@ -1289,7 +1300,7 @@ pub fn plan(
     let mut policy_index: HashMap<PolicyRef, usize> = HashMap::new();
     let mut missing_reported: BTreeSet<&str> = BTreeSet::new();
     let mut principals = Vec::new();
-    for (&entity_index, (ids, unused)) in &unused_of {
+    for (&entity_index, (ids, _)) in &unused_of {
         let Some(entity) = account.entities.get(entity_index) else {
             continue;
         };
@@ -1359,10 +1370,12 @@ pub fn plan(
                 alternative: None,
             });
         }
+        // Its unused set is filled in once the refinements are done, so that
+        // it is not held twice while they run.
         principals.push(PrincipalPlan {
             entity: entity_index,
             finding_ids: ids.clone(),
-            unused: unused.clone(),
+            unused: UnusedSet::new(),
             holdings,
         });
     }
@@ -1384,7 +1397,7 @@ pub fn plan(
             let mut sets = plan
                 .holders
                 .iter()
-                .filter_map(|h| unused_of.get(h).map(|(_, set)| set));
+                .filter_map(|h| unused_of.get(h).map(|(_, set)| set.as_ref()));
             let first = sets.next().cloned().unwrap_or_default();
             sets.fold(first, |acc, set| intersect(&acc, set))
         } else {
@@ -1395,26 +1408,31 @@ pub fn plan(
     let mut own_jobs: Vec<Vec<Option<usize>>> = Vec::with_capacity(principals.len());
     for principal in &principals {
         let mut row = Vec::with_capacity(principal.holdings.len());
+        let unused = unused_of
+            .get(&principal.entity)
+            .map(|(_, set)| set.as_ref());
         for holding in &principal.holdings {
             let plan = policies.get(holding.policy);
             let id = policy_ids.get(holding.policy).copied().flatten();
-            row.push(match (plan, id) {
-                (Some(plan), Some(id)) if plan.is_shared() => plan
+            row.push(match (plan, id, unused) {
+                (Some(plan), Some(id), Some(unused)) if plan.is_shared() => plan
                     .original
                     .as_ref()
-                    .map(|original| jobs.job(original, id, &principal.unused)),
+                    .map(|original| jobs.job(original, id, unused)),
                 _ => None,
             });
         }
         own_jobs.push(row);
     }
-    let outcomes = run_jobs(
-        &jobs.pairs,
-        table,
-        &options.refine,
-        options.threads,
-        progress,
-    );
+    // The texts that told identical policies and sets apart are done with.
+    let pairs = jobs.into_pairs();
+    let outcomes = run_jobs(&pairs, table, &options.refine, options.threads, progress);
+    drop(pairs);
+    for principal in &mut principals {
+        if let Some((_, set)) = unused_of.remove(&principal.entity) {
+            principal.unused = set.into_owned();
+        }
+    }
 
     let taken: BTreeSet<String> = account
         .managed

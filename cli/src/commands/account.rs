@@ -156,6 +156,8 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
             &mut progress,
         )
     };
+    // The plan keeps what it needs of the findings; their sets go before output.
+    drop(findings);
     let view = View {
         account: &account,
         plan: &plan,
