@@ -452,6 +452,45 @@ impl Finding {
 /// Reads `get-finding-v2` outputs: one object, a JSON array of them, or JSON Lines.
 /// Findings of every type are returned; the caller decides what to do with each.
 pub fn parse_findings(text: &str) -> Result<Vec<Finding>, Error> {
+    // One value at a time: a JSON Lines file of a thousand findings, all held
+    // as `Value`s at once, took over ten times its size. Input with any error
+    // goes through the whole-stream reader, so errors (which one wins, and
+    // the paths that depend on how many values there are) stay as they were.
+    match parse_findings_one_by_one(text) {
+        Some(findings) => Ok(findings),
+        None => parse_findings_whole(text),
+    }
+}
+
+/// The findings of each value in turn, each value dropped once read; `None`
+/// on any error.
+fn parse_findings_one_by_one(text: &str) -> Option<Vec<Finding>> {
+    let body = json::strip_bom(text);
+    let mut stream = serde_json::Deserializer::from_str(body).into_iter::<serde::de::IgnoredAny>();
+    let mut start = 0;
+    let mut findings = Vec::new();
+    while let Some(item) = stream.next() {
+        item.ok()?;
+        let end = stream.byte_offset();
+        let value = json::parse(body.get(start..end)?).ok()?;
+        start = end;
+        let items = match &value {
+            Value::Array(items) => items.as_slice(),
+            other => std::slice::from_ref(other),
+        };
+        for item in items {
+            let object = item.as_object()?;
+            if !object.contains_key("findingType") && !object.contains_key("findingDetails") {
+                return None;
+            }
+            findings.push(Finding::from_object(object, "").ok()?);
+        }
+    }
+    Some(findings)
+}
+
+/// All values first, then their findings: the reader whose errors are the contract.
+fn parse_findings_whole(text: &str) -> Result<Vec<Finding>, Error> {
     let values = json::parse_stream(text)?;
     let mut findings = Vec::new();
     for (n, value) in values.iter().enumerate() {
@@ -559,6 +598,46 @@ mod tests {
                 .unwrap_err()
                 .message
                 .contains("`UnusedIAMRole`")
+        );
+    }
+
+    #[test]
+    fn findings_read_one_by_one_match_the_whole_stream_reader() {
+        let good = r#"{"id":"a","resource":"arn:aws:iam::1:role/A","findingType":"UnusedPermission","findingDetails":[{"unusedPermissionDetails":{"serviceNamespace":"s3","actions":[{"action":"GetObject"}]}}]}"#;
+        let shape = r#"{"id":"b","findingType":"UnusedPermission","findingDetails":[{"unusedPermissionDetails":{"serviceNamespace":"s3","actions":[3]}}]}"#;
+        let inputs = [
+            String::new(),
+            good.to_string(),
+            format!("\u{feff}{good}\n{good}\n"),
+            format!("[{good}, {good}]\n{good}"),
+            // A shape error in the only value, and in the first of two: the
+            // path says which value only when there are several.
+            shape.to_string(),
+            format!("{shape}\n{good}"),
+            // A syntax error later in the stream wins over an earlier shape error.
+            format!("{shape}\n{{\"id\": "),
+            format!("{good}\n{{\"id\": 1, \"id\": 2}}"),
+            format!("{good}\n[3]"),
+            format!("{good}\n{{\"id\": \"c\"}}"),
+        ];
+        for input in &inputs {
+            assert_eq!(
+                parse_findings(input),
+                parse_findings_whole(input),
+                "{input}"
+            );
+        }
+        assert_eq!(parse_findings(&inputs[3]).unwrap().len(), 3);
+        let err = parse_findings(&inputs[5]).unwrap_err();
+        assert_eq!(
+            err.location,
+            Some(Location::Path(
+                "<value 1>.findingDetails[0].unusedPermissionDetails.actions[0]".into()
+            ))
+        );
+        assert_eq!(
+            parse_findings(&inputs[6]).unwrap_err().kind,
+            ErrorKind::Json
         );
     }
 
