@@ -985,7 +985,37 @@ struct Jobs<'p> {
     /// (policy id, set id) to job index.
     index: HashMap<(usize, usize), usize>,
     /// The pairs, in the order first asked for.
-    pairs: Vec<(&'p Policy, UnusedSet)>,
+    pairs: Vec<Job<'p>>,
+}
+
+/// One pair to refine.
+struct Job<'p> {
+    policy: &'p Policy,
+    /// Its policy id, for its scope.
+    policy_id: usize,
+    set: JobSet<'p>,
+}
+
+/// A job's unused set. A principal's own set is projected again when the job
+/// runs rather than held projected by every job until all have run (those
+/// copies were as large as the findings); a set made for the job (an
+/// intersection) is kept projected.
+enum JobSet<'p> {
+    Projected(UnusedSet),
+    Source(&'p UnusedSet),
+}
+
+impl Job<'_> {
+    /// The set to refine against.
+    fn unused<'a>(&'a self, scopes: &[Option<Scope>]) -> Cow<'a, UnusedSet> {
+        match &self.set {
+            JobSet::Projected(set) => Cow::Borrowed(set),
+            JobSet::Source(set) => match scopes.get(self.policy_id).and_then(Option::as_ref) {
+                Some(scope) => Cow::Owned(project(set, scope)),
+                None => Cow::Borrowed(set),
+            },
+        }
+    }
 }
 
 impl<'p> Jobs<'p> {
@@ -1012,25 +1042,32 @@ impl<'p> Jobs<'p> {
             })
     }
 
-    /// The pairs alone, the rest dropped.
-    fn into_pairs(self) -> Vec<(&'p Policy, UnusedSet)> {
-        self.pairs
+    /// The pairs and the scopes, the rest dropped.
+    fn into_parts(self) -> (Vec<Job<'p>>, Vec<Option<Scope>>) {
+        (self.pairs, self.scopes)
     }
 
     /// The job refining `policy` (of id `policy_id`) against `unused`.
-    fn job(&mut self, policy: &'p Policy, policy_id: usize, unused: &UnusedSet) -> usize {
+    fn job(&mut self, policy: &'p Policy, policy_id: usize, unused: Cow<'p, UnusedSet>) -> usize {
         // A finding covers every policy of its principal; each policy only
         // needs the part of it that its entries can match (see `project`).
         let scope = self.scopes.get(policy_id).and_then(Option::as_ref);
-        let unused = match scope {
-            Some(scope) => project(unused, scope),
-            None => unused.clone(),
-        };
+        let projected = scope.map(|scope| project(&unused, scope));
+        let key = unused_key(projected.as_ref().unwrap_or(&unused));
         let next = self.sets.len();
-        let set_id = *self.sets.entry(unused_key(&unused)).or_insert(next);
+        let set_id = *self.sets.entry(key).or_insert(next);
         let next = self.pairs.len();
         *self.index.entry((policy_id, set_id)).or_insert_with(|| {
-            self.pairs.push((policy, unused));
+            let set = match (unused, projected) {
+                (Cow::Borrowed(source), _) => JobSet::Source(source),
+                (Cow::Owned(_), Some(projected)) => JobSet::Projected(projected),
+                (Cow::Owned(set), None) => JobSet::Projected(set),
+            };
+            self.pairs.push(Job {
+                policy,
+                policy_id,
+                set,
+            });
             next
         })
     }
@@ -1062,7 +1099,8 @@ fn run_job(
 /// Runs every job on `threads` threads (the pairs are independent), reporting
 /// progress from the calling thread, which works too.
 fn run_jobs(
-    pairs: &[(&Policy, UnusedSet)],
+    pairs: &[Job<'_>],
+    scopes: &[Option<Scope>],
     table: ActionTable<'_>,
     options: &Options,
     threads: usize,
@@ -1075,10 +1113,11 @@ fn run_jobs(
         let mut out = Vec::new();
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some((policy, unused)) = pairs.get(i) else {
+            let Some(job) = pairs.get(i) else {
                 break;
             };
-            out.push((i, run_job(policy, unused, table, options)));
+            let unused = job.unused(scopes);
+            out.push((i, run_job(job.policy, &unused, table, options)));
             report(done.fetch_add(1, Ordering::Relaxed) + 1);
         }
         out
@@ -1102,8 +1141,10 @@ fn run_jobs(
     results
         .into_iter()
         .zip(pairs)
-        .map(|(result, (policy, unused))| {
-            result.unwrap_or_else(|| Arc::new(run_job(policy, unused, table, options)))
+        .map(|(result, job)| {
+            result.unwrap_or_else(|| {
+                Arc::new(run_job(job.policy, &job.unused(scopes), table, options))
+            })
         })
         .collect()
 }
@@ -1135,6 +1176,29 @@ pub fn plan(
     options: &PlanOptions,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Plan {
+    plan_from(account, Cow::Borrowed(findings), table, options, progress)
+}
+
+/// [`plan`], taking the findings: each principal's unused set is moved out of
+/// its finding rather than copied, so a caller that is done with the findings
+/// does not hold every set twice.
+pub fn plan_owned(
+    account: &Account,
+    findings: Vec<Finding>,
+    table: ActionTable<'_>,
+    options: &PlanOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Plan {
+    plan_from(account, Cow::Owned(findings), table, options, progress)
+}
+
+fn plan_from(
+    account: &Account,
+    findings: Cow<'_, [Finding]>,
+    table: ActionTable<'_>,
+    options: &PlanOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Plan {
     let mut diagnostics = account.diagnostics.clone();
     let mut counts = FindingCounts::default();
     let by_arn: HashMap<&str, usize> = account
@@ -1147,11 +1211,13 @@ pub fn plan(
 
     // The findings, per principal. A principal's set borrows its finding's
     // until a second finding makes it an intersection: copies of every
-    // finding's set were a large part of the plan's memory.
-    let mut unused_of: BTreeMap<usize, (Vec<String>, Cow<'_, UnusedSet>)> = BTreeMap::new();
+    // finding's set were a large part of the plan's memory. The index is the
+    // finding's while the set is still its.
+    type Sets<'f> = BTreeMap<usize, (Vec<String>, Cow<'f, UnusedSet>, Option<usize>)>;
+    let mut unused_of: Sets<'_> = BTreeMap::new();
     let mut seen: HashMap<&str, &Finding> = HashMap::new();
     let mut other_findings = Vec::new();
-    for finding in findings {
+    for (n, finding) in findings.iter().enumerate() {
         counts.read += 1;
         if !finding.id.is_empty() {
             if let Some(earlier) = seen.get(finding.id.as_str()) {
@@ -1220,10 +1286,14 @@ pub fn plan(
             None => {
                 unused_of.insert(
                     entity,
-                    (vec![finding.id.clone()], Cow::Borrowed(&finding.unused)),
+                    (
+                        vec![finding.id.clone()],
+                        Cow::Borrowed(&finding.unused),
+                        Some(n),
+                    ),
                 );
             }
-            Some((ids, set)) => {
+            Some((ids, set, from)) => {
                 // Two analyzers (or two runs) disagree: only what both call unused is.
                 diagnostics.push(AccountDiagnostic {
                     code: AccountCode::SeveralFindings,
@@ -1235,6 +1305,7 @@ pub fn plan(
                 });
                 ids.push(finding.id.clone());
                 *set = Cow::Owned(intersect(set, &finding.unused));
+                *from = None;
             }
         }
     }
@@ -1300,7 +1371,7 @@ pub fn plan(
     let mut policy_index: HashMap<PolicyRef, usize> = HashMap::new();
     let mut missing_reported: BTreeSet<&str> = BTreeSet::new();
     let mut principals = Vec::new();
-    for (&entity_index, (ids, _)) in &unused_of {
+    for (&entity_index, (ids, _, _)) in &unused_of {
         let Some(entity) = account.entities.get(entity_index) else {
             continue;
         };
@@ -1397,20 +1468,26 @@ pub fn plan(
             let mut sets = plan
                 .holders
                 .iter()
-                .filter_map(|h| unused_of.get(h).map(|(_, set)| set.as_ref()));
-            let first = sets.next().cloned().unwrap_or_default();
-            sets.fold(first, |acc, set| intersect(&acc, set))
+                .filter_map(|h| unused_of.get(h).map(|(_, set, _)| set.as_ref()));
+            // One holder (most inline policies): its own set, not a copy.
+            match (sets.next(), sets.next()) {
+                (None, _) => Cow::Owned(UnusedSet::new()),
+                (Some(first), None) => Cow::Borrowed(first),
+                (Some(first), Some(second)) => {
+                    Cow::Owned(sets.fold(intersect(first, second), |acc, set| intersect(&acc, set)))
+                }
+            }
         } else {
-            UnusedSet::new()
+            Cow::Owned(UnusedSet::new())
         };
-        shared_jobs.push(Some(jobs.job(original, id, &effective)));
+        shared_jobs.push(Some(jobs.job(original, id, effective)));
     }
     let mut own_jobs: Vec<Vec<Option<usize>>> = Vec::with_capacity(principals.len());
     for principal in &principals {
         let mut row = Vec::with_capacity(principal.holdings.len());
         let unused = unused_of
             .get(&principal.entity)
-            .map(|(_, set)| set.as_ref());
+            .map(|(_, set, _)| set.as_ref());
         for holding in &principal.holdings {
             let plan = policies.get(holding.policy);
             let id = policy_ids.get(holding.policy).copied().flatten();
@@ -1418,21 +1495,48 @@ pub fn plan(
                 (Some(plan), Some(id), Some(unused)) if plan.is_shared() => plan
                     .original
                     .as_ref()
-                    .map(|original| jobs.job(original, id, unused)),
+                    .map(|original| jobs.job(original, id, Cow::Borrowed(unused))),
                 _ => None,
             });
         }
         own_jobs.push(row);
     }
     // The texts that told identical policies and sets apart are done with.
-    let pairs = jobs.into_pairs();
-    let outcomes = run_jobs(&pairs, table, &options.refine, options.threads, progress);
-    drop(pairs);
-    for principal in &mut principals {
-        if let Some((_, set)) = unused_of.remove(&principal.entity) {
-            principal.unused = set.into_owned();
-        }
+    let (pairs, scopes) = jobs.into_parts();
+    let outcomes = run_jobs(
+        &pairs,
+        &scopes,
+        table,
+        &options.refine,
+        options.threads,
+        progress,
+    );
+    drop((pairs, scopes));
+    // Each principal's set: moved out of its finding when the findings are
+    // ours, else copied.
+    let mut sets: BTreeMap<usize, Result<usize, UnusedSet>> = BTreeMap::new();
+    for (entity, (_, set, from)) in unused_of {
+        let set = match (set, from) {
+            (Cow::Borrowed(_), Some(n)) => Ok(n),
+            (set, _) => Err(set.into_owned()),
+        };
+        sets.insert(entity, set);
     }
+    let mut findings = findings;
+    for principal in &mut principals {
+        principal.unused = match sets.remove(&principal.entity) {
+            Some(Err(set)) => set,
+            Some(Ok(n)) => match &mut findings {
+                Cow::Owned(list) => list
+                    .get_mut(n)
+                    .map(|f| std::mem::take(&mut f.unused))
+                    .unwrap_or_default(),
+                Cow::Borrowed(list) => list.get(n).map(|f| f.unused.clone()).unwrap_or_default(),
+            },
+            None => UnusedSet::new(),
+        };
+    }
+    drop(findings);
 
     let taken: BTreeSet<String> = account
         .managed
@@ -1782,6 +1886,28 @@ mod tests {
         let a_alt = plan.principals[0].holdings[1].alternative.as_ref().unwrap();
         assert_eq!(a_alt.policy.statements()[0].entries(), ["s3:GetObject"]);
         assert!(plan.principals[2].holdings[0].alternative.is_none());
+    }
+
+    #[test]
+    fn taking_the_findings_plans_the_same() {
+        let account = Account::parse(&details()).unwrap();
+        let a = "arn:aws:iam::111122223333:role/a";
+        let b = "arn:aws:iam::111122223333:role/b";
+        let findings = vec![
+            finding("fa", a, "ACTIVE", &["s3:PutObject", "iam:PutRolePolicy"]),
+            finding("fb", b, "ACTIVE", &["s3:DeleteObject", "iam:PutRolePolicy"]),
+            // A second finding for role a (an intersection) and a duplicate.
+            finding("fa2", a, "ACTIVE", &["s3:PutObject", "s3:GetObject"]),
+            finding("fb", b, "ACTIVE", &["s3:DeleteObject", "iam:PutRolePolicy"]),
+        ];
+        let options = PlanOptions::default();
+        let borrowed = plan(&account, &findings, table(), &options, &mut |_, _| {});
+        let owned = plan_owned(&account, findings, table(), &options, &mut |_, _| {});
+        assert_eq!(owned, borrowed);
+        assert_eq!(borrowed.counts.duplicate, 1);
+        assert!(borrowed.principals[0].unused.contains("s3:PutObject"));
+        assert!(!borrowed.principals[0].unused.contains("iam:PutRolePolicy"));
+        assert!(borrowed.principals[1].unused.contains("s3:DeleteObject"));
     }
 
     #[test]

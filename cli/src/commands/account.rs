@@ -148,16 +148,10 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
                 }
             }
         };
-        account::plan(
-            &account,
-            &findings,
-            catalog.table(),
-            &options,
-            &mut progress,
-        )
+        // The plan takes the findings: each principal's set moves into it
+        // rather than being copied, and the rest goes before output.
+        account::plan_owned(&account, findings, catalog.table(), &options, &mut progress)
     };
-    // The plan keeps what it needs of the findings; their sets go before output.
-    drop(findings);
     let view = View {
         account: &account,
         plan: &plan,
