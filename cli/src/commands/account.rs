@@ -121,6 +121,8 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
     let details = input::read_text(&config.details, io)?;
     let account = Account::parse(&details.text)
         .map_err(|e| Error::input(format!("{}: {e}", details.name)))?;
+    // The text is not needed once parsed; it would be held to the end.
+    drop(details);
     let findings = read_findings(&config.findings)?;
     let catalog = Catalog::load(config.catalog.as_deref())?;
     let (findings, source_reports) =
