@@ -617,18 +617,49 @@ fn project(unused: &UnusedSet, scope: &Scope) -> UnusedSet {
         }
     }
     for action in unused.actions() {
-        let service = crate::table::split_action(&action.name).0;
-        let Some(prefixes) = scope.get(&service.to_ascii_lowercase()) else {
-            continue;
-        };
-        if prefixes
-            .iter()
-            .any(|p| crate::table::starts_with_ci(&action.name, p))
-        {
+        if action_in_scope(&action.name, scope) {
             out.insert_action(&action.name, action.last_accessed.clone());
         }
     }
     out
+}
+
+/// Whether an unused action starts with the literal part of an entry of its service.
+fn action_in_scope(name: &str, scope: &Scope) -> bool {
+    let service = crate::table::split_action(name).0;
+    // A set's names have their service lowercased already (see
+    // `UnusedSet::insert_action`), so most lookups need no lowercased copy.
+    let prefixes = match scope.get(service) {
+        Some(prefixes) => prefixes,
+        None if service.bytes().any(|b| b.is_ascii_uppercase()) => {
+            match scope.get(&service.to_ascii_lowercase()) {
+                Some(prefixes) => prefixes,
+                None => return false,
+            }
+        }
+        None => return false,
+    };
+    prefixes
+        .iter()
+        .any(|p| crate::table::starts_with_ci(name, p))
+}
+
+/// `unused_key(&project(unused, scope))`, without building the projection.
+fn projected_key(unused: &UnusedSet, scope: &Scope) -> String {
+    let mut key = String::new();
+    for service in unused.services() {
+        if scope.contains_key(&service.name) {
+            key.push_str(&service.name);
+            key.push_str(":*\n");
+        }
+    }
+    for action in unused.actions() {
+        if action_in_scope(&action.name, scope) {
+            key.push_str(&action.name.to_ascii_lowercase());
+            key.push('\n');
+        }
+    }
+    key
 }
 
 /// A canonical text of an unused set, for telling identical sets apart cheaply.
@@ -1052,8 +1083,17 @@ impl<'p> Jobs<'p> {
         // A finding covers every policy of its principal; each policy only
         // needs the part of it that its entries can match (see `project`).
         let scope = self.scopes.get(policy_id).and_then(Option::as_ref);
-        let projected = scope.map(|scope| project(&unused, scope));
-        let key = unused_key(projected.as_ref().unwrap_or(&unused));
+        // A principal's own set is projected when its job runs; here its key
+        // is enough. A set made for this job is kept projected.
+        let projected = match (&unused, scope) {
+            (Cow::Owned(set), Some(scope)) => Some(project(set, scope)),
+            _ => None,
+        };
+        let key = match (&projected, scope) {
+            (Some(projected), _) => unused_key(projected),
+            (None, Some(scope)) => projected_key(&unused, scope),
+            (None, None) => unused_key(&unused),
+        };
         let next = self.sets.len();
         let set_id = *self.sets.entry(key).or_insert(next);
         let next = self.pairs.len();
