@@ -548,27 +548,6 @@ fn read_managed(
     Some(policy)
 }
 
-/// The intersection of two unused sets: what both list (actions, or whole services).
-pub fn intersect(a: &UnusedSet, b: &UnusedSet) -> UnusedSet {
-    let mut out = UnusedSet::new();
-    for service in a.services() {
-        if b.is_service_unused(&service.name) {
-            out.insert_service(&service.name, service.last_accessed.clone());
-        }
-    }
-    for action in a.actions() {
-        if b.contains(&action.name) {
-            out.insert_action(&action.name, action.last_accessed.clone());
-        }
-    }
-    for action in b.actions() {
-        if a.contains(&action.name) && !out.contains(&action.name) {
-            out.insert_action(&action.name, action.last_accessed.clone());
-        }
-    }
-    out
-}
-
 /// What of an unused set can matter to a policy: by service (lowercase), the
 /// literal parts (lowercase) of its Allow entries. `None` when an Allow
 /// statement may grant actions of any service (`NotAction`, or an entry such
@@ -1344,7 +1323,7 @@ fn plan_from(
                     ),
                 });
                 ids.push(finding.id.clone());
-                *set = Cow::Owned(intersect(set, &finding.unused));
+                *set = Cow::Owned(set.intersection(&finding.unused));
                 *from = None;
             }
         }
@@ -1513,9 +1492,9 @@ fn plan_from(
             match (sets.next(), sets.next()) {
                 (None, _) => Cow::Owned(UnusedSet::new()),
                 (Some(first), None) => Cow::Borrowed(first),
-                (Some(first), Some(second)) => {
-                    Cow::Owned(sets.fold(intersect(first, second), |acc, set| intersect(&acc, set)))
-                }
+                (Some(first), Some(second)) => Cow::Owned(
+                    sets.fold(first.intersection(second), |acc, set| acc.intersection(set)),
+                ),
             }
         } else {
             Cow::Owned(UnusedSet::new())
@@ -2113,7 +2092,7 @@ mod tests {
         let mut b = UnusedSet::new();
         b.insert_action("s3:GetObject", None);
         b.insert_action("iam:PutRolePolicy", None);
-        let both = intersect(&a, &b);
+        let both = a.intersection(&b);
         assert!(both.contains("s3:GetObject"));
         assert!(!both.contains("s3:PutObject"));
         assert!(!both.contains("iam:PassRole"));

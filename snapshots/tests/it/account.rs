@@ -74,7 +74,7 @@ fn every_rewritten_policy_keeps_the_guarantees_for_every_holder() {
             .collect();
         let mut all = sets[0].clone();
         for set in &sets[1..] {
-            all = account::intersect(&all, set);
+            all = all.intersection(set);
         }
         let verification = verify(original, &outcome.policy, &all, table);
         assert!(
