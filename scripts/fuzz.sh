@@ -52,7 +52,7 @@ for target in "${targets[@]}"; do
         tail -n 40 "work/$target.log" >&2
         ls -1 "artifacts/$target" >&2 2>/dev/null || true
     else
-        grep -E '^stat::number_of_executed_units|^Done' "work/$target.log" >&2 || true
+        grep -a -E '^stat::number_of_executed_units|^Done' "work/$target.log" >&2 || true
     fi
 done
 exit "$status"
