@@ -961,6 +961,31 @@ fn optional_time(
     }
 }
 
+/// Keeps a granted action that no log can show unused: a permission-only
+/// action, or one IAM does not track for last access (an action the catalog
+/// does not know counts as untracked). Says so in the report; `true` when kept.
+fn keep_unobservable(
+    lower: &str,
+    name: &str,
+    table: ActionTable<'_>,
+    report: &mut SourceReport,
+    kept: &mut BTreeSet<String>,
+) -> bool {
+    let kept_list = if is_permission_only(lower) {
+        &mut report.permission_only_kept
+    } else if !table
+        .get(lower)
+        .is_some_and(|row| row.last_accessed_tracked)
+    {
+        &mut report.untracked_kept
+    } else {
+        return false;
+    };
+    kept_list.push(name.to_string());
+    kept.insert(lower.to_string());
+    true
+}
+
 /// IAM last-accessed data as a source.
 ///
 /// - A service with no `LastAuthenticated` (or, with a window, one older than
@@ -1071,16 +1096,10 @@ pub fn from_last_accessed(
         if !used_services.contains(service) || unused.contains(lower) {
             continue;
         }
-        if is_permission_only(lower) {
-            report.permission_only_kept.push(name.clone());
-            kept.insert(lower.clone());
-        } else if !table
-            .get(lower)
-            .is_some_and(|row| row.last_accessed_tracked)
-        {
-            report.untracked_kept.push(name.clone());
-            kept.insert(lower.clone());
-        } else if !listed.contains(lower) {
+        if keep_unobservable(lower, name, table, &mut report, &mut kept) {
+            continue;
+        }
+        if !listed.contains(lower) {
             not_listed.push(name.as_str());
         }
     }
@@ -1265,16 +1284,7 @@ pub fn from_used_list(policies: &[&Policy], used: &UsedList, table: ActionTable<
         if used.contains(lower) {
             continue;
         }
-        if is_permission_only(lower) {
-            report.permission_only_kept.push(name.clone());
-            kept.insert(lower.clone());
-        } else if !table
-            .get(lower)
-            .is_some_and(|row| row.last_accessed_tracked)
-        {
-            report.untracked_kept.push(name.clone());
-            kept.insert(lower.clone());
-        } else {
+        if !keep_unobservable(lower, name, table, &mut report, &mut kept) {
             unused.insert_action(name, None);
             report.actions_unused.push(name.clone());
         }
