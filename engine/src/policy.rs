@@ -686,6 +686,17 @@ mod tests {
     }
 
     #[test]
+    fn numbers_print_back_to_the_same_value() {
+        // Found by fuzzing: without exact float parsing, `3.3333333e+41` read
+        // back from our own output as `3.3333332999999996e+41`.
+        let text = r#"{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*",
+            "Condition":{"NumericLessThan":{"k":3.3333333e+41}},"n":[7e33,1.5,33333333333333333333]}}"#;
+        let policy = Policy::parse(text).unwrap();
+        let again = Policy::parse(&policy.to_pretty_string()).unwrap();
+        assert_eq!(again, policy);
+    }
+
+    #[test]
     fn size_ignores_white_space() {
         let policy = Policy::parse("{ \"Statement\" : [ ] }").unwrap();
         assert_eq!(policy.size(), "{\"Statement\":[]}".len());
