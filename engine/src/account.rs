@@ -763,11 +763,7 @@ impl Outcome {
 
     /// `DETACH_POLICY` when nothing remains, else `CREATE_POLICY`.
     pub fn recommended_action(&self) -> RecommendedAction {
-        if self.policy.statements().is_empty() {
-            RecommendedAction::DetachPolicy
-        } else {
-            RecommendedAction::CreatePolicy
-        }
+        RecommendedAction::for_refined(&self.policy)
     }
 }
 

@@ -128,6 +128,18 @@ pub enum RecommendedAction {
     DetachPolicy,
 }
 
+impl RecommendedAction {
+    /// `DETACH_POLICY` when no statement of the refined policy remains,
+    /// `CREATE_POLICY` otherwise.
+    pub fn for_refined(policy: &Policy) -> RecommendedAction {
+        if policy.statements().is_empty() {
+            RecommendedAction::DetachPolicy
+        } else {
+            RecommendedAction::CreatePolicy
+        }
+    }
+}
+
 /// The result of a refinement.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Refinement {
@@ -147,11 +159,7 @@ impl Refinement {
 
     /// `DETACH_POLICY` when no statement remains, `CREATE_POLICY` otherwise.
     pub fn recommended_action(&self) -> RecommendedAction {
-        if self.policy.statements().is_empty() {
-            RecommendedAction::DetachPolicy
-        } else {
-            RecommendedAction::CreatePolicy
-        }
+        RecommendedAction::for_refined(&self.policy)
     }
 }
 

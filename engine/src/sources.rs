@@ -961,6 +961,16 @@ fn optional_time(
     }
 }
 
+/// The first eight of `names`, backticked, for a note that gives the count beside it.
+fn first_few(names: &[&str]) -> String {
+    names
+        .iter()
+        .take(8)
+        .map(|a| format!("`{a}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Keeps a granted action that no log can show unused: a permission-only
 /// action, or one IAM does not track for last access (an action the catalog
 /// does not know counts as untracked). Says so in the report; `true` when kept.
@@ -1107,12 +1117,7 @@ pub fn from_last_accessed(
         report.notes.push(format!(
             "{} granted action(s) that the catalog marks tracked are not in the report, so they stay: {}",
             not_listed.len(),
-            not_listed
-                .iter()
-                .take(8)
-                .map(|a| format!("`{a}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            first_few(&not_listed)
         ));
     }
     let unseen: BTreeSet<&str> = granted
@@ -1297,12 +1302,7 @@ pub fn from_used_list(policies: &[&Policy], used: &UsedList, table: ActionTable<
         report.notes.push(format!(
             "{} used action(s) that no Allow statement grants (another policy may grant them): {}",
             not_granted.len(),
-            not_granted
-                .iter()
-                .take(8)
-                .map(|a| format!("`{a}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            first_few(&not_granted)
         ));
     }
     finish(&mut report);
