@@ -4,6 +4,9 @@
 //! ever rewrites the `Action` or `NotAction` value of a statement and drops
 //! statements, so everything else is printed back exactly as it came in.
 
+use std::sync::Arc;
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorKind, Location};
@@ -38,9 +41,15 @@ impl ActionKey {
 }
 
 /// One statement: its JSON object as written, plus the parts the engine reads.
+///
+/// The object itself (`frame`) is shared between a statement and every
+/// refinement of it: refining only ever changes the action entries, so a
+/// refined policy costs its new entries and nothing else. The action key's
+/// slot in the frame is `null`; the entries stand in for it when the statement
+/// is written out.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Statement {
-    fields: Map<String, Value>,
+    frame: Arc<Map<String, Value>>,
     effect: Effect,
     key: ActionKey,
     entries: Vec<String>,
@@ -65,27 +74,28 @@ impl Statement {
 
     /// The `Sid`, when it is a string.
     pub fn sid(&self) -> Option<&str> {
-        self.fields.get("Sid").and_then(Value::as_str)
+        self.frame.get("Sid").and_then(Value::as_str)
     }
 
     /// The statement object as written (with the current action entries).
-    pub fn fields(&self) -> &Map<String, Value> {
-        &self.fields
+    pub fn to_object(&self) -> Map<String, Value> {
+        let mut fields = (*self.frame).clone();
+        if let Some(slot) = fields.get_mut(self.key.as_str()) {
+            *slot = self.entries_value();
+        }
+        fields
+    }
+
+    /// The keys of the statement object, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.frame.keys().map(String::as_str)
     }
 
     /// The same statement with other action entries, in the same key position.
     /// One entry stays a string when the original value was a string.
     pub fn with_entries(&self, entries: Vec<String>) -> Statement {
-        let value = match entries.as_slice() {
-            [one] if self.entries_were_string => Value::String(one.clone()),
-            _ => Value::Array(entries.iter().cloned().map(Value::String).collect()),
-        };
-        let mut fields = self.fields.clone();
-        if let Some(slot) = fields.get_mut(self.key.as_str()) {
-            *slot = value;
-        }
         Statement {
-            fields,
+            frame: Arc::clone(&self.frame),
             effect: self.effect,
             key: self.key,
             entries,
@@ -95,16 +105,53 @@ impl Statement {
 
     /// The statement without its action key: what must never change.
     pub fn other_fields(&self) -> Map<String, Value> {
-        let mut fields = self.fields.clone();
+        let mut fields = (*self.frame).clone();
         fields.shift_remove(self.key.as_str());
         fields
+    }
+
+    /// The action key's value: a lone string stays a string.
+    fn entries_value(&self) -> Value {
+        match self.entries.as_slice() {
+            [one] if self.entries_were_string => Value::String(one.clone()),
+            _ => Value::Array(self.entries.iter().cloned().map(Value::String).collect()),
+        }
+    }
+}
+
+impl Serialize for Statement {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.frame.len()))?;
+        for (name, value) in self.frame.iter() {
+            if name == self.key.as_str() {
+                map.serialize_entry(name, &Entries(self))?;
+            } else {
+                map.serialize_entry(name, value)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// A statement's action value, written without building it.
+struct Entries<'s>(&'s Statement);
+
+impl Serialize for Entries<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0.entries.as_slice() {
+            [one] if self.0.entries_were_string => serializer.serialize_str(one),
+            all => serializer.collect_seq(all),
+        }
     }
 }
 
 /// A parsed policy document.
+///
+/// Like a statement's, the document's other fields are shared by every
+/// refinement of it; its `Statement` slot is `null`, filled in when written.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
-    document: Map<String, Value>,
+    document: Arc<Map<String, Value>>,
     statements: Vec<Statement>,
     statement_is_object: bool,
 }
@@ -118,7 +165,7 @@ impl Policy {
 
     /// Builds a policy from a JSON value; `path` prefixes locations in errors.
     pub fn from_value(value: Value, path: &str) -> Result<Policy, Error> {
-        let Value::Object(document) = value else {
+        let Value::Object(mut document) = value else {
             return Err(Error::shape(
                 path,
                 format!(
@@ -144,43 +191,40 @@ impl Policy {
             }
         }
         let statement_path = join(path, "Statement");
-        let (statements, statement_is_object) = match document.get("Statement") {
-            None => {
-                return Err(Error::shape(
-                    path,
-                    "a policy document needs a `Statement` (is this a policy?)",
-                ));
-            }
-            Some(Value::Object(object)) => (
-                vec![Statement::from_object(object.clone(), &statement_path)?],
-                true,
-            ),
-            Some(Value::Array(items)) => {
+        let Some(slot) = document.get_mut("Statement") else {
+            return Err(Error::shape(
+                path,
+                "a policy document needs a `Statement` (is this a policy?)",
+            ));
+        };
+        let (statements, statement_is_object) = match std::mem::take(slot) {
+            Value::Object(object) => (vec![Statement::from_object(object, &statement_path)?], true),
+            Value::Array(items) => {
                 let mut statements = Vec::with_capacity(items.len());
-                for (i, item) in items.iter().enumerate() {
+                for (i, item) in items.into_iter().enumerate() {
                     let item_path = format!("{statement_path}[{i}]");
                     let Value::Object(object) = item else {
                         return Err(Error::shape(
                             item_path,
-                            format!("a statement must be a JSON object, found {}", kind(item)),
+                            format!("a statement must be a JSON object, found {}", kind(&item)),
                         ));
                     };
-                    statements.push(Statement::from_object(object.clone(), &item_path)?);
+                    statements.push(Statement::from_object(object, &item_path)?);
                 }
                 (statements, false)
             }
-            Some(other) => {
+            other => {
                 return Err(Error::shape(
                     statement_path,
                     format!(
                         "`Statement` must be an object or an array of objects, found {}",
-                        kind(other)
+                        kind(&other)
                     ),
                 ));
             }
         };
         Ok(Policy {
-            document,
+            document: Arc::new(document),
             statements,
             statement_is_object,
         })
@@ -195,7 +239,7 @@ impl Policy {
     /// statement was written as an object keeps that form while one remains.
     pub fn with_statements(&self, statements: Vec<Statement>) -> Policy {
         Policy {
-            document: self.document.clone(),
+            document: Arc::clone(&self.document),
             statement_is_object: self.statement_is_object && statements.len() == 1,
             statements,
         }
@@ -203,29 +247,17 @@ impl Policy {
 
     /// The document as JSON, keys in their original order.
     pub fn to_value(&self) -> Value {
-        let statements = match self.statements.as_slice() {
-            [one] if self.statement_is_object => Value::Object(one.fields.clone()),
-            all => Value::Array(
-                all.iter()
-                    .map(|s| Value::Object(s.fields.clone()))
-                    .collect(),
-            ),
-        };
-        let mut document = self.document.clone();
-        if let Some(slot) = document.get_mut("Statement") {
-            *slot = statements;
-        }
-        Value::Object(document)
+        serde_json::to_value(self).unwrap_or_default()
     }
 
     /// Pretty JSON (two-space indent), keys in their original order.
     pub fn to_pretty_string(&self) -> String {
-        serde_json::to_string_pretty(&self.to_value()).unwrap_or_default()
+        serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
     /// Compact JSON, as Access Analyzer puts it in `recommendedPolicy`.
     pub fn to_compact_string(&self) -> String {
-        serde_json::to_string(&self.to_value()).unwrap_or_default()
+        serde_json::to_string(self).unwrap_or_default()
     }
 
     /// The size IAM counts against its quotas: characters, white space excluded.
@@ -237,8 +269,25 @@ impl Policy {
     }
 }
 
+impl Serialize for Policy {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.document.len()))?;
+        for (name, value) in self.document.iter() {
+            if name != "Statement" {
+                map.serialize_entry(name, value)?;
+            } else {
+                match self.statements.as_slice() {
+                    [one] if self.statement_is_object => map.serialize_entry(name, one)?,
+                    all => map.serialize_entry(name, all)?,
+                }
+            }
+        }
+        map.end()
+    }
+}
+
 impl Statement {
-    fn from_object(fields: Map<String, Value>, path: &str) -> Result<Statement, Error> {
+    fn from_object(mut fields: Map<String, Value>, path: &str) -> Result<Statement, Error> {
         let effect = match fields.get("Effect") {
             Some(Value::String(s)) if s == "Allow" => Effect::Allow,
             Some(Value::String(s)) if s == "Deny" => Effect::Deny,
@@ -295,11 +344,14 @@ impl Statement {
                 ));
             }
         };
-        let value = fields.get(key.as_str()).unwrap_or(&Value::Null);
+        let value = fields
+            .get_mut(key.as_str())
+            .map(std::mem::take)
+            .unwrap_or_default();
         let (entries, entries_were_string) =
-            string_list(value, &join(path, key.as_str()), key.as_str())?;
+            owned_string_list(value, &join(path, key.as_str()), key.as_str())?;
         Ok(Statement {
-            fields,
+            frame: Arc::new(fields),
             effect,
             key,
             entries,
@@ -337,6 +389,24 @@ fn string_list(value: &Value, path: &str, key: &str) -> Result<(Vec<String>, boo
                 kind(other)
             ),
         )),
+    }
+}
+
+/// [`string_list`], taking the strings rather than copying them.
+fn owned_string_list(value: Value, path: &str, key: &str) -> Result<(Vec<String>, bool), Error> {
+    match value {
+        Value::String(s) => Ok((vec![s], true)),
+        Value::Array(items) if items.iter().all(Value::is_string) => Ok((
+            items
+                .into_iter()
+                .filter_map(|item| match item {
+                    Value::String(s) => Some(s),
+                    _ => None,
+                })
+                .collect(),
+            false,
+        )),
+        other => string_list(&other, path, key),
     }
 }
 
@@ -604,7 +674,7 @@ mod tests {
         assert_eq!(statement.sid(), Some("a"));
         let changed = statement.with_entries(vec!["a:B".into(), "c:D".into()]);
         assert_eq!(
-            serde_json::to_string(changed.fields()).unwrap(),
+            serde_json::to_string(&changed).unwrap(),
             r#"{"Sid":"a","Effect":"Allow","Action":["a:B","c:D"],"Resource":"*","Zed":1}"#
         );
     }

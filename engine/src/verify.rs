@@ -326,7 +326,7 @@ fn fits(o: &Side<'_>, r: &Side<'_>) -> bool {
         return false;
     }
     match (o.statement.effect(), o.statement.key()) {
-        (Effect::Deny, _) => o.statement.fields() == r.statement.fields(),
+        (Effect::Deny, _) => o.object == r.object,
         (Effect::Allow, ActionKey::NotAction) => o
             .statement
             .entries()
@@ -379,6 +379,8 @@ struct Side<'s> {
     wildcards: Vec<usize>,
     /// The statement without its action key (compared without regard to key order).
     frame: Map<String, Value>,
+    /// The whole statement object, as it is written.
+    object: Map<String, Value>,
 }
 
 /// The state of one verification.
@@ -455,6 +457,7 @@ impl<'k, 'u> Checker<'k, 'u> {
                 .collect(),
             patterns,
             frame: statement.other_fields(),
+            object: statement.to_object(),
         }
     }
 
@@ -640,8 +643,8 @@ impl<'k, 'u> Checker<'k, 'u> {
                 Vec::new(),
             );
         } else if o.statement.key() == r.statement.key() {
-            let o_keys: Vec<&String> = o.statement.fields().keys().collect();
-            let r_keys: Vec<&String> = r.statement.fields().keys().collect();
+            let o_keys: Vec<&String> = o.object.keys().collect();
+            let r_keys: Vec<&String> = r.object.keys().collect();
             if o_keys != r_keys {
                 self.push(
                     at,
@@ -653,7 +656,7 @@ impl<'k, 'u> Checker<'k, 'u> {
         }
         match (o.statement.effect(), o.statement.key()) {
             (Effect::Deny, _) => {
-                if o.statement.fields() != r.statement.fields() {
+                if o.object != r.object {
                     self.push(
                         at,
                         ViolationKind::Structure,
@@ -878,9 +881,8 @@ impl<'k, 'u> Checker<'k, 'u> {
 }
 
 /// The statement's `Action` or `NotAction` value as written (a string or an array).
-fn action_value<'s>(side: &Side<'s>) -> Option<&'s Value> {
-    let statement: &'s Statement = side.statement;
-    statement.fields().get(statement.key().as_str())
+fn action_value<'a>(side: &'a Side<'_>) -> Option<&'a Value> {
+    side.object.get(side.statement.key().as_str())
 }
 
 /// The keys whose values differ between two objects, in order of first appearance.
