@@ -597,7 +597,7 @@ fn project(unused: &UnusedSet, scope: &Scope) -> UnusedSet {
     }
     for action in unused.actions() {
         if action_in_scope(&action.name, scope) {
-            out.insert_action(&action.name, action.last_accessed.clone());
+            out.insert(action.clone());
         }
     }
     out

@@ -599,7 +599,7 @@ fn diagnose_unused(
             diagnostics.push(Diagnostic {
                 code: Code::UnknownUnusedAction,
                 statement: None,
-                subject: action.name.clone(),
+                subject: action.name.to_string(),
                 message: "is reported unused but is not in the catalog (the catalog may be stale); still honoured".to_string(),
             });
         }
@@ -607,7 +607,7 @@ fn diagnose_unused(
             diagnostics.push(Diagnostic {
                 code: Code::UnusedNotGranted,
                 statement: None,
-                subject: action.name.clone(),
+                subject: action.name.to_string(),
                 message: "is reported unused but this policy does not grant it (findings are per principal; another policy may)".to_string(),
             });
         }

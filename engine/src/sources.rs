@@ -686,7 +686,7 @@ fn kept_alive(
 pub fn from_findings(unused: &UnusedSet, window: Option<&Window>) -> Result<Inference, Error> {
     let mut report = SourceReport::new(Source::Findings);
     let mut kept = UnusedSet::new();
-    let recent = |last: &Option<String>, subject: &str| -> Result<bool, Error> {
+    let recent = |last: Option<&str>, subject: &str| -> Result<bool, Error> {
         match (window, last) {
             (Some(window), Some(text)) => {
                 let at = Timestamp::parse(text).map_err(|e| Error {
@@ -700,7 +700,7 @@ pub fn from_findings(unused: &UnusedSet, window: Option<&Window>) -> Result<Infe
         }
     };
     for service in unused.services() {
-        if recent(&service.last_accessed, &service.name)? {
+        if recent(service.last_accessed.as_deref(), &service.name)? {
             report.recently_used.push(format!("{}:*", service.name));
         } else {
             kept.insert_service(&service.name, service.last_accessed.clone());
@@ -708,11 +708,11 @@ pub fn from_findings(unused: &UnusedSet, window: Option<&Window>) -> Result<Infe
         }
     }
     for action in unused.actions() {
-        if recent(&action.last_accessed, &action.name)? {
-            report.recently_used.push(action.name.clone());
+        if recent(action.last_accessed.as_deref(), &action.name)? {
+            report.recently_used.push(action.name.to_string());
         } else {
-            kept.insert_action(&action.name, action.last_accessed.clone());
-            report.actions_unused.push(action.name.clone());
+            kept.insert(action.clone());
+            report.actions_unused.push(action.name.to_string());
         }
     }
     if let Some(window) = window {

@@ -4,22 +4,28 @@
 //! (one finding, an array of them, or JSON Lines), or from plain text with one
 //! `service:Action` per line.
 
-use std::collections::BTreeMap;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorKind, Location};
 use crate::json;
 use crate::policy::{join, kind};
-use crate::table::split_action;
+use crate::table::{cmp_ci, split_action};
 
 /// One unused action, as the finding spelled it (service prefix lowercased).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+///
+/// The texts are shared: the findings of an account name the same actions
+/// over and over, and every set that holds one (a finding's, an intersection,
+/// a projection) points at one copy.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnusedAction {
     /// `service:Action`.
-    pub name: String,
+    pub name: Arc<str>,
     /// When it was last used, if ever (ISO 8601, as the finding wrote it).
-    pub last_accessed: Option<String>,
+    pub last_accessed: Option<Arc<str>>,
 }
 
 /// A service reported wholly unused: every action of it, known or not.
@@ -32,9 +38,13 @@ pub struct UnusedService {
 }
 
 /// The set U of unused actions, compared case-insensitively.
+///
+/// The actions are a vector sorted case-insensitively, one entry per action:
+/// an account's findings hold a hundred thousand of them, and a B-tree of
+/// owned keys took several times the space for no faster lookup.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UnusedSet {
-    actions: BTreeMap<String, UnusedAction>,
+    actions: Vec<UnusedAction>,
     services: BTreeMap<String, UnusedService>,
 }
 
@@ -46,14 +56,26 @@ impl UnusedSet {
 
     /// Adds one action (`service:Action`).
     pub fn insert_action(&mut self, name: &str, last_accessed: Option<String>) {
-        let (service, action) = split_action(name);
-        let name = format!("{}:{action}", service.to_ascii_lowercase());
-        self.actions
-            .entry(name.to_ascii_lowercase())
-            .or_insert(UnusedAction {
-                name,
-                last_accessed,
-            });
+        self.insert(UnusedAction {
+            name: action_name(name).into(),
+            last_accessed: last_accessed.map(Arc::from),
+        });
+    }
+
+    /// Adds one action as another set holds it (its texts are shared, not
+    /// copied). The first entry for an action wins.
+    pub fn insert(&mut self, action: UnusedAction) {
+        match self.actions.last() {
+            None => self.actions.push(action),
+            Some(last) if cmp_ci(&last.name, &action.name) == Ordering::Less => {
+                self.actions.push(action)
+            }
+            Some(_) => {
+                if let Err(at) = self.find(&action.name) {
+                    self.actions.insert(at, action);
+                }
+            }
+        }
     }
 
     /// Marks a whole service unused.
@@ -67,9 +89,8 @@ impl UnusedSet {
 
     /// Adds everything of `other`.
     pub fn extend(&mut self, other: &UnusedSet) {
-        for action in other.actions.values() {
-            self.insert_action(&action.name, action.last_accessed.clone());
-        }
+        self.actions.extend(other.actions.iter().cloned());
+        self.settle();
         for service in other.services.values() {
             self.insert_service(&service.name, service.last_accessed.clone());
         }
@@ -77,7 +98,7 @@ impl UnusedSet {
 
     /// The actions listed one by one, sorted.
     pub fn actions(&self) -> impl Iterator<Item = &UnusedAction> {
-        self.actions.values()
+        self.actions.iter()
     }
 
     /// The services reported wholly unused, sorted.
@@ -93,9 +114,7 @@ impl UnusedSet {
     /// Whether `action` is unused: listed, or its service is wholly unused.
     pub fn contains(&self, action: &str) -> bool {
         let (service, _) = split_action(action);
-        self.is_service_unused(service)
-            || (!self.actions.is_empty()
-                && with_lowercase(action, |key| self.actions.contains_key(key)))
+        self.is_service_unused(service) || self.find(action).is_ok()
     }
 
     /// Whether the whole service is unused.
@@ -121,15 +140,30 @@ impl UnusedSet {
             .chain(other.actions().map(|a| (a, self)))
         {
             if within.contains(&action.name) {
-                out.insert_action(&action.name, action.last_accessed.clone());
+                out.actions.push(action.clone());
             }
         }
+        out.settle();
         out
     }
 
     /// Keeps only what `keep` accepts (used by sources that filter by age).
-    pub fn retain_actions(&mut self, mut keep: impl FnMut(&UnusedAction) -> bool) {
-        self.actions.retain(|_, action| keep(action));
+    pub fn retain_actions(&mut self, keep: impl FnMut(&UnusedAction) -> bool) {
+        self.actions.retain(keep);
+    }
+
+    /// Where `action` is, or would go, in the sorted actions.
+    fn find(&self, action: &str) -> Result<usize, usize> {
+        self.actions
+            .binary_search_by(|probe| cmp_ci(&probe.name, action))
+    }
+
+    /// Sorts actions pushed in any order and keeps the first entry of each:
+    /// readers push a whole list, then settle it once.
+    fn settle(&mut self) {
+        self.actions.sort_by(|a, b| cmp_ci(&a.name, &b.name));
+        self.actions
+            .dedup_by(|later, earlier| cmp_ci(&later.name, &earlier.name) == Ordering::Equal);
     }
 
     /// Reads any supported unused-list format. Findings that are not
@@ -141,6 +175,7 @@ impl UnusedSet {
             return parse_text(text);
         }
         let mut set = UnusedSet::new();
+        let mut names = Names::default();
         let values = json::parse_stream(text)?;
         if values.is_empty() {
             return Err(Error::shape("", "the unused list is empty"));
@@ -154,13 +189,36 @@ impl UnusedSet {
             match value {
                 Value::Array(items) => {
                     for (i, item) in items.iter().enumerate() {
-                        read_item(item, &format!("{base}[{i}]"), &mut set)?;
+                        read_item(item, &format!("{base}[{i}]"), &mut set, &mut names)?;
                     }
                 }
-                item => read_item(item, &base, &mut set)?,
+                item => read_item(item, &base, &mut set, &mut names)?,
             }
         }
+        set.settle();
         Ok(set)
+    }
+}
+
+/// `service:Action` with the service lowercased, as sets hold names.
+fn action_name(name: &str) -> String {
+    let (service, action) = split_action(name);
+    format!("{}:{action}", service.to_ascii_lowercase())
+}
+
+/// One copy of each text a reader meets: an account's findings repeat the
+/// same action names (and often the same dates) thousands of times.
+#[derive(Default)]
+struct Names(HashSet<Arc<str>>);
+
+impl Names {
+    fn get(&mut self, text: &str) -> Arc<str> {
+        if let Some(known) = self.0.get(text) {
+            return Arc::clone(known);
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.0.insert(Arc::clone(&shared));
+        shared
     }
 }
 
@@ -181,7 +239,12 @@ fn with_lowercase<R>(text: &str, f: impl FnOnce(&str) -> R) -> R {
 }
 
 /// One element of the top level: a finding or a bare detail entry.
-fn read_item(item: &Value, path: &str, set: &mut UnusedSet) -> Result<(), Error> {
+fn read_item(
+    item: &Value,
+    path: &str,
+    set: &mut UnusedSet,
+    names: &mut Names,
+) -> Result<(), Error> {
     let Value::Object(object) = item else {
         return Err(Error::shape(
             path,
@@ -192,9 +255,9 @@ fn read_item(item: &Value, path: &str, set: &mut UnusedSet) -> Result<(), Error>
         ));
     };
     if object.contains_key("serviceNamespace") {
-        read_details(object, path, set)
+        read_details(object, path, set, names)
     } else if object.contains_key("findingType") || object.contains_key("findingDetails") {
-        let finding = Finding::from_object(object, path)?;
+        let finding = Finding::from_object(object, path, names)?;
         if finding.finding_type != "UnusedPermission" {
             return Err(Error::shape(
                 join(path, "findingType"),
@@ -205,7 +268,10 @@ fn read_item(item: &Value, path: &str, set: &mut UnusedSet) -> Result<(), Error>
             ));
         }
         if finding.is_active() {
-            set.extend(&finding.unused);
+            set.actions.extend(finding.unused.actions);
+            for service in finding.unused.services.into_values() {
+                set.insert_service(&service.name, service.last_accessed);
+            }
         }
         Ok(())
     } else {
@@ -217,7 +283,13 @@ fn read_item(item: &Value, path: &str, set: &mut UnusedSet) -> Result<(), Error>
 }
 
 /// An `unusedPermissionDetails` object (or the article's simplified entry).
-fn read_details(object: &Map<String, Value>, path: &str, set: &mut UnusedSet) -> Result<(), Error> {
+/// Its actions are pushed unsorted: the caller settles the set.
+fn read_details(
+    object: &Map<String, Value>,
+    path: &str,
+    set: &mut UnusedSet,
+    names: &mut Names,
+) -> Result<(), Error> {
     let service = match object.get("serviceNamespace") {
         Some(Value::String(s)) if is_service_name(s) => s.to_ascii_lowercase(),
         Some(Value::String(s)) => {
@@ -303,7 +375,14 @@ fn read_details(object: &Map<String, Value>, path: &str, set: &mut UnusedSet) ->
                 format!("`{name}` is not an action name"),
             ));
         }
-        set.insert_action(&format!("{service}:{action}"), last);
+        let mut name = String::with_capacity(service.len() + 1 + action.len());
+        name.push_str(&service);
+        name.push(':');
+        name.push_str(action);
+        set.actions.push(UnusedAction {
+            name: names.get(&name),
+            last_accessed: last.map(|last| names.get(&last)),
+        });
     }
     Ok(())
 }
@@ -343,7 +422,10 @@ fn parse_text(text: &str) -> Result<UnusedSet, Error> {
         match line.split_once(':') {
             Some((service, "*")) if is_service_name(service) => set.insert_service(service, None),
             Some((service, action)) if is_service_name(service) && is_action_name(action) => {
-                set.insert_action(line, None)
+                set.actions.push(UnusedAction {
+                    name: action_name(line).into(),
+                    last_accessed: None,
+                });
             }
             _ => {
                 return Err(error(format!(
@@ -352,6 +434,7 @@ fn parse_text(text: &str) -> Result<UnusedSet, Error> {
             }
         }
     }
+    set.settle();
     if set.is_empty() {
         return Err(Error {
             kind: ErrorKind::Text,
@@ -399,7 +482,11 @@ impl Finding {
         !matches!(self.status.as_str(), "ARCHIVED" | "RESOLVED")
     }
 
-    fn from_object(object: &Map<String, Value>, path: &str) -> Result<Finding, Error> {
+    fn from_object(
+        object: &Map<String, Value>,
+        path: &str,
+        names: &mut Names,
+    ) -> Result<Finding, Error> {
         let text = |key: &str| optional_string(object, key, path);
         let finding_type = text("findingType")?.unwrap_or_else(|| "UnusedPermission".to_string());
         let mut unused = UnusedSet::new();
@@ -419,6 +506,7 @@ impl Finding {
                             inner,
                             &join(&detail_path, "unusedPermissionDetails"),
                             &mut unused,
+                            names,
                         )?,
                         Some(other) => {
                             return Err(Error::shape(
@@ -437,6 +525,7 @@ impl Finding {
                 ));
             }
         }
+        unused.settle();
         Ok(Finding {
             id: text("id")?.unwrap_or_default(),
             resource: text("resource")?.unwrap_or_default(),
@@ -469,6 +558,7 @@ fn parse_findings_one_by_one(text: &str) -> Option<Vec<Finding>> {
     let mut stream = serde_json::Deserializer::from_str(body).into_iter::<serde::de::IgnoredAny>();
     let mut start = 0;
     let mut findings = Vec::new();
+    let mut names = Names::default();
     while let Some(item) = stream.next() {
         item.ok()?;
         let end = stream.byte_offset();
@@ -483,7 +573,7 @@ fn parse_findings_one_by_one(text: &str) -> Option<Vec<Finding>> {
             if !object.contains_key("findingType") && !object.contains_key("findingDetails") {
                 return None;
             }
-            findings.push(Finding::from_object(object, "").ok()?);
+            findings.push(Finding::from_object(object, "", &mut names).ok()?);
         }
     }
     Some(findings)
@@ -493,6 +583,7 @@ fn parse_findings_one_by_one(text: &str) -> Option<Vec<Finding>> {
 fn parse_findings_whole(text: &str) -> Result<Vec<Finding>, Error> {
     let values = json::parse_stream(text)?;
     let mut findings = Vec::new();
+    let mut names = Names::default();
     for (n, value) in values.iter().enumerate() {
         let base = if values.len() == 1 {
             String::new()
@@ -520,7 +611,7 @@ fn parse_findings_whole(text: &str) -> Result<Vec<Finding>, Error> {
                     "this is not a `get-finding-v2` finding (no `findingType`)",
                 ));
             }
-            findings.push(Finding::from_object(object, &path)?);
+            findings.push(Finding::from_object(object, &path, &mut names)?);
         }
     }
     Ok(findings)
@@ -577,7 +668,7 @@ mod tests {
         assert!(set.contains("s3:GetBucketAcl"));
         assert_eq!(
             set.actions()
-                .find(|a| a.name == "s3:GetBucketAcl")
+                .find(|a| &*a.name == "s3:GetBucketAcl")
                 .unwrap()
                 .last_accessed
                 .as_deref(),

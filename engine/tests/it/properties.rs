@@ -297,7 +297,7 @@ fn mutate(
             let names: Vec<String> = unused
                 .actions()
                 .filter(|a| known.in_catalog(&a.name))
-                .map(|a| a.name.clone())
+                .map(|a| a.name.to_string())
                 .collect();
             let name = rng.pick(&names)?.clone();
             let mut entries = after.entries().to_vec();
