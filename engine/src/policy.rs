@@ -93,7 +93,9 @@ impl Statement {
 
     /// The same statement with other action entries, in the same key position.
     /// One entry stays a string when the original value was a string.
-    pub fn with_entries(&self, entries: Vec<String>) -> Statement {
+    pub fn with_entries(&self, mut entries: Vec<String>) -> Statement {
+        // A refined statement lives as long as the plan that holds it.
+        entries.shrink_to_fit();
         Statement {
             frame: Arc::clone(&self.frame),
             effect: self.effect,
