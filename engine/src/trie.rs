@@ -97,7 +97,9 @@ impl std::fmt::Debug for Problem<'_> {
 /// The built trie, walked.
 #[derive(Clone, Debug)]
 pub struct Trie {
-    /// The nodes in prefix order (a node's descendants follow it).
+    /// The nodes in prefix order (a node's descendants follow it). Built with
+    /// `evaluate_all`, every node; without it, only the nodes the walk
+    /// reached: nothing under a safe node is built.
     pub nodes: Vec<Node>,
     /// The root prefix the walk started from (empty for the whole namespace).
     pub root: String,
@@ -177,20 +179,6 @@ impl Trie {
         // names, so nothing is allocated until a node is kept. A stable sort
         // keeps the candidates of one key in the order they were found, so
         // the first spelling wins, as it would in a map.
-        let mut candidates: Vec<(usize, usize, bool)> = Vec::new();
-        for (i, action) in placed.iter().enumerate() {
-            let colon = action.find(':').map_or(0, |i| i + 1);
-            let name = action.get(colon..).unwrap_or("");
-            for cut in cut_points(name) {
-                let len = if action.get(..colon + cut).is_some() {
-                    colon + cut
-                } else {
-                    action.len()
-                };
-                candidates.push((i, len, false));
-            }
-            candidates.push((i, action.len(), true));
-        }
         let key_of = |&(i, len, _): &(usize, usize, bool)| -> &str {
             let name = placed_lc.get(i).copied().unwrap_or("");
             name.get(..len).unwrap_or(name)
@@ -199,66 +187,86 @@ impl Trie {
             let name = placed.get(i).copied().unwrap_or("");
             name.get(..len).unwrap_or(name)
         };
-        candidates.sort_by(|a, b| key_of(a).cmp(key_of(b)));
-        let mut unique: Vec<(usize, usize, bool)> = Vec::with_capacity(candidates.len());
-        for candidate in candidates {
-            match unique.last_mut() {
-                Some(last) if key_of(last) == key_of(&candidate) => last.2 |= candidate.2,
-                _ => unique.push(candidate),
-            }
-        }
-
-        let root = placed
-            .first()
-            .map(|first| {
-                let hint = problem.root_hint.to_ascii_lowercase();
-                let end = unique.partition_point(|c| key_of(c) <= hint.as_str());
-                unique
-                    .get(..end)
-                    .unwrap_or(&[])
-                    .iter()
-                    .rev()
-                    .find(|c| {
-                        let key = key_of(c);
-                        key.len() <= problem.root_hint.len()
-                            && starts_with_ci(problem.root_hint, key)
-                            && starts_with_ci(first, key)
-                    })
-                    .map(|c| display_of(c).to_string())
-                    .unwrap_or_default()
-            })
-            .unwrap_or_default();
-
-        let mut nodes: Vec<Node> = Vec::new();
-        // The lowercased prefix of each node, for the range searches.
-        let mut keys: Vec<&str> = Vec::new();
-        let mut stack: Vec<usize> = Vec::new();
-        let root_key = root.to_ascii_lowercase();
-        let from_root = unique.partition_point(|c| key_of(c) < root_key.as_str());
-        for candidate in unique.get(from_root..).unwrap_or(&[]) {
-            let key = key_of(candidate);
-            if !key.starts_with(root_key.as_str()) {
-                break;
-            }
-            while let Some(&top) = stack.last() {
-                if key.starts_with(keys.get(top).copied().unwrap_or("")) {
-                    break;
+        // The candidates of the placed actions `range`, sorted, one per key.
+        let candidates_of = |range: std::ops::Range<usize>| -> Vec<(usize, usize, bool)> {
+            let mut candidates: Vec<(usize, usize, bool)> = Vec::new();
+            for i in range {
+                let action = placed.get(i).copied().unwrap_or("");
+                let colon = action.find(':').map_or(0, |i| i + 1);
+                let name = action.get(colon..).unwrap_or("");
+                for cut in cut_points(name) {
+                    let len = if action.get(..colon + cut).is_some() {
+                        colon + cut
+                    } else {
+                        action.len()
+                    };
+                    candidates.push((i, len, false));
                 }
-                stack.pop();
+                candidates.push((i, action.len(), true));
             }
-            let placed_here = lowercase_range(&placed_lc, key).len();
-            keys.push(key);
-            nodes.push(Node {
-                prefix: display_of(candidate).to_string(),
-                parent: stack.last().copied(),
-                is_action: candidate.2,
-                placed: placed_here,
-                unsafe_because: None,
-                visited: false,
-                emitted: None,
-            });
-            stack.push(nodes.len() - 1);
-        }
+            candidates.sort_by(|a, b| key_of(a).cmp(key_of(b)));
+            let mut unique: Vec<(usize, usize, bool)> = Vec::with_capacity(candidates.len());
+            for candidate in candidates {
+                match unique.last_mut() {
+                    Some(last) if key_of(last) == key_of(&candidate) => last.2 |= candidate.2,
+                    _ => unique.push(candidate),
+                }
+            }
+            unique
+        };
+
+        // A walk from the whole namespace (`Action: "*"`, `NotAction`) leaves
+        // most services at `svc:*` after one look. Without `evaluate_all`,
+        // the nodes of such a service below `svc:` are never built: the
+        // candidates are made service by service, and only for a service whose
+        // `svc:` node is unsafe. That was most of the time of a refinement of
+        // `*`. Every placed action must then have a service, so that no node
+        // spans two services.
+        let by_service =
+            !evaluate_all && problem.root_hint.is_empty() && placed.iter().all(|a| a.contains(':'));
+        let blocks: Vec<std::ops::Range<usize>> = if by_service {
+            let mut blocks = Vec::new();
+            let mut start = 0;
+            while start < placed_lc.len() {
+                let service = placed_lc
+                    .get(start)
+                    .and_then(|a| a.get(..=a.find(':').unwrap_or(0)))
+                    .unwrap_or("");
+                let len = lowercase_range(placed_lc.get(start..).unwrap_or(&[]), service).len();
+                blocks.push(start..start + len.max(1));
+                start += len.max(1);
+            }
+            blocks
+        } else {
+            std::iter::once(0..placed.len()).collect()
+        };
+
+        // Otherwise one block holds every candidate, also used to find the root.
+        let mut whole = (!by_service).then(|| candidates_of(0..placed.len()));
+        let root = match &whole {
+            None => String::new(),
+            Some(unique) => placed
+                .first()
+                .map(|first| {
+                    let hint = problem.root_hint.to_ascii_lowercase();
+                    let end = unique.partition_point(|c| key_of(c) <= hint.as_str());
+                    unique
+                        .get(..end)
+                        .unwrap_or(&[])
+                        .iter()
+                        .rev()
+                        .find(|c| {
+                            let key = key_of(c);
+                            key.len() <= problem.root_hint.len()
+                                && starts_with_ci(problem.root_hint, key)
+                                && starts_with_ci(first, key)
+                        })
+                        .map(|c| display_of(c).to_string())
+                        .unwrap_or_default()
+                })
+                .unwrap_or_default(),
+        };
+        let root_key = root.to_ascii_lowercase();
 
         let safety = |prefix: &str, key: &str| -> Option<Unsafe> {
             let range = lowercase_range(&names, key);
@@ -289,42 +297,84 @@ impl Trie {
             (!(problem.covers)(prefix)).then_some(Unsafe::Broader)
         };
 
+        // The nodes are built and walked in one pass, in prefix order: a
+        // node's parent is the nearest node before it that is a prefix of it.
+        let mut nodes: Vec<Node> = Vec::new();
+        // The lowercased prefix of each node, for the range searches.
+        let mut keys: Vec<&str> = Vec::new();
+        let mut stack: Vec<usize> = Vec::new();
         let mut emitted = Vec::new();
-        let mut skip: Option<String> = None;
-        for index in 0..nodes.len() {
-            let Some(node) = nodes.get_mut(index) else {
-                break;
-            };
-            let under_safe = skip
-                .as_deref()
-                .is_some_and(|s| starts_with_ci(&node.prefix, s));
-            if under_safe && !evaluate_all {
-                continue;
-            }
-            let key = keys.get(index).copied().unwrap_or("");
-            node.unsafe_because = safety(&node.prefix, key);
-            if under_safe {
-                continue;
-            }
-            node.visited = true;
-            let entry = if node.unsafe_because.is_none() {
-                skip = Some(node.prefix.clone());
-                if node.placed >= 2 || (problem.force_star)(&node.prefix) {
-                    Some(format!("{}*", node.prefix))
-                } else {
-                    lowercase_range(&placed_lc, key)
-                        .next()
-                        .and_then(|i| placed.get(i))
-                        .map(|a| a.to_string())
+        // The lowercased prefix of the last safe node the walk emitted at.
+        let mut skip: Option<&str> = None;
+        for block in blocks {
+            let unique = match whole.take() {
+                Some(unique) => unique,
+                None => {
+                    // The service's own node first: when it is safe, nothing
+                    // under it is needed.
+                    let first = placed_lc.get(block.start).copied().unwrap_or("");
+                    let head_len = first.find(':').map_or(0, |i| i + 1);
+                    let head = (block.start, head_len, first.len() == head_len);
+                    if safety(display_of(&head), key_of(&head)).is_none() {
+                        vec![head]
+                    } else {
+                        candidates_of(block)
+                    }
                 }
-            } else if node.is_action {
-                Some(node.prefix.clone())
-            } else {
-                None
             };
-            if let Some(entry) = entry {
-                node.emitted = Some(entry.clone());
-                emitted.push(entry);
+            let from_root = unique.partition_point(|c| key_of(c) < root_key.as_str());
+            for candidate in unique.get(from_root..).unwrap_or(&[]) {
+                let key = key_of(candidate);
+                if !key.starts_with(root_key.as_str()) {
+                    break;
+                }
+                let under_safe = skip.is_some_and(|s| key.starts_with(s));
+                if under_safe && !evaluate_all {
+                    continue;
+                }
+                while let Some(&top) = stack.last() {
+                    if key.starts_with(keys.get(top).copied().unwrap_or("")) {
+                        break;
+                    }
+                    stack.pop();
+                }
+                let prefix = display_of(candidate).to_string();
+                let unsafe_because = safety(&prefix, key);
+                let placed_here = lowercase_range(&placed_lc, key);
+                let mut node = Node {
+                    prefix,
+                    parent: stack.last().copied(),
+                    is_action: candidate.2,
+                    placed: placed_here.len(),
+                    unsafe_because,
+                    visited: !under_safe,
+                    emitted: None,
+                };
+                if !under_safe {
+                    let entry = if node.unsafe_because.is_none() {
+                        skip = Some(key);
+                        if node.placed >= 2 || (problem.force_star)(&node.prefix) {
+                            Some(format!("{}*", node.prefix))
+                        } else {
+                            placed_here
+                                .clone()
+                                .next()
+                                .and_then(|i| placed.get(i))
+                                .map(|a| a.to_string())
+                        }
+                    } else if node.is_action {
+                        Some(node.prefix.clone())
+                    } else {
+                        None
+                    };
+                    if let Some(entry) = entry {
+                        node.emitted = Some(entry.clone());
+                        emitted.push(entry);
+                    }
+                }
+                keys.push(key);
+                nodes.push(node);
+                stack.push(nodes.len() - 1);
             }
         }
         emitted.sort_by(|a, b| crate::table::cmp_ci(a, b));
