@@ -23,6 +23,9 @@ enum Token {
 pub struct Pattern {
     text: String,
     tokens: Vec<Token>,
+    /// For a literal followed by one `*` (most entries), the literal,
+    /// ASCII-lowercased: such a pattern matches by comparing a prefix.
+    trailing_literal: Option<String>,
 }
 
 /// How many automaton states a containment check may explore before it gives
@@ -43,9 +46,24 @@ impl Pattern {
         // `**` matches what `*` does; a run of thousands of stars would only
         // make matching and the inclusion checks slow in proportion.
         tokens.dedup_by(|a, b| *a == Token::Star && *b == Token::Star);
+        Pattern::from_tokens(text.to_string(), tokens)
+    }
+
+    fn from_tokens(text: String, tokens: Vec<Token>) -> Pattern {
+        let trailing_literal = match tokens.split_last() {
+            Some((Token::Star, literal)) => literal
+                .iter()
+                .map(|t| match t {
+                    Token::Char(c) => Some(*c),
+                    _ => None,
+                })
+                .collect::<Option<String>>(),
+            _ => None,
+        };
         Pattern {
-            text: text.to_string(),
+            text,
             tokens,
+            trailing_literal,
         }
     }
 
@@ -57,10 +75,7 @@ impl Pattern {
             .map(|c| Token::Char(c.to_ascii_lowercase()))
             .collect();
         tokens.push(Token::Star);
-        Pattern {
-            text: format!("{prefix}*"),
-            tokens,
-        }
+        Pattern::from_tokens(format!("{prefix}*"), tokens)
     }
 
     /// The pattern as written.
@@ -100,6 +115,12 @@ impl Pattern {
 
     /// Whether `s` matches the whole pattern, ASCII case-insensitively.
     pub fn matches(&self, s: &str) -> bool {
+        if let Some(literal) = &self.trailing_literal {
+            return s
+                .as_bytes()
+                .get(..literal.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(literal.as_bytes()));
+        }
         // Action names are ASCII: match their bytes in place. Collecting chars
         // into a vector on every call made this the engine's hottest spot
         // (the diagnostics match every unused action against every entry).
@@ -286,6 +307,40 @@ mod tests {
         assert!(p.covers_prefix("s3:GetObject"));
         assert!(Pattern::new("s3:**Object").matches("s3:GetObject"));
         assert!(Pattern::new("s3:Get*").contains(&Pattern::new("s3:Get**Acl")));
+    }
+
+    #[test]
+    fn a_trailing_star_matches_by_prefix_as_the_glob_does() {
+        let inputs = [
+            "",
+            "s",
+            "s3:",
+            "s3:GetObject",
+            "S3:getobject",
+            "s3:Put",
+            "É",
+            "éx",
+            "Éx",
+            "a*b",
+            "a",
+            "s3:Get",
+        ];
+        for text in ["s3:Get*", "S3:GET*", "*", "É*", "a**", "s3:*", "a?*", "*a"] {
+            let pattern = Pattern::new(text);
+            for input in inputs {
+                let glob = if input.is_ascii() {
+                    glob_match(&pattern.tokens, input.as_bytes(), |c, b| {
+                        c == char::from(b.to_ascii_lowercase())
+                    })
+                } else {
+                    let chars: Vec<char> = input.chars().map(|c| c.to_ascii_lowercase()).collect();
+                    glob_match(&pattern.tokens, &chars, |c, d| c == d)
+                };
+                assert_eq!(pattern.matches(input), glob, "`{text}` against `{input}`");
+            }
+        }
+        assert!(Pattern::prefix_star("a*").matches("a*x"));
+        assert!(!Pattern::prefix_star("a*").matches("ax"));
     }
 
     #[test]
