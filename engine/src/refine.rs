@@ -222,6 +222,9 @@ pub fn refine_with(
         }
     }
     diagnose_unused(policy, unused, known, &mut diagnostics);
+    // An account plan holds every refinement to the end: no room for growth.
+    edits.shrink_to_fit();
+    diagnostics.shrink_to_fit();
     Refinement {
         policy: policy.with_statements(statements),
         edits,
