@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use pare_engine::{Policy, PolicyInput, PolicyKind, RecommendedAction, Refinement};
+use pare_engine::{Code, Policy, PolicyInput, PolicyKind, RecommendedAction, Refinement};
 use serde_json::{Value, json};
 
 use crate::args::{Refine, RefineFormat};
@@ -55,8 +55,8 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
     io.stdout.write_all(out.as_bytes())?;
 
     resolved.write_notes(&mut io.stderr)?;
-    for diagnostic in &refinement.diagnostics {
-        writeln!(io.stderr, "warning: {diagnostic}")?;
+    for line in diagnostic_lines(&refinement.diagnostics) {
+        writeln!(io.stderr, "warning: {line}")?;
     }
     if !refinement.changed() {
         writeln!(
@@ -122,6 +122,65 @@ fn recommendation(input: &PolicyInput, refinement: &Refinement) -> Value {
         "status": "SUCCEEDED",
         "recommendedSteps": [{"unusedPermissionsRecommendedStep": step}],
     })
+}
+
+/// How many subjects of one remark are printed one per line before they are
+/// gathered into one line.
+const SEPARATE_LINES: usize = 5;
+
+/// The diagnostics as lines for stderr. A finding lists every unused action of
+/// a principal, so refining one of its policies can say "not granted by this
+/// policy" of hundreds of them: a remark made of more than a few subjects
+/// becomes one line, where its first subject was, that names the first few and
+/// counts the rest. Other lines keep their order; `--format json` lists every
+/// diagnostic.
+fn diagnostic_lines(diagnostics: &[pare_engine::Diagnostic]) -> Vec<String> {
+    let same = |a: &pare_engine::Diagnostic, b: &pare_engine::Diagnostic| {
+        a.code == b.code && a.statement == b.statement && a.message == b.message
+    };
+    // Each remark, by its first diagnostic, with all its subjects.
+    let mut groups: Vec<(&pare_engine::Diagnostic, Vec<&str>)> = Vec::new();
+    for diagnostic in diagnostics {
+        match groups.iter_mut().find(|(first, _)| same(first, diagnostic)) {
+            Some((_, subjects)) => subjects.push(&diagnostic.subject),
+            None => groups.push((diagnostic, vec![&diagnostic.subject])),
+        }
+    }
+    let mut lines = Vec::new();
+    for diagnostic in diagnostics {
+        let Some((first, subjects)) = groups.iter().find(|(first, _)| same(first, diagnostic))
+        else {
+            continue;
+        };
+        if subjects.len() <= SEPARATE_LINES {
+            lines.push(diagnostic.to_string());
+            continue;
+        }
+        if !std::ptr::eq(*first, diagnostic) {
+            continue;
+        }
+        let named: Vec<String> = subjects
+            .iter()
+            .take(SEPARATE_LINES)
+            .map(|s| format!("`{s}`"))
+            .collect();
+        let at = first
+            .statement
+            .map(|i| format!("Statement[{i}], "))
+            .unwrap_or_default();
+        let what = match first.code {
+            Code::UnknownUnusedAction | Code::UnusedNotGranted | Code::UnknownAction => "actions",
+            Code::BroadExclusion | Code::MalformedAction => "entries",
+        };
+        lines.push(format!(
+            "{at}{} {what} ({} and {} more; `--format json` lists every one): each {}",
+            subjects.len(),
+            named.join(", "),
+            subjects.len() - SEPARATE_LINES,
+            first.message
+        ));
+    }
+    lines
 }
 
 /// `--format json`: the refined policy, the edits, the diagnostics and the sizes.
