@@ -147,6 +147,20 @@ impl Pattern {
         self.matches(prefix) && self.contains(&Pattern::prefix_star(prefix))
     }
 
+    /// Whether some string that starts with `prefix` matches: for `svc:`, whether
+    /// the pattern can grant an action of that service, known or not.
+    pub fn matches_some_starting_with(&self, prefix: &str) -> bool {
+        let mut states = closure(&self.tokens, BTreeSet::from([0]));
+        for c in prefix.chars() {
+            if states.is_empty() {
+                return false;
+            }
+            states = step(&self.tokens, &states, c.to_ascii_lowercase());
+        }
+        // Whatever tokens are left, some string satisfies them.
+        !states.is_empty()
+    }
+
     /// Whether every string `other` matches also matches `self`: language
     /// inclusion, decided by exploring `other`'s automaton against the subset
     /// automaton of `self`. Gives `false` when the exploration exceeds its
@@ -341,6 +355,37 @@ mod tests {
         }
         assert!(Pattern::prefix_star("a*").matches("a*x"));
         assert!(!Pattern::prefix_star("a*").matches("ax"));
+    }
+
+    #[test]
+    fn some_string_with_a_prefix() {
+        let yes = [
+            ("*", "newsvc:"),
+            ("*:Get*", "newsvc:"),
+            ("new*", "newsvc:"),
+            ("?ewsvc:*", "newsvc:"),
+            ("NEWSVC:Do", "newsvc:"),
+            ("*s*", "abc"),
+        ];
+        for (pattern, prefix) in yes {
+            assert!(
+                Pattern::new(pattern).matches_some_starting_with(prefix),
+                "`{pattern}` from `{prefix}`"
+            );
+        }
+        let no = [
+            ("s3:*", "newsvc:"),
+            ("?3:*", "newsvc:"),
+            ("newsvc", "newsvc:"),
+            ("ab", "abc"),
+        ];
+        for (pattern, prefix) in no {
+            assert!(
+                !Pattern::new(pattern).matches_some_starting_with(prefix),
+                "`{pattern}` from `{prefix}`"
+            );
+        }
+        assert!(Pattern::new("*x").matches_some_starting_with(""));
     }
 
     #[test]

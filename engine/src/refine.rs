@@ -617,10 +617,29 @@ fn diagnose_unused(
     }
     for service in unused.services() {
         let prefix = format!("{}:", service.name);
-        let any = known.with_prefix(&prefix).into_iter().any(granted)
-            || allows.iter().any(|(key, entries)| {
-                *key == ActionKey::Action && entries.names_service(&service.name)
+        let actions = known.with_prefix(&prefix);
+        // An entry may grant actions of the service that K does not hold:
+        // `*` grants every service, known or not, and a NotAction statement
+        // every one its exclusions do not cover.
+        let any = actions.iter().any(|a| granted(a))
+            || allows.iter().any(|(key, entries)| match key {
+                ActionKey::Action => {
+                    entries.names_service(&service.name)
+                        || entries
+                            .wildcards
+                            .iter()
+                            .any(|p| p.matches_some_starting_with(&prefix))
+                }
+                ActionKey::NotAction => !entries.wildcards.iter().any(|p| p.covers_prefix(&prefix)),
             });
+        if !actions.iter().any(|a| known.in_catalog(a)) {
+            diagnostics.push(Diagnostic {
+                code: Code::UnknownUnusedAction,
+                statement: None,
+                subject: format!("{}:*", service.name),
+                message: "is reported wholly unused but the catalog knows no action of it (the catalog may be stale): entries confined to the service are removed, but a wider entry such as `*` may still grant it".to_string(),
+            });
+        }
         if !any {
             diagnostics.push(Diagnostic {
                 code: Code::UnusedNotGranted,
