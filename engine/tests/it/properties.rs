@@ -242,23 +242,37 @@ fn hand_built_policies_under_many_unused_lists() {
     let table = pare_catalog::embedded();
     let mut failures = Vec::new();
     let mut cases = 0usize;
+    for (name, policy, n, unused) in hand_built_cases(table, 12) {
+        let options = Options {
+            wildcards: n % 5 != 4,
+        };
+        failures.extend(check(&name, &policy, &unused, table, &options).1);
+        cases += 1;
+    }
+    report(&failures, cases);
+}
+
+/// Each hand-built policy with `lists` seeded unused lists (list `n` has
+/// density `n % 3`): (name, policy, n, list).
+#[expect(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "the hand-built policies are valid; `n % 3` indexes the three densities"
+)]
+fn hand_built_cases(table: ActionTable<'_>, lists: u64) -> Vec<(String, Policy, u64, UnusedSet)> {
+    let mut cases = Vec::new();
     for (index, text) in HAND_BUILT.iter().enumerate() {
         let policy = Policy::parse(text).unwrap();
         let name = format!("hand-built #{index}");
         let known = Known::new(table, [&policy], &UnusedSet::new());
         let granted = granted_by_service(&policy, &known);
-        for n in 0..12u64 {
-            let density = Density::ALL[n as usize % 3];
-            let options = Options {
-                wildcards: n % 5 != 4,
-            };
+        for n in 0..lists {
             let mut rng = Rng::for_case(seed(), &name, n);
-            let unused = unused_list(&granted, &mut rng, density);
-            failures.extend(check(&name, &policy, &unused, table, &options).1);
-            cases += 1;
+            let unused = unused_list(&granted, &mut rng, Density::ALL[n as usize % 3]);
+            cases.push((name.clone(), policy.clone(), n, unused));
         }
     }
-    report(&failures, cases);
+    cases
 }
 
 /// Without `evaluate_all`, a walk from the whole namespace builds a service's
@@ -300,35 +314,27 @@ fn the_walk_service_by_service_emits_what_the_full_walk_emits() {
     let table = ActionTable::new(&rows).unwrap();
     let mut failures = Vec::new();
     let mut cases = 0usize;
-    for (index, text) in HAND_BUILT.iter().enumerate() {
-        let policy = Policy::parse(text).unwrap();
-        let name = format!("hand-built #{index}");
-        let known = Known::new(table, [&policy], &UnusedSet::new());
-        let granted = granted_by_service(&policy, &known);
-        for n in 0..3u64 {
-            let mut rng = Rng::for_case(seed(), &name, n);
-            let unused = unused_list(&granted, &mut rng, Density::ALL[n as usize % 3]);
-            let known = Known::new(table, [&policy], &unused);
-            for entry in ["*", "*:Get*", "s3:*", "ec2:Describe*"] {
-                let pattern = Pattern::new(entry);
-                let lazy = pare_engine::refine::generalize(&pattern, &unused, &known);
-                let full = pare_engine::refine::generalize_trie(&pattern, &unused, &known, true);
-                cases += 1;
-                if lazy.emitted != full.emitted {
+    for (name, policy, n, unused) in hand_built_cases(table, 3) {
+        let known = Known::new(table, [&policy], &unused);
+        for entry in ["*", "*:Get*", "s3:*", "ec2:Describe*"] {
+            let pattern = Pattern::new(entry);
+            let lazy = pare_engine::refine::generalize(&pattern, &unused, &known);
+            let full = pare_engine::refine::generalize_trie(&pattern, &unused, &known, true);
+            cases += 1;
+            if lazy.emitted != full.emitted {
+                failures.push(format!(
+                    "{name}, list {n}, `{entry}`: by service {:?}, full {:?}",
+                    lazy.emitted, full.emitted
+                ));
+            }
+            // Every node the lazy walk built is one the full walk has, as visited.
+            for node in &lazy.nodes {
+                let twin = full.nodes.iter().find(|f| f.prefix == node.prefix);
+                if twin.is_none_or(|f| f.visited != node.visited || f.emitted != node.emitted) {
                     failures.push(format!(
-                        "{name}, list {n}, `{entry}`: by service {:?}, full {:?}",
-                        lazy.emitted, full.emitted
+                        "{name}, list {n}, `{entry}`: node `{}` differs",
+                        node.prefix
                     ));
-                }
-                // Every node the lazy walk built is one the full walk has, as visited.
-                for node in &lazy.nodes {
-                    let twin = full.nodes.iter().find(|f| f.prefix == node.prefix);
-                    if twin.is_none_or(|f| f.visited != node.visited || f.emitted != node.emitted) {
-                        failures.push(format!(
-                            "{name}, list {n}, `{entry}`: node `{}` differs",
-                            node.prefix
-                        ));
-                    }
                 }
             }
         }
