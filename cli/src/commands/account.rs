@@ -160,7 +160,7 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
     };
 
     if let Some(out) = &config.out {
-        write_out_dir(out, &view.out_files())?;
+        write_out_dir(out, |write| view.out_files(write))?;
     }
     let text = match config.format {
         AccountFormat::Table => {
@@ -834,8 +834,9 @@ impl View<'_> {
     }
 
     /// The files of `--out DIR`, relative paths and contents.
-    fn out_files(&self) -> Vec<OutFile> {
-        let mut files = Vec::new();
+    /// Renders each file of `--out` and hands it to `write` at once: holding
+    /// them all (32 MB for a thousand roles) was more than the plan itself.
+    fn out_files(&self, write: &mut dyn FnMut(OutFile) -> Result<(), Error>) -> Result<(), Error> {
         for policy in &self.plan.policies {
             let (Some(original), Some(outcome)) = (&policy.original, &policy.outcome) else {
                 continue;
@@ -845,12 +846,12 @@ impl View<'_> {
             }
             let base = self.policy_path(policy);
             if !matches!(policy.decision, Decision::DeleteInline | Decision::Detach) {
-                files.push(OutFile::text(
+                write(OutFile::text(
                     format!("{base}.json"),
                     pretty(&outcome.policy),
-                ));
+                ))?;
             }
-            files.push(OutFile::text(
+            write(OutFile::text(
                 format!("{base}.diff"),
                 diff::unified(
                     &format!("original/{base}.json"),
@@ -858,7 +859,7 @@ impl View<'_> {
                     &format!("refined/{base}.json"),
                     &pretty(&outcome.policy),
                 ),
-            ));
+            ))?;
         }
         for principal in &self.plan.principals {
             for holding in &principal.holdings {
@@ -875,8 +876,8 @@ impl View<'_> {
                     self.label(principal.entity),
                     safe(&policy.name)
                 );
-                files.push(OutFile::text(format!("{base}.json"), pretty(&own.policy)));
-                files.push(OutFile::text(
+                write(OutFile::text(format!("{base}.json"), pretty(&own.policy)))?;
+                write(OutFile::text(
                     format!("{base}.diff"),
                     diff::unified(
                         &format!("original/{base}.json"),
@@ -884,15 +885,14 @@ impl View<'_> {
                         &format!("refined/{base}.json"),
                         &pretty(&own.policy),
                     ),
-                ));
+                ))?;
             }
         }
-        files.push(OutFile {
+        write(OutFile {
             path: "apply.sh".to_string(),
             contents: self.apply_script(),
             executable: true,
-        });
-        files
+        })
     }
 
     /// Where a policy's files go: `role/NAME/POLICY` for inline policies,
@@ -1144,6 +1144,7 @@ fn thousands(n: usize) -> String {
 }
 
 /// One file of `--out DIR`.
+#[derive(Clone)]
 struct OutFile {
     path: String,
     contents: String,
@@ -1182,7 +1183,12 @@ fn check_out_dir(out: &Path) -> Result<(), Error> {
 
 /// Writes every file into a temporary directory beside `out`, then renames it
 /// into place: a reader sees the whole plan or none of it.
-fn write_out_dir(out: &Path, files: &[OutFile]) -> Result<(), Error> {
+/// Writes the files `files` gives, one at a time, into a new directory beside
+/// `out`, then renames it into place: `out` appears whole or not at all.
+fn write_out_dir(
+    out: &Path,
+    files: impl FnOnce(&mut dyn FnMut(OutFile) -> Result<(), Error>) -> Result<(), Error>,
+) -> Result<(), Error> {
     check_out_dir(out)?;
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -1196,7 +1202,7 @@ fn write_out_dir(out: &Path, files: &[OutFile]) -> Result<(), Error> {
     let result = (|| -> Result<(), Error> {
         std::fs::create_dir(&temp)
             .map_err(|e| fail(format!("cannot create `{}`", temp.display()), e))?;
-        for file in files {
+        files(&mut |file: OutFile| {
             let path = temp.join(&file.path);
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir)
@@ -1208,7 +1214,8 @@ fn write_out_dir(out: &Path, files: &[OutFile]) -> Result<(), Error> {
                 set_executable(&path)
                     .map_err(|e| fail(format!("cannot make `{}` executable", path.display()), e))?;
             }
-        }
+            Ok(())
+        })?;
         // An empty directory in the way (checked above) gives way to the new one.
         if out.is_dir() {
             std::fs::remove_dir(out)
@@ -1271,7 +1278,7 @@ mod tests {
                 executable: true,
             },
         ];
-        write_out_dir(&out, &files).unwrap();
+        write_out_dir(&out, all(&files)).unwrap();
         assert_eq!(
             std::fs::read_to_string(out.join("role/a/p.json")).unwrap(),
             "{}\n"
@@ -1291,13 +1298,35 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["plan"]);
-        let err = write_out_dir(&out, &files).unwrap_err();
+        let err = write_out_dir(&out, all(&files)).unwrap_err();
         assert!(err.to_string().contains("is not empty"), "{err}");
         // An empty directory is fine.
         let empty = dir.join("empty");
         std::fs::create_dir(&empty).unwrap();
-        write_out_dir(&empty, &files).unwrap();
+        write_out_dir(&empty, all(&files)).unwrap();
         assert!(empty.join("apply.sh").is_file());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Hands each of `files` to the writer.
+    fn all(
+        files: &[OutFile],
+    ) -> impl FnOnce(&mut dyn FnMut(OutFile) -> Result<(), Error>) -> Result<(), Error> + '_ {
+        move |write| files.iter().cloned().try_for_each(write)
+    }
+
+    #[test]
+    fn a_file_that_fails_midway_leaves_nothing_behind() {
+        let dir = scratch("midway");
+        let out = dir.join("plan");
+        let result = write_out_dir(&out, |write| {
+            write(OutFile::text("role/a/p.json".into(), "{}\n".into()))?;
+            Err(Error::input("rendering failed".to_string()))
+        });
+        assert!(result.unwrap_err().to_string().contains("rendering failed"));
+        // Neither the plan nor the temporary directory with the first file.
+        let names: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert!(names.is_empty(), "{names:?}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
