@@ -277,12 +277,36 @@ fn read_item(
             }
         }
         Ok(())
+    } else if let Some(hint) = list_findings_hint(object) {
+        Err(Error::shape(path, hint))
     } else {
         Err(Error::shape(
             path,
             "expected a `get-finding-v2` finding or an entry with `serviceNamespace`",
         ))
     }
+}
+
+/// For `list-findings-v2` output (`{"findings": [...]}`), which names the
+/// findings but not their unused actions: what to run instead.
+fn list_findings_hint(object: &Map<String, Value>) -> Option<String> {
+    let Some(Value::Array(listed)) = object.get("findings") else {
+        return None;
+    };
+    let ids: Vec<String> = listed
+        .iter()
+        .filter_map(|f| f.get("id").and_then(Value::as_str))
+        .take(3)
+        .map(|id| format!("`{id}`"))
+        .collect();
+    let which = match (ids.as_slice(), listed.len()) {
+        ([], _) => String::new(),
+        (_, n) if n > ids.len() => format!(" ({}, and {} more)", ids.join(", "), n - ids.len()),
+        _ => format!(" ({})", ids.join(", ")),
+    };
+    Some(format!(
+        "this is `list-findings-v2` output, which lists findings without their unused actions; run `aws accessanalyzer get-finding-v2 --analyzer-arn ARN --id ID` for each finding{which} and pass their outputs instead (as JSON Lines or one JSON array)"
+    ))
 }
 
 /// An `unusedPermissionDetails` object (or the article's simplified entry).
@@ -611,7 +635,9 @@ fn parse_findings_whole(text: &str) -> Result<Vec<Finding>, Error> {
             if !object.contains_key("findingType") && !object.contains_key("findingDetails") {
                 return Err(Error::shape(
                     path,
-                    "this is not a `get-finding-v2` finding (no `findingType`)",
+                    list_findings_hint(object).unwrap_or_else(|| {
+                        "this is not a `get-finding-v2` finding (no `findingType`)".to_string()
+                    }),
                 ));
             }
             findings.push(Finding::from_object(object, &path, &mut names)?);
@@ -733,6 +759,18 @@ mod tests {
             parse_findings(&inputs[6]).unwrap_err().kind,
             ErrorKind::Json
         );
+    }
+
+    #[test]
+    fn list_findings_output_says_what_to_run_instead() {
+        let listed = r#"{"findings":[{"id":"f-1","findingType":"UnusedPermission"},{"id":"f-2"}],"nextToken":null}"#;
+        let from_findings = parse_findings(listed).unwrap_err().to_string();
+        let from_list = UnusedSet::parse(listed).unwrap_err().to_string();
+        for message in [from_findings, from_list] {
+            assert!(message.contains("`list-findings-v2` output"), "{message}");
+            assert!(message.contains("get-finding-v2"), "{message}");
+            assert!(message.contains("(`f-1`, `f-2`)"), "{message}");
+        }
     }
 
     #[test]
