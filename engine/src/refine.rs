@@ -1,6 +1,7 @@
 //! The refinement: every unused action out of a policy, wildcards narrowed to
 //! their shortest safe prefixes, exactly as `SEMANTICS.md` states it.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
@@ -105,8 +106,9 @@ pub struct Diagnostic {
     pub statement: Option<usize>,
     /// The entry or action it concerns.
     pub subject: String,
-    /// The sentence for the user.
-    pub message: String,
+    /// The sentence for the user (the same few sentences for every subject:
+    /// a list of a hundred thousand unknown actions need not hold them each).
+    pub message: Cow<'static, str>,
 }
 
 impl fmt::Display for Diagnostic {
@@ -482,7 +484,7 @@ fn refine_not_action_statement(
                 .map(|s| s.as_str())
                 .collect::<Vec<_>>()
                 .join(", "),
-            message: "these exclusions also exclude actions AWS may add later; that only narrows the policy".to_string(),
+            message: "these exclusions also exclude actions AWS may add later; that only narrows the policy".into(),
         });
     }
     let mut entries = statement.entries().to_vec();
@@ -533,7 +535,7 @@ fn diagnose_literals(
                 code,
                 statement: Some(index),
                 subject: entry.clone(),
-                message: message.to_string(),
+                message: message.into(),
             });
         }
     }
@@ -603,7 +605,7 @@ fn diagnose_unused(
                 code: Code::UnknownUnusedAction,
                 statement: None,
                 subject: action.name.to_string(),
-                message: "is reported unused but is not in the catalog (the catalog may be stale); still honoured".to_string(),
+                message: "is reported unused but is not in the catalog (the catalog may be stale); still honoured".into(),
             });
         }
         if !granted(&action.name) && !unused.is_service_unused(split_action(&action.name).0) {
@@ -611,7 +613,7 @@ fn diagnose_unused(
                 code: Code::UnusedNotGranted,
                 statement: None,
                 subject: action.name.to_string(),
-                message: "is reported unused but this policy does not grant it (findings are per principal; another policy may)".to_string(),
+                message: "is reported unused but this policy does not grant it (findings are per principal; another policy may)".into(),
             });
         }
     }
@@ -637,7 +639,7 @@ fn diagnose_unused(
                 code: Code::UnknownUnusedAction,
                 statement: None,
                 subject: format!("{}:*", service.name),
-                message: "is reported wholly unused but the catalog knows no action of it (the catalog may be stale): entries confined to the service are removed, but a wider entry such as `*` may still grant it".to_string(),
+                message: "is reported wholly unused but the catalog knows no action of it (the catalog may be stale): entries confined to the service are removed, but a wider entry such as `*` may still grant it".into(),
             });
         }
         if !any {
@@ -645,7 +647,7 @@ fn diagnose_unused(
                 code: Code::UnusedNotGranted,
                 statement: None,
                 subject: format!("{}:*", service.name),
-                message: "is reported wholly unused but this policy grants none of it (findings are per principal; another policy may)".to_string(),
+                message: "is reported wholly unused but this policy grants none of it (findings are per principal; another policy may)".into(),
             });
         }
     }
