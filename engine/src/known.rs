@@ -24,6 +24,11 @@ impl<'a> Known<'a> {
     ) -> Known<'a> {
         let mut extras: Vec<String> = Vec::new();
         let mut add = |name: &str| {
+            // The catalog compares case-insensitively, so most names (the
+            // catalog's own actions) are settled without building a copy.
+            if table.get(name).is_some() {
+                return;
+            }
             if let Some(canonical) = concrete_action(name) {
                 if table.get(&canonical).is_none() {
                     extras.push(canonical);
