@@ -89,10 +89,16 @@ impl UnusedSet {
 
     /// Adds everything of `other`.
     pub fn extend(&mut self, other: &UnusedSet) {
-        self.actions.extend(other.actions.iter().cloned());
+        self.absorb(other.clone());
         self.settle();
-        for service in other.services.values() {
-            self.insert_service(&service.name, service.last_accessed.clone());
+    }
+
+    /// Takes everything of `other`, its actions pushed unsorted: readers
+    /// absorb whole lists, then settle once.
+    fn absorb(&mut self, other: UnusedSet) {
+        self.actions.extend(other.actions);
+        for service in other.services.into_values() {
+            self.insert_service(&service.name, service.last_accessed);
         }
     }
 
@@ -271,10 +277,7 @@ fn read_item(
             ));
         }
         if finding.is_active() {
-            set.actions.extend(finding.unused.actions);
-            for service in finding.unused.services.into_values() {
-                set.insert_service(&service.name, service.last_accessed);
-            }
+            set.absorb(finding.unused);
         }
         Ok(())
     } else if let Some(hint) = list_findings_hint(object) {

@@ -138,18 +138,27 @@ fn diagnostic_lines(diagnostics: &[pare_engine::Diagnostic]) -> Vec<String> {
     let same = |a: &pare_engine::Diagnostic, b: &pare_engine::Diagnostic| {
         a.code == b.code && a.statement == b.statement && a.message == b.message
     };
-    // Each remark, by its first diagnostic, with all its subjects.
+    // Each remark, by its first diagnostic, with all its subjects; and the
+    // remark of each diagnostic, by index.
     let mut groups: Vec<(&pare_engine::Diagnostic, Vec<&str>)> = Vec::new();
+    let mut group_of = Vec::with_capacity(diagnostics.len());
     for diagnostic in diagnostics {
-        match groups.iter_mut().find(|(first, _)| same(first, diagnostic)) {
-            Some((_, subjects)) => subjects.push(&diagnostic.subject),
-            None => groups.push((diagnostic, vec![&diagnostic.subject])),
+        match groups.iter().position(|(first, _)| same(first, diagnostic)) {
+            Some(g) => {
+                group_of.push(g);
+                if let Some((_, subjects)) = groups.get_mut(g) {
+                    subjects.push(&diagnostic.subject);
+                }
+            }
+            None => {
+                group_of.push(groups.len());
+                groups.push((diagnostic, vec![&diagnostic.subject]));
+            }
         }
     }
     let mut lines = Vec::new();
-    for diagnostic in diagnostics {
-        let Some((first, subjects)) = groups.iter().find(|(first, _)| same(first, diagnostic))
-        else {
+    for (diagnostic, g) in diagnostics.iter().zip(group_of) {
+        let Some((first, subjects)) = groups.get(g) else {
             continue;
         };
         if subjects.len() <= SEPARATE_LINES {
