@@ -143,8 +143,68 @@ impl Pattern {
             return prefix.len() >= literal.len() && crate::table::starts_with_ci(prefix, literal);
         }
         // The prefix is itself a string that starts with the prefix: when it does
-        // not match, the answer is no without exploring any automaton.
-        self.matches(prefix) && self.contains(&Pattern::prefix_star(prefix))
+        // not match, the answer is no without looking further.
+        if !self.matches(prefix) {
+            return false;
+        }
+        let mut states = vec![false; self.tokens.len() + 1];
+        if let Some(first) = states.first_mut() {
+            *first = true;
+        }
+        close(&self.tokens, &mut states);
+        for c in prefix.chars() {
+            states = advance(&self.tokens, &states, c.to_ascii_lowercase());
+        }
+        self.accepts_every_suffix(&states)
+    }
+
+    /// Whether the automaton, in the set of positions `states`, accepts every
+    /// string: decided directly, without exploring the subset automaton.
+    ///
+    /// A character that no token names (there is always one) can only be read
+    /// by `?` and `*`. So the strings made of it alone are accepted only
+    /// through positions whose remaining tokens are all `?` and `*`, and such
+    /// a position accepts exactly the strings of some lengths, whatever their
+    /// characters: `k` when it has `k` `?` and no `*`, at least `k` with a
+    /// `*`. The set accepts everything if and only if those positions
+    /// together accept every length. The cost is linear in the pattern,
+    /// where general inclusion ([`Pattern::contains`]) can explore
+    /// exponentially many sets (`*??????????*` against a thousand prefixes
+    /// took tens of seconds).
+    fn accepts_every_suffix(&self, states: &[bool]) -> bool {
+        // Walking back from the end: whether the tail from here names no
+        // character, how many `?` and whether a `*` it holds.
+        let mut char_free = true;
+        let mut ones = 0usize;
+        let mut star = false;
+        let mut exact: Vec<bool> = Vec::new();
+        let mut least_open: Option<usize> = None;
+        for q in (0..=self.tokens.len()).rev() {
+            match self.tokens.get(q) {
+                Some(Token::Char(_)) => char_free = false,
+                Some(Token::One) => ones += 1,
+                Some(Token::Star) => star = true,
+                None => {}
+            }
+            if !char_free {
+                // No earlier position can name no character either.
+                break;
+            }
+            if !states.get(q).copied().unwrap_or(false) {
+                continue;
+            }
+            if star {
+                least_open = Some(least_open.map_or(ones, |m| m.min(ones)));
+            } else {
+                if exact.len() <= ones {
+                    exact.resize(ones + 1, false);
+                }
+                if let Some(slot) = exact.get_mut(ones) {
+                    *slot = true;
+                }
+            }
+        }
+        least_open.is_some_and(|m| (0..m).all(|n| exact.get(n).copied().unwrap_or(false)))
     }
 
     /// Whether some string that starts with `prefix` matches: for `svc:`, whether
@@ -166,6 +226,29 @@ impl Pattern {
     /// automaton of `self`. Gives `false` when the exploration exceeds its
     /// budget, which is the safe answer for every caller.
     pub fn contains(&self, other: &Pattern) -> bool {
+        // The forms refinements are made of have direct answers: a literal
+        // is inside when it matches, `prefix*` when the prefix is covered.
+        if other.is_literal() {
+            return self.matches(&other.text);
+        }
+        if let Some(literal) = other.trailing_star_literal() {
+            return self.covers_prefix(literal);
+        }
+        self.contains_by_exploring(other)
+    }
+
+    /// The literal of a `literal*` pattern, as written, when it is one.
+    fn trailing_star_literal(&self) -> Option<&str> {
+        if !self.is_trailing_star() {
+            return None;
+        }
+        // Written `literal*`, `literal**`...: the stars are all at the end.
+        Some(self.text.trim_end_matches('*')).filter(|l| !l.contains(['*', '?']))
+    }
+
+    /// [`Pattern::contains`] for any pair, by exploring `other`'s automaton
+    /// against the subset automaton of `self`, within [`STATE_BUDGET`].
+    fn contains_by_exploring(&self, other: &Pattern) -> bool {
         // Characters that either pattern names, plus one stand-in for all others.
         let mut alphabet: BTreeSet<char> = BTreeSet::new();
         for token in self.tokens.iter().chain(&other.tokens) {
@@ -247,6 +330,40 @@ fn glob_match<T: Copy>(tokens: &[Token], input: &[T], eq: impl Fn(char, T) -> bo
     tokens
         .get(p..)
         .is_some_and(|rest| rest.iter().all(|t| *t == Token::Star))
+}
+
+/// Adds to the set `states` (one flag per position) every position reachable
+/// by skipping stars.
+fn close(tokens: &[Token], states: &mut [bool]) {
+    // Positions only move forward through stars, so one pass in order suffices.
+    for q in 0..tokens.len() {
+        if states.get(q).copied().unwrap_or(false) && tokens.get(q) == Some(&Token::Star) {
+            if let Some(next) = states.get_mut(q + 1) {
+                *next = true;
+            }
+        }
+    }
+}
+
+/// The closed set of positions after reading `c` from the set `states`.
+fn advance(tokens: &[Token], states: &[bool], c: char) -> Vec<bool> {
+    let mut next = vec![false; states.len()];
+    for (q, token) in tokens.iter().enumerate() {
+        if !states.get(q).copied().unwrap_or(false) {
+            continue;
+        }
+        let to = match token {
+            Token::Star => q,
+            Token::One => q + 1,
+            Token::Char(d) if *d == c => q + 1,
+            Token::Char(_) => continue,
+        };
+        if let Some(slot) = next.get_mut(to) {
+            *slot = true;
+        }
+    }
+    close(tokens, &mut next);
+    next
 }
 
 /// Adds to `states` every position reachable by skipping stars (a star may match nothing).
@@ -414,6 +531,75 @@ mod tests {
         assert!(Pattern::new("*").covers_prefix(""));
         assert!(Pattern::new("s3:?*").covers_prefix("s3:G"));
         assert!(!Pattern::new("s3:?*").covers_prefix("s3:"));
+    }
+
+    /// A small deterministic generator, so that a failure names its seed.
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((self.0 >> 33) as usize) % n
+        }
+
+        fn text(&mut self, alphabet: &[char], max: usize) -> String {
+            let len = self.below(max + 1);
+            (0..len)
+                .map(|_| alphabet[self.below(alphabet.len())])
+                .collect()
+        }
+    }
+
+    #[test]
+    fn prefix_coverage_agrees_with_general_inclusion() {
+        // Patterns over a few letters, `?` and `*`; prefixes over the same
+        // letters and one the patterns never name. The direct decision must
+        // give exactly the answer of exploring the subset automaton (these
+        // small patterns stay far inside its budget).
+        let mut rng = Lcg(0x5eed);
+        let pattern_chars = ['a', 'B', '?', '*', '*', '?'];
+        let prefix_chars = ['a', 'b', 'A', 'x', '?'];
+        let mut covered = 0;
+        for _ in 0..20_000 {
+            let pattern = Pattern::new(&rng.text(&pattern_chars, 8));
+            let prefix = rng.text(&prefix_chars, 5);
+            let direct = pattern.covers_prefix(&prefix);
+            let explored = pattern.matches(&prefix)
+                && pattern.contains_by_exploring(&Pattern::prefix_star(&prefix));
+            assert_eq!(direct, explored, "`{}` covering `{prefix}`", pattern.text);
+            covered += usize::from(direct);
+            let other = Pattern::new(&rng.text(&pattern_chars, 6));
+            assert_eq!(
+                pattern.contains(&other),
+                pattern.contains_by_exploring(&other),
+                "`{}` containing `{}`",
+                pattern.text,
+                other.text
+            );
+        }
+        // Both answers occur often enough for the comparison to mean something.
+        assert!(covered > 1_000, "{covered}");
+    }
+
+    #[test]
+    fn hostile_wildcards_are_decided_exactly() {
+        let p = Pattern::new("*??????????*");
+        assert!(p.covers_prefix("ec2:DescribeI"));
+        assert!(p.covers_prefix("abcdefghij"));
+        assert!(!p.covers_prefix("abcdefghi"));
+        let q = Pattern::new(&format!("*{}*", "?".repeat(13)));
+        assert!(q.covers_prefix("s3:GetObjectAc"));
+        assert!(!q.covers_prefix("s3:GetObject"));
+        // A union of exact lengths and an open one: `a` then 0, 1, or 2 or more.
+        let r = Pattern::new("a*?*");
+        assert!(!r.covers_prefix("a"));
+        assert!(r.covers_prefix("ab"));
+        let s = Pattern::new("*a??*");
+        assert!(s.covers_prefix("xa??"));
+        assert!(!s.covers_prefix("xa?"));
     }
 
     #[test]
