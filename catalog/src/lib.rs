@@ -41,7 +41,7 @@ mod reference;
 pub use error::{Error, ErrorKind};
 pub use reference::{
     Catalog, DEFAULT_URL, INDEX_FILE, IndexEntry, Provenance, SOURCE_DESCRIPTION, ServiceActions,
-    ServiceInfo, load_dir, parse_index, parse_service, relative_path, utc_date,
+    ServiceInfo, load_dir, load_dir_with, parse_index, parse_service, relative_path, utc_date,
 };
 
 // The generated file holds plain tuples, and these statics turn them into

@@ -319,16 +319,25 @@ pub fn parse_service(
 /// This is what `pare refine --catalog DIR` reads; `cargo xtask sync-catalog
 /// --mirror DIR` writes such a directory. No network is involved.
 pub fn load_dir(dir: impl AsRef<Path>) -> Result<Catalog, Error> {
+    load_dir_with(dir, |path| std::fs::read(path))
+}
+
+/// [`load_dir`] with each file read by `read`: the CLI passes its reader,
+/// which caps the size of what it reads.
+pub fn load_dir_with(
+    dir: impl AsRef<Path>,
+    mut read: impl FnMut(&Path) -> std::io::Result<Vec<u8>>,
+) -> Result<Catalog, Error> {
     let dir = dir.as_ref();
     let index_path = dir.join(INDEX_FILE);
     let index_name = index_path.display().to_string();
-    let bytes = std::fs::read(&index_path).map_err(|e| Error::io(&index_name, e))?;
+    let bytes = read(&index_path).map_err(|e| Error::io(&index_name, e))?;
     let entries = parse_index(&bytes, &index_name)?;
     let mut services = Vec::with_capacity(entries.len());
     for entry in &entries {
         let path = dir.join(entry.relative_path());
         let name = path.display().to_string();
-        let bytes = std::fs::read(&path).map_err(|e| Error::io(&name, e))?;
+        let bytes = read(&path).map_err(|e| Error::io(&name, e))?;
         services.push(parse_service(entry, &bytes, &name)?);
     }
     Catalog::new(dir.display().to_string(), services)

@@ -158,6 +158,13 @@ pub struct CatalogArgs {
     /// default now. The catalog's age, and `--unused-since`, count back from it.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
+
+    /// The most pare reads of any one input (unused list, account data,
+    /// catalog file) before it stops with an error, such as 2G or 500M.
+    /// Default: 1G for account data, 64M for a catalog file; a policy is
+    /// never read past 1M.
+    #[arg(long, value_name = "SIZE", value_parser = crate::input::parse_size)]
+    pub max_input_size: Option<u64>,
 }
 
 /// `pare refine`'s arguments as clap reads them.

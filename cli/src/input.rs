@@ -1,6 +1,10 @@
 //! Reading the user's files: a path or `-` for stdin, a UTF-8 byte-order mark
 //! skipped, and every error naming the file before the engine's location
 //! (``policy.json: `Statement[1].Action`: ...``).
+//!
+//! Every byte pare reads from a file or stdin goes through [`read_capped`],
+//! which stops at a size cap while reading: `/dev/zero` or an endless pipe
+//! is an error after the cap, not an exhausted memory.
 
 use std::ffi::OsStr;
 use std::io::Read;
@@ -50,6 +54,167 @@ impl Source {
     }
 }
 
+/// What an input is, which sets how much of it pare reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A policy document (`refine POLICY`, `verify ORIGINAL REFINED`).
+    Policy,
+    /// Account data: unused lists, last-accessed reports, used lists,
+    /// findings, authorization details.
+    Data,
+    /// One file of a `--catalog DIR` copy of the service reference.
+    Catalog,
+}
+
+impl Kind {
+    /// The default cap, in bytes. See docs/performance.md for the measurements.
+    ///
+    /// A policy: what the engine parses at most
+    /// ([`pare_engine::policy::MAX_INPUT_BYTES`], 1 MiB, a hundred times
+    /// IAM's largest quota); reading more would only be refused later.
+    /// Account data: `get-account-authorization-details` of a large account
+    /// reaches hundreds of MB, unused lists of millions of actions about
+    /// 100 MB. A catalog file: the largest service (`ec2`) is a few MB.
+    pub const fn default_cap(self) -> u64 {
+        match self {
+            Kind::Policy => pare_engine::policy::MAX_INPUT_BYTES as u64,
+            Kind::Data => 1 << 30,
+            Kind::Catalog => 64 << 20,
+        }
+    }
+
+    /// What a message says after the cap: what it applies to, and how to
+    /// change it.
+    fn what(self) -> &'static str {
+        match self {
+            Kind::Policy => {
+                "the most pare reads of a policy (IAM's largest quota is 10,240 characters)"
+            }
+            Kind::Data => "the most pare reads of one input; `--max-input-size` raises the cap",
+            Kind::Catalog => {
+                "the most pare reads of a catalog file; `--max-input-size` raises the cap"
+            }
+        }
+    }
+}
+
+/// The size caps in force: the defaults of [`Kind::default_cap`], or one
+/// cap for every input given by `--max-input-size`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// `--max-input-size`, in bytes.
+    every_input: Option<u64>,
+}
+
+impl Limits {
+    /// One cap for every input.
+    pub fn every_input(cap: u64) -> Limits {
+        Limits {
+            every_input: Some(cap),
+        }
+    }
+
+    /// The cap on an input of `kind`, in bytes. `--max-input-size` cannot
+    /// take a policy's past what the engine parses.
+    pub fn cap(self, kind: Kind) -> u64 {
+        match (kind, self.every_input) {
+            (_, None) => kind.default_cap(),
+            (Kind::Policy, Some(cap)) => cap.min(kind.default_cap()),
+            (_, Some(cap)) => cap,
+        }
+    }
+
+    /// Reads `path` whole within the cap on `kind`, for a reader that
+    /// reports its own errors (the catalog loader).
+    pub fn read_file(self, path: &Path, kind: Kind) -> std::io::Result<Vec<u8>> {
+        let file = std::fs::File::open(path)?;
+        let known = file
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
+        read_capped(file, known, self.cap(kind), kind)
+    }
+}
+
+/// A size as `--max-input-size` takes it: bytes, or with a binary suffix
+/// `K`, `M`, `G` (`KiB`, `MiB`, `GiB` too, any case).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let lower = text.trim().to_ascii_lowercase();
+    let digits = lower.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = lower.get(digits.len()..).unwrap_or("");
+    let shift = match unit {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        _ => return Err(format!("unknown unit `{unit}`; use K, M or G")),
+    };
+    let number: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| "expected a number of bytes, such as 2G or 500M".to_string())?;
+    number
+        .checked_mul(1u64 << shift)
+        .ok_or_else(|| "too large".to_string())
+}
+
+/// A size for messages: whole KiB, MiB or GiB when it is one, bytes otherwise.
+fn show_size(bytes: u64) -> String {
+    for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
+        if bytes >= 1 << shift && bytes % (1 << shift) == 0 {
+            return format!("{} {unit}", bytes >> shift);
+        }
+    }
+    format!("{bytes} bytes")
+}
+
+/// Reads `reader` to its end, or fails as soon as it has given more than
+/// `cap` bytes. `known` is the size the file system reports, if any: a
+/// larger regular file fails before any read, and a smaller one is read into
+/// a buffer of its size (no doubling past it).
+///
+/// The one place pare reads an input: a source's size is never trusted
+/// ahead (`/dev/zero` and pipes report none), the cap is applied to the
+/// bytes as they come.
+pub fn read_capped(
+    reader: impl Read,
+    known: Option<u64>,
+    cap: u64,
+    kind: Kind,
+) -> std::io::Result<Vec<u8>> {
+    let too_large = || {
+        std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("larger than {}, {}", show_size(cap), kind.what()),
+        )
+    };
+    if known.is_some_and(|len| len > cap) {
+        return Err(too_large());
+    }
+    let initial = known
+        .unwrap_or(0)
+        .saturating_add(1)
+        .min(cap.saturating_add(1));
+    let mut bytes = Vec::with_capacity(usize::try_from(initial).unwrap_or(0));
+    reader.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
+    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > cap {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// Reads `source` whole, within the cap on `kind`.
+pub fn read_bytes(source: &Source, kind: Kind, io: &mut Io<'_>) -> Result<Vec<u8>, Error> {
+    let name = source.name();
+    let read = match source {
+        Source::Stdin => read_capped(&mut io.stdin, None, io.limits.cap(kind), kind),
+        Source::Path(path) => io.limits.read_file(path, kind),
+    };
+    read.map_err(|e| Error::input(format!("cannot read `{name}`")).with_source(e))
+}
+
 /// A file's text, with the name to quote in messages about it.
 #[derive(Clone, Debug)]
 pub struct Text {
@@ -59,21 +224,16 @@ pub struct Text {
     pub text: String,
 }
 
-/// Reads `source` whole as UTF-8 text.
-pub fn read_text(source: &Source, io: &mut Io<'_>) -> Result<Text, Error> {
+/// Reads `source` whole as UTF-8 text, within the cap on `kind`.
+pub fn read_text(source: &Source, kind: Kind, io: &mut Io<'_>) -> Result<Text, Error> {
     let name = source.name();
-    let mut bytes = Vec::new();
-    let read = match source {
-        Source::Stdin => io.stdin.read_to_end(&mut bytes).map(|_| ()),
-        Source::Path(path) => std::fs::read(path).map(|b| bytes = b),
-    };
-    read.map_err(|e| Error::input(format!("cannot read `{name}`")).with_source(e))?;
+    let bytes = read_bytes(source, kind, io)?;
     let text = decode(&name, bytes)?;
     Ok(Text { name, text })
 }
 
 /// UTF-8 text without a leading byte-order mark.
-fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Error> {
+pub fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Error> {
     let mut text = String::from_utf8(bytes).map_err(|e| {
         Error::input(format!(
             "{name}: invalid UTF-8 at byte offset {}",
@@ -93,7 +253,7 @@ fn engine_error(name: &str, err: &pare_engine::Error) -> Error {
 
 /// Reads a policy in any form [`pare_engine::policy::parse_policy_input`] accepts.
 pub fn read_policy(source: &Source, io: &mut Io<'_>) -> Result<(Text, PolicyInput), Error> {
-    let text = read_text(source, io)?;
+    let text = read_text(source, Kind::Policy, io)?;
     if text.text.trim().is_empty() {
         return Err(Error::input(format!(
             "{}: the file is empty; expected a policy document",
@@ -107,7 +267,7 @@ pub fn read_policy(source: &Source, io: &mut Io<'_>) -> Result<(Text, PolicyInpu
 
 /// Reads an unused list in any form [`UnusedSet::parse`] accepts.
 pub fn read_unused(source: &Source, io: &mut Io<'_>) -> Result<UnusedSet, Error> {
-    let text = read_text(source, io)?;
+    let text = read_text(source, Kind::Data, io)?;
     UnusedSet::parse(&text.text).map_err(|e| engine_error(&text.name, &e))
 }
 
@@ -122,13 +282,19 @@ pub enum Catalog {
 }
 
 impl Catalog {
-    /// Loads `--catalog DIR` when given, or takes the embedded table.
-    pub fn load(dir: Option<&Path>) -> Result<Catalog, Error> {
+    /// Loads `--catalog DIR` when given, or takes the embedded table; each
+    /// file of `DIR` is read within `limits`.
+    pub fn load(dir: Option<&Path>, limits: Limits) -> Result<Catalog, Error> {
         match dir {
             None => Ok(Catalog::Embedded),
-            Some(dir) => pare_catalog::load_dir(dir).map(Catalog::Dir).map_err(|e| {
-                Error::input(format!("cannot load the catalog `{}`", dir.display())).with_source(e)
-            }),
+            Some(dir) => {
+                pare_catalog::load_dir_with(dir, |path| limits.read_file(path, Kind::Catalog))
+                    .map(Catalog::Dir)
+                    .map_err(|e| {
+                        Error::input(format!("cannot load the catalog `{}`", dir.display()))
+                            .with_source(e)
+                    })
+            }
         }
     }
 
@@ -150,6 +316,50 @@ mod tests {
         assert_eq!(decode("p", b"\xef\xbb\xbf{}".to_vec()).unwrap(), "{}");
         let err = decode("p.json", b"{\"a\xff\"}".to_vec()).unwrap_err();
         assert_eq!(err.chain(), "p.json: invalid UTF-8 at byte offset 3");
+    }
+
+    #[test]
+    fn the_cap_is_checked_while_reading() {
+        let cap = 10;
+        let ok = read_capped(&b"0123456789"[..], None, cap, Kind::Data).unwrap();
+        assert_eq!(ok.len(), 10);
+        let err = read_capped(&b"0123456789X"[..], None, cap, Kind::Data).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::FileTooLarge);
+        assert_eq!(
+            err.to_string(),
+            "larger than 10 bytes, the most pare reads of one input; `--max-input-size` raises the cap"
+        );
+        // An endless source stops after cap + 1 bytes.
+        let err = read_capped(std::io::repeat(b'y'), None, 1 << 20, Kind::Catalog).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("larger than 1 MiB, the most pare reads of a catalog file")
+        );
+        // A size the file system reports is checked before reading.
+        let err = read_capped(&b""[..], Some(11), cap, Kind::Policy).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::FileTooLarge);
+    }
+
+    #[test]
+    fn sizes_and_caps() {
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("2K"), Ok(2048));
+        assert_eq!(parse_size("500m"), Ok(500 << 20));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert!(parse_size("2X").is_err());
+        assert!(parse_size("G").is_err());
+        assert!(parse_size("99999999999T").is_err());
+        let default = Limits::default();
+        assert_eq!(default.cap(Kind::Data), 1 << 30);
+        assert_eq!(default.cap(Kind::Policy), 1 << 20);
+        let raised = Limits::every_input(4 << 30);
+        assert_eq!(raised.cap(Kind::Data), 4 << 30);
+        assert_eq!(raised.cap(Kind::Catalog), 4 << 30);
+        // The engine parses no larger policy.
+        assert_eq!(raised.cap(Kind::Policy), 1 << 20);
+        assert_eq!(Limits::every_input(100).cap(Kind::Policy), 100);
+        assert_eq!(show_size(3 << 30), "3 GiB");
+        assert_eq!(show_size(1536), "1536 bytes");
     }
 
     #[test]

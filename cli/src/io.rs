@@ -19,6 +19,8 @@ pub struct Io<'a> {
     /// the real streams, a fixed instant for buffers so that output never
     /// moves with the calendar.
     pub now: std::time::SystemTime,
+    /// The size caps on inputs (`--max-input-size`).
+    pub limits: crate::input::Limits,
 }
 
 impl Io<'static> {
@@ -32,6 +34,7 @@ impl Io<'static> {
             stdout_is_terminal: std::io::stdout().is_terminal(),
             stderr_is_terminal: std::io::stderr().is_terminal(),
             now: std::time::SystemTime::now(),
+            limits: crate::input::Limits::default(),
         }
     }
 }
@@ -48,6 +51,7 @@ impl<'a> Io<'a> {
             stdout_is_terminal: false,
             stderr_is_terminal: false,
             now: std::time::UNIX_EPOCH + std::time::Duration::from_secs(TEST_NOW),
+            limits: crate::input::Limits::default(),
         }
     }
 }

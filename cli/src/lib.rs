@@ -39,6 +39,13 @@ pub fn run(args: impl IntoIterator<Item = OsString>, io: &mut Io<'_>) -> i32 {
         Ok(cli) => cli,
         Err(err) => return clap_error(&err, io),
     };
+    // `--max-input-size`, of `CatalogArgs` too, sets the caps of every reader.
+    if let Some(cap) = matches
+        .subcommand()
+        .and_then(|(_, sub)| sub.try_get_one::<u64>("max_input_size").ok().flatten())
+    {
+        io.limits = input::Limits::every_input(*cap);
+    }
     // Every subcommand that reads the catalog flattens `CatalogArgs`: its age
     // is checked here, once, for all of them.
     let result =

@@ -123,7 +123,7 @@ impl Sources {
             inferences.push(inference);
         }
         if let Some(source) = &self.last_accessed {
-            let text = input::read_text(source, io)?;
+            let text = input::read_text(source, input::Kind::Data, io)?;
             let data = LastAccessed::parse(&text.text)
                 .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
             inferences.push(sources::from_last_accessed(
@@ -134,7 +134,7 @@ impl Sources {
             ));
         }
         if let Some(source) = &self.used {
-            let text = input::read_text(source, io)?;
+            let text = input::read_text(source, input::Kind::Data, io)?;
             let used = UsedList::parse(&text.text)
                 .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
             inferences.push(sources::from_used_list(policies, &used, table));
@@ -348,7 +348,7 @@ impl AccountSources {
                 let policies: Vec<&Policy> = held.iter().map(|(_, p)| *p).collect();
                 let names: Vec<String> = held.into_iter().map(|(n, _)| n).collect();
                 let source = Source::Path(item.file.clone());
-                let text = input::read_text(&source, io)?;
+                let text = input::read_text(&source, input::Kind::Data, io)?;
                 let inference = if kind == "used" {
                     let used = UsedList::parse(&text.text)
                         .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
@@ -485,7 +485,11 @@ pub fn timestamp(time: SystemTime) -> Timestamp {
 /// [`sources::CATALOG_MAX_AGE_DAYS`] days older than `as_of`, if it is.
 /// `dir` is `--catalog DIR`; only its index is read, and a directory that
 /// cannot be read gives no warning (the command itself reports it).
-pub fn catalog_age_warning(dir: Option<&Path>, as_of: Timestamp) -> Option<String> {
+pub fn catalog_age_warning(
+    dir: Option<&Path>,
+    as_of: Timestamp,
+    limits: input::Limits,
+) -> Option<String> {
     let date = match dir {
         None => pare_catalog::provenance()
             .data_date
@@ -493,7 +497,7 @@ pub fn catalog_age_warning(dir: Option<&Path>, as_of: Timestamp) -> Option<Strin
             .map(str::to_string),
         Some(dir) => {
             let path = dir.join(pare_catalog::INDEX_FILE);
-            let bytes = std::fs::read(&path).ok()?;
+            let bytes = limits.read_file(&path, input::Kind::Catalog).ok()?;
             let entries = pare_catalog::parse_index(&bytes, &path.display().to_string()).ok()?;
             entries
                 .iter()
@@ -540,7 +544,7 @@ pub fn check_catalog_age(matches: &ArgMatches, io: &mut Io<'_>) -> Result<(), Er
         Some(text) => parse_as_of(text)?,
         None => timestamp(io.now),
     };
-    if let Some(warning) = catalog_age_warning(dir, as_of) {
+    if let Some(warning) = catalog_age_warning(dir, as_of, io.limits) {
         writeln!(io.stderr, "warning: {warning}")?;
     }
     Ok(())
@@ -590,9 +594,12 @@ mod tests {
         };
         let date = ts(date);
         let at_limit = Timestamp::from_unix(date.unix_seconds() + 90 * 86_400);
-        assert_eq!(catalog_age_warning(None, at_limit), None);
+        assert_eq!(
+            catalog_age_warning(None, at_limit, input::Limits::default()),
+            None
+        );
         let after = Timestamp::from_unix(at_limit.unix_seconds() + 86_400);
-        let warning = catalog_age_warning(None, after).unwrap();
+        let warning = catalog_age_warning(None, after, input::Limits::default()).unwrap();
         assert!(warning.contains("91 days before"), "{warning}");
         assert!(warning.contains("cargo xtask sync-catalog"), "{warning}");
         assert!(warning.contains("--catalog DIR"), "{warning}");

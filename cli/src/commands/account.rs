@@ -118,13 +118,13 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
     if let Some(out) = &config.out {
         check_out_dir(out)?;
     }
-    let details = input::read_text(&config.details, io)?;
+    let details = input::read_text(&config.details, input::Kind::Data, io)?;
     let account = Account::parse(&details.text)
         .map_err(|e| Error::input(format!("{}: {e}", details.name)))?;
     // The text is not needed once parsed; it would be held to the end.
     drop(details);
-    let findings = read_findings(&config.findings)?;
-    let catalog = Catalog::load(config.catalog.as_deref())?;
+    let findings = read_findings(&config.findings, io.limits)?;
+    let catalog = Catalog::load(config.catalog.as_deref(), io.limits)?;
     let (findings, source_reports) =
         config
             .sources
@@ -210,7 +210,7 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
 
 /// Every finding of every file, files in argument order and directories in
 /// name order. A file that cannot be read or parsed stops the run.
-fn read_findings(paths: &[PathBuf]) -> Result<Vec<Finding>, Error> {
+fn read_findings(paths: &[PathBuf], limits: input::Limits) -> Result<Vec<Finding>, Error> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
@@ -236,14 +236,10 @@ fn read_findings(paths: &[PathBuf]) -> Result<Vec<Finding>, Error> {
     let mut findings = Vec::new();
     for file in files {
         let name = file.display().to_string();
-        let bytes = std::fs::read(&file)
+        let bytes = limits
+            .read_file(&file, input::Kind::Data)
             .map_err(|e| Error::input(format!("cannot read `{name}`")).with_source(e))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            Error::input(format!(
-                "{name}: invalid UTF-8 at byte offset {}",
-                e.utf8_error().valid_up_to()
-            ))
-        })?;
+        let text = input::decode(&name, bytes)?;
         if text.trim().is_empty() {
             continue;
         }

@@ -13,7 +13,7 @@ use crate::io::Io;
 
 /// Runs `pare catalog`.
 pub fn run(config: &CatalogInfo, io: &mut Io<'_>) -> Result<i32, Error> {
-    let catalog = Catalog::load(config.catalog.as_deref())?;
+    let catalog = Catalog::load(config.catalog.as_deref(), io.limits)?;
     let provenance: &Provenance = match &catalog {
         Catalog::Embedded => pare_catalog::provenance(),
         Catalog::Dir(dir) => dir.provenance(),

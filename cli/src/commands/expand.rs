@@ -16,7 +16,7 @@ use crate::io::Io;
 /// case-insensitively, each action once; a note on stderr for each pattern
 /// that matches nothing. Matching nothing is an answer, not an error: exit 0.
 pub fn run(config: &Expand, io: &mut Io<'_>) -> Result<i32, Error> {
-    let catalog = Catalog::load(config.catalog.as_deref())?;
+    let catalog = Catalog::load(config.catalog.as_deref(), io.limits)?;
     let table = catalog.table();
     let mut found: Vec<&KnownAction> = Vec::new();
     for text in &config.patterns {

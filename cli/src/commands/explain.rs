@@ -20,7 +20,7 @@ const UNUSED_LEAVES_SHOWN: usize = 24;
 /// Runs `pare explain`.
 pub fn run(config: &Explain, io: &mut Io<'_>) -> Result<i32, Error> {
     let unused = read_unused(&config.unused, io)?;
-    let catalog = Catalog::load(config.catalog.as_deref())?;
+    let catalog = Catalog::load(config.catalog.as_deref(), io.limits)?;
     let known = Known::new(catalog.table(), [], &unused);
     let explanation = explain(&config.pattern, &unused, &known);
     let out = match config.format {

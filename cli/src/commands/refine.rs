@@ -15,7 +15,7 @@ use crate::{diff, exit};
 /// Runs `pare refine`.
 pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
     let (_, input) = input::read_policy(&config.policy, io)?;
-    let catalog = Catalog::load(config.catalog.as_deref())?;
+    let catalog = Catalog::load(config.catalog.as_deref(), io.limits)?;
     let resolved = config
         .sources
         .resolve(&[&input.policy], catalog.table(), io)?;

@@ -102,7 +102,7 @@ impl VerifyArgs {
 pub fn run(config: &VerifyConfig, io: &mut Io<'_>) -> Result<i32, Error> {
     let (_, original) = input::read_policy(&config.original, io)?;
     let refined = read_refined(&config.refined, &original.policy, io)?;
-    let catalog = Catalog::load(config.catalog.as_deref())?;
+    let catalog = Catalog::load(config.catalog.as_deref(), io.limits)?;
     // The unused set is inferred against the original: what it granted.
     let unused = config
         .sources
@@ -178,7 +178,7 @@ pub fn summary(verification: &Verification) -> String {
 /// The refined policy: a document, or the one step of an Access Analyzer
 /// recommendation (`DETACH_POLICY` stands for a policy with no statement).
 fn read_refined(source: &Source, original: &Policy, io: &mut Io<'_>) -> Result<Policy, Error> {
-    let text = input::read_text(source, io)?;
+    let text = input::read_text(source, input::Kind::Policy, io)?;
     let name = &text.name;
     if text.text.trim().is_empty() {
         return Err(Error::input(format!(

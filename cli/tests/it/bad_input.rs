@@ -81,11 +81,12 @@ fn a_fifty_megabyte_policy_is_refused_at_once() {
         assert_eq!(code, 2, "{stderr}");
         assert!(stdout.is_empty());
         let name = if source == "-" { "<stdin>" } else { source };
+        // The reader stops at the engine's limit: the rest is never read.
         let expected = format!(
-            "error: {name}: the input is {} bytes, more than any IAM policy",
-            policy.len()
+            "error: cannot read `{name}`: larger than 1 MiB, the most pare reads of a policy \
+             (IAM's largest quota is 10,240 characters)\n"
         );
-        assert!(stderr.starts_with(&expected), "{stderr}");
+        assert_eq!(stderr, expected);
         // Reading 50 MB and refusing it takes milliseconds; refining it would take minutes.
         assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
     }
@@ -196,4 +197,247 @@ fn pathological_nesting_and_encoding_end_in_errors_not_crashes() {
     let (code, _, stderr) = pare(&["refine", "-", "--unused", &unused], layers.as_bytes());
     assert_eq!(code, 2);
     assert!(stderr.contains("URL-encoded more than once"), "{stderr}");
+}
+
+/// Runs `pare ARGS` with an endless stdin (`y\n` forever, as `yes` writes).
+fn pare_endless(args: &[&str]) -> (i32, String, String) {
+    let args: Vec<OsString> = std::iter::once("pare")
+        .chain(args.iter().copied())
+        .map(OsString::from)
+        .collect();
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let code = {
+        let mut io = Io::buffers(b"", &mut stdout, &mut stderr);
+        io.stdin = Box::new(std::io::Read::chain(&b"y\n"[..], std::io::repeat(b'y')));
+        pare_cli::run(args, &mut io)
+    };
+    (
+        code,
+        String::from_utf8(stdout).unwrap(),
+        String::from_utf8(stderr).unwrap(),
+    )
+}
+
+/// What the error says about an input cut at `cap`, for account data.
+fn over_cap(name: &str, cap: &str) -> String {
+    format!(
+        "error: cannot read `{name}`: larger than {cap}, the most pare reads of one input; \
+         `--max-input-size` raises the cap\n"
+    )
+}
+
+#[test]
+fn an_endless_stdin_stops_at_the_cap_for_every_reader() {
+    // A policy stops at what the engine parses (1 MiB), without a flag.
+    let (code, stdout, stderr) = pare_endless(&["refine", "-", "--unused", "/dev/null"]);
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty());
+    assert_eq!(
+        stderr,
+        "error: cannot read `<stdin>`: larger than 1 MiB, the most pare reads of a policy \
+         (IAM's largest quota is 10,240 characters)\n"
+    );
+    let scratch = Scratch::new("endless");
+    let policy = scratch.file("policy.json", POLICY.as_bytes());
+    let details = scratch.file("details.json", br#"{"RoleDetailList":[]}"#);
+    // Account data: the default is 1 GiB, too much to fill in a test; the
+    // flag lowers it, and the same reader applies it.
+    let cases: [&[&str]; 6] = [
+        &["refine", &policy, "--unused", "-"],
+        &["refine", &policy, "--last-accessed", "-"],
+        &["refine", &policy, "--used", "-"],
+        &["explain", "s3:Get*", "--unused", "-"],
+        &["verify", &policy, "-", "--unused", "/dev/null"],
+        &["account", "-", "--findings", &details],
+    ];
+    for args in cases {
+        let mut args = args.to_vec();
+        args.extend(["--max-input-size", "64K"]);
+        let (code, stdout, stderr) = pare_endless(&args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "{args:?}");
+        let expected = if args[0] == "verify" {
+            "error: cannot read `<stdin>`: larger than 64 KiB, the most pare reads of a policy \
+             (IAM's largest quota is 10,240 characters)\n"
+                .to_string()
+        } else {
+            over_cap("<stdin>", "64 KiB")
+        };
+        assert_eq!(stderr, expected, "{args:?}");
+    }
+}
+
+#[test]
+fn oversized_files_are_refused_for_every_reader() {
+    let scratch = Scratch::new("oversized");
+    let policy = scratch.file("policy.json", POLICY.as_bytes());
+    // Valid inputs padded with whitespace past the cap: only the size is wrong.
+    let pad = " ".repeat(3000);
+    let big = |name: &str, text: &str| scratch.file(name, format!("{text}{pad}").as_bytes());
+    let unused = big("unused.txt", "s3:GetObjectAcl\n");
+    let used = big("used.txt", "s3:GetObject\n");
+    let last = big(
+        "last.json",
+        r#"{"JobStatus":"COMPLETED","ServicesLastAccessed":[]}"#,
+    );
+    let details = big("details.json", r#"{"RoleDetailList":[]}"#);
+    let findings = big("findings.json", "[]");
+    let small_details = scratch.file("small-details.json", br#"{"RoleDetailList":[]}"#);
+    let dir = scratch.0.join("findings");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a.json"), format!("[]{pad}")).unwrap();
+    let dir = dir.to_str().unwrap().to_string();
+    let in_dir = format!("{dir}/a.json");
+    let cases: [(&[&str], &str); 8] = [
+        (&["refine", &policy, "--unused", &unused], &unused),
+        (&["refine", &policy, "--used", &used], &used),
+        (&["refine", &policy, "--last-accessed", &last], &last),
+        (&["explain", "s3:Get*", "--unused", &unused], &unused),
+        (&["verify", &policy, &policy, "--unused", &unused], &unused),
+        (&["account", &details, "--findings", &findings], &details),
+        (
+            &["account", &small_details, "--findings", &findings],
+            &findings,
+        ),
+        (&["account", &small_details, "--findings", &dir], &in_dir),
+    ];
+    for (args, name) in cases {
+        let mut args = args.to_vec();
+        args.extend(["--max-input-size", "2K"]);
+        let (code, stdout, stderr) = pare(&args, b"");
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "{args:?}");
+        assert_eq!(stderr, over_cap(name, "2 KiB"), "{args:?}");
+        // The same inputs are read whole under a larger cap.
+        let last = args.len() - 1;
+        args[last] = "1M";
+        let (code, _, stderr) = pare(&args, b"");
+        assert!(!stderr.contains("larger than"), "{args:?}: {stderr}");
+        assert_ne!(code, 101, "{args:?}");
+    }
+
+    // A policy file: the cap is the engine's, lowered by the flag.
+    let big_policy = big("big-policy.json", POLICY);
+    let (code, _, stderr) = pare(
+        &[
+            "refine",
+            &big_policy,
+            "--unused",
+            "/dev/null",
+            "--max-input-size",
+            "2K",
+        ],
+        b"",
+    );
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        format!(
+            "error: cannot read `{big_policy}`: larger than 2 KiB, the most pare reads of a \
+             policy (IAM's largest quota is 10,240 characters)\n"
+        )
+    );
+}
+
+#[test]
+fn every_file_of_a_catalog_directory_is_read_within_the_cap() {
+    let scratch = Scratch::new("catalog");
+    let source =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/article/catalog-2024");
+    let catalog = scratch.0.join("catalog");
+    for file in ["index.json", "v1/s3/s3.json", "v1/lambda/lambda.json"] {
+        let to = catalog.join(file);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(source.join(file), &to).unwrap();
+    }
+    let dir = catalog.to_str().unwrap();
+    let (code, _, stderr) = pare(&["catalog", "--catalog", dir], b"");
+    assert_eq!(code, 0, "{stderr}");
+    // lambda.json is the largest file (44,830 bytes).
+    let (code, _, stderr) = pare(
+        &["catalog", "--catalog", dir, "--max-input-size", "40K"],
+        b"",
+    );
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        format!(
+            "error: cannot load the catalog `{dir}`: cannot read `{dir}/v1/lambda/lambda.json`: \
+             larger than 40 KiB, the most pare reads of a catalog file; `--max-input-size` \
+             raises the cap\n"
+        )
+    );
+    let (code, _, stderr) = pare(
+        &[
+            "expand",
+            "s3:Get*",
+            "--catalog",
+            dir,
+            "--max-input-size",
+            "100",
+        ],
+        b"",
+    );
+    assert_eq!(code, 2);
+    assert!(
+        stderr.starts_with(&format!(
+            "error: cannot load the catalog `{dir}`: cannot read `{dir}/index.json`: larger than 100 bytes"
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_endless_pipe_into_the_binary_ends_in_exit_2() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pare"))
+        .args(["refine", "-", "--unused", "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // `yes`: write until pare stops reading and the pipe breaks.
+    let writer = std::thread::spawn(move || {
+        let line = b"y\n".repeat(4096);
+        while stdin.write_all(&line).is_ok() {}
+    });
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    // The last line (a warning about the embedded catalog's age may precede it).
+    assert!(
+        stderr
+            .lines()
+            .last()
+            .is_some_and(|l| l.starts_with("error: cannot read `<stdin>`: larger than 1 MiB")),
+        "{stderr}"
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn dev_zero_is_cut_at_the_cap() {
+    let (code, _, stderr) = pare(&["refine", "/dev/zero", "--unused", "/dev/null"], b"");
+    assert_eq!(code, 2);
+    assert!(
+        stderr.starts_with("error: cannot read `/dev/zero`: larger than 1 MiB"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = pare(
+        &[
+            "refine",
+            "-",
+            "--unused",
+            "/dev/zero",
+            "--max-input-size",
+            "1M",
+        ],
+        POLICY.as_bytes(),
+    );
+    assert_eq!(code, 2);
+    assert_eq!(stderr, over_cap("/dev/zero", "1 MiB"));
 }
