@@ -3,6 +3,7 @@
 //! yet still counts.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use crate::policy::Policy;
 use crate::table::{ActionTable, cmp_ci, split_action, starts_with_ci};
@@ -12,7 +13,9 @@ use crate::unused::{UnusedSet, is_action_name, is_service_name};
 #[derive(Clone, Debug)]
 pub struct Known<'a> {
     table: ActionTable<'a>,
-    extras: Vec<String>,
+    /// Shared with the unused list where it spells the name the same way:
+    /// a list of millions of unknown actions is not copied.
+    extras: Vec<Arc<str>>,
 }
 
 impl<'a> Known<'a> {
@@ -22,8 +25,8 @@ impl<'a> Known<'a> {
         policies: impl IntoIterator<Item = &'p Policy>,
         unused: &UnusedSet,
     ) -> Known<'a> {
-        let mut extras: Vec<String> = Vec::new();
-        let mut add = |name: &str| {
+        let mut extras: Vec<Arc<str>> = Vec::new();
+        let mut add = |name: &str, shared: Option<&Arc<str>>| {
             // The catalog compares case-insensitively, so most names (the
             // catalog's own actions) are settled without building a copy.
             if table.get(name).is_some() {
@@ -31,19 +34,22 @@ impl<'a> Known<'a> {
             }
             if let Some(canonical) = concrete_action(name) {
                 if table.get(&canonical).is_none() {
-                    extras.push(canonical);
+                    extras.push(match shared {
+                        Some(shared) if **shared == *canonical => Arc::clone(shared),
+                        _ => Arc::from(canonical),
+                    });
                 }
             }
         };
         for policy in policies {
             for statement in policy.statements() {
                 for entry in statement.entries() {
-                    add(entry);
+                    add(entry, None);
                 }
             }
         }
         for action in unused.actions() {
-            add(&action.name);
+            add(&action.name, Some(&action.name));
         }
         extras.sort_by(|a, b| cmp_ci(a, b));
         extras.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
@@ -56,7 +62,7 @@ impl<'a> Known<'a> {
     }
 
     /// The names K holds beyond the catalog.
-    pub fn extras(&self) -> &[String] {
+    pub fn extras(&self) -> &[Arc<str>] {
         &self.extras
     }
 
@@ -69,7 +75,7 @@ impl<'a> Known<'a> {
             .binary_search_by(|e| cmp_ci(e, name))
             .ok()
             .and_then(|i| self.extras.get(i))
-            .map(String::as_str)
+            .map(|e| &**e)
     }
 
     /// Whether the catalog itself knows `name`.
@@ -90,7 +96,7 @@ impl<'a> Known<'a> {
                         out.push(row.name.as_ref());
                         i += 1;
                     } else {
-                        out.push(extra.as_str());
+                        out.push(&**extra);
                         j += 1;
                     }
                 }
@@ -99,7 +105,7 @@ impl<'a> Known<'a> {
                     i += 1;
                 }
                 (None, Some(extra)) => {
-                    out.push(extra.as_str());
+                    out.push(&**extra);
                     j += 1;
                 }
                 (None, None) => break,
@@ -159,7 +165,8 @@ mod tests {
         let mut unused = UnusedSet::new();
         unused.insert_action("s3:Zap", None);
         let known = Known::new(table, [&policy], &unused);
-        assert_eq!(known.extras(), ["s3:GetNew", "s3:Zap"]);
+        let extras: Vec<&str> = known.extras().iter().map(|e| &**e).collect();
+        assert_eq!(extras, ["s3:GetNew", "s3:Zap"]);
         assert_eq!(known.with_prefix("s3:get"), ["s3:GetNew", "s3:GetObject"]);
         assert_eq!(known.canonical("S3:GETOBJECT"), Some("s3:GetObject"));
         assert_eq!(known.all().len(), 4);

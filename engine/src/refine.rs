@@ -599,8 +599,28 @@ fn diagnose_unused(
             ActionKey::NotAction => !entries.matches(a),
         })
     };
-    for action in unused.actions() {
-        if !known.in_catalog(&action.name) {
+    // Which remarks each action gets, decided first so that the list is
+    // allocated once at its size: a list of millions of unknown actions
+    // makes two remarks each, and growth by doubling left up to as much
+    // room again unused.
+    const UNKNOWN: u8 = 1;
+    const NOT_GRANTED: u8 = 2;
+    let remarks: Vec<u8> = unused
+        .actions()
+        .map(|action| {
+            let unknown = if known.in_catalog(&action.name) {
+                0
+            } else {
+                UNKNOWN
+            };
+            let not_granted =
+                !granted(&action.name) && !unused.is_service_unused(split_action(&action.name).0);
+            unknown | if not_granted { NOT_GRANTED } else { 0 }
+        })
+        .collect();
+    diagnostics.reserve(remarks.iter().map(|r| r.count_ones() as usize).sum());
+    for (action, remark) in unused.actions().zip(remarks) {
+        if remark & UNKNOWN != 0 {
             diagnostics.push(Diagnostic {
                 code: Code::UnknownUnusedAction,
                 statement: None,
@@ -608,7 +628,7 @@ fn diagnose_unused(
                 message: "is reported unused but is not in the catalog (the catalog may be stale); still honoured".into(),
             });
         }
-        if !granted(&action.name) && !unused.is_service_unused(split_action(&action.name).0) {
+        if remark & NOT_GRANTED != 0 {
             diagnostics.push(Diagnostic {
                 code: Code::UnusedNotGranted,
                 statement: None,
