@@ -276,3 +276,152 @@ mod account {
         Some(account.entities.len() + findings.len())
     }
 }
+
+/// Inputs built to be slow (issue 11): wildcards whose inclusion checks used
+/// to explode, the largest policy IAM accepts made of them, and the diff and
+/// the statement alignment of very large policies. `scripts/bench.sh` prints
+/// each also as a ratio to the article's example.
+mod hostile {
+    use super::*;
+
+    /// A policy of one Allow statement with these entries.
+    fn policy(entries: &[String]) -> String {
+        serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": entries, "Resource": "*"}]
+        })
+        .to_string()
+    }
+
+    /// The 1.7 KB policy: 72 distinct entries like `*??????????*`.
+    pub fn wildcards_72_policy() -> String {
+        let entries: Vec<String> = (8..14)
+            .flat_map(|k| (0..12).map(move |i| format!("{}*{}*", "?".repeat(i), "?".repeat(k))))
+            .take(72)
+            .collect();
+        policy(&entries)
+    }
+
+    /// About 6 KB of `ec2:` entries like `ec2:*??????????*`.
+    pub fn ec2_6kb_policy() -> String {
+        let mut entries = Vec::new();
+        for i in 0.. {
+            entries.push(format!(
+                "ec2:{}*{}*",
+                "?".repeat(i % 40),
+                "?".repeat(8 + i / 40)
+            ));
+            if policy(&entries).len() > 6_000 {
+                entries.pop();
+                break;
+            }
+        }
+        policy(&entries)
+    }
+
+    /// IAM's largest quota, 10,240 characters, filled with distinct entries
+    /// that each span the whole catalog and cover no short prefix.
+    pub fn worst_10240_policy() -> String {
+        let mut entries = Vec::new();
+        for i in 0.. {
+            entries.push(format!("{}*{}*", "?".repeat(i % 6), "?".repeat(8 + i / 6)));
+            if policy(&entries).len() > 10_240 {
+                entries.pop();
+                break;
+            }
+        }
+        policy(&entries)
+    }
+
+    fn run(bencher: Bencher, policy: &str) {
+        let (Ok(policy), Ok(unused)) = (Policy::parse(policy), UnusedSet::parse(ARTICLE_UNUSED))
+        else {
+            return;
+        };
+        bencher.bench(|| refine(&policy, &unused, catalog(), &Options::default()));
+    }
+
+    /// 72 entries like `*??????????*` (1.7 KB): 43 s before this work.
+    #[divan::bench(sample_count = 2, sample_size = 1)]
+    fn wildcards_72(bencher: Bencher) {
+        run(bencher, &wildcards_72_policy());
+    }
+
+    /// 6 KB of `ec2:*??????????*`-like entries.
+    #[divan::bench(sample_count = 3, sample_size = 1)]
+    fn ec2_6kb(bencher: Bencher) {
+        run(bencher, &ec2_6kb_policy());
+    }
+
+    /// The 10,240-character worst case.
+    #[divan::bench(sample_count = 1, sample_size = 1)]
+    fn worst_10240(bencher: Bencher) {
+        run(bencher, &worst_10240_policy());
+    }
+
+    /// `pare explain '*?????????????*'`: every node of the whole catalog evaluated.
+    #[divan::bench(sample_count = 3, sample_size = 1)]
+    fn explain_13(bencher: Bencher) {
+        let Ok(unused) = UnusedSet::parse(ARTICLE_UNUSED) else {
+            return;
+        };
+        let known = Known::new(catalog(), [], &unused);
+        bencher
+            .bench(|| pare_engine::explain::explain(black_box("*?????????????*"), &unused, &known));
+    }
+
+    /// `n` statements of three entries each, one Sid and bucket apiece.
+    fn statements(n: usize) -> String {
+        let statements: Vec<serde_json::Value> = (0..n)
+            .map(|i| {
+                serde_json::json!({
+                    "Sid": format!("S{i}"),
+                    "Effect": "Allow",
+                    "Action": ["s3:Get*", "ec2:Describe*", "lambda:InvokeFunction"],
+                    "Resource": format!("arn:aws:s3:::b{i}/*"),
+                })
+            })
+            .collect();
+        serde_json::json!({"Version": "2012-10-17", "Statement": statements}).to_string()
+    }
+
+    /// The texts `--format diff` compares for a policy of `n` statements.
+    fn diff_texts(n: usize) -> Option<(String, String)> {
+        let policy = Policy::parse(&statements(n)).ok()?;
+        let unused = UnusedSet::parse("s3:GetObjectAcl\nec2:DescribeImages\n").ok()?;
+        let refined = refine(&policy, &unused, catalog(), &Options::default());
+        Some((policy.to_pretty_string(), refined.policy.to_pretty_string()))
+    }
+
+    /// `--format diff` of 2,000 and 8,000 refined statements (13 s and over
+    /// 2 minutes before this work).
+    #[divan::bench(args = [2_000, 8_000], sample_count = 3, sample_size = 1)]
+    fn diff(bencher: Bencher, n: usize) {
+        let Some((old, new)) = diff_texts(n) else {
+            return;
+        };
+        bencher.bench(|| pare_cli::diff::unified("original", &old, "refined", &new));
+    }
+
+    /// `verify` of 18,000 statements, 4,500 of them removed: the statement
+    /// alignment took 700 MB as a table.
+    #[divan::bench(sample_count = 3, sample_size = 1)]
+    fn verify_18000(bencher: Bencher) {
+        let actions = ["s3:GetObject", "ec2:Describe*", "kms:Decrypt", "logs:*"];
+        let statement = |i: usize| {
+            let action = actions.get(i % 4).copied().unwrap_or("s3:GetObject");
+            serde_json::json!({"Effect": "Allow", "Action": action, "Resource": "*"})
+        };
+        let original: Vec<_> = (0..18_000).map(statement).collect();
+        let refined: Vec<_> = (0..18_000).filter(|i| i % 4 != 2).map(statement).collect();
+        let document = |s: Vec<serde_json::Value>| serde_json::json!({"Statement": s}).to_string();
+        let (Ok(original), Ok(refined), Ok(unused)) = (
+            Policy::parse(&document(original)),
+            Policy::parse(&document(refined)),
+            UnusedSet::parse("kms:Decrypt\n"),
+        ) else {
+            return;
+        };
+        bencher.bench(|| pare_engine::verify::verify(&original, &refined, &unused, catalog()));
+    }
+}
