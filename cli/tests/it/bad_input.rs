@@ -441,3 +441,58 @@ fn dev_zero_is_cut_at_the_cap() {
     assert_eq!(code, 2);
     assert_eq!(stderr, over_cap("/dev/zero", "1 MiB"));
 }
+
+/// The wildcards that used to take tens of seconds (issue 11), refined for
+/// correctness only: `--verify` checks the result independently. Their
+/// time is measured in the benchmark suite (`hostile`), not here.
+#[test]
+fn pathological_wildcards_refine_correctly() {
+    let scratch = Scratch::new("wildcards");
+    let unused = scratch.file(
+        "unused.txt",
+        b"s3:GetObjectAcl\nec2:DescribeImages\nlambda:InvokeFunction\n",
+    );
+    let policy = scratch.file(
+        "policy.json",
+        br#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["*??????????*","??*????????*"],"Resource":"*"},
+            {"Effect":"Allow","Action":"ec2:*??????????*","Resource":"*"}]}"#,
+    );
+    let (code, stdout, stderr) = pare(
+        &[
+            "refine", &policy, "--unused", &unused, "--verify", "--format", "json",
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let output: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let statements = output["policy"]["Statement"].as_array().unwrap();
+    let actions: Vec<&str> = statements
+        .iter()
+        .flat_map(|s| s["Action"].as_array().unwrap())
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    // The unused actions are gone; what replaced the wildcards are prefixes
+    // of at least ten characters, as `*??????????*` requires.
+    for gone in [
+        "s3:GetObjectAcl",
+        "ec2:DescribeImages",
+        "lambda:InvokeFunction",
+    ] {
+        assert!(!actions.contains(&gone), "{gone}");
+    }
+    assert!(actions.contains(&"s3:GetObject"), "{actions:?}");
+    assert!(
+        actions.iter().all(|a| a.trim_end_matches('*').len() >= 10),
+        "{actions:?}"
+    );
+
+    let (code, stdout, stderr) = pare(&["explain", "*?????????????*", "--unused", &unused], b"");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("Result:"),
+        "{}",
+        &stdout[..500.min(stdout.len())]
+    );
+    assert!(!stdout.contains("\n  s3:GetObjectAcl\n"));
+}
