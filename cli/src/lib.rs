@@ -13,6 +13,7 @@ pub mod diff;
 pub mod error;
 pub mod input;
 pub mod io;
+pub mod safe;
 pub mod sources;
 
 pub use error::Error;
@@ -50,7 +51,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, io: &mut Io<'_>) -> i32 {
         Err(err) if err.is_quiet() => err.exit_code(),
         Err(err) => {
             // If stderr is gone too there is no one left to tell.
-            let _ = writeln!(io.stderr, "error: {}", err.chain());
+            let _ = writeln!(io.stderr, "error: {}", safe::escape(&err.chain()));
             err.exit_code()
         }
     }
