@@ -308,7 +308,14 @@ impl Account {
                     format!("{} name {}", kind.as_str(), entity.name),
                 ];
                 let what = format!("{} `{}`", kind.as_str(), entity.name);
-                if first_listing(&mut first, &keys, item, &path, &what, &mut account.diagnostics)? {
+                if first_listing(
+                    &mut first,
+                    &keys,
+                    item,
+                    &path,
+                    &what,
+                    &mut account.diagnostics,
+                )? {
                     account.entities.push(entity);
                 }
             }
@@ -321,7 +328,14 @@ impl Account {
             };
             let keys = [format!("policy arn {}", policy.arn)];
             let what = format!("the managed policy `{}`", policy.arn);
-            if first_listing(&mut first, &keys, item, &path, &what, &mut account.diagnostics)? {
+            if first_listing(
+                &mut first,
+                &keys,
+                item,
+                &path,
+                &what,
+                &mut account.diagnostics,
+            )? {
                 account.managed.push(policy);
             }
         }
@@ -437,13 +451,17 @@ fn first_listing<'v>(
                 diagnostics.push(AccountDiagnostic {
                     code: AccountCode::DuplicateEntry,
                     subject: path.to_string(),
-                    message: format!("{what} is listed again, identically, at `{earlier}`; the repeat is ignored"),
+                    message: format!(
+                        "{what} is listed again, identically, at `{earlier}`; the repeat is ignored"
+                    ),
                 });
                 return Ok(false);
             }
             return Err(Error::shape(
                 path,
-                format!("{what} is listed twice, at `{earlier}` and here, with different contents; which one is the account cannot be known"),
+                format!(
+                    "{what} is listed twice, at `{earlier}` and here, with different contents; which one is the account cannot be known"
+                ),
             ));
         }
     }
@@ -633,7 +651,10 @@ fn read_managed(
     let versions = array_field(object, "PolicyVersionList", path)?;
     for (i, version) in versions.iter().enumerate() {
         if let Some(version) = version.as_object() {
-            check_names(version, &format!("{}[{i}]", join(path, "PolicyVersionList")))?;
+            check_names(
+                version,
+                &format!("{}[{i}]", join(path, "PolicyVersionList")),
+            )?;
         }
     }
     let mut policy = ManagedPolicy {

@@ -481,12 +481,7 @@ impl View<'_> {
             ];
             // Measured and printed escaped: a cell can neither drive the
             // terminal nor break the row.
-            lines.push(
-                cells
-                    .iter()
-                    .map(|c| safe::escape(c).into_owned())
-                    .collect(),
-            );
+            lines.push(cells.iter().map(|c| safe::escape(c).into_owned()).collect());
         }
         let columns = header.len();
         let widths: Vec<usize> = (0..columns)
@@ -859,8 +854,7 @@ impl View<'_> {
     fn layout(&self) -> Layout {
         let mut layout = Layout::default();
         for (index, policy) in self.plan.policies.iter().enumerate() {
-            if policy.original.is_none() || policy.outcome.is_none() || !policy.decision.changes()
-            {
+            if policy.original.is_none() || policy.outcome.is_none() || !policy.decision.changes() {
                 continue;
             }
             let (dir, what) = match &policy.reference {
@@ -1349,10 +1343,8 @@ fn write_out_dir(
 /// path pare writes passes here, whatever made it.
 fn inside(root: &Path, relative: &str) -> Result<PathBuf, Error> {
     let path = Path::new(relative);
-    let plain = !relative.is_empty()
-        && path
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)));
+    let plain =
+        !relative.is_empty() && path.components().all(|c| matches!(c, Component::Normal(_)));
     let joined = root.join(path);
     if !plain || !joined.starts_with(root) {
         return Err(Error::input(format!(
@@ -1515,7 +1507,10 @@ mod tests {
     #[test]
     fn paths_outside_the_plan_are_refused() {
         let root = Path::new("/plan");
-        assert_eq!(inside(root, "role/a/p.json").unwrap(), root.join("role/a/p.json"));
+        assert_eq!(
+            inside(root, "role/a/p.json").unwrap(),
+            root.join("role/a/p.json")
+        );
         for bad in ["", "../x", "role/../../x", "/etc/x", "a//..", "."] {
             let err = inside(root, bad).unwrap_err().to_string();
             assert!(err.contains("not a plain path"), "{bad:?}: {err}");
