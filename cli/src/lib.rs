@@ -51,7 +51,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, io: &mut Io<'_>) -> i32 {
         Err(err) if err.is_quiet() => err.exit_code(),
         Err(err) => {
             // If stderr is gone too there is no one left to tell.
-            let _ = writeln!(io.stderr, "error: {}", safe::escape(&err.chain()));
+            let _ = writeln!(io.stderr, "error: {}", err.chain());
             err.exit_code()
         }
     }
