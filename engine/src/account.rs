@@ -2247,6 +2247,81 @@ mod tests {
     }
 
     #[test]
+    fn details_that_contradict_themselves_are_never_read_by_a_guess() {
+        let base: Value = serde_json::from_str(&details()).unwrap();
+        let refused = |edit: &dyn Fn(&mut Value), path: &str, words: &str| {
+            let mut value = base.clone();
+            edit(&mut value);
+            let err = Account::parse(&value.to_string()).unwrap_err();
+            assert_eq!(
+                err.location,
+                Some(crate::Location::Path(path.to_string())),
+                "{err}"
+            );
+            assert!(err.message.contains(words), "{err}");
+        };
+        refused(
+            &|v| v["RoleDetailList"][0]["RoleName"] = "a\nb".into(),
+            "RoleDetailList[0].RoleName",
+            "U+000A",
+        );
+        refused(
+            &|v| v["Policies"][0]["Arn"] = "arn:aws:iam::1:policy/\u{1b}[2J".into(),
+            "Policies[0].Arn",
+            "U+001B",
+        );
+        refused(
+            &|v| v["RoleDetailList"][0]["RolePolicyList"] = serde_json::json!({}),
+            "RoleDetailList[0].RolePolicyList",
+            "must be an array, found an object",
+        );
+        refused(
+            &|v| v["Policies"][0]["PolicyVersionList"] = serde_json::json!("v1"),
+            "Policies[0].PolicyVersionList",
+            "must be an array",
+        );
+        refused(
+            &|v| v["RoleDetailList"][0]["PermissionsBoundary"] = serde_json::json!("arn"),
+            "RoleDetailList[0].PermissionsBoundary",
+            "must be an object",
+        );
+        refused(
+            &|v| {
+                let mut twin = v["RoleDetailList"][0].clone();
+                twin["RolePolicyList"] = serde_json::json!([]);
+                v["RoleDetailList"].as_array_mut().unwrap().push(twin);
+            },
+            "RoleDetailList[3]",
+            "listed twice, at `RoleDetailList[0]`",
+        );
+
+        // An identical repeat is a warning, and the principal is read once.
+        let mut value = base.clone();
+        let twin = value["RoleDetailList"][0].clone();
+        value["RoleDetailList"].as_array_mut().unwrap().push(twin);
+        let account = Account::parse(&value.to_string()).unwrap();
+        let plain = Account::parse(&base.to_string()).unwrap();
+        assert_eq!(account.entities, plain.entities);
+        assert_eq!(account.diagnostics[0].code, AccountCode::DuplicateEntry);
+
+        // Two default versions: the policy is left as it is, with a warning.
+        let mut value = base.clone();
+        let mut second = value["Policies"][0]["PolicyVersionList"][0].clone();
+        second["VersionId"] = "v3".into();
+        value["Policies"][0]["PolicyVersionList"]
+            .as_array_mut()
+            .unwrap()
+            .push(second);
+        let account = Account::parse(&value.to_string()).unwrap();
+        assert_eq!(
+            account.diagnostics[0].code,
+            AccountCode::AmbiguousDefaultVersion
+        );
+        assert!(account.managed[0].document.is_none());
+        assert!(account.managed[0].default_version.is_none());
+    }
+
+    #[test]
     fn an_aws_managed_policy_nothing_of_which_is_used_is_detached() {
         let aws = "arn:aws:iam::aws:policy/AmazonS3FullAccess";
         let details = serde_json::json!({
