@@ -529,6 +529,9 @@ fn read_entity(
         groups: Vec::new(),
         boundary,
     };
+    // An inline policy listed twice under one principal: which document IAM
+    // holds cannot be known unless both are the same.
+    let mut inline_seen: HashMap<String, (String, &Value)> = HashMap::new();
     for (i, item) in array_field(object, inline_key, path)?.iter().enumerate() {
         let item_path = format!("{}[{i}]", join(path, inline_key));
         let Some(object) = item.as_object() else {
@@ -549,6 +552,18 @@ fn read_entity(
             continue;
         };
         check_names(object, &item_path)?;
+        let what = format!("the inline policy `{policy_name}` of {}", entity.label());
+        let keys = [policy_name.to_string()];
+        if !first_listing(
+            &mut inline_seen,
+            &keys,
+            item,
+            &item_path,
+            &what,
+            diagnostics,
+        )? {
+            continue;
+        }
         let document_path = join(&item_path, "PolicyDocument");
         let Some(document) = object.get("PolicyDocument") else {
             diagnostics.push(unreadable(
@@ -579,6 +594,16 @@ fn read_entity(
             check_names(object, &item_path)?;
         }
         match item.as_object().and_then(|o| string_field(o, "PolicyArn")) {
+            Some(arn) if entity.attached.iter().any(|a| a == arn) => {
+                diagnostics.push(AccountDiagnostic {
+                    code: AccountCode::DuplicateEntry,
+                    subject: item_path,
+                    message: format!(
+                        "{} attaches `{arn}` again; the repeat is ignored",
+                        entity.label()
+                    ),
+                });
+            }
             Some(arn) => entity.attached.push(arn.to_string()),
             None => diagnostics.push(malformed(
                 &item_path,
@@ -598,6 +623,17 @@ fn read_entity(
                 ));
             };
             plain_text(group, &item_path)?;
+            if entity.groups.iter().any(|g| g == group) {
+                diagnostics.push(AccountDiagnostic {
+                    code: AccountCode::DuplicateEntry,
+                    subject: item_path,
+                    message: format!(
+                        "{} is in the group `{group}` again; the repeat is ignored",
+                        entity.label()
+                    ),
+                });
+                continue;
+            }
             entity.groups.push(group.to_string());
         }
     }
@@ -2293,6 +2329,19 @@ mod tests {
             },
             "RoleDetailList[3]",
             "listed twice, at `RoleDetailList[0]`",
+        );
+
+        refused(
+            &|v| {
+                let mut twin = v["RoleDetailList"][0]["RolePolicyList"][0].clone();
+                twin["PolicyDocument"] = doc(&["s3:GetObject"]);
+                v["RoleDetailList"][0]["RolePolicyList"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(twin);
+            },
+            "RoleDetailList[0].RolePolicyList[1]",
+            "the inline policy `own` of role/a is listed twice",
         );
 
         // An identical repeat is a warning, and the principal is read once.

@@ -635,3 +635,137 @@ fn nothing_from_input_drives_the_terminal() {
     assert!(stderr.starts_with("error: "), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+/// A small deterministic generator (xorshift), so that a failure repeats.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    /// A name of 1 to 6 characters from an alphabet of path, shell and case
+    /// troublemakers (control characters are refused by the reader, and
+    /// tested above).
+    fn name(&mut self) -> String {
+        const ALPHABET: [&str; 24] = [
+            ".", "/", "\\", "'", "\"", "$", "(", ")", "`", ";", "&", "|", " ", "~", "*", "A", "a",
+            "_", "-", "é", "#", "!", "{", "\u{202e}",
+        ];
+        let len = 1 + self.below(6);
+        (0..len)
+            .map(|_| ALPHABET[self.below(ALPHABET.len())])
+            .collect()
+    }
+}
+
+/// Random hostile names, many plans: every file stays inside the plan, every
+/// (principal, policy) gets its own file, and `apply.sh`, run against the
+/// fake `aws`, writes exactly those principals' policies from exactly those
+/// files.
+#[test]
+#[cfg(unix)]
+fn random_hostile_names_keep_every_guarantee() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for round in 0..40 {
+        let mut roles: Vec<(String, Vec<String>)> = Vec::new();
+        for _ in 0..1 + rng.below(4) {
+            let role = rng.name();
+            if roles.iter().any(|(r, _)| *r == role) {
+                continue;
+            }
+            let mut policies: Vec<String> = Vec::new();
+            for _ in 0..1 + rng.below(3) {
+                let policy = rng.name();
+                if !policies.contains(&policy) {
+                    policies.push(policy);
+                }
+            }
+            roles.push((role, policies));
+        }
+        let list: Vec<Value> = roles
+            .iter()
+            .enumerate()
+            .map(|(i, (role, policies))| {
+                let policies: Vec<Value> = policies.iter().map(|p| inline(p)).collect();
+                json!({"RoleName": role, "Arn": format!("{A}:role/r{i}"), "RolePolicyList": policies})
+            })
+            .collect();
+        let findings: Vec<Value> = (0..roles.len())
+            .map(|i| finding(&format!("f{i}"), &format!("{A}:role/r{i}"), &["PutObject"]))
+            .collect();
+        let work = Work::new(&json!({"RoleDetailList": list}), &Value::Array(findings));
+        let before = work.tree();
+        let (code, stdout, stderr) = work.account();
+        assert_eq!(code, 0, "round {round}: {roles:?}\n{stderr}");
+        assert!(!drives_a_terminal(&stdout), "{stdout:?}");
+        assert!(!drives_a_terminal(&stderr), "{stderr:?}");
+        let outside: Vec<String> = work
+            .tree()
+            .difference(&before)
+            .filter(|p| !Path::new(p).starts_with("a/b/plan"))
+            .cloned()
+            .collect();
+        assert!(outside.is_empty(), "round {round}: {roles:?}: {outside:?}");
+
+        let bin = work.root().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        std::fs::write(bin.join("aws"), FAKE_AWS).unwrap();
+        std::fs::set_permissions(bin.join("aws"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let log = work.root().join("aws.log");
+        let output = std::process::Command::new("bash")
+            .arg(work.plan().join("apply.sh"))
+            .current_dir(work.root())
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    bin.display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            )
+            .env("AWS_LOG", &log)
+            .output()
+            .expect("bash runs");
+        assert!(
+            output.status.success(),
+            "round {round}: {roles:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let mut called = BTreeSet::new();
+        let mut files = BTreeSet::new();
+        for line in std::fs::read_to_string(&log).unwrap().lines() {
+            let args: Vec<&str> = line.trim_end_matches('\u{1f}').split('\u{1f}').collect();
+            assert_eq!(
+                args[..3],
+                ["iam", "put-role-policy", "--role-name"],
+                "{args:?}"
+            );
+            let file = args[7].strip_prefix("file://").unwrap();
+            let document = std::fs::read_to_string(work.plan().join(file)).unwrap();
+            assert!(!document.contains("s3:PutObject"), "{file}");
+            assert!(files.insert(file.to_ascii_lowercase()), "{file} twice");
+            called.insert((args[3].to_string(), args[5].to_string()));
+        }
+        let expected: BTreeSet<(String, String)> = roles
+            .iter()
+            .flat_map(|(r, ps)| ps.iter().map(move |p| (r.clone(), p.clone())))
+            .collect();
+        assert_eq!(called, expected, "round {round}");
+        let new: Vec<String> = work.tree().difference(&before).cloned().collect();
+        assert!(
+            new.iter()
+                .all(|p| p.starts_with("a/b/plan") || p.starts_with("bin") || p == "aws.log"),
+            "round {round}: {new:?}"
+        );
+    }
+}
