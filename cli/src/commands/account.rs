@@ -1505,6 +1505,30 @@ mod tests {
     }
 
     #[test]
+    fn the_plan_is_built_in_a_recognizable_temporary_directory() {
+        let dir = scratch("temporary");
+        let out = dir.join("plan");
+        let mut seen = Vec::new();
+        let result = write_out_dir(&out, |write| {
+            write(OutFile::text("role/a/p.json".into(), "{}\n".into()))?;
+            seen = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            // A path that climbs out is refused, and the run fails whole.
+            write(OutFile::text("../../escaped.json".into(), "{}\n".into()))
+        });
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        assert!(seen[0].starts_with(".pare-plan-"), "{seen:?}");
+        let err = result.unwrap_err().to_string();
+        assert!(err.contains("not a plain path"), "{err}");
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert!(left.is_empty(), "{left:?}");
+        assert!(!dir.parent().unwrap().join("escaped.json").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn paths_outside_the_plan_are_refused() {
         let root = Path::new("/plan");
         assert_eq!(
