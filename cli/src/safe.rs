@@ -23,8 +23,9 @@ const RESERVED: [&str; 22] = [
 
 /// `name` as one file name that stays where it is put: only IAM's own name
 /// characters (`[A-Za-z0-9+=,.@_-]`) are kept, anything else becomes `_`;
-/// a name that is empty, starts with a dot (`.`, `..`, hidden files), ends
-/// with one (Windows drops it) or is a Windows device name gets a `_`; the
+/// a name that is empty, starts with a dot (`.`, `..`, hidden files) or a
+/// `-` (which a command would read as an option), ends with a dot (Windows
+/// drops it) or is a Windows device name gets a `_`; the
 /// result is at most [`MAX_COMPONENT`] bytes. Distinct names can map to the
 /// same component (`a b` and `a_b`, or `A` and `a` on a case-insensitive
 /// file system): the caller disambiguates, see [`fold`].
@@ -42,7 +43,7 @@ pub fn path_component(name: &str) -> String {
         .collect();
     let stem = out.split('.').next().unwrap_or("");
     let reserved = RESERVED.iter().any(|r| stem.eq_ignore_ascii_case(r));
-    if out.is_empty() || out.starts_with('.') || reserved {
+    if out.is_empty() || out.starts_with(['.', '-']) || reserved {
         out.insert(0, '_');
     }
     if out.ends_with('.') {
@@ -177,6 +178,8 @@ mod tests {
             ("console", "console"),
             ("é x", "__x"),
             ("a\nb\0c", "a_b_c"),
+            ("-rf", "_-rf"),
+            ("--debug", "_--debug"),
         ] {
             assert_eq!(path_component(name), want, "{name:?}");
         }
@@ -189,7 +192,9 @@ mod tests {
     #[test]
     fn every_component_is_one_normal_path_component() {
         // Every 1- and 2-character name over a hostile alphabet.
-        let alphabet = ['.', '/', '\\', 'a', 'A', ' ', '\0', '\n', ':', '~', '*'];
+        let alphabet = [
+            '.', '/', '\\', 'a', 'A', ' ', '\0', '\n', ':', '~', '*', '-',
+        ];
         let mut names = vec![String::new()];
         for a in alphabet {
             names.push(a.to_string());
@@ -205,7 +210,7 @@ mod tests {
                 "{name:?} -> {component:?}"
             );
             assert!(parts.next().is_none(), "{name:?} -> {component:?}");
-            assert!(!component.starts_with('.') && !component.ends_with('.'));
+            assert!(!component.starts_with(['.', '-']) && !component.ends_with('.'));
         }
     }
 

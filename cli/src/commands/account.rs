@@ -1020,10 +1020,10 @@ impl View<'_> {
                 if let Some(owner) = self.account.entities.get(*entity) {
                     let kind = owner.kind.as_str();
                     lines.push(format!(
-                        "aws iam put-{kind}-policy --{kind}-name {} --policy-name {} --policy-document {}",
-                        shell_word(&owner.name),
-                        shell_word(name),
-                        shell_word(&file)
+                        "aws iam put-{kind}-policy --{kind}-name{} --policy-name{} --policy-document{}",
+                        arg(&owner.name),
+                        arg(name),
+                        arg(&file)
                     ));
                 }
             }
@@ -1031,24 +1031,24 @@ impl View<'_> {
                 if let Some(owner) = self.account.entities.get(*entity) {
                     let kind = owner.kind.as_str();
                     lines.push(format!(
-                        "aws iam delete-{kind}-policy --{kind}-name {} --policy-name {}",
-                        shell_word(&owner.name),
-                        shell_word(name)
+                        "aws iam delete-{kind}-policy --{kind}-name{} --policy-name{}",
+                        arg(&owner.name),
+                        arg(name)
                     ));
                 }
             }
             (Decision::NewVersion, PolicyRef::Managed(arn)) => {
                 if let Some(version) = &policy.delete_version {
                     lines.push(format!(
-                        "# IAM keeps at most five versions: delete the oldest non-default one first\naws iam delete-policy-version --policy-arn {} --version-id {}",
-                        shell_word(arn),
-                        shell_word(version)
+                        "# IAM keeps at most five versions: delete the oldest non-default one first\naws iam delete-policy-version --policy-arn{} --version-id{}",
+                        arg(arn),
+                        arg(version)
                     ));
                 }
                 lines.push(format!(
-                    "aws iam create-policy-version --policy-arn {} --policy-document {} --set-as-default",
-                    shell_word(arn),
-                    shell_word(&file)
+                    "aws iam create-policy-version --policy-arn{} --policy-document{} --set-as-default",
+                    arg(arn),
+                    arg(&file)
                 ));
             }
             (Decision::Detach, PolicyRef::Managed(arn)) => {
@@ -1056,18 +1056,18 @@ impl View<'_> {
                     if let Some(entity) = self.account.entities.get(a) {
                         let kind = entity.kind.as_str();
                         lines.push(format!(
-                            "aws iam detach-{kind}-policy --{kind}-name {} --policy-arn {}",
-                            shell_word(&entity.name),
-                            shell_word(arn)
+                            "aws iam detach-{kind}-policy --{kind}-name{} --policy-arn{}",
+                            arg(&entity.name),
+                            arg(arn)
                         ));
                     }
                 }
             }
             (Decision::Replace { new_name }, PolicyRef::Managed(arn)) => {
                 lines.push(format!(
-                    "new_arn=$(aws iam create-policy --policy-name {} --policy-document {} --query Policy.Arn --output text)",
-                    shell_word(new_name),
-                    shell_word(&file)
+                    "new_arn=$(aws iam create-policy --policy-name{} --policy-document{} --query Policy.Arn --output text)",
+                    arg(new_name),
+                    arg(&file)
                 ));
                 // Attach the replacement before detaching the original, so
                 // that no principal is ever without what it uses.
@@ -1075,13 +1075,13 @@ impl View<'_> {
                     if let Some(entity) = self.account.entities.get(a) {
                         let kind = entity.kind.as_str();
                         lines.push(format!(
-                            "aws iam attach-{kind}-policy --{kind}-name {} --policy-arn \"$new_arn\"",
-                            shell_word(&entity.name)
+                            "aws iam attach-{kind}-policy --{kind}-name{} --policy-arn \"$new_arn\"",
+                            arg(&entity.name)
                         ));
                         lines.push(format!(
-                            "aws iam detach-{kind}-policy --{kind}-name {} --policy-arn {}",
-                            shell_word(&entity.name),
-                            shell_word(arn)
+                            "aws iam detach-{kind}-policy --{kind}-name{} --policy-arn{}",
+                            arg(&entity.name),
+                            arg(arn)
                         ));
                     }
                 }
@@ -1219,6 +1219,17 @@ fn pretty(policy: &Policy) -> String {
     let mut text = policy.to_pretty_string();
     text.push('\n');
     text
+}
+
+/// An option's value in `apply.sh`, with its separator: ` VALUE`, or
+/// `=VALUE` when the value starts with `-` (IAM names may), which the AWS CLI
+/// would otherwise read as another option. The value is a [`shell_word`].
+fn arg(value: &str) -> String {
+    if value.starts_with('-') {
+        format!("={}", shell_word(value))
+    } else {
+        format!(" {}", shell_word(value))
+    }
 }
 
 fn thousands(n: usize) -> String {

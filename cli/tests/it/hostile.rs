@@ -303,7 +303,7 @@ fn shell_hostile() -> (Value, Value) {
             "AttachedManagedPolicies": [{"PolicyName": "m", "PolicyArn": shared_arn},
                                         {"PolicyName": "d", "PolicyArn": detach_arn}]}],
         "GroupDetailList": [{"GroupName": group, "Arn": format!("{A}:group/q3"),
-            "GroupPolicyList": [inline("| touch pwned-group-inline #")]}],
+            "GroupPolicyList": [inline("--debug | touch pwned-group-inline #")]}],
         "Policies": [managed("$HOME", &shared_arn), managed("aws*; touch pwned-aws-name", aws_arn),
                      managed("d\\", &detach_arn)],
     });
@@ -448,13 +448,14 @@ fn apply_sh_runs_exactly_the_commands_pare_meant() {
             "--policy-arn",
             "arn:aws:iam::111122223333:policy/'$(touch pwned-detach)'",
         ],
+        // A value that starts with `-` is joined to its option, or the AWS
+        // CLI would read it as an option of its own.
         vec![
             "iam",
             "delete-group-policy",
             "--group-name",
             group,
-            "--policy-name",
-            "| touch pwned-group-inline #",
+            "--policy-name=--debug | touch pwned-group-inline #",
         ],
     ]
     .into_iter()
@@ -745,16 +746,19 @@ fn random_hostile_names_keep_every_guarantee() {
         let mut files = BTreeSet::new();
         for line in std::fs::read_to_string(&log).unwrap().lines() {
             let args: Vec<&str> = line.trim_end_matches('\u{1f}').split('\u{1f}').collect();
+            assert_eq!(args[..2], ["iam", "put-role-policy"], "{args:?}");
+            let options = options(&args[2..]);
+            let names: Vec<&str> = options.iter().map(|(o, _)| o.as_str()).collect();
             assert_eq!(
-                args[..3],
-                ["iam", "put-role-policy", "--role-name"],
+                names,
+                ["--role-name", "--policy-name", "--policy-document"],
                 "{args:?}"
             );
-            let file = args[7].strip_prefix("file://").unwrap();
+            let file = options[2].1.strip_prefix("file://").unwrap();
             let document = std::fs::read_to_string(work.plan().join(file)).unwrap();
             assert!(!document.contains("s3:PutObject"), "{file}");
             assert!(files.insert(file.to_ascii_lowercase()), "{file} twice");
-            called.insert((args[3].to_string(), args[5].to_string()));
+            called.insert((options[0].1.clone(), options[1].1.clone()));
         }
         let expected: BTreeSet<(String, String)> = roles
             .iter()
@@ -768,4 +772,23 @@ fn random_hostile_names_keep_every_guarantee() {
             "round {round}: {new:?}"
         );
     }
+}
+
+/// `--name VALUE` and `--name=VALUE` pairs, as the AWS CLI reads them: a
+/// value apart from its option never starts with `-` in pare's scripts.
+fn options(args: &[&str]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        assert!(arg.starts_with("--"), "{args:?}");
+        match arg.split_once('=') {
+            Some((name, value)) => out.push((name.to_string(), value.to_string())),
+            None => {
+                let value = rest.next().unwrap();
+                assert!(!value.starts_with('-'), "{args:?}");
+                out.push((arg.to_string(), value.to_string()));
+            }
+        }
+    }
+    out
 }
