@@ -850,25 +850,37 @@ impl View<'_> {
     /// Where each file of `--out` goes, decided once for the whole plan (see
     /// [`Layout`]): every name from the details passes through
     /// [`safe::path_component`], and two names that land on the same file
-    /// name are told apart.
+    /// name are told apart. Names the sanitizer leaves as they are claim
+    /// their places first, so an altered name never displaces a plain one;
+    /// otherwise the plan's order decides.
     fn layout(&self) -> Layout {
-        let mut layout = Layout::default();
+        /// Where a file's directory is.
+        enum Parent {
+            Entity(usize),
+            Alternatives(usize),
+            Fixed(&'static str),
+        }
+        /// Which map the claimed base path goes to.
+        enum Place {
+            Policy(usize),
+            Alternative(usize, usize),
+        }
+        let mut requests: Vec<(Parent, &str, String, Place)> = Vec::new();
         for (index, policy) in self.plan.policies.iter().enumerate() {
             if policy.original.is_none() || policy.outcome.is_none() || !policy.decision.changes() {
                 continue;
             }
-            let (dir, what) = match &policy.reference {
+            let (parent, what) = match &policy.reference {
                 PolicyRef::Inline { entity, name } => (
-                    layout.entity_dir(self.account, *entity),
+                    Parent::Entity(*entity),
                     format!("the inline policy `{name}` of {}", self.label(*entity)),
                 ),
                 PolicyRef::Managed(arn) if policy.source == PolicySource::AwsManaged => {
-                    ("aws-managed".to_string(), format!("`{arn}`"))
+                    (Parent::Fixed("aws-managed"), format!("`{arn}`"))
                 }
-                PolicyRef::Managed(arn) => ("managed".to_string(), format!("`{arn}`")),
+                PolicyRef::Managed(arn) => (Parent::Fixed("managed"), format!("`{arn}`")),
             };
-            let base = layout.claim(&dir, &policy.name, what);
-            layout.policies.insert(index, base);
+            requests.push((parent, &policy.name, what, Place::Policy(index)));
         }
         for principal in &self.plan.principals {
             for holding in &principal.holdings {
@@ -878,19 +890,60 @@ impl View<'_> {
                 if holding.alternative.is_none() || policy.original.is_none() {
                     continue;
                 }
-                let dir = format!(
-                    "alternatives/{}",
-                    layout.entity_dir(self.account, principal.entity)
-                );
                 let what = format!(
                     "the alternative of `{}` for {}",
                     policy.name,
                     self.label(principal.entity)
                 );
-                let base = layout.claim(&dir, &policy.name, what);
-                layout
-                    .alternatives
-                    .insert((principal.entity, holding.policy), base);
+                requests.push((
+                    Parent::Alternatives(principal.entity),
+                    &policy.name,
+                    what,
+                    Place::Alternative(principal.entity, holding.policy),
+                ));
+            }
+        }
+        let altered = |name: &str| safe::path_component(name) != name;
+
+        // The principals' directories first: a file's directory is part of its path.
+        let mut entities: Vec<usize> = Vec::new();
+        for (parent, ..) in &requests {
+            if let Parent::Entity(e) | Parent::Alternatives(e) = parent {
+                if !entities.contains(e) {
+                    entities.push(*e);
+                }
+            }
+        }
+        let name_of = |e: usize| self.account.entities.get(e).map(|x| x.name.as_str());
+        entities.sort_by_key(|&e| name_of(e).is_none_or(altered));
+        let mut layout = Layout::default();
+        for entity in entities {
+            let (kind, name, label) = self.account.entities.get(entity).map_or_else(
+                || ("entity", format!("#{entity}"), format!("#{entity}")),
+                |e| (e.kind.as_str(), e.name.clone(), e.label()),
+            );
+            let dir = layout.claim(kind, &name, label);
+            layout.entities.insert(entity, dir);
+        }
+
+        requests.sort_by_key(|(_, name, ..)| altered(name));
+        for (parent, name, what, place) in requests {
+            let dir = match parent {
+                Parent::Entity(e) => layout.entities.get(&e).cloned().unwrap_or_default(),
+                Parent::Alternatives(e) => format!(
+                    "alternatives/{}",
+                    layout.entities.get(&e).cloned().unwrap_or_default()
+                ),
+                Parent::Fixed(dir) => dir.to_string(),
+            };
+            let base = layout.claim(&dir, name, what);
+            match place {
+                Place::Policy(index) => {
+                    layout.policies.insert(index, base);
+                }
+                Place::Alternative(entity, policy) => {
+                    layout.alternatives.insert((entity, policy), base);
+                }
             }
         }
         layout
@@ -1153,20 +1206,6 @@ struct Layout {
 }
 
 impl Layout {
-    /// The entity's directory, claimed the first time it is asked for.
-    fn entity_dir(&mut self, account: &Account, entity: usize) -> String {
-        if let Some(dir) = self.entities.get(&entity) {
-            return dir.clone();
-        }
-        let (kind, name, label) = account.entities.get(entity).map_or_else(
-            || ("entity", format!("#{entity}"), format!("#{entity}")),
-            |e| (e.kind.as_str(), e.name.clone(), e.label()),
-        );
-        let dir = self.claim(kind, &name, label);
-        self.entities.insert(entity, dir.clone());
-        dir
-    }
-
     /// `dir/COMPONENT` for `name`, unique in `dir` once case is ignored.
     fn claim(&mut self, dir: &str, name: &str, what: String) -> String {
         let component = safe::path_component(name);
