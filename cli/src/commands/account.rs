@@ -907,15 +907,16 @@ impl View<'_> {
 
         // The principals' directories first: a file's directory is part of its path.
         let mut entities: Vec<usize> = Vec::new();
+        let mut listed = std::collections::HashSet::new();
         for (parent, ..) in &requests {
             if let Parent::Entity(e) | Parent::Alternatives(e) = parent {
-                if !entities.contains(e) {
+                if listed.insert(*e) {
                     entities.push(*e);
                 }
             }
         }
         let name_of = |e: usize| self.account.entities.get(e).map(|x| x.name.as_str());
-        entities.sort_by_key(|&e| name_of(e).is_none_or(altered));
+        entities.sort_by_cached_key(|&e| name_of(e).is_none_or(altered));
         let mut layout = Layout::default();
         for entity in entities {
             let (kind, name, label) = self.account.entities.get(entity).map_or_else(
@@ -926,7 +927,7 @@ impl View<'_> {
             layout.entities.insert(entity, dir);
         }
 
-        requests.sort_by_key(|(_, name, ..)| altered(name));
+        requests.sort_by_cached_key(|(_, name, ..)| altered(name));
         for (parent, name, what, place) in requests {
             let dir = match parent {
                 Parent::Entity(e) => layout.entities.get(&e).cloned().unwrap_or_default(),
