@@ -52,7 +52,9 @@ impl Error {
         self.kind == Kind::BrokenPipe
     }
 
-    /// The message and its chain of causes, `: `-separated, on one line.
+    /// The message and its chain of causes, `: `-separated, on one line:
+    /// whatever they quote from input is [`crate::safe::escape`]d, so an
+    /// error can neither drive the terminal nor print a second line.
     pub fn chain(&self) -> String {
         let mut text = self.message.clone();
         let mut source: Option<&(dyn std::error::Error + 'static)> = self
@@ -64,7 +66,7 @@ impl Error {
             text.push_str(&cause.to_string());
             source = cause.source();
         }
-        text
+        crate::safe::escape(&text).into_owned()
     }
 }
 

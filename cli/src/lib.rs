@@ -13,6 +13,7 @@ pub mod diff;
 pub mod error;
 pub mod input;
 pub mod io;
+pub mod safe;
 pub mod sources;
 
 pub use error::Error;

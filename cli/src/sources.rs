@@ -185,7 +185,7 @@ impl Resolved {
                 continue;
             }
             for line in report.summary_lines() {
-                writeln!(stderr, "note: {line}")?;
+                writeln!(stderr, "note: {}", crate::safe::escape(&line))?;
             }
         }
         if self.combined {
@@ -446,9 +446,13 @@ pub fn account_table_section(reports: &[PrincipalReport]) -> String {
             .as_deref()
             .map(|f| format!(" ({f})"))
             .unwrap_or_default();
-        out.push_str(&format!("  {}{from}\n", item.principal));
+        out.push_str(&format!(
+            "  {}{}\n",
+            crate::safe::escape(&item.principal),
+            crate::safe::escape(&from)
+        ));
         for line in item.report.summary_lines_naming(&item.policies) {
-            out.push_str(&format!("    {line}\n"));
+            out.push_str(&format!("    {}\n", crate::safe::escape(&line)));
         }
     }
     out

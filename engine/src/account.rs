@@ -212,6 +212,11 @@ pub enum AccountCode {
     IgnoredFindingType,
     /// A customer managed policy that is also a permissions boundary.
     UsedAsBoundary,
+    /// A role, user, group or managed policy listed again, identically; the
+    /// repeat is ignored (a repeat that differs is an error).
+    DuplicateEntry,
+    /// A managed policy whose versions disagree on which is the default.
+    AmbiguousDefaultVersion,
 }
 
 /// An observation about the account or the findings, reported beside the plan.
@@ -239,6 +244,13 @@ pub struct Account {
 impl Account {
     /// Reads `get-account-authorization-details` output. Text that is not JSON, or
     /// JSON of another shape, is an error; a malformed entry inside is a diagnostic.
+    ///
+    /// Details that contradict themselves are never resolved by a silent
+    /// choice: a list of another type (`RolePolicyList` as an object), a
+    /// control character in a name, ARN, path or version id (IAM never emits
+    /// one), or a principal or managed policy listed twice with different
+    /// contents is an error at its JSON path; an identical repeat, or versions
+    /// that disagree on the default, is a diagnostic.
     pub fn parse(text: &str) -> Result<Account, Error> {
         let value = json::parse(text)?;
         let Value::Object(top) = value else {
@@ -280,12 +292,30 @@ impl Account {
                 message: "the details are one page of several; principals and policies on the other pages are not planned (run the AWS CLI without `--max-items`, it pages on its own)".to_string(),
             });
         }
+        // Where each principal and policy was first listed, by ARN and by
+        // kind and name, with its entry, to tell a repeat from a contradiction.
+        let mut first: HashMap<String, (String, &Value)> = HashMap::new();
         for kind in [EntityKind::Role, EntityKind::User, EntityKind::Group] {
             let (list, _, _) = kind.keys();
             let items = top.get(list).and_then(Value::as_array);
             for (i, item) in items.into_iter().flatten().enumerate() {
                 let path = format!("{list}[{i}]");
-                if let Some(entity) = read_entity(kind, item, &path, &mut account.diagnostics) {
+                let Some(entity) = read_entity(kind, item, &path, &mut account.diagnostics)? else {
+                    continue;
+                };
+                let keys = [
+                    format!("{} arn {}", kind.as_str(), entity.arn),
+                    format!("{} name {}", kind.as_str(), entity.name),
+                ];
+                let what = format!("{} `{}`", kind.as_str(), entity.name);
+                if first_listing(
+                    &mut first,
+                    &keys,
+                    item,
+                    &path,
+                    &what,
+                    &mut account.diagnostics,
+                )? {
                     account.entities.push(entity);
                 }
             }
@@ -293,7 +323,19 @@ impl Account {
         let policies = top.get("Policies").and_then(Value::as_array);
         for (i, item) in policies.into_iter().flatten().enumerate() {
             let path = format!("Policies[{i}]");
-            if let Some(policy) = read_managed(item, &path, &mut account.diagnostics) {
+            let Some(policy) = read_managed(item, &path, &mut account.diagnostics)? else {
+                continue;
+            };
+            let keys = [format!("policy arn {}", policy.arn)];
+            let what = format!("the managed policy `{}`", policy.arn);
+            if first_listing(
+                &mut first,
+                &keys,
+                item,
+                &path,
+                &what,
+                &mut account.diagnostics,
+            )? {
                 account.managed.push(policy);
             }
         }
@@ -343,6 +385,92 @@ fn string_field<'v>(object: &'v Map<String, Value>, key: &str) -> Option<&'v str
         .filter(|s| !s.is_empty())
 }
 
+/// Refuses `text` (a name, ARN, path or version id found at `path`) when it
+/// holds a control character: IAM never emits one, and one in a name could
+/// end a line of a script or a report.
+fn plain_text(text: &str, path: &str) -> Result<(), Error> {
+    match text.chars().find(|c| c.is_control()) {
+        None => Ok(()),
+        Some(c) => Err(Error::shape(
+            path,
+            format!(
+                "holds the control character U+{:04X}, which no IAM name, ARN or path has; the details were altered",
+                u32::from(c)
+            ),
+        )),
+    }
+}
+
+/// Checks every string field of `object` that names something (`...Name`,
+/// `...Arn`, `Path`, `...VersionId`), whether pare reads it or not: a
+/// control character anywhere among them means the file was altered.
+fn check_names(object: &Map<String, Value>, path: &str) -> Result<(), Error> {
+    for (key, value) in object {
+        let names_something = key.ends_with("Name")
+            || key.ends_with("Arn")
+            || key == "Path"
+            || key.ends_with("VersionId");
+        if let (true, Some(text)) = (names_something, value.as_str()) {
+            plain_text(text, &join(path, key))?;
+        }
+    }
+    Ok(())
+}
+
+/// The array at `key` of `object` (none when the key is absent); any other
+/// type is an error rather than an empty list, which would drop what it holds.
+fn array_field<'v>(
+    object: &'v Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<&'v [Value], Error> {
+    match object.get(key) {
+        None => Ok(&[]),
+        Some(Value::Array(items)) => Ok(items),
+        Some(other) => Err(Error::shape(
+            join(path, key),
+            format!("`{key}` must be an array, found {}", json_kind(other)),
+        )),
+    }
+}
+
+/// Whether the entry at `path` is the first with any of `keys`. A repeat
+/// identical to the first listing is dropped with a diagnostic; one that
+/// differs is an error naming both, since either choice would be a guess.
+fn first_listing<'v>(
+    first: &mut HashMap<String, (String, &'v Value)>,
+    keys: &[String],
+    item: &'v Value,
+    path: &str,
+    what: &str,
+    diagnostics: &mut Vec<AccountDiagnostic>,
+) -> Result<bool, Error> {
+    for key in keys {
+        if let Some((earlier, value)) = first.get(key) {
+            if *value == item {
+                diagnostics.push(AccountDiagnostic {
+                    code: AccountCode::DuplicateEntry,
+                    subject: path.to_string(),
+                    message: format!(
+                        "{what} is listed again, identically, at `{earlier}`; the repeat is ignored"
+                    ),
+                });
+                return Ok(false);
+            }
+            return Err(Error::shape(
+                path,
+                format!(
+                    "{what} is listed twice, at `{earlier}` and here, with different contents; which one is the account cannot be known"
+                ),
+            ));
+        }
+    }
+    for key in keys {
+        first.insert(key.clone(), (path.to_string(), item));
+    }
+    Ok(true)
+}
+
 fn malformed(path: &str, message: String) -> AccountDiagnostic {
     AccountDiagnostic {
         code: AccountCode::MalformedEntry,
@@ -356,22 +484,41 @@ fn read_entity(
     item: &Value,
     path: &str,
     diagnostics: &mut Vec<AccountDiagnostic>,
-) -> Option<Entity> {
+) -> Result<Option<Entity>, Error> {
     let (_, name_key, inline_key) = kind.keys();
     let Value::Object(object) = item else {
         diagnostics.push(malformed(
             path,
             format!("expected an object, found {}; skipped", json_kind(item)),
         ));
-        return None;
+        return Ok(None);
     };
+    check_names(object, path)?;
     let (Some(name), Some(arn)) = (string_field(object, name_key), string_field(object, "Arn"))
     else {
         diagnostics.push(malformed(
             path,
             format!("the entry has no `{name_key}` or no `Arn`; skipped"),
         ));
-        return None;
+        return Ok(None);
+    };
+    // A boundary that cannot be read would let a boundary policy be edited.
+    let boundary = match object.get("PermissionsBoundary") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(b)) => {
+            let boundary_path = join(path, "PermissionsBoundary");
+            check_names(b, &boundary_path)?;
+            string_field(b, "PermissionsBoundaryArn").map(str::to_string)
+        }
+        Some(other) => {
+            return Err(Error::shape(
+                join(path, "PermissionsBoundary"),
+                format!(
+                    "`PermissionsBoundary` must be an object, found {}",
+                    json_kind(other)
+                ),
+            ));
+        }
     };
     let mut entity = Entity {
         kind,
@@ -380,14 +527,12 @@ fn read_entity(
         inline: Vec::new(),
         attached: Vec::new(),
         groups: Vec::new(),
-        boundary: object
-            .get("PermissionsBoundary")
-            .and_then(Value::as_object)
-            .and_then(|b| string_field(b, "PermissionsBoundaryArn"))
-            .map(str::to_string),
+        boundary,
     };
-    let list = |key: &str| object.get(key).and_then(Value::as_array);
-    for (i, item) in list(inline_key).into_iter().flatten().enumerate() {
+    // An inline policy listed twice under one principal: which document IAM
+    // holds cannot be known unless both are the same.
+    let mut inline_seen: HashMap<String, (String, &Value)> = HashMap::new();
+    for (i, item) in array_field(object, inline_key, path)?.iter().enumerate() {
         let item_path = format!("{}[{i}]", join(path, inline_key));
         let Some(object) = item.as_object() else {
             diagnostics.push(malformed(
@@ -406,6 +551,19 @@ fn read_entity(
             ));
             continue;
         };
+        check_names(object, &item_path)?;
+        let what = format!("the inline policy `{policy_name}` of {}", entity.label());
+        let keys = [policy_name.to_string()];
+        if !first_listing(
+            &mut inline_seen,
+            &keys,
+            item,
+            &item_path,
+            &what,
+            diagnostics,
+        )? {
+            continue;
+        }
         let document_path = join(&item_path, "PolicyDocument");
         let Some(document) = object.get("PolicyDocument") else {
             diagnostics.push(unreadable(
@@ -427,27 +585,59 @@ fn read_entity(
             )),
         }
     }
-    for (i, item) in list("AttachedManagedPolicies")
-        .into_iter()
-        .flatten()
+    for (i, item) in array_field(object, "AttachedManagedPolicies", path)?
+        .iter()
         .enumerate()
     {
+        let item_path = format!("{}[{i}]", join(path, "AttachedManagedPolicies"));
+        if let Some(object) = item.as_object() {
+            check_names(object, &item_path)?;
+        }
         match item.as_object().and_then(|o| string_field(o, "PolicyArn")) {
+            Some(arn) if entity.attached.iter().any(|a| a == arn) => {
+                diagnostics.push(AccountDiagnostic {
+                    code: AccountCode::DuplicateEntry,
+                    subject: item_path,
+                    message: format!(
+                        "{} attaches `{arn}` again; the repeat is ignored",
+                        entity.label()
+                    ),
+                });
+            }
             Some(arn) => entity.attached.push(arn.to_string()),
             None => diagnostics.push(malformed(
-                &format!("{}[{i}]", join(path, "AttachedManagedPolicies")),
+                &item_path,
                 "the attachment has no `PolicyArn`; skipped".to_string(),
             )),
         }
     }
     if kind == EntityKind::User {
-        for item in list("GroupList").into_iter().flatten() {
-            if let Some(group) = item.as_str() {
-                entity.groups.push(group.to_string());
+        // A membership dropped would let the group's policies lose what this
+        // user uses: anything but a group name is an error.
+        for (i, item) in array_field(object, "GroupList", path)?.iter().enumerate() {
+            let item_path = format!("{}[{i}]", join(path, "GroupList"));
+            let Some(group) = item.as_str() else {
+                return Err(Error::shape(
+                    item_path,
+                    format!("a group name must be a string, found {}", json_kind(item)),
+                ));
+            };
+            plain_text(group, &item_path)?;
+            if entity.groups.iter().any(|g| g == group) {
+                diagnostics.push(AccountDiagnostic {
+                    code: AccountCode::DuplicateEntry,
+                    subject: item_path,
+                    message: format!(
+                        "{} is in the group `{group}` again; the repeat is ignored",
+                        entity.label()
+                    ),
+                });
+                continue;
             }
+            entity.groups.push(group.to_string());
         }
     }
-    Some(entity)
+    Ok(Some(entity))
 }
 
 /// An error's message, with its location only when that is inside the
@@ -471,7 +661,7 @@ fn read_managed(
     item: &Value,
     path: &str,
     diagnostics: &mut Vec<AccountDiagnostic>,
-) -> Option<ManagedPolicy> {
+) -> Result<Option<ManagedPolicy>, Error> {
     let Value::Object(object) = item else {
         diagnostics.push(malformed(
             path,
@@ -480,8 +670,9 @@ fn read_managed(
                 json_kind(item)
             ),
         ));
-        return None;
+        return Ok(None);
     };
+    check_names(object, path)?;
     let (Some(name), Some(arn)) = (
         string_field(object, "PolicyName"),
         string_field(object, "Arn"),
@@ -490,13 +681,18 @@ fn read_managed(
             path,
             "the managed policy has no `PolicyName` or no `Arn`; skipped".to_string(),
         ));
-        return None;
+        return Ok(None);
     };
     let default_id = string_field(object, "DefaultVersionId");
-    let versions: &[Value] = object
-        .get("PolicyVersionList")
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice);
+    let versions = array_field(object, "PolicyVersionList", path)?;
+    for (i, version) in versions.iter().enumerate() {
+        if let Some(version) = version.as_object() {
+            check_names(
+                version,
+                &format!("{}[{i}]", join(path, "PolicyVersionList")),
+            )?;
+        }
+    }
     let mut policy = ManagedPolicy {
         name: name.to_string(),
         arn: arn.to_string(),
@@ -509,6 +705,38 @@ fn read_managed(
             .collect(),
         used_as_boundary: false,
     };
+    // Versions that disagree on the default leave the policy as it is: any
+    // choice would be a guess about which document IAM enforces.
+    let flagged: Vec<&str> = versions
+        .iter()
+        .filter(|v| v.get("IsDefaultVersion") == Some(&Value::Bool(true)))
+        .map(|v| v.get("VersionId").and_then(Value::as_str).unwrap_or("?"))
+        .collect();
+    let disagreement = match (flagged.as_slice(), default_id) {
+        ([_, _, ..], _) => Some(format!(
+            "{} versions are marked the default ({})",
+            flagged.len(),
+            flagged
+                .iter()
+                .map(|v| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        ([one], Some(id)) if *one != id => Some(format!(
+            "`DefaultVersionId` is `{id}` but `{one}` is marked the default"
+        )),
+        _ => None,
+    };
+    if let Some(disagreement) = disagreement {
+        diagnostics.push(AccountDiagnostic {
+            code: AccountCode::AmbiguousDefaultVersion,
+            subject: arn.to_string(),
+            message: format!(
+                "the managed policy `{name}` has no single default version: {disagreement}; it is left as it is"
+            ),
+        });
+        return Ok(Some(policy));
+    }
     // `IsDefaultVersion` decides; `DefaultVersionId` is the fallback for files
     // that were trimmed by hand.
     let default = versions
@@ -529,7 +757,7 @@ fn read_managed(
                 default_id.map_or(String::new(), |id| format!(" (`DefaultVersionId` is `{id}`)"))
             ),
         });
-        return Some(policy);
+        return Ok(Some(policy));
     };
     policy.default_version = version
         .get("VersionId")
@@ -545,7 +773,7 @@ fn read_managed(
             Err(err) => diagnostics.push(unreadable(&document_path, &what, &located(&err))),
         },
     }
-    Some(policy)
+    Ok(Some(policy))
 }
 
 /// What of an unused set can matter to a policy: by service (lowercase), the
@@ -2052,6 +2280,94 @@ mod tests {
             err.location,
             Some(crate::Location::Text { line: 1, .. })
         ));
+    }
+
+    #[test]
+    fn details_that_contradict_themselves_are_never_read_by_a_guess() {
+        let base: Value = serde_json::from_str(&details()).unwrap();
+        let refused = |edit: &dyn Fn(&mut Value), path: &str, words: &str| {
+            let mut value = base.clone();
+            edit(&mut value);
+            let err = Account::parse(&value.to_string()).unwrap_err();
+            assert_eq!(
+                err.location,
+                Some(crate::Location::Path(path.to_string())),
+                "{err}"
+            );
+            assert!(err.message.contains(words), "{err}");
+        };
+        refused(
+            &|v| v["RoleDetailList"][0]["RoleName"] = "a\nb".into(),
+            "RoleDetailList[0].RoleName",
+            "U+000A",
+        );
+        refused(
+            &|v| v["Policies"][0]["Arn"] = "arn:aws:iam::1:policy/\u{1b}[2J".into(),
+            "Policies[0].Arn",
+            "U+001B",
+        );
+        refused(
+            &|v| v["RoleDetailList"][0]["RolePolicyList"] = serde_json::json!({}),
+            "RoleDetailList[0].RolePolicyList",
+            "must be an array, found an object",
+        );
+        refused(
+            &|v| v["Policies"][0]["PolicyVersionList"] = serde_json::json!("v1"),
+            "Policies[0].PolicyVersionList",
+            "must be an array",
+        );
+        refused(
+            &|v| v["RoleDetailList"][0]["PermissionsBoundary"] = serde_json::json!("arn"),
+            "RoleDetailList[0].PermissionsBoundary",
+            "must be an object",
+        );
+        refused(
+            &|v| {
+                let mut twin = v["RoleDetailList"][0].clone();
+                twin["RolePolicyList"] = serde_json::json!([]);
+                v["RoleDetailList"].as_array_mut().unwrap().push(twin);
+            },
+            "RoleDetailList[3]",
+            "listed twice, at `RoleDetailList[0]`",
+        );
+
+        refused(
+            &|v| {
+                let mut twin = v["RoleDetailList"][0]["RolePolicyList"][0].clone();
+                twin["PolicyDocument"] = doc(&["s3:GetObject"]);
+                v["RoleDetailList"][0]["RolePolicyList"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(twin);
+            },
+            "RoleDetailList[0].RolePolicyList[1]",
+            "the inline policy `own` of role/a is listed twice",
+        );
+
+        // An identical repeat is a warning, and the principal is read once.
+        let mut value = base.clone();
+        let twin = value["RoleDetailList"][0].clone();
+        value["RoleDetailList"].as_array_mut().unwrap().push(twin);
+        let account = Account::parse(&value.to_string()).unwrap();
+        let plain = Account::parse(&base.to_string()).unwrap();
+        assert_eq!(account.entities, plain.entities);
+        assert_eq!(account.diagnostics[0].code, AccountCode::DuplicateEntry);
+
+        // Two default versions: the policy is left as it is, with a warning.
+        let mut value = base.clone();
+        let mut second = value["Policies"][0]["PolicyVersionList"][0].clone();
+        second["VersionId"] = "v3".into();
+        value["Policies"][0]["PolicyVersionList"]
+            .as_array_mut()
+            .unwrap()
+            .push(second);
+        let account = Account::parse(&value.to_string()).unwrap();
+        assert_eq!(
+            account.diagnostics[0].code,
+            AccountCode::AmbiguousDefaultVersion
+        );
+        assert!(account.managed[0].document.is_none());
+        assert!(account.managed[0].default_version.is_none());
     }
 
     #[test]

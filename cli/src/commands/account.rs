@@ -4,10 +4,11 @@
 //! principal's policies out, and with `--out DIR` the refined documents, their
 //! diffs and an `apply.sh` that a person reviews and runs.
 
+use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use pare_engine::account::{
@@ -21,6 +22,7 @@ use crate::args::CatalogArgs;
 use crate::error::Error;
 use crate::input::{self, Catalog, Source};
 use crate::io::Io;
+use crate::safe::{self, Escaped, shell_word};
 use crate::{diff, exit};
 
 /// `pare account`'s arguments as clap reads them.
@@ -159,8 +161,11 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
         plan: &plan,
     };
 
+    let mut layout_notes = Vec::new();
     if let Some(out) = &config.out {
-        write_out_dir(out, |write| view.out_files(write))?;
+        let layout = view.layout();
+        write_out_dir(out, |write| view.out_files(&layout, write))?;
+        layout_notes = layout.notes;
     }
     let text = match config.format {
         AccountFormat::Table => {
@@ -194,15 +199,19 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
         writeln!(
             io.stderr,
             "warning: {}: {}",
-            diagnostic.subject, diagnostic.message
+            Escaped(&diagnostic.subject),
+            Escaped(&diagnostic.message)
         )?;
+    }
+    for note in &layout_notes {
+        writeln!(io.stderr, "warning: {}", Escaped(note))?;
     }
     if let Some(out) = &config.out {
         writeln!(
             io.stderr,
             "note: wrote the plan to `{}`; review the diffs, then run `{}`",
-            out.display(),
-            out.join("apply.sh").display()
+            Escaped(&out.display().to_string()),
+            Escaped(&out.join("apply.sh").display().to_string())
         )?;
     }
     Ok(exit::SUCCESS)
@@ -451,7 +460,7 @@ impl View<'_> {
                     format!("{}→{}", thousands(row.policy.size_before), thousands(after))
                 }
             };
-            lines.push(vec![
+            let cells = vec![
                 self.label(row.principal.entity),
                 row.policy.name.clone(),
                 self.kind(row.policy),
@@ -465,7 +474,10 @@ impl View<'_> {
                 removed.read.to_string(),
                 size,
                 self.note(&row),
-            ]);
+            ];
+            // Measured and printed escaped: a cell can neither drive the
+            // terminal nor break the row.
+            lines.push(cells.iter().map(|c| safe::escape(c).into_owned()).collect());
         }
         let columns = header.len();
         let widths: Vec<usize> = (0..columns)
@@ -598,8 +610,10 @@ impl View<'_> {
             };
             let _ = writeln!(
                 out,
-                "{}: {who}: {what} (finding `{}`)",
-                other.finding_type, other.id
+                "{}: {}: {what} (finding `{}`)",
+                Escaped(&other.finding_type),
+                Escaped(&who),
+                Escaped(&other.id)
             );
         }
         out
@@ -829,18 +843,126 @@ impl View<'_> {
         object
     }
 
-    /// The files of `--out DIR`, relative paths and contents.
+    /// Where each file of `--out` goes, decided once for the whole plan (see
+    /// [`Layout`]): every name from the details passes through
+    /// [`safe::path_component`], and two names that land on the same file
+    /// name are told apart. Names the sanitizer leaves as they are claim
+    /// their places first, so an altered name never displaces a plain one;
+    /// otherwise the plan's order decides.
+    fn layout(&self) -> Layout {
+        /// Where a file's directory is.
+        enum Parent {
+            Entity(usize),
+            Alternatives(usize),
+            Fixed(&'static str),
+        }
+        /// Which map the claimed base path goes to.
+        enum Place {
+            Policy(usize),
+            Alternative(usize, usize),
+        }
+        let mut requests: Vec<(Parent, &str, String, Place)> = Vec::new();
+        for (index, policy) in self.plan.policies.iter().enumerate() {
+            if policy.original.is_none() || policy.outcome.is_none() || !policy.decision.changes() {
+                continue;
+            }
+            let (parent, what) = match &policy.reference {
+                PolicyRef::Inline { entity, name } => (
+                    Parent::Entity(*entity),
+                    format!("the inline policy `{name}` of {}", self.label(*entity)),
+                ),
+                PolicyRef::Managed(arn) if policy.source == PolicySource::AwsManaged => {
+                    (Parent::Fixed("aws-managed"), format!("`{arn}`"))
+                }
+                PolicyRef::Managed(arn) => (Parent::Fixed("managed"), format!("`{arn}`")),
+            };
+            requests.push((parent, &policy.name, what, Place::Policy(index)));
+        }
+        for principal in &self.plan.principals {
+            for holding in &principal.holdings {
+                let Some(policy) = self.plan.policies.get(holding.policy) else {
+                    continue;
+                };
+                if holding.alternative.is_none() || policy.original.is_none() {
+                    continue;
+                }
+                let what = format!(
+                    "the alternative of `{}` for {}",
+                    policy.name,
+                    self.label(principal.entity)
+                );
+                requests.push((
+                    Parent::Alternatives(principal.entity),
+                    &policy.name,
+                    what,
+                    Place::Alternative(principal.entity, holding.policy),
+                ));
+            }
+        }
+        let altered = |name: &str| safe::path_component(name) != name;
+
+        // The principals' directories first: a file's directory is part of its path.
+        let mut entities: Vec<usize> = Vec::new();
+        let mut listed = std::collections::HashSet::new();
+        for (parent, ..) in &requests {
+            if let Parent::Entity(e) | Parent::Alternatives(e) = parent {
+                if listed.insert(*e) {
+                    entities.push(*e);
+                }
+            }
+        }
+        let name_of = |e: usize| self.account.entities.get(e).map(|x| x.name.as_str());
+        entities.sort_by_cached_key(|&e| name_of(e).is_none_or(altered));
+        let mut layout = Layout::default();
+        for entity in entities {
+            let (kind, name, label) = self.account.entities.get(entity).map_or_else(
+                || ("entity", format!("#{entity}"), format!("#{entity}")),
+                |e| (e.kind.as_str(), e.name.clone(), e.label()),
+            );
+            let dir = layout.claim(kind, &name, label);
+            layout.entities.insert(entity, dir);
+        }
+
+        requests.sort_by_cached_key(|(_, name, ..)| altered(name));
+        for (parent, name, what, place) in requests {
+            let dir = match parent {
+                Parent::Entity(e) => layout.entities.get(&e).cloned().unwrap_or_default(),
+                Parent::Alternatives(e) => format!(
+                    "alternatives/{}",
+                    layout.entities.get(&e).cloned().unwrap_or_default()
+                ),
+                Parent::Fixed(dir) => dir.to_string(),
+            };
+            let base = layout.claim(&dir, name, what);
+            match place {
+                Place::Policy(index) => {
+                    layout.policies.insert(index, base);
+                }
+                Place::Alternative(entity, policy) => {
+                    layout.alternatives.insert((entity, policy), base);
+                }
+            }
+        }
+        layout
+    }
+
     /// Renders each file of `--out` and hands it to `write` at once: holding
     /// them all (32 MB for a thousand roles) was more than the plan itself.
-    fn out_files(&self, write: &mut dyn FnMut(OutFile) -> Result<(), Error>) -> Result<(), Error> {
-        for policy in &self.plan.policies {
+    fn out_files(
+        &self,
+        layout: &Layout,
+        write: &mut dyn FnMut(OutFile) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        for (index, policy) in self.plan.policies.iter().enumerate() {
             let (Some(original), Some(outcome)) = (&policy.original, &policy.outcome) else {
                 continue;
             };
             if !policy.decision.changes() {
                 continue;
             }
-            let base = self.policy_path(policy);
+            let Some(base) = layout.policies.get(&index) else {
+                continue;
+            };
             if !matches!(policy.decision, Decision::DeleteInline | Decision::Detach) {
                 write(OutFile::text(
                     format!("{base}.json"),
@@ -864,14 +986,12 @@ impl View<'_> {
                 else {
                     continue;
                 };
-                let Some(original) = &policy.original else {
+                let (Some(original), Some(base)) = (
+                    &policy.original,
+                    layout.alternatives.get(&(principal.entity, holding.policy)),
+                ) else {
                     continue;
                 };
-                let base = format!(
-                    "alternatives/{}/{}",
-                    self.label(principal.entity),
-                    safe(&policy.name)
-                );
                 write(OutFile::text(format!("{base}.json"), pretty(&own.policy)))?;
                 write(OutFile::text(
                     format!("{base}.diff"),
@@ -886,45 +1006,35 @@ impl View<'_> {
         }
         write(OutFile {
             path: "apply.sh".to_string(),
-            contents: self.apply_script(),
+            contents: self.apply_script(layout),
             executable: true,
         })
     }
 
-    /// Where a policy's files go: `role/NAME/POLICY` for inline policies,
-    /// `managed/NAME` and `aws-managed/NAME` for managed ones.
-    fn policy_path(&self, policy: &PolicyPlan) -> String {
-        match &policy.reference {
-            PolicyRef::Inline { entity, name } => {
-                format!("{}/{}", self.label(*entity), safe(name))
-            }
-            PolicyRef::Managed(_) if policy.source == PolicySource::AwsManaged => {
-                format!("aws-managed/{}", safe(&policy.name))
-            }
-            PolicyRef::Managed(_) => format!("managed/{}", safe(&policy.name)),
-        }
-    }
-
     /// The AWS CLI commands that apply the plan, for a person to review and run.
-    fn apply_script(&self) -> String {
+    fn apply_script(&self, layout: &Layout) -> String {
         let mut out = String::from(
             "#!/usr/bin/env bash\n\
              # Generated by `pare account`: the AWS CLI commands that apply its plan.\n\
              # pare never runs this. Review every .diff beside it first, then run it\n\
              # with credentials for the account. Trust policies and permissions\n\
              # boundaries are never touched. Refined policies that would not fit\n\
-             # IAM's size quotas are left commented out.\n\
+             # IAM's size quotas are left commented out. Every name below is quoted\n\
+             # as one word; none comes from the details unquoted.\n\
              set -euo pipefail\n\
              cd \"$(dirname \"$0\")\"\n",
         );
         let mut any = false;
-        for policy in &self.plan.policies {
+        for (index, policy) in self.plan.policies.iter().enumerate() {
             if !policy.decision.changes() || policy.outcome.is_none() {
                 continue;
             }
+            let Some(base) = layout.policies.get(&index) else {
+                continue;
+            };
             any = true;
             out.push('\n');
-            out.push_str(&self.script_section(policy));
+            out.push_str(&self.script_section(policy, base));
         }
         if !any {
             out.push_str("\n# Nothing to apply: no policy changes.\n");
@@ -932,10 +1042,13 @@ impl View<'_> {
         out
     }
 
-    fn script_section(&self, policy: &PolicyPlan) -> String {
+    /// One policy's part of `apply.sh`: a comment saying what and why, then
+    /// its commands, every word of which is [`shell_word`]-quoted; the
+    /// comment goes through [`safe::comment`].
+    fn script_section(&self, policy: &PolicyPlan, base: &str) -> String {
         let removed = Self::removed(policy);
         let mut head = format!(
-            "# {}: {} ({} no longer granted: {} permissions management, {} write)",
+            "{}: {} ({} no longer granted: {} permissions management, {} write)",
             self.describe(policy),
             policy.decision.label(),
             plural(removed.total, "action", "actions"),
@@ -946,11 +1059,10 @@ impl View<'_> {
             let holders: Vec<String> = policy.holders.iter().map(|&h| self.label(h)).collect();
             let _ = write!(
                 head,
-                "\n# held by {}; only what all of them leave unused is removed",
+                "\nheld by {}; only what all of them leave unused is removed",
                 holders.join(", ")
             );
         }
-        let base = self.policy_path(policy);
         let file = format!("file://{base}.json");
         let mut lines: Vec<String> = Vec::new();
         match (&policy.decision, &policy.reference) {
@@ -958,10 +1070,10 @@ impl View<'_> {
                 if let Some(owner) = self.account.entities.get(*entity) {
                     let kind = owner.kind.as_str();
                     lines.push(format!(
-                        "aws iam put-{kind}-policy --{kind}-name {} --policy-name {} --policy-document {}",
-                        quote(&owner.name),
-                        quote(name),
-                        quote(&file)
+                        "aws iam put-{kind}-policy --{kind}-name{} --policy-name{} --policy-document{}",
+                        arg(&owner.name),
+                        arg(name),
+                        arg(&file)
                     ));
                 }
             }
@@ -969,24 +1081,24 @@ impl View<'_> {
                 if let Some(owner) = self.account.entities.get(*entity) {
                     let kind = owner.kind.as_str();
                     lines.push(format!(
-                        "aws iam delete-{kind}-policy --{kind}-name {} --policy-name {}",
-                        quote(&owner.name),
-                        quote(name)
+                        "aws iam delete-{kind}-policy --{kind}-name{} --policy-name{}",
+                        arg(&owner.name),
+                        arg(name)
                     ));
                 }
             }
             (Decision::NewVersion, PolicyRef::Managed(arn)) => {
                 if let Some(version) = &policy.delete_version {
                     lines.push(format!(
-                        "# IAM keeps at most five versions: delete the oldest non-default one first\naws iam delete-policy-version --policy-arn {} --version-id {}",
-                        quote(arn),
-                        quote(version)
+                        "# IAM keeps at most five versions: delete the oldest non-default one first\naws iam delete-policy-version --policy-arn{} --version-id{}",
+                        arg(arn),
+                        arg(version)
                     ));
                 }
                 lines.push(format!(
-                    "aws iam create-policy-version --policy-arn {} --policy-document {} --set-as-default",
-                    quote(arn),
-                    quote(&file)
+                    "aws iam create-policy-version --policy-arn{} --policy-document{} --set-as-default",
+                    arg(arn),
+                    arg(&file)
                 ));
             }
             (Decision::Detach, PolicyRef::Managed(arn)) => {
@@ -994,18 +1106,18 @@ impl View<'_> {
                     if let Some(entity) = self.account.entities.get(a) {
                         let kind = entity.kind.as_str();
                         lines.push(format!(
-                            "aws iam detach-{kind}-policy --{kind}-name {} --policy-arn {}",
-                            quote(&entity.name),
-                            quote(arn)
+                            "aws iam detach-{kind}-policy --{kind}-name{} --policy-arn{}",
+                            arg(&entity.name),
+                            arg(arn)
                         ));
                     }
                 }
             }
             (Decision::Replace { new_name }, PolicyRef::Managed(arn)) => {
                 lines.push(format!(
-                    "new_arn=$(aws iam create-policy --policy-name {} --policy-document {} --query Policy.Arn --output text)",
-                    quote(new_name),
-                    quote(&file)
+                    "new_arn=$(aws iam create-policy --policy-name{} --policy-document{} --query Policy.Arn --output text)",
+                    arg(new_name),
+                    arg(&file)
                 ));
                 // Attach the replacement before detaching the original, so
                 // that no principal is ever without what it uses.
@@ -1013,13 +1125,13 @@ impl View<'_> {
                     if let Some(entity) = self.account.entities.get(a) {
                         let kind = entity.kind.as_str();
                         lines.push(format!(
-                            "aws iam attach-{kind}-policy --{kind}-name {} --policy-arn \"$new_arn\"",
-                            quote(&entity.name)
+                            "aws iam attach-{kind}-policy --{kind}-name{} --policy-arn \"$new_arn\"",
+                            arg(&entity.name)
                         ));
                         lines.push(format!(
-                            "aws iam detach-{kind}-policy --{kind}-name {} --policy-arn {}",
-                            quote(&entity.name),
-                            quote(arn)
+                            "aws iam detach-{kind}-policy --{kind}-name{} --policy-arn{}",
+                            arg(&entity.name),
+                            arg(arn)
                         ));
                     }
                 }
@@ -1027,19 +1139,24 @@ impl View<'_> {
             _ => {}
         }
         let over = policy.quota.filter(|q| q.over());
-        let mut out = head;
-        out.push('\n');
+        let mut out = safe::comment(&head);
         if let Some(quota) = over {
-            let _ = writeln!(
-                out,
-                "# NOT APPLIED: the result would not fit the quota for {} ({} > {} characters)",
+            out.push_str(&safe::comment(&format!(
+                "NOT APPLIED: the result would not fit the quota for {} ({} > {} characters)",
                 quota.kind.describe(),
                 thousands(quota.used),
                 thousands(quota.limit)
-            );
+            )));
+            // The commands hold no line break of their own: `shell_word`
+            // escapes every control character, so each of pare's lines is
+            // commented out whole.
             for line in lines {
-                for part in line.lines() {
-                    let _ = writeln!(out, "# {part}");
+                for part in line.split('\n') {
+                    if part.starts_with('#') {
+                        let _ = writeln!(out, "{part}");
+                    } else {
+                        let _ = writeln!(out, "# {part}");
+                    }
                 }
             }
         } else {
@@ -1061,6 +1178,52 @@ impl View<'_> {
             }
             PolicyRef::Managed(arn) => format!("managed policy `{arn}`"),
         }
+    }
+}
+
+/// Where the files of `--out` go: one directory per principal
+/// (`role/NAME`), one base path per refined policy and per alternative.
+/// Each name is a [`safe::path_component`]; within a directory no two
+/// files fold ([`safe::fold`]) to the same name, so no file overwrites
+/// another on any file system and no two principals share a `file://` in
+/// `apply.sh`. A later name that would clash gets a `~2` (`~3`, ...) suffix,
+/// which no sanitized name holds, and a note naming both.
+#[derive(Debug, Default)]
+struct Layout {
+    /// `role/NAME` per entity.
+    entities: HashMap<usize, String>,
+    /// The base path (no extension) per refined policy, by index in the plan.
+    policies: HashMap<usize, String>,
+    /// The base path per (principal, policy) alternative.
+    alternatives: HashMap<(usize, usize), String>,
+    /// Per directory, the folded names taken and what took them.
+    taken: HashMap<String, BTreeMap<String, String>>,
+    /// One sentence per clash, for stderr.
+    notes: Vec<String>,
+}
+
+impl Layout {
+    /// `dir/COMPONENT` for `name`, unique in `dir` once case is ignored.
+    fn claim(&mut self, dir: &str, name: &str, what: String) -> String {
+        let component = safe::path_component(name);
+        let taken = self.taken.entry(dir.to_string()).or_default();
+        let mut chosen = component.clone();
+        let mut n = 1usize;
+        while taken.contains_key(&safe::fold(&chosen)) {
+            n += 1;
+            chosen = format!("{component}~{n}");
+        }
+        if n > 1 {
+            let earlier = taken
+                .get(&safe::fold(&component))
+                .cloned()
+                .unwrap_or_default();
+            self.notes.push(format!(
+                "{what} and {earlier} would both be written as `{dir}/{component}` (file names keep only IAM's name characters, and some file systems ignore case); {what} is written as `{dir}/{chosen}`"
+            ));
+        }
+        taken.insert(safe::fold(&chosen), what);
+        format!("{dir}/{chosen}")
     }
 }
 
@@ -1094,36 +1257,14 @@ fn pretty(policy: &Policy) -> String {
     text
 }
 
-/// IAM names hold only `[\w+=,.@-]`; anything else (a hand-edited file) is
-/// replaced, so a name can never climb out of the output directory.
-fn safe(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "+=,.@-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if cleaned.is_empty() || cleaned.chars().all(|c| c == '.') {
-        format!("_{cleaned}")
+/// An option's value in `apply.sh`, with its separator: ` VALUE`, or
+/// `=VALUE` when the value starts with `-` (IAM names may), which the AWS CLI
+/// would otherwise read as another option. The value is a [`shell_word`].
+fn arg(value: &str) -> String {
+    if value.starts_with('-') {
+        format!("={}", shell_word(value))
     } else {
-        cleaned
-    }
-}
-
-/// A word for bash: bare when it is plainly safe, else single-quoted.
-fn quote(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+=,.@-_/:".contains(c));
-    if plain {
-        text.to_string()
-    } else {
-        format!("'{}'", text.replace('\'', "'\\''"))
+        format!(" {}", shell_word(value))
     }
 }
 
@@ -1177,10 +1318,13 @@ fn check_out_dir(out: &Path) -> Result<(), Error> {
     }
 }
 
-/// Writes every file into a temporary directory beside `out`, then renames it
-/// into place: a reader sees the whole plan or none of it.
-/// Writes the files `files` gives, one at a time, into a new directory beside
-/// `out`, then renames it into place: `out` appears whole or not at all.
+/// Writes the files `files` gives, one at a time, into a new temporary
+/// directory beside `out` (`.pare-plan-XXXXXX`, made by `tempfile`, so it
+/// cannot collide with anything, a leftover of a killed run included), syncs
+/// every file and directory, then renames it into place: `out` appears whole
+/// or not at all. Each file's path is checked to stay inside the temporary
+/// directory and is created new, never over another. On any failure the
+/// temporary directory, and nothing else, is removed.
 fn write_out_dir(
     out: &Path,
     files: impl FnOnce(&mut dyn FnMut(OutFile) -> Result<(), Error>) -> Result<(), Error>,
@@ -1190,69 +1334,159 @@ fn write_out_dir(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = out
-        .file_name()
-        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-    let temp = parent.join(format!(".{name}.pare-tmp-{}", std::process::id()));
     let fail = |what: String, e: std::io::Error| Error::input(what).with_source(e);
-    let result = (|| -> Result<(), Error> {
-        std::fs::create_dir(&temp)
-            .map_err(|e| fail(format!("cannot create `{}`", temp.display()), e))?;
-        files(&mut |file: OutFile| {
-            let path = temp.join(&file.path);
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| fail(format!("cannot create `{}`", dir.display()), e))?;
-            }
-            std::fs::write(&path, &file.contents)
-                .map_err(|e| fail(format!("cannot write `{}`", path.display()), e))?;
-            if file.executable {
-                set_executable(&path)
-                    .map_err(|e| fail(format!("cannot make `{}` executable", path.display()), e))?;
-            }
-            Ok(())
+    let temp = tempfile::Builder::new()
+        .prefix(".pare-plan-")
+        .tempdir_in(&parent)
+        .map_err(|e| {
+            fail(
+                format!(
+                    "cannot create a temporary directory in `{}`",
+                    parent.display()
+                ),
+                e,
+            )
         })?;
-        // An empty directory in the way (checked above) gives way to the new one.
-        if out.is_dir() {
-            std::fs::remove_dir(out)
-                .map_err(|e| fail(format!("cannot replace `{}`", out.display()), e))?;
+    let root = temp.path().to_path_buf();
+    let mut dirs = std::collections::BTreeSet::from([root.clone()]);
+    let mut written = Vec::new();
+    files(&mut |file: OutFile| {
+        let path = inside(&root, &file.path)?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| fail(format!("cannot create `{}`", dir.display()), e))?;
+            let mut ancestor = Some(dir);
+            while let Some(d) = ancestor.filter(|d| *d != root.as_path()) {
+                if !dirs.insert(d.to_path_buf()) {
+                    break;
+                }
+                ancestor = d.parent();
+            }
         }
-        std::fs::rename(&temp, out)
-            .map_err(|e| fail(format!("cannot move the plan into `{}`", out.display()), e))
-    })();
-    if result.is_err() {
-        // Only our own temporary directory is ever removed.
-        let _ = std::fs::remove_dir_all(&temp);
+        write_new_file(&path, &file)
+            .map_err(|e| fail(format!("cannot write `{}`", path.display()), e))?;
+        written.push(path);
+        Ok(())
+    })?;
+    // Every file, then every directory, is synced before the rename. One
+    // sync after another took seconds for a thousand principals on a
+    // journaling file system; side by side the journal commits them together.
+    sync_all(&written, sync_file)
+        .map_err(|(p, e)| fail(format!("cannot sync `{}`", p.display()), e))?;
+    let dirs: Vec<PathBuf> = dirs.into_iter().collect();
+    sync_all(&dirs, sync_dir)
+        .map_err(|(p, e)| fail(format!("cannot sync `{}`", p.display()), e))?;
+    // An empty directory in the way (checked above) is replaced by the
+    // rename itself where the system allows it (Unix); elsewhere it is
+    // removed first, and only when it is still empty.
+    #[cfg(not(unix))]
+    if out.is_dir() {
+        std::fs::remove_dir(out)
+            .map_err(|e| fail(format!("cannot replace `{}`", out.display()), e))?;
     }
-    result
+    std::fs::rename(&root, out)
+        .map_err(|e| fail(format!("cannot move the plan into `{}`", out.display()), e))?;
+    // The directory is `out` now: nothing left for the guard to remove.
+    let _ = temp.keep();
+    sync_dir(&parent).map_err(|e| fail(format!("cannot sync `{}`", parent.display()), e))
+}
+
+/// `root` joined with `relative`, which must be a relative path of plain
+/// components (no `..`, no root, no prefix) that stays under `root`. Every
+/// path pare writes passes here, whatever made it.
+fn inside(root: &Path, relative: &str) -> Result<PathBuf, Error> {
+    let path = Path::new(relative);
+    let plain =
+        !relative.is_empty() && path.components().all(|c| matches!(c, Component::Normal(_)));
+    let joined = root.join(path);
+    if !plain || !joined.starts_with(root) {
+        return Err(Error::input(format!(
+            "refusing to write `{}`: it is not a plain path inside the plan directory",
+            safe::escape(relative)
+        )));
+    }
+    Ok(joined)
+}
+
+/// Creates `path` (never over an existing file) and writes it; see
+/// [`sync_all`] for when it reaches the disk.
+fn write_new_file(path: &Path, file: &OutFile) -> std::io::Result<()> {
+    let mut handle = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    handle.write_all(file.contents.as_bytes())?;
+    if file.executable {
+        set_executable(&handle)?;
+    }
+    Ok(())
+}
+
+/// Runs `sync` on every path, on a few threads at once; the first failure,
+/// with its path, if any.
+fn sync_all(
+    paths: &[PathBuf],
+    sync: fn(&Path) -> std::io::Result<()>,
+) -> Result<(), (PathBuf, std::io::Error)> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failed = std::sync::Mutex::new(None);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(4, 16)
+        .min(paths.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                while let Some(path) =
+                    paths.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                {
+                    if let Err(e) = sync(path) {
+                        if let Ok(mut slot) = failed.lock() {
+                            slot.get_or_insert((path.clone(), e));
+                        }
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    match failed.into_inner() {
+        Ok(Some(failure)) => Err(failure),
+        _ => Ok(()),
+    }
+}
+
+fn sync_file(path: &Path) -> std::io::Result<()> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)?
+        .sync_all()
 }
 
 #[cfg(unix)]
-fn set_executable(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
 }
 
 #[cfg(not(unix))]
-fn set_executable(_path: &Path) -> std::io::Result<()> {
+fn sync_dir(_dir: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+#[cfg(unix)]
+fn set_executable(file: &std::fs::File) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(0o755))
+}
+
+#[cfg(not(unix))]
+fn set_executable(_file: &std::fs::File) -> std::io::Result<()> {
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn shell_quoting() {
-        assert_eq!(quote("my-role"), "my-role");
-        assert_eq!(
-            quote("arn:aws:iam::aws:policy/X"),
-            "arn:aws:iam::aws:policy/X"
-        );
-        assert_eq!(quote("it's"), "'it'\\''s'");
-        assert_eq!(quote("a b"), "'a b'");
-        assert_eq!(quote(""), "''");
-    }
 
     /// A fresh directory under the system's temporary one, removed by the caller.
     fn scratch(name: &str) -> PathBuf {
@@ -1366,9 +1600,39 @@ mod tests {
     }
 
     #[test]
-    fn names_stay_inside_the_directory() {
-        assert_eq!(safe("../../etc"), ".._.._etc");
-        assert_eq!(safe(".."), "_..");
-        assert_eq!(safe("ok-Name_1"), "ok-Name_1");
+    fn the_plan_is_built_in_a_recognizable_temporary_directory() {
+        let dir = scratch("temporary");
+        let out = dir.join("plan");
+        let mut seen = Vec::new();
+        let result = write_out_dir(&out, |write| {
+            write(OutFile::text("role/a/p.json".into(), "{}\n".into()))?;
+            seen = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            // A path that climbs out is refused, and the run fails whole.
+            write(OutFile::text("../../escaped.json".into(), "{}\n".into()))
+        });
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        assert!(seen[0].starts_with(".pare-plan-"), "{seen:?}");
+        let err = result.unwrap_err().to_string();
+        assert!(err.contains("not a plain path"), "{err}");
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert!(left.is_empty(), "{left:?}");
+        assert!(!dir.parent().unwrap().join("escaped.json").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn paths_outside_the_plan_are_refused() {
+        let root = Path::new("/plan");
+        assert_eq!(
+            inside(root, "role/a/p.json").unwrap(),
+            root.join("role/a/p.json")
+        );
+        for bad in ["", "../x", "role/../../x", "/etc/x", "a//..", "."] {
+            let err = inside(root, bad).unwrap_err().to_string();
+            assert!(err.contains("not a plain path"), "{bad:?}: {err}");
+        }
     }
 }

@@ -29,7 +29,11 @@ pub fn run(config: &Expand, io: &mut Io<'_>) -> Result<i32, Error> {
                 .filter(|row| pattern.matches(&row.name)),
         );
         if found.len() == before {
-            writeln!(io.stderr, "note: `{text}` matches no known action")?;
+            writeln!(
+                io.stderr,
+                "note: `{}` matches no known action",
+                crate::safe::escape(text)
+            )?;
         }
     }
     found.sort_by(|a, b| cmp_ci(&a.name, &b.name));

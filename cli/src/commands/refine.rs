@@ -28,7 +28,7 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
             pare_engine::verify(&input.policy, &refinement.policy, &unused, catalog.table());
         if !verification.is_ok() {
             for line in super::verify::violation_lines(&verification) {
-                writeln!(io.stderr, "error: {line}")?;
+                writeln!(io.stderr, "error: {}", crate::safe::escape(&line))?;
             }
             writeln!(
                 io.stderr,
@@ -56,7 +56,7 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
 
     resolved.write_notes(&mut io.stderr)?;
     for line in diagnostic_lines(&refinement.diagnostics) {
-        writeln!(io.stderr, "warning: {line}")?;
+        writeln!(io.stderr, "warning: {}", crate::safe::escape(&line))?;
     }
     if !refinement.changed() {
         writeln!(

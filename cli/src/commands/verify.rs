@@ -113,7 +113,7 @@ pub fn run(config: &VerifyConfig, io: &mut Io<'_>) -> Result<i32, Error> {
     match config.format {
         VerifyFormat::Text => {
             for line in violation_lines(&verification) {
-                writeln!(io.stdout, "{line}")?;
+                writeln!(io.stdout, "{}", crate::safe::escape(&line))?;
             }
         }
         VerifyFormat::Json => {
