@@ -1368,14 +1368,8 @@ fn write_out_dir(
         written.push(path);
         Ok(())
     })?;
-    // Every file, then every directory, is synced before the rename. One
-    // sync after another took seconds for a thousand principals on a
-    // journaling file system; side by side the journal commits them together.
-    sync_all(&written, sync_file)
-        .map_err(|(p, e)| fail(format!("cannot sync `{}`", p.display()), e))?;
-    let dirs: Vec<PathBuf> = dirs.into_iter().collect();
-    sync_all(&dirs, sync_dir)
-        .map_err(|(p, e)| fail(format!("cannot sync `{}`", p.display()), e))?;
+    // Every file, then every directory, reaches the disk before the rename.
+    sync_plan(&root, &written, dirs)?;
     // An empty directory in the way (checked above) is replaced by the
     // rename itself where the system allows it (Unix); elsewhere it is
     // removed first, and only when it is still empty.
@@ -1422,6 +1416,35 @@ fn write_new_file(path: &Path, file: &OutFile) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Makes every file and directory of the plan durable. On Linux one
+/// `syncfs(2)` on the plan's file system does it in one call: a file at a
+/// time cost a thousand-principal plan tens of seconds on a journaling file
+/// system. Elsewhere every file, then every directory, is synced, a few at
+/// a time so that the journal commits them together.
+fn sync_plan(
+    root: &Path,
+    files: &[PathBuf],
+    dirs: std::collections::BTreeSet<PathBuf>,
+) -> Result<(), Error> {
+    let fail = |path: &Path, e: std::io::Error| {
+        Error::input(format!("cannot sync `{}`", path.display())).with_source(e)
+    };
+    #[cfg(target_os = "linux")]
+    {
+        let _ = (files, dirs);
+        let dir = std::fs::File::open(root).map_err(|e| fail(root, e))?;
+        rustix::fs::syncfs(&dir).map_err(|e| fail(root, e.into()))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = root;
+        sync_all(files, sync_file).map_err(|(p, e)| fail(&p, e))?;
+        let dirs: Vec<PathBuf> = dirs.into_iter().collect();
+        sync_all(&dirs, sync_dir).map_err(|(p, e)| fail(&p, e))
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
 /// Runs `sync` on every path, on a few threads at once; the first failure,
 /// with its path, if any.
 fn sync_all(
@@ -1456,6 +1479,7 @@ fn sync_all(
     }
 }
 
+#[cfg(not(target_os = "linux"))]
 fn sync_file(path: &Path) -> std::io::Result<()> {
     std::fs::OpenOptions::new()
         .write(true)
