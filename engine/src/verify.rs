@@ -495,6 +495,9 @@ impl<'k, 'u> Checker<'k, 'u> {
         match (o.statement.effect(), o.statement.key()) {
             (Effect::Deny, _) => false,
             (Effect::Allow, ActionKey::Action) => {
+                if !self.blind_entries(o).is_empty() {
+                    return false;
+                }
                 let granted = self.expand_all(&o.patterns);
                 granted.iter().all(|a| self.unused_known.contains(a))
             }
@@ -520,6 +523,54 @@ impl<'k, 'u> Checker<'k, 'u> {
         }
         let unused: &UnusedSet = self.unused;
         self.expand(p).iter().any(|a| unused.contains(a))
+    }
+
+    /// The wildcard entries of an Allow `Action` statement whose grant the
+    /// catalog cannot see, each with the reason: its literal service part
+    /// names a service the catalog does not know, or it matches no catalog
+    /// action. An entry confined to a wholly unused service is not among
+    /// them (it grants only unused actions, known or not).
+    fn blind_entries(&self, o: &Side<'_>) -> Vec<(String, String)> {
+        let table = self.known.table();
+        let mut out = Vec::new();
+        for p in &o.patterns {
+            if p.is_literal() {
+                continue;
+            }
+            let service = p.fixed_service();
+            if service.is_some_and(|s| self.unused.is_service_unused(s)) {
+                continue;
+            }
+            let why = match service {
+                Some(s) if table.with_prefix(&format!("{s}:")).is_empty() => format!(
+                    "names the service `{}`, which the catalog does not know",
+                    s.to_ascii_lowercase()
+                ),
+                _ => {
+                    let rows = table.with_prefix(p.literal_prefix());
+                    if rows.iter().any(|row| p.matches(&row.name)) {
+                        continue;
+                    }
+                    "matches no action of the catalog".to_string()
+                }
+            };
+            out.push((p.as_str().to_string(), why));
+        }
+        out
+    }
+
+    /// Every entry of `blind` stands in the refined statement as written.
+    fn blind_kept(&mut self, i: usize, blind: &[(String, String)], r: &Side<'_>) {
+        for (entry, why) in blind {
+            if !r.statement.entries().contains(entry) {
+                self.push(
+                    Some(i),
+                    ViolationKind::Incomplete,
+                    format!("`{entry}` {why}, so it must be kept as written"),
+                    Vec::new(),
+                );
+            }
+        }
     }
 
     fn document(&mut self, original: &Policy, refined: &Policy) {
@@ -593,6 +644,14 @@ impl<'k, 'u> Checker<'k, 'u> {
                 if !used.is_empty() {
                     let (message, examples) = about(&used, "was removed, but grants", "used");
                     self.push(Some(index), ViolationKind::Incomplete, message, examples);
+                }
+                for (entry, why) in self.blind_entries(o) {
+                    self.push(
+                        Some(index),
+                        ViolationKind::Incomplete,
+                        format!("was removed, but `{entry}` {why}, so it must be kept as written"),
+                        Vec::new(),
+                    );
                 }
             }
             (Effect::Allow, ActionKey::NotAction) => {
@@ -714,9 +773,19 @@ impl<'k, 'u> Checker<'k, 'u> {
             self.push(at, ViolationKind::Unsound, message, examples);
         }
 
-        // Safe: no unused known action, no entry confined to a wholly unused service.
+        // Safe: no unused known action, no entry confined to a wholly unused
+        // service. A wildcard the catalog cannot see is kept whatever it
+        // grants of K (only names the inputs mention).
+        let blind = self.blind_entries(o);
         let refined = self.expand_all(&r.patterns);
-        let granted_unused: Vec<&str> = refined
+        let seen: Vec<Pattern> = r
+            .patterns
+            .iter()
+            .filter(|p| !blind.iter().any(|(entry, _)| entry == p.as_str()))
+            .cloned()
+            .collect();
+        let seen = self.expand_all(&seen);
+        let granted_unused: Vec<&str> = seen
             .iter()
             .copied()
             .filter(|a| self.unused_known.contains(a))
@@ -752,6 +821,8 @@ impl<'k, 'u> Checker<'k, 'u> {
             let (message, examples) = about(&lost, "no longer grants", "used");
             self.push(at, ViolationKind::Incomplete, message, examples);
         }
+
+        self.blind_kept(i, &blind, r);
 
         // Minimal change: entries that touch nothing unused stay as written.
         let exact: HashSet<&str> = r.statement.entries().iter().map(String::as_str).collect();

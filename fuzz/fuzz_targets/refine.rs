@@ -53,7 +53,10 @@ fuzz_target!(|data: &[u8]| {
     rows.sort_by(|a, b| cmp_ci(&a.name, &b.name));
     let table = ActionTable::new(&rows).unwrap();
     for wildcards in [true, false] {
-        let options = Options { wildcards };
+        let options = Options {
+            wildcards,
+            ..Options::default()
+        };
         let refined = refine(&input.policy, &unused, table, &options);
         let verification = verify(&input.policy, &refined.policy, &unused, table);
         assert!(

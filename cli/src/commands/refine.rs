@@ -179,7 +179,10 @@ fn diagnostic_lines(diagnostics: &[pare_engine::Diagnostic]) -> Vec<String> {
             .unwrap_or_default();
         let what = match first.code {
             Code::UnknownUnusedAction | Code::UnusedNotGranted | Code::UnknownAction => "actions",
-            Code::BroadExclusion | Code::MalformedAction => "entries",
+            Code::BroadExclusion
+            | Code::MalformedAction
+            | Code::UnknownService
+            | Code::MatchesNoAction => "entries",
         };
         lines.push(format!(
             "{at}{} {what} ({} and {} more; `--format json` lists every one): each {}",

@@ -179,7 +179,13 @@ fn every_managed_policy_under_random_unused_lists() {
         (Density::Sparse, Options::default()),
         (Density::Half, Options::default()),
         (Density::NearlyAll, Options::default()),
-        (Density::Half, Options { wildcards: false }),
+        (
+            Density::Half,
+            Options {
+                wildcards: false,
+                ..Options::default()
+            },
+        ),
     ];
     let mut failures = Vec::new();
     let mut cases = 0usize;
@@ -245,6 +251,7 @@ fn hand_built_policies_under_many_unused_lists() {
     for (name, policy, n, unused) in hand_built_cases(table, 12) {
         let options = Options {
             wildcards: n % 5 != 4,
+            ..Options::default()
         };
         failures.extend(check(&name, &policy, &unused, table, &options).1);
         cases += 1;
