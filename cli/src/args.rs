@@ -247,6 +247,7 @@ impl RefineArgs {
             format: self.format,
             options: pare_engine::Options {
                 wildcards: !self.no_wildcards,
+                ..pare_engine::Options::default()
             },
             verify: self.verify,
         })

@@ -20,7 +20,11 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
         .sources
         .resolve(&[&input.policy], catalog.table(), io)?;
     let unused = resolved.unused.clone();
-    let refinement = pare_engine::refine(&input.policy, &unused, catalog.table(), &config.options);
+    let options = pare_engine::Options {
+        catalog_date: crate::sources::catalog_date(config.catalog.as_deref()),
+        ..config.options.clone()
+    };
+    let refinement = pare_engine::refine(&input.policy, &unused, catalog.table(), &options);
     if config.verify {
         // The check shares no code with the refinement; a failure here is a
         // bug in pare, so the result is withheld rather than printed.
@@ -58,7 +62,9 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
     for line in diagnostic_lines(&refinement.diagnostics) {
         writeln!(io.stderr, "warning: {line}")?;
     }
-    if !refinement.changed() {
+    if resolved.nothing_active {
+        // The notes above said why nothing is unused.
+    } else if !refinement.changed() {
         writeln!(
             io.stderr,
             "note: nothing to refine: the policy grants no unused action"
