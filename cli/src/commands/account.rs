@@ -580,7 +580,7 @@ impl View<'_> {
         let c = &self.plan.counts;
         let _ = writeln!(
             out,
-            "findings: {} read, {} UnusedPermission applied, {} reported below, {} archived and {} resolved ignored, {} of other types ignored, {} for unknown principals, {} duplicates",
+            "findings: {} read, {} UnusedPermission applied, {} reported below, {} archived and {} resolved ignored, {} of other types ignored, {} for unknown principals, {} for other accounts, {} duplicates",
             c.read,
             c.unused_permission,
             c.reported,
@@ -588,6 +588,7 @@ impl View<'_> {
             c.resolved,
             c.other_type,
             c.unknown_principal,
+            c.other_account,
             c.duplicate
         );
         for other in &self.plan.other_findings {
