@@ -21,7 +21,8 @@ Example:
 Exit codes:
   0  success
   1  `verify` found a violation
-  2  unreadable or invalid input, or a usage error";
+  2  unreadable or invalid input, or a usage error
+  3  `refine --format policy`: nothing of the policy is used; detach it (no policy is printed)";
 
 /// pare: cut unused permissions out of AWS IAM policies, offline.
 #[derive(Debug, Parser)]
@@ -58,7 +59,9 @@ pub enum Command {
             pare refine policy.json --last-accessed last-accessed.json --unused-since 90\n  \
             pare refine policy.json --used calls.txt --format diff\n\n\
             Exit codes:\n  0  success\n  1  --verify found a violation (a bug in pare: please report it)\n  \
-            2  unreadable or invalid input, or a usage error"
+            2  unreadable or invalid input, or a usage error\n  \
+            3  --format policy: nothing of the policy is used; detach it (stdout is empty: IAM \
+            rejects a policy without statements)"
     )]
     Refine(RefineArgs),
 

@@ -764,3 +764,67 @@ fn diagnose_unused(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::{AccessLevel, KnownAction};
+
+    const ROWS: &[KnownAction] = &[
+        KnownAction::new_static("iam:GetRole", AccessLevel::READ, true),
+        KnownAction::new_static("s3:GetObject", AccessLevel::READ, true),
+        KnownAction::new_static("s3:PutObject", AccessLevel::WRITE, true),
+    ];
+
+    #[test]
+    fn what_the_catalog_cannot_see_stays_granted() {
+        let table = ActionTable::new(ROWS).unwrap();
+        let policy = Policy::parse(
+            r#"{"Statement":[{"Effect":"Allow","Action":["newsvc:*","iam:Desc*","s3:*"],"Resource":"*"}]}"#,
+        )
+        .unwrap();
+        let unused = UnusedSet::parse("newsvc:DoThing\niam:DescribeThing\ns3:PutObject\n").unwrap();
+        let options = Options {
+            catalog_date: Some("2026-08-27".to_string()),
+            ..Options::default()
+        };
+        let refined = refine(&policy, &unused, table, &options);
+        assert_eq!(
+            refined.policy.statements()[0].entries(),
+            ["newsvc:*", "iam:Desc*", "s3:GetObject"]
+        );
+        let blind: Vec<(Code, &str, &str)> = refined
+            .diagnostics
+            .iter()
+            .filter(|d| matches!(d.code, Code::UnknownService | Code::MatchesNoAction))
+            .map(|d| (d.code, d.subject.as_str(), d.message.as_ref()))
+            .collect();
+        assert_eq!(blind.len(), 2, "{blind:?}");
+        assert_eq!(blind[0].0, Code::UnknownService);
+        assert!(blind[0].2.contains("`newsvc`") && blind[0].2.contains("2026-08-27"));
+        assert_eq!(blind[1].0, Code::MatchesNoAction);
+        assert!(blind[1].2.contains("of `iam`") && blind[1].2.contains("kept as written"));
+        let v = crate::verify(&policy, &refined.policy, &unused, table);
+        assert!(v.is_ok(), "{v}");
+        // Removing them, as pare did before, is what verify now rejects.
+        let old = Policy::parse(
+            r#"{"Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":"*"}]}"#,
+        )
+        .unwrap();
+        let v = crate::verify(&policy, &old, &unused, table);
+        assert_eq!(
+            v.to_string(),
+            "Statement[0]: `newsvc:*` names the service `newsvc`, which the catalog does not know, so it must be kept as written\n\
+             Statement[0]: `iam:Desc*` matches no action of the catalog, so it must be kept as written\n"
+        );
+        // A whole service marked unused takes its wildcard with it, known or not.
+        let mut whole = unused.clone();
+        whole.insert_service("newsvc", None);
+        let refined = refine(&policy, &whole, table, &options);
+        assert_eq!(
+            refined.policy.statements()[0].entries(),
+            ["iam:Desc*", "s3:GetObject"]
+        );
+        assert!(crate::verify(&policy, &refined.policy, &whole, table).is_ok());
+    }
+}

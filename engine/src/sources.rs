@@ -1732,6 +1732,38 @@ mod tests {
     use crate::refine::{Options, refine};
     use crate::table::{AccessLevel, KnownAction};
 
+    #[test]
+    fn unknown_used_names_say_what_they_probably_mean() {
+        let rows = [
+            KnownAction::new_static("cloudwatch:PutMetricData", AccessLevel::WRITE, true),
+            KnownAction::new_static("lambda:GetFunction", AccessLevel::READ, true),
+            KnownAction::new_static("lambda:InvokeFunction", AccessLevel::WRITE, true),
+            KnownAction::new_static("s3:GetObject", AccessLevel::READ, true),
+            KnownAction::new_static("s3:ListBucket", AccessLevel::LIST, true),
+        ];
+        let table = ActionTable::new(&rows).unwrap();
+        let hint = |name: &str| did_you_mean(name, table).unwrap_or_default();
+        assert!(hint("lambda:GetFunction20150331v2").contains("`lambda:GetFunction`"));
+        assert!(hint("lambda:GetFunction20150331").contains("`lambda:GetFunction`"));
+        assert!(hint("s3:ListObjectsV2").contains("authorized by `s3:ListBucket`"));
+        assert!(hint("lambda:Invoke").contains("`lambda:InvokeFunction`"));
+        let renamed = hint("monitoring:PutMetricData");
+        assert!(renamed.contains("`cloudwatch:PutMetricData`"), "{renamed}");
+        assert!(renamed.contains("event source"), "{renamed}");
+        assert!(hint("s3:GetObjekt").contains("`s3:GetObject`"));
+        assert!(hint("nosuch:Thing").contains("no service `nosuch`"));
+        assert_eq!(did_you_mean("s3:Completely", table), None);
+        let used = UsedList::parse("s3:getobject\ns3:ListObjectsV2\ns3:ListObjectsV2\n").unwrap();
+        let unknown = unknown_names(used.iter(), table);
+        assert_eq!(unknown.len(), 1);
+        assert_eq!(unknown[0].name, "s3:ListObjectsV2");
+        assert!(
+            unknown[0]
+                .to_string()
+                .starts_with("`s3:ListObjectsV2`: an API operation")
+        );
+    }
+
     fn ts(text: &str) -> Timestamp {
         Timestamp::parse(text).unwrap()
     }

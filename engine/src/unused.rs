@@ -300,26 +300,20 @@ pub fn read_unused(text: &str, principal: Option<&str>) -> Result<UnusedRead, Er
                 Some(found) => Some(found),
                 None if principals.is_empty() => return Err(no_principals(wanted)),
                 None => {
-                    return Err(Error::shape(
-                        "",
-                        format!(
-                            "no finding is for `{wanted}`; the findings are for {}",
-                            listed(&principals)
-                        ),
-                    ));
+                    return Err(about_the_whole(format!(
+                        "no finding is for `{wanted}`; the findings are for {}",
+                        listed(&principals)
+                    )));
                 }
             }
         }
         (None, [] | [_]) => principals.first().cloned(),
         (None, several) => {
-            return Err(Error::shape(
-                "",
-                format!(
-                    "the findings are for {} principals ({}): findings are per principal, and what one principal does not use another may; choose one with `--principal ARN`, or refine every principal of an account with `pare account`",
-                    several.len(),
-                    listed(several)
-                ),
-            ));
+            return Err(about_the_whole(format!(
+                "the findings are for {} principals ({}): findings are per principal, and what one principal does not use another may; choose one with `--principal ARN`, or refine every principal of an account with `pare account`",
+                several.len(),
+                listed(several)
+            )));
         }
     };
     let mut first_other: Option<(Finding, String)> = None;
@@ -407,12 +401,18 @@ fn listed(principals: &[String]) -> String {
 }
 
 fn no_principals(wanted: &str) -> Error {
-    Error::shape(
-        "",
-        format!(
-            "a principal was chosen (`{wanted}`), but the unused list has no `get-finding-v2` finding naming one"
-        ),
-    )
+    about_the_whole(format!(
+        "a principal was chosen (`{wanted}`), but the unused list has no `get-finding-v2` finding naming one"
+    ))
+}
+
+/// An error about the list as a whole, which no one place of it is to blame for.
+fn about_the_whole(message: String) -> Error {
+    Error {
+        kind: ErrorKind::Shape,
+        location: None,
+        message,
+    }
 }
 
 /// `service:Action` with the service lowercased, as sets hold names.
@@ -917,6 +917,71 @@ mod tests {
                 .message
                 .contains("`UnusedIAMRole`")
         );
+    }
+
+    fn finding_for(id: &str, arn: &str, status: &str, kind: &str, action: &str) -> String {
+        format!(
+            r#"{{"id":"{id}","resource":"{arn}","findingType":"{kind}","status":"{status}","findingDetails":[{{"unusedPermissionDetails":{{"serviceNamespace":"s3","actions":[{{"action":"{action}"}}]}}}}]}}"#
+        )
+    }
+
+    #[test]
+    fn findings_are_per_principal() {
+        let a = "arn:aws:iam::111111111111:role/App";
+        let b = "arn:aws:iam::222222222222:role/App";
+        let both = format!(
+            "{}\n{}\n{}\n",
+            finding_for("1", a, "ACTIVE", "UnusedPermission", "PutObject"),
+            finding_for("2", b, "ACTIVE", "UnusedPermission", "GetObject"),
+            finding_for("3", a, "ACTIVE", "UnusedPermission", "DeleteObject"),
+        );
+        let err = UnusedSet::parse(&both).unwrap_err();
+        assert_eq!(err.location, None);
+        assert!(err.message.contains("2 principals"), "{}", err.message);
+        assert!(err.message.contains(a) && err.message.contains(b));
+        assert!(err.message.contains("--principal ARN") && err.message.contains("pare account"));
+        // Choosing one takes all of its findings, and only its.
+        let read = read_unused(&both, Some(a)).unwrap();
+        assert!(read.set.contains("s3:PutObject") && read.set.contains("s3:DeleteObject"));
+        assert!(!read.set.contains("s3:GetObject"));
+        assert_eq!((read.applied, read.other_principals), (2, 1));
+        assert!(read_unused(&both, Some("arn:aws:iam::3:role/X")).is_err());
+        assert!(read_unused("s3:GetObject\n", Some(a)).is_err());
+        // A finding without `resource` is a principal of its own.
+        let anonymous = finding_for("4", "", "ACTIVE", "UnusedPermission", "GetObject");
+        let mixed = format!(
+            "[{}, {anonymous}]",
+            finding_for("1", a, "ACTIVE", "UnusedPermission", "PutObject")
+        );
+        assert!(UnusedSet::parse(&mixed).is_err());
+    }
+
+    #[test]
+    fn inactive_findings_and_other_types_are_noted() {
+        let a = "arn:aws:iam::111111111111:role/App";
+        let archived = format!(
+            "[{}, {}]",
+            finding_for("1", a, "ARCHIVED", "UnusedPermission", "PutObject"),
+            finding_for("2", a, "RESOLVED", "UnusedPermission", "GetObject"),
+        );
+        let read = read_unused(&archived, None).unwrap();
+        assert!(read.set.is_empty() && read.nothing_active());
+        assert_eq!((read.archived, read.resolved), (1, 1));
+        let notes = read.notes().join("\n");
+        assert!(notes.contains("1 ARCHIVED and 1 RESOLVED"), "{notes}");
+        assert!(
+            notes.contains("no active `UnusedPermission` finding"),
+            "{notes}"
+        );
+        let mixed = format!(
+            "[{}, {}]",
+            finding_for("1", a, "ACTIVE", "UnusedPermission", "PutObject"),
+            finding_for("2", a, "ACTIVE", "UnusedIAMUserPassword", "GetObject"),
+        );
+        let read = read_unused(&mixed, None).unwrap();
+        assert!(read.set.contains("s3:PutObject") && !read.set.contains("s3:GetObject"));
+        assert!(!read.nothing_active());
+        assert!(read.notes().join("\n").contains("`UnusedIAMUserPassword`"));
     }
 
     #[test]

@@ -42,7 +42,10 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
         }
     }
 
+    let detach = refinement.recommended_action() == RecommendedAction::DetachPolicy;
     let out = match config.format {
+        // A document without statements is one IAM rejects: print none.
+        RefineFormat::Policy if detach => String::new(),
         RefineFormat::Policy => with_newline(refinement.policy.to_pretty_string()),
         RefineFormat::Diff => {
             let name = config.policy.file_name();
@@ -69,7 +72,13 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
             io.stderr,
             "note: nothing to refine: the policy grants no unused action"
         )?;
-    } else if refinement.recommended_action() == RecommendedAction::DetachPolicy {
+    } else if detach && config.format == RefineFormat::Policy {
+        writeln!(
+            io.stderr,
+            "note: nothing in the policy is used: detach it (every statement was removed); no policy is printed, as IAM rejects one without statements (exit {})",
+            exit::DETACH
+        )?;
+    } else if detach {
         writeln!(
             io.stderr,
             "note: nothing in the policy is used: detach it (every statement was removed)"
@@ -81,6 +90,9 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
             io.stderr,
             "note: verified: sound, safe, complete, structure kept, minimal change"
         )?;
+    }
+    if detach && config.format == RefineFormat::Policy {
+        return Ok(exit::DETACH);
     }
     Ok(exit::SUCCESS)
 }
@@ -210,9 +222,14 @@ fn everything(input: &PolicyInput, refinement: &Refinement) -> Value {
             json!({"quota": kind.describe(), "limit": limit, "exceeded": after > limit})
         })
         .collect();
+    // When nothing remains there is no policy to give, only the detach.
+    let policy = match refinement.recommended_action() {
+        RecommendedAction::CreatePolicy => refinement.policy.to_value(),
+        RecommendedAction::DetachPolicy => Value::Null,
+    };
     json!({
         "recommendedAction": action_name(refinement.recommended_action()),
-        "policy": refinement.policy.to_value(),
+        "policy": policy,
         "edits": refinement.edits,
         "diagnostics": refinement.diagnostics,
         "size": {"before": input.policy.size(), "after": after, "quotas": quotas},
