@@ -126,11 +126,18 @@ pub enum Command {
             REFINED may be pare's output, Access Analyzer's `get-finding-recommendation` output \
             (one recommended step), or a policy edited by hand. Both policies are expanded over \
             the known actions and compared statement by statement, independently of how `refine` \
-            works: the refined policy must be sound (it grants nothing the original did not, and \
-            each new wildcard stays inside an original entry, so no future action is newly \
-            granted), safe (no unused action), complete (every used action the original granted), \
-            keep statement order, every non-action field and every Deny statement, and keep \
-            entries that touch no unused action as written. Violations go to stdout, one per \
+            works. All six guarantees of docs/semantics.md are checked: \
+            1 sound (it grants nothing the original did not, and each new wildcard stays inside an \
+            original entry, so no future action is newly granted); \
+            2 safe (no unused action); \
+            3 complete (every used action the original granted, and every wildcard over what the \
+            catalog cannot see, kept as written); \
+            4 structure kept (statement order, every non-action field, every Deny statement; no \
+            statement left with an empty action list); \
+            5 minimal change (entries that touch no unused action kept byte for byte, case \
+            included, and a string stays a string while one entry remains); \
+            6 concise (each replacement is the shortest-safe-prefix set, decided by brute force \
+            over the known actions; `--no-wildcards` skips it). Violations go to stdout, one per \
             line; the verdict goes to stderr.",
         after_help = "Example:\n  pare refine policy.json --unused finding.json > refined.json\n  \
             pare verify policy.json refined.json --unused finding.json\n  \

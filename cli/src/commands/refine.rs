@@ -28,8 +28,16 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
     if config.verify {
         // The check shares no code with the refinement; a failure here is a
         // bug in pare, so the result is withheld rather than printed.
-        let verification =
-            pare_engine::verify(&input.policy, &refinement.policy, &unused, catalog.table());
+        let checks = pare_engine::verify::Checks {
+            concise: options.wildcards,
+        };
+        let verification = pare_engine::verify::verify_checking(
+            &input.policy,
+            &refinement.policy,
+            &unused,
+            catalog.table(),
+            &checks,
+        );
         if !verification.is_ok() {
             for line in super::verify::violation_lines(&verification) {
                 writeln!(io.stderr, "error: {line}")?;
@@ -88,7 +96,8 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
     if config.verify {
         writeln!(
             io.stderr,
-            "note: verified: sound, safe, complete, structure kept, minimal change"
+            "note: verified: sound, safe, complete, structure kept, minimal change{}",
+            if options.wildcards { ", concise" } else { "" }
         )?;
     }
     if detach && config.format == RefineFormat::Policy {
