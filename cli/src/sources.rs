@@ -157,7 +157,8 @@ impl Sources {
             let data = LastAccessed::parse(&text.text)
                 .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
             let names = data.action_names();
-            self.check_names(
+            check_names(
+                self.accept_unknown_used,
                 &text.name,
                 "action(s) reported as accessed",
                 names.iter().map(String::as_str),
@@ -175,7 +176,8 @@ impl Sources {
             let text = input::read_text(source, io)?;
             let used = UsedList::parse(&text.text)
                 .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
-            self.check_names(
+            check_names(
+                self.accept_unknown_used,
                 &text.name,
                 "used action(s)",
                 used.iter(),
@@ -203,47 +205,47 @@ impl Sources {
         })
     }
 
-    /// Names given as actions must be actions: an error listing the ones the
-    /// catalog does not know, each with its "did you mean", unless
-    /// `--accept-unknown-used` takes them as they are (then a note says so).
-    fn check_names<'n>(
-        &self,
-        file: &str,
-        what: &str,
-        names: impl IntoIterator<Item = &'n str>,
-        table: ActionTable<'_>,
-        accepted: &mut Vec<String>,
-    ) -> Result<(), Error> {
-        let unknown = sources::unknown_names(names, table);
-        if unknown.is_empty() {
-            return Ok(());
-        }
-        if self.accept_unknown_used {
-            let listed: Vec<String> = unknown.iter().map(|u| format!("`{}`", u.name)).collect();
-            accepted.push(format!(
-                "{file}: took {} {what} that the catalog does not know as they are (`--accept-unknown-used`): {}",
-                unknown.len(),
-                listed.join(", ")
-            ));
-            return Ok(());
-        }
-        let mut message = format!(
-            "{file}: {} {what} that the catalog does not know; a misnamed used action leaves the real one unprotected:",
-            unknown.len()
-        );
-        for name in &unknown {
-            message.push_str(&format!("\n  {name}"));
-        }
-        message.push_str(
-            "\nname them as IAM does (`service:Action`), or pass `--accept-unknown-used` if they are actions newer than the catalog",
-        );
-        Err(Error::input(message))
-    }
-
     /// `--as-of`, or now.
     pub fn reference_date(&self, io: &Io<'_>) -> Timestamp {
         self.as_of.unwrap_or_else(|| timestamp(io.now))
     }
+}
+
+/// Names given as actions must be actions: an error listing the ones the
+/// catalog does not know, each with its "did you mean", unless
+/// `--accept-unknown-used` takes them as they are (then a note says so).
+fn check_names<'n>(
+    accept: bool,
+    file: &str,
+    what: &str,
+    names: impl IntoIterator<Item = &'n str>,
+    table: ActionTable<'_>,
+    accepted: &mut Vec<String>,
+) -> Result<(), Error> {
+    let unknown = sources::unknown_names(names, table);
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    if accept {
+        let listed: Vec<String> = unknown.iter().map(|u| format!("`{}`", u.name)).collect();
+        accepted.push(format!(
+            "{file}: took {} {what} that the catalog does not know as they are (`--accept-unknown-used`): {}",
+            unknown.len(),
+            listed.join(", ")
+        ));
+        return Ok(());
+    }
+    let mut message = format!(
+        "{file}: {} {what} that the catalog does not know; a misnamed used action leaves the real one unprotected:",
+        unknown.len()
+    );
+    for name in &unknown {
+        message.push_str(&format!("\n  {name}"));
+    }
+    message.push_str(
+        "\nname them as IAM does (`service:Action`), or pass `--accept-unknown-used` if they are actions newer than the catalog",
+    );
+    Err(Error::input(message))
 }
 
 /// The unused set the sources imply, and what each of them inferred.
@@ -312,6 +314,11 @@ pub struct AccountSourceArgs {
     /// findings' `lastAccessed` times.
     #[arg(long, value_name = "DAYS")]
     pub unused_since: Option<u32>,
+
+    /// Take `--used` and `--last-accessed` action names that the catalog does not
+    /// know as they are (actions newer than the catalog), instead of stopping.
+    #[arg(long)]
+    pub accept_unknown_used: bool,
 }
 
 /// One `PRINCIPAL=FILE` argument.
@@ -351,6 +358,8 @@ pub struct AccountSources {
     pub unused_since: Option<u32>,
     /// `--as-of`, when given.
     pub as_of: Option<Timestamp>,
+    /// `--accept-unknown-used`.
+    pub accept_unknown_used: bool,
 }
 
 /// What one source implied for one principal, for `pare account`'s output.
@@ -386,6 +395,7 @@ impl AccountSources {
             used: parse("--used", &args.used)?,
             unused_since: args.unused_since,
             as_of: as_of.map(parse_as_of).transpose()?,
+            accept_unknown_used: args.accept_unknown_used,
         };
         if !has_findings && sources.last_accessed.is_empty() && sources.used.is_empty() {
             return Err(Error::input(
@@ -442,15 +452,34 @@ impl AccountSources {
                 let names: Vec<String> = held.into_iter().map(|(n, _)| n).collect();
                 let source = Source::Path(item.file.clone());
                 let text = input::read_text(&source, io)?;
-                let inference = if kind == "used" {
+                let mut accepted = Vec::new();
+                let mut inference = if kind == "used" {
                     let used = UsedList::parse(&text.text)
                         .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
+                    check_names(
+                        self.accept_unknown_used,
+                        &text.name,
+                        "used action(s)",
+                        used.iter(),
+                        table,
+                        &mut accepted,
+                    )?;
                     sources::from_used_list(&policies, &used, table)
                 } else {
                     let data = LastAccessed::parse(&text.text)
                         .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
+                    let names = data.action_names();
+                    check_names(
+                        self.accept_unknown_used,
+                        &text.name,
+                        "action(s) reported as accessed",
+                        names.iter().map(String::as_str),
+                        table,
+                        &mut accepted,
+                    )?;
                     sources::from_last_accessed(&data, &policies, table, window.as_ref())
                 };
+                inference.report.notes.extend(accepted);
                 let resource_type = match entity.kind {
                     EntityKind::User => "AWS::IAM::User",
                     _ => "AWS::IAM::Role",
