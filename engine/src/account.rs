@@ -344,7 +344,7 @@ impl Account {
 
 /// `123` for `arn:aws:iam::123:role/Name`, when it has one.
 fn account_of_arn(arn: &str) -> Option<&str> {
-    arn.splitn(6, ':').nth(4).filter(|a| !a.is_empty())
+    arn.split(':').nth(4).filter(|a| !a.is_empty())
 }
 
 /// `(Role, "Name")` for `arn:aws:iam::123:role/path/Name`.
