@@ -133,7 +133,10 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let options = PlanOptions {
         threads,
-        ..PlanOptions::default()
+        refine: pare_engine::Options {
+            catalog_date: crate::sources::catalog_date(config.catalog.as_deref()),
+            ..pare_engine::Options::default()
+        },
     };
     let plan = {
         let show = io.stderr_is_terminal;
