@@ -281,6 +281,11 @@ pub struct ExplainArgs {
     /// How to draw the trie.
     #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
     pub format: ExplainFormat,
+
+    /// When the `--unused` findings name several roles or users, take those of
+    /// this one (its full ARN): findings are per principal.
+    #[arg(long, value_name = "ARN")]
+    pub principal: Option<String>,
 }
 
 /// `pare explain --format`.
@@ -303,6 +308,8 @@ pub struct Explain {
     pub catalog: Option<PathBuf>,
     /// How to draw.
     pub format: ExplainFormat,
+    /// `--principal`: whose findings to take.
+    pub principal: Option<String>,
 }
 
 impl ExplainArgs {
@@ -316,6 +323,7 @@ impl ExplainArgs {
             unused: Source::from_arg(&self.unused),
             catalog: self.catalog.catalog,
             format: self.format,
+            principal: self.principal,
         })
     }
 }
