@@ -92,7 +92,10 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
             "note: nothing in the policy is used: detach it (every statement was removed)"
         )?;
     }
-    writeln!(io.stderr, "{}", size_line(&input, &refinement.policy))?;
+    // A policy to detach has no refined size to hold against a quota.
+    if !detach {
+        writeln!(io.stderr, "{}", size_line(&input, &refinement.policy))?;
+    }
     if config.verify {
         writeln!(
             io.stderr,
