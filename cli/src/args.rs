@@ -21,7 +21,8 @@ Example:
 Exit codes:
   0  success
   1  `verify` found a violation
-  2  unreadable or invalid input, or a usage error";
+  2  unreadable or invalid input, or a usage error
+  3  `refine --format policy`: nothing of the policy is used; detach it (no policy is printed)";
 
 /// pare: cut unused permissions out of AWS IAM policies, offline.
 #[derive(Debug, Parser)]
@@ -58,7 +59,9 @@ pub enum Command {
             pare refine policy.json --last-accessed last-accessed.json --unused-since 90\n  \
             pare refine policy.json --used calls.txt --format diff\n\n\
             Exit codes:\n  0  success\n  1  --verify found a violation (a bug in pare: please report it)\n  \
-            2  unreadable or invalid input, or a usage error"
+            2  unreadable or invalid input, or a usage error\n  \
+            3  --format policy: nothing of the policy is used; detach it (stdout is empty: IAM \
+            rejects a policy without statements)"
     )]
     Refine(RefineArgs),
 
@@ -123,11 +126,18 @@ pub enum Command {
             REFINED may be pare's output, Access Analyzer's `get-finding-recommendation` output \
             (one recommended step), or a policy edited by hand. Both policies are expanded over \
             the known actions and compared statement by statement, independently of how `refine` \
-            works: the refined policy must be sound (it grants nothing the original did not, and \
-            each new wildcard stays inside an original entry, so no future action is newly \
-            granted), safe (no unused action), complete (every used action the original granted), \
-            keep statement order, every non-action field and every Deny statement, and keep \
-            entries that touch no unused action as written. Violations go to stdout, one per \
+            works. All six guarantees of docs/semantics.md are checked: \
+            1 sound (it grants nothing the original did not, and each new wildcard stays inside an \
+            original entry, so no future action is newly granted); \
+            2 safe (no unused action); \
+            3 complete (every used action the original granted, and every wildcard over what the \
+            catalog cannot see, kept as written); \
+            4 structure kept (statement order, every non-action field, every Deny statement; no \
+            statement left with an empty action list); \
+            5 minimal change (entries that touch no unused action kept byte for byte, case \
+            included, and a string stays a string while one entry remains); \
+            6 concise (each replacement is the shortest-safe-prefix set, decided by brute force \
+            over the known actions; `--no-wildcards` skips it). Violations go to stdout, one per \
             line; the verdict goes to stderr.",
         after_help = "Example:\n  pare refine policy.json --unused finding.json > refined.json\n  \
             pare verify policy.json refined.json --unused finding.json\n  \
@@ -254,6 +264,7 @@ impl RefineArgs {
             format: self.format,
             options: pare_engine::Options {
                 wildcards: !self.no_wildcards,
+                ..pare_engine::Options::default()
             },
             verify: self.verify,
         })
@@ -277,6 +288,11 @@ pub struct ExplainArgs {
     /// How to draw the trie.
     #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
     pub format: ExplainFormat,
+
+    /// When the `--unused` findings name several roles or users, take those of
+    /// this one (its full ARN): findings are per principal.
+    #[arg(long, value_name = "ARN")]
+    pub principal: Option<String>,
 }
 
 /// `pare explain --format`.
@@ -299,6 +315,8 @@ pub struct Explain {
     pub catalog: Option<PathBuf>,
     /// How to draw.
     pub format: ExplainFormat,
+    /// `--principal`: whose findings to take.
+    pub principal: Option<String>,
 }
 
 impl ExplainArgs {
@@ -312,6 +330,7 @@ impl ExplainArgs {
             unused: Source::from_arg(&self.unused),
             catalog: self.catalog.catalog,
             format: self.format,
+            principal: self.principal,
         })
     }
 }

@@ -27,6 +27,9 @@ pub mod exit {
     pub const VIOLATIONS: i32 = 1;
     /// Unreadable or invalid input, or a usage error.
     pub const INPUT: i32 = 2;
+    /// `refine --format policy`: nothing of the policy is used, so it is to
+    /// be detached; no policy is printed (IAM rejects one without statements).
+    pub const DETACH: i32 = 3;
 }
 
 /// Runs `pare` with `args` (the program name first) and returns the exit code.

@@ -15,6 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use clap::{ArgMatches, Args};
 use pare_engine::account::{Account, Entity, EntityKind};
 use pare_engine::sources::{self, LastAccessed, SourceReport, Timestamp, UsedList, Window};
+use pare_engine::unused::read_unused;
 use pare_engine::{ActionTable, Finding, Policy, UnusedSet};
 
 use crate::error::Error;
@@ -42,6 +43,17 @@ pub struct SourceArgs {
     /// to the `lastAccessed` times of `--unused` findings.
     #[arg(long, value_name = "DAYS")]
     pub unused_since: Option<u32>,
+
+    /// Findings are per principal: when the `--unused` findings name several roles
+    /// or users (`resource`), take those of this one (its full ARN).
+    #[arg(long, value_name = "ARN")]
+    pub principal: Option<String>,
+
+    /// Take `--used` and `--last-accessed` action names that the catalog does not
+    /// know as they are (actions newer than the catalog), instead of stopping: a
+    /// misnamed used action would leave the real one unprotected.
+    #[arg(long)]
+    pub accept_unknown_used: bool,
 }
 
 /// The sources of a refinement, validated.
@@ -57,6 +69,10 @@ pub struct Sources {
     pub unused_since: Option<u32>,
     /// `--as-of`, when given (the clock is read only when it is needed and not given).
     pub as_of: Option<Timestamp>,
+    /// `--principal`: whose findings to take.
+    pub principal: Option<String>,
+    /// `--accept-unknown-used`.
+    pub accept_unknown_used: bool,
 }
 
 impl Sources {
@@ -73,6 +89,8 @@ impl Sources {
             used: args.used.as_ref().map(|a| Source::from_arg(a)),
             unused_since: args.unused_since,
             as_of: as_of.map(parse_as_of).transpose()?,
+            principal: args.principal.clone(),
+            accept_unknown_used: args.accept_unknown_used,
         };
         if sources.findings.is_none() && sources.last_accessed.is_none() && sources.used.is_none() {
             return Err(Error::input(
@@ -90,6 +108,11 @@ impl Sources {
         if sources.stdin_count() > 1 {
             return Err(Error::input(
                 "only one of `--unused`, `--last-accessed` and `--used` can read stdin (`-`)",
+            ));
+        }
+        if sources.principal.is_some() && sources.findings.is_none() {
+            return Err(Error::input(
+                "`--principal` chooses among the findings of `--unused FINDINGS`: give them",
             ));
         }
         Ok(sources)
@@ -116,9 +139,16 @@ impl Sources {
             days,
         });
         let mut inferences = Vec::new();
+        let mut finding_notes = Vec::new();
+        let mut nothing_active = false;
+        let mut accepted = Vec::new();
         if let Some(source) = &self.findings {
-            let unused = input::read_unused(source, io)?;
-            let inference = sources::from_findings(&unused, window.as_ref())
+            let text = input::read_text(source, input::Kind::Data, io)?;
+            let read = read_unused(&text.text, self.principal.as_deref())
+                .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
+            finding_notes = read.notes();
+            nothing_active = read.nothing_active();
+            let inference = sources::from_findings(&read.set, window.as_ref())
                 .map_err(|e| Error::input(format!("{}: {e}", source.name())))?;
             inferences.push(inference);
         }
@@ -126,6 +156,15 @@ impl Sources {
             let text = input::read_text(source, input::Kind::Data, io)?;
             let data = LastAccessed::parse(&text.text)
                 .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
+            let names = data.action_names();
+            check_names(
+                self.accept_unknown_used,
+                &text.name,
+                "action(s) reported as accessed",
+                names.iter().map(String::as_str),
+                table,
+                &mut accepted,
+            )?;
             inferences.push(sources::from_last_accessed(
                 &data,
                 policies,
@@ -137,6 +176,14 @@ impl Sources {
             let text = input::read_text(source, input::Kind::Data, io)?;
             let used = UsedList::parse(&text.text)
                 .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
+            check_names(
+                self.accept_unknown_used,
+                &text.name,
+                "used action(s)",
+                used.iter(),
+                table,
+                &mut accepted,
+            )?;
             inferences.push(sources::from_used_list(policies, &used, table));
         }
         let mut unused: Option<UnusedSet> = None;
@@ -148,10 +195,13 @@ impl Sources {
             });
             reports.push(inference.report);
         }
+        finding_notes.extend(accepted);
         Ok(Resolved {
             unused: unused.unwrap_or_default(),
             combined: reports.len() > 1,
             reports,
+            finding_notes,
+            nothing_active,
         })
     }
 
@@ -159,6 +209,43 @@ impl Sources {
     pub fn reference_date(&self, io: &Io<'_>) -> Timestamp {
         self.as_of.unwrap_or_else(|| timestamp(io.now))
     }
+}
+
+/// Names given as actions must be actions: an error listing the ones the
+/// catalog does not know, each with its "did you mean", unless
+/// `--accept-unknown-used` takes them as they are (then a note says so).
+fn check_names<'n>(
+    accept: bool,
+    file: &str,
+    what: &str,
+    names: impl IntoIterator<Item = &'n str>,
+    table: ActionTable<'_>,
+    accepted: &mut Vec<String>,
+) -> Result<(), Error> {
+    let unknown = sources::unknown_names(names, table);
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    if accept {
+        let listed: Vec<String> = unknown.iter().map(|u| format!("`{}`", u.name)).collect();
+        accepted.push(format!(
+            "{file}: took {} {what} that the catalog does not know as they are (`--accept-unknown-used`): {}",
+            unknown.len(),
+            listed.join(", ")
+        ));
+        return Ok(());
+    }
+    let mut message = format!(
+        "{file}: {} {what} that the catalog does not know; a misnamed used action leaves the real one unprotected:",
+        unknown.len()
+    );
+    for name in &unknown {
+        message.push_str(&format!("\n  {name}"));
+    }
+    message.push_str(
+        "\nname them as IAM does (`service:Action`), or pass `--accept-unknown-used` if they are actions newer than the catalog",
+    );
+    Err(Error::input(message))
 }
 
 /// The unused set the sources imply, and what each of them inferred.
@@ -170,12 +257,20 @@ pub struct Resolved {
     pub reports: Vec<SourceReport>,
     /// Whether several sources were intersected.
     pub combined: bool,
+    /// What became of the findings (archived, other types, other principals)
+    /// and of unknown names taken as they are, one sentence each.
+    pub finding_notes: Vec<String>,
+    /// Findings were given and none of them is an active `UnusedPermission` one.
+    pub nothing_active: bool,
 }
 
 impl Resolved {
     /// The reports as notes on stderr. Findings taken as they are need no
     /// report: the refinement's own diagnostics already speak about them.
     pub fn write_notes(&self, stderr: &mut dyn Write) -> std::io::Result<()> {
+        for note in &self.finding_notes {
+            writeln!(stderr, "note: {}", crate::safe::escape(note))?;
+        }
         for report in &self.reports {
             if report.source == sources::Source::Findings
                 && !self.combined
@@ -219,6 +314,11 @@ pub struct AccountSourceArgs {
     /// findings' `lastAccessed` times.
     #[arg(long, value_name = "DAYS")]
     pub unused_since: Option<u32>,
+
+    /// Take `--used` and `--last-accessed` action names that the catalog does not
+    /// know as they are (actions newer than the catalog), instead of stopping.
+    #[arg(long)]
+    pub accept_unknown_used: bool,
 }
 
 /// One `PRINCIPAL=FILE` argument.
@@ -258,6 +358,8 @@ pub struct AccountSources {
     pub unused_since: Option<u32>,
     /// `--as-of`, when given.
     pub as_of: Option<Timestamp>,
+    /// `--accept-unknown-used`.
+    pub accept_unknown_used: bool,
 }
 
 /// What one source implied for one principal, for `pare account`'s output.
@@ -293,6 +395,7 @@ impl AccountSources {
             used: parse("--used", &args.used)?,
             unused_since: args.unused_since,
             as_of: as_of.map(parse_as_of).transpose()?,
+            accept_unknown_used: args.accept_unknown_used,
         };
         if !has_findings && sources.last_accessed.is_empty() && sources.used.is_empty() {
             return Err(Error::input(
@@ -349,15 +452,34 @@ impl AccountSources {
                 let names: Vec<String> = held.into_iter().map(|(n, _)| n).collect();
                 let source = Source::Path(item.file.clone());
                 let text = input::read_text(&source, input::Kind::Data, io)?;
-                let inference = if kind == "used" {
+                let mut accepted = Vec::new();
+                let mut inference = if kind == "used" {
                     let used = UsedList::parse(&text.text)
                         .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
+                    check_names(
+                        self.accept_unknown_used,
+                        &text.name,
+                        "used action(s)",
+                        used.iter(),
+                        table,
+                        &mut accepted,
+                    )?;
                     sources::from_used_list(&policies, &used, table)
                 } else {
                     let data = LastAccessed::parse(&text.text)
                         .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
+                    let names = data.action_names();
+                    check_names(
+                        self.accept_unknown_used,
+                        &text.name,
+                        "action(s) reported as accessed",
+                        names.iter().map(String::as_str),
+                        table,
+                        &mut accepted,
+                    )?;
                     sources::from_last_accessed(&data, &policies, table, window.as_ref())
                 };
+                inference.report.notes.extend(accepted);
                 let resource_type = match entity.kind {
                     EntityKind::User => "AWS::IAM::User",
                     _ => "AWS::IAM::Role",
@@ -494,22 +616,7 @@ pub fn catalog_age_warning(
     as_of: Timestamp,
     limits: input::Limits,
 ) -> Option<String> {
-    let date = match dir {
-        None => pare_catalog::provenance()
-            .data_date
-            .as_deref()
-            .map(str::to_string),
-        Some(dir) => {
-            let path = dir.join(pare_catalog::INDEX_FILE);
-            let bytes = limits.read_file(&path, input::Kind::Catalog).ok()?;
-            let entries = pare_catalog::parse_index(&bytes, &path.display().to_string()).ok()?;
-            entries
-                .iter()
-                .filter_map(|e| e.modified)
-                .max()
-                .map(pare_catalog::utc_date)
-        }
-    }?;
+    let date = catalog_date(dir, limits)?;
     let days = sources::catalog_staleness(&date, as_of).ok()??;
     let (what, refresh) = match dir {
         None => (
@@ -525,6 +632,27 @@ pub fn catalog_age_warning(
         "{what} is from {date}, {days} days before {}: actions AWS added since are unknown to pare; {refresh}",
         as_of.date()
     ))
+}
+
+/// The date of the catalog's data (`YYYY-MM-DD`): the embedded table's, or
+/// the newest `modified` of `--catalog DIR`'s index; `None` when unknown.
+pub fn catalog_date(dir: Option<&Path>, limits: input::Limits) -> Option<String> {
+    match dir {
+        None => pare_catalog::provenance()
+            .data_date
+            .as_deref()
+            .map(str::to_string),
+        Some(dir) => {
+            let path = dir.join(pare_catalog::INDEX_FILE);
+            let bytes = limits.read_file(&path, input::Kind::Catalog).ok()?;
+            let entries = pare_catalog::parse_index(&bytes, &path.display().to_string()).ok()?;
+            entries
+                .iter()
+                .filter_map(|e| e.modified)
+                .max()
+                .map(pare_catalog::utc_date)
+        }
+    }
 }
 
 /// Prints [`catalog_age_warning`] to stderr for a subcommand that reads the

@@ -206,6 +206,8 @@ pub enum AccountCode {
     TruncatedDetails,
     /// A finding whose principal is not in the details.
     UnknownPrincipal,
+    /// A finding for a principal of another account than the details'.
+    OtherAccount,
     /// Two different active `UnusedPermission` findings for one principal.
     SeveralFindings,
     /// A finding of a type that says nothing about unused access.
@@ -354,16 +356,37 @@ impl Account {
     }
 
     /// The entity with this ARN, or else the role or user of this name (paths
-    /// and case aside), as findings name principals.
+    /// and case of the name aside) in the same account: findings name
+    /// principals by full ARN, and same-named roles in other accounts (an
+    /// organization's analyzer reports them all) are other principals.
     fn find_principal(&self, arn: &str, by_arn: &HashMap<&str, usize>) -> Option<usize> {
         if let Some(&i) = by_arn.get(arn) {
             return Some(i);
         }
         let (kind, name) = principal_of_arn(arn)?;
-        self.entities
-            .iter()
-            .position(|e| e.kind == kind && e.name.eq_ignore_ascii_case(name))
+        let account = account_of_arn(arn)?;
+        self.entities.iter().position(|e| {
+            e.kind == kind
+                && e.name.eq_ignore_ascii_case(name)
+                && account_of_arn(&e.arn) == Some(account)
+        })
     }
+
+    /// Whether `arn` names an account that none of the details' principals belongs to.
+    fn is_other_account(&self, arn: &str) -> bool {
+        let Some(account) = account_of_arn(arn) else {
+            return false;
+        };
+        !self
+            .entities
+            .iter()
+            .any(|e| account_of_arn(&e.arn) == Some(account))
+    }
+}
+
+/// `123` for `arn:aws:iam::123:role/Name`, when it has one.
+fn account_of_arn(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4).filter(|a| !a.is_empty())
 }
 
 /// `(Role, "Name")` for `arn:aws:iam::123:role/path/Name`.
@@ -1186,6 +1209,8 @@ pub struct FindingCounts {
     pub other_type: usize,
     /// Active findings whose principal is not in the details, ignored.
     pub unknown_principal: usize,
+    /// Active findings for principals of another account than the details', ignored.
+    pub other_account: usize,
     /// Findings read twice (the same id and content), counted once.
     pub duplicate: usize,
 }
@@ -1503,6 +1528,18 @@ fn plan_from(
             continue;
         }
         let Some(entity) = account.find_principal(&finding.resource, &by_arn) else {
+            if account.is_other_account(&finding.resource) {
+                counts.other_account += 1;
+                diagnostics.push(AccountDiagnostic {
+                    code: AccountCode::OtherAccount,
+                    subject: finding_subject(finding),
+                    message: format!(
+                        "the finding is for `{}`, a principal of another account than the details'; findings are per principal, so it is not applied",
+                        finding.resource
+                    ),
+                });
+                continue;
+            }
             counts.unknown_principal += 1;
             diagnostics.push(AccountDiagnostic {
                 code: AccountCode::UnknownPrincipal,
@@ -2129,6 +2166,50 @@ mod tests {
         let a_alt = plan.principals[0].holdings[1].alternative.as_ref().unwrap();
         assert_eq!(a_alt.policy.statements()[0].entries(), ["s3:GetObject"]);
         assert!(plan.principals[2].holdings[0].alternative.is_none());
+    }
+
+    #[test]
+    fn same_named_roles_of_another_account_are_other_principals() {
+        let account = Account::parse(&details()).unwrap();
+        let findings = [
+            // Role `a` of another account: counted and reported, never applied.
+            finding(
+                "other",
+                "arn:aws:iam::222222222222:role/a",
+                "ACTIVE",
+                &["s3:GetObject"],
+            ),
+            // The same account, with a path the details do not show: still `a`.
+            finding(
+                "own",
+                "arn:aws:iam::111122223333:role/team/a",
+                "ACTIVE",
+                &["s3:PutObject"],
+            ),
+        ];
+        let plan = plan(
+            &account,
+            &findings,
+            table(),
+            &PlanOptions::default(),
+            &mut |_, _| {},
+        );
+        assert_eq!(plan.counts.other_account, 1);
+        assert_eq!(plan.counts.unknown_principal, 0);
+        assert_eq!(plan.counts.unused_permission, 1);
+        assert!(
+            plan.diagnostics
+                .iter()
+                .any(|d| d.code == AccountCode::OtherAccount && d.message.contains("222222222222")),
+            "{:?}",
+            plan.diagnostics
+        );
+        assert_eq!(plan.principals.len(), 1);
+        let own = &plan.policies[0];
+        assert_eq!(
+            own.outcome.as_ref().unwrap().policy.statements()[0].entries(),
+            ["s3:GetObject"]
+        );
     }
 
     #[test]

@@ -52,6 +52,9 @@ impl<'de> DeserializeSeed<'de> for StrictValue {
 
 struct StrictVisitor;
 
+/// The key under which serde_json's `arbitrary_precision` passes a number's text.
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
 impl<'de> Visitor<'de> for StrictVisitor {
     type Value = Value;
 
@@ -102,6 +105,16 @@ impl<'de> Visitor<'de> for StrictVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut object = Map::new();
         while let Some(key) = map.next_key::<String>()? {
+            // serde_json's `arbitrary_precision` hands every number over as a
+            // one-entry map holding its text: keep that text, so numbers are
+            // printed back exactly as written.
+            if object.is_empty() && key == NUMBER_TOKEN {
+                let text: String = map.next_value()?;
+                let number = text
+                    .parse::<serde_json::Number>()
+                    .map_err(|e| de::Error::custom(format_args!("number `{text}`: {e}")))?;
+                return Ok(Value::Number(number));
+            }
             if object.contains_key(&key) {
                 return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
             }
@@ -136,6 +149,27 @@ mod tests {
     fn deep_nesting_is_an_error_not_a_crash() {
         let text = "[".repeat(100_000);
         assert_eq!(parse(&text).unwrap_err().kind, ErrorKind::Json);
+    }
+
+    #[test]
+    fn numbers_keep_their_text() {
+        let text =
+            r#"{"a":100000000000000000001,"b":3.3333333e+41,"c":1.50,"d":-0,"e":[7e+33,10]}"#;
+        let value = parse(text).unwrap();
+        assert_eq!(serde_json::to_string(&value).unwrap(), text);
+        // Every digit is kept; only the exponent's spelling is serde_json's
+        // (a lowercase `e` and an explicit sign), which is the same number.
+        let exponents = parse(r#"[7e33, 1E-5, 12345678901234567890.5e2]"#).unwrap();
+        assert_eq!(
+            serde_json::to_string(&exponents).unwrap(),
+            "[7e+33,1e-5,12345678901234567890.5e+2]"
+        );
+        assert_eq!(value["e"][1].as_u64(), Some(10));
+        // serde_json passes numbers as objects with this one key, so an
+        // object written with it cannot be told from a number: it is read as
+        // one when its value is a number's text, and is an error otherwise.
+        let odd = r#"{"$serde_json::private::Number":"x","y":1}"#;
+        assert_eq!(parse(odd).unwrap_err().kind, ErrorKind::Json);
     }
 
     #[test]

@@ -18,11 +18,18 @@ pub struct Options {
     /// Generalize with wildcards (`true`, Access Analyzer's behaviour), or
     /// replace a wildcard by the exact list of its used actions (`false`).
     pub wildcards: bool,
+    /// The catalog's date (`YYYY-MM-DD`), when known: the warning about a
+    /// wildcard the catalog cannot see names it. The engine reads no clock
+    /// and no file, so the caller says how old its catalog is.
+    pub catalog_date: Option<String>,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { wildcards: true }
+        Options {
+            wildcards: true,
+            catalog_date: None,
+        }
     }
 }
 
@@ -94,6 +101,10 @@ pub enum Code {
     BroadExclusion,
     /// An entry that is not of the form `service:Action`.
     MalformedAction,
+    /// A wildcard entry over a service the catalog does not know: kept as written.
+    UnknownService,
+    /// A wildcard entry that matches no action of the catalog: kept as written.
+    MatchesNoAction,
 }
 
 /// An observation about well-formed input: reported beside the result.
@@ -192,6 +203,7 @@ pub fn refine_with(
     let mut outcomes: HashMap<String, Outcome> = HashMap::new();
     for (index, statement) in policy.statements().iter().enumerate() {
         diagnose_literals(index, statement, unused, known, &mut diagnostics);
+        diagnose_blind_wildcards(index, statement, unused, known, options, &mut diagnostics);
         let refined = match (statement.effect(), statement.key()) {
             (Effect::Deny, _) => Some(statement.clone()),
             (Effect::Allow, ActionKey::Action) => refine_action_statement(
@@ -264,6 +276,11 @@ pub(crate) fn refine_entry(
     {
         return Outcome::Remove(RemovalReason::OnlyUnused);
     }
+    // Over what the catalog cannot see, K holds only the names the inputs
+    // mention: the entry may grant any number of actions nobody listed.
+    if blind_spot(&pattern, known.table()).is_some() {
+        return Outcome::Keep;
+    }
     let literal = pattern.literal_prefix();
     let matched: Vec<&str> = known
         .with_prefix(literal)
@@ -285,6 +302,37 @@ pub(crate) fn refine_entry(
         return Outcome::Replace(used.iter().map(|a| a.to_string()).collect());
     }
     Outcome::Replace(generalize(&pattern, unused, known).emitted)
+}
+
+/// Why the catalog cannot see what a wildcard entry grants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BlindSpot<'p> {
+    /// Its service part is a literal naming a service the catalog does not know.
+    UnknownService(&'p str),
+    /// It matches no action of the catalog (only names the inputs mention, or none).
+    NoCatalogAction,
+}
+
+/// Whether `pattern` is a wildcard whose grant the catalog cannot see (the
+/// rule of "What the catalog cannot see" in `SEMANTICS.md`); `None` for a
+/// literal, or a wildcard that matches some catalog action.
+pub(crate) fn blind_spot<'p>(
+    pattern: &'p Pattern,
+    table: ActionTable<'_>,
+) -> Option<BlindSpot<'p>> {
+    if pattern.is_literal() {
+        return None;
+    }
+    if let Some(service) = pattern.fixed_service() {
+        if table.with_prefix(&format!("{service}:")).is_empty() {
+            return Some(BlindSpot::UnknownService(service));
+        }
+    }
+    let matched = table
+        .with_prefix(pattern.literal_prefix())
+        .iter()
+        .any(|row| pattern.matches(&row.name));
+    (!matched).then_some(BlindSpot::NoCatalogAction)
 }
 
 /// The trie of a wildcard entry of an Allow `Action` statement, walked.
@@ -541,6 +589,70 @@ fn diagnose_literals(
     }
 }
 
+/// A warning for each wildcard entry whose grant the catalog cannot see,
+/// naming the entry, the service and the catalog's date.
+fn diagnose_blind_wildcards(
+    index: usize,
+    statement: &Statement,
+    unused: &UnusedSet,
+    known: &Known<'_>,
+    options: &Options,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let catalog = match &options.catalog_date {
+        Some(date) => format!("the catalog (from {date})"),
+        None => "the catalog".to_string(),
+    };
+    let refined = statement.effect() == Effect::Allow && statement.key() == ActionKey::Action;
+    for entry in statement.entries() {
+        let pattern = Pattern::new(entry);
+        let Some(blind) = blind_spot(&pattern, known.table()) else {
+            continue;
+        };
+        // Confined to a wholly unused service: removed (rule 3), and the
+        // unused service's own diagnostic speaks of the catalog.
+        if refined
+            && pattern
+                .fixed_service()
+                .is_some_and(|s| unused.is_service_unused(s))
+        {
+            continue;
+        }
+        let kept = if refined {
+            "; pare cannot tell what else it grants, so it is kept as written"
+        } else {
+            ""
+        };
+        let (code, message) = match blind {
+            BlindSpot::UnknownService(service) => (
+                Code::UnknownService,
+                format!(
+                    "names the service `{}`, which {catalog} does not know (a newer service, or a typo){kept}",
+                    service.to_ascii_lowercase()
+                ),
+            ),
+            BlindSpot::NoCatalogAction => {
+                let service = pattern
+                    .fixed_service()
+                    .map(|s| format!(" of `{}`", s.to_ascii_lowercase()))
+                    .unwrap_or_default();
+                (
+                    Code::MatchesNoAction,
+                    format!(
+                        "matches no action{service} that {catalog} knows (newer actions, or a typo){kept}"
+                    ),
+                )
+            }
+        };
+        diagnostics.push(Diagnostic {
+            code,
+            statement: Some(index),
+            subject: entry.clone(),
+            message: message.into(),
+        });
+    }
+}
+
 /// A statement's entries, split for matching many actions against them: the
 /// literals sorted for binary search, the wildcards as patterns. A managed
 /// policy can list thousands of literals, and the diagnostics ask about every
@@ -670,5 +782,69 @@ fn diagnose_unused(
                 message: "is reported wholly unused but this policy grants none of it (findings are per principal; another policy may)".into(),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::{AccessLevel, KnownAction};
+
+    const ROWS: &[KnownAction] = &[
+        KnownAction::new_static("iam:GetRole", AccessLevel::READ, true),
+        KnownAction::new_static("s3:GetObject", AccessLevel::READ, true),
+        KnownAction::new_static("s3:PutObject", AccessLevel::WRITE, true),
+    ];
+
+    #[test]
+    fn what_the_catalog_cannot_see_stays_granted() {
+        let table = ActionTable::new(ROWS).unwrap();
+        let policy = Policy::parse(
+            r#"{"Statement":[{"Effect":"Allow","Action":["newsvc:*","iam:Desc*","s3:*"],"Resource":"*"}]}"#,
+        )
+        .unwrap();
+        let unused = UnusedSet::parse("newsvc:DoThing\niam:DescribeThing\ns3:PutObject\n").unwrap();
+        let options = Options {
+            catalog_date: Some("2026-08-27".to_string()),
+            ..Options::default()
+        };
+        let refined = refine(&policy, &unused, table, &options);
+        assert_eq!(
+            refined.policy.statements()[0].entries(),
+            ["newsvc:*", "iam:Desc*", "s3:GetObject"]
+        );
+        let blind: Vec<(Code, &str, &str)> = refined
+            .diagnostics
+            .iter()
+            .filter(|d| matches!(d.code, Code::UnknownService | Code::MatchesNoAction))
+            .map(|d| (d.code, d.subject.as_str(), d.message.as_ref()))
+            .collect();
+        assert_eq!(blind.len(), 2, "{blind:?}");
+        assert_eq!(blind[0].0, Code::UnknownService);
+        assert!(blind[0].2.contains("`newsvc`") && blind[0].2.contains("2026-08-27"));
+        assert_eq!(blind[1].0, Code::MatchesNoAction);
+        assert!(blind[1].2.contains("of `iam`") && blind[1].2.contains("kept as written"));
+        let v = crate::verify(&policy, &refined.policy, &unused, table);
+        assert!(v.is_ok(), "{v}");
+        // Removing them, as pare did before, is what verify now rejects.
+        let old = Policy::parse(
+            r#"{"Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":"*"}]}"#,
+        )
+        .unwrap();
+        let v = crate::verify(&policy, &old, &unused, table);
+        assert_eq!(
+            v.to_string(),
+            "Statement[0]: `newsvc:*` names the service `newsvc`, which the catalog does not know, so it must be kept as written\n\
+             Statement[0]: `iam:Desc*` matches no action of the catalog, so it must be kept as written\n"
+        );
+        // A whole service marked unused takes its wildcard with it, known or not.
+        let mut whole = unused.clone();
+        whole.insert_service("newsvc", None);
+        let refined = refine(&policy, &whole, table, &options);
+        assert_eq!(
+            refined.policy.statements()[0].entries(),
+            ["iam:Desc*", "s3:GetObject"]
+        );
+        assert!(crate::verify(&policy, &refined.policy, &whole, table).is_ok());
     }
 }

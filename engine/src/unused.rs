@@ -175,37 +175,243 @@ impl UnusedSet {
         self.actions.shrink_to_fit();
     }
 
-    /// Reads any supported unused-list format. Findings that are not
-    /// `UnusedPermission` are an error; `ARCHIVED` and `RESOLVED` findings are skipped.
+    /// Reads any supported unused-list format: [`read_unused`] with no
+    /// principal chosen, so findings for several principals are an error.
     pub fn parse(text: &str) -> Result<UnusedSet, Error> {
-        let text = json::strip_bom(text);
-        let trimmed = text.trim_start();
-        if !(trimmed.starts_with('[') || trimmed.starts_with('{')) {
-            return parse_text(text);
-        }
-        let mut set = UnusedSet::new();
-        let mut names = Names::default();
-        let values = json::parse_stream(text)?;
-        if values.is_empty() {
-            return Err(Error::shape("", "the unused list is empty"));
-        }
-        for (n, value) in values.iter().enumerate() {
-            let base = if values.len() == 1 {
-                String::new()
-            } else {
-                format!("<value {}>", n + 1)
-            };
-            match value {
-                Value::Array(items) => {
-                    for (i, item) in items.iter().enumerate() {
-                        read_item(item, &format!("{base}[{i}]"), &mut set, &mut names)?;
-                    }
-                }
-                item => read_item(item, &base, &mut set, &mut names)?,
+        read_unused(text, None).map(|read| read.set)
+    }
+}
+
+/// An unused list as read, with what became of its findings.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UnusedRead {
+    /// The set U: the active `UnusedPermission` findings of the principal,
+    /// and every bare `serviceNamespace` entry or text line.
+    pub set: UnusedSet,
+    /// The principal whose findings were taken, when the findings name one.
+    pub principal: Option<String>,
+    /// How many `get-finding-v2` findings were read.
+    pub findings: usize,
+    /// How many active `UnusedPermission` findings were applied.
+    pub applied: usize,
+    /// `ARCHIVED` findings of the principal, skipped.
+    pub archived: usize,
+    /// `RESOLVED` findings of the principal, skipped.
+    pub resolved: usize,
+    /// Findings of the principal of other types (`UnusedIAMRole`, ...), skipped: id and type.
+    pub other_types: Vec<(String, String)>,
+    /// Findings of other principals, left out because one was chosen.
+    pub other_principals: usize,
+}
+
+impl UnusedRead {
+    /// Whether findings were read and none of them is an active
+    /// `UnusedPermission` one: there is nothing to apply.
+    pub fn nothing_active(&self) -> bool {
+        self.findings > 0 && self.applied == 0 && self.set.is_empty()
+    }
+
+    /// One sentence per fact worth the user's attention.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if let Some(principal) = &self.principal {
+            if self.other_principals > 0 {
+                notes.push(format!(
+                    "took the findings for `{principal}`; {} finding(s) for other principals left out",
+                    self.other_principals
+                ));
             }
         }
-        set.settle();
-        Ok(set)
+        let inactive: Vec<String> = [("ARCHIVED", self.archived), ("RESOLVED", self.resolved)]
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(status, n)| format!("{n} {status}"))
+            .collect();
+        if !inactive.is_empty() {
+            notes.push(format!(
+                "skipped {} finding(s): they are no longer in force",
+                inactive.join(" and ")
+            ));
+        }
+        for (id, kind) in &self.other_types {
+            notes.push(format!(
+                "skipped finding `{id}` of type `{kind}`: it lists no unused actions (only `UnusedPermission` findings do)"
+            ));
+        }
+        if self.nothing_active() {
+            notes.push(
+                "no active `UnusedPermission` finding is left: nothing is unused, and the policy is kept as written"
+                    .to_string(),
+            );
+        }
+        notes
+    }
+}
+
+/// Reads any supported unused-list format. Findings are per principal: when
+/// they name several (`resource`), `principal` must choose one, or reading
+/// fails; `ARCHIVED` and `RESOLVED` findings and findings of other types are
+/// skipped and counted (other types alone, with no `UnusedPermission`
+/// finding, are an error: such a list says nothing about actions).
+pub fn read_unused(text: &str, principal: Option<&str>) -> Result<UnusedRead, Error> {
+    let text = json::strip_bom(text);
+    let trimmed = text.trim_start();
+    if !(trimmed.starts_with('[') || trimmed.starts_with('{')) {
+        if let Some(principal) = principal {
+            return Err(no_principals(principal));
+        }
+        return parse_text(text).map(|set| UnusedRead {
+            set,
+            ..UnusedRead::default()
+        });
+    }
+    let mut read = UnusedRead::default();
+    let mut names = Names::default();
+    let mut findings: Vec<(Finding, String)> = Vec::new();
+    let values = json::parse_stream(text)?;
+    if values.is_empty() {
+        return Err(Error::shape("", "the unused list is empty"));
+    }
+    for (n, value) in values.iter().enumerate() {
+        let base = if values.len() == 1 {
+            String::new()
+        } else {
+            format!("<value {}>", n + 1)
+        };
+        match value {
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let path = format!("{base}[{i}]");
+                    read_item(item, &path, &mut read.set, &mut names, &mut findings)?;
+                }
+            }
+            item => read_item(item, &base, &mut read.set, &mut names, &mut findings)?,
+        }
+    }
+    read.findings = findings.len();
+    let principals = principals_of(findings.iter().map(|(f, _)| f));
+    let chosen: Option<String> = match (principal, principals.as_slice()) {
+        (Some(wanted), _) => {
+            let found = principals
+                .iter()
+                .find(|p| p.eq_ignore_ascii_case(wanted))
+                .cloned();
+            match found {
+                Some(found) => Some(found),
+                None if principals.is_empty() => return Err(no_principals(wanted)),
+                None => {
+                    return Err(about_the_whole(format!(
+                        "no finding is for `{wanted}`; the findings are for {}",
+                        listed(&principals)
+                    )));
+                }
+            }
+        }
+        (None, [] | [_]) => principals.first().cloned(),
+        (None, several) => {
+            return Err(about_the_whole(format!(
+                "the findings are for {} principals ({}): findings are per principal, and what one principal does not use another may; choose one with `--principal ARN`, or refine every principal of an account with `pare account`",
+                several.len(),
+                listed(several)
+            )));
+        }
+    };
+    let mut first_other: Option<(Finding, String)> = None;
+    let mut any_unused_permission = false;
+    for (finding, path) in findings {
+        if let Some(chosen) = &chosen {
+            if !principal_name(&finding).eq_ignore_ascii_case(chosen) {
+                read.other_principals += 1;
+                continue;
+            }
+        }
+        if finding.finding_type != "UnusedPermission" {
+            read.other_types
+                .push((finding.id.clone(), finding.finding_type.clone()));
+            first_other.get_or_insert((finding, path));
+            continue;
+        }
+        any_unused_permission = true;
+        match finding.status.as_str() {
+            "ARCHIVED" => read.archived += 1,
+            "RESOLVED" => read.resolved += 1,
+            _ => {
+                read.applied += 1;
+                read.set.absorb(finding.unused);
+            }
+        }
+    }
+    if let Some((finding, path)) = first_other {
+        if !any_unused_permission && read.set.is_empty() {
+            return Err(Error::shape(
+                join(&path, "findingType"),
+                format!(
+                    "finding `{}` is of type `{}`, which lists no unused actions (expected `UnusedPermission`)",
+                    finding.id, finding.finding_type
+                ),
+            ));
+        }
+    }
+    read.principal = chosen;
+    read.set.settle();
+    Ok(read)
+}
+
+/// How a finding names its principal: its `resource`, or a stand-in when it has none.
+fn principal_name(finding: &Finding) -> &str {
+    if finding.resource.is_empty() {
+        NO_RESOURCE
+    } else {
+        &finding.resource
+    }
+}
+
+/// The principal of a finding without `resource`: one of its own, so that it
+/// never joins another principal's findings unnoticed.
+const NO_RESOURCE: &str = "(a finding without `resource`)";
+
+/// The distinct principals of `findings`, sorted.
+fn principals_of<'f>(findings: impl Iterator<Item = &'f Finding>) -> Vec<String> {
+    let mut principals: Vec<String> = findings.map(|f| principal_name(f).to_string()).collect();
+    principals.sort_by(|a, b| cmp_ci(a, b));
+    principals.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    principals
+}
+
+/// "`a`, `b` and 3 more".
+fn listed(principals: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let shown: Vec<String> = principals
+        .iter()
+        .take(SHOWN)
+        .map(|p| {
+            if p == NO_RESOURCE {
+                p.clone()
+            } else {
+                format!("`{p}`")
+            }
+        })
+        .collect();
+    let more = principals.len().saturating_sub(SHOWN);
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+fn no_principals(wanted: &str) -> Error {
+    about_the_whole(format!(
+        "a principal was chosen (`{wanted}`), but the unused list has no `get-finding-v2` finding naming one"
+    ))
+}
+
+/// An error about the list as a whole, which no one place of it is to blame for.
+fn about_the_whole(message: String) -> Error {
+    Error {
+        kind: ErrorKind::Shape,
+        location: None,
+        message,
     }
 }
 
@@ -253,6 +459,7 @@ fn read_item(
     path: &str,
     set: &mut UnusedSet,
     names: &mut Names,
+    findings: &mut Vec<(Finding, String)>,
 ) -> Result<(), Error> {
     let Value::Object(object) = item else {
         return Err(Error::shape(
@@ -266,19 +473,7 @@ fn read_item(
     if object.contains_key("serviceNamespace") {
         read_details(object, path, set, names)
     } else if object.contains_key("findingType") || object.contains_key("findingDetails") {
-        let finding = Finding::from_object(object, path, names)?;
-        if finding.finding_type != "UnusedPermission" {
-            return Err(Error::shape(
-                join(path, "findingType"),
-                format!(
-                    "finding `{}` is of type `{}`, which lists no unused actions (expected `UnusedPermission`)",
-                    finding.id, finding.finding_type
-                ),
-            ));
-        }
-        if finding.is_active() {
-            set.absorb(finding.unused);
-        }
+        findings.push((Finding::from_object(object, path, names)?, path.to_string()));
         Ok(())
     } else if let Some(hint) = list_findings_hint(object) {
         Err(Error::shape(path, hint))
@@ -722,6 +917,71 @@ mod tests {
                 .message
                 .contains("`UnusedIAMRole`")
         );
+    }
+
+    fn finding_for(id: &str, arn: &str, status: &str, kind: &str, action: &str) -> String {
+        format!(
+            r#"{{"id":"{id}","resource":"{arn}","findingType":"{kind}","status":"{status}","findingDetails":[{{"unusedPermissionDetails":{{"serviceNamespace":"s3","actions":[{{"action":"{action}"}}]}}}}]}}"#
+        )
+    }
+
+    #[test]
+    fn findings_are_per_principal() {
+        let a = "arn:aws:iam::111111111111:role/App";
+        let b = "arn:aws:iam::222222222222:role/App";
+        let both = format!(
+            "{}\n{}\n{}\n",
+            finding_for("1", a, "ACTIVE", "UnusedPermission", "PutObject"),
+            finding_for("2", b, "ACTIVE", "UnusedPermission", "GetObject"),
+            finding_for("3", a, "ACTIVE", "UnusedPermission", "DeleteObject"),
+        );
+        let err = UnusedSet::parse(&both).unwrap_err();
+        assert_eq!(err.location, None);
+        assert!(err.message.contains("2 principals"), "{}", err.message);
+        assert!(err.message.contains(a) && err.message.contains(b));
+        assert!(err.message.contains("--principal ARN") && err.message.contains("pare account"));
+        // Choosing one takes all of its findings, and only its.
+        let read = read_unused(&both, Some(a)).unwrap();
+        assert!(read.set.contains("s3:PutObject") && read.set.contains("s3:DeleteObject"));
+        assert!(!read.set.contains("s3:GetObject"));
+        assert_eq!((read.applied, read.other_principals), (2, 1));
+        assert!(read_unused(&both, Some("arn:aws:iam::3:role/X")).is_err());
+        assert!(read_unused("s3:GetObject\n", Some(a)).is_err());
+        // A finding without `resource` is a principal of its own.
+        let anonymous = finding_for("4", "", "ACTIVE", "UnusedPermission", "GetObject");
+        let mixed = format!(
+            "[{}, {anonymous}]",
+            finding_for("1", a, "ACTIVE", "UnusedPermission", "PutObject")
+        );
+        assert!(UnusedSet::parse(&mixed).is_err());
+    }
+
+    #[test]
+    fn inactive_findings_and_other_types_are_noted() {
+        let a = "arn:aws:iam::111111111111:role/App";
+        let archived = format!(
+            "[{}, {}]",
+            finding_for("1", a, "ARCHIVED", "UnusedPermission", "PutObject"),
+            finding_for("2", a, "RESOLVED", "UnusedPermission", "GetObject"),
+        );
+        let read = read_unused(&archived, None).unwrap();
+        assert!(read.set.is_empty() && read.nothing_active());
+        assert_eq!((read.archived, read.resolved), (1, 1));
+        let notes = read.notes().join("\n");
+        assert!(notes.contains("1 ARCHIVED and 1 RESOLVED"), "{notes}");
+        assert!(
+            notes.contains("no active `UnusedPermission` finding"),
+            "{notes}"
+        );
+        let mixed = format!(
+            "[{}, {}]",
+            finding_for("1", a, "ACTIVE", "UnusedPermission", "PutObject"),
+            finding_for("2", a, "ACTIVE", "UnusedIAMUserPassword", "GetObject"),
+        );
+        let read = read_unused(&mixed, None).unwrap();
+        assert!(read.set.contains("s3:PutObject") && !read.set.contains("s3:GetObject"));
+        assert!(!read.nothing_active());
+        assert!(read.notes().join("\n").contains("`UnusedIAMUserPassword`"));
     }
 
     #[test]

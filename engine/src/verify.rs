@@ -46,6 +46,9 @@ pub enum ViolationKind {
     /// The document's form changed where IAM does not care but the refinement
     /// promises to keep it: key order, `Statement` written as an object.
     Form,
+    /// A replacement is not the shortest-safe-prefix set: a shorter safe
+    /// prefix would have served, or two entries could be one.
+    NotConcise,
 }
 
 impl ViolationKind {
@@ -58,6 +61,7 @@ impl ViolationKind {
             ViolationKind::Structure => "structure",
             ViolationKind::NotMinimal => "not minimal",
             ViolationKind::Form => "form",
+            ViolationKind::NotConcise => "concise",
         }
     }
 }
@@ -125,6 +129,33 @@ impl fmt::Display for Verification {
     }
 }
 
+/// Which guarantees to check beyond the first five (always checked).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checks {
+    /// Guarantee 6: each replacement is the shortest-safe-prefix set. Off
+    /// for refinements made without wildcards (`--no-wildcards`), whose
+    /// replacements list the used actions one by one.
+    pub concise: bool,
+}
+
+impl Default for Checks {
+    fn default() -> Checks {
+        Checks { concise: true }
+    }
+}
+
+/// [`verify`], choosing which guarantees beyond the first five to check.
+pub fn verify_checking(
+    original: &Policy,
+    refined: &Policy,
+    unused: &UnusedSet,
+    table: ActionTable<'_>,
+    checks: &Checks,
+) -> Verification {
+    let known = Known::new(table, [original, refined], unused);
+    verify_with_checks(original, refined, unused, &known, checks)
+}
+
 /// Checks `refined` against `original`, given the unused list and the catalog.
 ///
 /// ```
@@ -163,7 +194,19 @@ pub fn verify_with(
     unused: &UnusedSet,
     known: &Known<'_>,
 ) -> Verification {
+    verify_with_checks(original, refined, unused, known, &Checks::default())
+}
+
+/// [`verify_with`], choosing which guarantees beyond the first five to check.
+pub fn verify_with_checks(
+    original: &Policy,
+    refined: &Policy,
+    unused: &UnusedSet,
+    known: &Known<'_>,
+    checks: &Checks,
+) -> Verification {
     let mut checker = Checker::new(known, unused);
+    checker.concise = checks.concise;
     checker.document(original, refined);
     let originals: Vec<Side<'_>> = original
         .statements()
@@ -502,6 +545,8 @@ struct Checker<'k, 'u> {
     violations: Vec<Violation>,
     compared: usize,
     removed: usize,
+    /// Whether to check guarantee 6.
+    concise: bool,
 }
 
 impl<'k, 'u> Checker<'k, 'u> {
@@ -527,6 +572,7 @@ impl<'k, 'u> Checker<'k, 'u> {
             violations: Vec::new(),
             compared: 0,
             removed: 0,
+            concise: true,
         }
     }
 
@@ -601,6 +647,9 @@ impl<'k, 'u> Checker<'k, 'u> {
         match (o.statement.effect(), o.statement.key()) {
             (Effect::Deny, _) => false,
             (Effect::Allow, ActionKey::Action) => {
+                if !self.blind_entries(o).is_empty() {
+                    return false;
+                }
                 let granted = self.expand_all(&o.patterns);
                 granted.iter().all(|a| self.unused_known.contains(a))
             }
@@ -626,6 +675,190 @@ impl<'k, 'u> Checker<'k, 'u> {
         }
         let unused: &UnusedSet = self.unused;
         self.expand(p).iter().any(|a| unused.contains(a))
+    }
+
+    /// The wildcard entries of an Allow `Action` statement whose grant the
+    /// catalog cannot see, each with the reason: its literal service part
+    /// names a service the catalog does not know, or it matches no catalog
+    /// action. An entry confined to a wholly unused service is not among
+    /// them (it grants only unused actions, known or not).
+    fn blind_entries(&self, o: &Side<'_>) -> Vec<(String, String)> {
+        let table = self.known.table();
+        let mut out = Vec::new();
+        for p in &o.patterns {
+            if p.is_literal() {
+                continue;
+            }
+            let service = p.fixed_service();
+            if service.is_some_and(|s| self.unused.is_service_unused(s)) {
+                continue;
+            }
+            let why = match service {
+                Some(s) if table.with_prefix(&format!("{s}:")).is_empty() => format!(
+                    "names the service `{}`, which the catalog does not know",
+                    s.to_ascii_lowercase()
+                ),
+                _ => {
+                    let rows = table.with_prefix(p.literal_prefix());
+                    if rows.iter().any(|row| p.matches(&row.name)) {
+                        continue;
+                    }
+                    "matches no action of the catalog".to_string()
+                }
+            };
+            out.push((p.as_str().to_string(), why));
+        }
+        out
+    }
+
+    /// Every entry of `blind` stands in the refined statement as written.
+    fn blind_kept(&mut self, i: usize, blind: &[(String, String)], r: &Side<'_>) {
+        for (entry, why) in blind {
+            if !r.statement.entries().contains(entry) {
+                self.push(
+                    Some(i),
+                    ViolationKind::Incomplete,
+                    format!("`{entry}` {why}, so it must be kept as written"),
+                    Vec::new(),
+                );
+            }
+        }
+    }
+
+    /// Whether a case-insensitive twin of the untouched entry `p` stands in
+    /// the refined statement legitimately: it is itself an original entry,
+    /// or it lies inside a replaced original wildcard (a generated entry, of
+    /// which `p` was a later duplicate).
+    fn twin_stands_in(&mut self, p: &Pattern, o: &Side<'_>, r: &Side<'_>) -> bool {
+        let twins: Vec<&String> = r
+            .statement
+            .entries()
+            .iter()
+            .filter(|e| e.eq_ignore_ascii_case(p.as_str()))
+            .collect();
+        twins.into_iter().any(|twin| {
+            if o.statement.entries().contains(twin) {
+                return true;
+            }
+            let generated = Pattern::new(twin);
+            o.patterns
+                .iter()
+                .filter(|q| !q.is_literal() && q.as_str() != p.as_str())
+                .any(|q| {
+                    let inside = if generated.is_literal() {
+                        q.matches(twin)
+                    } else {
+                        q.contains(&generated)
+                    };
+                    inside && self.touches_unused(q)
+                })
+        })
+    }
+
+    /// Guarantee 5's form, and no empty action list: a string stays a string
+    /// while one entry remains, an array stays an array, and a statement
+    /// whose list ends up empty is removed rather than left with `[]`.
+    fn action_form(&mut self, i: usize, o: &Side<'_>, r: &Side<'_>) {
+        let key = o.statement.key().as_str();
+        let entries = r.statement.entries();
+        if entries.is_empty() {
+            self.push(
+                Some(i),
+                ViolationKind::Structure,
+                format!(
+                    "is left with an empty `{key}`: a statement whose action list ends up empty is removed"
+                ),
+                Vec::new(),
+            );
+            return;
+        }
+        let was_string = matches!(action_value(o), Some(Value::String(_)));
+        let is_string = matches!(action_value(r), Some(Value::String(_)));
+        let want_string = was_string && entries.len() == 1;
+        if is_string != want_string {
+            let message = if is_string {
+                format!(
+                    "`{key}` was written as an array and is now the string `{}`",
+                    entries.first().map(String::as_str).unwrap_or_default()
+                )
+            } else {
+                format!(
+                    "`{key}` was written as a string and is now an array of one entry, `{}`",
+                    entries.first().map(String::as_str).unwrap_or_default()
+                )
+            };
+            self.push(Some(i), ViolationKind::NotMinimal, message, Vec::new());
+        }
+    }
+
+    /// Guarantee 6, by brute force over K, without the trie: for each entry
+    /// the refined statement adds, inside a replaced original wildcard `e`,
+    /// no shorter safe cut-point prefix would have served, a `p*` places at
+    /// least two used actions, and no two added entries fall under one safe
+    /// node. An entry inside several replaced wildcards is reported only when
+    /// it fails for each of them.
+    fn check_concise(&mut self, i: usize, o: &Side<'_>, r: &Side<'_>) {
+        let added: Vec<&str> = r
+            .statement
+            .entries()
+            .iter()
+            .filter(|e| !o.lowercase.contains(&e.to_ascii_lowercase()))
+            .map(String::as_str)
+            .collect();
+        if added.is_empty() {
+            return;
+        }
+        let unused = self.unused;
+        let replaced: Vec<Pattern> = o
+            .patterns
+            .iter()
+            .filter(|p| {
+                !p.is_literal()
+                    && !p
+                        .fixed_service()
+                        .is_some_and(|s| unused.is_service_unused(s))
+            })
+            .filter(|p| self.touches_unused(p))
+            .cloned()
+            .collect();
+        // For each added entry, the complaint about it under each wildcard that holds it.
+        let mut verdicts: Vec<(usize, Vec<Option<String>>)> = Vec::new();
+        for e in &replaced {
+            let Some(space) = ConciseSpace::new(self, e) else {
+                continue;
+            };
+            let mine: Vec<&str> = added
+                .iter()
+                .copied()
+                .filter(|x| {
+                    let x = Pattern::new(x);
+                    if x.is_literal() {
+                        e.matches(x.as_str())
+                    } else {
+                        e.contains(&x)
+                    }
+                })
+                .collect();
+            for x in &mine {
+                let complaint = space.complaint(x, &mine);
+                let at = added.iter().position(|a| a == x).unwrap_or(0);
+                match verdicts.iter_mut().find(|(n, _)| *n == at) {
+                    Some((_, list)) => list.push(complaint),
+                    None => verdicts.push((at, vec![complaint])),
+                }
+            }
+        }
+        verdicts.sort_by_key(|(n, _)| *n);
+        let mut said: HashSet<String> = HashSet::new();
+        for (_, complaints) in verdicts {
+            if complaints.iter().all(Option::is_some) {
+                if let Some(Some(message)) = complaints.into_iter().next() {
+                    if said.insert(message.clone()) {
+                        self.push(Some(i), ViolationKind::NotConcise, message, Vec::new());
+                    }
+                }
+            }
+        }
     }
 
     fn document(&mut self, original: &Policy, refined: &Policy) {
@@ -700,6 +933,14 @@ impl<'k, 'u> Checker<'k, 'u> {
                     let (message, examples) = about(&used, "was removed, but grants", "used");
                     self.push(Some(index), ViolationKind::Incomplete, message, examples);
                 }
+                for (entry, why) in self.blind_entries(o) {
+                    self.push(
+                        Some(index),
+                        ViolationKind::Incomplete,
+                        format!("was removed, but `{entry}` {why}, so it must be kept as written"),
+                        Vec::new(),
+                    );
+                }
             }
             (Effect::Allow, ActionKey::NotAction) => {
                 if !self.removable(o) {
@@ -772,8 +1013,17 @@ impl<'k, 'u> Checker<'k, 'u> {
                     );
                 }
             }
-            (Effect::Allow, ActionKey::Action) => self.pair_action(i, o, r, fitted),
-            (Effect::Allow, ActionKey::NotAction) => self.pair_not_action(i, o, r),
+            (Effect::Allow, ActionKey::Action) => {
+                self.pair_action(i, o, r, fitted);
+                self.action_form(i, o, r);
+                if self.concise {
+                    self.check_concise(i, o, r);
+                }
+            }
+            (Effect::Allow, ActionKey::NotAction) => {
+                self.pair_not_action(i, o, r);
+                self.action_form(i, o, r);
+            }
         }
     }
 
@@ -820,9 +1070,19 @@ impl<'k, 'u> Checker<'k, 'u> {
             self.push(at, ViolationKind::Unsound, message, examples);
         }
 
-        // Safe: no unused known action, no entry confined to a wholly unused service.
+        // Safe: no unused known action, no entry confined to a wholly unused
+        // service. A wildcard the catalog cannot see is kept whatever it
+        // grants of K (only names the inputs mention).
+        let blind = self.blind_entries(o);
         let refined = self.expand_all(&r.patterns);
-        let granted_unused: Vec<&str> = refined
+        let seen: Vec<Pattern> = r
+            .patterns
+            .iter()
+            .filter(|p| !blind.iter().any(|(entry, _)| entry == p.as_str()))
+            .cloned()
+            .collect();
+        let seen = self.expand_all(&seen);
+        let granted_unused: Vec<&str> = seen
             .iter()
             .copied()
             .filter(|a| self.unused_known.contains(a))
@@ -859,6 +1119,8 @@ impl<'k, 'u> Checker<'k, 'u> {
             self.push(at, ViolationKind::Incomplete, message, examples);
         }
 
+        self.blind_kept(i, &blind, r);
+
         // Minimal change: entries that touch nothing unused stay as written.
         let exact: HashSet<&str> = r.statement.entries().iter().map(String::as_str).collect();
         let mut touched_any = false;
@@ -869,9 +1131,9 @@ impl<'k, 'u> Checker<'k, 'u> {
                 continue;
             }
             // Kept as written, or a case-insensitive twin stands in for it
-            // (the later duplicate was dropped).
-            let kept = exact.contains(p.as_str())
-                || r.lowercase.contains(&p.as_str().to_ascii_lowercase());
+            // (the later duplicate was dropped): an original entry, or one
+            // generated from a replaced wildcard; a mere respelling is not.
+            let kept = exact.contains(p.as_str()) || self.twin_stands_in(p, o, r);
             if !kept {
                 kept_missing.push(p.as_str());
             }
@@ -885,12 +1147,20 @@ impl<'k, 'u> Checker<'k, 'u> {
             );
         } else {
             for entry in kept_missing {
-                self.push(
-                    at,
-                    ViolationKind::NotMinimal,
-                    format!("`{entry}` touches no unused action but was not kept as written"),
-                    Vec::new(),
-                );
+                let respelled = r
+                    .statement
+                    .entries()
+                    .iter()
+                    .find(|e| e.eq_ignore_ascii_case(entry));
+                let message = match respelled {
+                    Some(twin) => format!(
+                        "`{entry}` touches no unused action but its case changed to `{twin}` (entries are kept byte for byte)"
+                    ),
+                    None => {
+                        format!("`{entry}` touches no unused action but was not kept as written")
+                    }
+                };
+                self.push(at, ViolationKind::NotMinimal, message, Vec::new());
             }
         }
     }
@@ -984,6 +1254,146 @@ impl<'k, 'u> Checker<'k, 'u> {
             );
         }
     }
+}
+
+/// What guarantee 6 asks of the replacement of one wildcard entry `e`, laid
+/// out for brute-force questions: its used actions (the ones to place) and
+/// the known actions that must stay ungranted, each sorted, and its root.
+struct ConciseSpace<'e, 'k> {
+    entry: &'e Pattern,
+    placed: Vec<&'k str>,
+    forbidden: Vec<&'k str>,
+    root: usize,
+}
+
+impl<'e, 'k> ConciseSpace<'e, 'k> {
+    fn new(checker: &mut Checker<'k, '_>, entry: &'e Pattern) -> Option<ConciseSpace<'e, 'k>> {
+        let literal = entry.literal_prefix();
+        let range = match literal.find(':') {
+            Some(at) => literal.get(..=at).unwrap_or(""),
+            None => "",
+        };
+        let mut placed = Vec::new();
+        let mut forbidden = Vec::new();
+        for a in checker.known.with_prefix(range) {
+            if checker.unused_known.contains(a) || !entry.matches(a) {
+                forbidden.push(a);
+            } else {
+                placed.push(a);
+            }
+        }
+        if placed.is_empty() {
+            return None;
+        }
+        let mut space = ConciseSpace {
+            entry,
+            placed,
+            forbidden,
+            root: 0,
+        };
+        space.root = (0..=literal.len())
+            .rev()
+            .find(|&n| space.is_node(literal, n))
+            .unwrap_or(0);
+        Some(space)
+    }
+
+    /// Whether `text[..n]` is a node: a cut-point prefix of a used action of
+    /// the entry, or a whole one.
+    fn is_node(&self, text: &str, n: usize) -> bool {
+        let Some(prefix) = text.get(..n) else {
+            return false;
+        };
+        prefix_run(&self.placed, prefix)
+            .iter()
+            .any(|a| a.len() == n || cut_points(a).contains(&n))
+    }
+
+    /// Whether `p*` would be a safe entry: no action that must stay
+    /// ungranted starts with it, and it grants nothing `e` does not.
+    fn is_safe(&self, p: &str) -> bool {
+        prefix_run(&self.forbidden, p).is_empty() && self.entry.covers_prefix(p)
+    }
+
+    /// What is wrong with the added entry `x` under this entry, if anything.
+    fn complaint(&self, x: &str, mine: &[&str]) -> Option<String> {
+        let (stem, star) = match x.strip_suffix('*') {
+            Some(stem) if !stem.contains(['*', '?']) => (stem, true),
+            _ if !x.contains(['*', '?']) => (x, false),
+            // Not of the form the generalization emits; soundness speaks of it.
+            _ => return None,
+        };
+        for n in self.root..stem.len() {
+            if !self.is_node(stem, n) {
+                continue;
+            }
+            let Some(prefix) = stem.get(..n) else {
+                continue;
+            };
+            if !self.is_safe(prefix) {
+                continue;
+            }
+            if star {
+                return Some(format!(
+                    "`{x}` is not the shortest safe prefix: `{prefix}*` would have served (concise)"
+                ));
+            }
+            let other = mine.iter().find(|y| **y != x && starts_with_ci(y, prefix));
+            return other.map(|y| {
+                let (a, b) = if cmp_ci(x, y).is_lt() {
+                    (x, *y)
+                } else {
+                    (*y, x)
+                };
+                format!("`{a}` and `{b}` could be one entry, `{prefix}*` (concise)")
+            });
+        }
+        if star {
+            let under = prefix_run(&self.placed, stem);
+            if let [only] = under {
+                return Some(format!(
+                    "`{x}` places one used action: the concise entry is `{only}` itself"
+                ));
+            }
+        }
+        None
+    }
+}
+
+/// The sorted run of `items` that starts with `prefix`, case-insensitively.
+fn prefix_run<'a, 's>(items: &'a [&'s str], prefix: &str) -> &'a [&'s str] {
+    let start = items.partition_point(|s| cmp_ci(s, prefix).is_lt());
+    let rest = items.get(start..).unwrap_or(&[]);
+    let len = rest.partition_point(|s| starts_with_ci(s, prefix));
+    rest.get(..len).unwrap_or(&[])
+}
+
+/// Where a wildcard may stand in `service:Action`, as byte offsets: right
+/// after the colon, before an uppercase letter that follows a lowercase
+/// letter or a digit, before the last capital of an acronym that a lowercase
+/// letter follows, and after a `-`. Written here again, apart from the trie,
+/// so that the check shares nothing with what it checks.
+fn cut_points(action: &str) -> Vec<usize> {
+    let Some(colon) = action.find(':') else {
+        return Vec::new();
+    };
+    let bytes = action.as_bytes();
+    let mut cuts = vec![colon + 1];
+    for at in colon + 2..bytes.len() {
+        let (Some(&before), Some(&here)) = (bytes.get(at - 1), bytes.get(at)) else {
+            continue;
+        };
+        let after = bytes.get(at + 1).copied();
+        let word =
+            here.is_ascii_uppercase() && (before.is_ascii_lowercase() || before.is_ascii_digit());
+        let acronym_end = here.is_ascii_uppercase()
+            && before.is_ascii_uppercase()
+            && after.is_some_and(|c| c.is_ascii_lowercase());
+        if word || acronym_end || before == b'-' {
+            cuts.push(at);
+        }
+    }
+    cuts
 }
 
 /// The statement's `Action` or `NotAction` value as written (a string or an array).

@@ -135,7 +135,10 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let options = PlanOptions {
         threads,
-        ..PlanOptions::default()
+        refine: pare_engine::Options {
+            catalog_date: crate::sources::catalog_date(config.catalog.as_deref(), io.limits),
+            ..pare_engine::Options::default()
+        },
     };
     let plan = {
         let show = io.stderr_is_terminal;
@@ -588,7 +591,7 @@ impl View<'_> {
         let c = &self.plan.counts;
         let _ = writeln!(
             out,
-            "findings: {} read, {} UnusedPermission applied, {} reported below, {} archived and {} resolved ignored, {} of other types ignored, {} for unknown principals, {} duplicates",
+            "findings: {} read, {} UnusedPermission applied, {} reported below, {} archived and {} resolved ignored, {} of other types ignored, {} for unknown principals, {} for other accounts, {} duplicates",
             c.read,
             c.unused_permission,
             c.reported,
@@ -596,6 +599,7 @@ impl View<'_> {
             c.resolved,
             c.other_type,
             c.unknown_principal,
+            c.other_account,
             c.duplicate
         );
         for other in &self.plan.other_findings {

@@ -11,7 +11,7 @@ use pare_engine::trie::Unsafe;
 
 use crate::args::{Explain, ExplainFormat};
 use crate::error::Error;
-use crate::input::{Catalog, read_unused};
+use crate::input::{Catalog, Kind, read_text};
 use crate::io::Io;
 
 /// How many unused actions a node lists before it summarizes the rest.
@@ -19,7 +19,10 @@ const UNUSED_LEAVES_SHOWN: usize = 24;
 
 /// Runs `pare explain`.
 pub fn run(config: &Explain, io: &mut Io<'_>) -> Result<i32, Error> {
-    let unused = read_unused(&config.unused, io)?;
+    let text = read_text(&config.unused, Kind::Data, io)?;
+    let unused = pare_engine::unused::read_unused(&text.text, config.principal.as_deref())
+        .map_err(|e| Error::input(format!("{}: {e}", text.name)))?
+        .set;
     let catalog = Catalog::load(config.catalog.as_deref(), io.limits)?;
     let known = Known::new(catalog.table(), [], &unused);
     let explanation = explain(&config.pattern, &unused, &known);

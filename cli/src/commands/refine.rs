@@ -20,12 +20,24 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
         .sources
         .resolve(&[&input.policy], catalog.table(), io)?;
     let unused = resolved.unused.clone();
-    let refinement = pare_engine::refine(&input.policy, &unused, catalog.table(), &config.options);
+    let options = pare_engine::Options {
+        catalog_date: crate::sources::catalog_date(config.catalog.as_deref(), io.limits),
+        ..config.options.clone()
+    };
+    let refinement = pare_engine::refine(&input.policy, &unused, catalog.table(), &options);
     if config.verify {
         // The check shares no code with the refinement; a failure here is a
         // bug in pare, so the result is withheld rather than printed.
-        let verification =
-            pare_engine::verify(&input.policy, &refinement.policy, &unused, catalog.table());
+        let checks = pare_engine::verify::Checks {
+            concise: options.wildcards,
+        };
+        let verification = pare_engine::verify::verify_checking(
+            &input.policy,
+            &refinement.policy,
+            &unused,
+            catalog.table(),
+            &checks,
+        );
         if !verification.is_ok() {
             for line in super::verify::violation_lines(&verification) {
                 writeln!(io.stderr, "error: {}", crate::safe::escape(&line))?;
@@ -38,7 +50,10 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
         }
     }
 
+    let detach = refinement.recommended_action() == RecommendedAction::DetachPolicy;
     let out = match config.format {
+        // A document without statements is one IAM rejects: print none.
+        RefineFormat::Policy if detach => String::new(),
         RefineFormat::Policy => with_newline(refinement.policy.to_pretty_string()),
         RefineFormat::Diff => {
             let name = config.policy.file_name();
@@ -58,23 +73,38 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
     for line in diagnostic_lines(&refinement.diagnostics) {
         writeln!(io.stderr, "warning: {}", crate::safe::escape(&line))?;
     }
-    if !refinement.changed() {
+    if resolved.nothing_active {
+        // The notes above said why nothing is unused.
+    } else if !refinement.changed() {
         writeln!(
             io.stderr,
             "note: nothing to refine: the policy grants no unused action"
         )?;
-    } else if refinement.recommended_action() == RecommendedAction::DetachPolicy {
+    } else if detach && config.format == RefineFormat::Policy {
+        writeln!(
+            io.stderr,
+            "note: nothing in the policy is used: detach it (every statement was removed); no policy is printed, as IAM rejects one without statements (exit {})",
+            exit::DETACH
+        )?;
+    } else if detach {
         writeln!(
             io.stderr,
             "note: nothing in the policy is used: detach it (every statement was removed)"
         )?;
     }
-    writeln!(io.stderr, "{}", size_line(&input, &refinement.policy))?;
+    // A policy to detach has no refined size to hold against a quota.
+    if !detach {
+        writeln!(io.stderr, "{}", size_line(&input, &refinement.policy))?;
+    }
     if config.verify {
         writeln!(
             io.stderr,
-            "note: verified: sound, safe, complete, structure kept, minimal change"
+            "note: verified: sound, safe, complete, structure kept, minimal change{}",
+            if options.wildcards { ", concise" } else { "" }
         )?;
+    }
+    if detach && config.format == RefineFormat::Policy {
+        return Ok(exit::DETACH);
     }
     Ok(exit::SUCCESS)
 }
@@ -179,7 +209,10 @@ fn diagnostic_lines(diagnostics: &[pare_engine::Diagnostic]) -> Vec<String> {
             .unwrap_or_default();
         let what = match first.code {
             Code::UnknownUnusedAction | Code::UnusedNotGranted | Code::UnknownAction => "actions",
-            Code::BroadExclusion | Code::MalformedAction => "entries",
+            Code::BroadExclusion
+            | Code::MalformedAction
+            | Code::UnknownService
+            | Code::MatchesNoAction => "entries",
         };
         lines.push(format!(
             "{at}{} {what} ({} and {} more; `--format json` lists every one): each {}",
@@ -201,9 +234,14 @@ fn everything(input: &PolicyInput, refinement: &Refinement) -> Value {
             json!({"quota": kind.describe(), "limit": limit, "exceeded": after > limit})
         })
         .collect();
+    // When nothing remains there is no policy to give, only the detach.
+    let policy = match refinement.recommended_action() {
+        RecommendedAction::CreatePolicy => refinement.policy.to_value(),
+        RecommendedAction::DetachPolicy => Value::Null,
+    };
     json!({
         "recommendedAction": action_name(refinement.recommended_action()),
-        "policy": refinement.policy.to_value(),
+        "policy": policy,
         "edits": refinement.edits,
         "diagnostics": refinement.diagnostics,
         "size": {"before": input.policy.size(), "after": after, "quotas": quotas},

@@ -6,9 +6,10 @@
 mod testgen;
 
 use pare_engine::policy::{ActionKey, Effect, Statement};
+use pare_engine::verify::{Checks, verify_checking};
 use pare_engine::{
-    ActionTable, Known, Options, Pattern, Policy, RecommendedAction, Refinement, UnusedSet, refine,
-    verify,
+    ActionTable, Change, Known, KnownAction, Options, Pattern, Policy, RecommendedAction,
+    Refinement, UnusedSet, ViolationKind, refine, verify,
 };
 use testgen::{Density, Rng, granted_by_service, to_article_json, unused_list};
 
@@ -60,6 +61,20 @@ fn expected_statements(policy: &Policy, unused: &UnusedSet, known: &Known<'_>) -
         .count()
 }
 
+/// Whether the catalog knows the wildcard's service (when its literal part
+/// names one) and some action of the catalog matches it.
+fn catalog_sees(p: &Pattern, table: ActionTable<'_>) -> bool {
+    if let Some(service) = p.fixed_service() {
+        if table.with_prefix(&format!("{service}:")).is_empty() {
+            return false;
+        }
+    }
+    table
+        .with_prefix(p.literal_prefix())
+        .iter()
+        .any(|row| p.matches(&row.name))
+}
+
 fn expected_removed(statement: &Statement, unused: &UnusedSet, known: &Known<'_>) -> bool {
     let matched = |p: &Pattern| -> Vec<String> {
         known
@@ -80,6 +95,10 @@ fn expected_removed(statement: &Statement, unused: &UnusedSet, known: &Known<'_>
                 .is_some_and(|s| unused.is_service_unused(s))
             {
                 return true;
+            }
+            // What the catalog cannot see stays granted.
+            if !catalog_sees(&p, known.table()) {
+                return false;
             }
             let m = matched(&p);
             !m.is_empty() && m.iter().all(|a| unused.contains(a))
@@ -116,7 +135,12 @@ fn check(
     let mut failures = Vec::new();
     let refinement = refine(policy, unused, table, options);
     let refined = &refinement.policy;
-    let verification = verify(policy, refined, unused, table);
+    // Conciseness (guarantee 6) is checked independently of the trie; a
+    // refinement without wildcards lists actions, which it does not judge.
+    let checks = Checks {
+        concise: options.wildcards,
+    };
+    let verification = verify_checking(policy, refined, unused, table, &checks);
     if !verification.is_ok() {
         failures.push(format!("verify failed:\n{verification}"));
     }
@@ -179,7 +203,13 @@ fn every_managed_policy_under_random_unused_lists() {
         (Density::Sparse, Options::default()),
         (Density::Half, Options::default()),
         (Density::NearlyAll, Options::default()),
-        (Density::Half, Options { wildcards: false }),
+        (
+            Density::Half,
+            Options {
+                wildcards: false,
+                ..Options::default()
+            },
+        ),
     ];
     let mut failures = Vec::new();
     let mut cases = 0usize;
@@ -245,6 +275,7 @@ fn hand_built_policies_under_many_unused_lists() {
     for (name, policy, n, unused) in hand_built_cases(table, 12) {
         let options = Options {
             wildcards: n % 5 != 4,
+            ..Options::default()
         };
         failures.extend(check(&name, &policy, &unused, table, &options).1);
         cases += 1;
@@ -552,4 +583,170 @@ fn access_analyzers_recommendation_in_the_article_verifies() {
             (Some(1), pare_engine::ViolationKind::Unsafe)
         ]
     );
+}
+
+/// What the catalog cannot see stays granted: under a catalog with services
+/// deleted at random, refining a corpus policy against an unused list drawn
+/// from the full catalog keeps every wildcard entry over a deleted service
+/// as written (unless a finding marks that service wholly unused), and every
+/// other guarantee holds.
+#[test]
+fn wildcards_over_services_the_catalog_lacks_are_kept() {
+    let full = pare_catalog::embedded();
+    let corpus = corpus();
+    let services = full.services();
+    let mut failures = Vec::new();
+    let (mut cases, mut watched) = (0usize, 0usize);
+    for round in 0..4u64 {
+        let mut rng = Rng::new(seed() ^ 0xde1e_7e00 ^ round);
+        let deleted: Vec<String> = services
+            .iter()
+            .filter(|_| rng.chance(250))
+            .map(|s| s.to_ascii_lowercase())
+            .collect();
+        let rows: Vec<KnownAction> = full
+            .rows()
+            .iter()
+            .filter(|row| !deleted.iter().any(|d| d == row.service()))
+            .cloned()
+            .collect();
+        let Ok(table) = ActionTable::new(&rows) else {
+            failures.push(format!("round {round}: the reduced catalog is not a table"));
+            continue;
+        };
+        for (name, policy) in corpus.iter().skip(round as usize).step_by(5) {
+            let known = Known::new(full, [policy], &UnusedSet::new());
+            let granted = granted_by_service(policy, &known);
+            let mut rng = Rng::for_case(seed() ^ 0xde1e_7e00, name, round);
+            let unused = unused_list(&granted, &mut rng, Density::Half);
+            let (refinement, found) = check(name, policy, &unused, table, &Options::default());
+            failures.extend(found);
+            cases += 1;
+            let kept: Vec<&String> = refinement
+                .policy
+                .statements()
+                .iter()
+                .flat_map(|s| s.entries())
+                .collect();
+            for statement in policy.statements() {
+                if statement.effect() != Effect::Allow || statement.key() != ActionKey::Action {
+                    continue;
+                }
+                for entry in statement.entries() {
+                    let p = Pattern::new(entry);
+                    let Some(service) = p.fixed_service() else {
+                        continue;
+                    };
+                    let service = service.to_ascii_lowercase();
+                    if p.is_literal()
+                        || !deleted.contains(&service)
+                        || unused.is_service_unused(&service)
+                    {
+                        continue;
+                    }
+                    watched += 1;
+                    if !kept.contains(&entry) {
+                        failures.push(format!(
+                            "{name} (round {round}): `{entry}` over the deleted service `{service}` was not kept, unused {}",
+                            to_article_json(&unused)
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    report(&failures, cases);
+    assert!(
+        watched > 100,
+        "only {watched} wildcards over deleted services were exercised"
+    );
+}
+
+/// Guarantee 6 is checked independently of the trie: the conciseness check
+/// agrees with the refinement on every corpus policy (the corpus tests above
+/// run it), and rejects a seeded non-concise variant: an emitted `p*`
+/// replaced by the used actions it places, listed one by one.
+#[test]
+fn verify_rejects_replacements_that_are_not_concise() {
+    let table = pare_catalog::embedded();
+    let mut missed = Vec::new();
+    let mut seeded = 0usize;
+    for (name, policy) in corpus() {
+        let known = Known::new(table, [&policy], &UnusedSet::new());
+        let granted = granted_by_service(&policy, &known);
+        let mut rng = Rng::for_case(seed() ^ 0xc0c1, &name, 0);
+        let unused = unused_list(&granted, &mut rng, Density::Half);
+        let refinement = refine(&policy, &unused, table, &Options::default());
+        let known = Known::new(table, [&policy], &unused);
+        let Some((what, variant)) = spell_out_one_wildcard(&refinement, &unused, &known) else {
+            continue;
+        };
+        seeded += 1;
+        let verdict = verify(&policy, &variant, &unused, table);
+        if verdict.of_kind(ViolationKind::NotConcise).count() == 0 {
+            missed.push(format!("{name}: {what}: {verdict}"));
+        }
+    }
+    assert!(
+        missed.is_empty(),
+        "the conciseness check missed {} of {seeded} variants:\n{}",
+        missed.len(),
+        missed
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(seeded > 100, "only {seeded} variants were seeded");
+}
+
+/// The refined policy with the first replacement entry `p*` (of an Allow
+/// `Action` statement) that places two or more used actions replaced by
+/// those actions, listed one by one.
+fn spell_out_one_wildcard(
+    refinement: &Refinement,
+    unused: &UnusedSet,
+    known: &Known<'_>,
+) -> Option<(String, Policy)> {
+    for edit in &refinement.edits {
+        let Change::Replaced { with, .. } = &edit.change else {
+            continue;
+        };
+        for entry in with {
+            let Some(stem) = entry.strip_suffix('*') else {
+                continue;
+            };
+            let placed: Vec<String> = known
+                .with_prefix(stem)
+                .into_iter()
+                .filter(|a| !unused.contains(a))
+                .map(str::to_string)
+                .collect();
+            if placed.len() < 2 {
+                continue;
+            }
+            // Edits count statements of the original; find the refined one holding the entry.
+            let statements: Vec<Statement> = refinement.policy.statements().to_vec();
+            let at = statements.iter().position(|s| {
+                s.effect() == Effect::Allow
+                    && s.key() == ActionKey::Action
+                    && s.entries().contains(entry)
+            })?;
+            let statement = statements.get(at)?;
+            let mut entries: Vec<String> = Vec::new();
+            for e in statement.entries() {
+                if e == entry {
+                    entries.extend(placed.iter().cloned());
+                } else {
+                    entries.push(e.clone());
+                }
+            }
+            let mut changed = statements.clone();
+            *changed.get_mut(at)? = statement.with_entries(entries);
+            let what = format!("`{entry}` spelled out as {}", placed.join(", "));
+            return Some((what, refinement.policy.with_statements(changed)));
+        }
+    }
+    None
 }
