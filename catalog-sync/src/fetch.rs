@@ -273,7 +273,11 @@ async fn get_once(
         let to = response
             .headers()
             .get(reqwest::header::LOCATION)
-            .map(|l| String::from_utf8_lossy(l.as_bytes()).escape_debug().to_string())
+            .map(|l| {
+                String::from_utf8_lossy(l.as_bytes())
+                    .escape_debug()
+                    .to_string()
+            })
             .unwrap_or_default();
         return Err(Failure::permanent(Error::new(
             ErrorKind::Http,

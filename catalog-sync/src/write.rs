@@ -47,8 +47,7 @@ fn parent_of(path: &Path) -> PathBuf {
 /// made it, so a leftover of a killed run is easy to recognize.
 pub fn temp_dir_beside(target: &Path) -> Result<tempfile::TempDir, Error> {
     let parent = parent_of(target);
-    std::fs::create_dir_all(&parent)
-        .map_err(|e| Error::io("create the directory", &parent, e))?;
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io("create the directory", &parent, e))?;
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -218,7 +217,10 @@ mod tests {
         };
         mirror(&dir, &files(&["index.json", "v1/a/a.json", "v1/b/b.json"])).unwrap();
         mirror(&dir, &files(&["index.json", "v1/a/a.json"])).unwrap();
-        assert_eq!(listing(&dir), ["index.json=index.json", "v1/a/a.json=v1/a/a.json"]);
+        assert_eq!(
+            listing(&dir),
+            ["index.json=index.json", "v1/a/a.json=v1/a/a.json"]
+        );
         assert!(!dir.join("v1/b").exists());
     }
 

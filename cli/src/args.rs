@@ -23,6 +23,22 @@ Exit codes:
   1  `verify` found a violation
   2  unreadable or invalid input, or a usage error";
 
+/// `pare --version`: the version and the embedded catalog it carries (data
+/// date and counts), so that a bug report says which catalog was used.
+pub fn version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| {
+        let p = pare_catalog::provenance();
+        format!(
+            "{} (catalog: data of {}, {} services, {} actions)",
+            env!("CARGO_PKG_VERSION"),
+            p.data_date.as_deref().unwrap_or("unknown date"),
+            p.service_count,
+            p.action_count
+        )
+    })
+}
+
 /// pare: cut unused permissions out of AWS IAM policies, offline.
 #[derive(Debug, Parser)]
 #[command(
@@ -364,6 +380,8 @@ pub struct CatalogInfo {
     pub catalog: Option<PathBuf>,
     /// Whether to list the services.
     pub services: bool,
+    /// `--as-of`, if given: the date the catalog's age is counted to.
+    pub as_of: Option<String>,
 }
 
 impl CatalogInfoArgs {
@@ -372,6 +390,7 @@ impl CatalogInfoArgs {
         Ok(CatalogInfo {
             catalog: self.catalog.catalog,
             services: self.services,
+            as_of: self.catalog.as_of,
         })
     }
 }

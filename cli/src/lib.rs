@@ -31,7 +31,8 @@ pub mod exit {
 /// Runs `pare` with `args` (the program name first) and returns the exit code.
 /// Never panics on any input: errors are printed to `io.stderr` as `error: ...`.
 pub fn run(args: impl IntoIterator<Item = OsString>, io: &mut Io<'_>) -> i32 {
-    let matches = match args::Cli::command().try_get_matches_from(args) {
+    let command = args::Cli::command().version(args::version());
+    let matches = match command.try_get_matches_from(args) {
         Ok(matches) => matches,
         Err(err) => return clap_error(&err, io),
     };

@@ -67,12 +67,8 @@ async fn a_redirecting_index_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redirecting_service_file_is_refused() {
     let (err, before, now, server) = sync_through(|path, _, _| {
-        (path == "/v1/s3/s3.json").then(|| {
-            Reply::Status(
-                302,
-                vec![("Location", "/v1/ec2/ec2.json".to_owned())],
-            )
-        })
+        (path == "/v1/s3/s3.json")
+            .then(|| Reply::Status(302, vec![("Location", "/v1/ec2/ec2.json".to_owned())]))
     })
     .await;
     assert_eq!(err.kind(), ErrorKind::Http);
@@ -114,9 +110,16 @@ async fn a_service_url_off_the_index_origin_is_not_fetched() {
             })
         })
         .await;
-        assert_eq!(err.kind(), ErrorKind::Reference(DataKind::Malformed), "{err}");
+        assert_eq!(
+            err.kind(),
+            ErrorKind::Reference(DataKind::Malformed),
+            "{err}"
+        );
         assert_eq!(err.service(), Some("s3"));
-        assert!(err.to_string().contains("not on the index's origin"), "{err}");
+        assert!(
+            err.to_string().contains("not on the index's origin"),
+            "{err}"
+        );
         // Nothing but the index was asked for.
         assert_eq!(server.stats.total(), 1, "{elsewhere}");
         assert!(before == now);
