@@ -6,8 +6,8 @@
 # accept snapshots, `cargo test --workspace`), and checks that
 #   - every step passes, so the workflow would open its pull request;
 #   - the change report names every added and retired service;
-#   - the sync moved only what a sync may move: the table, the test copy of
-#     the reference and the `real/` snapshots;
+#   - the sync moved only what a sync may move: the version (the patch bump),
+#     the table, the test copy of the reference and the `real/` snapshots;
 #   - a second sync of the same data served from another origin, in another
 #     layout, changes nothing at all.
 #
@@ -35,8 +35,9 @@ git -C "$ws" -c user.name=rehearsal -c user.email=rehearsal@invalid commit -qm b
 python3 "$root/scripts/next-reference.py" "$ws" "$scratch/next" >"$scratch/expected"
 echo "sync-rehearsal: the next reference has:" $(cat "$scratch/expected") >&2
 
-(cd "$ws" && scripts/catalog-sync.sh --source "$scratch/next" --quiet \
-    --report "$scratch/report.md") || fail "the freshness workflow's steps failed on the next reference"
+# The workflow's step, with the live endpoint replaced by the next reference.
+(cd "$ws" && scripts/bump-patch.sh >/dev/null && scripts/catalog-sync.sh --source "$scratch/next" \
+    --quiet --report "$scratch/report.md") || fail "the freshness workflow's steps failed on the next reference"
 
 while read -r what name; do
     grep -q -- "\`$name\`" "$scratch/report.md" ||
@@ -47,6 +48,7 @@ done <"$scratch/expected"
 moved="$(git -C "$ws" status --porcelain --untracked-files=all | cut -c4-)"
 [ -n "$moved" ] || fail "the sync changed nothing"
 unexpected="$(printf '%s\n' "$moved" | grep -v \
+    -e '^Cargo\.toml$' -e '^Cargo\.lock$' \
     -e '^catalog/src/generated\.rs$' \
     -e '^catalog/tests/data/service-reference/' \
     -e '^snapshots/tests/it/snapshots/cases@real__' || true)"
