@@ -22,7 +22,7 @@ except ImportError:
     yaml = None
     print("check-release: PyYAML is missing: workflows checked line by line only", file=sys.stderr)
 
-for path in sorted(glob.glob(".github/workflows/*.yml")):
+for path in sorted(glob.glob(".github/workflows/*.yml") + glob.glob(".github/*.yml")):
     text = open(path).read()
     if yaml is not None:
         try:
@@ -31,7 +31,8 @@ for path in sorted(glob.glob(".github/workflows/*.yml")):
             errors.append(f"{path}: not valid YAML: {e}")
             continue
         # YAML reads the key `on` as true.
-        if not isinstance(doc, dict) or "jobs" not in doc or not ({"on", True} & set(doc)):
+        if path.startswith(".github/workflows/") and (
+                not isinstance(doc, dict) or "jobs" not in doc or not ({"on", True} & set(doc))):
             errors.append(f"{path}: no `on` or no `jobs`")
     for n, line in enumerate(text.splitlines(), 1):
         m = re.match(r"\s*(?:-\s*)?uses:\s*([^\s#]+)", line)
