@@ -123,6 +123,24 @@ mod tests {
         assert!(help.contains("Exit codes:"), "{help}");
     }
 
+    #[test]
+    fn version_names_the_embedded_catalog() {
+        let p = pare_catalog::provenance();
+        let want = format!(
+            "pare {} (catalog: data of {}, {} services, {} actions)\n",
+            env!("CARGO_PKG_VERSION"),
+            p.data_date.as_deref().unwrap(),
+            p.service_count,
+            p.action_count
+        );
+        for args in [&["pare", "--version"][..], &["pare", "-V"]] {
+            let mut out = Vec::new();
+            let (code, _) = run_with(args, &mut out);
+            assert_eq!(code, exit::SUCCESS);
+            assert_eq!(String::from_utf8(out).unwrap(), want, "{args:?}");
+        }
+    }
+
     /// A reader that went away (`pare ... | head`) ends the run quietly.
     struct ClosedPipe;
 
