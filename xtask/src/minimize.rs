@@ -197,4 +197,30 @@ mod tests {
             .collect();
         assert_eq!(beside.len(), 2, "{beside:?}");
     }
+
+    /// A refresh that fails halfway (here: a service file the index lists is
+    /// missing) leaves the old copy whole, and nothing beside it.
+    #[test]
+    fn a_failed_refresh_leaves_the_old_copy() {
+        let scratch = tempfile::tempdir().unwrap();
+        let out = scratch.path().join("service-reference");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join("index.json"), "old").unwrap();
+        let source = scratch.path().join("broken");
+        std::fs::create_dir_all(&source).unwrap();
+        std::fs::write(
+            source.join("index.json"),
+            r#"[{"service":"s3","url":"https://x.test/v1/s3/s3.json"}]"#,
+        )
+        .unwrap();
+        assert!(replace(&source, &out).is_err());
+        assert_eq!(files(&out), [("index.json".to_owned(), b"old".to_vec())]);
+        let beside: Vec<_> = std::fs::read_dir(scratch.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        assert_eq!(beside, ["broken", "service-reference"]);
+    }
 }
