@@ -68,6 +68,9 @@ pub(crate) async fn fetch_url(
         .timeout(options.timeout)
         .connect_timeout(options.timeout)
         .user_agent(concat!("pare-catalog-sync/", env!("CARGO_PKG_VERSION")))
+        // A redirect could lead anywhere, https to http included: the sync
+        // reads only where it was pointed, and a 3xx is an error naming it.
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| {
             Error::new(ErrorKind::Internal, "cannot set up the HTTP client").with_source(e)
@@ -87,6 +90,18 @@ pub(crate) async fn fetch_url(
             .with_source(e)
             .for_service(&entry.service)
         })?;
+        // The index is data, not a list of places to visit: a service file
+        // comes from the origin the index came from, or not at all.
+        if url.origin() != index_url.origin() {
+            return Err(Error::new(
+                ErrorKind::Reference(pare_catalog::ErrorKind::Malformed),
+                format!(
+                    "the index gives the url `{url}`, which is not on the index's origin `{}`; only that origin is read",
+                    index_url.origin().ascii_serialization()
+                ),
+            )
+            .for_service(&entry.service));
+        }
         urls.push(url);
     }
 
@@ -254,6 +269,23 @@ async fn get_once(
         .await
         .map_err(|e| transport(e, url, what))?;
     let status = response.status();
+    if status.is_redirection() {
+        let to = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .map(|l| {
+                String::from_utf8_lossy(l.as_bytes())
+                    .escape_debug()
+                    .to_string()
+            })
+            .unwrap_or_default();
+        return Err(Failure::permanent(Error::new(
+            ErrorKind::Http,
+            format!(
+                "{what}: `{url}` answered {status}, a redirect to `{to}`; redirects are not followed (pass the final URL as `--source`)"
+            ),
+        )));
+    }
     if !status.is_success() {
         let error = Error::new(
             ErrorKind::Http,

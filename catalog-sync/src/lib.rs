@@ -5,7 +5,11 @@
 //! A sync guarantees:
 //! - nothing is written unless every service listed by the index arrived and
 //!   validated (a bad or missing service aborts, naming it);
-//! - the table is replaced atomically (a temporary file beside it, then a rename);
+//! - the table is replaced atomically (a temporary file beside it, then a rename),
+//!   and a `--mirror` directory whole ([`replace_dir`]), keeping no file of a
+//!   service the index no longer lists;
+//! - over HTTP, only the origin it was pointed at is read: redirects are
+//!   refused, and a service URL the index puts on another origin aborts;
 //! - a catalog that loses more than [`SyncOptions::max_shrink`] of the current
 //!   services or actions is refused unless [`SyncOptions::allow_shrink`];
 //! - the rendered bytes depend only on the data, not on where it was read from.
@@ -39,3 +43,4 @@ pub use options::{FetchOptions, Source, SyncArgs, SyncOptions};
 pub use render::{REGENERATE_COMMAND, parse as parse_table, render};
 pub use report::{Changes, Counts};
 pub use sync::{EXIT_ERROR, Outcome, Status, run, sync};
+pub use write::{replace_dir, temp_dir_beside};

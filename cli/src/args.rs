@@ -24,6 +24,22 @@ Exit codes:
   2  unreadable or invalid input, or a usage error
   3  `refine --format policy`: nothing of the policy is used; detach it (no policy is printed)";
 
+/// `pare --version`: the version and the embedded catalog it carries (data
+/// date and counts), so that a bug report says which catalog was used.
+pub fn version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| {
+        let p = pare_catalog::provenance();
+        format!(
+            "{} (catalog: data of {}, {} services, {} actions)",
+            env!("CARGO_PKG_VERSION"),
+            p.data_date.as_deref().unwrap_or("unknown date"),
+            p.service_count,
+            p.action_count
+        )
+    })
+}
+
 /// pare: cut unused permissions out of AWS IAM policies, offline.
 #[derive(Debug, Parser)]
 #[command(
@@ -390,6 +406,8 @@ pub struct CatalogInfo {
     pub catalog: Option<PathBuf>,
     /// Whether to list the services.
     pub services: bool,
+    /// `--as-of`, if given: the date the catalog's age is counted to.
+    pub as_of: Option<String>,
 }
 
 impl CatalogInfoArgs {
@@ -398,6 +416,7 @@ impl CatalogInfoArgs {
         Ok(CatalogInfo {
             catalog: self.catalog.catalog,
             services: self.services,
+            as_of: self.catalog.as_of,
         })
     }
 }

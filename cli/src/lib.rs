@@ -35,7 +35,8 @@ pub mod exit {
 /// Runs `pare` with `args` (the program name first) and returns the exit code.
 /// Never panics on any input: errors are printed to `io.stderr` as `error: ...`.
 pub fn run(args: impl IntoIterator<Item = OsString>, io: &mut Io<'_>) -> i32 {
-    let matches = match args::Cli::command().try_get_matches_from(args) {
+    let command = args::Cli::command().version(args::version());
+    let matches = match command.try_get_matches_from(args) {
         Ok(matches) => matches,
         Err(err) => return clap_error(&err, io),
     };
@@ -131,6 +132,24 @@ mod tests {
         run_with(&["pare", "--help"], &mut out);
         let help = String::from_utf8(out).unwrap();
         assert!(help.contains("Exit codes:"), "{help}");
+    }
+
+    #[test]
+    fn version_names_the_embedded_catalog() {
+        let p = pare_catalog::provenance();
+        let want = format!(
+            "pare {} (catalog: data of {}, {} services, {} actions)\n",
+            env!("CARGO_PKG_VERSION"),
+            p.data_date.as_deref().unwrap(),
+            p.service_count,
+            p.action_count
+        );
+        for args in [&["pare", "--version"][..], &["pare", "-V"]] {
+            let mut out = Vec::new();
+            let (code, _) = run_with(args, &mut out);
+            assert_eq!(code, exit::SUCCESS);
+            assert_eq!(String::from_utf8(out).unwrap(), want, "{args:?}");
+        }
     }
 
     /// A reader that went away (`pare ... | head`) ends the run quietly.

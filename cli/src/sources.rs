@@ -607,36 +607,11 @@ pub fn timestamp(time: SystemTime) -> Timestamp {
     Timestamp::from_unix(i64::try_from(secs).unwrap_or(i64::MAX))
 }
 
-/// The warning for a catalog whose data is more than
-/// [`sources::CATALOG_MAX_AGE_DAYS`] days older than `as_of`, if it is.
-/// `dir` is `--catalog DIR`; only its index is read, and a directory that
-/// cannot be read gives no warning (the command itself reports it).
-pub fn catalog_age_warning(
-    dir: Option<&Path>,
-    as_of: Timestamp,
-    limits: input::Limits,
-) -> Option<String> {
-    let date = catalog_date(dir, limits)?;
-    let days = sources::catalog_staleness(&date, as_of).ok()??;
-    let (what, refresh) = match dir {
-        None => (
-            "the embedded catalog",
-            "rebuild pare after `cargo xtask sync-catalog`, or pass `--catalog DIR` with a fresh copy of the service reference",
-        ),
-        Some(_) => (
-            "the catalog",
-            "refresh the copy (`cargo xtask sync-catalog --mirror DIR`), or use a newer one",
-        ),
-    };
-    Some(format!(
-        "{what} is from {date}, {days} days before {}: actions AWS added since are unknown to pare; {refresh}",
-        as_of.date()
-    ))
-}
-
-/// The date of the catalog's data (`YYYY-MM-DD`): the embedded table's, or
-/// the newest `modified` of `--catalog DIR`'s index; `None` when unknown.
-pub fn catalog_date(dir: Option<&Path>, limits: input::Limits) -> Option<String> {
+/// The data date (`YYYY-MM-DD`) of the catalog a command reads: the embedded
+/// one, or `--catalog DIR`'s (the newest `modified` of its index; only the
+/// index is read, and a directory that cannot be read gives none: the
+/// command itself reports it).
+pub fn catalog_data_date(dir: Option<&Path>, limits: input::Limits) -> Option<String> {
     match dir {
         None => pare_catalog::provenance()
             .data_date
@@ -655,14 +630,63 @@ pub fn catalog_date(dir: Option<&Path>, limits: input::Limits) -> Option<String>
     }
 }
 
-/// Prints [`catalog_age_warning`] to stderr for a subcommand that reads the
-/// catalog: one that has the `--catalog` and `--as-of` arguments of
-/// [`crate::args::CatalogArgs`]. Called once, by [`crate::run`], so that every
-/// such command warns the same way.
+/// Whole calendar days from the data date to the UTC date of `as_of`
+/// (negative when the data is newer), or `None` for a malformed date.
+pub fn catalog_age_days(data_date: &str, as_of: Timestamp) -> Option<i64> {
+    const DAY: i64 = 86_400;
+    let date = Timestamp::parse(data_date).ok()?;
+    Some(as_of.unix_seconds().div_euclid(DAY) - date.unix_seconds().div_euclid(DAY))
+}
+
+/// What to do about a stale catalog, in full: what `pare catalog` prints.
+pub fn catalog_remedy(dir: Option<&Path>) -> &'static str {
+    match dir {
+        None => {
+            "actions AWS added since are unknown to pare. Install a newer release of pare \
+             (each carries the catalog of its week), or pass `--catalog DIR` with a fresh copy \
+             of the service reference (`cargo xtask sync-catalog --mirror DIR` writes one)"
+        }
+        Some(_) => {
+            "actions AWS added since are unknown to pare. Refresh the copy \
+             (`cargo xtask sync-catalog --mirror DIR`), or drop `--catalog` to use the \
+             embedded catalog if it is newer"
+        }
+    }
+}
+
+/// The one-line warning for a catalog whose data is more than
+/// [`sources::CATALOG_MAX_AGE_DAYS`] days older than `as_of`, if it is: short
+/// (under 100 columns), with the remedy that fits; `pare catalog` says it in full.
+/// `dir` is `--catalog DIR`.
+pub fn catalog_age_warning(
+    dir: Option<&Path>,
+    as_of: Timestamp,
+    limits: input::Limits,
+) -> Option<String> {
+    let date = catalog_data_date(dir, limits)?;
+    let days = sources::catalog_staleness(&date, as_of).ok()??;
+    let (what, remedy) = match dir {
+        None => (
+            "the embedded catalog",
+            "update pare, or use `--catalog DIR`",
+        ),
+        Some(_) => ("the `--catalog` copy", "refresh it (see `pare catalog`)"),
+    };
+    Some(format!("{what} is {days} days old ({date}): {remedy}"))
+}
+
+/// Prints [`catalog_age_warning`] to stderr, once per run, for a subcommand
+/// that reads the catalog: one that has the `--catalog` and `--as-of`
+/// arguments of [`crate::args::CatalogArgs`]. Called once, by [`crate::run`],
+/// so that every such command warns the same way; `pare catalog` prints the
+/// age in full instead.
 pub fn check_catalog_age(matches: &ArgMatches, io: &mut Io<'_>) -> Result<(), Error> {
-    let Some((_, sub)) = matches.subcommand() else {
+    let Some((name, sub)) = matches.subcommand() else {
         return Ok(());
     };
+    if name == "catalog" {
+        return Ok(());
+    }
     // `try_get_one` fails for an argument the subcommand does not define.
     let Ok(as_of) = sub.try_get_one::<String>("as_of") else {
         return Ok(());
@@ -732,9 +756,16 @@ mod tests {
         );
         let after = Timestamp::from_unix(at_limit.unix_seconds() + 86_400);
         let warning = catalog_age_warning(None, after, input::Limits::default()).unwrap();
-        assert!(warning.contains("91 days before"), "{warning}");
-        assert!(warning.contains("cargo xtask sync-catalog"), "{warning}");
+        assert!(warning.contains("is 91 days old"), "{warning}");
+        assert!(warning.contains("update pare"), "{warning}");
         assert!(warning.contains("--catalog DIR"), "{warning}");
+        // One short line, whatever the age: "warning: " comes in front.
+        let ancient = Timestamp::from_unix(date.unix_seconds() + 99_999 * 86_400);
+        let warning = catalog_age_warning(None, ancient, input::Limits::default()).unwrap();
+        assert!(warning.contains("99999 days"), "{warning}");
+        assert!("warning: ".len() + warning.len() < 100, "{warning}");
+        assert!(!warning.contains('\n'));
+        assert_eq!(catalog_age_days(&date.date(), after), Some(91));
     }
 
     /// A last-accessed report in which every service of the catalog was used

@@ -38,7 +38,9 @@ enum Task {
     },
     /// Write a copy of a service reference tree that keeps only what the
     /// catalog reads (`Name`, `Version`, each action's `Name`, `Annotations`
-    /// and `SupportedBy`), one action per line; `index.json` is copied as is.
+    /// and `SupportedBy`), one action per line; `index.json` is rewritten in
+    /// the endpoint's form (its URLs and layout), sorted by service, so the
+    /// copy does not depend on the origin it was read from.
     ///
     /// Example: cargo xtask minimize-reference /path/to/service-reference catalog/tests/data/service-reference
     MinimizeReference {
@@ -66,14 +68,50 @@ fn main() -> ExitCode {
     }
 }
 
-fn workspace_root() -> PathBuf {
-    let xtask = Path::new(env!("CARGO_MANIFEST_DIR"));
-    xtask.parent().unwrap_or(xtask).to_path_buf()
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The table a sync writes, relative to the workspace root.
+const TABLE: &str = "catalog/src/generated.rs";
+
+/// The root of the workspace the command was run in, found now (by
+/// `cargo locate-project` from the current directory), not where xtask was
+/// built: a target directory shared by two checkouts must not make one
+/// checkout's xtask write into the other.
+fn workspace_root() -> Result<PathBuf, BoxError> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["locate-project", "--workspace", "--message-format", "plain"])
+        .output()
+        .map_err(|e| format!("cannot run `cargo locate-project`: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "`cargo locate-project` found no workspace here: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )
+        .into());
+    }
+    let manifest = String::from_utf8(output.stdout)
+        .map_err(|_| "`cargo locate-project` printed a path that is not UTF-8")?;
+    let root = Path::new(manifest.trim())
+        .parent()
+        .ok_or("`cargo locate-project` printed no directory")?
+        .to_path_buf();
+    if !root.join(TABLE).is_file() {
+        return Err(format!(
+            "`{}` is not pare's workspace: it has no `{TABLE}`",
+            root.display()
+        )
+        .into());
+    }
+    Ok(root)
 }
 
 fn sync_catalog(args: SyncArgs, test_data: bool, snapshots: bool) -> ExitCode {
-    let root = workspace_root();
-    let table = root.join("catalog/src/generated.rs");
+    let root = match workspace_root() {
+        Ok(root) => root,
+        Err(err) => return fail(err.as_ref()),
+    };
+    let table = root.join(TABLE);
     let check = args.check;
     let mut options = match args.into_options(&table) {
         Ok(options) => options,
@@ -82,10 +120,13 @@ fn sync_catalog(args: SyncArgs, test_data: bool, snapshots: bool) -> ExitCode {
     // The test copy is made from the raw files of this very sync, so a mirror
     // is always kept: the caller's, or a temporary one.
     let refresh = test_data && !check;
-    let temporary_mirror = root.join("target/xtask-mirror");
+    // Removed when it goes out of scope, on every path.
+    let scratch = match tempfile::Builder::new().prefix("pare-xtask-").tempdir() {
+        Ok(dir) => dir,
+        Err(err) => return fail(&err),
+    };
     if refresh && options.mirror.is_none() {
-        let _ = std::fs::remove_dir_all(&temporary_mirror);
-        options.mirror = Some(temporary_mirror.clone());
+        options.mirror = Some(scratch.path().join("mirror"));
     }
     let outcome = match pare_catalog_sync::run(&options) {
         Ok(outcome) => outcome,
@@ -104,7 +145,6 @@ fn sync_catalog(args: SyncArgs, test_data: bool, snapshots: bool) -> ExitCode {
             }
             eprintln!("refreshed the test copy `{}`", data.display());
         }
-        let _ = std::fs::remove_dir_all(&temporary_mirror);
     }
     if check || !snapshots || outcome.status != Status::Written {
         return ExitCode::from(outcome.exit_code());
@@ -113,7 +153,7 @@ fn sync_catalog(args: SyncArgs, test_data: bool, snapshots: bool) -> ExitCode {
     eprintln!("running the snapshot tests against the new table");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     match Command::new(cargo)
-        .args(["test", "-p", "pare-snapshots"])
+        .args(["test", "--locked", "-p", "pare-snapshots"])
         .current_dir(&root)
         .status()
     {

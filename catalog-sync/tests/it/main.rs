@@ -14,5 +14,6 @@
 mod faults;
 mod full;
 mod modes;
+mod origin;
 mod server;
 mod support;

@@ -17,27 +17,25 @@ fn embedded_table_equals_the_loaded_reference_copy() {
     assert_eq!(theirs.source, SOURCE_DESCRIPTION);
 }
 
+/// What holds for any sync: the counts agree with the rows, and the actions
+/// pare's own examples and tests depend on are present with their levels.
+/// (The counts themselves are the `real/catalog` snapshot's to show.)
 #[test]
-fn embedded_table_has_the_documented_counts() {
+fn embedded_table_is_consistent_with_its_provenance() {
     let p = provenance();
-    assert_eq!((p.service_count, p.action_count), (455, 21_788));
-    assert_eq!(p.data_date.as_deref(), Some("2026-08-27"));
     let table = embedded();
     assert!(ActionTable::new(table.rows()).is_ok());
-    for (service, count) in [
-        ("s3", 180),
-        ("ec2", 807),
-        ("iam", 190),
-        ("lambda", 119),
-        ("sts", 16),
-    ] {
+    assert_eq!(p.action_count, table.len());
+    assert_eq!(p.service_count, p.services.len());
+    for service in p.services.iter() {
         assert_eq!(
-            table.with_prefix(&format!("{service}:")).len(),
-            count,
-            "{service}"
+            table.with_prefix(&format!("{}:", service.name)).len(),
+            service.action_count,
+            "{}",
+            service.name
         );
     }
-    assert_eq!(table.with_prefix("s3:Get").len(), 63);
+    assert!(p.data_date.is_some());
 }
 
 #[test]
@@ -54,10 +52,11 @@ fn embedded_rows_keep_access_levels_and_tracking() {
         row("s3:PutObjectTagging").access,
         AccessLevel::WRITE.union(AccessLevel::TAGGING)
     );
+    // IAM tracks last access for some actions, not all: both kinds exist.
     let tracked = table
         .rows()
         .iter()
         .filter(|r| r.last_accessed_tracked)
         .count();
-    assert_eq!(tracked, 10_034);
+    assert!(tracked > 0 && tracked < table.len(), "{tracked}");
 }

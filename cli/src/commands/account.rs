@@ -136,7 +136,7 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
     let options = PlanOptions {
         threads,
         refine: pare_engine::Options {
-            catalog_date: crate::sources::catalog_date(config.catalog.as_deref(), io.limits),
+            catalog_date: crate::sources::catalog_data_date(config.catalog.as_deref(), io.limits),
             ..pare_engine::Options::default()
         },
     };

@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::exit;
 use crate::input::Catalog;
 use crate::io::Io;
+use crate::sources;
 
 /// Runs `pare catalog`.
 pub fn run(config: &CatalogInfo, io: &mut Io<'_>) -> Result<i32, Error> {
@@ -37,5 +38,30 @@ pub fn run(config: &CatalogInfo, io: &mut Io<'_>) -> Result<i32, Error> {
     )?;
     writeln!(io.stdout, "services:  {}", provenance.service_count)?;
     writeln!(io.stdout, "actions:   {}", provenance.action_count)?;
+    // The age in full; other commands give a one-line warning that points here.
+    let as_of = match &config.as_of {
+        Some(text) => sources::parse_as_of(text)?,
+        None => sources::timestamp(io.now),
+    };
+    if let Some(date) = provenance.data_date.as_deref() {
+        if let Some(days) = sources::catalog_age_days(date, as_of) {
+            let when = as_of.date();
+            let age = match days {
+                0 => format!("from {when}"),
+                1 => format!("1 day before {when}"),
+                d if d > 0 => format!("{d} days before {when}"),
+                _ => format!("newer than {when}"),
+            };
+            writeln!(io.stdout, "age:       {age}")?;
+            let limit = pare_engine::sources::CATALOG_MAX_AGE_DAYS;
+            if days > i64::from(limit) {
+                writeln!(
+                    io.stdout,
+                    "stale:     more than {limit} days old: {}",
+                    sources::catalog_remedy(config.catalog.as_deref())
+                )?;
+            }
+        }
+    }
     Ok(exit::SUCCESS)
 }

@@ -21,7 +21,7 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
         .resolve(&[&input.policy], catalog.table(), io)?;
     let unused = resolved.unused.clone();
     let options = pare_engine::Options {
-        catalog_date: crate::sources::catalog_date(config.catalog.as_deref(), io.limits),
+        catalog_date: crate::sources::catalog_data_date(config.catalog.as_deref(), io.limits),
         ..config.options.clone()
     };
     let refinement = pare_engine::refine(&input.policy, &unused, catalog.table(), &options);
