@@ -10,6 +10,9 @@ use crate::exit;
 pub struct Error {
     kind: Kind,
     message: String,
+    /// Lines printed below the message, each escaped on its own: pare's own
+    /// line breaks survive, none from input does.
+    details: Vec<String>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -29,8 +32,16 @@ impl Error {
         Error {
             kind: Kind::Input,
             message: message.into(),
+            details: Vec::new(),
             source: None,
         }
+    }
+
+    /// The same error with lines to print below it (a list of what is wrong,
+    /// then what to do), each on its own line.
+    pub fn with_details(mut self, details: Vec<String>) -> Error {
+        self.details = details;
+        self
     }
 
     /// The same error with its underlying cause, printed after the message.
@@ -52,9 +63,10 @@ impl Error {
         self.kind == Kind::BrokenPipe
     }
 
-    /// The message and its chain of causes, `: `-separated, on one line:
-    /// whatever they quote from input is [`crate::safe::escape`]d, so an
-    /// error can neither drive the terminal nor print a second line.
+    /// The message and its chain of causes, `: `-separated, on one line,
+    /// then the detail lines, each on its own: whatever they quote from input is
+    /// [`crate::safe::escape`]d line by line, so an error can neither drive
+    /// the terminal nor print a line pare did not mean.
     pub fn chain(&self) -> String {
         let mut text = self.message.clone();
         let mut source: Option<&(dyn std::error::Error + 'static)> = self
@@ -66,7 +78,12 @@ impl Error {
             text.push_str(&cause.to_string());
             source = cause.source();
         }
-        crate::safe::escape(&text).into_owned()
+        let mut text = crate::safe::escape(&text).into_owned();
+        for line in &self.details {
+            text.push('\n');
+            text.push_str(&crate::safe::escape(line));
+        }
+        text
     }
 }
 
@@ -93,14 +110,33 @@ impl From<std::io::Error> for Error {
             Error {
                 kind: Kind::BrokenPipe,
                 message: "broken pipe".to_string(),
+                details: Vec::new(),
                 source: None,
             }
         } else {
             Error {
                 kind: Kind::Output,
                 message: "cannot write the output".to_string(),
+                details: Vec::new(),
                 source: Some(Box::new(err)),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detail_lines_keep_pares_breaks_and_escape_inputs() {
+        let err = Error::input("used.txt: 1 unknown \u{1b}[2J name").with_details(vec![
+            "  `s3:x\nerror: fake`".to_string(),
+            "do this".to_string(),
+        ]);
+        assert_eq!(
+            err.chain(),
+            "used.txt: 1 unknown \\u{1b}[2J name\n  `s3:x\\nerror: fake`\ndo this"
+        );
     }
 }

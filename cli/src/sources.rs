@@ -235,17 +235,16 @@ fn check_names<'n>(
         ));
         return Ok(());
     }
-    let mut message = format!(
+    let message = format!(
         "{file}: {} {what} that the catalog does not know; a misnamed used action leaves the real one unprotected:",
         unknown.len()
     );
-    for name in &unknown {
-        message.push_str(&format!("\n  {name}"));
-    }
-    message.push_str(
-        "\nname them as IAM does (`service:Action`), or pass `--accept-unknown-used` if they are actions newer than the catalog",
+    let mut details: Vec<String> = unknown.iter().map(|name| format!("  {name}")).collect();
+    details.push(
+        "name them as IAM does (`service:Action`), or pass `--accept-unknown-used` if they are actions newer than the catalog"
+            .to_string(),
     );
-    Err(Error::input(message))
+    Err(Error::input(message).with_details(details))
 }
 
 /// The unused set the sources imply, and what each of them inferred.
