@@ -1,0 +1,195 @@
+//! The distinct (policy, unused set) pairs to refine, and the threads that refine them.
+
+use super::*;
+
+/// The distinct (policy, unused set) pairs to refine: accounts repeat both a
+/// lot (one AWS managed policy on hundreds of roles, one inline policy copied
+/// to every role of a workload), and each pair needs its K, its refinement and
+/// its expansion only once.
+pub(super) struct Jobs<'p> {
+    /// Policy text to id.
+    policies: HashMap<String, usize>,
+    /// By policy id, what of an unused set can matter to it.
+    scopes: Vec<Option<Scope>>,
+    /// Unused-set text to id.
+    sets: HashMap<String, usize>,
+    /// (policy id, set id) to job index.
+    index: HashMap<(usize, usize), usize>,
+    /// The pairs, in the order first asked for.
+    pairs: Vec<Job<'p>>,
+}
+
+/// One pair to refine.
+pub(super) struct Job<'p> {
+    policy: &'p Policy,
+    /// Its policy id, for its scope.
+    policy_id: usize,
+    set: JobSet<'p>,
+}
+
+/// A job's unused set. A principal's own set is projected again when the job
+/// runs rather than held projected by every job until all have run (those
+/// copies were as large as the findings); a set made for the job (an
+/// intersection) is kept projected.
+pub(super) enum JobSet<'p> {
+    Projected(UnusedSet),
+    Source(&'p UnusedSet),
+}
+
+impl Job<'_> {
+    /// The set to refine against.
+    fn unused<'a>(&'a self, scopes: &[Option<Scope>]) -> Cow<'a, UnusedSet> {
+        match &self.set {
+            JobSet::Projected(set) => Cow::Borrowed(set),
+            JobSet::Source(set) => match scopes.get(self.policy_id).and_then(Option::as_ref) {
+                Some(scope) => Cow::Owned(project(set, scope)),
+                None => Cow::Borrowed(set),
+            },
+        }
+    }
+}
+
+impl<'p> Jobs<'p> {
+    pub(super) fn new() -> Jobs<'p> {
+        Jobs {
+            policies: HashMap::new(),
+            scopes: Vec::new(),
+            sets: HashMap::new(),
+            index: HashMap::new(),
+            pairs: Vec::new(),
+        }
+    }
+
+    /// The policy's id, computed once per plan (its text is the key).
+    pub(super) fn policy_id(&mut self, policy: &Policy) -> usize {
+        let next = self.policies.len();
+        let scopes = &mut self.scopes;
+        *self
+            .policies
+            .entry(policy.to_compact_string())
+            .or_insert_with(|| {
+                scopes.push(scope_of(policy));
+                next
+            })
+    }
+
+    /// The pairs and the scopes, the rest dropped.
+    pub(super) fn into_parts(self) -> (Vec<Job<'p>>, Vec<Option<Scope>>) {
+        (self.pairs, self.scopes)
+    }
+
+    /// The job refining `policy` (of id `policy_id`) against `unused`.
+    pub(super) fn job(
+        &mut self,
+        policy: &'p Policy,
+        policy_id: usize,
+        unused: Cow<'p, UnusedSet>,
+    ) -> usize {
+        // A finding covers every policy of its principal; each policy only
+        // needs the part of it that its entries can match (see `project`).
+        let scope = self.scopes.get(policy_id).and_then(Option::as_ref);
+        // A principal's own set is projected when its job runs; here its key
+        // is enough. A set made for this job is kept projected.
+        let projected = match (&unused, scope) {
+            (Cow::Owned(set), Some(scope)) => Some(project(set, scope)),
+            _ => None,
+        };
+        let key = match (&projected, scope) {
+            (Some(projected), _) => unused_key(projected),
+            (None, Some(scope)) => projected_key(&unused, scope),
+            (None, None) => unused_key(&unused),
+        };
+        let next = self.sets.len();
+        let set_id = *self.sets.entry(key).or_insert(next);
+        let next = self.pairs.len();
+        *self.index.entry((policy_id, set_id)).or_insert_with(|| {
+            let set = match (unused, projected) {
+                (Cow::Borrowed(source), _) => JobSet::Source(source),
+                (Cow::Owned(_), Some(projected)) => JobSet::Projected(projected),
+                (Cow::Owned(set), None) => JobSet::Projected(set),
+            };
+            self.pairs.push(Job {
+                policy,
+                policy_id,
+                set,
+            });
+            next
+        })
+    }
+}
+
+/// Refines one pair and measures what it removes.
+pub(super) fn run_job(
+    policy: &Policy,
+    unused: &UnusedSet,
+    table: ActionTable<'_>,
+    options: &Options,
+) -> Outcome {
+    let known = Known::new(table, [policy], unused);
+    let refinement = refine::refine_with(policy, unused, &known, options);
+    let removed = if refinement.changed() {
+        removed_counts(policy, &refinement.policy, &known)
+    } else {
+        LevelCounts::default()
+    };
+    Outcome {
+        size: refinement.policy.size(),
+        policy: refinement.policy,
+        edits: refinement.edits,
+        diagnostics: refinement.diagnostics,
+        removed,
+    }
+}
+
+/// Runs every job on `threads` threads (the pairs are independent), reporting
+/// progress from the calling thread, which works too.
+pub(super) fn run_jobs(
+    pairs: &[Job<'_>],
+    scopes: &[Option<Scope>],
+    table: ActionTable<'_>,
+    options: &Options,
+    threads: usize,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Vec<Arc<Outcome>> {
+    let total = pairs.len();
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let work = |report: &mut dyn FnMut(usize)| {
+        let mut out = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(job) = pairs.get(i) else {
+                break;
+            };
+            let unused = job.unused(scopes);
+            out.push((i, run_job(job.policy, &unused, table, options)));
+            report(done.fetch_add(1, Ordering::Relaxed) + 1);
+        }
+        out
+    };
+    let mut results: Vec<Option<Arc<Outcome>>> = vec![None; total];
+    progress(0, total);
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads.max(1).min(total.max(1)))
+            .map(|_| scope.spawn(|| work(&mut |_| {})))
+            .collect();
+        let mine = work(&mut |d| progress(d, total));
+        let theirs = helpers.into_iter().filter_map(|h| h.join().ok());
+        for (i, outcome) in std::iter::once(mine).chain(theirs).flatten() {
+            if let Some(slot) = results.get_mut(i) {
+                *slot = Some(Arc::new(outcome));
+            }
+        }
+    });
+    progress(total, total);
+    // A helper that died leaves holes; fill them here rather than lose the run.
+    results
+        .into_iter()
+        .zip(pairs)
+        .map(|(result, job)| {
+            result.unwrap_or_else(|| {
+                Arc::new(run_job(job.policy, &job.unused(scopes), table, options))
+            })
+        })
+        .collect()
+}
