@@ -57,6 +57,7 @@ use crate::unused::{Finding, UnusedSet};
 
 mod decide;
 mod details;
+mod holdings;
 mod jobs;
 mod plan;
 mod scope;
@@ -66,6 +67,7 @@ pub mod synthetic;
 mod tests;
 
 use decide::*;
+use holdings::*;
 use jobs::*;
 pub use plan::{PlanOptions, plan, plan_owned};
 use scope::*;

@@ -53,7 +53,72 @@ pub(super) fn plan_from(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Plan {
     let mut diagnostics = account.diagnostics.clone();
-    let mut counts = FindingCounts::default();
+    let PrincipalSets {
+        sets,
+        other_findings,
+        counts,
+    } = principal_sets(account, &findings, &mut diagnostics);
+    let index = HoldingIndex::new(account);
+    index.report_unknown_groups(account, |i| sets.contains_key(&i), &mut diagnostics);
+    let (mut policies, mut principals) = policies_held(account, &index, &sets, &mut diagnostics);
+    let outcomes;
+    let (shared_jobs, own_jobs) = {
+        let schedule = schedule(&policies, &principals, &sets);
+        // The texts that told identical policies and sets apart are done with.
+        let (pairs, scopes) = schedule.jobs.into_parts();
+        outcomes = run_jobs(
+            &pairs,
+            &scopes,
+            table,
+            &options.refine,
+            options.threads,
+            progress,
+        );
+        (schedule.shared, schedule.own)
+    };
+    hand_back_sets(own_sets(sets), findings, &mut principals);
+    attach_outcomes(
+        account,
+        &mut policies,
+        &mut principals,
+        (&shared_jobs, &own_jobs),
+        &outcomes,
+        &mut diagnostics,
+    );
+    check_quotas(account, &mut policies);
+    Plan {
+        principals,
+        policies,
+        other_findings,
+        counts,
+        diagnostics,
+    }
+}
+
+/// A principal's unused set. It borrows its finding's until a second finding
+/// makes it an intersection: copies of every finding's set were a large part
+/// of the plan's memory.
+pub(super) struct PrincipalSet<'f> {
+    /// The ids of the findings it comes from.
+    pub(super) finding_ids: Vec<String>,
+    pub(super) unused: Cow<'f, UnusedSet>,
+    /// The index of the finding while the set is still that finding's.
+    pub(super) finding: Option<usize>,
+}
+
+/// Phase 1: the findings, per principal.
+struct PrincipalSets<'f> {
+    /// By entity index.
+    sets: BTreeMap<usize, PrincipalSet<'f>>,
+    other_findings: Vec<OtherFinding>,
+    counts: FindingCounts,
+}
+
+fn principal_sets<'f>(
+    account: &Account,
+    findings: &'f [Finding],
+    diagnostics: &mut Vec<AccountDiagnostic>,
+) -> PrincipalSets<'f> {
     let by_arn: HashMap<&str, usize> = account
         .entities
         .iter()
@@ -61,84 +126,31 @@ pub(super) fn plan_from(
         .filter(|(_, e)| e.kind != EntityKind::Group)
         .map(|(i, e)| (e.arn.as_str(), i))
         .collect();
-
-    // The findings, per principal. A principal's set borrows its finding's
-    // until a second finding makes it an intersection: copies of every
-    // finding's set were a large part of the plan's memory. The index is the
-    // finding's while the set is still its.
-    type Sets<'f> = BTreeMap<usize, (Vec<String>, Cow<'f, UnusedSet>, Option<usize>)>;
-    let mut unused_of: Sets<'_> = BTreeMap::new();
+    let mut out = PrincipalSets {
+        sets: BTreeMap::new(),
+        other_findings: Vec::new(),
+        counts: FindingCounts::default(),
+    };
     let mut seen: HashMap<&str, &Finding> = HashMap::new();
-    let mut other_findings = Vec::new();
     for (n, finding) in findings.iter().enumerate() {
-        counts.read += 1;
+        out.counts.read += 1;
         if !finding.id.is_empty() {
             if let Some(earlier) = seen.get(finding.id.as_str()) {
                 if *earlier == finding {
-                    counts.duplicate += 1;
+                    out.counts.duplicate += 1;
                     continue;
                 }
             } else {
                 seen.insert(&finding.id, finding);
             }
         }
-        match finding.status.as_str() {
-            "ARCHIVED" => {
-                counts.archived += 1;
-                continue;
-            }
-            "RESOLVED" => {
-                counts.resolved += 1;
-                continue;
-            }
-            _ => {}
-        }
-        let unused_access = matches!(
-            finding.finding_type.as_str(),
-            "UnusedPermission"
-                | "UnusedIAMRole"
-                | "UnusedIAMUserAccessKey"
-                | "UnusedIAMUserPassword"
-        );
-        if !unused_access {
-            counts.other_type += 1;
-            diagnostics.push(AccountDiagnostic {
-                code: AccountCode::IgnoredFindingType,
-                subject: finding_subject(finding),
-                message: format!(
-                    "findings of type `{}` say nothing about unused access; ignored",
-                    finding.finding_type
-                ),
-            });
-            continue;
-        }
-        let Some(entity) = account.find_principal(&finding.resource, &by_arn) else {
-            if account.is_other_account(&finding.resource) {
-                counts.other_account += 1;
-                diagnostics.push(AccountDiagnostic {
-                    code: AccountCode::OtherAccount,
-                    subject: finding_subject(finding),
-                    message: format!(
-                        "the finding is for `{}`, a principal of another account than the details'; findings are per principal, so it is not applied",
-                        finding.resource
-                    ),
-                });
-                continue;
-            }
-            counts.unknown_principal += 1;
-            diagnostics.push(AccountDiagnostic {
-                code: AccountCode::UnknownPrincipal,
-                subject: finding_subject(finding),
-                message: format!(
-                    "the finding is for `{}`, which is not a role or user of the account details; ignored",
-                    finding.resource
-                ),
-            });
+        let Some(entity) = subject_of(account, &by_arn, finding, &mut out.counts, diagnostics)
+        else {
             continue;
         };
         if finding.finding_type != "UnusedPermission" {
-            counts.reported += 1;
-            other_findings.push(OtherFinding {
+            out.counts.reported += 1;
+            out.other_findings.push(OtherFinding {
                 id: finding.id.clone(),
                 finding_type: finding.finding_type.clone(),
                 resource: finding.resource.clone(),
@@ -146,19 +158,19 @@ pub(super) fn plan_from(
             });
             continue;
         }
-        counts.unused_permission += 1;
-        match unused_of.get_mut(&entity) {
+        out.counts.unused_permission += 1;
+        match out.sets.get_mut(&entity) {
             None => {
-                unused_of.insert(
+                out.sets.insert(
                     entity,
-                    (
-                        vec![finding.id.clone()],
-                        Cow::Borrowed(&finding.unused),
-                        Some(n),
-                    ),
+                    PrincipalSet {
+                        finding_ids: vec![finding.id.clone()],
+                        unused: Cow::Borrowed(&finding.unused),
+                        finding: Some(n),
+                    },
                 );
             }
-            Some((ids, set, from)) => {
+            Some(set) => {
                 // Two analyzers (or two runs) disagree: only what both call unused is.
                 diagnostics.push(AccountDiagnostic {
                     code: AccountCode::SeveralFindings,
@@ -168,160 +180,98 @@ pub(super) fn plan_from(
                         entity_label(account, entity)
                     ),
                 });
-                ids.push(finding.id.clone());
-                *set = Cow::Owned(set.intersection(&finding.unused));
-                *from = None;
+                set.finding_ids.push(finding.id.clone());
+                set.unused = Cow::Owned(set.unused.intersection(&finding.unused));
+                set.finding = None;
             }
         }
     }
+    out
+}
 
-    // Who holds what.
-    let group_index: HashMap<&str, usize> = account
-        .entities
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| e.kind == EntityKind::Group)
-        .map(|(i, e)| (e.name.as_str(), i))
-        .collect();
-    let managed_index: HashMap<&str, usize> = account
-        .managed
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.arn.as_str(), i))
-        .collect();
-    let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for (i, entity) in account.entities.iter().enumerate() {
-        for group in &entity.groups {
-            match group_index.get(group.as_str()) {
-                Some(&g) => members.entry(g).or_default().push(i),
-                None if unused_of.contains_key(&i) => diagnostics.push(AccountDiagnostic {
-                    code: AccountCode::UnknownGroup,
-                    subject: entity.arn.clone(),
-                    message: format!(
-                        "{} is in the group `{group}`, which is not in `GroupDetailList`; that group's policies are not planned",
-                        entity.label()
-                    ),
-                }),
-                None => {}
-            }
+/// The principal an active finding about unused access is for, or `None`
+/// (counted, and said in a diagnostic where that helps) when it is not one.
+fn subject_of(
+    account: &Account,
+    by_arn: &HashMap<&str, usize>,
+    finding: &Finding,
+    counts: &mut FindingCounts,
+    diagnostics: &mut Vec<AccountDiagnostic>,
+) -> Option<usize> {
+    match finding.status.as_str() {
+        "ARCHIVED" => {
+            counts.archived += 1;
+            return None;
         }
+        "RESOLVED" => {
+            counts.resolved += 1;
+            return None;
+        }
+        _ => {}
     }
-    let mut attachers: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, entity) in account.entities.iter().enumerate() {
-        for arn in &entity.attached {
-            let list = attachers.entry(arn.as_str()).or_default();
-            if !list.contains(&i) {
-                list.push(i);
-            }
-        }
-    }
-    let holders_of = |attachments: &[usize]| -> Vec<usize> {
-        let mut holders = BTreeSet::new();
-        for &a in attachments {
-            match account.entities.get(a).map(|e| e.kind) {
-                Some(EntityKind::Group) => {
-                    holders.extend(members.get(&a).into_iter().flatten().copied());
-                }
-                Some(_) => {
-                    holders.insert(a);
-                }
-                None => {}
-            }
-        }
-        holders.into_iter().collect()
-    };
-
-    // The policies each principal with a finding holds, in order.
-    let mut policies: Vec<PolicyPlan> = Vec::new();
-    let mut policy_index: HashMap<PolicyRef, usize> = HashMap::new();
-    let mut missing_reported: BTreeSet<&str> = BTreeSet::new();
-    let mut principals = Vec::new();
-    for (&entity_index, (ids, _, _)) in &unused_of {
-        let Some(entity) = account.entities.get(entity_index) else {
-            continue;
-        };
-        let mut refs: Vec<(PolicyRef, Option<usize>)> = Vec::new();
-        let mut owners: Vec<(usize, Option<usize>)> = vec![(entity_index, None)];
-        for group in &entity.groups {
-            if let Some(&g) = group_index.get(group.as_str()) {
-                owners.push((g, Some(g)));
-            }
-        }
-        for (owner, via) in owners {
-            let Some(owner_entity) = account.entities.get(owner) else {
-                continue;
-            };
-            for inline in &owner_entity.inline {
-                refs.push((
-                    PolicyRef::Inline {
-                        entity: owner,
-                        name: inline.name.clone(),
-                    },
-                    via,
-                ));
-            }
-            for arn in &owner_entity.attached {
-                let reference = PolicyRef::Managed(arn.clone());
-                if refs.iter().any(|(r, _)| *r == reference) {
-                    continue;
-                }
-                if !managed_index.contains_key(arn.as_str()) {
-                    if missing_reported.insert(arn) {
-                        diagnostics.push(AccountDiagnostic {
-                            code: AccountCode::UnknownManagedPolicy,
-                            subject: arn.clone(),
-                            message: format!(
-                                "{} attaches `{arn}`, which is not in `Policies`; it is left as it is",
-                                owner_entity.label()
-                            ),
-                        });
-                    }
-                    continue;
-                }
-                refs.push((reference, via));
-            }
-        }
-        let mut holdings = Vec::with_capacity(refs.len());
-        for (reference, via) in refs {
-            let index = match policy_index.get(&reference) {
-                Some(&i) => i,
-                None => {
-                    let plan = new_policy_plan(account, &reference, &attachers, &managed_index);
-                    let Some(mut plan) = plan else { continue };
-                    plan.holders = holders_of(&plan.attachments);
-                    plan.without_finding = plan
-                        .holders
-                        .iter()
-                        .copied()
-                        .filter(|h| !unused_of.contains_key(h))
-                        .collect();
-                    policies.push(plan);
-                    policy_index.insert(reference, policies.len() - 1);
-                    policies.len() - 1
-                }
-            };
-            holdings.push(Holding {
-                policy: index,
-                via,
-                alternative: None,
-            });
-        }
-        // Its unused set is filled in once the refinements are done, so that
-        // it is not held twice while they run.
-        principals.push(PrincipalPlan {
-            entity: entity_index,
-            finding_ids: ids.clone(),
-            unused: UnusedSet::new(),
-            holdings,
+    let unused_access = matches!(
+        finding.finding_type.as_str(),
+        "UnusedPermission" | "UnusedIAMRole" | "UnusedIAMUserAccessKey" | "UnusedIAMUserPassword"
+    );
+    if !unused_access {
+        counts.other_type += 1;
+        diagnostics.push(AccountDiagnostic {
+            code: AccountCode::IgnoredFindingType,
+            subject: finding_subject(finding),
+            message: format!(
+                "findings of type `{}` say nothing about unused access; ignored",
+                finding.finding_type
+            ),
         });
+        return None;
     }
+    if let Some(entity) = account.find_principal(&finding.resource, by_arn) {
+        return Some(entity);
+    }
+    if account.is_other_account(&finding.resource) {
+        counts.other_account += 1;
+        diagnostics.push(AccountDiagnostic {
+            code: AccountCode::OtherAccount,
+            subject: finding_subject(finding),
+            message: format!(
+                "the finding is for `{}`, a principal of another account than the details'; findings are per principal, so it is not applied",
+                finding.resource
+            ),
+        });
+        return None;
+    }
+    counts.unknown_principal += 1;
+    diagnostics.push(AccountDiagnostic {
+        code: AccountCode::UnknownPrincipal,
+        subject: finding_subject(finding),
+        message: format!(
+            "the finding is for `{}`, which is not a role or user of the account details; ignored",
+            finding.resource
+        ),
+    });
+    None
+}
 
-    // Refine each policy against what all its holders leave unused, and each
-    // holder's own list against every shared policy it holds.
+/// Phase 3: the refinements to run, as job indices.
+struct Schedule<'p> {
+    jobs: Jobs<'p>,
+    /// By policy: the refinement against what all its holders leave unused.
+    shared: Vec<Option<usize>>,
+    /// By principal, by holding: the refinement against the principal's own set.
+    own: Vec<Vec<Option<usize>>>,
+}
+
+/// Refine each policy against what all its holders leave unused, and each
+/// holder's own list against every shared policy it holds.
+fn schedule<'p>(
+    policies: &'p [PolicyPlan],
+    principals: &[PrincipalPlan],
+    sets: &'p BTreeMap<usize, PrincipalSet<'_>>,
+) -> Schedule<'p> {
     let mut jobs = Jobs::new();
     let mut policy_ids = Vec::with_capacity(policies.len());
     let mut shared_jobs: Vec<Option<usize>> = Vec::with_capacity(policies.len());
-    for plan in &policies {
+    for plan in policies {
         let Some(original) = plan.original.as_ref() else {
             policy_ids.push(None);
             shared_jobs.push(None);
@@ -330,16 +280,16 @@ pub(super) fn plan_from(
         let id = jobs.policy_id(original);
         policy_ids.push(Some(id));
         let effective = if plan.without_finding.is_empty() {
-            let mut sets = plan
+            let mut holder_sets = plan
                 .holders
                 .iter()
-                .filter_map(|h| unused_of.get(h).map(|(_, set, _)| set.as_ref()));
+                .filter_map(|h| sets.get(h).map(|set| set.unused.as_ref()));
             // One holder (most inline policies): its own set, not a copy.
-            match (sets.next(), sets.next()) {
+            match (holder_sets.next(), holder_sets.next()) {
                 (None, _) => Cow::Owned(UnusedSet::new()),
                 (Some(first), None) => Cow::Borrowed(first),
                 (Some(first), Some(second)) => Cow::Owned(
-                    sets.fold(first.intersection(second), |acc, set| acc.intersection(set)),
+                    holder_sets.fold(first.intersection(second), |acc, set| acc.intersection(set)),
                 ),
             }
         } else {
@@ -348,11 +298,9 @@ pub(super) fn plan_from(
         shared_jobs.push(Some(jobs.job(original, id, effective)));
     }
     let mut own_jobs: Vec<Vec<Option<usize>>> = Vec::with_capacity(principals.len());
-    for principal in &principals {
+    for principal in principals {
         let mut row = Vec::with_capacity(principal.holdings.len());
-        let unused = unused_of
-            .get(&principal.entity)
-            .map(|(_, set, _)| set.as_ref());
+        let unused = sets.get(&principal.entity).map(|set| set.unused.as_ref());
         for holding in &principal.holdings {
             let plan = policies.get(holding.policy);
             let id = policy_ids.get(holding.policy).copied().flatten();
@@ -366,29 +314,35 @@ pub(super) fn plan_from(
         }
         own_jobs.push(row);
     }
-    // The texts that told identical policies and sets apart are done with.
-    let (pairs, scopes) = jobs.into_parts();
-    let outcomes = run_jobs(
-        &pairs,
-        &scopes,
-        table,
-        &options.refine,
-        options.threads,
-        progress,
-    );
-    drop((pairs, scopes));
-    // Each principal's set: moved out of its finding when the findings are
-    // ours, else copied.
-    let mut sets: BTreeMap<usize, Result<usize, UnusedSet>> = BTreeMap::new();
-    for (entity, (_, set, from)) in unused_of {
-        let set = match (set, from) {
+    Schedule {
+        jobs,
+        shared: shared_jobs,
+        own: own_jobs,
+    }
+}
+
+/// Each principal's set, by entity: `Ok(n)` while it is still finding `n`'s,
+/// else the set itself.
+fn own_sets(sets: BTreeMap<usize, PrincipalSet<'_>>) -> BTreeMap<usize, Result<usize, UnusedSet>> {
+    let mut owned = BTreeMap::new();
+    for (entity, set) in sets {
+        let set = match (set.unused, set.finding) {
             (Cow::Borrowed(_), Some(n)) => Ok(n),
             (set, _) => Err(set.into_owned()),
         };
-        sets.insert(entity, set);
+        owned.insert(entity, set);
     }
-    let mut findings = findings;
-    for principal in &mut principals {
+    owned
+}
+
+/// Phase 5: each principal's set, moved out of its finding when the findings
+/// are ours, else copied.
+fn hand_back_sets(
+    mut sets: BTreeMap<usize, Result<usize, UnusedSet>>,
+    mut findings: Cow<'_, [Finding]>,
+    principals: &mut [PrincipalPlan],
+) {
+    for principal in principals {
         principal.unused = match sets.remove(&principal.entity) {
             Some(Err(set)) => set,
             Some(Ok(n)) => match &mut findings {
@@ -401,15 +355,25 @@ pub(super) fn plan_from(
             None => UnusedSet::new(),
         };
     }
-    drop(findings);
+}
 
+/// Phase 6: each policy's decision and shared refinement, and each holding's
+/// own refinement where it differs.
+fn attach_outcomes(
+    account: &Account,
+    policies: &mut [PolicyPlan],
+    principals: &mut [PrincipalPlan],
+    (shared_jobs, own_jobs): (&[Option<usize>], &[Vec<Option<usize>>]),
+    outcomes: &[Arc<Outcome>],
+    diagnostics: &mut Vec<AccountDiagnostic>,
+) {
     let taken: BTreeSet<String> = account
         .managed
         .iter()
         .map(|p| p.name.to_ascii_lowercase())
         .collect();
     let mut new_names: BTreeSet<String> = BTreeSet::new();
-    for (plan, job) in policies.iter_mut().zip(&shared_jobs) {
+    for (plan, job) in policies.iter_mut().zip(shared_jobs) {
         let Some(outcome) = job.and_then(|j| outcomes.get(j)) else {
             continue;
         };
@@ -426,7 +390,7 @@ pub(super) fn plan_from(
         }
         plan.outcome = Some(Arc::clone(outcome));
     }
-    for (principal, row) in principals.iter_mut().zip(&own_jobs) {
+    for (principal, row) in principals.iter_mut().zip(own_jobs) {
         for (holding, job) in principal.holdings.iter_mut().zip(row) {
             let own = job.and_then(|j| outcomes.get(j));
             let shared = policies
@@ -438,14 +402,5 @@ pub(super) fn plan_from(
                 }
             }
         }
-    }
-
-    check_quotas(account, &mut policies);
-    Plan {
-        principals,
-        policies,
-        other_findings,
-        counts,
-        diagnostics,
     }
 }
