@@ -33,11 +33,19 @@ pub mod known;
 pub mod pattern;
 pub mod policy;
 pub mod refine;
-pub mod sources;
 pub mod table;
+pub mod time;
 pub mod trie;
 pub mod unused;
+pub mod usage;
 pub mod verify;
+
+/// The former home of [`usage`] and [`time`], kept so that callers move over
+/// one at a time.
+pub mod sources {
+    pub use crate::time::{CATALOG_MAX_AGE_DAYS, Timestamp, Window, catalog_staleness};
+    pub use crate::usage::*;
+}
 
 pub use error::{Error, ErrorKind, Location};
 pub use known::Known;

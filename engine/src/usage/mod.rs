@@ -1,0 +1,338 @@
+//! Where "unused" comes from: Access Analyzer findings, IAM's last-accessed
+//! data, or a list of the actions a workload was seen to use.
+//!
+//! Each source turns into the same [`UnusedSet`] that [`crate::refine()`] reads,
+//! plus a [`SourceReport`] that says what was inferred and what was kept on
+//! purpose. The danger this module guards against is mistaking "not tracked"
+//! for "not used": IAM records action-level last access only for some actions,
+//! and some permissions (`iam:PassRole` is the classic one) are never an API
+//! call of their own, so no log ever shows them. Such actions are never
+//! inferred unused from last-accessed data at the action level, nor from a
+//! used-list: they stay granted, and the report counts them. A service that
+//! was never called at all is the one case where untracked actions go:
+//! service-level data counts every request to the service, whichever action
+//! it was for (its permission-only actions still stay).
+//!
+//! Pure like the rest of the engine: the reference date is a parameter
+//! ([`Window`]), never read from a clock.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, ErrorKind, Location};
+use crate::json;
+use crate::known::Known;
+use crate::pattern::Pattern;
+use crate::policy::{ActionKey, Effect, Policy, join, kind};
+use crate::table::{ActionTable, split_action};
+use crate::time::*;
+use crate::unused::{UnusedSet, is_action_name, is_service_name};
+
+mod findings;
+mod last_accessed;
+mod permission_only;
+mod used_list;
+
+#[cfg(test)]
+mod tests;
+
+pub use findings::*;
+pub use last_accessed::*;
+pub use permission_only::*;
+pub use used_list::*;
+
+// ---------------------------------------------------------------------------
+// Reports
+// ---------------------------------------------------------------------------
+
+/// Which source an inference came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// Access Analyzer unused-access findings (`--unused`).
+    Findings,
+    /// `aws iam get-service-last-accessed-details` output (`--last-accessed`).
+    LastAccessed,
+    /// The actions a workload was seen to use (`--used`).
+    UsedList,
+}
+
+impl Source {
+    /// How the report names it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Source::Findings => "access analyzer findings",
+            Source::LastAccessed => "iam last-accessed data",
+            Source::UsedList => "used-action list",
+        }
+    }
+}
+
+/// A wildcard entry that survives only because of actions kept on purpose:
+/// every other action it grants is unused, so without them it would be removed.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeptAlive {
+    /// The policy's index among the policies the source was given (always 0
+    /// for `pare refine`, which gives one).
+    pub policy: usize,
+    /// The statement's index in the policy.
+    pub statement: usize,
+    /// The wildcard entry as written.
+    pub entry: String,
+    /// The untracked or permission-only actions it still grants.
+    pub kept: Vec<String>,
+}
+
+/// What one source implied, for the user to check.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceReport {
+    /// The source.
+    pub source: Source,
+    /// Services inferred wholly unused (never used, or not within the window).
+    pub services_never_used: Vec<String>,
+    /// Actions inferred unused one by one, sorted.
+    pub actions_unused: Vec<String>,
+    /// Granted actions whose use this source cannot see (IAM does not track
+    /// their last access, or the catalog does not know them): kept granted.
+    pub untracked_kept: Vec<String>,
+    /// Granted [`PERMISSION_ONLY`] actions: kept granted.
+    pub permission_only_kept: Vec<String>,
+    /// Wildcard entries kept only because of the kept actions above.
+    pub wildcards_kept_alive: Vec<KeptAlive>,
+    /// Findings entries used within `--unused-since` days, so no longer unused.
+    pub recently_used: Vec<String>,
+    /// Anything else worth knowing, one sentence each.
+    pub notes: Vec<String>,
+}
+
+impl SourceReport {
+    fn new(source: Source) -> SourceReport {
+        SourceReport {
+            source,
+            services_never_used: Vec::new(),
+            actions_unused: Vec::new(),
+            untracked_kept: Vec::new(),
+            permission_only_kept: Vec::new(),
+            wildcards_kept_alive: Vec::new(),
+            recently_used: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// How many distinct kept actions (untracked or permission-only) keep a wildcard alive.
+    pub fn actions_keeping_wildcards(&self) -> usize {
+        self.wildcards_kept_alive
+            .iter()
+            .flat_map(|k| k.kept.iter().map(|a| a.to_ascii_lowercase()))
+            .collect::<BTreeSet<String>>()
+            .len()
+    }
+
+    /// One line per fact, for a terminal: what was inferred and what was kept.
+    pub fn summary_lines(&self) -> Vec<String> {
+        self.summary_lines_naming(&[])
+    }
+
+    /// [`SourceReport::summary_lines`], naming the policy of each kept-alive
+    /// wildcard by `policy_names` (in the order the policies were given) when
+    /// there are several.
+    pub fn summary_lines_naming(&self, policy_names: &[String]) -> Vec<String> {
+        let mut lines = Vec::new();
+        let source = self.source.describe();
+        let list = |items: &[String]| -> String {
+            const SHOWN: usize = 8;
+            let mut text = items
+                .iter()
+                .take(SHOWN)
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            if items.len() > SHOWN {
+                text.push_str(&format!(", and {} more", items.len() - SHOWN));
+            }
+            text
+        };
+        if !self.services_never_used.is_empty() {
+            lines.push(format!(
+                "{source}: {} service(s) never used: {}",
+                self.services_never_used.len(),
+                list(&self.services_never_used)
+            ));
+        }
+        if !self.actions_unused.is_empty() || self.services_never_used.is_empty() {
+            lines.push(format!(
+                "{source}: {} action(s) unused{}",
+                self.actions_unused.len(),
+                if self.actions_unused.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", list(&self.actions_unused))
+                }
+            ));
+        }
+        if !self.recently_used.is_empty() {
+            lines.push(format!(
+                "{source}: {} finding entr(ies) used within the window, kept: {}",
+                self.recently_used.len(),
+                list(&self.recently_used)
+            ));
+        }
+        if !self.untracked_kept.is_empty() {
+            lines.push(format!(
+                "{source}: {} granted action(s) kept because their use is not tracked: {}",
+                self.untracked_kept.len(),
+                list(&self.untracked_kept)
+            ));
+        }
+        if !self.permission_only_kept.is_empty() {
+            lines.push(format!(
+                "{source}: {} permission-only action(s) kept (never logged as calls): {}",
+                self.permission_only_kept.len(),
+                list(&self.permission_only_kept)
+            ));
+        }
+        if !self.wildcards_kept_alive.is_empty() {
+            let entries: Vec<String> = self
+                .wildcards_kept_alive
+                .iter()
+                .map(|k| match policy_names.get(k.policy) {
+                    Some(name) if policy_names.len() > 1 => {
+                        format!("{name} Statement[{}] {}", k.statement, k.entry)
+                    }
+                    _ => format!("Statement[{}] {}", k.statement, k.entry),
+                })
+                .collect();
+            lines.push(format!(
+                "{source}: {} kept action(s) keep {} wildcard(s) alive that would otherwise be removed: {}",
+                self.actions_keeping_wildcards(),
+                self.wildcards_kept_alive.len(),
+                list(&entries)
+            ));
+        }
+        for note in &self.notes {
+            lines.push(format!("{source}: {note}"));
+        }
+        lines
+    }
+}
+
+/// A source turned into an unused set, with what it implied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inference {
+    /// The unused set to refine against.
+    pub unused: UnusedSet,
+    /// What was inferred and kept.
+    pub report: SourceReport,
+}
+
+// ---------------------------------------------------------------------------
+// What a set of policies grants
+// ---------------------------------------------------------------------------
+
+/// The known actions one Allow entry (or a NotAction statement) grants.
+struct EntryGrant {
+    policy: usize,
+    statement: usize,
+    entry: String,
+    wildcard: bool,
+    actions: Vec<String>,
+}
+
+/// Every known action the Allow statements of `policies` grant, per entry.
+fn grants(policies: &[&Policy], known: &Known<'_>) -> Vec<EntryGrant> {
+    let mut out = Vec::new();
+    for (policy_index, policy) in policies.iter().enumerate() {
+        for (index, statement) in policy.statements().iter().enumerate() {
+            if statement.effect() != Effect::Allow {
+                continue;
+            }
+            let patterns: Vec<Pattern> = statement
+                .entries()
+                .iter()
+                .map(|e| Pattern::new(e))
+                .collect();
+            match statement.key() {
+                ActionKey::Action => {
+                    for pattern in patterns {
+                        let actions = known
+                            .with_prefix(pattern.literal_prefix())
+                            .into_iter()
+                            .filter(|a| pattern.matches(a))
+                            .map(str::to_string)
+                            .collect();
+                        out.push(EntryGrant {
+                            policy: policy_index,
+                            statement: index,
+                            entry: pattern.as_str().to_string(),
+                            wildcard: !pattern.is_literal(),
+                            actions,
+                        });
+                    }
+                }
+                ActionKey::NotAction => {
+                    let actions = known
+                        .all()
+                        .into_iter()
+                        .filter(|a| !patterns.iter().any(|p| p.matches(a)))
+                        .map(str::to_string)
+                        .collect();
+                    out.push(EntryGrant {
+                        policy: policy_index,
+                        statement: index,
+                        entry: "NotAction".to_string(),
+                        wildcard: false,
+                        actions,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The granted actions, deduplicated case-insensitively, sorted.
+fn granted_set(grants: &[EntryGrant]) -> BTreeMap<String, String> {
+    let mut set = BTreeMap::new();
+    for grant in grants {
+        for action in &grant.actions {
+            set.entry(action.to_ascii_lowercase())
+                .or_insert_with(|| action.clone());
+        }
+    }
+    set
+}
+
+/// The wildcard entries that stay only because of `kept` (lowercased names).
+fn kept_alive(
+    grants: &[EntryGrant],
+    unused: &UnusedSet,
+    kept: &BTreeSet<String>,
+) -> Vec<KeptAlive> {
+    let mut out = Vec::new();
+    for grant in grants.iter().filter(|g| g.wildcard) {
+        let held: Vec<String> = grant
+            .actions
+            .iter()
+            .filter(|a| kept.contains(&a.to_ascii_lowercase()))
+            .cloned()
+            .collect();
+        let rest_unused = grant
+            .actions
+            .iter()
+            .filter(|a| !kept.contains(&a.to_ascii_lowercase()))
+            .all(|a| unused.contains(a));
+        if !held.is_empty() && rest_unused {
+            out.push(KeptAlive {
+                policy: grant.policy,
+                statement: grant.statement,
+                entry: grant.entry.clone(),
+                kept: held,
+            });
+        }
+    }
+    out
+}
