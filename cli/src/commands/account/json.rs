@@ -1,0 +1,193 @@
+//! `--format json`, and the recommendations `--out` writes.
+
+use super::*;
+
+/// `pare account --format json` as a serde value that builds each
+/// recommendation only when the serializer reaches it. The frame gives the
+/// keys and their order; its `"recommendations"` is replaced on the way out.
+pub(super) struct JsonOut<'v> {
+    pub(super) view: &'v View<'v>,
+    pub(super) frame: &'v Value,
+}
+
+impl serde::Serialize for JsonOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let Value::Object(frame) = self.frame else {
+            return self.frame.serialize(serializer);
+        };
+        let mut map = serializer.serialize_map(Some(frame.len()))?;
+        for (key, value) in frame {
+            if key == "recommendations" {
+                map.serialize_entry(key, &Recommendations(self.view))?;
+            } else {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// The recommendations, one principal at a time.
+pub(super) struct Recommendations<'v>(&'v View<'v>);
+
+impl serde::Serialize for Recommendations<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let view = self.0;
+        serializer.collect_seq(
+            view.plan
+                .principals
+                .iter()
+                .map(|principal| view.recommendation_json(principal)),
+        )
+    }
+}
+
+impl View<'_> {
+    /// The JSON document without its recommendations, which are written one
+    /// by one (see [`JsonOut`]): `"recommendations"` holds a placeholder.
+    pub(super) fn json_frame(&self) -> Value {
+        let other: Vec<Value> = self
+            .plan
+            .other_findings
+            .iter()
+            .map(|o| {
+                json!({
+                    "id": o.id,
+                    "findingType": o.finding_type,
+                    "resource": o.resource,
+                })
+            })
+            .collect();
+        json!({
+            "recommendations": Value::Null,
+            "otherFindings": other,
+            "findings": self.plan.counts,
+            "diagnostics": self.plan.diagnostics,
+        })
+    }
+
+    /// One principal in Access Analyzer's recommendation shape; pare's own
+    /// details ride along under `pare`, which Access Analyzer readers ignore.
+    pub(super) fn recommendation_json(&self, principal: &PrincipalPlan) -> Value {
+        let entity = self.account.entities.get(principal.entity);
+        let mut steps = Vec::new();
+        let mut policies = Vec::new();
+        for holding in &principal.holdings {
+            let Some(policy) = self.plan.policies.get(holding.policy) else {
+                continue;
+            };
+            let id = policy.arn.clone().unwrap_or_else(|| policy.name.clone());
+            let step = match &policy.decision {
+                Decision::PutInline | Decision::NewVersion | Decision::Replace { .. } => {
+                    policy.outcome.as_ref().map(|o| {
+                        json!({"unusedPermissionsRecommendedStep": {
+                            "recommendedAction": "CREATE_POLICY",
+                            "recommendedPolicy": o.policy.to_compact_string(),
+                            "existingPolicyId": id,
+                        }})
+                    })
+                }
+                Decision::DeleteInline | Decision::Detach => Some(json!({
+                    "unusedPermissionsRecommendedStep": {
+                        "recommendedAction": "DETACH_POLICY",
+                        "existingPolicyId": id,
+                    }
+                })),
+                Decision::Keep | Decision::Skipped { .. } => None,
+            };
+            steps.extend(step);
+            policies.push(self.policy_json(policy, holding));
+        }
+        json!({
+            "resourceArn": entity.map_or(String::new(), |e| e.arn.clone()),
+            "recommendationType": "UnusedPermissionRecommendation",
+            "status": "SUCCEEDED",
+            "recommendedSteps": steps,
+            "pare": {
+                "principal": self.label(principal.entity),
+                "findingIds": principal.finding_ids,
+                "policies": policies,
+            },
+        })
+    }
+
+    pub(super) fn policy_json(&self, policy: &PolicyPlan, holding: &Holding) -> Value {
+        let outcome = policy.outcome.as_deref();
+        let mut object = json!({
+            "policyName": policy.name,
+            "type": self.kind(policy),
+            "decision": policy.decision.label(),
+            "removed": Self::removed(policy),
+            "sizeBefore": policy.size_before,
+            "sizeAfter": Self::size_after(policy),
+        });
+        if let Some(map) = object.as_object_mut() {
+            if let Some(arn) = &policy.arn {
+                map.insert("policyArn".into(), arn.clone().into());
+            }
+            match &policy.decision {
+                Decision::Replace { new_name } => {
+                    map.insert("newPolicyName".into(), new_name.clone().into());
+                }
+                Decision::Skipped { reason } => {
+                    map.insert("skipped".into(), reason.clone().into());
+                }
+                _ => {}
+            }
+            if let Some(group) = holding.via {
+                map.insert("via".into(), self.label(group).into());
+            }
+            if policy.is_shared() {
+                let holders: Vec<String> = policy.holders.iter().map(|&h| self.label(h)).collect();
+                let without: Vec<String> = policy
+                    .without_finding
+                    .iter()
+                    .map(|&h| self.label(h))
+                    .collect();
+                map.insert("sharedWith".into(), json!(holders));
+                map.insert("holdersWithoutFinding".into(), json!(without));
+            }
+            if let Some(quota) = policy.quota {
+                map.insert(
+                    "quota".into(),
+                    json!({"quota": quota.kind.describe(), "limit": quota.limit, "used": quota.used, "exceeded": quota.over()}),
+                );
+            }
+            if let Some(outcome) = outcome.filter(|o| o.changed() && policy.decision.changes()) {
+                map.insert("edits".into(), json!(outcome.edits));
+            }
+            // What the engine says about the policy itself (entries the catalog
+            // does not know, broad exclusions); remarks about unused actions the
+            // policy does not grant are expected for a per-principal finding.
+            if let Some(outcome) = outcome {
+                let notes: Vec<&pare_engine::Diagnostic> = outcome
+                    .diagnostics
+                    .iter()
+                    .filter(|d| {
+                        !matches!(
+                            d.code,
+                            pare_engine::Code::UnusedNotGranted
+                                | pare_engine::Code::UnknownUnusedAction
+                        )
+                    })
+                    .collect();
+                if !notes.is_empty() {
+                    map.insert("diagnostics".into(), json!(notes));
+                }
+            }
+            if let Some(own) = &holding.alternative {
+                map.insert(
+                    "alone".into(),
+                    json!({
+                        "recommendedAction": action_name(own.recommended_action()),
+                        "recommendedPolicy": own.policy.to_compact_string(),
+                        "removed": own.removed,
+                        "size": own.size,
+                    }),
+                );
+            }
+        }
+        object
+    }
+}

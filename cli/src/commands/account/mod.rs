@@ -1,0 +1,472 @@
+//! `pare account`: refine a whole account. The output of `aws iam
+//! get-account-authorization-details` and the account's unused-access findings
+//! in; a table (or Access Analyzer-shaped JSON, or CSV) of what happens to each
+//! principal's policies out, and with `--out DIR` the refined documents, their
+//! diffs and an `apply.sh` that a person reviews and runs.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use pare_engine::account::{
+    self, Account, Decision, EntityKind, Holding, LevelCounts, Plan, PlanOptions, PolicyPlan,
+    PolicyRef, PolicySource, PrincipalPlan,
+};
+use pare_engine::{Finding, Policy, RecommendedAction};
+use serde_json::{Value, json};
+
+use crate::args::CatalogArgs;
+use crate::error::Error;
+use crate::input::{self, Catalog, Source};
+use crate::io::Io;
+use crate::safe::{self, Escaped, shell_word};
+use crate::{diff, exit};
+
+mod csv;
+mod json;
+mod out_dir;
+mod script;
+mod table;
+
+use json::*;
+use out_dir::*;
+
+/// `pare account`'s arguments as clap reads them.
+#[derive(Clone, Debug, Args)]
+pub struct AccountArgs {
+    /// The output of `aws iam get-account-authorization-details` (documents as
+    /// JSON objects or URL-encoded strings); `-` reads stdin.
+    #[arg(value_name = "DETAILS")]
+    pub details: OsString,
+
+    /// `aws accessanalyzer get-finding-v2` outputs: a file holding one finding, a
+    /// JSON array of them, or JSON Lines; or a directory of such files (read in
+    /// name order). Repeat for more.
+    #[arg(long, value_name = "PATH")]
+    pub findings: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub sources: crate::sources::AccountSourceArgs,
+
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+
+    /// Write the refined policies, a diff per policy and `apply.sh` into this
+    /// directory, which must not exist yet (or be empty). Nothing is applied.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// What to print on stdout. The table is the default, also when stdout is
+    /// not a terminal; scripts ask for `json` or `csv`.
+    #[arg(long, value_enum, default_value_t = AccountFormat::Table)]
+    pub format: AccountFormat,
+}
+
+/// `pare account --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AccountFormat {
+    /// One row per principal and policy, for a reviewer.
+    Table,
+    /// Per principal, Access Analyzer's `get-finding-recommendation` shape.
+    Json,
+    /// The table's rows, for spreadsheets.
+    Csv,
+}
+
+/// `pare account`, validated.
+#[derive(Clone, Debug)]
+pub struct AccountConfig {
+    /// Where the details come from.
+    pub details: Source,
+    /// Findings files and directories.
+    pub findings: Vec<PathBuf>,
+    /// `--last-accessed`, `--used`, `--unused-since`, `--as-of`.
+    pub sources: crate::sources::AccountSources,
+    /// `--catalog`, if given.
+    pub catalog: Option<PathBuf>,
+    /// `--out`, if given.
+    pub out: Option<PathBuf>,
+    /// What to print.
+    pub format: AccountFormat,
+}
+
+impl AccountArgs {
+    /// Checks what clap cannot: `--out` is not where the details or findings are.
+    pub fn validate(self) -> Result<AccountConfig, Error> {
+        let details = Source::from_arg(&self.details);
+        if let Some(out) = &self.out {
+            let clash = self.findings.iter().any(|f| f == out)
+                || matches!(&details, Source::Path(p) if p == out);
+            if clash {
+                return Err(Error::input(format!(
+                    "`--out {}` names an input; choose a new directory",
+                    out.display()
+                )));
+            }
+        }
+        let sources = crate::sources::AccountSources::new(
+            &self.sources,
+            !self.findings.is_empty(),
+            self.catalog.as_of.as_deref(),
+        )?;
+        Ok(AccountConfig {
+            details,
+            findings: self.findings,
+            sources,
+            catalog: self.catalog.catalog,
+            out: self.out,
+            format: self.format,
+        })
+    }
+}
+
+/// Runs `pare account`.
+pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
+    // Refuse a bad `--out` before any work, so that nothing is computed for nothing.
+    if let Some(out) = &config.out {
+        check_out_dir(out)?;
+    }
+    let details = input::read_text(&config.details, input::Kind::Data, io)?;
+    let account = Account::parse(&details.text)
+        .map_err(|e| Error::input(format!("{}: {e}", details.name)))?;
+    // The text is not needed once parsed; it would be held to the end.
+    drop(details);
+    let findings = read_findings(&config.findings, io.limits)?;
+    let catalog = Catalog::load(config.catalog.as_deref(), io.limits)?;
+    let (findings, source_reports) =
+        config
+            .sources
+            .apply(findings, &account, catalog.table(), io)?;
+
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let options = PlanOptions {
+        threads,
+        refine: pare_engine::Options {
+            catalog_date: crate::sources::catalog_data_date(config.catalog.as_deref(), io.limits),
+            ..pare_engine::Options::default()
+        },
+    };
+    let plan = {
+        let show = io.stderr_is_terminal;
+        let stderr = &mut io.stderr;
+        let mut last = usize::MAX;
+        let mut progress = |done: usize, total: usize| {
+            // One update per percent is plenty for a person and costs nothing.
+            let percent = (done * 100).checked_div(total).unwrap_or(100);
+            if show && total > 50 && percent != last {
+                last = percent;
+                let _ = write!(stderr, "\rrefining {done}/{total} policies");
+                if done == total {
+                    let _ = write!(stderr, "\r\x1b[K");
+                }
+            }
+        };
+        // The plan takes the findings: each principal's set moves into it
+        // rather than being copied, and the rest goes before output.
+        account::plan_owned(&account, findings, catalog.table(), &options, &mut progress)
+    };
+    let view = View {
+        account: &account,
+        plan: &plan,
+    };
+
+    let mut layout_notes = Vec::new();
+    if let Some(out) = &config.out {
+        let layout = view.layout();
+        write_out_dir(out, |write| view.out_files(&layout, write))?;
+        layout_notes = layout.notes;
+    }
+    let text = match config.format {
+        AccountFormat::Table => {
+            view.table() + &crate::sources::account_table_section(&source_reports)
+        }
+        AccountFormat::Json => {
+            // Written as it is built, one principal at a time: the whole
+            // document as a `Value` and then as text took several times the
+            // memory of the plan itself.
+            let mut frame = view.json_frame();
+            crate::sources::add_to_json(&mut frame, &source_reports);
+            let mut out = std::io::BufWriter::new(&mut io.stdout);
+            let document = JsonOut {
+                view: &view,
+                frame: &frame,
+            };
+            serde_json::to_writer_pretty(&mut out, &document).map_err(std::io::Error::from)?;
+            out.write_all(b"\n")?;
+            out.flush()?;
+            String::new()
+        }
+        AccountFormat::Csv => view.csv()?,
+    };
+    io.stdout.write_all(text.as_bytes())?;
+    if config.format == AccountFormat::Csv {
+        // CSV has no room for them: the source reports go beside it.
+        let section = crate::sources::account_table_section(&source_reports);
+        io.stderr.write_all(section.trim_start().as_bytes())?;
+    }
+    for diagnostic in &plan.diagnostics {
+        writeln!(
+            io.stderr,
+            "warning: {}: {}",
+            Escaped(&diagnostic.subject),
+            Escaped(&diagnostic.message)
+        )?;
+    }
+    for note in &layout_notes {
+        writeln!(io.stderr, "warning: {}", Escaped(note))?;
+    }
+    if let Some(out) = &config.out {
+        writeln!(
+            io.stderr,
+            "note: wrote the plan to `{}`; review the diffs, then run `{}`",
+            Escaped(&out.display().to_string()),
+            Escaped(&out.join("apply.sh").display().to_string())
+        )?;
+    }
+    Ok(exit::SUCCESS)
+}
+
+/// Every finding of every file, files in argument order and directories in
+/// name order. A file that cannot be read or parsed stops the run.
+fn read_findings(paths: &[PathBuf], limits: input::Limits) -> Result<Vec<Finding>, Error> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let entries = std::fs::read_dir(path).map_err(|e| {
+                Error::input(format!("cannot read the directory `{}`", path.display()))
+                    .with_source(e)
+            })?;
+            let mut names: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .filter(|p| p.is_file())
+                .filter(|p| {
+                    !p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                })
+                .collect();
+            names.sort();
+            files.extend(names);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut findings = Vec::new();
+    for file in files {
+        let name = file.display().to_string();
+        let bytes = limits
+            .read_file(&file, input::Kind::Data)
+            .map_err(|e| Error::input(format!("cannot read `{name}`")).with_source(e))?;
+        let text = input::decode(&name, bytes)?;
+        if text.trim().is_empty() {
+            continue;
+        }
+        let parsed = pare_engine::unused::parse_findings(&text)
+            .map_err(|e| Error::input(format!("{name}: {e}")))?;
+        findings.extend(parsed);
+    }
+    Ok(findings)
+}
+
+/// The plan with the account it was made from, for rendering.
+struct View<'a> {
+    account: &'a Account,
+    plan: &'a Plan,
+}
+
+/// One row of the table and the CSV: a principal and one policy it holds.
+struct Row<'a> {
+    principal: &'a PrincipalPlan,
+    holding: &'a Holding,
+    policy: &'a PolicyPlan,
+}
+
+impl View<'_> {
+    fn label(&self, entity: usize) -> String {
+        self.account
+            .entities
+            .get(entity)
+            .map_or_else(|| format!("#{entity}"), |e| e.label())
+    }
+
+    fn rows(&self) -> Vec<Row<'_>> {
+        let mut rows = Vec::new();
+        for principal in &self.plan.principals {
+            for holding in &principal.holdings {
+                if let Some(policy) = self.plan.policies.get(holding.policy) {
+                    rows.push(Row {
+                        principal,
+                        holding,
+                        policy,
+                    });
+                }
+            }
+        }
+        rows
+    }
+
+    fn kind(&self, policy: &PolicyPlan) -> String {
+        match (&policy.source, &policy.reference) {
+            (PolicySource::Inline, PolicyRef::Inline { entity, .. }) => {
+                match self.account.entities.get(*entity).map(|e| e.kind) {
+                    Some(EntityKind::Group) => "group inline".to_string(),
+                    _ => "inline".to_string(),
+                }
+            }
+            (PolicySource::AwsManaged, _) => "aws-managed".to_string(),
+            _ => "managed".to_string(),
+        }
+    }
+
+    fn via(&self, holding: &Holding) -> String {
+        holding.via.map_or_else(String::new, |g| self.label(g))
+    }
+
+    /// What a reviewer should know about this row, in a few words.
+    fn note(&self, row: &Row<'_>) -> String {
+        let policy = row.policy;
+        let mut notes: Vec<String> = Vec::new();
+        if let Decision::Replace { new_name } = &policy.decision {
+            notes.push(format!("becomes `{new_name}`"));
+        }
+        if let Decision::Skipped { reason } = &policy.decision {
+            notes.push(reason.clone());
+        }
+        if policy.is_shared() {
+            notes.push(format!("shared by {}", policy.holders.len()));
+            if !policy.without_finding.is_empty() {
+                let names: Vec<String> = policy
+                    .without_finding
+                    .iter()
+                    .take(3)
+                    .map(|&h| self.label(h))
+                    .collect();
+                let more = policy.without_finding.len().saturating_sub(3);
+                let more = if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                };
+                notes.push(format!("no finding for {}{more}", names.join(", ")));
+            }
+        }
+        if let Some(own) = &row.holding.alternative {
+            let extra = own
+                .removed
+                .total
+                .saturating_sub(policy.outcome.as_ref().map_or(0, |o| o.removed.total));
+            notes.push(format!(
+                "alone: {} removed ({extra} more)",
+                own.removed.total
+            ));
+        }
+        if policy.used_as_boundary {
+            notes.push("also a permissions boundary".to_string());
+        }
+        if let Some(quota) = &policy.quota {
+            if quota.over() && policy.decision.changes() {
+                notes.push(format!(
+                    "OVER QUOTA: {} {} > {}",
+                    quota.kind.describe(),
+                    thousands(quota.used),
+                    thousands(quota.limit)
+                ));
+            }
+        }
+        if let Some(version) = &policy.delete_version {
+            if policy.decision == Decision::NewVersion {
+                notes.push(format!("5 versions: deletes {version} first"));
+            }
+        }
+        notes.join("; ")
+    }
+
+    fn removed(policy: &PolicyPlan) -> LevelCounts {
+        if policy.decision.changes() {
+            policy
+                .outcome
+                .as_ref()
+                .map(|o| o.removed)
+                .unwrap_or_default()
+        } else {
+            LevelCounts::default()
+        }
+    }
+
+    fn size_after(policy: &PolicyPlan) -> Option<usize> {
+        match &policy.decision {
+            Decision::Skipped { .. } => None,
+            Decision::DeleteInline | Decision::Detach => Some(0),
+            Decision::Keep => Some(policy.size_before),
+            _ => policy.outcome.as_ref().map(|o| o.size),
+        }
+    }
+
+    fn describe(&self, policy: &PolicyPlan) -> String {
+        match &policy.reference {
+            PolicyRef::Inline { entity, name } => {
+                format!("{}: inline policy `{name}`", self.label(*entity))
+            }
+            PolicyRef::Managed(arn) if policy.source == PolicySource::AwsManaged => {
+                format!("AWS managed policy `{arn}` (cannot be edited)")
+            }
+            PolicyRef::Managed(arn) => format!("managed policy `{arn}`"),
+        }
+    }
+}
+
+fn action_name(action: RecommendedAction) -> &'static str {
+    match action {
+        RecommendedAction::CreatePolicy => "CREATE_POLICY",
+        RecommendedAction::DetachPolicy => "DETACH_POLICY",
+    }
+}
+
+/// `1 action`, `2 actions`; `plural` is the word's plural form.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{} {many}", thousands(n))
+    }
+}
+
+fn or_dash(text: String) -> String {
+    if text.is_empty() {
+        "-".to_string()
+    } else {
+        text
+    }
+}
+
+fn pretty(policy: &Policy) -> String {
+    let mut text = policy.to_pretty_string();
+    text.push('\n');
+    text
+}
+
+/// An option's value in `apply.sh`, with its separator: ` VALUE`, or
+/// `=VALUE` when the value starts with `-` (IAM names may), which the AWS CLI
+/// would otherwise read as another option. The value is a [`shell_word`].
+fn arg(value: &str) -> String {
+    if value.starts_with('-') {
+        format!("={}", shell_word(value))
+    } else {
+        format!(" {}", shell_word(value))
+    }
+}
+
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
