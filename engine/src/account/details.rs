@@ -285,6 +285,26 @@ pub(super) fn read_entity(
         return Ok(None);
     };
     // A boundary that cannot be read would let a boundary policy be edited.
+    let boundary = read_boundary(object, path)?;
+    let mut entity = Entity {
+        kind,
+        name: name.to_string(),
+        arn: arn.to_string(),
+        inline: Vec::new(),
+        attached: Vec::new(),
+        groups: Vec::new(),
+        boundary,
+    };
+    read_inline(&mut entity, object, inline_key, path, diagnostics)?;
+    read_attached(&mut entity, object, path, diagnostics)?;
+    if kind == EntityKind::User {
+        read_groups(&mut entity, object, path, diagnostics)?;
+    }
+    Ok(Some(entity))
+}
+
+/// The ARN of an entity's permissions boundary, if it has one.
+fn read_boundary(object: &Map<String, Value>, path: &str) -> Result<Option<String>, Error> {
     let boundary = match object.get("PermissionsBoundary") {
         None | Some(Value::Null) => None,
         Some(Value::Object(b)) => {
@@ -302,15 +322,17 @@ pub(super) fn read_entity(
             ));
         }
     };
-    let mut entity = Entity {
-        kind,
-        name: name.to_string(),
-        arn: arn.to_string(),
-        inline: Vec::new(),
-        attached: Vec::new(),
-        groups: Vec::new(),
-        boundary,
-    };
+    Ok(boundary)
+}
+
+/// The entity's inline policies, under `inline_key`.
+fn read_inline(
+    entity: &mut Entity,
+    object: &Map<String, Value>,
+    inline_key: &str,
+    path: &str,
+    diagnostics: &mut Vec<AccountDiagnostic>,
+) -> Result<(), Error> {
     // An inline policy listed twice under one principal: which document IAM
     // holds cannot be known unless both are the same.
     let mut inline_seen: HashMap<String, (String, &Value)> = HashMap::new();
@@ -367,6 +389,16 @@ pub(super) fn read_entity(
             )),
         }
     }
+    Ok(())
+}
+
+/// The ARNs of the managed policies the entity attaches.
+fn read_attached(
+    entity: &mut Entity,
+    object: &Map<String, Value>,
+    path: &str,
+    diagnostics: &mut Vec<AccountDiagnostic>,
+) -> Result<(), Error> {
     for (i, item) in array_field(object, "AttachedManagedPolicies", path)?
         .iter()
         .enumerate()
@@ -393,33 +425,41 @@ pub(super) fn read_entity(
             )),
         }
     }
-    if kind == EntityKind::User {
-        // A membership dropped would let the group's policies lose what this
-        // user uses: anything but a group name is an error.
-        for (i, item) in array_field(object, "GroupList", path)?.iter().enumerate() {
-            let item_path = format!("{}[{i}]", join(path, "GroupList"));
-            let Some(group) = item.as_str() else {
-                return Err(Error::shape(
-                    item_path,
-                    format!("a group name must be a string, found {}", json_kind(item)),
-                ));
-            };
-            plain_text(group, &item_path)?;
-            if entity.groups.iter().any(|g| g == group) {
-                diagnostics.push(AccountDiagnostic {
-                    code: AccountCode::DuplicateEntry,
-                    subject: item_path,
-                    message: format!(
-                        "{} is in the group `{group}` again; the repeat is ignored",
-                        entity.label()
-                    ),
-                });
-                continue;
-            }
-            entity.groups.push(group.to_string());
+    Ok(())
+}
+
+/// The groups a user is in.
+fn read_groups(
+    entity: &mut Entity,
+    object: &Map<String, Value>,
+    path: &str,
+    diagnostics: &mut Vec<AccountDiagnostic>,
+) -> Result<(), Error> {
+    // A membership dropped would let the group's policies lose what this
+    // user uses: anything but a group name is an error.
+    for (i, item) in array_field(object, "GroupList", path)?.iter().enumerate() {
+        let item_path = format!("{}[{i}]", join(path, "GroupList"));
+        let Some(group) = item.as_str() else {
+            return Err(Error::shape(
+                item_path,
+                format!("a group name must be a string, found {}", json_kind(item)),
+            ));
+        };
+        plain_text(group, &item_path)?;
+        if entity.groups.iter().any(|g| g == group) {
+            diagnostics.push(AccountDiagnostic {
+                code: AccountCode::DuplicateEntry,
+                subject: item_path,
+                message: format!(
+                    "{} is in the group `{group}` again; the repeat is ignored",
+                    entity.label()
+                ),
+            });
+            continue;
         }
+        entity.groups.push(group.to_string());
     }
-    Ok(Some(entity))
+    Ok(())
 }
 
 /// An error's message, with its location only when that is inside the
