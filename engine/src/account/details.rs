@@ -529,26 +529,7 @@ pub(super) fn read_managed(
     };
     // Versions that disagree on the default leave the policy as it is: any
     // choice would be a guess about which document IAM enforces.
-    let flagged: Vec<&str> = versions
-        .iter()
-        .filter(|v| v.get("IsDefaultVersion") == Some(&Value::Bool(true)))
-        .map(|v| v.get("VersionId").and_then(Value::as_str).unwrap_or("?"))
-        .collect();
-    let disagreement = match (flagged.as_slice(), default_id) {
-        ([_, _, ..], _) => Some(format!(
-            "{} versions are marked the default ({})",
-            flagged.len(),
-            flagged
-                .iter()
-                .map(|v| format!("`{v}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-        ([one], Some(id)) if *one != id => Some(format!(
-            "`DefaultVersionId` is `{id}` but `{one}` is marked the default"
-        )),
-        _ => None,
-    };
+    let disagreement = default_disagreement(versions, default_id);
     if let Some(disagreement) = disagreement {
         diagnostics.push(AccountDiagnostic {
             code: AccountCode::AmbiguousDefaultVersion,
@@ -596,4 +577,29 @@ pub(super) fn read_managed(
         },
     }
     Ok(Some(policy))
+}
+
+/// Why the versions do not name one default, when they do not: several
+/// marked the default, or one that is not `DefaultVersionId`.
+fn default_disagreement(versions: &[Value], default_id: Option<&str>) -> Option<String> {
+    let flagged: Vec<&str> = versions
+        .iter()
+        .filter(|v| v.get("IsDefaultVersion") == Some(&Value::Bool(true)))
+        .map(|v| v.get("VersionId").and_then(Value::as_str).unwrap_or("?"))
+        .collect();
+    match (flagged.as_slice(), default_id) {
+        ([_, _, ..], _) => Some(format!(
+            "{} versions are marked the default ({})",
+            flagged.len(),
+            flagged
+                .iter()
+                .map(|v| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        ([one], Some(id)) if *one != id => Some(format!(
+            "`DefaultVersionId` is `{id}` but `{one}` is marked the default"
+        )),
+        _ => None,
+    }
 }
