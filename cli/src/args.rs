@@ -22,7 +22,9 @@ Exit codes:
   0  success
   1  `verify` found a violation
   2  unreadable or invalid input, or a usage error
-  3  `refine --format policy`: nothing of the policy is used; detach it (no policy is printed)";
+  3  `refine --format policy` (any format with `--exit-code`): nothing of the policy
+     is used; detach it (no policy is printed)
+  4  `refine --exit-code`: the refined policy differs from the original";
 
 /// `pare --version`: the version and the embedded catalog it carries (data
 /// date and counts), so that a bug report says which catalog was used.
@@ -77,7 +79,8 @@ pub enum Command {
             Exit codes:\n  0  success\n  1  --verify found a violation (a bug in pare: please report it)\n  \
             2  unreadable or invalid input, or a usage error\n  \
             3  --format policy: nothing of the policy is used; detach it (stdout is empty: IAM \
-            rejects a policy without statements)"
+            rejects a policy without statements); with --exit-code, in every format\n  \
+            4  --exit-code: the refined policy differs from the original (0: nothing to change)"
     )]
     Refine(RefineArgs),
 
@@ -227,6 +230,24 @@ pub struct RefineArgs {
     /// printing it; on a violation print nothing on stdout and exit 1.
     #[arg(long)]
     pub verify: bool,
+
+    /// Say in the exit code whether anything would change, as `git diff
+    /// --exit-code` does: 0 nothing to refine, 4 the policy changes, 3 detach it.
+    #[arg(long)]
+    pub exit_code: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `-o/--output FILE`, for every command that prints a result.
+#[derive(Clone, Debug, Default, Args)]
+pub struct OutputArgs {
+    /// Write the result to FILE instead of stdout, atomically (a temporary file
+    /// in the same directory, renamed over FILE once complete); FILE is left as
+    /// it was when the command fails.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `pare refine --format`.
@@ -257,6 +278,8 @@ pub struct Refine {
     pub options: pare_engine::Options,
     /// Whether to verify the result before printing it.
     pub verify: bool,
+    /// `--exit-code`: whether the exit code says if anything changes.
+    pub exit_code: bool,
 }
 
 impl RefineArgs {
@@ -283,6 +306,7 @@ impl RefineArgs {
                 ..pare_engine::Options::default()
             },
             verify: self.verify,
+            exit_code: self.exit_code,
         })
     }
 }
@@ -309,6 +333,9 @@ pub struct ExplainArgs {
     /// this one (its full ARN): findings are per principal.
     #[arg(long, value_name = "ARN")]
     pub principal: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `pare explain --format`.
@@ -364,6 +391,9 @@ pub struct ExpandArgs {
     /// Add each action's access level after a tab.
     #[arg(long)]
     pub access_level: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `pare expand`, validated.
@@ -397,6 +427,9 @@ pub struct CatalogInfoArgs {
     /// List every service with its action count (tab-separated) instead.
     #[arg(long)]
     pub services: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `pare catalog`, validated.

@@ -13,6 +13,7 @@ pub mod diff;
 pub mod error;
 pub mod input;
 pub mod io;
+pub mod output;
 pub mod safe;
 pub mod sources;
 
@@ -30,6 +31,10 @@ pub mod exit {
     /// `refine --format policy`: nothing of the policy is used, so it is to
     /// be detached; no policy is printed (IAM rejects one without statements).
     pub const DETACH: i32 = 3;
+    /// `refine --exit-code`: the refined policy differs from the original
+    /// (as `git diff --exit-code` says "there are differences", but 1 is
+    /// taken by violations).
+    pub const CHANGED: i32 = 4;
 }
 
 /// Runs `pare` with `args` (the program name first) and returns the exit code.

@@ -17,6 +17,21 @@ pub mod verify;
 
 /// Runs one subcommand.
 pub fn run(command: Command, io: &mut Io<'_>) -> Result<i32, Error> {
+    let output = match &command {
+        Command::Refine(args) => args.output.output.clone(),
+        Command::Explain(args) => args.output.output.clone(),
+        Command::Expand(args) => args.output.output.clone(),
+        Command::Catalog(args) => args.output.output.clone(),
+        Command::Verify(args) => args.output.output.clone(),
+        Command::Account(_) => None,
+    };
+    match output {
+        None => dispatch(command, io),
+        Some(path) => crate::output::to_file(&path, io, |io| dispatch(command, io)),
+    }
+}
+
+fn dispatch(command: Command, io: &mut Io<'_>) -> Result<i32, Error> {
     match command {
         Command::Refine(args) => refine::run(&args.validate()?, io),
         Command::Account(args) => account::run(&args.validate()?, io),

@@ -103,8 +103,11 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
             if options.wildcards { ", concise" } else { "" }
         )?;
     }
-    if detach && config.format == RefineFormat::Policy {
+    if detach && (config.format == RefineFormat::Policy || config.exit_code) {
         return Ok(exit::DETACH);
+    }
+    if config.exit_code && refinement.changed() {
+        return Ok(exit::CHANGED);
     }
     Ok(exit::SUCCESS)
 }

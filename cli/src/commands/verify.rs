@@ -48,6 +48,9 @@ pub struct VerifyArgs {
     /// the used actions one by one, so conciseness (guarantee 6) is not checked.
     #[arg(long)]
     pub no_wildcards: bool,
+
+    #[command(flatten)]
+    pub output: crate::args::OutputArgs,
 }
 
 /// `pare verify --format`.
