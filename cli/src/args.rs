@@ -207,7 +207,8 @@ pub struct RefineArgs {
 
     /// The unused actions: `aws accessanalyzer get-finding-v2` output (one finding, an
     /// array, or JSON Lines), the `[{"serviceNamespace", "actions"}]` array, or one
-    /// `service:Action` per line; `-` reads stdin. Or `--last-accessed` / `--used`.
+    /// `service:Action` per line; `-` reads stdin; a directory: every JSON file in it (others
+    /// are skipped with a note). Or `--last-accessed` / `--used`.
     #[arg(long, value_name = "FINDINGS")]
     pub unused: Option<OsString>,
 

@@ -246,6 +246,56 @@ pub fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Error> {
     Ok(text)
 }
 
+/// The findings of a directory (`refine --unused DIR`): every file that holds
+/// JSON, in name order, as one JSON stream, and a note for each file skipped
+/// (one that is not JSON text, such as a README or `.DS_Store`, and any
+/// subdirectory). A JSON file that is not findings stops the run, naming it.
+pub fn read_findings_dir(dir: &Path, limits: Limits) -> Result<(String, Vec<String>), Error> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        Error::input(format!("cannot read the directory `{}`", dir.display())).with_source(e)
+    })?;
+    let mut paths: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    paths.sort();
+    let mut stream = String::new();
+    let mut notes = Vec::new();
+    let mut read = 0;
+    for path in paths {
+        let name = path.display().to_string();
+        if !path.is_file() {
+            notes.push(format!("skipped `{name}`: not a file"));
+            continue;
+        }
+        let bytes = limits
+            .read_file(&path, Kind::Data)
+            .map_err(|e| Error::input(format!("cannot read `{name}`")).with_source(e))?;
+        let Ok(text) = decode(&name, bytes) else {
+            notes.push(format!("skipped `{name}`: not JSON (not UTF-8 text)"));
+            continue;
+        };
+        let start = text.trim_start();
+        if start.is_empty() {
+            notes.push(format!("skipped `{name}`: empty"));
+            continue;
+        }
+        if !(start.starts_with('{') || start.starts_with('[')) {
+            notes.push(format!("skipped `{name}`: not JSON"));
+            continue;
+        }
+        pare_engine::unused::parse_findings(&text).map_err(|e| engine_error(&name, &e))?;
+        stream.push_str(&text);
+        stream.push('\n');
+        read += 1;
+    }
+    if read == 0 {
+        return Err(Error::input(format!(
+            "`{}`: no findings: the directory holds no JSON file",
+            dir.display()
+        ))
+        .with_details(notes.iter().map(|n| format!("  {n}")).collect()));
+    }
+    Ok((stream, notes))
+}
+
 /// The file's name before the engine's message, which starts with where.
 fn engine_error(name: &str, err: &pare_engine::Error) -> Error {
     Error::input(format!("{name}: {err}"))

@@ -143,10 +143,18 @@ impl Sources {
         let mut nothing_active = false;
         let mut accepted = Vec::new();
         if let Some(source) = &self.findings {
-            let text = input::read_text(source, input::Kind::Data, io)?;
+            let (text, skipped) = match source {
+                Source::Path(dir) if dir.is_dir() => {
+                    let (stream, skipped) = input::read_findings_dir(dir, io.limits)?;
+                    let name = dir.display().to_string();
+                    (input::Text { name, text: stream }, skipped)
+                }
+                _ => (input::read_text(source, input::Kind::Data, io)?, Vec::new()),
+            };
             let read = read_unused(&text.text, self.principal.as_deref())
                 .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
-            finding_notes = read.notes();
+            finding_notes = skipped;
+            finding_notes.extend(read.notes());
             nothing_active = read.nothing_active();
             let inference = sources::from_findings(&read.set, window.as_ref())
                 .map_err(|e| Error::input(format!("{}: {e}", source.name())))?;

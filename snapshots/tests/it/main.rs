@@ -253,6 +253,11 @@ fn run_case(case: &Case, dir: &Path) -> String {
         .filter(|(name, path)| name.starts_with("file:") && path.is_file())
         .map(|(name, path)| (name.clone(), fs::read(path).unwrap()))
         .collect();
+    let dirs_before: Vec<String> = places
+        .iter()
+        .filter(|(name, path)| name.starts_with("file:") && path.is_dir())
+        .map(|(name, _)| name.clone())
+        .collect();
     let stdin = case.stdin.clone().unwrap_or_default();
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     let code = {
@@ -285,7 +290,7 @@ fn run_case(case: &Case, dir: &Path) -> String {
         ("stderr".to_string(), scrub(stderr)),
     ];
     // A `{file:NAME}` that pare made into a directory (`--out`): every file in
-    // it, in path order, after stdout and stderr.
+    // it, in path order, after stdout and stderr. An input directory is not shown.
     for (name, path) in &places {
         // A file pare wrote or changed (`-o FILE`): its contents.
         if name.starts_with("file:") && path.is_file() {
@@ -294,7 +299,7 @@ fn run_case(case: &Case, dir: &Path) -> String {
                 sections.push((format!("[{name}]"), scrub(bytes)));
             }
         }
-        if name.starts_with("file:") && path.is_dir() {
+        if name.starts_with("file:") && path.is_dir() && !dirs_before.contains(name) {
             for file in files_under(path) {
                 let relative = file
                     .strip_prefix(path)
