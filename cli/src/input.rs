@@ -232,8 +232,12 @@ pub fn read_text(source: &Source, kind: Kind, io: &mut Io<'_>) -> Result<Text, E
     Ok(Text { name, text })
 }
 
-/// UTF-8 text without a leading byte-order mark.
+/// UTF-8 text without a leading byte-order mark. A gzipped or UTF-16 file
+/// (what PowerShell's `Out-File` and `>` write) is named for what it is.
 pub fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Error> {
+    if let Some(what) = not_utf8(&bytes) {
+        return Err(Error::input(format!("{name}: {what}")));
+    }
     let mut text = String::from_utf8(bytes).map_err(|e| {
         Error::input(format!(
             "{name}: invalid UTF-8 at byte offset {}",
@@ -296,6 +300,72 @@ pub fn read_findings_dir(dir: &Path, limits: Limits) -> Result<(String, Vec<Stri
     Ok((stream, notes))
 }
 
+/// What a file that is not UTF-8 text is, from its first bytes, with what to do.
+fn not_utf8(bytes: &[u8]) -> Option<&'static str> {
+    const UTF16: &str = "this is UTF-16 text (as PowerShell's `Out-File` and `>` write); pare reads \
+        UTF-8: save it with `-Encoding utf8` (`Out-File -Encoding utf8`, `Set-Content -Encoding utf8`)";
+    match bytes {
+        [0x1f, 0x8b, ..] => Some(
+            "this is a gzip-compressed file; decompress it first (`gunzip -c FILE | pare ... -` \
+             reads it from stdin)",
+        ),
+        [0xff, 0xfe, ..] | [0xfe, 0xff, ..] => Some(UTF16),
+        // UTF-16 without a byte-order mark: ASCII with every other byte zero.
+        [a, 0, b, 0, ..] | [0, a, 0, b, ..] if a.is_ascii() && b.is_ascii() && *a != 0 => {
+            Some(UTF16)
+        }
+        _ => None,
+    }
+}
+
+/// What a document that is not a policy looks like, when it is a common
+/// mistake: YAML, a CloudFormation template, a Terraform plan.
+fn not_a_policy(text: &str) -> Option<&'static str> {
+    const TEMPLATE: &str = "this is a CloudFormation template, not a policy: reading the policies \
+        in a template is not supported yet (support for infrastructure as code is an open \
+        issue); give one policy document, such as a resource's `PolicyDocument`";
+    const PLAN: &str = "this is a Terraform plan, not a policy: reading the policies in a plan is \
+        not supported yet (support for infrastructure as code is an open issue); give one \
+        policy document, such as `terraform show -json` of a resource's `policy`";
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') {
+        let value: serde_json::Value = serde_json::from_str(text).ok()?;
+        let object = value.as_object()?;
+        if object.contains_key("AWSTemplateFormatVersion")
+            || (object.contains_key("Resources") && !object.contains_key("Statement"))
+        {
+            return Some(TEMPLATE);
+        }
+        if object.contains_key("terraform_version")
+            || (object.contains_key("format_version")
+                && (object.contains_key("planned_values")
+                    || object.contains_key("resource_changes")))
+        {
+            return Some(PLAN);
+        }
+        return None;
+    }
+    if trimmed.starts_with('[') || trimmed.starts_with('%') {
+        return None;
+    }
+    // YAML: a `key:` line at the start of a line, or a document marker.
+    let keys: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.split_once(':').map(|(key, _)| key.trim()))
+        .collect();
+    let has = |key: &str| keys.iter().any(|k| k.trim_matches(['"', '\'']) == key);
+    if has("AWSTemplateFormatVersion") || has("Resources") {
+        return Some(TEMPLATE);
+    }
+    if trimmed.starts_with("---") || has("Statement") || has("Version") || has("Effect") {
+        return Some(
+            "this looks like YAML; pare reads policies as JSON: convert it first (for example \
+             `yq -o json FILE`)",
+        );
+    }
+    None
+}
+
 /// The file's name before the engine's message, which starts with where.
 fn engine_error(name: &str, err: &pare_engine::Error) -> Error {
     Error::input(format!("{name}: {err}"))
@@ -310,8 +380,13 @@ pub fn read_policy(source: &Source, io: &mut Io<'_>) -> Result<(Text, PolicyInpu
             text.name
         )));
     }
-    let input = pare_engine::policy::parse_policy_input(&text.text)
-        .map_err(|e| engine_error(&text.name, &e))?;
+    let input =
+        pare_engine::policy::parse_policy_input(&text.text).map_err(|e| {
+            match not_a_policy(&text.text) {
+                Some(what) => Error::input(format!("{}: {what}", text.name)),
+                None => engine_error(&text.name, &e),
+            }
+        })?;
     Ok((text, input))
 }
 

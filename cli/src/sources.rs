@@ -41,7 +41,7 @@ pub struct SourceArgs {
     /// Count an action last accessed more than DAYS days before `--as-of` as unused
     /// (exactly DAYS days ago still counts as used). Applies to `--last-accessed` and
     /// to the `lastAccessed` times of `--unused` findings.
-    #[arg(long, value_name = "DAYS")]
+    #[arg(long, value_name = "DAYS", allow_negative_numbers = true, value_parser = parse_days)]
     pub unused_since: Option<u32>,
 
     /// Findings are per principal: when the `--unused` findings name several roles
@@ -54,6 +54,20 @@ pub struct SourceArgs {
     /// misnamed used action would leave the real one unprotected.
     #[arg(long)]
     pub accept_unknown_used: bool,
+}
+
+/// `--unused-since DAYS`: a whole number of days back, with a word for a
+/// negative one (a date in the future) instead of clap's "invalid digit".
+fn parse_days(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<i64>() {
+        Ok(days) if days < 0 => Err(
+            "a negative number of days: `--unused-since` counts back from `--as-of` (default now); \
+             give the days an action may go unused, such as 90"
+                .to_string(),
+        ),
+        Ok(days) => u32::try_from(days).map_err(|_| "too many days".to_string()),
+        Err(_) => Err("expected a whole number of days, such as 90".to_string()),
+    }
 }
 
 /// The sources of a refinement, validated.
@@ -319,7 +333,7 @@ pub struct AccountSourceArgs {
     /// Count an action last accessed more than DAYS days before `--as-of` as unused
     /// (exactly DAYS days ago still counts as used); for `--last-accessed` and the
     /// findings' `lastAccessed` times.
-    #[arg(long, value_name = "DAYS")]
+    #[arg(long, value_name = "DAYS", allow_negative_numbers = true, value_parser = parse_days)]
     pub unused_since: Option<u32>,
 
     /// Take `--used` and `--last-accessed` action names that the catalog does not
