@@ -60,6 +60,18 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+
+    /// Print errors only: no notes or warnings on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// More on stderr: every diagnostic on its own line, and the catalog in use.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// When to colour the output: on a terminal (unless NO_COLOR is set), always, or never.
+    #[arg(long, value_enum, value_name = "WHEN", global = true, default_value_t = crate::io::ColorWhen::Auto)]
+    pub color: crate::io::ColorWhen,
 }
 
 /// The subcommands.

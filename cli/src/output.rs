@@ -50,6 +50,25 @@ pub fn to_file(
     Ok(code)
 }
 
+/// Runs `command` with only its `error: ` lines reaching stderr (`--quiet`).
+/// The error a command ends with is printed after, by [`crate::run`].
+pub fn errors_only(
+    io: &mut Io<'_>,
+    command: impl FnOnce(&mut Io<'_>) -> Result<i32, Error>,
+) -> Result<i32, Error> {
+    let collected = Collect::default();
+    let stderr = std::mem::replace(&mut io.stderr, Box::new(collected.clone()));
+    let result = command(io);
+    io.stderr = stderr;
+    let bytes = collected.0.take();
+    for line in bytes.split_inclusive(|&b| b == b'\n') {
+        if line.starts_with(b"error: ") {
+            io.stderr.write_all(line)?;
+        }
+    }
+    result
+}
+
 /// Writes `bytes` to a temporary file next to `path`, flushes it to disk,
 /// and renames it over `path`. An existing file keeps its permissions; a new
 /// one is readable by all (0644), as a file a shell redirection makes.

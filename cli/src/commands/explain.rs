@@ -27,7 +27,7 @@ pub fn run(config: &Explain, io: &mut Io<'_>) -> Result<i32, Error> {
     let known = Known::new(catalog.table(), [], &unused);
     let explanation = explain(&config.pattern, &unused, &known);
     let out = match config.format {
-        ExplainFormat::Text => render_text(&explanation, io.stdout_is_terminal),
+        ExplainFormat::Text => render_text(&explanation, io.color_stdout()),
         ExplainFormat::Dot => render_dot(&explanation),
     };
     io.stdout.write_all(out.as_bytes())?;

@@ -57,12 +57,17 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
         RefineFormat::Policy => with_newline(refinement.policy.to_pretty_string()),
         RefineFormat::Diff => {
             let name = config.policy.file_name();
-            diff::unified(
+            let text = diff::unified(
                 &format!("original/{name}"),
                 &with_newline(input.policy.to_pretty_string()),
                 &format!("refined/{name}"),
                 &with_newline(refinement.policy.to_pretty_string()),
-            )
+            );
+            if io.color_stdout() {
+                diff::colored(&text)
+            } else {
+                text
+            }
         }
         RefineFormat::Recommendation => pretty(&recommendation(&input, &refinement)),
         RefineFormat::Json => pretty(&everything(&input, &refinement)),
@@ -70,7 +75,25 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
     io.stdout.write_all(out.as_bytes())?;
 
     resolved.write_notes(&mut io.stderr)?;
-    for line in diagnostic_lines(&refinement.diagnostics) {
+    if io.verbose {
+        let p = match &catalog {
+            Catalog::Embedded => pare_catalog::provenance(),
+            Catalog::Dir(dir) => dir.provenance(),
+        };
+        writeln!(
+            io.stderr,
+            "note: catalog: {}, data of {}, {} actions",
+            crate::safe::escape(&p.source),
+            crate::safe::escape(p.data_date.as_deref().unwrap_or("unknown date")),
+            p.action_count
+        )?;
+    }
+    let separate = if io.verbose {
+        usize::MAX
+    } else {
+        SEPARATE_LINES
+    };
+    for line in diagnostic_lines(&refinement.diagnostics, separate) {
         writeln!(io.stderr, "warning: {}", crate::safe::escape(&line))?;
     }
     if resolved.nothing_active {
@@ -167,7 +190,8 @@ const SEPARATE_LINES: usize = 5;
 /// becomes one line, where its first subject was, that names the first few and
 /// counts the rest. Other lines keep their order; `--format json` lists every
 /// diagnostic.
-fn diagnostic_lines(diagnostics: &[pare_engine::Diagnostic]) -> Vec<String> {
+/// `--verbose` passes `usize::MAX` for `separate`: every diagnostic on its own line.
+fn diagnostic_lines(diagnostics: &[pare_engine::Diagnostic], separate: usize) -> Vec<String> {
     let same = |a: &pare_engine::Diagnostic, b: &pare_engine::Diagnostic| {
         a.code == b.code && a.statement == b.statement && a.message == b.message
     };
@@ -194,7 +218,7 @@ fn diagnostic_lines(diagnostics: &[pare_engine::Diagnostic]) -> Vec<String> {
         let Some((first, subjects)) = groups.get(g) else {
             continue;
         };
-        if subjects.len() <= SEPARATE_LINES {
+        if subjects.len() <= separate {
             lines.push(diagnostic.to_string());
             continue;
         }
