@@ -244,6 +244,12 @@ pub struct RefineArgs {
     #[arg(long)]
     pub verify: bool,
 
+    /// Which IAM size quota the refined policy is held against, when the input is a bare
+    /// document (`get-*-policy` output says it): `inline` takes the finding's principal.
+    /// Default: managed policy.
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub policy_kind: Option<PolicyKindArg>,
+
     /// Say in the exit code whether anything would change, as `git diff
     /// --exit-code` does: 0 nothing to refine, 4 the policy changes, 3 detach it.
     #[arg(long)]
@@ -261,6 +267,21 @@ pub struct OutputArgs {
     /// it was when the command fails.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// `pare refine --policy-kind`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PolicyKindArg {
+    /// A managed policy (6,144 characters).
+    Managed,
+    /// An inline policy of the `--unused` finding's role or user.
+    Inline,
+    /// An inline policy of a role (10,240 for all of them together).
+    RoleInline,
+    /// An inline policy of a user (2,048 for all of them together).
+    UserInline,
+    /// An inline policy of a group (5,120 for all of them together).
+    GroupInline,
 }
 
 /// `pare refine --format`.
@@ -293,6 +314,8 @@ pub struct Refine {
     pub verify: bool,
     /// `--exit-code`: whether the exit code says if anything changes.
     pub exit_code: bool,
+    /// `--policy-kind`, if given.
+    pub policy_kind: Option<PolicyKindArg>,
 }
 
 impl RefineArgs {
@@ -320,6 +343,7 @@ impl RefineArgs {
             },
             verify: self.verify,
             exit_code: self.exit_code,
+            policy_kind: self.policy_kind,
         })
     }
 }

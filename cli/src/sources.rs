@@ -155,6 +155,7 @@ impl Sources {
         let mut inferences = Vec::new();
         let mut finding_notes = Vec::new();
         let mut nothing_active = false;
+        let mut principal = None;
         let mut accepted = Vec::new();
         if let Some(source) = &self.findings {
             let (text, skipped) = match source {
@@ -170,6 +171,7 @@ impl Sources {
             finding_notes = skipped;
             finding_notes.extend(read.notes());
             nothing_active = read.nothing_active();
+            principal.clone_from(&read.principal);
             let inference = sources::from_findings(&read.set, window.as_ref())
                 .map_err(|e| Error::input(format!("{}: {e}", source.name())))?;
             inferences.push(inference);
@@ -224,6 +226,7 @@ impl Sources {
             reports,
             finding_notes,
             nothing_active,
+            principal,
         })
     }
 
@@ -283,6 +286,8 @@ pub struct Resolved {
     pub finding_notes: Vec<String>,
     /// Findings were given and none of them is an active `UnusedPermission` one.
     pub nothing_active: bool,
+    /// The ARN of the principal whose findings were taken, when they name one.
+    pub principal: Option<String>,
 }
 
 impl Resolved {

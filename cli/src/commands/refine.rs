@@ -6,7 +6,7 @@ use std::io::Write;
 use pare_engine::{Code, Policy, PolicyInput, PolicyKind, RecommendedAction, Refinement};
 use serde_json::{Value, json};
 
-use crate::args::{Refine, RefineFormat};
+use crate::args::{PolicyKindArg, Refine, RefineFormat};
 use crate::error::Error;
 use crate::input::{self, Catalog};
 use crate::io::Io;
@@ -20,6 +20,11 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
         .sources
         .resolve(&[&input.policy], catalog.table(), io)?;
     let unused = resolved.unused.clone();
+    let kind = quota_kind(
+        input.kind,
+        config.policy_kind,
+        resolved.principal.as_deref(),
+    )?;
     let options = pare_engine::Options {
         catalog_date: crate::sources::catalog_data_date(config.catalog.as_deref(), io.limits),
         ..config.options.clone()
@@ -117,7 +122,7 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
     }
     // A policy to detach has no refined size to hold against a quota.
     if !detach {
-        writeln!(io.stderr, "{}", size_line(&input, &refinement.policy))?;
+        writeln!(io.stderr, "{}", size_line(&input, &refinement.policy, kind))?;
     }
     if config.verify {
         writeln!(
@@ -275,6 +280,39 @@ fn everything(input: &PolicyInput, refinement: &Refinement) -> Value {
     })
 }
 
+/// The kind of policy whose quota applies: the wrapper's (`get-role-policy`
+/// output is a role's inline policy), else `--policy-kind` (`inline` takes
+/// the finding's principal, from its ARN), else a managed policy.
+fn quota_kind(
+    wrapper: PolicyKind,
+    flag: Option<PolicyKindArg>,
+    principal: Option<&str>,
+) -> Result<PolicyKind, Error> {
+    if wrapper != PolicyKind::Unknown {
+        return Ok(wrapper);
+    }
+    Ok(match flag {
+        None | Some(PolicyKindArg::Managed) => PolicyKind::Managed,
+        Some(PolicyKindArg::RoleInline) => PolicyKind::RoleInline,
+        Some(PolicyKindArg::UserInline) => PolicyKind::UserInline,
+        Some(PolicyKindArg::GroupInline) => PolicyKind::GroupInline,
+        Some(PolicyKindArg::Inline) => {
+            let resource = principal.and_then(|arn| arn.split(':').nth(5));
+            match resource.and_then(|r| r.split_once('/')).map(|(t, _)| t) {
+                Some("role") => PolicyKind::RoleInline,
+                Some("user") => PolicyKind::UserInline,
+                _ => {
+                    return Err(Error::input(
+                        "`--policy-kind inline` takes the principal from the `--unused` \
+                         finding, and none names a role or user: say `role-inline`, \
+                         `user-inline` or `group-inline`",
+                    ));
+                }
+            }
+        }
+    })
+}
+
 /// The quotas that apply: the wrapper's kind, or every one when it is unknown.
 fn quotas(kind: PolicyKind) -> Vec<(PolicyKind, usize)> {
     let kinds: &[PolicyKind] = if kind == PolicyKind::Unknown {
@@ -288,31 +326,28 @@ fn quotas(kind: PolicyKind) -> Vec<(PolicyKind, usize)> {
         .collect()
 }
 
-/// One line: the refined size (IAM counts characters without white space)
-/// against the quotas, a warning when it is over one.
-fn size_line(input: &PolicyInput, refined: &Policy) -> String {
+/// One short line: the refined size (IAM counts characters without white
+/// space) against the one quota that applies, with what is left or the
+/// excess; a warning when it is over. `--format json` has every quota.
+fn size_line(input: &PolicyInput, refined: &Policy, kind: PolicyKind) -> String {
     let after = refined.size();
-    let quotas = quotas(input.kind);
-    let over = quotas.iter().any(|&(_, limit)| after > limit);
-    let listed: Vec<String> = quotas
-        .iter()
-        .map(|&(kind, limit)| {
-            let mark = if after > limit { " (exceeded)" } else { "" };
-            format!("{} {}{mark}", kind.describe(), thousands(limit))
-        })
-        .collect();
-    let label = if quotas.len() == 1 { "quota" } else { "quotas" };
-    let inline = if input.kind == PolicyKind::Unknown {
-        " (an inline quota counts all of a principal's inline policies together)"
+    let limit = kind.quota().unwrap_or(usize::MAX);
+    let name = match kind {
+        PolicyKind::RoleInline => "role inline quota",
+        PolicyKind::UserInline => "user inline quota",
+        PolicyKind::GroupInline => "group inline quota",
+        PolicyKind::Managed | PolicyKind::Unknown => "managed policy quota",
+    };
+    let (level, rest) = if after > limit {
+        ("warning", format!("{} over", thousands(after - limit)))
     } else {
-        ""
+        ("note", format!("{} left", thousands(limit - after)))
     };
     format!(
-        "{}: the refined policy has {} characters without white space ({} before); IAM {label}: {}{inline}",
-        if over { "warning" } else { "note" },
+        "{level}: size {} ({} before), white space not counted; {name} {}: {rest}",
         thousands(after),
         thousands(input.policy.size()),
-        listed.join(", "),
+        thousands(limit),
     )
 }
 
