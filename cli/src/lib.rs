@@ -263,4 +263,37 @@ mod tests {
         assert_eq!(code, exit::INPUT);
         assert!(err.contains("cannot be used with"), "{err}");
     }
+
+    /// The README's main command (Quick start): nothing it prints, on stdout
+    /// or stderr, runs past 100 columns.
+    #[test]
+    fn the_readme_main_command_fits_100_columns() {
+        let readme = include_str!("../../README.md");
+        let command = "refine examples/article/policy.json --unused examples/article/unused.json";
+        assert!(
+            readme.contains(&format!("-- {command}\n")),
+            "the README's Quick start moved"
+        );
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        let mut args = vec!["pare".to_string()];
+        args.extend(
+            command
+                .split(' ')
+                .map(|a| match a.starts_with("examples/") {
+                    true => format!("{root}/{a}"),
+                    false => a.to_string(),
+                }),
+        );
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, out, err) = run_full(&args, |_| {});
+        assert_eq!(code, exit::SUCCESS, "{err}");
+        assert!(err.contains("note: size"), "{err}");
+        for line in out.lines().chain(err.lines()) {
+            assert!(
+                line.chars().count() < 100,
+                "{} columns: {line}",
+                line.chars().count()
+            );
+        }
+    }
 }
