@@ -185,6 +185,38 @@ pub enum Command {
             Exit codes:\n  0  success\n  2  unreadable catalog, or a usage error"
     )]
     Catalog(CatalogInfoArgs),
+
+    /// Print a shell completion script for pare.
+    #[command(
+        after_help = "Example:\n  pare completions bash > ~/.local/share/bash-completion/completions/pare\n  \
+            pare completions zsh > ~/.zfunc/_pare      # with fpath+=~/.zfunc in ~/.zshrc\n  \
+            pare completions fish > ~/.config/fish/completions/pare.fish\n  \
+            pare completions powershell >> $PROFILE\n\n\
+            Exit codes:\n  0  success\n  2  a usage error"
+    )]
+    Completions(CompletionsArgs),
+
+    /// Print pare's man page, or a subcommand's (roff), for `man -l -` or a man directory.
+    #[command(after_help = "Example:\n  pare man | man -l -\n  \
+            pare man refine > ~/.local/share/man/man1/pare-refine.1\n\n\
+            Exit codes:\n  0  success\n  2  no such subcommand, or a usage error")]
+    Man(ManArgs),
+}
+
+/// `pare man`'s arguments.
+#[derive(Clone, Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (`refine` gives pare-refine(1)); none: pare(1).
+    #[arg(value_name = "SUBCOMMAND")]
+    pub subcommand: Option<String>,
+}
+
+/// `pare completions`'s arguments.
+#[derive(Clone, Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 /// `--catalog DIR`, shared by the subcommands that read the action catalog.

@@ -10,6 +10,7 @@ use crate::io::Io;
 
 pub mod account;
 pub mod catalog;
+pub mod completions;
 pub mod expand;
 pub mod explain;
 pub mod refine;
@@ -23,7 +24,7 @@ pub fn run(command: Command, io: &mut Io<'_>) -> Result<i32, Error> {
         Command::Expand(args) => args.output.output.clone(),
         Command::Catalog(args) => args.output.output.clone(),
         Command::Verify(args) => args.output.output.clone(),
-        Command::Account(_) => None,
+        Command::Account(_) | Command::Completions(_) | Command::Man(_) => None,
     };
     match output {
         None => dispatch(command, io),
@@ -39,5 +40,7 @@ fn dispatch(command: Command, io: &mut Io<'_>) -> Result<i32, Error> {
         Command::Expand(args) => expand::run(&args.validate()?, io),
         Command::Catalog(args) => catalog::run(&args.validate()?, io),
         Command::Verify(args) => verify::run(&args.validate()?, io),
+        Command::Completions(args) => completions::completions(args.shell, io),
+        Command::Man(args) => completions::man(args.subcommand.as_deref(), io),
     }
 }
