@@ -42,6 +42,9 @@ pub fn version() -> &'static str {
     })
 }
 
+/// The help heading of the options every command takes, listed after its own.
+const GLOBAL: &str = "Global options";
+
 /// pare: cut unused permissions out of AWS IAM policies, offline.
 #[derive(Debug, Parser)]
 #[command(
@@ -62,15 +65,22 @@ pub struct Cli {
     pub command: Command,
 
     /// Print errors only: no notes or warnings on stderr.
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(short, long, global = true, conflicts_with = "verbose", help_heading = GLOBAL)]
     pub quiet: bool,
 
     /// More on stderr: every diagnostic on its own line, and the catalog in use.
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = GLOBAL)]
     pub verbose: bool,
 
     /// When to colour the output: on a terminal (unless NO_COLOR is set), always, or never.
-    #[arg(long, value_enum, value_name = "WHEN", global = true, default_value_t = crate::io::ColorWhen::Auto)]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        global = true,
+        help_heading = GLOBAL,
+        default_value_t = crate::io::ColorWhen::Auto
+    )]
     pub color: crate::io::ColorWhen,
 }
 
@@ -143,7 +153,8 @@ pub enum Command {
             once, in the catalog's spelling, ready for `grep`, `wc -l` or `comm`. A pattern that \
             matches no known action gets a note on stderr; that is an answer, not an error.",
         after_help = "Example:\n  pare expand 's3:Get*Tagging' 'ec2:Describe*Instances'\n  \
-            pare expand 'iam:*' --access-level | grep 'Permissions management'\n\n\
+            pare expand 'iam:*' --access-level | grep 'Permissions management'\n  \
+            pare expand 's3:Get*' --tracked | grep -c untracked\n\n\
             Exit codes:\n  0  success, even when a pattern matches nothing\n  \
             2  unreadable catalog, or a usage error"
     )]
@@ -387,9 +398,13 @@ pub struct ExplainArgs {
     #[arg(value_name = "PATTERN")]
     pub pattern: String,
 
-    /// The unused actions, in any form `refine --unused` reads; `-` reads stdin.
+    /// The unused actions, in any form `refine --unused` reads; `-` reads stdin. Or the
+    /// other sources `refine` reads (`--last-accessed`, `--used`), with the same flags.
     #[arg(long, value_name = "FINDINGS")]
-    pub unused: OsString,
+    pub unused: Option<OsString>,
+
+    #[command(flatten)]
+    pub sources: crate::sources::SourceArgs,
 
     #[command(flatten)]
     pub catalog: CatalogArgs,
@@ -397,11 +412,6 @@ pub struct ExplainArgs {
     /// How to draw the trie.
     #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
     pub format: ExplainFormat,
-
-    /// When the `--unused` findings name several roles or users, take those of
-    /// this one (its full ARN): findings are per principal.
-    #[arg(long, value_name = "ARN")]
-    pub principal: Option<String>,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -421,14 +431,12 @@ pub enum ExplainFormat {
 pub struct Explain {
     /// The entry to explain.
     pub pattern: String,
-    /// Where the unused list comes from.
-    pub unused: Source,
+    /// Where the unused actions come from.
+    pub sources: crate::sources::Sources,
     /// `--catalog`, if given.
     pub catalog: Option<PathBuf>,
     /// How to draw.
     pub format: ExplainFormat,
-    /// `--principal`: whose findings to take.
-    pub principal: Option<String>,
 }
 
 impl ExplainArgs {
@@ -437,12 +445,16 @@ impl ExplainArgs {
         if self.pattern.trim().is_empty() {
             return Err(Error::input("the pattern is empty"));
         }
+        let sources = crate::sources::Sources::new(
+            self.unused.as_ref(),
+            &self.sources,
+            self.catalog.as_of.as_deref(),
+        )?;
         Ok(Explain {
             pattern: self.pattern,
-            unused: Source::from_arg(&self.unused),
+            sources,
             catalog: self.catalog.catalog,
             format: self.format,
-            principal: self.principal,
         })
     }
 }
@@ -461,6 +473,12 @@ pub struct ExpandArgs {
     #[arg(long)]
     pub access_level: bool,
 
+    /// Add after a tab whether IAM tracks the action's last access (`tracked`,
+    /// `untracked`): `--last-accessed` can tell an untracked action's use from
+    /// no use only at the service level, so it keeps it.
+    #[arg(long)]
+    pub tracked: bool,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -474,6 +492,8 @@ pub struct Expand {
     pub catalog: Option<PathBuf>,
     /// Whether to print access levels.
     pub access_level: bool,
+    /// Whether to print last-access tracking.
+    pub tracked: bool,
 }
 
 impl ExpandArgs {
@@ -483,6 +503,7 @@ impl ExpandArgs {
             patterns: self.patterns,
             catalog: self.catalog.catalog,
             access_level: self.access_level,
+            tracked: self.tracked,
         })
     }
 }

@@ -205,7 +205,7 @@ _pare() {
             return 0
             ;;
         pare__subcmd__expand)
-            opts="-o -q -v -h -V --catalog --as-of --max-input-size --access-level --output --quiet --verbose --color --help --version"
+            opts="-o -q -v -h -V --catalog --as-of --max-input-size --access-level --tracked --output --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -243,13 +243,29 @@ _pare() {
             return 0
             ;;
         pare__subcmd__explain)
-            opts="-o -q -v -h -V --unused --catalog --as-of --max-input-size --format --principal --output --quiet --verbose --color --help --version"
+            opts="-o -q -v -h -V --unused --last-accessed --used --unused-since --principal --accept-unknown-used --catalog --as-of --max-input-size --format --output --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --unused)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --last-accessed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --used)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unused-since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --principal)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -267,10 +283,6 @@ _pare() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "text dot" -- "${cur}"))
-                    return 0
-                    ;;
-                --principal)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --output)

@@ -88,17 +88,21 @@ complete -c pare -n "__fish_pare_using_subcommand account" -s q -l quiet -d 'Pri
 complete -c pare -n "__fish_pare_using_subcommand account" -s v -l verbose -d 'More on stderr: every diagnostic on its own line, and the catalog in use'
 complete -c pare -n "__fish_pare_using_subcommand account" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pare -n "__fish_pare_using_subcommand account" -s V -l version -d 'Print version'
-complete -c pare -n "__fish_pare_using_subcommand explain" -l unused -d 'The unused actions, in any form `refine --unused` reads; `-` reads stdin' -r
+complete -c pare -n "__fish_pare_using_subcommand explain" -l unused -d 'The unused actions, in any form `refine --unused` reads; `-` reads stdin. Or the other sources `refine` reads (`--last-accessed`, `--used`), with the same flags' -r
+complete -c pare -n "__fish_pare_using_subcommand explain" -l last-accessed -d 'IAM last-accessed data: the output of `aws iam get-service-last-accessed-details --job-id ID` for a job generated with `--granularity ACTION_LEVEL`; `-` reads stdin. Actions IAM does not track stay granted' -r
+complete -c pare -n "__fish_pare_using_subcommand explain" -l used -d 'The actions the workload was seen to use (CloudTrail, or calls logged during tests): one `service:Action` per line, or a JSON array of them; `-` reads stdin. Every other granted action that such a log can show becomes unused' -r
+complete -c pare -n "__fish_pare_using_subcommand explain" -l unused-since -d 'Count an action last accessed more than DAYS days before `--as-of` as unused (exactly DAYS days ago still counts as used). Applies to `--last-accessed` and to the `lastAccessed` times of `--unused` findings' -r
+complete -c pare -n "__fish_pare_using_subcommand explain" -l principal -d 'Findings are per principal: when the `--unused` findings name several roles or users (`resource`), take those of this one (its full ARN)' -r
 complete -c pare -n "__fish_pare_using_subcommand explain" -l catalog -d 'A copy of AWS\'s service reference (index.json and v1/<svc>/<svc>.json) to use instead of the embedded catalog' -r -F
 complete -c pare -n "__fish_pare_using_subcommand explain" -l as-of -d 'The reference date, `YYYY-MM-DD` (midnight UTC) or an RFC 3339 timestamp; default now. The catalog\'s age, and `--unused-since`, count back from it' -r
 complete -c pare -n "__fish_pare_using_subcommand explain" -l max-input-size -d 'The most pare reads of any one input (unused list, account data, catalog file) before it stops with an error, such as 2G or 500M. Default: 1G for account data, 64M for a catalog file; a policy is never read past 1M' -r
 complete -c pare -n "__fish_pare_using_subcommand explain" -l format -d 'How to draw the trie' -r -f -a "text\t'An indented tree for a terminal (coloured when stdout is one)'
 dot\t'Graphviz, for `dot -Tsvg`: safe nodes green, unsafe ones orange, chosen ones bold'"
-complete -c pare -n "__fish_pare_using_subcommand explain" -l principal -d 'When the `--unused` findings name several roles or users, take those of this one (its full ARN): findings are per principal' -r
 complete -c pare -n "__fish_pare_using_subcommand explain" -s o -l output -d 'Write the result to FILE instead of stdout, atomically (a temporary file in the same directory, renamed over FILE once complete); FILE is left as it was when the command fails' -r -F
 complete -c pare -n "__fish_pare_using_subcommand explain" -l color -d 'When to colour the output: on a terminal (unless NO_COLOR is set), always, or never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set'
 always\t'Always, also into a pipe or a file'
 never\t'Never'"
+complete -c pare -n "__fish_pare_using_subcommand explain" -l accept-unknown-used -d 'Take `--used` and `--last-accessed` action names that the catalog does not know as they are (actions newer than the catalog), instead of stopping: a misnamed used action would leave the real one unprotected'
 complete -c pare -n "__fish_pare_using_subcommand explain" -s q -l quiet -d 'Print errors only: no notes or warnings on stderr'
 complete -c pare -n "__fish_pare_using_subcommand explain" -s v -l verbose -d 'More on stderr: every diagnostic on its own line, and the catalog in use'
 complete -c pare -n "__fish_pare_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -111,6 +115,7 @@ complete -c pare -n "__fish_pare_using_subcommand expand" -l color -d 'When to c
 always\t'Always, also into a pipe or a file'
 never\t'Never'"
 complete -c pare -n "__fish_pare_using_subcommand expand" -l access-level -d 'Add each action\'s access level after a tab'
+complete -c pare -n "__fish_pare_using_subcommand expand" -l tracked -d 'Add after a tab whether IAM tracks the action\'s last access (`tracked`, `untracked`): `--last-accessed` can tell an untracked action\'s use from no use only at the service level, so it keeps it'
 complete -c pare -n "__fish_pare_using_subcommand expand" -s q -l quiet -d 'Print errors only: no notes or warnings on stderr'
 complete -c pare -n "__fish_pare_using_subcommand expand" -s v -l verbose -d 'More on stderr: every diagnostic on its own line, and the catalog in use'
 complete -c pare -n "__fish_pare_using_subcommand expand" -s h -l help -d 'Print help (see more with \'--help\')'
