@@ -235,8 +235,8 @@ pub fn read_text(source: &Source, kind: Kind, io: &mut Io<'_>) -> Result<Text, E
 /// UTF-8 text without a leading byte-order mark. A gzipped or UTF-16 file
 /// (what PowerShell's `Out-File` and `>` write) is named for what it is.
 pub fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Error> {
-    if let Some(what) = not_utf8(&bytes) {
-        return Err(Error::input(format!("{name}: {what}")));
+    if let Some(mistake) = not_utf8(&bytes) {
+        return Err(named_mistake(name, mistake));
     }
     let mut text = String::from_utf8(bytes).map_err(|e| {
         Error::input(format!(
@@ -300,15 +300,18 @@ pub fn read_findings_dir(dir: &Path, limits: Limits) -> Result<(String, Vec<Stri
     Ok((stream, notes))
 }
 
-/// What a file that is not UTF-8 text is, from its first bytes, with what to do.
-fn not_utf8(bytes: &[u8]) -> Option<&'static str> {
-    const UTF16: &str = "this is UTF-16 text (as PowerShell's `Out-File` and `>` write); pare reads \
-        UTF-8: save it with `-Encoding utf8` (`Out-File -Encoding utf8`, `Set-Content -Encoding utf8`)";
+/// What a file that is not UTF-8 text is, from its first bytes, and what to
+/// do (a line of its own, so that each line stays short).
+fn not_utf8(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    const UTF16: (&str, &str) = (
+        "this is UTF-16 text (as PowerShell's `Out-File` and `>` write); pare reads UTF-8",
+        "save it as UTF-8: `Out-File -Encoding utf8` or `Set-Content -Encoding utf8`",
+    );
     match bytes {
-        [0x1f, 0x8b, ..] => Some(
-            "this is a gzip-compressed file; decompress it first (`gunzip -c FILE | pare ... -` \
-             reads it from stdin)",
-        ),
+        [0x1f, 0x8b, ..] => Some((
+            "this is a gzip-compressed file",
+            "decompress it first: `gunzip -c FILE | pare ... -` reads it from stdin",
+        )),
         [0xff, 0xfe, ..] | [0xfe, 0xff, ..] => Some(UTF16),
         // UTF-16 without a byte-order mark: ASCII with every other byte zero.
         [a, 0, b, 0, ..] | [0, a, 0, b, ..] if a.is_ascii() && b.is_ascii() && *a != 0 => {
@@ -319,14 +322,18 @@ fn not_utf8(bytes: &[u8]) -> Option<&'static str> {
 }
 
 /// What a document that is not a policy looks like, when it is a common
-/// mistake: YAML, a CloudFormation template, a Terraform plan.
-fn not_a_policy(text: &str) -> Option<&'static str> {
-    const TEMPLATE: &str = "this is a CloudFormation template, not a policy: reading the policies \
-        in a template is not supported yet (support for infrastructure as code is an open \
-        issue); give one policy document, such as a resource's `PolicyDocument`";
-    const PLAN: &str = "this is a Terraform plan, not a policy: reading the policies in a plan is \
-        not supported yet (support for infrastructure as code is an open issue); give one \
-        policy document, such as `terraform show -json` of a resource's `policy`";
+/// mistake (YAML, a CloudFormation template, a Terraform plan), and what to do.
+fn not_a_policy(text: &str) -> Option<(&'static str, &'static str)> {
+    const TEMPLATE: (&str, &str) = (
+        "this is a CloudFormation template, not a policy",
+        "reading policies out of templates is not supported yet (infrastructure as code is an \
+         open issue);\ngive one policy document, such as a resource's `PolicyDocument`",
+    );
+    const PLAN: (&str, &str) = (
+        "this is a Terraform plan, not a policy",
+        "reading policies out of plans is not supported yet (infrastructure as code is an open \
+         issue);\ngive one policy document, such as an `aws_iam_policy`'s `policy` value",
+    );
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') {
         let value: serde_json::Value = serde_json::from_str(text).ok()?;
@@ -358,12 +365,18 @@ fn not_a_policy(text: &str) -> Option<&'static str> {
         return Some(TEMPLATE);
     }
     if trimmed.starts_with("---") || has("Statement") || has("Version") || has("Effect") {
-        return Some(
-            "this looks like YAML; pare reads policies as JSON: convert it first (for example \
-             `yq -o json FILE`)",
-        );
+        return Some((
+            "this looks like YAML; pare reads policies as JSON",
+            "convert it first, for example with `yq -o json FILE`",
+        ));
     }
     None
+}
+
+/// An error about `name`: what it is on the first line, what to do below
+/// (each of `hint`'s lines on its own).
+fn named_mistake(name: &str, (what, hint): (&str, &str)) -> Error {
+    Error::input(format!("{name}: {what}")).with_details(hint.lines().map(str::to_string).collect())
 }
 
 /// The file's name before the engine's message, which starts with where.
@@ -383,7 +396,7 @@ pub fn read_policy(source: &Source, io: &mut Io<'_>) -> Result<(Text, PolicyInpu
     let input =
         pare_engine::policy::parse_policy_input(&text.text).map_err(|e| {
             match not_a_policy(&text.text) {
-                Some(what) => Error::input(format!("{}: {what}", text.name)),
+                Some(mistake) => named_mistake(&text.name, mistake),
                 None => engine_error(&text.name, &e),
             }
         })?;

@@ -61,8 +61,7 @@ pub struct SourceArgs {
 fn parse_days(text: &str) -> Result<u32, String> {
     match text.trim().parse::<i64>() {
         Ok(days) if days < 0 => Err(
-            "a negative number of days: `--unused-since` counts back from `--as-of` (default now); \
-             give the days an action may go unused, such as 90"
+            "negative: it counts days back from `--as-of` (default now); give one such as 90"
                 .to_string(),
         ),
         Ok(days) => u32::try_from(days).map_err(|_| "too many days".to_string()),

@@ -303,10 +303,11 @@ fn quota_kind(
                 Some("user") => PolicyKind::UserInline,
                 _ => {
                     return Err(Error::input(
-                        "`--policy-kind inline` takes the principal from the `--unused` \
-                         finding, and none names a role or user: say `role-inline`, \
-                         `user-inline` or `group-inline`",
-                    ));
+                        "`--policy-kind inline`: no `--unused` finding names a role or user",
+                    )
+                    .with_details(vec![
+                        "say whose: `role-inline`, `user-inline` or `group-inline`".to_string(),
+                    ]));
                 }
             }
         }

@@ -137,16 +137,19 @@ pub fn run(config: &VerifyConfig, io: &mut Io<'_>) -> Result<i32, Error> {
         catalog.table(),
     ) {
         return Err(Error::input(format!(
-            "`{}` and `{}` look swapped: REFINED grants more than ORIGINAL, and the other \
-             way round every guarantee holds",
+            "`{}` and `{}` look swapped",
             config.original.name(),
             config.refined.name()
         ))
-        .with_details(vec![format!(
-            "the order is `pare verify ORIGINAL REFINED`: try `pare verify {} {} ...`",
-            config.refined.name(),
-            config.original.name()
-        )]));
+        .with_details(vec![
+            "REFINED grants more than ORIGINAL, and the other way round every guarantee holds"
+                .to_string(),
+            format!(
+                "the order is ORIGINAL, then REFINED: `pare verify {} {} ...`",
+                config.refined.name(),
+                config.original.name()
+            ),
+        ]));
     }
 
     match config.format {
