@@ -22,7 +22,9 @@ Exit codes:
   0  success
   1  `verify` found a violation
   2  unreadable or invalid input, or a usage error
-  3  `refine --format policy`: nothing of the policy is used; detach it (no policy is printed)";
+  3  `refine --format policy` (any format with `--exit-code`): nothing of the policy
+     is used; detach it (no policy is printed)
+  4  `refine --exit-code`: the refined policy differs from the original";
 
 /// `pare --version`: the version and the embedded catalog it carries (data
 /// date and counts), so that a bug report says which catalog was used.
@@ -39,6 +41,9 @@ pub fn version() -> &'static str {
         )
     })
 }
+
+/// The help heading of the options every command takes, listed after its own.
+const GLOBAL: &str = "Global options";
 
 /// pare: cut unused permissions out of AWS IAM policies, offline.
 #[derive(Debug, Parser)]
@@ -58,6 +63,25 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+
+    /// Print errors only: no notes or warnings on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose", help_heading = GLOBAL)]
+    pub quiet: bool,
+
+    /// More on stderr: every diagnostic on its own line, and the catalog in use.
+    #[arg(short, long, global = true, help_heading = GLOBAL)]
+    pub verbose: bool,
+
+    /// When to colour the output: on a terminal (unless NO_COLOR is set), always, or never.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        global = true,
+        help_heading = GLOBAL,
+        default_value_t = crate::io::ColorWhen::Auto
+    )]
+    pub color: crate::io::ColorWhen,
 }
 
 /// The subcommands.
@@ -77,7 +101,8 @@ pub enum Command {
             Exit codes:\n  0  success\n  1  --verify found a violation (a bug in pare: please report it)\n  \
             2  unreadable or invalid input, or a usage error\n  \
             3  --format policy: nothing of the policy is used; detach it (stdout is empty: IAM \
-            rejects a policy without statements)"
+            rejects a policy without statements); with --exit-code, in every format\n  \
+            4  --exit-code: the refined policy differs from the original (0: nothing to change)"
     )]
     Refine(RefineArgs),
 
@@ -128,7 +153,8 @@ pub enum Command {
             once, in the catalog's spelling, ready for `grep`, `wc -l` or `comm`. A pattern that \
             matches no known action gets a note on stderr; that is an answer, not an error.",
         after_help = "Example:\n  pare expand 's3:Get*Tagging' 'ec2:Describe*Instances'\n  \
-            pare expand 'iam:*' --access-level | grep 'Permissions management'\n\n\
+            pare expand 'iam:*' --access-level | grep 'Permissions management'\n  \
+            pare expand 's3:Get*' --tracked | grep -c untracked\n\n\
             Exit codes:\n  0  success, even when a pattern matches nothing\n  \
             2  unreadable catalog, or a usage error"
     )]
@@ -170,6 +196,38 @@ pub enum Command {
             Exit codes:\n  0  success\n  2  unreadable catalog, or a usage error"
     )]
     Catalog(CatalogInfoArgs),
+
+    /// Print a shell completion script for pare.
+    #[command(
+        after_help = "Example:\n  pare completions bash > ~/.local/share/bash-completion/completions/pare\n  \
+            pare completions zsh > ~/.zfunc/_pare      # with fpath+=~/.zfunc in ~/.zshrc\n  \
+            pare completions fish > ~/.config/fish/completions/pare.fish\n  \
+            pare completions powershell >> $PROFILE\n\n\
+            Exit codes:\n  0  success\n  2  a usage error"
+    )]
+    Completions(CompletionsArgs),
+
+    /// Print pare's man page, or a subcommand's (roff), for `man -l -` or a man directory.
+    #[command(after_help = "Example:\n  pare man | man -l -\n  \
+            pare man refine > ~/.local/share/man/man1/pare-refine.1\n\n\
+            Exit codes:\n  0  success\n  2  no such subcommand, or a usage error")]
+    Man(ManArgs),
+}
+
+/// `pare man`'s arguments.
+#[derive(Clone, Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (`refine` gives pare-refine(1)); none: pare(1).
+    #[arg(value_name = "SUBCOMMAND")]
+    pub subcommand: Option<String>,
+}
+
+/// `pare completions`'s arguments.
+#[derive(Clone, Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 /// `--catalog DIR`, shared by the subcommands that read the action catalog.
@@ -204,7 +262,8 @@ pub struct RefineArgs {
 
     /// The unused actions: `aws accessanalyzer get-finding-v2` output (one finding, an
     /// array, or JSON Lines), the `[{"serviceNamespace", "actions"}]` array, or one
-    /// `service:Action` per line; `-` reads stdin. Or `--last-accessed` / `--used`.
+    /// `service:Action` per line; `-` reads stdin; a directory: every JSON file in it (others
+    /// are skipped with a note). Or `--last-accessed` / `--used`.
     #[arg(long, value_name = "FINDINGS")]
     pub unused: Option<OsString>,
 
@@ -227,6 +286,45 @@ pub struct RefineArgs {
     /// printing it; on a violation print nothing on stdout and exit 1.
     #[arg(long)]
     pub verify: bool,
+
+    /// Which IAM size quota the refined policy is held against, when the input is a bare
+    /// document (`get-*-policy` output says it): `inline` takes the finding's principal.
+    /// Default: managed policy.
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub policy_kind: Option<PolicyKindArg>,
+
+    /// Say in the exit code whether anything would change, as `git diff
+    /// --exit-code` does: 0 nothing to refine, 4 the policy changes, 3 detach it.
+    #[arg(long)]
+    pub exit_code: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `-o/--output FILE`, for every command that prints a result.
+#[derive(Clone, Debug, Default, Args)]
+pub struct OutputArgs {
+    /// Write the result to FILE instead of stdout, atomically (a temporary file
+    /// in the same directory, renamed over FILE once complete); FILE is left as
+    /// it was when the command fails.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `pare refine --policy-kind`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PolicyKindArg {
+    /// A managed policy (6,144 characters).
+    Managed,
+    /// An inline policy of the `--unused` finding's role or user.
+    Inline,
+    /// An inline policy of a role (10,240 for all of them together).
+    RoleInline,
+    /// An inline policy of a user (2,048 for all of them together).
+    UserInline,
+    /// An inline policy of a group (5,120 for all of them together).
+    GroupInline,
 }
 
 /// `pare refine --format`.
@@ -257,6 +355,10 @@ pub struct Refine {
     pub options: pare_engine::Options,
     /// Whether to verify the result before printing it.
     pub verify: bool,
+    /// `--exit-code`: whether the exit code says if anything changes.
+    pub exit_code: bool,
+    /// `--policy-kind`, if given.
+    pub policy_kind: Option<PolicyKindArg>,
 }
 
 impl RefineArgs {
@@ -283,6 +385,8 @@ impl RefineArgs {
                 ..pare_engine::Options::default()
             },
             verify: self.verify,
+            exit_code: self.exit_code,
+            policy_kind: self.policy_kind,
         })
     }
 }
@@ -294,9 +398,13 @@ pub struct ExplainArgs {
     #[arg(value_name = "PATTERN")]
     pub pattern: String,
 
-    /// The unused actions, in any form `refine --unused` reads; `-` reads stdin.
+    /// The unused actions, in any form `refine --unused` reads; `-` reads stdin. Or the
+    /// other sources `refine` reads (`--last-accessed`, `--used`), with the same flags.
     #[arg(long, value_name = "FINDINGS")]
-    pub unused: OsString,
+    pub unused: Option<OsString>,
+
+    #[command(flatten)]
+    pub sources: crate::sources::SourceArgs,
 
     #[command(flatten)]
     pub catalog: CatalogArgs,
@@ -305,10 +413,8 @@ pub struct ExplainArgs {
     #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
     pub format: ExplainFormat,
 
-    /// When the `--unused` findings name several roles or users, take those of
-    /// this one (its full ARN): findings are per principal.
-    #[arg(long, value_name = "ARN")]
-    pub principal: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `pare explain --format`.
@@ -325,14 +431,12 @@ pub enum ExplainFormat {
 pub struct Explain {
     /// The entry to explain.
     pub pattern: String,
-    /// Where the unused list comes from.
-    pub unused: Source,
+    /// Where the unused actions come from.
+    pub sources: crate::sources::Sources,
     /// `--catalog`, if given.
     pub catalog: Option<PathBuf>,
     /// How to draw.
     pub format: ExplainFormat,
-    /// `--principal`: whose findings to take.
-    pub principal: Option<String>,
 }
 
 impl ExplainArgs {
@@ -341,12 +445,16 @@ impl ExplainArgs {
         if self.pattern.trim().is_empty() {
             return Err(Error::input("the pattern is empty"));
         }
+        let sources = crate::sources::Sources::new(
+            self.unused.as_ref(),
+            &self.sources,
+            self.catalog.as_of.as_deref(),
+        )?;
         Ok(Explain {
             pattern: self.pattern,
-            unused: Source::from_arg(&self.unused),
+            sources,
             catalog: self.catalog.catalog,
             format: self.format,
-            principal: self.principal,
         })
     }
 }
@@ -364,6 +472,15 @@ pub struct ExpandArgs {
     /// Add each action's access level after a tab.
     #[arg(long)]
     pub access_level: bool,
+
+    /// Add after a tab whether IAM tracks the action's last access (`tracked`,
+    /// `untracked`): `--last-accessed` can tell an untracked action's use from
+    /// no use only at the service level, so it keeps it.
+    #[arg(long)]
+    pub tracked: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `pare expand`, validated.
@@ -375,6 +492,8 @@ pub struct Expand {
     pub catalog: Option<PathBuf>,
     /// Whether to print access levels.
     pub access_level: bool,
+    /// Whether to print last-access tracking.
+    pub tracked: bool,
 }
 
 impl ExpandArgs {
@@ -384,6 +503,7 @@ impl ExpandArgs {
             patterns: self.patterns,
             catalog: self.catalog.catalog,
             access_level: self.access_level,
+            tracked: self.tracked,
         })
     }
 }
@@ -397,6 +517,9 @@ pub struct CatalogInfoArgs {
     /// List every service with its action count (tab-separated) instead.
     #[arg(long)]
     pub services: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `pare catalog`, validated.

@@ -19,6 +19,35 @@ const LARGE: usize = 4_000;
 /// (still a correct diff, only a coarser one).
 const DEADLINE: Duration = Duration::from_secs(2);
 
+/// A unified diff coloured as `git diff` colours it on a terminal: headers
+/// bold, hunk lines cyan, removed lines red, added lines green.
+pub fn colored(diff: &str) -> String {
+    let mut out = String::with_capacity(diff.len() + diff.len() / 4);
+    for line in diff.split_inclusive('\n') {
+        let (body, end) = match line.strip_suffix('\n') {
+            Some(body) => (body, "\n"),
+            None => (line, ""),
+        };
+        let code = if body.starts_with("--- ") || body.starts_with("+++ ") {
+            "1"
+        } else if body.starts_with("@@") {
+            "36"
+        } else if body.starts_with('-') {
+            "31"
+        } else if body.starts_with('+') {
+            "32"
+        } else {
+            ""
+        };
+        if code.is_empty() {
+            out.push_str(line);
+        } else {
+            out.push_str(&format!("\x1b[{code}m{body}\x1b[0m{end}"));
+        }
+    }
+    out
+}
+
 /// The unified diff of `old` against `new`, with `---`/`+++` headers naming
 /// them; empty when the texts are equal.
 pub fn unified(old_name: &str, old: &str, new_name: &str, new: &str) -> String {
@@ -104,5 +133,16 @@ mod tests {
         assert_eq!(changed(&diff, '-').len(), 20_000);
         assert_eq!(changed(&diff, '+').len(), 20_000);
         assert_eq!(changed(&diff, '-').first(), Some(&"old 0"));
+    }
+
+    #[test]
+    fn colored_like_git_diff() {
+        let diff = unified("o", "a\nb\n", "n", "a\nc\n");
+        let colored = colored(&diff);
+        assert_eq!(
+            colored,
+            "\x1b[1m--- o\x1b[0m\n\x1b[1m+++ n\x1b[0m\n\x1b[36m@@ -1,2 +1,2 @@\x1b[0m\n a\n\
+             \x1b[31m-b\x1b[0m\n\x1b[32m+c\x1b[0m\n"
+        );
     }
 }

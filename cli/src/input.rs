@@ -232,8 +232,12 @@ pub fn read_text(source: &Source, kind: Kind, io: &mut Io<'_>) -> Result<Text, E
     Ok(Text { name, text })
 }
 
-/// UTF-8 text without a leading byte-order mark.
+/// UTF-8 text without a leading byte-order mark. A gzipped or UTF-16 file
+/// (what PowerShell's `Out-File` and `>` write) is named for what it is.
 pub fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Error> {
+    if let Some(mistake) = not_utf8(&bytes) {
+        return Err(named_mistake(name, mistake));
+    }
     let mut text = String::from_utf8(bytes).map_err(|e| {
         Error::input(format!(
             "{name}: invalid UTF-8 at byte offset {}",
@@ -244,6 +248,135 @@ pub fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Error> {
         text.drain(..'\u{feff}'.len_utf8());
     }
     Ok(text)
+}
+
+/// The findings of a directory (`refine --unused DIR`): every file that holds
+/// JSON, in name order, as one JSON stream, and a note for each file skipped
+/// (one that is not JSON text, such as a README or `.DS_Store`, and any
+/// subdirectory). A JSON file that is not findings stops the run, naming it.
+pub fn read_findings_dir(dir: &Path, limits: Limits) -> Result<(String, Vec<String>), Error> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        Error::input(format!("cannot read the directory `{}`", dir.display())).with_source(e)
+    })?;
+    let mut paths: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    paths.sort();
+    let mut stream = String::new();
+    let mut notes = Vec::new();
+    let mut read = 0;
+    for path in paths {
+        let name = path.display().to_string();
+        if !path.is_file() {
+            notes.push(format!("skipped `{name}`: not a file"));
+            continue;
+        }
+        let bytes = limits
+            .read_file(&path, Kind::Data)
+            .map_err(|e| Error::input(format!("cannot read `{name}`")).with_source(e))?;
+        let Ok(text) = decode(&name, bytes) else {
+            notes.push(format!("skipped `{name}`: not JSON (not UTF-8 text)"));
+            continue;
+        };
+        let start = text.trim_start();
+        if start.is_empty() {
+            notes.push(format!("skipped `{name}`: empty"));
+            continue;
+        }
+        if !(start.starts_with('{') || start.starts_with('[')) {
+            notes.push(format!("skipped `{name}`: not JSON"));
+            continue;
+        }
+        pare_engine::unused::parse_findings(&text).map_err(|e| engine_error(&name, &e))?;
+        stream.push_str(&text);
+        stream.push('\n');
+        read += 1;
+    }
+    if read == 0 {
+        return Err(Error::input(format!(
+            "`{}`: no findings: the directory holds no JSON file",
+            dir.display()
+        ))
+        .with_details(notes.iter().map(|n| format!("  {n}")).collect()));
+    }
+    Ok((stream, notes))
+}
+
+/// What a file that is not UTF-8 text is, from its first bytes, and what to
+/// do (a line of its own, so that each line stays short).
+fn not_utf8(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    const UTF16: (&str, &str) = (
+        "this is UTF-16 text (as PowerShell's `Out-File` and `>` write); pare reads UTF-8",
+        "save it as UTF-8: `Out-File -Encoding utf8` or `Set-Content -Encoding utf8`",
+    );
+    match bytes {
+        [0x1f, 0x8b, ..] => Some((
+            "this is a gzip-compressed file",
+            "decompress it first: `gunzip -c FILE | pare ... -` reads it from stdin",
+        )),
+        [0xff, 0xfe, ..] | [0xfe, 0xff, ..] => Some(UTF16),
+        // UTF-16 without a byte-order mark: ASCII with every other byte zero.
+        [a, 0, b, 0, ..] | [0, a, 0, b, ..] if a.is_ascii() && b.is_ascii() && *a != 0 => {
+            Some(UTF16)
+        }
+        _ => None,
+    }
+}
+
+/// What a document that is not a policy looks like, when it is a common
+/// mistake (YAML, a CloudFormation template, a Terraform plan), and what to do.
+fn not_a_policy(text: &str) -> Option<(&'static str, &'static str)> {
+    const TEMPLATE: (&str, &str) = (
+        "this is a CloudFormation template, not a policy",
+        "reading policies out of templates is not supported yet (infrastructure as code is an \
+         open issue);\ngive one policy document, such as a resource's `PolicyDocument`",
+    );
+    const PLAN: (&str, &str) = (
+        "this is a Terraform plan, not a policy",
+        "reading policies out of plans is not supported yet (infrastructure as code is an open \
+         issue);\ngive one policy document, such as an `aws_iam_policy`'s `policy` value",
+    );
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') {
+        let value: serde_json::Value = serde_json::from_str(text).ok()?;
+        let object = value.as_object()?;
+        if object.contains_key("AWSTemplateFormatVersion")
+            || (object.contains_key("Resources") && !object.contains_key("Statement"))
+        {
+            return Some(TEMPLATE);
+        }
+        if object.contains_key("terraform_version")
+            || (object.contains_key("format_version")
+                && (object.contains_key("planned_values")
+                    || object.contains_key("resource_changes")))
+        {
+            return Some(PLAN);
+        }
+        return None;
+    }
+    if trimmed.starts_with('[') || trimmed.starts_with('%') {
+        return None;
+    }
+    // YAML: a `key:` line at the start of a line, or a document marker.
+    let keys: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.split_once(':').map(|(key, _)| key.trim()))
+        .collect();
+    let has = |key: &str| keys.iter().any(|k| k.trim_matches(['"', '\'']) == key);
+    if has("AWSTemplateFormatVersion") || has("Resources") {
+        return Some(TEMPLATE);
+    }
+    if trimmed.starts_with("---") || has("Statement") || has("Version") || has("Effect") {
+        return Some((
+            "this looks like YAML; pare reads policies as JSON",
+            "convert it first, for example with `yq -o json FILE`",
+        ));
+    }
+    None
+}
+
+/// An error about `name`: what it is on the first line, what to do below
+/// (each of `hint`'s lines on its own).
+fn named_mistake(name: &str, (what, hint): (&str, &str)) -> Error {
+    Error::input(format!("{name}: {what}")).with_details(hint.lines().map(str::to_string).collect())
 }
 
 /// The file's name before the engine's message, which starts with where.
@@ -260,8 +393,13 @@ pub fn read_policy(source: &Source, io: &mut Io<'_>) -> Result<(Text, PolicyInpu
             text.name
         )));
     }
-    let input = pare_engine::policy::parse_policy_input(&text.text)
-        .map_err(|e| engine_error(&text.name, &e))?;
+    let input =
+        pare_engine::policy::parse_policy_input(&text.text).map_err(|e| {
+            match not_a_policy(&text.text) {
+                Some(mistake) => named_mistake(&text.name, mistake),
+                None => engine_error(&text.name, &e),
+            }
+        })?;
     Ok((text, input))
 }
 

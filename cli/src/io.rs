@@ -21,6 +21,35 @@ pub struct Io<'a> {
     pub now: std::time::SystemTime,
     /// The size caps on inputs (`--max-input-size`).
     pub limits: crate::input::Limits,
+    /// `--color`.
+    pub color: ColorWhen,
+    /// Whether `NO_COLOR` is set to a non-empty value (<https://no-color.org>).
+    pub no_color_env: bool,
+    /// `--verbose`: more detail on stderr.
+    pub verbose: bool,
+}
+
+/// `--color WHEN`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless `NO_COLOR` is set.
+    #[default]
+    Auto,
+    /// Always, also into a pipe or a file.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl Io<'_> {
+    /// Whether to colour what goes to stdout.
+    pub fn color_stdout(&self) -> bool {
+        match self.color {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => self.stdout_is_terminal && !self.no_color_env,
+        }
+    }
 }
 
 impl Io<'static> {
@@ -35,6 +64,9 @@ impl Io<'static> {
             stderr_is_terminal: std::io::stderr().is_terminal(),
             now: std::time::SystemTime::now(),
             limits: crate::input::Limits::default(),
+            color: ColorWhen::Auto,
+            no_color_env: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            verbose: false,
         }
     }
 }
@@ -52,6 +84,9 @@ impl<'a> Io<'a> {
             stderr_is_terminal: false,
             now: std::time::UNIX_EPOCH + std::time::Duration::from_secs(TEST_NOW),
             limits: crate::input::Limits::default(),
+            color: ColorWhen::Auto,
+            no_color_env: false,
+            verbose: false,
         }
     }
 }

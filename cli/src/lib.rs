@@ -13,6 +13,7 @@ pub mod diff;
 pub mod error;
 pub mod input;
 pub mod io;
+pub mod output;
 pub mod safe;
 pub mod sources;
 
@@ -30,6 +31,10 @@ pub mod exit {
     /// `refine --format policy`: nothing of the policy is used, so it is to
     /// be detached; no policy is printed (IAM rejects one without statements).
     pub const DETACH: i32 = 3;
+    /// `refine --exit-code`: the refined policy differs from the original
+    /// (as `git diff --exit-code` says "there are differences", but 1 is
+    /// taken by violations).
+    pub const CHANGED: i32 = 4;
 }
 
 /// Runs `pare` with `args` (the program name first) and returns the exit code.
@@ -44,6 +49,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>, io: &mut Io<'_>) -> i32 {
         Ok(cli) => cli,
         Err(err) => return clap_error(&err, io),
     };
+    io.color = cli.color;
+    io.verbose = cli.verbose;
     // `--max-input-size`, of `CatalogArgs` too, sets the caps of every reader.
     if let Some(cap) = matches
         .subcommand()
@@ -53,8 +60,13 @@ pub fn run(args: impl IntoIterator<Item = OsString>, io: &mut Io<'_>) -> i32 {
     }
     // Every subcommand that reads the catalog flattens `CatalogArgs`: its age
     // is checked here, once, for all of them.
-    let result =
-        sources::check_catalog_age(&matches, io).and_then(|()| commands::run(cli.command, io));
+    let result = if cli.quiet {
+        output::errors_only(io, |io| {
+            sources::check_catalog_age(&matches, io).and_then(|()| commands::run(cli.command, io))
+        })
+    } else {
+        sources::check_catalog_age(&matches, io).and_then(|()| commands::run(cli.command, io))
+    };
     // Flush before reporting, so that a failed write is reported too.
     let result = result.and_then(|code| io.stdout.flush().map(|()| code).map_err(Error::from));
     match result {
@@ -112,7 +124,7 @@ mod tests {
         let (code, err) = run_with(&["pare"], &mut out);
         assert_eq!(code, exit::INPUT);
         assert!(out.is_empty());
-        assert!(err.contains("Usage: pare <COMMAND>"), "{err}");
+        assert!(err.contains("Usage: pare [OPTIONS] <COMMAND>"), "{err}");
     }
 
     #[test]
@@ -168,5 +180,120 @@ mod tests {
     fn broken_pipe_is_quiet() {
         let (code, err) = run_with(&["pare", "--help"], &mut ClosedPipe);
         assert_eq!((code, err.as_str()), (exit::SUCCESS, ""));
+    }
+
+    fn run_full(args: &[&str], setup: impl FnOnce(&mut Io<'_>)) -> (i32, String, String) {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = {
+            let mut io = Io::buffers(b"", &mut out, &mut err);
+            setup(&mut io);
+            run(args.iter().map(OsString::from), &mut io)
+        };
+        (
+            code,
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        )
+    }
+
+    /// A policy and an unused list in a temporary directory.
+    fn files() -> (tempfile::TempDir, String, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let policy = dir.path().join("p.json");
+        let unused = dir.path().join("u.txt");
+        std::fs::write(
+            &policy,
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+               "Action": ["s3:GetObject", "s3:GetObjectAcl"], "Resource": "*"}]}"#,
+        )
+        .unwrap();
+        std::fs::write(&unused, "s3:GetObjectAcl\ns3:NoSuchAction\n").unwrap();
+        let p = policy.to_str().unwrap().to_string();
+        let u = unused.to_str().unwrap().to_string();
+        (dir, p, u)
+    }
+
+    #[test]
+    fn color_follows_the_terminal_no_color_and_the_flag() {
+        let (_dir, p, u) = files();
+        let args = ["pare", "refine", &p, "--unused", &u, "--format", "diff"];
+        let escaped = |out: &str| out.contains("\x1b[31m");
+        // Not a terminal: plain.
+        let (_, out, _) = run_full(&args, |_| {});
+        assert!(
+            !escaped(&out) && out.contains("-        \"s3:GetObjectAcl\""),
+            "{out}"
+        );
+        // A terminal: coloured, unless NO_COLOR or --color never.
+        let (_, out, _) = run_full(&args, |io| io.stdout_is_terminal = true);
+        assert!(escaped(&out), "{out}");
+        let (_, out, _) = run_full(&args, |io| {
+            io.stdout_is_terminal = true;
+            io.no_color_env = true;
+        });
+        assert!(!escaped(&out), "{out}");
+        let mut never = args.to_vec();
+        never.extend(["--color", "never"]);
+        let (_, out, _) = run_full(&never, |io| io.stdout_is_terminal = true);
+        assert!(!escaped(&out), "{out}");
+        // --color always: also into a pipe, and over NO_COLOR.
+        let mut always = args.to_vec();
+        always.extend(["--color", "always"]);
+        let (_, out, _) = run_full(&always, |io| io.no_color_env = true);
+        assert!(escaped(&out), "{out}");
+    }
+
+    #[test]
+    fn quiet_prints_errors_only() {
+        let (_dir, p, u) = files();
+        let (code, out, err) = run_full(&["pare", "refine", &p, "--unused", &u], |_| {});
+        assert_eq!(code, exit::SUCCESS);
+        assert!(err.contains("warning: ") && err.contains("note: "), "{err}");
+        let (code, quiet_out, err) =
+            run_full(&["pare", "-q", "refine", &p, "--unused", &u], |_| {});
+        assert_eq!((code, err.as_str()), (exit::SUCCESS, ""));
+        assert_eq!(quiet_out, out);
+        let (code, _, err) = run_full(
+            &["pare", "refine", &p, "--unused", "/no/such", "--quiet"],
+            |_| {},
+        );
+        assert_eq!(code, exit::INPUT);
+        assert!(err.starts_with("error: cannot read `/no/such`"), "{err}");
+        let (code, _, err) = run_full(&["pare", "refine", &p, "--unused", &u, "-q", "-v"], |_| {});
+        assert_eq!(code, exit::INPUT);
+        assert!(err.contains("cannot be used with"), "{err}");
+    }
+
+    /// The README's main command (Quick start): nothing it prints, on stdout
+    /// or stderr, runs past 100 columns.
+    #[test]
+    fn the_readme_main_command_fits_100_columns() {
+        let readme = include_str!("../../README.md");
+        let command = "refine examples/article/policy.json --unused examples/article/unused.json";
+        assert!(
+            readme.contains(&format!("-- {command}\n")),
+            "the README's Quick start moved"
+        );
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        let mut args = vec!["pare".to_string()];
+        args.extend(
+            command
+                .split(' ')
+                .map(|a| match a.starts_with("examples/") {
+                    true => format!("{root}/{a}"),
+                    false => a.to_string(),
+                }),
+        );
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, out, err) = run_full(&args, |_| {});
+        assert_eq!(code, exit::SUCCESS, "{err}");
+        assert!(err.contains("note: size"), "{err}");
+        for line in out.lines().chain(err.lines()) {
+            assert!(
+                line.chars().count() < 100,
+                "{} columns: {line}",
+                line.chars().count()
+            );
+        }
     }
 }

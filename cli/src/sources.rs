@@ -41,7 +41,7 @@ pub struct SourceArgs {
     /// Count an action last accessed more than DAYS days before `--as-of` as unused
     /// (exactly DAYS days ago still counts as used). Applies to `--last-accessed` and
     /// to the `lastAccessed` times of `--unused` findings.
-    #[arg(long, value_name = "DAYS")]
+    #[arg(long, value_name = "DAYS", allow_negative_numbers = true, value_parser = parse_days)]
     pub unused_since: Option<u32>,
 
     /// Findings are per principal: when the `--unused` findings name several roles
@@ -54,6 +54,19 @@ pub struct SourceArgs {
     /// misnamed used action would leave the real one unprotected.
     #[arg(long)]
     pub accept_unknown_used: bool,
+}
+
+/// `--unused-since DAYS`: a whole number of days back, with a word for a
+/// negative one (a date in the future) instead of clap's "invalid digit".
+fn parse_days(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<i64>() {
+        Ok(days) if days < 0 => Err(
+            "negative: it counts days back from `--as-of` (default now); give one such as 90"
+                .to_string(),
+        ),
+        Ok(days) => u32::try_from(days).map_err(|_| "too many days".to_string()),
+        Err(_) => Err("expected a whole number of days, such as 90".to_string()),
+    }
 }
 
 /// The sources of a refinement, validated.
@@ -141,13 +154,23 @@ impl Sources {
         let mut inferences = Vec::new();
         let mut finding_notes = Vec::new();
         let mut nothing_active = false;
+        let mut principal = None;
         let mut accepted = Vec::new();
         if let Some(source) = &self.findings {
-            let text = input::read_text(source, input::Kind::Data, io)?;
+            let (text, skipped) = match source {
+                Source::Path(dir) if dir.is_dir() => {
+                    let (stream, skipped) = input::read_findings_dir(dir, io.limits)?;
+                    let name = dir.display().to_string();
+                    (input::Text { name, text: stream }, skipped)
+                }
+                _ => (input::read_text(source, input::Kind::Data, io)?, Vec::new()),
+            };
             let read = read_unused(&text.text, self.principal.as_deref())
                 .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
-            finding_notes = read.notes();
+            finding_notes = skipped;
+            finding_notes.extend(read.notes());
             nothing_active = read.nothing_active();
+            principal.clone_from(&read.principal);
             let inference = sources::from_findings(&read.set, window.as_ref())
                 .map_err(|e| Error::input(format!("{}: {e}", source.name())))?;
             inferences.push(inference);
@@ -202,6 +225,7 @@ impl Sources {
             reports,
             finding_notes,
             nothing_active,
+            principal,
         })
     }
 
@@ -261,6 +285,8 @@ pub struct Resolved {
     pub finding_notes: Vec<String>,
     /// Findings were given and none of them is an active `UnusedPermission` one.
     pub nothing_active: bool,
+    /// The ARN of the principal whose findings were taken, when they name one.
+    pub principal: Option<String>,
 }
 
 impl Resolved {
@@ -311,7 +337,7 @@ pub struct AccountSourceArgs {
     /// Count an action last accessed more than DAYS days before `--as-of` as unused
     /// (exactly DAYS days ago still counts as used); for `--last-accessed` and the
     /// findings' `lastAccessed` times.
-    #[arg(long, value_name = "DAYS")]
+    #[arg(long, value_name = "DAYS", allow_negative_numbers = true, value_parser = parse_days)]
     pub unused_since: Option<u32>,
 
     /// Take `--used` and `--last-accessed` action names that the catalog does not

@@ -39,11 +39,19 @@ pub fn run(config: &Expand, io: &mut Io<'_>) -> Result<i32, Error> {
     found.sort_by(|a, b| cmp_ci(&a.name, &b.name));
     found.dedup_by(|a, b| a.name.eq_ignore_ascii_case(&b.name));
     for row in found {
+        let mut line = row.name.to_string();
         if config.access_level {
-            writeln!(io.stdout, "{}\t{}", row.name, row.access)?;
-        } else {
-            writeln!(io.stdout, "{}", row.name)?;
+            line.push('\t');
+            line.push_str(&row.access.to_string());
         }
+        if config.tracked {
+            line.push_str(if row.last_accessed_tracked {
+                "\ttracked"
+            } else {
+                "\tuntracked"
+            });
+        }
+        writeln!(io.stdout, "{line}")?;
     }
     Ok(exit::SUCCESS)
 }

@@ -11,7 +11,7 @@ use pare_engine::trie::Unsafe;
 
 use crate::args::{Explain, ExplainFormat};
 use crate::error::Error;
-use crate::input::{Catalog, Kind, read_text};
+use crate::input::Catalog;
 use crate::io::Io;
 
 /// How many unused actions a node lists before it summarizes the rest.
@@ -19,18 +19,27 @@ const UNUSED_LEAVES_SHOWN: usize = 24;
 
 /// Runs `pare explain`.
 pub fn run(config: &Explain, io: &mut Io<'_>) -> Result<i32, Error> {
-    let text = read_text(&config.unused, Kind::Data, io)?;
-    let unused = pare_engine::unused::read_unused(&text.text, config.principal.as_deref())
-        .map_err(|e| Error::input(format!("{}: {e}", text.name)))?
-        .set;
     let catalog = Catalog::load(config.catalog.as_deref(), io.limits)?;
+    // The pattern as the one entry of an Allow statement: what last-accessed
+    // data and a used-list are read against, as `refine` reads them against
+    // the policy.
+    let document = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": [config.pattern], "Resource": "*"}],
+    });
+    let policy = pare_engine::policy::parse_policy_input(&document.to_string())
+        .map_err(|e| Error::input(format!("the pattern: {e}")))?
+        .policy;
+    let resolved = config.sources.resolve(&[&policy], catalog.table(), io)?;
+    let unused = resolved.unused.clone();
     let known = Known::new(catalog.table(), [], &unused);
     let explanation = explain(&config.pattern, &unused, &known);
     let out = match config.format {
-        ExplainFormat::Text => render_text(&explanation, io.stdout_is_terminal),
+        ExplainFormat::Text => render_text(&explanation, io.color_stdout()),
         ExplainFormat::Dot => render_dot(&explanation),
     };
     io.stdout.write_all(out.as_bytes())?;
+    resolved.write_notes(&mut io.stderr)?;
     Ok(crate::exit::SUCCESS)
 }
 

@@ -10,6 +10,7 @@ use crate::io::Io;
 
 pub mod account;
 pub mod catalog;
+pub mod completions;
 pub mod expand;
 pub mod explain;
 pub mod refine;
@@ -17,6 +18,21 @@ pub mod verify;
 
 /// Runs one subcommand.
 pub fn run(command: Command, io: &mut Io<'_>) -> Result<i32, Error> {
+    let output = match &command {
+        Command::Refine(args) => args.output.output.clone(),
+        Command::Explain(args) => args.output.output.clone(),
+        Command::Expand(args) => args.output.output.clone(),
+        Command::Catalog(args) => args.output.output.clone(),
+        Command::Verify(args) => args.output.output.clone(),
+        Command::Account(_) | Command::Completions(_) | Command::Man(_) => None,
+    };
+    match output {
+        None => dispatch(command, io),
+        Some(path) => crate::output::to_file(&path, io, |io| dispatch(command, io)),
+    }
+}
+
+fn dispatch(command: Command, io: &mut Io<'_>) -> Result<i32, Error> {
     match command {
         Command::Refine(args) => refine::run(&args.validate()?, io),
         Command::Account(args) => account::run(&args.validate()?, io),
@@ -24,5 +40,7 @@ pub fn run(command: Command, io: &mut Io<'_>) -> Result<i32, Error> {
         Command::Expand(args) => expand::run(&args.validate()?, io),
         Command::Catalog(args) => catalog::run(&args.validate()?, io),
         Command::Verify(args) => verify::run(&args.validate()?, io),
+        Command::Completions(args) => completions::completions(args.shell, io),
+        Command::Man(args) => completions::man(args.subcommand.as_deref(), io),
     }
 }

@@ -6,7 +6,7 @@ use std::io::Write;
 use pare_engine::{Code, Policy, PolicyInput, PolicyKind, RecommendedAction, Refinement};
 use serde_json::{Value, json};
 
-use crate::args::{Refine, RefineFormat};
+use crate::args::{PolicyKindArg, Refine, RefineFormat};
 use crate::error::Error;
 use crate::input::{self, Catalog};
 use crate::io::Io;
@@ -20,6 +20,11 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
         .sources
         .resolve(&[&input.policy], catalog.table(), io)?;
     let unused = resolved.unused.clone();
+    let kind = quota_kind(
+        input.kind,
+        config.policy_kind,
+        resolved.principal.as_deref(),
+    )?;
     let options = pare_engine::Options {
         catalog_date: crate::sources::catalog_data_date(config.catalog.as_deref(), io.limits),
         ..config.options.clone()
@@ -57,12 +62,17 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
         RefineFormat::Policy => with_newline(refinement.policy.to_pretty_string()),
         RefineFormat::Diff => {
             let name = config.policy.file_name();
-            diff::unified(
+            let text = diff::unified(
                 &format!("original/{name}"),
                 &with_newline(input.policy.to_pretty_string()),
                 &format!("refined/{name}"),
                 &with_newline(refinement.policy.to_pretty_string()),
-            )
+            );
+            if io.color_stdout() {
+                diff::colored(&text)
+            } else {
+                text
+            }
         }
         RefineFormat::Recommendation => pretty(&recommendation(&input, &refinement)),
         RefineFormat::Json => pretty(&everything(&input, &refinement)),
@@ -70,7 +80,25 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
     io.stdout.write_all(out.as_bytes())?;
 
     resolved.write_notes(&mut io.stderr)?;
-    for line in diagnostic_lines(&refinement.diagnostics) {
+    if io.verbose {
+        let p = match &catalog {
+            Catalog::Embedded => pare_catalog::provenance(),
+            Catalog::Dir(dir) => dir.provenance(),
+        };
+        writeln!(
+            io.stderr,
+            "note: catalog: {}, data of {}, {} actions",
+            crate::safe::escape(&p.source),
+            crate::safe::escape(p.data_date.as_deref().unwrap_or("unknown date")),
+            p.action_count
+        )?;
+    }
+    let separate = if io.verbose {
+        usize::MAX
+    } else {
+        SEPARATE_LINES
+    };
+    for line in diagnostic_lines(&refinement.diagnostics, separate) {
         writeln!(io.stderr, "warning: {}", crate::safe::escape(&line))?;
     }
     if resolved.nothing_active {
@@ -94,7 +122,7 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
     }
     // A policy to detach has no refined size to hold against a quota.
     if !detach {
-        writeln!(io.stderr, "{}", size_line(&input, &refinement.policy))?;
+        writeln!(io.stderr, "{}", size_line(&input, &refinement.policy, kind))?;
     }
     if config.verify {
         writeln!(
@@ -103,8 +131,11 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
             if options.wildcards { ", concise" } else { "" }
         )?;
     }
-    if detach && config.format == RefineFormat::Policy {
+    if detach && (config.format == RefineFormat::Policy || config.exit_code) {
         return Ok(exit::DETACH);
+    }
+    if config.exit_code && refinement.changed() {
+        return Ok(exit::CHANGED);
     }
     Ok(exit::SUCCESS)
 }
@@ -164,7 +195,8 @@ const SEPARATE_LINES: usize = 5;
 /// becomes one line, where its first subject was, that names the first few and
 /// counts the rest. Other lines keep their order; `--format json` lists every
 /// diagnostic.
-fn diagnostic_lines(diagnostics: &[pare_engine::Diagnostic]) -> Vec<String> {
+/// `--verbose` passes `usize::MAX` for `separate`: every diagnostic on its own line.
+fn diagnostic_lines(diagnostics: &[pare_engine::Diagnostic], separate: usize) -> Vec<String> {
     let same = |a: &pare_engine::Diagnostic, b: &pare_engine::Diagnostic| {
         a.code == b.code && a.statement == b.statement && a.message == b.message
     };
@@ -191,7 +223,7 @@ fn diagnostic_lines(diagnostics: &[pare_engine::Diagnostic]) -> Vec<String> {
         let Some((first, subjects)) = groups.get(g) else {
             continue;
         };
-        if subjects.len() <= SEPARATE_LINES {
+        if subjects.len() <= separate {
             lines.push(diagnostic.to_string());
             continue;
         }
@@ -248,6 +280,40 @@ fn everything(input: &PolicyInput, refinement: &Refinement) -> Value {
     })
 }
 
+/// The kind of policy whose quota applies: the wrapper's (`get-role-policy`
+/// output is a role's inline policy), else `--policy-kind` (`inline` takes
+/// the finding's principal, from its ARN), else a managed policy.
+fn quota_kind(
+    wrapper: PolicyKind,
+    flag: Option<PolicyKindArg>,
+    principal: Option<&str>,
+) -> Result<PolicyKind, Error> {
+    if wrapper != PolicyKind::Unknown {
+        return Ok(wrapper);
+    }
+    Ok(match flag {
+        None | Some(PolicyKindArg::Managed) => PolicyKind::Managed,
+        Some(PolicyKindArg::RoleInline) => PolicyKind::RoleInline,
+        Some(PolicyKindArg::UserInline) => PolicyKind::UserInline,
+        Some(PolicyKindArg::GroupInline) => PolicyKind::GroupInline,
+        Some(PolicyKindArg::Inline) => {
+            let resource = principal.and_then(|arn| arn.split(':').nth(5));
+            match resource.and_then(|r| r.split_once('/')).map(|(t, _)| t) {
+                Some("role") => PolicyKind::RoleInline,
+                Some("user") => PolicyKind::UserInline,
+                _ => {
+                    return Err(Error::input(
+                        "`--policy-kind inline`: no `--unused` finding names a role or user",
+                    )
+                    .with_details(vec![
+                        "say whose: `role-inline`, `user-inline` or `group-inline`".to_string(),
+                    ]));
+                }
+            }
+        }
+    })
+}
+
 /// The quotas that apply: the wrapper's kind, or every one when it is unknown.
 fn quotas(kind: PolicyKind) -> Vec<(PolicyKind, usize)> {
     let kinds: &[PolicyKind] = if kind == PolicyKind::Unknown {
@@ -261,31 +327,28 @@ fn quotas(kind: PolicyKind) -> Vec<(PolicyKind, usize)> {
         .collect()
 }
 
-/// One line: the refined size (IAM counts characters without white space)
-/// against the quotas, a warning when it is over one.
-fn size_line(input: &PolicyInput, refined: &Policy) -> String {
+/// One short line: the refined size (IAM counts characters without white
+/// space) against the one quota that applies, with what is left or the
+/// excess; a warning when it is over. `--format json` has every quota.
+fn size_line(input: &PolicyInput, refined: &Policy, kind: PolicyKind) -> String {
     let after = refined.size();
-    let quotas = quotas(input.kind);
-    let over = quotas.iter().any(|&(_, limit)| after > limit);
-    let listed: Vec<String> = quotas
-        .iter()
-        .map(|&(kind, limit)| {
-            let mark = if after > limit { " (exceeded)" } else { "" };
-            format!("{} {}{mark}", kind.describe(), thousands(limit))
-        })
-        .collect();
-    let label = if quotas.len() == 1 { "quota" } else { "quotas" };
-    let inline = if input.kind == PolicyKind::Unknown {
-        " (an inline quota counts all of a principal's inline policies together)"
+    let limit = kind.quota().unwrap_or(usize::MAX);
+    let name = match kind {
+        PolicyKind::RoleInline => "role inline quota",
+        PolicyKind::UserInline => "user inline quota",
+        PolicyKind::GroupInline => "group inline quota",
+        PolicyKind::Managed | PolicyKind::Unknown => "managed policy quota",
+    };
+    let (level, rest) = if after > limit {
+        ("warning", format!("{} over", thousands(after - limit)))
     } else {
-        ""
+        ("note", format!("{} left", thousands(limit - after)))
     };
     format!(
-        "{}: the refined policy has {} characters without white space ({} before); IAM {label}: {}{inline}",
-        if over { "warning" } else { "note" },
+        "{level}: size {} ({} before), white space not counted; {name} {}: {rest}",
         thousands(after),
         thousands(input.policy.size()),
-        listed.join(", "),
+        thousands(limit),
     )
 }
 

@@ -48,6 +48,9 @@ pub struct VerifyArgs {
     /// the used actions one by one, so conciseness (guarantee 6) is not checked.
     #[arg(long)]
     pub no_wildcards: bool,
+
+    #[command(flatten)]
+    pub output: crate::args::OutputArgs,
 }
 
 /// `pare verify --format`.
@@ -126,6 +129,29 @@ pub fn run(config: &VerifyConfig, io: &mut Io<'_>) -> Result<i32, Error> {
         &config.checks,
     );
 
+    if swapped(
+        &verification,
+        &original.policy,
+        &refined,
+        &unused,
+        catalog.table(),
+    ) {
+        return Err(Error::input(format!(
+            "`{}` and `{}` look swapped",
+            config.original.name(),
+            config.refined.name()
+        ))
+        .with_details(vec![
+            "REFINED grants more than ORIGINAL, and the other way round every guarantee holds"
+                .to_string(),
+            format!(
+                "the order is ORIGINAL, then REFINED: `pare verify {} {} ...`",
+                config.refined.name(),
+                config.original.name()
+            ),
+        ]));
+    }
+
     match config.format {
         VerifyFormat::Text => {
             for line in violation_lines(&verification) {
@@ -153,6 +179,28 @@ pub fn run(config: &VerifyConfig, io: &mut Io<'_>) -> Result<i32, Error> {
     } else {
         exit::VIOLATIONS
     })
+}
+
+/// Whether the two policies were given the wrong way round: REFINED grants
+/// more than ORIGINAL and loses nothing of it (every violation points one
+/// way), and the check of ORIGINAL as a refinement of REFINED passes.
+fn swapped(
+    verification: &Verification,
+    original: &Policy,
+    refined: &Policy,
+    unused: &pare_engine::UnusedSet,
+    table: pare_engine::ActionTable<'_>,
+) -> bool {
+    let kinds = || verification.violations.iter().map(|v| v.kind);
+    // Grants more, and loses nothing: the violations point one way.
+    if !kinds().any(|k| k == ViolationKind::Unsound)
+        || kinds().any(|k| k == ViolationKind::Incomplete)
+    {
+        return false;
+    }
+    // Conciseness is left out: a hand-written original need not be concise.
+    let checks = pare_engine::verify::Checks { concise: false };
+    pare_engine::verify::verify_checking(refined, original, unused, table, &checks).is_ok()
 }
 
 /// One line per violation: its kind, where, what, with example actions.

@@ -30,6 +30,7 @@ struct Case {
     unused: Option<Value>,
     catalog: Option<Map<String, Value>>,
     files: BTreeMap<String, Value>,
+    binary: BTreeMap<String, Vec<u8>>,
     stdin: Option<String>,
     note: Option<String>,
 }
@@ -61,6 +62,17 @@ impl Case {
                 None => BTreeMap::new(),
                 Some(Value::Object(o)) => o.into_iter().collect(),
                 Some(_) => panic!("{}: `files` is an object", path.display()),
+            },
+            binary: match take("binary") {
+                None => BTreeMap::new(),
+                Some(Value::Object(o)) => o
+                    .into_iter()
+                    .map(|(name, hex)| {
+                        let hex = hex.as_str().expect("`binary` values are hex strings");
+                        (name, from_hex(hex))
+                    })
+                    .collect(),
+                Some(_) => panic!("{}: `binary` is an object", path.display()),
             },
             stdin: take("stdin").map(|v| match v {
                 Value::String(s) => s,
@@ -94,6 +106,19 @@ impl Case {
         }
         args
     }
+}
+
+/// `"1f 8b 08"` as bytes; white space between bytes is ignored.
+fn from_hex(text: &str) -> Vec<u8> {
+    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    assert!(
+        digits.len() % 2 == 0,
+        "`binary`: an odd number of hex digits"
+    );
+    digits
+        .chunks(2)
+        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap())
+        .collect()
 }
 
 /// A JSON string is written as raw text (to express malformed input); any
@@ -178,7 +203,14 @@ fn run_case(case: &Case, dir: &Path) -> String {
     let files_dir = dir.join("files");
     fs::create_dir_all(&files_dir).unwrap();
     for (name, value) in &case.files {
-        write_value(&files_dir.join(name), value);
+        let path = files_dir.join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        write_value(&path, value);
+    }
+    for (name, bytes) in &case.binary {
+        let path = files_dir.join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, bytes).unwrap();
     }
 
     let shown = case.args();
@@ -215,6 +247,17 @@ fn run_case(case: &Case, dir: &Path) -> String {
         args.push(real.into());
     }
 
+    // What each `{file:NAME}` held before the run, to show the ones pare wrote.
+    let before: BTreeMap<String, Vec<u8>> = places
+        .iter()
+        .filter(|(name, path)| name.starts_with("file:") && path.is_file())
+        .map(|(name, path)| (name.clone(), fs::read(path).unwrap()))
+        .collect();
+    let dirs_before: Vec<String> = places
+        .iter()
+        .filter(|(name, path)| name.starts_with("file:") && path.is_dir())
+        .map(|(name, _)| name.clone())
+        .collect();
     let stdin = case.stdin.clone().unwrap_or_default();
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     let code = {
@@ -247,9 +290,16 @@ fn run_case(case: &Case, dir: &Path) -> String {
         ("stderr".to_string(), scrub(stderr)),
     ];
     // A `{file:NAME}` that pare made into a directory (`--out`): every file in
-    // it, in path order, after stdout and stderr.
+    // it, in path order, after stdout and stderr. An input directory is not shown.
     for (name, path) in &places {
-        if name.starts_with("file:") && path.is_dir() {
+        // A file pare wrote or changed (`-o FILE`): its contents.
+        if name.starts_with("file:") && path.is_file() {
+            let bytes = fs::read(path).unwrap();
+            if before.get(name) != Some(&bytes) {
+                sections.push((format!("[{name}]"), scrub(bytes)));
+            }
+        }
+        if name.starts_with("file:") && path.is_dir() && !dirs_before.contains(name) {
             for file in files_under(path) {
                 let relative = file
                     .strip_prefix(path)
