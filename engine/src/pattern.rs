@@ -80,6 +80,35 @@ impl Pattern {
         Pattern::from_tokens(format!("{prefix}*"), tokens)
     }
 
+    /// A key that two patterns share only if they match the same strings:
+    /// the text lowercased, with each run of `*` and `?` that holds a `*`
+    /// written as its `?`s and one `*` (`*?*?` matches what `??*` does).
+    /// A policy can repeat one language under many spellings.
+    pub fn language_key(text: &str) -> String {
+        let mut key = String::with_capacity(text.len());
+        let mut ones = 0usize;
+        let mut star = false;
+        let flush = |key: &mut String, ones: &mut usize, star: &mut bool| {
+            key.extend(std::iter::repeat_n('?', *ones));
+            if *star {
+                key.push('*');
+            }
+            (*ones, *star) = (0, false);
+        };
+        for c in text.chars() {
+            match c {
+                '?' => ones += 1,
+                '*' => star = true,
+                c => {
+                    flush(&mut key, &mut ones, &mut star);
+                    key.push(c.to_ascii_lowercase());
+                }
+            }
+        }
+        flush(&mut key, &mut ones, &mut star);
+        key
+    }
+
     /// The pattern as written.
     pub fn as_str(&self) -> &str {
         &self.text

@@ -9,7 +9,7 @@ use crate::known::{Known, concrete_action};
 use crate::pattern::Pattern;
 use crate::policy::{ActionKey, Effect, Policy, Statement};
 use crate::table::{ActionTable, cmp_ci, split_action};
-use crate::trie::{Class, Problem, Trie};
+use crate::trie::{Class, Index, Mode, Problem, Trie};
 use crate::unused::UnusedSet;
 
 /// How to refine.
@@ -190,6 +190,9 @@ pub fn refine_with(
     // What each distinct entry becomes, so that a policy repeating a wildcard
     // pays for its generalization once (only looked up: nothing iterates it).
     let mut outcomes: HashMap<String, Outcome> = HashMap::new();
+    // The trie's candidates, built service by service when first needed and
+    // shared by every entry and statement of the policy.
+    let trie_index = Index::new();
     for (index, statement) in policy.statements().iter().enumerate() {
         diagnose_literals(index, statement, unused, known, &mut diagnostics);
         let refined = match (statement.effect(), statement.key()) {
@@ -200,6 +203,7 @@ pub fn refine_with(
                 unused,
                 known,
                 options,
+                &trie_index,
                 &mut outcomes,
                 &mut edits,
             ),
@@ -209,6 +213,7 @@ pub fn refine_with(
                 unused,
                 known,
                 options,
+                &trie_index,
                 &mut edits,
                 &mut diagnostics,
             ),
@@ -249,6 +254,18 @@ pub(crate) fn refine_entry(
     known: &Known<'_>,
     options: &Options,
 ) -> Outcome {
+    refine_entry_with(entry, unused, known, options, &Index::new())
+}
+
+/// [`refine_entry`], with the trie's candidates kept in `index` for the
+/// other entries of the refinement.
+fn refine_entry_with<'k>(
+    entry: &str,
+    unused: &UnusedSet,
+    known: &'k Known<'_>,
+    options: &Options,
+    index: &Index<'k>,
+) -> Outcome {
     let pattern = Pattern::new(entry);
     if pattern.is_literal() {
         return if unused.contains(entry) {
@@ -264,27 +281,72 @@ pub(crate) fn refine_entry(
     {
         return Outcome::Remove(RemovalReason::OnlyUnused);
     }
-    let literal = pattern.literal_prefix();
-    let matched: Vec<&str> = known
-        .with_prefix(literal)
-        .into_iter()
-        .filter(|a| pattern.matches(a))
-        .collect();
-    if !matched.iter().any(|a| unused.contains(a)) {
+    // Each known action is matched once: the same classes say whether the
+    // entry grants an unused action, what it still grants, and feed the trie.
+    let actions = classify(&pattern, unused, known);
+    let mut grants_unused = false;
+    let mut used = 0usize;
+    for (a, class) in &actions {
+        match class {
+            Class::Placed => used += 1,
+            Class::Unused => grants_unused = grants_unused || pattern.matches(a),
+            _ => {}
+        }
+    }
+    if !grants_unused {
         return Outcome::Keep;
     }
-    let used: Vec<&str> = matched
-        .iter()
-        .copied()
-        .filter(|a| !unused.contains(a))
-        .collect();
-    if used.is_empty() {
+    if used == 0 {
         return Outcome::Remove(RemovalReason::OnlyUnused);
     }
     if !options.wildcards {
-        return Outcome::Replace(used.iter().map(|a| a.to_string()).collect());
+        return Outcome::Replace(
+            actions
+                .iter()
+                .filter(|(_, class)| *class == Class::Placed)
+                .map(|(a, _)| a.to_string())
+                .collect(),
+        );
     }
-    Outcome::Replace(generalize(&pattern, unused, known).emitted)
+    let covers = |p: &str| pattern.covers_prefix(p);
+    let never = |_: &str| false;
+    let problem = Problem {
+        actions,
+        root_hint: pattern.literal_prefix(),
+        covers: &covers,
+        force_star: &never,
+    };
+    Outcome::Replace(Trie::walk(&problem, index, Mode::Emitted).emitted)
+}
+
+/// The known actions a wildcard entry's trie ranges over, each classed: under
+/// the entry's service, or all of K.
+fn classify<'k>(
+    pattern: &Pattern,
+    unused: &UnusedSet,
+    known: &'k Known<'_>,
+) -> Vec<(&'k str, Class)> {
+    let literal = pattern.literal_prefix();
+    // The range must reach back to the root, which may be shorter than the literal
+    // part (`s3:Ge*` roots at `s3:`): take everything under the service, or all of K.
+    let range_prefix = match literal.find(':') {
+        Some(i) => literal.get(..=i).unwrap_or(""),
+        None => "",
+    };
+    known
+        .with_prefix(range_prefix)
+        .into_iter()
+        .map(|a| {
+            let class = if unused.contains(a) {
+                Class::Unused
+            } else if pattern.matches(a) {
+                Class::Placed
+            } else {
+                Class::NotGranted
+            };
+            (a, class)
+        })
+        .collect()
 }
 
 /// The trie of a wildcard entry of an Allow `Action` statement, walked.
@@ -300,33 +362,12 @@ pub fn generalize_trie(
     known: &Known<'_>,
     evaluate_all: bool,
 ) -> Trie {
-    let literal = pattern.literal_prefix();
-    // The range must reach back to the root, which may be shorter than the literal
-    // part (`s3:Ge*` roots at `s3:`): take everything under the service, or all of K.
-    let range_prefix = match literal.find(':') {
-        Some(i) => literal.get(..=i).unwrap_or(""),
-        None => "",
-    };
-    let actions: Vec<(&str, Class)> = known
-        .with_prefix(range_prefix)
-        .into_iter()
-        .map(|a| {
-            let class = if unused.contains(a) {
-                Class::Unused
-            } else if pattern.matches(a) {
-                Class::Placed
-            } else {
-                Class::NotGranted
-            };
-            (a, class)
-        })
-        .collect();
     let covers = |p: &str| pattern.covers_prefix(p);
     let never = |_: &str| false;
     Trie::build(
         &Problem {
-            actions,
-            root_hint: literal,
+            actions: classify(pattern, unused, known),
+            root_hint: pattern.literal_prefix(),
             covers: &covers,
             force_star: &never,
         },
@@ -334,21 +375,27 @@ pub fn generalize_trie(
     )
 }
 
-fn refine_action_statement(
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the refinement's shared state, passed down"
+)]
+fn refine_action_statement<'k>(
     index: usize,
     statement: &Statement,
     unused: &UnusedSet,
-    known: &Known<'_>,
+    known: &'k Known<'_>,
     options: &Options,
+    trie_index: &Index<'k>,
     outcomes: &mut HashMap<String, Outcome>,
     edits: &mut Vec<Edit>,
 ) -> Option<Statement> {
     let mut entries: Vec<String> = Vec::new();
     let mut local_edits = Vec::new();
     for entry in statement.entries() {
+        // Entries with one language (`*?*`, `?*`; any case) have one outcome.
         let outcome = outcomes
-            .entry(entry.to_ascii_lowercase())
-            .or_insert_with(|| refine_entry(entry, unused, known, options))
+            .entry(Pattern::language_key(entry))
+            .or_insert_with(|| refine_entry_with(entry, unused, known, options, trie_index))
             .clone();
         match outcome {
             Outcome::Keep => entries.push(entry.clone()),
@@ -390,12 +437,17 @@ fn refine_action_statement(
     (!deduped.is_empty()).then(|| statement.with_entries(deduped))
 }
 
-fn refine_not_action_statement(
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the refinement's shared state, passed down"
+)]
+fn refine_not_action_statement<'k>(
     index: usize,
     statement: &Statement,
     unused: &UnusedSet,
-    known: &Known<'_>,
+    known: &'k Known<'_>,
     options: &Options,
+    trie_index: &Index<'k>,
     edits: &mut Vec<Edit>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Statement> {
@@ -442,14 +494,15 @@ fn refine_not_action_statement(
             p.strip_suffix(':')
                 .is_some_and(|s| unused.is_service_unused(s))
         };
-        Trie::build(
+        Trie::walk(
             &Problem {
                 actions,
                 root_hint: "",
                 covers: &covers,
                 force_star: &force,
             },
-            false,
+            trie_index,
+            Mode::Emitted,
         )
         .emitted
     } else {
@@ -670,5 +723,87 @@ fn diagnose_unused(
                 message: "is reported wholly unused but this policy grants none of it (findings are per principal; another policy may)".into(),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Entries refined one after another over one kept index emit what each
+    /// emits over a trie of its own, whatever ran before it; and entries of
+    /// one language share an outcome.
+    #[test]
+    fn a_shared_index_changes_no_entry() {
+        use crate::table::{AccessLevel, KnownAction};
+        let names = [
+            "ec2:DescribeImages",
+            "ec2:DescribeInstances",
+            "ec2:DescribeInstanceStatus",
+            "ec2:RunInstances",
+            "ec2:StartInstances",
+            "iam:GetRole",
+            "iam:PassRole",
+            "iam:ListRoles",
+            "kms:Decrypt",
+            "kms:Encrypt",
+            "kms:GenerateDataKey",
+            "lambda:GetFunction",
+            "lambda:InvokeFunction",
+            "lambda:InvokeAsync",
+            "s3:GetBucketPolicy",
+            "s3:GetBucketPolicyStatus",
+            "s3:GetObject",
+            "s3:GetObjectAcl",
+            "s3:GetObjectTagging",
+            "s3:ListBucket",
+            "s3:PutObject",
+            "s3:PutObjectAcl",
+            "sqs:SendMessage",
+            "sqs:ReceiveMessage",
+        ];
+        let mut names = names.to_vec();
+        names.sort_by_key(|n| n.to_ascii_lowercase());
+        let rows: Vec<KnownAction> = names
+            .iter()
+            .map(|n| KnownAction::new_static(n, AccessLevel::READ, true))
+            .collect();
+        let table = ActionTable::new(&rows).unwrap();
+        let unused = UnusedSet::parse(
+            "s3:GetObjectAcl\ns3:GetBucketPolicy\nec2:DescribeImages\niam:PassRole\nlambda:InvokeFunction\nkms:Decrypt\n",
+        )
+        .unwrap();
+        let known = Known::new(table, [], &unused);
+        let index = Index::new();
+        let entries = [
+            "*",
+            "*:Get*",
+            "s3:*",
+            "ec2:Describe*",
+            "*??????????*",
+            "??*????????*",
+            "s3:Get*Acl",
+            "*Object*",
+            "i?m:*",
+            "*:Pass*",
+            "ec2:*??????????*",
+            "s3:Ge*",
+        ];
+        let options = Options::default();
+        for entry in entries {
+            let shared = refine_entry_with(entry, &unused, &known, &options, &index);
+            let alone = refine_entry(entry, &unused, &known, &options);
+            assert_eq!(shared, alone, "{entry}");
+            let trie = generalize(&Pattern::new(entry), &unused, &known);
+            if let Outcome::Replace(with) = &shared {
+                assert_eq!(with, &trie.emitted, "{entry}");
+            }
+        }
+        assert_eq!(
+            Pattern::language_key("*??????????*"),
+            Pattern::language_key("??*????????*")
+        );
+        assert_eq!(Pattern::language_key("S3:*?Get?**"), "s3:?*get?*");
+        assert_ne!(Pattern::language_key("*a?"), Pattern::language_key("*?a"));
     }
 }
