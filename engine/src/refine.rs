@@ -375,6 +375,30 @@ pub fn generalize_trie(
     )
 }
 
+/// A string that hashes and compares ASCII case-insensitively.
+struct CaseFree<'s>(&'s str);
+
+impl PartialEq for CaseFree<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(other.0)
+    }
+}
+
+impl Eq for CaseFree<'_> {}
+
+impl std::hash::Hash for CaseFree<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let mut buffer = [0u8; 64];
+        for chunk in self.0.as_bytes().chunks(buffer.len()) {
+            let slot = buffer.get_mut(..chunk.len()).unwrap_or(&mut []);
+            slot.copy_from_slice(chunk);
+            slot.make_ascii_lowercase();
+            state.write(slot);
+        }
+        state.write_u8(0xff);
+    }
+}
+
 #[expect(
     clippy::too_many_arguments,
     reason = "the refinement's shared state, passed down"
@@ -390,21 +414,36 @@ fn refine_action_statement<'k>(
     edits: &mut Vec<Edit>,
 ) -> Option<Statement> {
     let mut entries: Vec<String> = Vec::new();
+    // Whether an entry repeats a replacement already spelled out in this
+    // statement: then it and every later copy are duplicates, known without
+    // a lookup (many spellings of one wide wildcard replace it by thousands).
+    let mut repeated: Vec<bool> = Vec::new();
+    let mut replaced: HashSet<String> = HashSet::new();
     let mut local_edits = Vec::new();
     for entry in statement.entries() {
         // Entries with one language (`*?*`, `?*`; any case) have one outcome.
-        let outcome = outcomes
-            .entry(Pattern::language_key(entry))
-            .or_insert_with(|| refine_entry_with(entry, unused, known, options, trie_index))
-            .clone();
+        let key = Pattern::language_key(entry);
+        let outcome = match outcomes.get(&key) {
+            Some(outcome) => outcome.clone(),
+            None => {
+                let outcome = refine_entry_with(entry, unused, known, options, trie_index);
+                outcomes.insert(key.clone(), outcome.clone());
+                outcome
+            }
+        };
         match outcome {
-            Outcome::Keep => entries.push(entry.clone()),
+            Outcome::Keep => {
+                entries.push(entry.clone());
+                repeated.push(false);
+            }
             Outcome::Remove(reason) => local_edits.push(Change::Removed {
                 entry: entry.clone(),
                 reason,
             }),
             Outcome::Replace(with) => {
+                let again = !replaced.insert(key);
                 entries.extend(with.iter().cloned());
+                repeated.resize(entries.len(), again);
                 local_edits.push(Change::Replaced {
                     entry: entry.clone(),
                     with,
@@ -416,10 +455,19 @@ fn refine_action_statement<'k>(
         return Some(statement.clone());
     }
     let mut deduped: Vec<String> = Vec::with_capacity(entries.len());
-    // Lowercased entries seen so far: a linear scan would make a long list quadratic.
-    let mut seen: HashSet<String> = HashSet::with_capacity(entries.len());
-    for entry in entries {
-        if !seen.insert(entry.to_ascii_lowercase()) {
+    // Which entries come first in their case-insensitive class: a linear scan
+    // would make a long list quadratic, and a lowercased copy of each entry
+    // cost more than the rest of a refinement of many wide wildcards.
+    let first: Vec<bool> = {
+        let mut seen: HashSet<CaseFree<'_>> = HashSet::with_capacity(entries.len());
+        entries
+            .iter()
+            .zip(&repeated)
+            .map(|(e, again)| !again && seen.insert(CaseFree(e)))
+            .collect()
+    };
+    for (entry, first) in entries.into_iter().zip(first) {
+        if !first {
             local_edits.push(Change::Removed {
                 entry,
                 reason: RemovalReason::Duplicate,
