@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::sync::Arc;
 
 use crate::known::{Known, concrete_action};
 use crate::pattern::Pattern;
@@ -104,11 +105,19 @@ pub struct Diagnostic {
     /// The statement it concerns, by index in the original policy.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statement: Option<usize>,
-    /// The entry or action it concerns.
-    pub subject: String,
+    /// The entry or action it concerns. Shared with the unused list where it
+    /// is one of its actions: a list of millions of unknown actions makes
+    /// two remarks each, and a copy of the name for each was most of the
+    /// memory of such a run.
+    #[serde(serialize_with = "as_str")]
+    pub subject: Arc<str>,
     /// The sentence for the user (the same few sentences for every subject:
     /// a list of a hundred thousand unknown actions need not hold them each).
     pub message: Cow<'static, str>,
+}
+
+fn as_str<S: serde::Serializer>(text: &Arc<str>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(text)
 }
 
 impl fmt::Display for Diagnostic {
@@ -584,7 +593,8 @@ fn refine_not_action_statement<'k>(
                 .iter()
                 .map(|s| s.as_str())
                 .collect::<Vec<_>>()
-                .join(", "),
+                .join(", ")
+                .into(),
             message: "these exclusions also exclude actions AWS may add later; that only narrows the policy".into(),
         });
     }
@@ -635,7 +645,7 @@ fn diagnose_literals(
             diagnostics.push(Diagnostic {
                 code,
                 statement: Some(index),
-                subject: entry.clone(),
+                subject: entry.as_str().into(),
                 message: message.into(),
             });
         }
@@ -725,7 +735,7 @@ fn diagnose_unused(
             diagnostics.push(Diagnostic {
                 code: Code::UnknownUnusedAction,
                 statement: None,
-                subject: action.name.to_string(),
+                subject: Arc::clone(&action.name),
                 message: "is reported unused but is not in the catalog (the catalog may be stale); still honoured".into(),
             });
         }
@@ -733,7 +743,7 @@ fn diagnose_unused(
             diagnostics.push(Diagnostic {
                 code: Code::UnusedNotGranted,
                 statement: None,
-                subject: action.name.to_string(),
+                subject: Arc::clone(&action.name),
                 message: "is reported unused but this policy does not grant it (findings are per principal; another policy may)".into(),
             });
         }
@@ -759,7 +769,7 @@ fn diagnose_unused(
             diagnostics.push(Diagnostic {
                 code: Code::UnknownUnusedAction,
                 statement: None,
-                subject: format!("{}:*", service.name),
+                subject: format!("{}:*", service.name).into(),
                 message: "is reported wholly unused but the catalog knows no action of it (the catalog may be stale): entries confined to the service are removed, but a wider entry such as `*` may still grant it".into(),
             });
         }
@@ -767,7 +777,7 @@ fn diagnose_unused(
             diagnostics.push(Diagnostic {
                 code: Code::UnusedNotGranted,
                 statement: None,
-                subject: format!("{}:*", service.name),
+                subject: format!("{}:*", service.name).into(),
                 message: "is reported wholly unused but this policy grants none of it (findings are per principal; another policy may)".into(),
             });
         }
