@@ -290,9 +290,29 @@ fn refine_entry_with<'k>(
     {
         return Outcome::Remove(RemovalReason::OnlyUnused);
     }
-    // Each known action is matched once: the same classes say whether the
-    // entry grants an unused action, what it still grants, and feed the trie.
-    let actions = classify(&pattern, unused, known);
+    // When the trie's range is all the entry can match (`*??????????*`,
+    // `s3:*x`), each known action is matched once: the same classes say
+    // whether the entry grants an unused action, what it still grants, and
+    // feed the trie. Otherwise (`s3:Get*`) only the actions that start with
+    // the literal part are looked at first, since most entries are kept.
+    let literal = pattern.literal_prefix();
+    let wide = range_prefix(literal).len() == literal.len();
+    let mut actions: Vec<(&str, Class)> = if wide {
+        classify(&pattern, unused, known)
+    } else {
+        known
+            .with_prefix(literal)
+            .into_iter()
+            .map(|a| {
+                let class = match (pattern.matches(a), unused.contains(a)) {
+                    (false, _) => Class::NotGranted,
+                    (true, true) => Class::Unused,
+                    (true, false) => Class::Placed,
+                };
+                (a, class)
+            })
+            .collect()
+    };
     let mut grants_unused = false;
     let mut used = 0usize;
     for (a, class) in &actions {
@@ -317,15 +337,28 @@ fn refine_entry_with<'k>(
                 .collect(),
         );
     }
+    if !wide {
+        actions = classify(&pattern, unused, known);
+    }
     let covers = |p: &str| pattern.covers_prefix(p);
     let never = |_: &str| false;
     let problem = Problem {
         actions,
-        root_hint: pattern.literal_prefix(),
+        root_hint: literal,
         covers: &covers,
         force_star: &never,
     };
     Outcome::Replace(Trie::walk(&problem, index, Mode::Emitted).emitted)
+}
+
+/// What the trie of an entry with this literal part ranges over. The range
+/// must reach back to the root, which may be shorter than the literal part
+/// (`s3:Ge*` roots at `s3:`): everything under the service, or all of K.
+fn range_prefix(literal: &str) -> &str {
+    match literal.find(':') {
+        Some(i) => literal.get(..=i).unwrap_or(""),
+        None => "",
+    }
 }
 
 /// The known actions a wildcard entry's trie ranges over, each classed: under
@@ -335,15 +368,8 @@ fn classify<'k>(
     unused: &UnusedSet,
     known: &'k Known<'_>,
 ) -> Vec<(&'k str, Class)> {
-    let literal = pattern.literal_prefix();
-    // The range must reach back to the root, which may be shorter than the literal
-    // part (`s3:Ge*` roots at `s3:`): take everything under the service, or all of K.
-    let range_prefix = match literal.find(':') {
-        Some(i) => literal.get(..=i).unwrap_or(""),
-        None => "",
-    };
     known
-        .with_prefix(range_prefix)
+        .with_prefix(range_prefix(pattern.literal_prefix()))
         .into_iter()
         .map(|a| {
             let class = if unused.contains(a) {
