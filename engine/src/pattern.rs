@@ -80,6 +80,35 @@ impl Pattern {
         Pattern::from_tokens(format!("{prefix}*"), tokens)
     }
 
+    /// A key that two patterns share only if they match the same strings:
+    /// the text lowercased, with each run of `*` and `?` that holds a `*`
+    /// written as its `?`s and one `*` (`*?*?` matches what `??*` does).
+    /// A policy can repeat one language under many spellings.
+    pub fn language_key(text: &str) -> String {
+        let mut key = String::with_capacity(text.len());
+        let mut ones = 0usize;
+        let mut star = false;
+        let flush = |key: &mut String, ones: &mut usize, star: &mut bool| {
+            key.extend(std::iter::repeat_n('?', *ones));
+            if *star {
+                key.push('*');
+            }
+            (*ones, *star) = (0, false);
+        };
+        for c in text.chars() {
+            match c {
+                '?' => ones += 1,
+                '*' => star = true,
+                c => {
+                    flush(&mut key, &mut ones, &mut star);
+                    key.push(c.to_ascii_lowercase());
+                }
+            }
+        }
+        flush(&mut key, &mut ones, &mut star);
+        key
+    }
+
     /// The pattern as written.
     pub fn as_str(&self) -> &str {
         &self.text
@@ -144,6 +173,13 @@ impl Pattern {
             let literal = self.literal_prefix();
             return prefix.len() >= literal.len() && crate::table::starts_with_ci(prefix, literal);
         }
+        // Only `?` and `*` (`*??????????*`): the strings of at least as many
+        // characters as there are `?`, or of exactly so many without a `*`.
+        if !self.tokens.iter().any(|t| matches!(t, Token::Char(_))) {
+            let ones = self.tokens.iter().filter(|t| **t == Token::One).count();
+            let star = self.tokens.contains(&Token::Star);
+            return star && prefix.chars().count() >= ones;
+        }
         // The prefix is itself a string that starts with the prefix: when it does
         // not match, the answer is no without looking further.
         if !self.matches(prefix) {
@@ -154,8 +190,11 @@ impl Pattern {
             *first = true;
         }
         close(&self.tokens, &mut states);
+        // Two sets, swapped: the trie asks this for tens of thousands of nodes.
+        let mut next = vec![false; states.len()];
         for c in prefix.chars() {
-            states = advance(&self.tokens, &states, c.to_ascii_lowercase());
+            advance(&self.tokens, &states, c.to_ascii_lowercase(), &mut next);
+            std::mem::swap(&mut states, &mut next);
         }
         self.accepts_every_suffix(&states)
     }
@@ -347,9 +386,9 @@ fn close(tokens: &[Token], states: &mut [bool]) {
     }
 }
 
-/// The closed set of positions after reading `c` from the set `states`.
-fn advance(tokens: &[Token], states: &[bool], c: char) -> Vec<bool> {
-    let mut next = vec![false; states.len()];
+/// The closed set of positions after reading `c` from the set `states`, into `next`.
+fn advance(tokens: &[Token], states: &[bool], c: char, next: &mut [bool]) {
+    next.fill(false);
     for (q, token) in tokens.iter().enumerate() {
         if !states.get(q).copied().unwrap_or(false) {
             continue;
@@ -364,8 +403,7 @@ fn advance(tokens: &[Token], states: &[bool], c: char) -> Vec<bool> {
             *slot = true;
         }
     }
-    close(tokens, &mut next);
-    next
+    close(tokens, next);
 }
 
 /// Adds to `states` every position reachable by skipping stars (a star may match nothing).
@@ -584,6 +622,36 @@ mod tests {
         }
         // Both answers occur often enough for the comparison to mean something.
         assert!(covered > 1_000, "{covered}");
+    }
+
+    #[test]
+    fn patterns_of_one_language_key_match_the_same_strings() {
+        let mut rng = Lcg(0x1a9);
+        let pattern_chars = ['a', 'B', '?', '*', '*', '?'];
+        let text_chars = ['a', 'b', 'A', 'x'];
+        let mut shared = 0;
+        for _ in 0..5_000 {
+            let (a, b) = (rng.text(&pattern_chars, 7), rng.text(&pattern_chars, 7));
+            if Pattern::language_key(&a) != Pattern::language_key(&b) {
+                continue;
+            }
+            shared += 1;
+            let (p, q) = (Pattern::new(&a), Pattern::new(&b));
+            for _ in 0..50 {
+                let text = rng.text(&text_chars, 9);
+                assert_eq!(
+                    p.matches(&text),
+                    q.matches(&text),
+                    "`{a}`, `{b}` on `{text}`"
+                );
+                assert_eq!(
+                    p.covers_prefix(&text),
+                    q.covers_prefix(&text),
+                    "`{a}`, `{b}`"
+                );
+            }
+        }
+        assert!(shared > 50, "{shared}");
     }
 
     #[test]

@@ -4,12 +4,13 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::sync::Arc;
 
 use crate::known::{Known, concrete_action};
 use crate::pattern::Pattern;
 use crate::policy::{ActionKey, Effect, Policy, Statement};
 use crate::table::{ActionTable, cmp_ci, split_action};
-use crate::trie::{Class, Problem, Trie};
+use crate::trie::{Class, Index, Mode, Problem, Trie};
 use crate::unused::UnusedSet;
 
 /// How to refine.
@@ -115,11 +116,19 @@ pub struct Diagnostic {
     /// The statement it concerns, by index in the original policy.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statement: Option<usize>,
-    /// The entry or action it concerns.
-    pub subject: String,
+    /// The entry or action it concerns. Shared with the unused list where it
+    /// is one of its actions: a list of millions of unknown actions makes
+    /// two remarks each, and a copy of the name for each was most of the
+    /// memory of such a run.
+    #[serde(serialize_with = "as_str")]
+    pub subject: Arc<str>,
     /// The sentence for the user (the same few sentences for every subject:
     /// a list of a hundred thousand unknown actions need not hold them each).
     pub message: Cow<'static, str>,
+}
+
+fn as_str<S: serde::Serializer>(text: &Arc<str>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(text)
 }
 
 impl fmt::Display for Diagnostic {
@@ -201,6 +210,9 @@ pub fn refine_with(
     // What each distinct entry becomes, so that a policy repeating a wildcard
     // pays for its generalization once (only looked up: nothing iterates it).
     let mut outcomes: HashMap<String, Outcome> = HashMap::new();
+    // The trie's candidates, built service by service when first needed and
+    // shared by every entry and statement of the policy.
+    let trie_index = Index::new();
     for (index, statement) in policy.statements().iter().enumerate() {
         diagnose_literals(index, statement, unused, known, &mut diagnostics);
         diagnose_blind_wildcards(index, statement, unused, known, options, &mut diagnostics);
@@ -212,6 +224,7 @@ pub fn refine_with(
                 unused,
                 known,
                 options,
+                &trie_index,
                 &mut outcomes,
                 &mut edits,
             ),
@@ -221,6 +234,7 @@ pub fn refine_with(
                 unused,
                 known,
                 options,
+                &trie_index,
                 &mut edits,
                 &mut diagnostics,
             ),
@@ -261,6 +275,18 @@ pub(crate) fn refine_entry(
     known: &Known<'_>,
     options: &Options,
 ) -> Outcome {
+    refine_entry_with(entry, unused, known, options, &Index::new())
+}
+
+/// [`refine_entry`], with the trie's candidates kept in `index` for the
+/// other entries of the refinement.
+fn refine_entry_with<'k>(
+    entry: &str,
+    unused: &UnusedSet,
+    known: &'k Known<'_>,
+    options: &Options,
+    index: &Index<'k>,
+) -> Outcome {
     let pattern = Pattern::new(entry);
     if pattern.is_literal() {
         return if unused.contains(entry) {
@@ -281,27 +307,98 @@ pub(crate) fn refine_entry(
     if blind_spot(&pattern, known.table()).is_some() {
         return Outcome::Keep;
     }
+    // When the trie's range is all the entry can match (`*??????????*`,
+    // `s3:*x`), each known action is matched once: the same classes say
+    // whether the entry grants an unused action, what it still grants, and
+    // feed the trie. Otherwise (`s3:Get*`) only the actions that start with
+    // the literal part are looked at first, since most entries are kept.
     let literal = pattern.literal_prefix();
-    let matched: Vec<&str> = known
-        .with_prefix(literal)
-        .into_iter()
-        .filter(|a| pattern.matches(a))
-        .collect();
-    if !matched.iter().any(|a| unused.contains(a)) {
+    let wide = range_prefix(literal).len() == literal.len();
+    let mut actions: Vec<(&str, Class)> = if wide {
+        classify(&pattern, unused, known)
+    } else {
+        known
+            .with_prefix(literal)
+            .into_iter()
+            .map(|a| {
+                let class = match (pattern.matches(a), unused.contains(a)) {
+                    (false, _) => Class::NotGranted,
+                    (true, true) => Class::Unused,
+                    (true, false) => Class::Placed,
+                };
+                (a, class)
+            })
+            .collect()
+    };
+    let mut grants_unused = false;
+    let mut used = 0usize;
+    for (a, class) in &actions {
+        match class {
+            Class::Placed => used += 1,
+            Class::Unused => grants_unused = grants_unused || pattern.matches(a),
+            _ => {}
+        }
+    }
+    if !grants_unused {
         return Outcome::Keep;
     }
-    let used: Vec<&str> = matched
-        .iter()
-        .copied()
-        .filter(|a| !unused.contains(a))
-        .collect();
-    if used.is_empty() {
+    if used == 0 {
         return Outcome::Remove(RemovalReason::OnlyUnused);
     }
     if !options.wildcards {
-        return Outcome::Replace(used.iter().map(|a| a.to_string()).collect());
+        return Outcome::Replace(
+            actions
+                .iter()
+                .filter(|(_, class)| *class == Class::Placed)
+                .map(|(a, _)| a.to_string())
+                .collect(),
+        );
     }
-    Outcome::Replace(generalize(&pattern, unused, known).emitted)
+    if !wide {
+        actions = classify(&pattern, unused, known);
+    }
+    let covers = |p: &str| pattern.covers_prefix(p);
+    let never = |_: &str| false;
+    let problem = Problem {
+        actions,
+        root_hint: literal,
+        covers: &covers,
+        force_star: &never,
+    };
+    Outcome::Replace(Trie::walk(&problem, index, Mode::Emitted).emitted)
+}
+
+/// What the trie of an entry with this literal part ranges over. The range
+/// must reach back to the root, which may be shorter than the literal part
+/// (`s3:Ge*` roots at `s3:`): everything under the service, or all of K.
+fn range_prefix(literal: &str) -> &str {
+    match literal.find(':') {
+        Some(i) => literal.get(..=i).unwrap_or(""),
+        None => "",
+    }
+}
+
+/// The known actions a wildcard entry's trie ranges over, each classed: under
+/// the entry's service, or all of K.
+fn classify<'k>(
+    pattern: &Pattern,
+    unused: &UnusedSet,
+    known: &'k Known<'_>,
+) -> Vec<(&'k str, Class)> {
+    known
+        .with_prefix(range_prefix(pattern.literal_prefix()))
+        .into_iter()
+        .map(|a| {
+            let class = if unused.contains(a) {
+                Class::Unused
+            } else if pattern.matches(a) {
+                Class::Placed
+            } else {
+                Class::NotGranted
+            };
+            (a, class)
+        })
+        .collect()
 }
 
 /// Why the catalog cannot see what a wildcard entry grants.
@@ -348,33 +445,12 @@ pub fn generalize_trie(
     known: &Known<'_>,
     evaluate_all: bool,
 ) -> Trie {
-    let literal = pattern.literal_prefix();
-    // The range must reach back to the root, which may be shorter than the literal
-    // part (`s3:Ge*` roots at `s3:`): take everything under the service, or all of K.
-    let range_prefix = match literal.find(':') {
-        Some(i) => literal.get(..=i).unwrap_or(""),
-        None => "",
-    };
-    let actions: Vec<(&str, Class)> = known
-        .with_prefix(range_prefix)
-        .into_iter()
-        .map(|a| {
-            let class = if unused.contains(a) {
-                Class::Unused
-            } else if pattern.matches(a) {
-                Class::Placed
-            } else {
-                Class::NotGranted
-            };
-            (a, class)
-        })
-        .collect();
     let covers = |p: &str| pattern.covers_prefix(p);
     let never = |_: &str| false;
     Trie::build(
         &Problem {
-            actions,
-            root_hint: literal,
+            actions: classify(pattern, unused, known),
+            root_hint: pattern.literal_prefix(),
             covers: &covers,
             force_star: &never,
         },
@@ -382,30 +458,75 @@ pub fn generalize_trie(
     )
 }
 
-fn refine_action_statement(
+/// A string that hashes and compares ASCII case-insensitively.
+struct CaseFree<'s>(&'s str);
+
+impl PartialEq for CaseFree<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(other.0)
+    }
+}
+
+impl Eq for CaseFree<'_> {}
+
+impl std::hash::Hash for CaseFree<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let mut buffer = [0u8; 64];
+        for chunk in self.0.as_bytes().chunks(buffer.len()) {
+            let slot = buffer.get_mut(..chunk.len()).unwrap_or(&mut []);
+            slot.copy_from_slice(chunk);
+            slot.make_ascii_lowercase();
+            state.write(slot);
+        }
+        state.write_u8(0xff);
+    }
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the refinement's shared state, passed down"
+)]
+fn refine_action_statement<'k>(
     index: usize,
     statement: &Statement,
     unused: &UnusedSet,
-    known: &Known<'_>,
+    known: &'k Known<'_>,
     options: &Options,
+    trie_index: &Index<'k>,
     outcomes: &mut HashMap<String, Outcome>,
     edits: &mut Vec<Edit>,
 ) -> Option<Statement> {
     let mut entries: Vec<String> = Vec::new();
+    // Whether an entry repeats a replacement already spelled out in this
+    // statement: then it and every later copy are duplicates, known without
+    // a lookup (many spellings of one wide wildcard replace it by thousands).
+    let mut repeated: Vec<bool> = Vec::new();
+    let mut replaced: HashSet<String> = HashSet::new();
     let mut local_edits = Vec::new();
     for entry in statement.entries() {
-        let outcome = outcomes
-            .entry(entry.to_ascii_lowercase())
-            .or_insert_with(|| refine_entry(entry, unused, known, options))
-            .clone();
+        // Entries with one language (`*?*`, `?*`; any case) have one outcome.
+        let key = Pattern::language_key(entry);
+        let outcome = match outcomes.get(&key) {
+            Some(outcome) => outcome.clone(),
+            None => {
+                let outcome = refine_entry_with(entry, unused, known, options, trie_index);
+                outcomes.insert(key.clone(), outcome.clone());
+                outcome
+            }
+        };
         match outcome {
-            Outcome::Keep => entries.push(entry.clone()),
+            Outcome::Keep => {
+                entries.push(entry.clone());
+                repeated.push(false);
+            }
             Outcome::Remove(reason) => local_edits.push(Change::Removed {
                 entry: entry.clone(),
                 reason,
             }),
             Outcome::Replace(with) => {
+                let again = !replaced.insert(key);
                 entries.extend(with.iter().cloned());
+                repeated.resize(entries.len(), again);
                 local_edits.push(Change::Replaced {
                     entry: entry.clone(),
                     with,
@@ -417,10 +538,19 @@ fn refine_action_statement(
         return Some(statement.clone());
     }
     let mut deduped: Vec<String> = Vec::with_capacity(entries.len());
-    // Lowercased entries seen so far: a linear scan would make a long list quadratic.
-    let mut seen: HashSet<String> = HashSet::with_capacity(entries.len());
-    for entry in entries {
-        if !seen.insert(entry.to_ascii_lowercase()) {
+    // Which entries come first in their case-insensitive class: a linear scan
+    // would make a long list quadratic, and a lowercased copy of each entry
+    // cost more than the rest of a refinement of many wide wildcards.
+    let first: Vec<bool> = {
+        let mut seen: HashSet<CaseFree<'_>> = HashSet::with_capacity(entries.len());
+        entries
+            .iter()
+            .zip(&repeated)
+            .map(|(e, again)| !again && seen.insert(CaseFree(e)))
+            .collect()
+    };
+    for (entry, first) in entries.into_iter().zip(first) {
+        if !first {
             local_edits.push(Change::Removed {
                 entry,
                 reason: RemovalReason::Duplicate,
@@ -438,12 +568,17 @@ fn refine_action_statement(
     (!deduped.is_empty()).then(|| statement.with_entries(deduped))
 }
 
-fn refine_not_action_statement(
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the refinement's shared state, passed down"
+)]
+fn refine_not_action_statement<'k>(
     index: usize,
     statement: &Statement,
     unused: &UnusedSet,
-    known: &Known<'_>,
+    known: &'k Known<'_>,
     options: &Options,
+    trie_index: &Index<'k>,
     edits: &mut Vec<Edit>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Statement> {
@@ -490,14 +625,15 @@ fn refine_not_action_statement(
             p.strip_suffix(':')
                 .is_some_and(|s| unused.is_service_unused(s))
         };
-        Trie::build(
+        Trie::walk(
             &Problem {
                 actions,
                 root_hint: "",
                 covers: &covers,
                 force_star: &force,
             },
-            false,
+            trie_index,
+            Mode::Emitted,
         )
         .emitted
     } else {
@@ -531,7 +667,8 @@ fn refine_not_action_statement(
                 .iter()
                 .map(|s| s.as_str())
                 .collect::<Vec<_>>()
-                .join(", "),
+                .join(", ")
+                .into(),
             message: "these exclusions also exclude actions AWS may add later; that only narrows the policy".into(),
         });
     }
@@ -582,7 +719,7 @@ fn diagnose_literals(
             diagnostics.push(Diagnostic {
                 code,
                 statement: Some(index),
-                subject: entry.clone(),
+                subject: entry.as_str().into(),
                 message: message.into(),
             });
         }
@@ -647,7 +784,7 @@ fn diagnose_blind_wildcards(
         diagnostics.push(Diagnostic {
             code,
             statement: Some(index),
-            subject: entry.clone(),
+            subject: entry.as_str().into(),
             message: message.into(),
         });
     }
@@ -736,7 +873,7 @@ fn diagnose_unused(
             diagnostics.push(Diagnostic {
                 code: Code::UnknownUnusedAction,
                 statement: None,
-                subject: action.name.to_string(),
+                subject: Arc::clone(&action.name),
                 message: "is reported unused but is not in the catalog (the catalog may be stale); still honoured".into(),
             });
         }
@@ -744,7 +881,7 @@ fn diagnose_unused(
             diagnostics.push(Diagnostic {
                 code: Code::UnusedNotGranted,
                 statement: None,
-                subject: action.name.to_string(),
+                subject: Arc::clone(&action.name),
                 message: "is reported unused but this policy does not grant it (findings are per principal; another policy may)".into(),
             });
         }
@@ -770,7 +907,7 @@ fn diagnose_unused(
             diagnostics.push(Diagnostic {
                 code: Code::UnknownUnusedAction,
                 statement: None,
-                subject: format!("{}:*", service.name),
+                subject: format!("{}:*", service.name).into(),
                 message: "is reported wholly unused but the catalog knows no action of it (the catalog may be stale): entries confined to the service are removed, but a wider entry such as `*` may still grant it".into(),
             });
         }
@@ -778,7 +915,7 @@ fn diagnose_unused(
             diagnostics.push(Diagnostic {
                 code: Code::UnusedNotGranted,
                 statement: None,
-                subject: format!("{}:*", service.name),
+                subject: format!("{}:*", service.name).into(),
                 message: "is reported wholly unused but this policy grants none of it (findings are per principal; another policy may)".into(),
             });
         }
@@ -817,7 +954,7 @@ mod tests {
             .diagnostics
             .iter()
             .filter(|d| matches!(d.code, Code::UnknownService | Code::MatchesNoAction))
-            .map(|d| (d.code, d.subject.as_str(), d.message.as_ref()))
+            .map(|d| (d.code, &*d.subject, d.message.as_ref()))
             .collect();
         assert_eq!(blind.len(), 2, "{blind:?}");
         assert_eq!(blind[0].0, Code::UnknownService);
@@ -846,5 +983,82 @@ mod tests {
             ["iam:Desc*", "s3:GetObject"]
         );
         assert!(crate::verify(&policy, &refined.policy, &whole, table).is_ok());
+    }
+
+    /// Entries refined one after another over one kept index emit what each
+    /// emits over a trie of its own, whatever ran before it; and entries of
+    /// one language share an outcome.
+    #[test]
+    fn a_shared_index_changes_no_entry() {
+        use crate::table::{AccessLevel, KnownAction};
+        let names = [
+            "ec2:DescribeImages",
+            "ec2:DescribeInstances",
+            "ec2:DescribeInstanceStatus",
+            "ec2:RunInstances",
+            "ec2:StartInstances",
+            "iam:GetRole",
+            "iam:PassRole",
+            "iam:ListRoles",
+            "kms:Decrypt",
+            "kms:Encrypt",
+            "kms:GenerateDataKey",
+            "lambda:GetFunction",
+            "lambda:InvokeFunction",
+            "lambda:InvokeAsync",
+            "s3:GetBucketPolicy",
+            "s3:GetBucketPolicyStatus",
+            "s3:GetObject",
+            "s3:GetObjectAcl",
+            "s3:GetObjectTagging",
+            "s3:ListBucket",
+            "s3:PutObject",
+            "s3:PutObjectAcl",
+            "sqs:SendMessage",
+            "sqs:ReceiveMessage",
+        ];
+        let mut names = names.to_vec();
+        names.sort_by_key(|n| n.to_ascii_lowercase());
+        let rows: Vec<KnownAction> = names
+            .iter()
+            .map(|n| KnownAction::new_static(n, AccessLevel::READ, true))
+            .collect();
+        let table = ActionTable::new(&rows).unwrap();
+        let unused = UnusedSet::parse(
+            "s3:GetObjectAcl\ns3:GetBucketPolicy\nec2:DescribeImages\niam:PassRole\nlambda:InvokeFunction\nkms:Decrypt\n",
+        )
+        .unwrap();
+        let known = Known::new(table, [], &unused);
+        let index = Index::new();
+        let entries = [
+            "*",
+            "*:Get*",
+            "s3:*",
+            "ec2:Describe*",
+            "*??????????*",
+            "??*????????*",
+            "s3:Get*Acl",
+            "*Object*",
+            "i?m:*",
+            "*:Pass*",
+            "ec2:*??????????*",
+            "s3:Ge*",
+        ];
+        let options = Options::default();
+        for entry in entries {
+            let shared = refine_entry_with(entry, &unused, &known, &options, &index);
+            let alone = refine_entry(entry, &unused, &known, &options);
+            assert_eq!(shared, alone, "{entry}");
+            let trie = generalize(&Pattern::new(entry), &unused, &known);
+            if let Outcome::Replace(with) = &shared {
+                assert_eq!(with, &trie.emitted, "{entry}");
+            }
+        }
+        assert_eq!(
+            Pattern::language_key("*??????????*"),
+            Pattern::language_key("??*????????*")
+        );
+        assert_eq!(Pattern::language_key("S3:*?Get?**"), "s3:?*get?*");
+        assert_ne!(Pattern::language_key("*a?"), Pattern::language_key("*?a"));
     }
 }

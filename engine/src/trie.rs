@@ -6,6 +6,10 @@
 //! whole action name. Nesting is by characters, as wildcards match. A walk
 //! from the root emits every safe node whose ancestors are all unsafe.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use crate::table::starts_with_ci;
 
 /// Why a node may not become a wildcard.
@@ -74,18 +78,18 @@ pub enum Class {
 }
 
 /// The input of a generalization.
-pub struct Problem<'a> {
+pub struct Problem<'a, 'f> {
     /// Every known action under `root_hint`, sorted case-insensitively, with its class.
     pub actions: Vec<(&'a str, Class)>,
     /// The walk starts at the deepest node that is a prefix of this (the entry's literal part).
-    pub root_hint: &'a str,
+    pub root_hint: &'f str,
     /// Whether `prefix*` stays inside the entry's language.
-    pub covers: &'a dyn Fn(&str) -> bool,
+    pub covers: &'f dyn Fn(&str) -> bool,
     /// Whether a safe node must become `prefix*` whatever it holds (a wholly unused service).
-    pub force_star: &'a dyn Fn(&str) -> bool,
+    pub force_star: &'f dyn Fn(&str) -> bool,
 }
 
-impl std::fmt::Debug for Problem<'_> {
+impl std::fmt::Debug for Problem<'_, '_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Problem")
             .field("actions", &self.actions.len())
@@ -137,251 +141,523 @@ fn lowercase_range<S: AsRef<str>>(items: &[S], key: &str) -> std::ops::Range<usi
     start..start + len
 }
 
+/// The candidate nodes over one service's names (or over every name, when
+/// some name has no service): every cut of every name and every whole name,
+/// sorted and merged by lowercased key. They depend only on the names, so an
+/// [`Index`] keeps them for every later walk over the same names.
+#[derive(Debug)]
+struct Block<'a> {
+    /// The names, as the problem gave them (to check that a kept block fits).
+    names: Vec<&'a str>,
+    /// The names, lowercased: ranges are found with plain byte comparisons.
+    lower: Vec<String>,
+    /// The distinct keys, sorted: a key's descendants follow it.
+    keys: Vec<Key>,
+    /// Each key's producers, in the order they were found: (name, whole name).
+    producers: Vec<(u32, bool)>,
+}
+
+/// One distinct candidate prefix of a [`Block`].
+#[derive(Clone, Debug)]
+struct Key {
+    /// The name it was first cut from, and its length in bytes.
+    name: u32,
+    len: u32,
+    /// Its producers, a range of [`Block::producers`].
+    producers: std::ops::Range<u32>,
+    /// The names that start with it, a range of [`Block::names`].
+    names: std::ops::Range<u32>,
+    /// The first key after its descendants.
+    end: u32,
+}
+
+impl<'a> Block<'a> {
+    fn new(names: &[&'a str]) -> Block<'a> {
+        let lower: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+        let key_of = |&(i, len, _): &(u32, u32, bool)| -> &str {
+            let name = lower.get(i as usize).map_or("", String::as_str);
+            name.get(..len as usize).unwrap_or(name)
+        };
+        let mut candidates: Vec<(u32, u32, bool)> = Vec::new();
+        for (i, action) in names.iter().enumerate() {
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            let colon = action.find(':').map_or(0, |i| i + 1);
+            let name = action.get(colon..).unwrap_or("");
+            let whole = u32::try_from(action.len()).unwrap_or(u32::MAX);
+            for cut in cut_points(name) {
+                let len = if action.get(..colon + cut).is_some() {
+                    u32::try_from(colon + cut).unwrap_or(whole)
+                } else {
+                    whole
+                };
+                candidates.push((i, len, false));
+            }
+            candidates.push((i, whole, true));
+        }
+        // Stable: the producers of a key stay in the order they were found,
+        // so the first spelling of a key wins.
+        candidates.sort_by(|a, b| key_of(a).cmp(key_of(b)));
+        let mut keys: Vec<Key> = Vec::new();
+        let mut producers: Vec<(u32, bool)> = Vec::with_capacity(candidates.len());
+        let mut start = 0u32;
+        for (n, candidate) in candidates.iter().enumerate() {
+            let n = u32::try_from(n).unwrap_or(u32::MAX);
+            let same = keys.last().is_some_and(|last: &Key| {
+                key_of(&(last.name, last.len, false)) == key_of(candidate)
+            });
+            if !same {
+                if let Some(last) = keys.last_mut() {
+                    last.producers = start..n;
+                }
+                start = n;
+                let range = lowercase_range(&lower, key_of(candidate));
+                keys.push(Key {
+                    name: candidate.0,
+                    len: candidate.1,
+                    producers: n..n,
+                    names: u32::try_from(range.start).unwrap_or(u32::MAX)
+                        ..u32::try_from(range.end).unwrap_or(u32::MAX),
+                    end: 0,
+                });
+            }
+            producers.push((candidate.0, candidate.2));
+        }
+        let total = u32::try_from(producers.len()).unwrap_or(u32::MAX);
+        if let Some(last) = keys.last_mut() {
+            last.producers = start..total;
+        }
+        // Each key's subtree ends at the first later key it is not a prefix of.
+        let count = u32::try_from(keys.len()).unwrap_or(u32::MAX);
+        let mut open: Vec<usize> = Vec::new();
+        for k in 0..keys.len() {
+            let key = keys.get(k).map_or("", |c| key_of(&(c.name, c.len, false)));
+            while let Some(&top) = open.last() {
+                let top_key = keys
+                    .get(top)
+                    .map_or("", |c| key_of(&(c.name, c.len, false)));
+                if key.starts_with(top_key) {
+                    break;
+                }
+                if let Some(closed) = keys.get_mut(top) {
+                    closed.end = u32::try_from(k).unwrap_or(count);
+                }
+                open.pop();
+            }
+            open.push(k);
+        }
+        for k in open {
+            if let Some(closed) = keys.get_mut(k) {
+                closed.end = count;
+            }
+        }
+        Block {
+            names: names.to_vec(),
+            lower,
+            keys,
+            producers,
+        }
+    }
+
+    /// The lowercased prefix of key `k`.
+    fn key(&self, k: usize) -> &str {
+        self.keys.get(k).map_or("", |c| self.key_str(c))
+    }
+
+    /// The index of the key equal to `key` (lowercased), if any.
+    fn find(&self, key: &str) -> Option<usize> {
+        let k = self.keys.partition_point(|c| self.key_str(c) < key);
+        (self.keys.get(k).map(|c| self.key_str(c)) == Some(key)).then_some(k)
+    }
+
+    fn key_str(&self, c: &Key) -> &str {
+        let name = self.lower.get(c.name as usize).map_or("", String::as_str);
+        name.get(..c.len as usize).unwrap_or(name)
+    }
+
+    /// Whether the block was built over exactly `names`.
+    fn fits(&self, names: &[&str]) -> bool {
+        self.names.len() == names.len()
+            && self
+                .names
+                .iter()
+                .zip(names)
+                .all(|(a, b)| std::ptr::eq(*a, *b))
+    }
+}
+
+/// The candidate nodes of every trie over one catalog, kept service by
+/// service as walks first need them: a refinement builds one for all its
+/// entries and statements, so a policy of many wildcards that span the whole
+/// catalog cuts and sorts its names once, not once per entry. Each walk
+/// still decides every node for its own entry.
+#[derive(Debug, Default)]
+pub struct Index<'a> {
+    blocks: RefCell<HashMap<String, Rc<Block<'a>>>>,
+}
+
+impl<'a> Index<'a> {
+    /// An empty index.
+    pub fn new() -> Index<'a> {
+        Index::default()
+    }
+
+    /// The block over `names`, all of one service `service` (lowercased,
+    /// with its colon), built on first use; `None` for the service: the
+    /// names have no service in common, and the block is not kept.
+    fn block(&self, service: Option<&str>, names: &[&'a str]) -> Rc<Block<'a>> {
+        let Some(service) = service else {
+            return Rc::new(Block::new(names));
+        };
+        if let Some(block) = self.blocks.borrow().get(service) {
+            if block.fits(names) {
+                return Rc::clone(block);
+            }
+        }
+        let block = Rc::new(Block::new(names));
+        self.blocks
+            .borrow_mut()
+            .insert(service.to_string(), Rc::clone(&block));
+        block
+    }
+}
+
+/// What a walk keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Every node, each evaluated (for explaining the trie).
+    All,
+    /// The nodes the walk reached.
+    Visited,
+    /// Only the emitted entries (what a refinement needs).
+    Emitted,
+}
+
+/// The classes whose actions make a node unsafe, in the order reported.
+const BLOCKED: [Class; 3] = [Class::Unused, Class::NotGranted, Class::Used];
+
+/// The slot of a class in the walk's running counts.
+fn slot(class: Class) -> Option<usize> {
+    match class {
+        Class::Placed => Some(0),
+        Class::Unused => Some(1),
+        Class::NotGranted => Some(2),
+        Class::Used => Some(3),
+        Class::Free => None,
+    }
+}
+
+/// A name's service with its colon (`s3:`), if it has one.
+fn service_of(name: &str) -> Option<&str> {
+    name.find(':').and_then(|i| name.get(..=i))
+}
+
+/// One walk over a problem's names.
+struct Walker<'p, 'a, 'f> {
+    problem: &'p Problem<'a, 'f>,
+    mode: Mode,
+    /// Running counts of each class before each name.
+    sums: Vec<[u32; 4]>,
+    nodes: Vec<Node>,
+    /// The open nodes and their lowercased prefixes.
+    stack: Vec<(usize, String)>,
+    emitted: Vec<String>,
+}
+
+impl Walker<'_, '_, '_> {
+    fn name(&self, i: usize) -> &str {
+        self.problem.actions.get(i).map_or("", |(n, _)| n)
+    }
+
+    fn count(&self, class: Class, range: &std::ops::Range<usize>) -> usize {
+        let Some(s) = slot(class) else { return 0 };
+        let at = |i: usize| {
+            self.sums
+                .get(i)
+                .and_then(|c| c.get(s))
+                .copied()
+                .unwrap_or(0)
+        };
+        at(range.end).saturating_sub(at(range.start)) as usize
+    }
+
+    /// The first name of `class` in `range` (which holds one).
+    fn first(&self, class: Class, range: &std::ops::Range<usize>) -> &str {
+        let Some(s) = slot(class) else { return "" };
+        let at = |i: usize| {
+            self.sums
+                .get(i)
+                .and_then(|c| c.get(s))
+                .copied()
+                .unwrap_or(0)
+        };
+        let before = at(range.start);
+        let rest = self.sums.get(range.start + 1..range.end + 1).unwrap_or(&[]);
+        let offset = rest.partition_point(|c| c.get(s).copied().unwrap_or(0) <= before);
+        self.name(range.start + offset)
+    }
+
+    fn safety(&self, prefix: &str, range: &std::ops::Range<usize>) -> Option<Unsafe> {
+        for class in BLOCKED {
+            let count = self.count(class, range);
+            if count > 0 {
+                let example = if self.mode == Mode::Emitted {
+                    String::new()
+                } else {
+                    self.first(class, range).to_string()
+                };
+                return Some(match class {
+                    Class::Unused => Unsafe::Unused { count, example },
+                    Class::NotGranted => Unsafe::NotGranted { count, example },
+                    _ => Unsafe::Used { count, example },
+                });
+            }
+        }
+        (!(self.problem.covers)(prefix)).then_some(Unsafe::Broader)
+    }
+
+    /// Decides one node (`key` lowercased, `prefix` as spelled, `range` the
+    /// names under it) and emits what it stands for; returns whether it is safe.
+    fn visit(
+        &mut self,
+        key: &str,
+        prefix: &str,
+        is_action: bool,
+        range: std::ops::Range<usize>,
+        under_safe: bool,
+    ) -> bool {
+        let unsafe_because = self.safety(prefix, &range);
+        let safe = unsafe_because.is_none();
+        let placed = self.count(Class::Placed, &range);
+        let mut emitted = None;
+        if !under_safe {
+            emitted = if safe {
+                if placed >= 2 || (self.problem.force_star)(prefix) {
+                    Some(format!("{prefix}*"))
+                } else {
+                    Some(self.first(Class::Placed, &range).to_string())
+                }
+            } else if is_action {
+                Some(prefix.to_string())
+            } else {
+                None
+            };
+            if let Some(entry) = &emitted {
+                self.emitted.push(entry.clone());
+            }
+        }
+        if self.mode != Mode::Emitted {
+            while let Some((_, top)) = self.stack.last() {
+                if key.starts_with(top.as_str()) {
+                    break;
+                }
+                self.stack.pop();
+            }
+            self.nodes.push(Node {
+                prefix: prefix.to_string(),
+                parent: self.stack.last().map(|(i, _)| *i),
+                is_action,
+                placed,
+                unsafe_because,
+                visited: !under_safe,
+                emitted,
+            });
+            self.stack.push((self.nodes.len() - 1, key.to_string()));
+        }
+        safe
+    }
+
+    /// Walks the keys `keys` of `block`, whose names start at `offset`.
+    fn walk_block(&mut self, block: &Block<'_>, offset: usize, keys: std::ops::Range<usize>) {
+        // Nodes under a safe node are evaluated only when explaining.
+        let mut safe_end = 0usize;
+        let mut k = keys.start;
+        while k < keys.end {
+            let Some(key) = block.keys.get(k) else { break };
+            let range = offset + key.names.start as usize..offset + key.names.end as usize;
+            let end = key.end as usize;
+            // Every node is a prefix of a placed name.
+            if self.count(Class::Placed, &range) == 0 {
+                k = end;
+                continue;
+            }
+            let producers = block
+                .producers
+                .get(key.producers.start as usize..key.producers.end as usize)
+                .unwrap_or(&[]);
+            let is_placed = |&(i, _): &(u32, bool)| {
+                self.problem
+                    .actions
+                    .get(offset + i as usize)
+                    .map(|(_, c)| *c)
+                    == Some(Class::Placed)
+            };
+            let Some(&(first, _)) = producers.iter().find(|p| is_placed(p)) else {
+                k += 1;
+                continue;
+            };
+            let is_action = producers.iter().any(|p| p.1 && is_placed(p));
+            let name = self.name(offset + first as usize);
+            let prefix = name.get(..key.len as usize).unwrap_or(name).to_string();
+            let under_safe = k < safe_end;
+            let safe = self.visit(block.key(k), &prefix, is_action, range, under_safe);
+            if safe && !under_safe {
+                if self.mode != Mode::All {
+                    k = end;
+                    continue;
+                }
+                safe_end = end;
+            }
+            k += 1;
+        }
+    }
+}
+
 impl Trie {
     /// Builds the trie over the placed actions of `problem` and walks it.
-    pub fn build(problem: &Problem<'_>, evaluate_all: bool) -> Trie {
-        let placed: Vec<&str> = problem
-            .actions
-            .iter()
-            .filter(|(_, class)| *class == Class::Placed)
-            .map(|(name, _)| *name)
-            .collect();
-        // Prefix sums over the range let every safety check run in logarithmic time.
-        // The ranges are found in lowercased copies of the names: plain byte
-        // comparisons there are several times faster than comparing
-        // case-insensitively, and the `Action: "*"` trie searches them for
-        // each of its tens of thousands of nodes.
-        let names: Vec<String> = problem
-            .actions
-            .iter()
-            .map(|(n, _)| n.to_ascii_lowercase())
-            .collect();
-        let placed_lc: Vec<&str> = problem
-            .actions
-            .iter()
-            .zip(&names)
-            .filter(|((_, class), _)| *class == Class::Placed)
-            .map(|(_, lowercase)| lowercase.as_str())
-            .collect();
-        let blocked = [Class::Unused, Class::NotGranted, Class::Used];
-        let mut sums: Vec<[usize; 3]> = Vec::with_capacity(names.len() + 1);
-        let mut running = [0usize; 3];
+    pub fn build(problem: &Problem<'_, '_>, evaluate_all: bool) -> Trie {
+        let mode = if evaluate_all {
+            Mode::All
+        } else {
+            Mode::Visited
+        };
+        Trie::walk(problem, &Index::new(), mode)
+    }
+
+    /// [`Trie::build`] over the candidates kept in `index`.
+    pub(crate) fn walk<'a>(problem: &Problem<'a, '_>, index: &Index<'a>, mode: Mode) -> Trie {
+        let names: Vec<&'a str> = problem.actions.iter().map(|(n, _)| *n).collect();
+        // Running counts of each class let every safety check run in constant time.
+        let mut sums: Vec<[u32; 4]> = Vec::with_capacity(names.len() + 1);
+        let mut running = [0u32; 4];
         sums.push(running);
         for (_, class) in &problem.actions {
-            for (slot, b) in running.iter_mut().zip(blocked) {
-                *slot += usize::from(*class == b);
+            if let Some(c) = slot(*class).and_then(|s| running.get_mut(s)) {
+                *c += 1;
             }
             sums.push(running);
         }
-
-        // Every candidate node is a prefix of a placed action: (action, length,
-        // whether it is the whole action). Keys and prefixes are slices of the
-        // names, so nothing is allocated until a node is kept. A stable sort
-        // keeps the candidates of one key in the order they were found, so
-        // the first spelling wins, as it would in a map.
-        let key_of = |&(i, len, _): &(usize, usize, bool)| -> &str {
-            let name = placed_lc.get(i).copied().unwrap_or("");
-            name.get(..len).unwrap_or(name)
-        };
-        let display_of = |&(i, len, _): &(usize, usize, bool)| -> &str {
-            let name = placed.get(i).copied().unwrap_or("");
-            name.get(..len).unwrap_or(name)
-        };
-        // The candidates of the placed actions `range`, sorted, one per key.
-        let candidates_of = |range: std::ops::Range<usize>| -> Vec<(usize, usize, bool)> {
-            let mut candidates: Vec<(usize, usize, bool)> = Vec::new();
-            for i in range {
-                let action = placed.get(i).copied().unwrap_or("");
-                let colon = action.find(':').map_or(0, |i| i + 1);
-                let name = action.get(colon..).unwrap_or("");
-                for cut in cut_points(name) {
-                    let len = if action.get(..colon + cut).is_some() {
-                        colon + cut
-                    } else {
-                        action.len()
-                    };
-                    candidates.push((i, len, false));
-                }
-                candidates.push((i, action.len(), true));
-            }
-            candidates.sort_by(|a, b| key_of(a).cmp(key_of(b)));
-            let mut unique: Vec<(usize, usize, bool)> = Vec::with_capacity(candidates.len());
-            for candidate in candidates {
-                match unique.last_mut() {
-                    Some(last) if key_of(last) == key_of(&candidate) => last.2 |= candidate.2,
-                    _ => unique.push(candidate),
-                }
-            }
-            unique
-        };
-
-        // A walk from the whole namespace (`Action: "*"`, `NotAction`) leaves
-        // most services at `svc:*` after one look. Without `evaluate_all`,
-        // the nodes of such a service below `svc:` are never built: the
-        // candidates are made service by service, and only for a service whose
-        // `svc:` node is unsafe. That was most of the time of a refinement of
-        // `*`. Every placed action must then have a service, so that no node
-        // spans two services.
-        let by_service =
-            !evaluate_all && problem.root_hint.is_empty() && placed.iter().all(|a| a.contains(':'));
-        let blocks: Vec<std::ops::Range<usize>> = if by_service {
-            let mut blocks = Vec::new();
+        // The names by service; no node spans two services, since every
+        // candidate holds its name's colon. Names without a service make one run.
+        let by_service = names.iter().all(|n| n.contains(':'));
+        let mut runs: Vec<(Option<String>, std::ops::Range<usize>)> = Vec::new();
+        if by_service {
             let mut start = 0;
-            while start < placed_lc.len() {
-                let service = placed_lc
-                    .get(start)
-                    .and_then(|a| a.get(..=a.find(':').unwrap_or(0)))
-                    .unwrap_or("");
-                let len = lowercase_range(placed_lc.get(start..).unwrap_or(&[]), service).len();
-                blocks.push(start..start + len.max(1));
-                start += len.max(1);
-            }
-            blocks
-        } else {
-            std::iter::once(0..placed.len()).collect()
-        };
-
-        // Otherwise one block holds every candidate, also used to find the root.
-        let mut whole = (!by_service).then(|| candidates_of(0..placed.len()));
-        let root = match &whole {
-            None => String::new(),
-            Some(unique) => placed
-                .first()
-                .map(|first| {
-                    let hint = problem.root_hint.to_ascii_lowercase();
-                    let end = unique.partition_point(|c| key_of(c) <= hint.as_str());
-                    unique
-                        .get(..end)
-                        .unwrap_or(&[])
-                        .iter()
-                        .rev()
-                        .find(|c| {
-                            let key = key_of(c);
-                            key.len() <= problem.root_hint.len()
-                                && starts_with_ci(problem.root_hint, key)
-                                && starts_with_ci(first, key)
-                        })
-                        .map(|c| display_of(c).to_string())
-                        .unwrap_or_default()
-                })
-                .unwrap_or_default(),
-        };
-        let root_key = root.to_ascii_lowercase();
-
-        let safety = |prefix: &str, key: &str| -> Option<Unsafe> {
-            let range = lowercase_range(&names, key);
-            let before = sums.get(range.start).copied().unwrap_or_default();
-            let after = sums.get(range.end).copied().unwrap_or_default();
-            let example = |class: Class| {
-                problem
-                    .actions
-                    .get(range.clone())
+            while start < names.len() {
+                let service = names.get(start).and_then(|n| service_of(n)).unwrap_or("");
+                let len = names
+                    .get(start..)
                     .unwrap_or(&[])
-                    .iter()
-                    .find(|(_, c)| *c == class)
-                    .map(|(n, _)| n.to_string())
-                    .unwrap_or_default()
-            };
-            for (i, class) in blocked.into_iter().enumerate() {
-                let count =
-                    after.get(i).copied().unwrap_or(0) - before.get(i).copied().unwrap_or(0);
-                if count > 0 {
-                    let example = example(class);
-                    return Some(match class {
-                        Class::Unused => Unsafe::Unused { count, example },
-                        Class::NotGranted => Unsafe::NotGranted { count, example },
-                        _ => Unsafe::Used { count, example },
-                    });
-                }
+                    .partition_point(|n| starts_with_ci(n, service))
+                    .max(1);
+                runs.push((Some(service.to_ascii_lowercase()), start..start + len));
+                start += len;
             }
-            (!(problem.covers)(prefix)).then_some(Unsafe::Broader)
+        } else {
+            runs.push((None, 0..names.len()));
+        }
+        let mut walker = Walker {
+            problem,
+            mode,
+            sums,
+            nodes: Vec::new(),
+            stack: Vec::new(),
+            emitted: Vec::new(),
+        };
+        let block_of = |run: &(Option<String>, std::ops::Range<usize>)| {
+            index.block(run.0.as_deref(), names.get(run.1.clone()).unwrap_or(&[]))
         };
 
-        // The nodes are built and walked in one pass, in prefix order: a
-        // node's parent is the nearest node before it that is a prefix of it.
-        let mut nodes: Vec<Node> = Vec::new();
-        // The lowercased prefix of each node, for the range searches.
-        let mut keys: Vec<&str> = Vec::new();
-        let mut stack: Vec<usize> = Vec::new();
-        let mut emitted = Vec::new();
-        // The lowercased prefix of the last safe node the walk emitted at.
-        let mut skip: Option<&str> = None;
-        for block in blocks {
-            let unique = match whole.take() {
-                Some(unique) => unique,
-                None => {
-                    // The service's own node first: when it is safe, nothing
-                    // under it is needed.
-                    let first = placed_lc.get(block.start).copied().unwrap_or("");
-                    let head_len = first.find(':').map_or(0, |i| i + 1);
-                    let head = (block.start, head_len, first.len() == head_len);
-                    if safety(display_of(&head), key_of(&head)).is_none() {
-                        vec![head]
-                    } else {
-                        candidates_of(block)
-                    }
-                }
-            };
-            let from_root = unique.partition_point(|c| key_of(c) < root_key.as_str());
-            for candidate in unique.get(from_root..).unwrap_or(&[]) {
-                let key = key_of(candidate);
-                if !key.starts_with(root_key.as_str()) {
-                    break;
-                }
-                let under_safe = skip.is_some_and(|s| key.starts_with(s));
-                if under_safe && !evaluate_all {
+        // The root: the longest node that is a prefix of the hint and of the
+        // first placed name.
+        let first_placed = problem
+            .actions
+            .iter()
+            .find(|(_, c)| *c == Class::Placed)
+            .map(|(n, _)| *n);
+        let hint = problem.root_hint.to_ascii_lowercase();
+        let mut root: Option<(usize, Rc<Block<'a>>, usize)> = None;
+        let mut root_prefix = String::new();
+        if let Some(first) = first_placed {
+            for len in (0..=hint.len()).rev() {
+                let Some(key) = hint.get(..len) else { continue };
+                if !starts_with_ci(first, key) {
                     continue;
                 }
-                while let Some(&top) = stack.last() {
-                    if key.starts_with(keys.get(top).copied().unwrap_or("")) {
-                        break;
-                    }
-                    stack.pop();
-                }
-                let prefix = display_of(candidate).to_string();
-                let unsafe_because = safety(&prefix, key);
-                let placed_here = lowercase_range(&placed_lc, key);
-                let mut node = Node {
-                    prefix,
-                    parent: stack.last().copied(),
-                    is_action: candidate.2,
-                    placed: placed_here.len(),
-                    unsafe_because,
-                    visited: !under_safe,
-                    emitted: None,
-                };
-                if !under_safe {
-                    let entry = if node.unsafe_because.is_none() {
-                        skip = Some(key);
-                        if node.placed >= 2 || (problem.force_star)(&node.prefix) {
-                            Some(format!("{}*", node.prefix))
-                        } else {
-                            placed_here
-                                .clone()
-                                .next()
-                                .and_then(|i| placed.get(i))
-                                .map(|a| a.to_string())
-                        }
-                    } else if node.is_action {
-                        Some(node.prefix.clone())
-                    } else {
-                        None
+                let run = if by_service {
+                    let Some(service) = service_of(key) else {
+                        continue;
                     };
-                    if let Some(entry) = entry {
-                        node.emitted = Some(entry.clone());
-                        emitted.push(entry);
-                    }
+                    runs.iter().position(|(s, _)| s.as_deref() == Some(service))
+                } else {
+                    Some(0)
+                };
+                let Some((r, run)) = run.and_then(|r| runs.get(r).map(|run| (r, run))) else {
+                    continue;
+                };
+                let block = block_of(run);
+                let Some(k) = block.find(key) else { continue };
+                let offset = run.1.start;
+                let spelled = block.keys.get(k).and_then(|c| {
+                    let producers = block
+                        .producers
+                        .get(c.producers.start as usize..c.producers.end as usize)?;
+                    let (i, _) = producers.iter().find(|(i, _)| {
+                        problem.actions.get(offset + *i as usize).map(|(_, c)| *c)
+                            == Some(Class::Placed)
+                    })?;
+                    let name = names.get(offset + *i as usize)?;
+                    name.get(..c.len as usize)
+                });
+                if let Some(spelled) = spelled {
+                    root_prefix = spelled.to_string();
+                    root = Some((r, block, k));
+                    break;
                 }
-                keys.push(key);
-                nodes.push(node);
-                stack.push(nodes.len() - 1);
             }
         }
+
+        match root {
+            Some((r, block, k)) => {
+                let offset = runs.get(r).map_or(0, |run| run.1.start);
+                let end = block.keys.get(k).map_or(k, |c| c.end as usize);
+                walker.walk_block(&block, offset, k..end);
+            }
+            None => {
+                for run in &runs {
+                    if walker.count(Class::Placed, &run.1) == 0 {
+                        continue;
+                    }
+                    // A service's own node first: when it is safe, nothing
+                    // under it is needed, and the service's candidates are
+                    // not even built (most services, for `Action: "*"`).
+                    if mode != Mode::All {
+                        if let Some(service) = &run.0 {
+                            let first = walker.first(Class::Placed, &run.1).to_string();
+                            let head = first.get(..service.len()).unwrap_or("").to_string();
+                            if walker.safety(&head, &run.1).is_none() {
+                                walker.visit(
+                                    service,
+                                    &head,
+                                    first.len() == head.len(),
+                                    run.1.clone(),
+                                    false,
+                                );
+                                continue;
+                            }
+                        }
+                    }
+                    let block = block_of(run);
+                    let keys = 0..block.keys.len();
+                    walker.walk_block(&block, run.1.start, keys);
+                }
+            }
+        }
+        let mut emitted = walker.emitted;
         emitted.sort_by(|a, b| crate::table::cmp_ci(a, b));
         emitted.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
         Trie {
-            nodes,
-            root,
+            nodes: walker.nodes,
+            root: root_prefix,
             emitted,
         }
     }

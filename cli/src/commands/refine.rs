@@ -19,7 +19,7 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
     let resolved = config
         .sources
         .resolve(&[&input.policy], catalog.table(), io)?;
-    let unused = resolved.unused.clone();
+    let unused = &resolved.unused;
     let kind = quota_kind(
         input.kind,
         config.policy_kind,
@@ -29,7 +29,7 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
         catalog_date: crate::sources::catalog_data_date(config.catalog.as_deref(), io.limits),
         ..config.options.clone()
     };
-    let refinement = pare_engine::refine(&input.policy, &unused, catalog.table(), &options);
+    let refinement = pare_engine::refine(&input.policy, unused, catalog.table(), &options);
     if config.verify {
         // The check shares no code with the refinement; a failure here is a
         // bug in pare, so the result is withheld rather than printed.
@@ -39,7 +39,7 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
         let verification = pare_engine::verify::verify_checking(
             &input.policy,
             &refinement.policy,
-            &unused,
+            unused,
             catalog.table(),
             &checks,
         );
@@ -75,7 +75,16 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
             }
         }
         RefineFormat::Recommendation => pretty(&recommendation(&input, &refinement)),
-        RefineFormat::Json => pretty(&everything(&input, &refinement)),
+        // Written as it is serialized: as a `Value`, the edits and the
+        // remarks of a list of millions of actions took gigabytes.
+        RefineFormat::Json => {
+            let mut out = std::io::BufWriter::new(&mut *io.stdout);
+            serde_json::to_writer_pretty(&mut out, &everything(&input, &refinement))
+                .map_err(std::io::Error::from)?;
+            out.write_all(b"\n")?;
+            out.flush()?;
+            String::new()
+        }
     };
     io.stdout.write_all(out.as_bytes())?;
 
@@ -200,30 +209,33 @@ fn diagnostic_lines(diagnostics: &[pare_engine::Diagnostic], separate: usize) ->
     let same = |a: &pare_engine::Diagnostic, b: &pare_engine::Diagnostic| {
         a.code == b.code && a.statement == b.statement && a.message == b.message
     };
-    // Each remark, by its first diagnostic, with all its subjects; and the
-    // remark of each diagnostic, by index.
-    let mut groups: Vec<(&pare_engine::Diagnostic, Vec<&str>)> = Vec::new();
-    let mut group_of = Vec::with_capacity(diagnostics.len());
+    // Each remark, by its first diagnostic, with its first few subjects and
+    // how many it has. Nothing is kept per diagnostic: a list of millions of
+    // unknown actions makes millions of them.
+    let mut groups: Vec<(&pare_engine::Diagnostic, Vec<&str>, usize)> = Vec::new();
     for diagnostic in diagnostics {
-        match groups.iter().position(|(first, _)| same(first, diagnostic)) {
-            Some(g) => {
-                group_of.push(g);
-                if let Some((_, subjects)) = groups.get_mut(g) {
+        match groups
+            .iter_mut()
+            .find(|(first, _, _)| same(first, diagnostic))
+        {
+            Some((_, subjects, count)) => {
+                if subjects.len() < SEPARATE_LINES {
                     subjects.push(&diagnostic.subject);
                 }
+                *count += 1;
             }
-            None => {
-                group_of.push(groups.len());
-                groups.push((diagnostic, vec![&diagnostic.subject]));
-            }
+            None => groups.push((diagnostic, vec![&diagnostic.subject], 1)),
         }
     }
     let mut lines = Vec::new();
-    for (diagnostic, g) in diagnostics.iter().zip(group_of) {
-        let Some((first, subjects)) = groups.get(g) else {
+    for diagnostic in diagnostics {
+        let Some((first, subjects, count)) =
+            groups.iter().find(|(first, _, _)| same(first, diagnostic))
+        else {
             continue;
         };
-        if subjects.len() <= separate {
+        let count = *count;
+        if count <= separate {
             lines.push(diagnostic.to_string());
             continue;
         }
@@ -248,9 +260,9 @@ fn diagnostic_lines(diagnostics: &[pare_engine::Diagnostic], separate: usize) ->
         };
         lines.push(format!(
             "{at}{} {what} ({} and {} more; `--format json` lists every one): each {}",
-            subjects.len(),
+            count,
             named.join(", "),
-            subjects.len() - SEPARATE_LINES,
+            count - SEPARATE_LINES,
             first.message
         ));
     }
@@ -258,7 +270,17 @@ fn diagnostic_lines(diagnostics: &[pare_engine::Diagnostic], separate: usize) ->
 }
 
 /// `--format json`: the refined policy, the edits, the diagnostics and the sizes.
-fn everything(input: &PolicyInput, refinement: &Refinement) -> Value {
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Everything<'r> {
+    recommended_action: &'static str,
+    policy: Option<&'r Policy>,
+    edits: &'r [pare_engine::Edit],
+    diagnostics: &'r [pare_engine::Diagnostic],
+    size: Value,
+}
+
+fn everything<'r>(input: &PolicyInput, refinement: &'r Refinement) -> Everything<'r> {
     let after = refinement.policy.size();
     let quotas: Vec<Value> = quotas(input.kind)
         .into_iter()
@@ -268,16 +290,16 @@ fn everything(input: &PolicyInput, refinement: &Refinement) -> Value {
         .collect();
     // When nothing remains there is no policy to give, only the detach.
     let policy = match refinement.recommended_action() {
-        RecommendedAction::CreatePolicy => refinement.policy.to_value(),
-        RecommendedAction::DetachPolicy => Value::Null,
+        RecommendedAction::CreatePolicy => Some(&refinement.policy),
+        RecommendedAction::DetachPolicy => None,
     };
-    json!({
-        "recommendedAction": action_name(refinement.recommended_action()),
-        "policy": policy,
-        "edits": refinement.edits,
-        "diagnostics": refinement.diagnostics,
-        "size": {"before": input.policy.size(), "after": after, "quotas": quotas},
-    })
+    Everything {
+        recommended_action: action_name(refinement.recommended_action()),
+        policy,
+        edits: &refinement.edits,
+        diagnostics: &refinement.diagnostics,
+        size: json!({"before": input.policy.size(), "after": after, "quotas": quotas}),
+    }
 }
 
 /// The kind of policy whose quota applies: the wrapper's (`get-role-policy`
