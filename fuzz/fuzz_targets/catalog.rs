@@ -7,7 +7,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pare_engine::{Options, Pattern, UnusedSet, refine, verify};
+use pare_engine::verify::{Checks, verify_checking};
+use pare_engine::{Options, Pattern, UnusedSet, refine};
 
 /// Wildcards that span the whole catalog cost up to a tenth of a second
 /// each; more than this many would turn a correctness run into a time-out.
@@ -39,9 +40,17 @@ fuzz_target!(|data: &[u8]| {
     }
     let table = pare_catalog::embedded();
     for wildcards in [true, false] {
-        let options = Options { wildcards };
+        let options = Options {
+            wildcards,
+            ..Options::default()
+        };
         let refined = refine(&input.policy, &unused, table, &options);
-        let verification = verify(&input.policy, &refined.policy, &unused, table);
+        // Without wildcards the result lists actions: concise does not apply.
+        let checks = Checks {
+            concise: wildcards,
+        };
+        let verification =
+            verify_checking(&input.policy, &refined.policy, &unused, table, &checks);
         assert!(
             verification.is_ok(),
             "verify failed (wildcards: {wildcards}):\n{verification}\npolicy: {policy_text}\nunused: {unused_text}\nrefined: {}",
