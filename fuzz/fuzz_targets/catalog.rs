@@ -45,10 +45,11 @@ fuzz_target!(|data: &[u8]| {
             ..Options::default()
         };
         let refined = refine(&input.policy, &unused, table, &options);
-        // Without wildcards the result lists actions: concise does not apply.
-        let checks = Checks {
-            concise: wildcards,
-        };
+        // Conciseness is not judged here: its brute-force check over the
+        // 22,000 actions of the embedded catalog takes seconds for a wildcard
+        // that spans every service (the `refine` target and the property
+        // tests check it); the other five guarantees are.
+        let checks = Checks { concise: false };
         let verification =
             verify_checking(&input.policy, &refined.policy, &unused, table, &checks);
         assert!(
