@@ -176,18 +176,8 @@ impl Sources {
             inferences.push(inference);
         }
         if let Some(source) = &self.last_accessed {
-            let text = input::read_text(source, input::Kind::Data, io)?;
-            let data = LastAccessed::parse(&text.text)
-                .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
-            let names = data.action_names();
-            check_names(
-                self.accept_unknown_used,
-                &text.name,
-                "action(s) reported as accessed",
-                names.iter().map(String::as_str),
-                table,
-                &mut accepted,
-            )?;
+            let data =
+                read_last_accessed(source, self.accept_unknown_used, table, &mut accepted, io)?;
             inferences.push(sources::from_last_accessed(
                 &data,
                 policies,
@@ -196,17 +186,7 @@ impl Sources {
             ));
         }
         if let Some(source) = &self.used {
-            let text = input::read_text(source, input::Kind::Data, io)?;
-            let used = UsedList::parse(&text.text)
-                .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
-            check_names(
-                self.accept_unknown_used,
-                &text.name,
-                "used action(s)",
-                used.iter(),
-                table,
-                &mut accepted,
-            )?;
+            let used = read_used(source, self.accept_unknown_used, table, &mut accepted, io)?;
             inferences.push(sources::from_used_list(policies, &used, table));
         }
         let mut unused: Option<UnusedSet> = None;
@@ -233,6 +213,53 @@ impl Sources {
     pub fn reference_date(&self, io: &Io<'_>) -> Timestamp {
         self.as_of.unwrap_or_else(|| timestamp(io.now))
     }
+}
+
+/// Reads a used-list and checks that it names actions the catalog knows.
+fn read_used(
+    source: &Source,
+    accept: bool,
+    table: ActionTable<'_>,
+    accepted: &mut Vec<String>,
+    io: &mut Io<'_>,
+) -> Result<UsedList, Error> {
+    let text = input::read_text(source, input::Kind::Data, io)?;
+    let used =
+        UsedList::parse(&text.text).map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
+    check_names(
+        accept,
+        &text.name,
+        "used action(s)",
+        used.iter(),
+        table,
+        accepted,
+    )?;
+    Ok(used)
+}
+
+/// Reads last-accessed data and checks that the actions it reports are ones
+/// the catalog knows.
+fn read_last_accessed(
+    source: &Source,
+    accept: bool,
+    table: ActionTable<'_>,
+    accepted: &mut Vec<String>,
+    io: &mut Io<'_>,
+) -> Result<LastAccessed, Error> {
+    let text = input::read_text(source, input::Kind::Data, io)?;
+    let data =
+        LastAccessed::parse(&text.text).map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
+    let names = data.action_names();
+    let names = names.iter().map(String::as_str);
+    check_names(
+        accept,
+        &text.name,
+        "action(s) reported as accessed",
+        names,
+        table,
+        accepted,
+    )?;
+    Ok(data)
 }
 
 /// Names given as actions must be actions: an error listing the ones the
@@ -476,32 +503,13 @@ impl AccountSources {
                 let policies: Vec<&Policy> = held.iter().map(|(_, p)| *p).collect();
                 let names: Vec<String> = held.into_iter().map(|(n, _)| n).collect();
                 let source = Source::Path(item.file.clone());
-                let text = input::read_text(&source, input::Kind::Data, io)?;
+                let accept = self.accept_unknown_used;
                 let mut accepted = Vec::new();
                 let mut inference = if kind == "used" {
-                    let used = UsedList::parse(&text.text)
-                        .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
-                    check_names(
-                        self.accept_unknown_used,
-                        &text.name,
-                        "used action(s)",
-                        used.iter(),
-                        table,
-                        &mut accepted,
-                    )?;
+                    let used = read_used(&source, accept, table, &mut accepted, io)?;
                     sources::from_used_list(&policies, &used, table)
                 } else {
-                    let data = LastAccessed::parse(&text.text)
-                        .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
-                    let names = data.action_names();
-                    check_names(
-                        self.accept_unknown_used,
-                        &text.name,
-                        "action(s) reported as accessed",
-                        names.iter().map(String::as_str),
-                        table,
-                        &mut accepted,
-                    )?;
+                    let data = read_last_accessed(&source, accept, table, &mut accepted, io)?;
                     sources::from_last_accessed(&data, &policies, table, window.as_ref())
                 };
                 inference.report.notes.extend(accepted);
@@ -510,7 +518,7 @@ impl AccountSources {
                     _ => "AWS::IAM::Role",
                 };
                 out.push(Finding {
-                    id: format!("{kind}:{}", text.name),
+                    id: format!("{kind}:{}", source.name()),
                     resource: entity.arn.clone(),
                     resource_type: resource_type.to_string(),
                     finding_type: "UnusedPermission".to_string(),
@@ -520,7 +528,7 @@ impl AccountSources {
                 });
                 reports.push(PrincipalReport {
                     principal: entity.arn.clone(),
-                    file: Some(text.name),
+                    file: Some(source.name()),
                     policies: names,
                     report: inference.report,
                 });
