@@ -136,16 +136,6 @@ pub(crate) fn prefix_slice<'s, S: AsRef<str>>(items: &'s [S], prefix: &str) -> &
     rest.get(..len).unwrap_or(&[])
 }
 
-/// The start and end of the sorted run of `items` that starts with `prefix`.
-pub(crate) fn prefix_range<S: AsRef<str>>(items: &[S], prefix: &str) -> std::ops::Range<usize> {
-    let start = items.partition_point(|s| cmp_ci(s.as_ref(), prefix) == Ordering::Less);
-    let len = items
-        .get(start..)
-        .unwrap_or(&[])
-        .partition_point(|s| starts_with_ci(s.as_ref(), prefix));
-    start..start + len
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
