@@ -91,15 +91,7 @@ pub struct Explanation {
 pub fn explain(pattern: &str, unused: &UnusedSet, known: &Known<'_>) -> Explanation {
     let parsed = Pattern::new(pattern);
     let literal = parsed.literal_prefix();
-    let matched: Vec<&str> = if parsed.is_literal() {
-        known.canonical(pattern).into_iter().collect()
-    } else {
-        known
-            .with_prefix(literal)
-            .into_iter()
-            .filter(|a| parsed.matches(a))
-            .collect()
-    };
+    let matched = known.matching(&parsed);
     let matched_unused = matched.iter().filter(|a| unused.contains(a)).count();
     let verdict = match refine_entry(pattern, unused, known, &crate::refine::Options::default()) {
         Outcome::Keep if parsed.is_literal() => Verdict::KeptLiteral,

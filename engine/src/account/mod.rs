@@ -299,42 +299,12 @@ impl LevelCounts {
 
 /// The known actions the Allow statements of `policy` grant, sorted.
 pub fn granted<'k>(policy: &Policy, known: &'k Known<'_>) -> BTreeSet<&'k str> {
-    let mut out = BTreeSet::new();
-    let mut everything: Option<Vec<&'k str>> = None;
-    for statement in policy.statements() {
-        if statement.effect() != Effect::Allow {
-            continue;
-        }
-        let patterns: Vec<Pattern> = statement
-            .entries()
-            .iter()
-            .map(|e| Pattern::new(e))
-            .collect();
-        match statement.key() {
-            ActionKey::Action => {
-                for pattern in &patterns {
-                    if pattern.is_literal() {
-                        out.extend(known.canonical(pattern.as_str()));
-                        continue;
-                    }
-                    for action in known.with_prefix(pattern.literal_prefix()) {
-                        if pattern.matches(action) {
-                            out.insert(action);
-                        }
-                    }
-                }
-            }
-            ActionKey::NotAction => {
-                let all = everything.get_or_insert_with(|| known.all());
-                for action in all.iter() {
-                    if !patterns.iter().any(|p| p.matches(action)) {
-                        out.insert(*action);
-                    }
-                }
-            }
-        }
-    }
-    out
+    policy
+        .statements()
+        .iter()
+        .filter(|s| s.effect() == Effect::Allow)
+        .flat_map(|s| known.granted_by(s))
+        .collect()
 }
 
 /// The known actions `original` grants and `refined` does not, counted by level.
