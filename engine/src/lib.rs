@@ -32,6 +32,7 @@ pub mod json;
 pub mod known;
 pub mod pattern;
 pub mod policy;
+pub mod recommendation;
 pub mod refine;
 pub mod table;
 pub mod time;

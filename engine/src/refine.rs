@@ -140,27 +140,7 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Access Analyzer's recommended action for a policy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum RecommendedAction {
-    /// Replace the policy with the refined one.
-    CreatePolicy,
-    /// Nothing of the policy is used: detach it.
-    DetachPolicy,
-}
-
-impl RecommendedAction {
-    /// `DETACH_POLICY` when no statement of the refined policy remains,
-    /// `CREATE_POLICY` otherwise.
-    pub fn for_refined(policy: &Policy) -> RecommendedAction {
-        if policy.statements().is_empty() {
-            RecommendedAction::DetachPolicy
-        } else {
-            RecommendedAction::CreatePolicy
-        }
-    }
-}
+pub use crate::recommendation::RecommendedAction;
 
 /// The result of a refinement.
 #[derive(Clone, Debug, PartialEq)]

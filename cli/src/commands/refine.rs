@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use pare_engine::recommendation::{self, RecommendedStep};
 use pare_engine::{Code, Policy, PolicyInput, PolicyKind, RecommendedAction, Refinement};
 use serde_json::{Value, json};
 
@@ -158,25 +159,9 @@ fn pretty(value: &Value) -> String {
     with_newline(serde_json::to_string_pretty(value).unwrap_or_default())
 }
 
-fn action_name(action: RecommendedAction) -> &'static str {
-    match action {
-        RecommendedAction::CreatePolicy => "CREATE_POLICY",
-        RecommendedAction::DetachPolicy => "DETACH_POLICY",
-    }
-}
-
 /// Access Analyzer's `get-finding-recommendation` output, without the fields
 /// only the service knows (times, the principal's ARN).
 fn recommendation(input: &PolicyInput, refinement: &Refinement) -> Value {
-    let action = refinement.recommended_action();
-    let mut step = serde_json::Map::new();
-    step.insert("recommendedAction".into(), action_name(action).into());
-    if action == RecommendedAction::CreatePolicy {
-        step.insert(
-            "recommendedPolicy".into(),
-            refinement.policy.to_compact_string().into(),
-        );
-    }
     // `get-policy-version` output names only the version (`v3`), not the
     // policy: there is no id to give, so the field is left out, as it is for a
     // bare document.
@@ -184,14 +169,8 @@ fn recommendation(input: &PolicyInput, refinement: &Refinement) -> Value {
         PolicyKind::Managed => None,
         _ => input.name.as_deref(),
     };
-    if let Some(id) = id {
-        step.insert("existingPolicyId".into(), id.into());
-    }
-    json!({
-        "recommendationType": "UnusedPermissionRecommendation",
-        "status": "SUCCEEDED",
-        "recommendedSteps": [{"unusedPermissionsRecommendedStep": step}],
-    })
+    let step = RecommendedStep::for_refined(&refinement.policy, id);
+    Value::Object(recommendation::recommendation(None, vec![step.to_json()]))
 }
 
 /// How many subjects of one remark are printed one per line before they are
@@ -294,7 +273,7 @@ fn everything<'r>(input: &PolicyInput, refinement: &'r Refinement) -> Everything
         RecommendedAction::DetachPolicy => None,
     };
     Everything {
-        recommended_action: action_name(refinement.recommended_action()),
+        recommended_action: refinement.recommended_action().as_str(),
         policy,
         edits: &refinement.edits,
         diagnostics: &refinement.diagnostics,

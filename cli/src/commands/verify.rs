@@ -7,7 +7,7 @@ use std::io::Write;
 
 use clap::{Args, ValueEnum};
 use pare_engine::{Policy, Verification, ViolationKind};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::args::CatalogArgs;
 use crate::error::Error;
@@ -254,64 +254,10 @@ fn read_refined(source: &Source, original: &Policy, io: &mut Io<'_>) -> Result<P
             "{name}: the file is empty; expected a policy document or a recommendation"
         )));
     }
-    let value = pare_engine::json::parse(&text.text).ok();
-    let Some(Value::Object(object)) = value else {
-        return read_document(name, &text.text);
-    };
-    let Some(steps) = object.get("recommendedSteps") else {
-        return read_document(name, &text.text);
-    };
-    if let Some(status) = object.get("status").and_then(Value::as_str) {
-        if status != "SUCCEEDED" {
-            return Err(Error::input(format!(
-                "{name}: the recommendation's status is `{status}`, not `SUCCEEDED`"
-            )));
-        }
-    }
-    let steps: Vec<&Value> = match steps {
-        Value::Array(steps) => steps.iter().collect(),
-        _ => {
-            return Err(Error::input(format!(
-                "{name}: `recommendedSteps` must be an array"
-            )));
-        }
-    };
-    let [step] = steps.as_slice() else {
-        return Err(Error::input(format!(
-            "{name}: the recommendation has {} steps; verify one policy at a time (for example `jq '.recommendedSteps |= [.[0]]'`)",
-            steps.len()
-        )));
-    };
-    let step = step
-        .get("unusedPermissionsRecommendedStep")
-        .ok_or_else(|| {
-            Error::input(format!(
-                "{name}: `recommendedSteps[0]` has no `unusedPermissionsRecommendedStep`"
-            ))
-        })?;
-    match step.get("recommendedAction").and_then(Value::as_str) {
-        Some("DETACH_POLICY") => Ok(original.with_statements(Vec::new())),
-        Some("CREATE_POLICY") => {
-            let document = step.get("recommendedPolicy").cloned().ok_or_else(|| {
-                Error::input(format!(
-                    "{name}: a `CREATE_POLICY` step without `recommendedPolicy`"
-                ))
-            })?;
-            // A JSON string holding the document, not URL-encoded: a `%` in it is literal.
-            let path = "recommendedSteps[0].unusedPermissionsRecommendedStep.recommendedPolicy";
-            let parsed = match document {
-                Value::String(text) => pare_engine::json::parse(&text)
-                    .and_then(|value| Policy::from_value(value, path)),
-                other => Policy::from_value(other, path),
-            };
-            parsed.map_err(|e| Error::input(format!("{name}: {e}")))
-        }
-        Some(other) => Err(Error::input(format!(
-            "{name}: unknown `recommendedAction` `{other}` (expected `CREATE_POLICY` or `DETACH_POLICY`)"
-        ))),
-        None => Err(Error::input(format!(
-            "{name}: the recommended step has no `recommendedAction`"
-        ))),
+    match pare_engine::recommendation::parse_single_step(&text.text, original) {
+        Ok(Some(policy)) => Ok(policy),
+        Ok(None) => read_document(name, &text.text),
+        Err(e) => Err(Error::input(format!("{name}: {e}"))),
     }
 }
 

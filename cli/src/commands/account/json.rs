@@ -1,6 +1,7 @@
 //! `--format json`, and the recommendations `--out` writes.
 
 use super::*;
+use pare_engine::recommendation::{RecommendedStep, recommendation};
 
 /// `pare account --format json` as a serde value that builds each
 /// recommendation only when the serializer reaches it. The frame gives the
@@ -77,39 +78,36 @@ impl View<'_> {
             let Some(policy) = self.plan.policies.get(holding.policy) else {
                 continue;
             };
-            let id = policy.arn.clone().unwrap_or_else(|| policy.name.clone());
+            let id = Some(policy.arn.as_deref().unwrap_or(&policy.name));
             let step = match &policy.decision {
                 Decision::PutInline | Decision::NewVersion | Decision::Replace { .. } => {
-                    policy.outcome.as_ref().map(|o| {
-                        json!({"unusedPermissionsRecommendedStep": {
-                            "recommendedAction": "CREATE_POLICY",
-                            "recommendedPolicy": o.policy.to_compact_string(),
-                            "existingPolicyId": id,
-                        }})
+                    policy.outcome.as_ref().map(|o| RecommendedStep {
+                        action: RecommendedAction::CreatePolicy,
+                        policy: Some(&o.policy),
+                        existing_policy_id: id,
                     })
                 }
-                Decision::DeleteInline | Decision::Detach => Some(json!({
-                    "unusedPermissionsRecommendedStep": {
-                        "recommendedAction": "DETACH_POLICY",
-                        "existingPolicyId": id,
-                    }
-                })),
+                Decision::DeleteInline | Decision::Detach => Some(RecommendedStep {
+                    action: RecommendedAction::DetachPolicy,
+                    policy: None,
+                    existing_policy_id: id,
+                }),
                 Decision::Keep | Decision::Skipped { .. } => None,
             };
-            steps.extend(step);
+            steps.extend(step.map(|s| s.to_json()));
             policies.push(self.policy_json(policy, holding));
         }
-        json!({
-            "resourceArn": entity.map_or(String::new(), |e| e.arn.clone()),
-            "recommendationType": "UnusedPermissionRecommendation",
-            "status": "SUCCEEDED",
-            "recommendedSteps": steps,
-            "pare": {
+        let arn = entity.map_or("", |e| e.arn.as_str());
+        let mut out = recommendation(Some(arn), steps);
+        out.insert(
+            "pare".into(),
+            json!({
                 "principal": self.label(principal.entity),
                 "findingIds": principal.finding_ids,
                 "policies": policies,
-            },
-        })
+            }),
+        );
+        Value::Object(out)
     }
 
     pub(super) fn policy_json(&self, policy: &PolicyPlan, holding: &Holding) -> Value {
@@ -180,7 +178,7 @@ impl View<'_> {
                 map.insert(
                     "alone".into(),
                     json!({
-                        "recommendedAction": action_name(own.recommended_action()),
+                        "recommendedAction": own.recommended_action().as_str(),
                         "recommendedPolicy": own.policy.to_compact_string(),
                         "removed": own.removed,
                         "size": own.size,

@@ -417,13 +417,6 @@ impl View<'_> {
     }
 }
 
-fn action_name(action: RecommendedAction) -> &'static str {
-    match action {
-        RecommendedAction::CreatePolicy => "CREATE_POLICY",
-        RecommendedAction::DetachPolicy => "DETACH_POLICY",
-    }
-}
-
 /// `1 action`, `2 actions`; `plural` is the word's plural form.
 fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 {
