@@ -1,0 +1,138 @@
+//! Refine's unit tests.
+use super::*;
+use crate::table::{AccessLevel, KnownAction};
+
+const ROWS: &[KnownAction] = &[
+    KnownAction::new_static("iam:GetRole", AccessLevel::READ, true),
+    KnownAction::new_static("s3:GetObject", AccessLevel::READ, true),
+    KnownAction::new_static("s3:PutObject", AccessLevel::WRITE, true),
+];
+
+#[test]
+fn what_the_catalog_cannot_see_stays_granted() {
+    let table = ActionTable::new(ROWS).unwrap();
+    let policy = Policy::parse(
+        r#"{"Statement":[{"Effect":"Allow","Action":["newsvc:*","iam:Desc*","s3:*"],"Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let unused = UnusedSet::parse("newsvc:DoThing\niam:DescribeThing\ns3:PutObject\n").unwrap();
+    let options = Options {
+        catalog_date: Some("2026-08-27".to_string()),
+        ..Options::default()
+    };
+    let refined = refine(&policy, &unused, table, &options);
+    assert_eq!(
+        refined.policy.statements()[0].entries(),
+        ["newsvc:*", "iam:Desc*", "s3:GetObject"]
+    );
+    let blind: Vec<(Code, &str, &str)> = refined
+        .diagnostics
+        .iter()
+        .filter(|d| matches!(d.code, Code::UnknownService | Code::MatchesNoAction))
+        .map(|d| (d.code, &*d.subject, d.message.as_ref()))
+        .collect();
+    assert_eq!(blind.len(), 2, "{blind:?}");
+    assert_eq!(blind[0].0, Code::UnknownService);
+    assert!(blind[0].2.contains("`newsvc`") && blind[0].2.contains("2026-08-27"));
+    assert_eq!(blind[1].0, Code::MatchesNoAction);
+    assert!(blind[1].2.contains("of `iam`") && blind[1].2.contains("kept as written"));
+    let v = crate::verify(&policy, &refined.policy, &unused, table);
+    assert!(v.is_ok(), "{v}");
+    // Removing them, as pare did before, is what verify now rejects.
+    let old = Policy::parse(
+        r#"{"Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let v = crate::verify(&policy, &old, &unused, table);
+    assert_eq!(
+        v.to_string(),
+        "Statement[0]: `newsvc:*` names the service `newsvc`, which the catalog does not know, so it must be kept as written\n\
+         Statement[0]: `iam:Desc*` matches no action of the catalog, so it must be kept as written\n"
+    );
+    // A whole service marked unused takes its wildcard with it, known or not.
+    let mut whole = unused.clone();
+    whole.insert_service("newsvc", None);
+    let refined = refine(&policy, &whole, table, &options);
+    assert_eq!(
+        refined.policy.statements()[0].entries(),
+        ["iam:Desc*", "s3:GetObject"]
+    );
+    assert!(crate::verify(&policy, &refined.policy, &whole, table).is_ok());
+}
+
+/// Entries refined one after another over one kept index emit what each
+/// emits over a trie of its own, whatever ran before it; and entries of
+/// one language share an outcome.
+#[test]
+fn a_shared_index_changes_no_entry() {
+    use crate::table::{AccessLevel, KnownAction};
+    let names = [
+        "ec2:DescribeImages",
+        "ec2:DescribeInstances",
+        "ec2:DescribeInstanceStatus",
+        "ec2:RunInstances",
+        "ec2:StartInstances",
+        "iam:GetRole",
+        "iam:PassRole",
+        "iam:ListRoles",
+        "kms:Decrypt",
+        "kms:Encrypt",
+        "kms:GenerateDataKey",
+        "lambda:GetFunction",
+        "lambda:InvokeFunction",
+        "lambda:InvokeAsync",
+        "s3:GetBucketPolicy",
+        "s3:GetBucketPolicyStatus",
+        "s3:GetObject",
+        "s3:GetObjectAcl",
+        "s3:GetObjectTagging",
+        "s3:ListBucket",
+        "s3:PutObject",
+        "s3:PutObjectAcl",
+        "sqs:SendMessage",
+        "sqs:ReceiveMessage",
+    ];
+    let mut names = names.to_vec();
+    names.sort_by_key(|n| n.to_ascii_lowercase());
+    let rows: Vec<KnownAction> = names
+        .iter()
+        .map(|n| KnownAction::new_static(n, AccessLevel::READ, true))
+        .collect();
+    let table = ActionTable::new(&rows).unwrap();
+    let unused = UnusedSet::parse(
+        "s3:GetObjectAcl\ns3:GetBucketPolicy\nec2:DescribeImages\niam:PassRole\nlambda:InvokeFunction\nkms:Decrypt\n",
+    )
+    .unwrap();
+    let known = Known::new(table, [], &unused);
+    let index = Index::new();
+    let entries = [
+        "*",
+        "*:Get*",
+        "s3:*",
+        "ec2:Describe*",
+        "*??????????*",
+        "??*????????*",
+        "s3:Get*Acl",
+        "*Object*",
+        "i?m:*",
+        "*:Pass*",
+        "ec2:*??????????*",
+        "s3:Ge*",
+    ];
+    let options = Options::default();
+    for entry in entries {
+        let shared = refine_entry_with(entry, &unused, &known, &options, &index);
+        let alone = refine_entry(entry, &unused, &known, &options);
+        assert_eq!(shared, alone, "{entry}");
+        let trie = generalize(&Pattern::new(entry), &unused, &known);
+        if let Outcome::Replace(with) = &shared {
+            assert_eq!(with, &trie.emitted, "{entry}");
+        }
+    }
+    assert_eq!(
+        Pattern::language_key("*??????????*"),
+        Pattern::language_key("??*????????*")
+    );
+    assert_eq!(Pattern::language_key("S3:*?Get?**"), "s3:?*get?*");
+    assert_ne!(Pattern::language_key("*a?"), Pattern::language_key("*?a"));
+}

@@ -1,0 +1,208 @@
+//! The unused-list readers' unit tests.
+use super::*;
+
+#[test]
+fn a_misspelled_actions_key_is_not_a_whole_service() {
+    let err = UnusedSet::parse(r#"[{"serviceNamespace":"lambda","actiono":["GetFunction"]}]"#)
+        .unwrap_err();
+    assert_eq!(
+        err.location,
+        Some(Location::Path("[0].actiono".to_string()))
+    );
+    assert!(err.message.contains("misspelling"), "{}", err.message);
+    let set = UnusedSet::parse(
+        r#"[{"serviceNamespace":"lambda","lastAccessed":"2024-01-01T00:00:00Z"}]"#,
+    )
+    .unwrap();
+    assert!(set.is_service_unused("lambda"));
+}
+
+#[test]
+fn article_form() {
+    let set = UnusedSet::parse(r#"[{"serviceNamespace":"lambda","actions":["GetFunction","lambda:AddPermission"]},{"serviceNamespace":"DynamoDB"}]"#).unwrap();
+    assert!(set.contains("LAMBDA:getfunction"));
+    assert!(set.contains("lambda:AddPermission"));
+    assert!(!set.contains("lambda:InvokeFunction"));
+    assert!(set.contains("dynamodb:GetItem"));
+}
+
+#[test]
+fn lookups_fold_case_whatever_the_length() {
+    let long = format!("s3:Get{}", "Object".repeat(30));
+    let mut set = UnusedSet::new();
+    set.insert_action(&long, None);
+    set.insert_action("s3:GetÉtat", None);
+    assert!(set.contains(&long.to_ascii_uppercase()));
+    assert!(!set.contains(&format!("{long}X")));
+    assert!(set.contains("S3:getÉTAT"));
+    assert!(!set.is_service_unused("S3"));
+    set.insert_service("S3", None);
+    assert!(set.is_service_unused("s3") && set.contains("S3:Anything"));
+}
+
+#[test]
+fn finding_forms() {
+    let finding = r#"{"id":"f1","resource":"arn:aws:iam::1:role/R","findingType":"UnusedPermission","status":"ACTIVE",
+      "findingDetails":[{"unusedPermissionDetails":{"serviceNamespace":"s3","actions":[{"action":"GetBucketPolicy"},{"action":"s3:GetBucketAcl","lastAccessed":"2026-01-02T03:04:05+00:00"}]}}]}"#;
+    let set = UnusedSet::parse(finding).unwrap();
+    assert!(set.contains("s3:GetBucketAcl"));
+    assert_eq!(
+        set.actions()
+            .find(|a| &*a.name == "s3:GetBucketAcl")
+            .unwrap()
+            .last_accessed
+            .as_deref(),
+        Some("2026-01-02T03:04:05+00:00")
+    );
+    let archived = finding.replace("ACTIVE", "ARCHIVED");
+    let both = format!("[{finding}, {archived}]");
+    assert_eq!(UnusedSet::parse(&both).unwrap(), set);
+    let lines = format!(
+        "{}\n{}\n",
+        finding.replace('\n', ""),
+        archived.replace('\n', "")
+    );
+    assert_eq!(UnusedSet::parse(&lines).unwrap(), set);
+    let other = finding.replace("\"UnusedPermission\"", "\"UnusedIAMRole\"");
+    assert!(
+        UnusedSet::parse(&other)
+            .unwrap_err()
+            .message
+            .contains("`UnusedIAMRole`")
+    );
+}
+
+fn finding_for(id: &str, arn: &str, status: &str, kind: &str, action: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","resource":"{arn}","findingType":"{kind}","status":"{status}","findingDetails":[{{"unusedPermissionDetails":{{"serviceNamespace":"s3","actions":[{{"action":"{action}"}}]}}}}]}}"#
+    )
+}
+
+#[test]
+fn findings_are_per_principal() {
+    let a = "arn:aws:iam::111111111111:role/App";
+    let b = "arn:aws:iam::222222222222:role/App";
+    let both = format!(
+        "{}\n{}\n{}\n",
+        finding_for("1", a, "ACTIVE", "UnusedPermission", "PutObject"),
+        finding_for("2", b, "ACTIVE", "UnusedPermission", "GetObject"),
+        finding_for("3", a, "ACTIVE", "UnusedPermission", "DeleteObject"),
+    );
+    let err = UnusedSet::parse(&both).unwrap_err();
+    assert_eq!(err.location, None);
+    assert!(err.message.contains("2 principals"), "{}", err.message);
+    assert!(err.message.contains(a) && err.message.contains(b));
+    assert!(err.message.contains("--principal ARN") && err.message.contains("pare account"));
+    // Choosing one takes all of its findings, and only its.
+    let read = read_unused(&both, Some(a)).unwrap();
+    assert!(read.set.contains("s3:PutObject") && read.set.contains("s3:DeleteObject"));
+    assert!(!read.set.contains("s3:GetObject"));
+    assert_eq!((read.applied, read.other_principals), (2, 1));
+    assert!(read_unused(&both, Some("arn:aws:iam::3:role/X")).is_err());
+    assert!(read_unused("s3:GetObject\n", Some(a)).is_err());
+    // A finding without `resource` is a principal of its own.
+    let anonymous = finding_for("4", "", "ACTIVE", "UnusedPermission", "GetObject");
+    let mixed = format!(
+        "[{}, {anonymous}]",
+        finding_for("1", a, "ACTIVE", "UnusedPermission", "PutObject")
+    );
+    assert!(UnusedSet::parse(&mixed).is_err());
+}
+
+#[test]
+fn inactive_findings_and_other_types_are_noted() {
+    let a = "arn:aws:iam::111111111111:role/App";
+    let archived = format!(
+        "[{}, {}]",
+        finding_for("1", a, "ARCHIVED", "UnusedPermission", "PutObject"),
+        finding_for("2", a, "RESOLVED", "UnusedPermission", "GetObject"),
+    );
+    let read = read_unused(&archived, None).unwrap();
+    assert!(read.set.is_empty() && read.nothing_active());
+    assert_eq!((read.archived, read.resolved), (1, 1));
+    let notes = read.notes().join("\n");
+    assert!(notes.contains("1 ARCHIVED and 1 RESOLVED"), "{notes}");
+    assert!(
+        notes.contains("no active `UnusedPermission` finding"),
+        "{notes}"
+    );
+    let mixed = format!(
+        "[{}, {}]",
+        finding_for("1", a, "ACTIVE", "UnusedPermission", "PutObject"),
+        finding_for("2", a, "ACTIVE", "UnusedIAMUserPassword", "GetObject"),
+    );
+    let read = read_unused(&mixed, None).unwrap();
+    assert!(read.set.contains("s3:PutObject") && !read.set.contains("s3:GetObject"));
+    assert!(!read.nothing_active());
+    assert!(read.notes().join("\n").contains("`UnusedIAMUserPassword`"));
+}
+
+#[test]
+fn findings_read_one_by_one_match_the_whole_stream_reader() {
+    let good = r#"{"id":"a","resource":"arn:aws:iam::1:role/A","findingType":"UnusedPermission","findingDetails":[{"unusedPermissionDetails":{"serviceNamespace":"s3","actions":[{"action":"GetObject"}]}}]}"#;
+    let shape = r#"{"id":"b","findingType":"UnusedPermission","findingDetails":[{"unusedPermissionDetails":{"serviceNamespace":"s3","actions":[3]}}]}"#;
+    let inputs = [
+        String::new(),
+        good.to_string(),
+        format!("\u{feff}{good}\n{good}\n"),
+        format!("[{good}, {good}]\n{good}"),
+        // A shape error in the only value, and in the first of two: the
+        // path says which value only when there are several.
+        shape.to_string(),
+        format!("{shape}\n{good}"),
+        // A syntax error later in the stream wins over an earlier shape error.
+        format!("{shape}\n{{\"id\": "),
+        format!("{good}\n{{\"id\": 1, \"id\": 2}}"),
+        format!("{good}\n[3]"),
+        format!("{good}\n{{\"id\": \"c\"}}"),
+    ];
+    for input in &inputs {
+        assert_eq!(
+            parse_findings(input),
+            parse_findings_whole(input),
+            "{input}"
+        );
+    }
+    assert_eq!(parse_findings(&inputs[3]).unwrap().len(), 3);
+    let err = parse_findings(&inputs[5]).unwrap_err();
+    assert_eq!(
+        err.location,
+        Some(Location::Path(
+            "<value 1>.findingDetails[0].unusedPermissionDetails.actions[0]".into()
+        ))
+    );
+    assert_eq!(
+        parse_findings(&inputs[6]).unwrap_err().kind,
+        ErrorKind::Json
+    );
+}
+
+#[test]
+fn list_findings_output_says_what_to_run_instead() {
+    let listed = r#"{"findings":[{"id":"f-1","findingType":"UnusedPermission"},{"id":"f-2"}],"nextToken":null}"#;
+    let from_findings = parse_findings(listed).unwrap_err().to_string();
+    let from_list = UnusedSet::parse(listed).unwrap_err().to_string();
+    for message in [from_findings, from_list] {
+        assert!(message.contains("`list-findings-v2` output"), "{message}");
+        assert!(message.contains("get-finding-v2"), "{message}");
+        assert!(message.contains("(`f-1`, `f-2`)"), "{message}");
+    }
+}
+
+#[test]
+fn text_form() {
+    let set = UnusedSet::parse("# unused\ns3:GetObject\n\nec2:*\n").unwrap();
+    assert!(set.contains("s3:getobject"));
+    assert!(set.contains("ec2:RunInstances"));
+    let err = UnusedSet::parse("s3:GetObject\nnot an action\n").unwrap_err();
+    assert_eq!(err.location, Some(Location::Text { line: 2, column: 1 }));
+}
+
+#[test]
+fn wrong_shapes_say_where() {
+    let err = UnusedSet::parse(r#"[{"serviceNamespace":"s3","actions":[3]}]"#).unwrap_err();
+    assert_eq!(err.location, Some(Location::Path("[0].actions[0]".into())));
+    let err = UnusedSet::parse(r#"[{"serviceNamespace":"s3","actions":["ec2:RunInstances"]}]"#)
+        .unwrap_err();
+    assert!(err.message.contains("`ec2`"));
+}
