@@ -251,6 +251,47 @@ pub struct CatalogArgs {
     pub max_input_size: Option<u64>,
 }
 
+/// `--catalog`, `--as-of` and `--max-input-size`, validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CatalogConfig {
+    /// `--catalog DIR`, when given.
+    pub dir: Option<PathBuf>,
+    /// `--as-of`, when given (the clock is read only when it is needed).
+    pub as_of: Option<pare_engine::sources::Timestamp>,
+    /// `--max-input-size`, when given.
+    pub max_input_size: Option<u64>,
+}
+
+impl CatalogArgs {
+    /// Checks `--as-of`.
+    pub fn validate(&self) -> Result<CatalogConfig, crate::error::Error> {
+        Ok(CatalogConfig {
+            dir: self.catalog.clone(),
+            as_of: self
+                .as_of
+                .as_deref()
+                .map(crate::sources::parse_as_of)
+                .transpose()?,
+            max_input_size: self.max_input_size,
+        })
+    }
+}
+
+impl Command {
+    /// The catalog flags of a subcommand that reads the catalog.
+    pub fn catalog_args(&self) -> Option<&CatalogArgs> {
+        match self {
+            Command::Refine(args) => Some(&args.catalog),
+            Command::Account(args) => Some(&args.catalog),
+            Command::Explain(args) => Some(&args.catalog),
+            Command::Expand(args) => Some(&args.catalog),
+            Command::Verify(args) => Some(&args.catalog),
+            Command::Catalog(args) => Some(&args.catalog),
+            Command::Completions(_) | Command::Man(_) => None,
+        }
+    }
+}
+
 /// `pare refine`'s arguments as clap reads them.
 #[derive(Clone, Debug, Args)]
 pub struct RefineArgs {

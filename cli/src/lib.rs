@@ -52,20 +52,22 @@ pub fn run(args: impl IntoIterator<Item = OsString>, io: &mut Io<'_>) -> i32 {
     io.color = cli.color;
     io.verbose = cli.verbose;
     // `--max-input-size`, of `CatalogArgs` too, sets the caps of every reader.
-    if let Some(cap) = matches
-        .subcommand()
-        .and_then(|(_, sub)| sub.try_get_one::<u64>("max_input_size").ok().flatten())
+    if let Some(cap) = cli
+        .command
+        .catalog_args()
+        .and_then(|args| args.max_input_size)
     {
-        io.limits = input::Limits::every_input(*cap);
+        io.limits = input::Limits::every_input(cap);
     }
     // Every subcommand that reads the catalog flattens `CatalogArgs`: its age
     // is checked here, once, for all of them.
     let result = if cli.quiet {
         output::errors_only(io, |io| {
-            sources::check_catalog_age(&matches, io).and_then(|()| commands::run(cli.command, io))
+            sources::check_catalog_age(&cli.command, io)
+                .and_then(|()| commands::run(cli.command, io))
         })
     } else {
-        sources::check_catalog_age(&matches, io).and_then(|()| commands::run(cli.command, io))
+        sources::check_catalog_age(&cli.command, io).and_then(|()| commands::run(cli.command, io))
     };
     // Flush before reporting, so that a failed write is reported too.
     let result = result.and_then(|code| io.stdout.flush().map(|()| code).map_err(Error::from));

@@ -12,12 +12,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use clap::{ArgMatches, Args};
+use clap::Args;
 use pare_engine::account::{Account, PrincipalLookupError, PrincipalUsage};
 use pare_engine::sources::{self, LastAccessed, SourceReport, Timestamp, UsedList, Window};
 use pare_engine::unused::read_unused;
 use pare_engine::{ActionTable, Finding, Policy, UnusedSet};
 
+use crate::args::Command;
 use crate::error::Error;
 use crate::input::{self, Source};
 use crate::io::Io;
@@ -331,7 +332,7 @@ impl Resolved {
             {
                 continue;
             }
-            for line in report.summary_lines() {
+            for line in report::summary_lines(report, &[]) {
                 writeln!(stderr, "note: {}", crate::safe::escape(&line))?;
             }
         }
@@ -566,7 +567,7 @@ pub fn account_table_section(reports: &[PrincipalReport]) -> String {
             crate::safe::escape(&item.principal),
             crate::safe::escape(&from)
         ));
-        for line in item.report.summary_lines_naming(&item.policies) {
+        for line in report::summary_lines(&item.report, &item.policies) {
             out.push_str(&format!("    {}\n", crate::safe::escape(&line)));
         }
     }
@@ -669,35 +670,24 @@ pub fn catalog_age_warning(
 }
 
 /// Prints [`catalog_age_warning`] to stderr, once per run, for a subcommand
-/// that reads the catalog: one that has the `--catalog` and `--as-of`
-/// arguments of [`crate::args::CatalogArgs`]. Called once, by [`crate::run`],
-/// so that every such command warns the same way; `pare catalog` prints the
-/// age in full instead.
-pub fn check_catalog_age(matches: &ArgMatches, io: &mut Io<'_>) -> Result<(), Error> {
-    let Some((name, sub)) = matches.subcommand() else {
-        return Ok(());
-    };
-    if name == "catalog" {
+/// that reads the catalog (one with [`crate::args::CatalogArgs`]). Called
+/// once, by [`crate::run`], so that every such command warns the same way;
+/// `pare catalog` prints the age in full instead.
+pub fn check_catalog_age(command: &Command, io: &mut Io<'_>) -> Result<(), Error> {
+    if matches!(command, Command::Catalog(_)) {
         return Ok(());
     }
-    // `try_get_one` fails for an argument the subcommand does not define.
-    let Ok(as_of) = sub.try_get_one::<String>("as_of") else {
+    let Some(args) = command.catalog_args() else {
         return Ok(());
     };
-    let dir = sub
-        .try_get_one::<PathBuf>("catalog")
-        .ok()
-        .flatten()
-        .map(PathBuf::as_path);
-    let as_of = match as_of {
-        Some(text) => parse_as_of(text)?,
-        None => timestamp(io.now),
-    };
-    if let Some(warning) = catalog_age_warning(dir, as_of, io.limits) {
+    let config = args.validate()?;
+    let as_of = config.as_of.unwrap_or_else(|| timestamp(io.now));
+    if let Some(warning) = catalog_age_warning(config.dir.as_deref(), as_of, io.limits) {
         writeln!(io.stderr, "warning: {warning}")?;
     }
     Ok(())
 }
 
+mod report;
 #[cfg(test)]
 mod tests;
