@@ -93,50 +93,15 @@ pub fn explain(pattern: &str, unused: &UnusedSet, known: &Known<'_>) -> Explanat
     let literal = parsed.literal_prefix();
     let matched = known.matching(&parsed);
     let matched_unused = matched.iter().filter(|a| unused.contains(a)).count();
-    let verdict = match refine_entry(pattern, unused, known, &crate::refine::Options::default()) {
-        Outcome::Keep if parsed.is_literal() => Verdict::KeptLiteral,
-        Outcome::Keep => Verdict::KeptNothingUnused,
-        Outcome::Remove(RemovalReason::Unused) => Verdict::RemovedLiteral,
-        Outcome::Remove(_)
-            if parsed
-                .fixed_service()
-                .is_some_and(|s| unused.is_service_unused(s)) =>
-        {
-            Verdict::RemovedServiceUnused
-        }
-        Outcome::Remove(_) => Verdict::RemovedOnlyUnused,
-        Outcome::Replace(with) => Verdict::Replaced(with),
-    };
-
+    let verdict = verdict(&parsed, unused, known);
     if parsed.is_literal() {
-        let name = known.canonical(pattern).unwrap_or(pattern).to_string();
-        let is_unused = unused.contains(&name);
-        let node = ExplainNode {
-            prefix: name.clone(),
-            parent: None,
-            kind: if is_unused {
-                NodeKind::UnusedAction
-            } else {
-                NodeKind::Trie
-            },
-            is_action: !is_unused,
-            is_unused,
-            placed: usize::from(!is_unused),
-            unused: usize::from(is_unused),
-            unsafe_because: is_unused.then(|| Unsafe::Unused {
-                count: 1,
-                example: name.clone(),
-            }),
-            chosen: None,
-        };
-        return Explanation {
-            pattern: pattern.to_string(),
+        return literal_entry(
+            pattern,
             verdict,
-            root: name,
-            nodes: vec![node],
-            matched: matched.len(),
-            matched_unused,
-        };
+            unused,
+            known,
+            (matched.len(), matched_unused),
+        );
     }
 
     let trie = generalize_trie(&parsed, unused, known, true);
@@ -168,6 +133,85 @@ pub fn explain(pattern: &str, unused: &UnusedSet, known: &Known<'_>) -> Explanat
     let rule = Safety::new(&problem);
     let safety = |prefix: &str| rule.of(prefix);
 
+    let mut by_key = trie_nodes(&trie, &root, replaced, &safety);
+    hang_unused(&mut by_key, &unused_here, &parsed, &root, &safety);
+    let nodes = nest(by_key, &root, &rule);
+
+    Explanation {
+        pattern: pattern.to_string(),
+        verdict,
+        root,
+        nodes,
+        matched: matched.len(),
+        matched_unused,
+    }
+}
+
+/// What the refinement does with the entry.
+fn verdict(parsed: &Pattern, unused: &UnusedSet, known: &Known<'_>) -> Verdict {
+    let options = crate::refine::Options::default();
+    match refine_entry(parsed.as_str(), unused, known, &options) {
+        Outcome::Keep if parsed.is_literal() => Verdict::KeptLiteral,
+        Outcome::Keep => Verdict::KeptNothingUnused,
+        Outcome::Remove(RemovalReason::Unused) => Verdict::RemovedLiteral,
+        Outcome::Remove(_)
+            if parsed
+                .fixed_service()
+                .is_some_and(|s| unused.is_service_unused(s)) =>
+        {
+            Verdict::RemovedServiceUnused
+        }
+        Outcome::Remove(_) => Verdict::RemovedOnlyUnused,
+        Outcome::Replace(with) => Verdict::Replaced(with),
+    }
+}
+
+/// The picture of a literal entry: one node.
+fn literal_entry(
+    pattern: &str,
+    verdict: Verdict,
+    unused: &UnusedSet,
+    known: &Known<'_>,
+    (matched, matched_unused): (usize, usize),
+) -> Explanation {
+    let name = known.canonical(pattern).unwrap_or(pattern).to_string();
+    let is_unused = unused.contains(&name);
+    let node = ExplainNode {
+        prefix: name.clone(),
+        parent: None,
+        kind: if is_unused {
+            NodeKind::UnusedAction
+        } else {
+            NodeKind::Trie
+        },
+        is_action: !is_unused,
+        is_unused,
+        placed: usize::from(!is_unused),
+        unused: usize::from(is_unused),
+        unsafe_because: is_unused.then(|| Unsafe::Unused {
+            count: 1,
+            example: name.clone(),
+        }),
+        chosen: None,
+    };
+    Explanation {
+        pattern: pattern.to_string(),
+        verdict,
+        root: name,
+        nodes: vec![node],
+        matched,
+        matched_unused,
+    }
+}
+
+/// The trie's nodes, keyed by lowercased prefix so that nesting can be
+/// recomputed once the unused actions hang among them, and the root.
+fn trie_nodes(
+    trie: &crate::trie::Trie,
+    root: &str,
+    replaced: bool,
+    safety: &dyn Fn(&str) -> Option<Unsafe>,
+) -> BTreeMap<String, ExplainNode> {
     // Every node, keyed by its lowercased prefix so nesting can be recomputed.
     let mut by_key: BTreeMap<String, ExplainNode> = BTreeMap::new();
     for node in &trie.nodes {
@@ -186,22 +230,33 @@ pub fn explain(pattern: &str, unused: &UnusedSet, known: &Known<'_>) -> Explanat
             },
         );
     }
-    let root_key = root.to_ascii_lowercase();
     // A trie rooted at the empty prefix (`*`, `*Get*`) is a forest: give it one root.
     by_key
-        .entry(root_key.clone())
+        .entry(root.to_ascii_lowercase())
         .or_insert_with(|| ExplainNode {
-            prefix: root.clone(),
+            prefix: root.to_string(),
             parent: None,
             kind: NodeKind::Trie,
             is_action: false,
             is_unused: false,
             placed: 0,
             unused: 0,
-            unsafe_because: safety(&root),
+            unsafe_because: safety(root),
             chosen: None,
         });
+    by_key
+}
 
+/// Hangs the unused actions the entry grants under the deepest node that is a
+/// prefix of each, grouping those that share a word below it into a branch.
+fn hang_unused(
+    by_key: &mut BTreeMap<String, ExplainNode>,
+    unused_here: &[&str],
+    parsed: &Pattern,
+    root: &str,
+    safety: &dyn Fn(&str) -> Option<Unsafe>,
+) {
+    let root_key = root.to_ascii_lowercase();
     // Unused actions grouped by the trie node they hang under and the first
     // word below it; a word several of them share becomes a branch.
     let trie_keys: Vec<String> = by_key.keys().cloned().collect();
@@ -257,12 +312,19 @@ pub fn explain(pattern: &str, unused: &UnusedSet, known: &Known<'_>) -> Explanat
                 });
         }
     }
+}
 
+/// The nodes under the root in prefix order, each with its parent and counts.
+fn nest(
+    by_key: BTreeMap<String, ExplainNode>,
+    root: &str,
+    rule: &Safety<'_, '_, '_>,
+) -> Vec<ExplainNode> {
     // Nesting by characters, as wildcards match.
     let mut nodes: Vec<ExplainNode> = Vec::with_capacity(by_key.len());
     let mut nesting = Nesting::default();
     for (key, mut node) in by_key {
-        if !starts_with_ci(&node.prefix, &root) {
+        if !starts_with_ci(&node.prefix, root) {
             continue;
         }
         node.parent = nesting.enter(&key);
@@ -270,15 +332,7 @@ pub fn explain(pattern: &str, unused: &UnusedSet, known: &Known<'_>) -> Explanat
         node.unused = rule.count_under(Class::Unused, &node.prefix);
         nodes.push(node);
     }
-
-    Explanation {
-        pattern: pattern.to_string(),
-        verdict,
-        root,
-        nodes,
-        matched: matched.len(),
-        matched_unused,
-    }
+    nodes
 }
 
 /// The longest of the sorted lowercase `keys` that `key` starts with.
