@@ -4,6 +4,7 @@ use std::fmt;
 
 /// What kind of input problem an [`Error`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// The text is not JSON (or has a duplicate key, or nests too deeply).
     Json,
@@ -13,6 +14,8 @@ pub enum ErrorKind {
     Encoding,
     /// A plain-text list has a line that is not an action.
     Text,
+    /// Rows given as an action table are out of order or malformed.
+    Table,
 }
 
 /// Where in the input an error is.
@@ -22,6 +25,8 @@ pub enum Location {
     Text { line: usize, column: usize },
     /// A path into the JSON document, such as `Statement[1].Action[0]`.
     Path(String),
+    /// A row of an action table (0-based).
+    Row(usize),
 }
 
 impl fmt::Display for Location {
@@ -30,6 +35,7 @@ impl fmt::Display for Location {
             Location::Text { line, column } => write!(f, "line {line}, column {column}"),
             Location::Path(path) if path.is_empty() => f.write_str("the top level"),
             Location::Path(path) => write!(f, "`{path}`"),
+            Location::Row(index) => write!(f, "action table row {index}"),
         }
     }
 }
@@ -38,14 +44,37 @@ impl fmt::Display for Location {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Error {
     /// What kind of problem it is.
-    pub kind: ErrorKind,
+    pub(crate) kind: ErrorKind,
     /// Where it is, when that is known.
-    pub location: Option<Location>,
+    pub(crate) location: Option<Location>,
     /// What is wrong, lowercase, user input in backticks.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 impl Error {
+    /// What kind of problem it is.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// Where it is, when that is known.
+    pub fn location(&self) -> Option<&Location> {
+        self.location.as_ref()
+    }
+
+    /// What is wrong, without the location: lowercase, user input in backticks.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub(crate) fn table(index: usize, message: String) -> Error {
+        Error {
+            kind: ErrorKind::Table,
+            location: Some(Location::Row(index)),
+            message,
+        }
+    }
+
     pub(crate) fn shape(path: impl Into<String>, message: impl Into<String>) -> Error {
         Error {
             kind: ErrorKind::Shape,

@@ -9,6 +9,8 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
 
+use crate::error::Error;
+
 /// The access level of an action, as the Service Authorization Reference
 /// annotates it. The flags can overlap; an action with none of them is `Read`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -165,23 +167,6 @@ pub fn starts_with_ci(s: &str, prefix: &str) -> bool {
             .all(|(a, b)| a.eq_ignore_ascii_case(b))
 }
 
-/// Why a slice cannot serve as an action table.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TableError {
-    /// The row at which the order breaks or a name is malformed.
-    pub index: usize,
-    /// What is wrong there.
-    pub message: String,
-}
-
-impl fmt::Display for TableError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "action table row {}: {}", self.index, self.message)
-    }
-}
-
-impl std::error::Error for TableError {}
-
 /// A borrowed, validated action table: sorted by lowercased name, no
 /// case-insensitive duplicates, every name of the form `service:Action`.
 #[derive(Clone, Copy, Debug)]
@@ -191,7 +176,7 @@ pub struct ActionTable<'a> {
 
 impl<'a> ActionTable<'a> {
     /// Checks the order and form of `rows` (linear, a few microseconds for the full catalog).
-    pub fn new(rows: &'a [KnownAction]) -> Result<ActionTable<'a>, TableError> {
+    pub fn new(rows: &'a [KnownAction]) -> Result<ActionTable<'a>, Error> {
         for (index, row) in rows.iter().enumerate() {
             let (service, action) = split_action(&row.name);
             if service.is_empty()
@@ -199,21 +184,21 @@ impl<'a> ActionTable<'a> {
                 || !row.name.contains(':')
                 || row.name.contains(['*', '?'])
             {
-                return Err(TableError {
+                return Err(Error::table(
                     index,
-                    message: format!("`{}` is not of the form `service:Action`", row.name),
-                });
+                    format!("`{}` is not of the form `service:Action`", row.name),
+                ));
             }
             if index > 0 {
                 let previous = rows.get(index - 1).map(|r| r.name.as_ref()).unwrap_or("");
                 if cmp_ci(previous, &row.name) != Ordering::Less {
-                    return Err(TableError {
+                    return Err(Error::table(
                         index,
-                        message: format!(
+                        format!(
                             "`{}` does not sort after `{previous}` (rows must be sorted by lowercased name, without duplicates)",
                             row.name
                         ),
-                    });
+                    ));
                 }
             }
         }
@@ -311,7 +296,14 @@ mod tests {
             KnownAction::new_static("s3:GetObject", AccessLevel::READ, true),
         ];
         let err = ActionTable::new(&rows).unwrap_err();
-        assert_eq!(err.index, 1);
+        assert_eq!(err.kind(), crate::ErrorKind::Table);
+        assert_eq!(err.location(), Some(&crate::Location::Row(1)));
+        assert!(
+            err.to_string().starts_with(
+                "action table row 1: `s3:GetObject` does not sort after `s3:PutObject`"
+            ),
+            "{err}"
+        );
     }
 
     #[test]
