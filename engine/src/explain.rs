@@ -149,7 +149,7 @@ pub fn explain(pattern: &str, unused: &UnusedSet, known: &Known<'_>) -> Explanat
 
 /// What the refinement does with the entry.
 fn verdict(parsed: &Pattern, unused: &UnusedSet, known: &Known<'_>) -> Verdict {
-    let options = crate::refine::Options::default();
+    let options = crate::refine::RefineOptions::default();
     match refine_entry(parsed.as_str(), unused, known, &options) {
         Outcome::Keep if parsed.is_literal() => Verdict::KeptLiteral,
         Outcome::Keep => Verdict::KeptNothingUnused,

@@ -5,7 +5,7 @@
 //! tables of a few rows:
 //!
 //! ```
-//! use pare_engine::{AccessLevel, ActionTable, KnownAction, Options, Policy, UnusedSet, refine};
+//! use pare_engine::{AccessLevel, ActionTable, KnownAction, RefineOptions, Policy, UnusedSet, refine};
 //!
 //! const ROWS: &[KnownAction] = &[
 //!     KnownAction::new_static("s3:GetBucketPolicy", AccessLevel::READ, true),
@@ -20,7 +20,7 @@
 //! .unwrap();
 //! let unused = UnusedSet::parse("s3:GetBucketPolicy").unwrap();
 //!
-//! let refined = refine(&policy, &unused, table, &Options::default());
+//! let refined = refine(&policy, &unused, table, &RefineOptions::default());
 //! assert_eq!(refined.policy.statements()[0].entries(), ["s3:GetObject*"]);
 //! assert!(pare_engine::verify(&policy, &refined.policy, &unused, table).is_ok());
 //! ```
@@ -52,7 +52,9 @@ pub use error::{Error, ErrorKind, Location};
 pub use known::Known;
 pub use pattern::Pattern;
 pub use policy::{ActionKey, Effect, Policy, PolicyInput, PolicyKind, Statement};
-pub use refine::{Change, Code, Diagnostic, Edit, Options, RecommendedAction, Refinement, refine};
+pub use refine::{
+    Change, Code, Diagnostic, Edit, Options, RecommendedAction, RefineOptions, Refinement, refine,
+};
 pub use table::{AccessLevel, ActionTable, KnownAction};
 pub use unused::{Finding, UnusedSet};
 pub use verify::{Verification, Violation, ViolationKind, verify};

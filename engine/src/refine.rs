@@ -13,9 +13,12 @@ use crate::table::{ActionTable, cmp_ci, split_action};
 use crate::trie::{Class, Index, Mode, Problem, Trie};
 use crate::unused::UnusedSet;
 
+/// The former name of [`RefineOptions`], kept while callers move over.
+pub use self::RefineOptions as Options;
+
 /// How to refine.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Options {
+pub struct RefineOptions {
     /// Generalize with wildcards (`true`, Access Analyzer's behaviour), or
     /// replace a wildcard by the exact list of its used actions (`false`).
     pub wildcards: bool,
@@ -25,9 +28,9 @@ pub struct Options {
     pub catalog_date: Option<String>,
 }
 
-impl Default for Options {
-    fn default() -> Options {
-        Options {
+impl Default for RefineOptions {
+    fn default() -> RefineOptions {
+        RefineOptions {
             wildcards: true,
             catalog_date: None,
         }
@@ -170,7 +173,7 @@ pub fn refine(
     policy: &Policy,
     unused: &UnusedSet,
     table: ActionTable<'_>,
-    options: &Options,
+    options: &RefineOptions,
 ) -> Refinement {
     let known = Known::new(table, [policy], unused);
     refine_with(policy, unused, &known, options)
@@ -182,7 +185,7 @@ pub fn refine_with(
     policy: &Policy,
     unused: &UnusedSet,
     known: &Known<'_>,
-    options: &Options,
+    options: &RefineOptions,
 ) -> Refinement {
     let mut edits = Vec::new();
     let mut diagnostics = Vec::new();
@@ -253,7 +256,7 @@ pub(crate) fn refine_entry(
     entry: &str,
     unused: &UnusedSet,
     known: &Known<'_>,
-    options: &Options,
+    options: &RefineOptions,
 ) -> Outcome {
     refine_entry_with(entry, unused, known, options, &Index::new())
 }
@@ -264,7 +267,7 @@ fn refine_entry_with<'k>(
     entry: &str,
     unused: &UnusedSet,
     known: &'k Known<'_>,
-    options: &Options,
+    options: &RefineOptions,
     index: &Index<'k>,
 ) -> Outcome {
     let pattern = Pattern::new(entry);
@@ -471,7 +474,7 @@ fn refine_action_statement<'k>(
     statement: &Statement,
     unused: &UnusedSet,
     known: &'k Known<'_>,
-    options: &Options,
+    options: &RefineOptions,
     trie_index: &Index<'k>,
     outcomes: &mut HashMap<String, Outcome>,
     edits: &mut Vec<Edit>,
@@ -557,7 +560,7 @@ fn refine_not_action_statement<'k>(
     statement: &Statement,
     unused: &UnusedSet,
     known: &'k Known<'_>,
-    options: &Options,
+    options: &RefineOptions,
     trie_index: &Index<'k>,
     edits: &mut Vec<Edit>,
     diagnostics: &mut Vec<Diagnostic>,
@@ -713,7 +716,7 @@ fn diagnose_blind_wildcards(
     statement: &Statement,
     unused: &UnusedSet,
     known: &Known<'_>,
-    options: &Options,
+    options: &RefineOptions,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let catalog = match &options.catalog_date {

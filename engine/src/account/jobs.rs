@@ -123,7 +123,7 @@ pub(super) fn run_job(
     policy: &Policy,
     unused: &UnusedSet,
     table: ActionTable<'_>,
-    options: &Options,
+    options: &RefineOptions,
 ) -> Outcome {
     let known = Known::new(table, [policy], unused);
     let refinement = refine::refine_with(policy, unused, &known, options);
@@ -147,7 +147,7 @@ pub(super) fn run_jobs(
     pairs: &[Job<'_>],
     scopes: &[Option<Scope>],
     table: ActionTable<'_>,
-    options: &Options,
+    options: &RefineOptions,
     threads: usize,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Vec<Arc<Outcome>> {

@@ -53,7 +53,7 @@ use crate::pattern::Pattern;
 use crate::policy::{
     ActionKey, Effect, Policy, PolicyKind, document_value, join, kind as json_kind,
 };
-use crate::refine::{self, Diagnostic, Edit, Options, RecommendedAction};
+use crate::refine::{self, Diagnostic, Edit, RecommendedAction, RefineOptions};
 use crate::table::{AccessLevel, ActionTable};
 use crate::unused::{Finding, UnusedSet};
 

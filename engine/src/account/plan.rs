@@ -6,7 +6,7 @@ use super::*;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlanOptions {
     /// How to refine each policy.
-    pub refine: Options,
+    pub refine: RefineOptions,
     /// How many threads refine at once (the caller knows the machine; the
     /// engine does not look).
     pub threads: usize,
@@ -15,7 +15,7 @@ pub struct PlanOptions {
 impl Default for PlanOptions {
     fn default() -> PlanOptions {
         PlanOptions {
-            refine: Options::default(),
+            refine: RefineOptions::default(),
             threads: 1,
         }
     }

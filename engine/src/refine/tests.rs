@@ -16,9 +16,9 @@ fn what_the_catalog_cannot_see_stays_granted() {
     )
     .unwrap();
     let unused = UnusedSet::parse("newsvc:DoThing\niam:DescribeThing\ns3:PutObject\n").unwrap();
-    let options = Options {
+    let options = RefineOptions {
         catalog_date: Some("2026-08-27".to_string()),
-        ..Options::default()
+        ..RefineOptions::default()
     };
     let refined = refine(&policy, &unused, table, &options);
     assert_eq!(
@@ -119,7 +119,7 @@ fn a_shared_index_changes_no_entry() {
         "ec2:*??????????*",
         "s3:Ge*",
     ];
-    let options = Options::default();
+    let options = RefineOptions::default();
     for entry in entries {
         let shared = refine_entry_with(entry, &unused, &known, &options, &index);
         let alone = refine_entry(entry, &unused, &known, &options);

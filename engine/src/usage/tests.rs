@@ -1,5 +1,5 @@
 use super::*;
-use crate::refine::{Options, refine};
+use crate::refine::{RefineOptions, refine};
 use crate::table::{AccessLevel, KnownAction};
 
 #[test]
@@ -153,7 +153,7 @@ fn table() -> ActionTable<'static> {
 /// Refines, and checks the refinement with the independent verifier
 /// against the unused set the source implied.
 fn refine_verified(p: &Policy, unused: &UnusedSet) -> crate::refine::Refinement {
-    let refined = refine(p, unused, table(), &Options::default());
+    let refined = refine(p, unused, table(), &RefineOptions::default());
     let verification = crate::verify::verify(p, &refined.policy, unused, table());
     assert!(verification.is_ok(), "{:?}", verification.violations);
     refined
