@@ -91,10 +91,13 @@ pub struct Edit {
     pub change: Change,
 }
 
+/// The former name of [`DiagnosticCode`], kept while callers move over.
+pub use self::DiagnosticCode as Code;
+
 /// What a diagnostic is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Code {
+pub enum DiagnosticCode {
     /// A literal action of the policy that the catalog does not know.
     UnknownAction,
     /// An unused action that the catalog does not know.
@@ -115,7 +118,7 @@ pub enum Code {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {
     /// What it is about.
-    pub code: Code,
+    pub code: DiagnosticCode,
     /// The statement it concerns, by index in the original policy.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statement: Option<usize>,
@@ -644,7 +647,7 @@ fn refine_not_action_statement<'k>(
     let broad: Vec<&String> = additions.iter().filter(|a| a.contains('*')).collect();
     if !broad.is_empty() {
         diagnostics.push(Diagnostic {
-            code: Code::BroadExclusion,
+            code: DiagnosticCode::BroadExclusion,
             statement: Some(index),
             subject: broad
                 .iter()
@@ -683,17 +686,17 @@ fn diagnose_literals(
         }
         let diagnostic = match concrete_action(entry) {
             None => Some((
-                Code::MalformedAction,
+                DiagnosticCode::MalformedAction,
                 "is not of the form `service:Action`; it matches nothing and is kept as written",
             )),
             Some(_) if !known.in_catalog(entry) && removes_unused && unused.contains(entry) => {
                 Some((
-                    Code::UnknownAction,
+                    DiagnosticCode::UnknownAction,
                     "is not in the catalog (a new action, a typo, or a retired service); removed, as it is reported unused",
                 ))
             }
             Some(_) if !known.in_catalog(entry) => Some((
-                Code::UnknownAction,
+                DiagnosticCode::UnknownAction,
                 "is not in the catalog (a new action, a typo, or a retired service); kept as written",
             )),
             Some(_) => None,
@@ -745,7 +748,7 @@ fn diagnose_blind_wildcards(
         };
         let (code, message) = match blind {
             BlindSpot::UnknownService(service) => (
-                Code::UnknownService,
+                DiagnosticCode::UnknownService,
                 format!(
                     "names the service `{}`, which {catalog} does not know (a newer service, or a typo){kept}",
                     service.to_ascii_lowercase()
@@ -757,7 +760,7 @@ fn diagnose_blind_wildcards(
                     .map(|s| format!(" of `{}`", s.to_ascii_lowercase()))
                     .unwrap_or_default();
                 (
-                    Code::MatchesNoAction,
+                    DiagnosticCode::MatchesNoAction,
                     format!(
                         "matches no action{service} that {catalog} knows (newer actions, or a typo){kept}"
                     ),
@@ -854,7 +857,7 @@ fn diagnose_unused(
     for (action, remark) in unused.actions().zip(remarks) {
         if remark & UNKNOWN != 0 {
             diagnostics.push(Diagnostic {
-                code: Code::UnknownUnusedAction,
+                code: DiagnosticCode::UnknownUnusedAction,
                 statement: None,
                 subject: Arc::clone(&action.name),
                 message: "is reported unused but is not in the catalog (the catalog may be stale); still honoured".into(),
@@ -862,7 +865,7 @@ fn diagnose_unused(
         }
         if remark & NOT_GRANTED != 0 {
             diagnostics.push(Diagnostic {
-                code: Code::UnusedNotGranted,
+                code: DiagnosticCode::UnusedNotGranted,
                 statement: None,
                 subject: Arc::clone(&action.name),
                 message: "is reported unused but this policy does not grant it (findings are per principal; another policy may)".into(),
@@ -888,7 +891,7 @@ fn diagnose_unused(
             });
         if !actions.iter().any(|a| known.in_catalog(a)) {
             diagnostics.push(Diagnostic {
-                code: Code::UnknownUnusedAction,
+                code: DiagnosticCode::UnknownUnusedAction,
                 statement: None,
                 subject: format!("{}:*", service.name).into(),
                 message: "is reported wholly unused but the catalog knows no action of it (the catalog may be stale): entries confined to the service are removed, but a wider entry such as `*` may still grant it".into(),
@@ -896,7 +899,7 @@ fn diagnose_unused(
         }
         if !any {
             diagnostics.push(Diagnostic {
-                code: Code::UnusedNotGranted,
+                code: DiagnosticCode::UnusedNotGranted,
                 statement: None,
                 subject: format!("{}:*", service.name).into(),
                 message: "is reported wholly unused but this policy grants none of it (findings are per principal; another policy may)".into(),

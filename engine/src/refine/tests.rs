@@ -25,16 +25,21 @@ fn what_the_catalog_cannot_see_stays_granted() {
         refined.policy.statements()[0].entries(),
         ["newsvc:*", "iam:Desc*", "s3:GetObject"]
     );
-    let blind: Vec<(Code, &str, &str)> = refined
+    let blind: Vec<(DiagnosticCode, &str, &str)> = refined
         .diagnostics
         .iter()
-        .filter(|d| matches!(d.code, Code::UnknownService | Code::MatchesNoAction))
+        .filter(|d| {
+            matches!(
+                d.code,
+                DiagnosticCode::UnknownService | DiagnosticCode::MatchesNoAction
+            )
+        })
         .map(|d| (d.code, &*d.subject, d.message.as_ref()))
         .collect();
     assert_eq!(blind.len(), 2, "{blind:?}");
-    assert_eq!(blind[0].0, Code::UnknownService);
+    assert_eq!(blind[0].0, DiagnosticCode::UnknownService);
     assert!(blind[0].2.contains("`newsvc`") && blind[0].2.contains("2026-08-27"));
-    assert_eq!(blind[1].0, Code::MatchesNoAction);
+    assert_eq!(blind[1].0, DiagnosticCode::MatchesNoAction);
     assert!(blind[1].2.contains("of `iam`") && blind[1].2.contains("kept as written"));
     let v = crate::verify(&policy, &refined.policy, &unused, table);
     assert!(v.is_ok(), "{v}");
