@@ -84,7 +84,7 @@ pub(super) fn new_policy_plan(
 
 pub(super) fn decide(
     plan: &PolicyPlan,
-    outcome: &Outcome,
+    outcome: &RefinedPolicy,
     taken: &BTreeSet<String>,
     new_names: &mut BTreeSet<String>,
 ) -> Decision {

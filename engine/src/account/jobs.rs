@@ -124,7 +124,7 @@ pub(super) fn run_job(
     unused: &UnusedSet,
     table: ActionTable<'_>,
     options: &RefineOptions,
-) -> Outcome {
+) -> RefinedPolicy {
     let known = Known::new(table, [policy], unused);
     let refinement = refine::refine_with(policy, unused, &known, options);
     let removed = if refinement.changed() {
@@ -132,7 +132,7 @@ pub(super) fn run_job(
     } else {
         LevelCounts::default()
     };
-    Outcome {
+    RefinedPolicy {
         size: refinement.policy.size(),
         policy: refinement.policy,
         edits: refinement.edits,
@@ -150,7 +150,7 @@ pub(super) fn run_jobs(
     options: &RefineOptions,
     threads: usize,
     progress: &mut dyn FnMut(usize, usize),
-) -> Vec<Arc<Outcome>> {
+) -> Vec<Arc<RefinedPolicy>> {
     let total = pairs.len();
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
@@ -167,7 +167,7 @@ pub(super) fn run_jobs(
         }
         out
     };
-    let mut results: Vec<Option<Arc<Outcome>>> = vec![None; total];
+    let mut results: Vec<Option<Arc<RefinedPolicy>>> = vec![None; total];
     progress(0, total);
     std::thread::scope(|scope| {
         let helpers: Vec<_> = (1..threads.max(1).min(total.max(1)))

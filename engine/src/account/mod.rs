@@ -318,9 +318,12 @@ pub fn removed_counts(original: &Policy, refined: &Policy, known: &Known<'_>) ->
     counts
 }
 
+/// The former name of [`RefinedPolicy`], kept while callers move over.
+pub use self::RefinedPolicy as Outcome;
+
 /// A policy refined against one unused set, with what it costs.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Outcome {
+pub struct RefinedPolicy {
     /// The refined policy.
     pub policy: Policy,
     /// The engine's edits.
@@ -333,7 +336,7 @@ pub struct Outcome {
     pub size: usize,
 }
 
-impl Outcome {
+impl RefinedPolicy {
     /// Whether anything changed.
     pub fn changed(&self) -> bool {
         !self.edits.is_empty()
@@ -462,7 +465,7 @@ pub struct PolicyPlan {
     /// Its size now.
     pub size_before: usize,
     /// The refinement against the intersection of the holders' unused sets.
-    pub outcome: Option<Arc<Outcome>>,
+    pub outcome: Option<Arc<RefinedPolicy>>,
     /// The quota the result is checked against.
     pub quota: Option<QuotaCheck>,
     /// For a managed policy with five versions, the version to delete first.
@@ -487,7 +490,7 @@ pub struct Holding {
     pub via: Option<usize>,
     /// For a shared policy, this principal's own refinement when it differs
     /// from the shared one.
-    pub alternative: Option<Arc<Outcome>>,
+    pub alternative: Option<Arc<RefinedPolicy>>,
 }
 
 /// A role or user with an active `UnusedPermission` finding.

@@ -204,7 +204,7 @@ fn attach_outcomes(
     policies: &mut [PolicyPlan],
     principals: &mut [PrincipalPlan],
     (shared_jobs, own_jobs): (&[Option<usize>], &[Vec<Option<usize>>]),
-    outcomes: &[Arc<Outcome>],
+    outcomes: &[Arc<RefinedPolicy>],
     diagnostics: &mut Vec<AccountDiagnostic>,
 ) {
     let taken: BTreeSet<String> = account
