@@ -47,10 +47,14 @@ pub use used_list::*;
 // Reports
 // ---------------------------------------------------------------------------
 
+/// The short name of [`UsageSource`] inside this module, and its former name
+/// for callers (`pare_engine::sources::Source`) while they move over.
+pub use self::UsageSource as Source;
+
 /// Which source an inference came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Source {
+pub enum UsageSource {
     /// Access Analyzer unused-access findings (`--unused`).
     Findings,
     /// `aws iam get-service-last-accessed-details` output (`--last-accessed`).
