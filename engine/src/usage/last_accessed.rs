@@ -52,31 +52,7 @@ impl LastAccessed {
                 ),
             ));
         };
-        if let Some(status) = object.get("JobStatus") {
-            match status {
-                Value::String(s) if s == "COMPLETED" => {}
-                Value::String(s) => {
-                    let detail = object
-                        .get("Error")
-                        .and_then(|e| e.get("Message"))
-                        .and_then(Value::as_str)
-                        .map(|m| format!(" ({m})"))
-                        .unwrap_or_default();
-                    return Err(Error::shape(
-                        "JobStatus",
-                        format!(
-                            "the last-accessed job is `{s}`{detail}, not `COMPLETED`: wait for it to finish and fetch the details again"
-                        ),
-                    ));
-                }
-                other => {
-                    return Err(Error::shape(
-                        "JobStatus",
-                        format!("`JobStatus` must be a string, found {}", kind(other)),
-                    ));
-                }
-            }
-        }
+        check_job_status(&object)?;
         let job_type = crate::unused::optional_string(&object, "JobType", "")?;
         let job_completion_date = optional_time(&object, "JobCompletionDate", "")?;
         let is_truncated = match object.get("IsTruncated") {
@@ -109,101 +85,7 @@ impl LastAccessed {
         };
         let mut services = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            let path = format!("ServicesLastAccessed[{i}]");
-            let Value::Object(entry) = item else {
-                return Err(Error::shape(
-                    path,
-                    format!("a service entry must be an object, found {}", kind(item)),
-                ));
-            };
-            let namespace = match entry.get("ServiceNamespace") {
-                Some(Value::String(s)) if is_service_name(s) => s.to_ascii_lowercase(),
-                Some(Value::String(s)) => {
-                    return Err(Error::shape(
-                        join(&path, "ServiceNamespace"),
-                        format!("`{s}` is not a service prefix"),
-                    ));
-                }
-                Some(other) => {
-                    return Err(Error::shape(
-                        join(&path, "ServiceNamespace"),
-                        format!("`ServiceNamespace` must be a string, found {}", kind(other)),
-                    ));
-                }
-                None => return Err(Error::shape(path, "the entry has no `ServiceNamespace`")),
-            };
-            let last_authenticated = optional_time(entry, "LastAuthenticated", &path)?;
-            let total_authenticated_entities = match entry.get("TotalAuthenticatedEntities") {
-                None | Some(Value::Null) => None,
-                Some(Value::Number(n)) if n.as_u64().is_some() => n.as_u64(),
-                Some(other) => {
-                    return Err(Error::shape(
-                        join(&path, "TotalAuthenticatedEntities"),
-                        format!("expected a whole number, found {}", kind(other)),
-                    ));
-                }
-            };
-            let tracked_actions = match entry.get("TrackedActionsLastAccessed") {
-                None | Some(Value::Null) => None,
-                Some(Value::Array(actions)) => {
-                    let mut tracked = Vec::with_capacity(actions.len());
-                    for (j, action) in actions.iter().enumerate() {
-                        let action_path =
-                            format!("{}[{j}]", join(&path, "TrackedActionsLastAccessed"));
-                        let Value::Object(action) = action else {
-                            return Err(Error::shape(
-                                action_path,
-                                format!(
-                                    "a tracked action must be an object, found {}",
-                                    kind(action)
-                                ),
-                            ));
-                        };
-                        let Some(raw) =
-                            crate::unused::optional_string(action, "ActionName", &action_path)?
-                        else {
-                            return Err(Error::shape(action_path, "the entry has no `ActionName`"));
-                        };
-                        let name = match raw.split_once(':') {
-                            Some((prefix, name)) if prefix.eq_ignore_ascii_case(&namespace) => {
-                                name.to_string()
-                            }
-                            Some((prefix, _)) => {
-                                return Err(Error::shape(
-                                    join(&action_path, "ActionName"),
-                                    format!(
-                                        "`{raw}` has the prefix `{prefix}`, but the entry is for `{namespace}`"
-                                    ),
-                                ));
-                            }
-                            None => raw.clone(),
-                        };
-                        if !is_action_name(&name) {
-                            return Err(Error::shape(
-                                join(&action_path, "ActionName"),
-                                format!("`{raw}` is not an action name"),
-                            ));
-                        }
-                        tracked.push(TrackedAction {
-                            name,
-                            last_accessed: optional_time(action, "LastAccessedTime", &action_path)?,
-                        });
-                    }
-                    Some(tracked)
-                }
-                Some(other) => {
-                    return Err(Error::shape(
-                        join(&path, "TrackedActionsLastAccessed"),
-                        format!("expected an array, found {}", kind(other)),
-                    ));
-                }
-            };
-            services.push(ServiceLastAccessed {
-                namespace,
-                last_authenticated,
-                total_authenticated_entities,
-                tracked_actions,
-            });
+            services.push(read_service(item, &format!("ServicesLastAccessed[{i}]"))?);
         }
         Ok(LastAccessed {
             job_type,
@@ -212,6 +94,136 @@ impl LastAccessed {
             services,
         })
     }
+}
+
+/// A job that is not `COMPLETED` has no data to read: an error that says so.
+fn check_job_status(object: &Map<String, Value>) -> Result<(), Error> {
+    if let Some(status) = object.get("JobStatus") {
+        match status {
+            Value::String(s) if s == "COMPLETED" => {}
+            Value::String(s) => {
+                let detail = object
+                    .get("Error")
+                    .and_then(|e| e.get("Message"))
+                    .and_then(Value::as_str)
+                    .map(|m| format!(" ({m})"))
+                    .unwrap_or_default();
+                return Err(Error::shape(
+                    "JobStatus",
+                    format!(
+                        "the last-accessed job is `{s}`{detail}, not `COMPLETED`: wait for it to finish and fetch the details again"
+                    ),
+                ));
+            }
+            other => {
+                return Err(Error::shape(
+                    "JobStatus",
+                    format!("`JobStatus` must be a string, found {}", kind(other)),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One element of `ServicesLastAccessed`, at `path`.
+fn read_service(item: &Value, path: &str) -> Result<ServiceLastAccessed, Error> {
+    let path = path.to_string();
+    let Value::Object(entry) = item else {
+        return Err(Error::shape(
+            path,
+            format!("a service entry must be an object, found {}", kind(item)),
+        ));
+    };
+    let namespace = match entry.get("ServiceNamespace") {
+        Some(Value::String(s)) if is_service_name(s) => s.to_ascii_lowercase(),
+        Some(Value::String(s)) => {
+            return Err(Error::shape(
+                join(&path, "ServiceNamespace"),
+                format!("`{s}` is not a service prefix"),
+            ));
+        }
+        Some(other) => {
+            return Err(Error::shape(
+                join(&path, "ServiceNamespace"),
+                format!("`ServiceNamespace` must be a string, found {}", kind(other)),
+            ));
+        }
+        None => return Err(Error::shape(path, "the entry has no `ServiceNamespace`")),
+    };
+    let last_authenticated = optional_time(entry, "LastAuthenticated", &path)?;
+    let total_authenticated_entities = match entry.get("TotalAuthenticatedEntities") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) if n.as_u64().is_some() => n.as_u64(),
+        Some(other) => {
+            return Err(Error::shape(
+                join(&path, "TotalAuthenticatedEntities"),
+                format!("expected a whole number, found {}", kind(other)),
+            ));
+        }
+    };
+    let tracked_actions = match entry.get("TrackedActionsLastAccessed") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(actions)) => {
+            let mut tracked = Vec::with_capacity(actions.len());
+            for (j, action) in actions.iter().enumerate() {
+                let action_path = format!("{}[{j}]", join(&path, "TrackedActionsLastAccessed"));
+                tracked.push(read_tracked_action(action, &action_path, &namespace)?);
+            }
+            Some(tracked)
+        }
+        Some(other) => {
+            return Err(Error::shape(
+                join(&path, "TrackedActionsLastAccessed"),
+                format!("expected an array, found {}", kind(other)),
+            ));
+        }
+    };
+    Ok(ServiceLastAccessed {
+        namespace,
+        last_authenticated,
+        total_authenticated_entities,
+        tracked_actions,
+    })
+}
+
+/// One element of a `TrackedActionsLastAccessed` list, at `action_path`, of
+/// the service `namespace`.
+fn read_tracked_action(
+    action: &Value,
+    action_path: &str,
+    namespace: &str,
+) -> Result<TrackedAction, Error> {
+    let action_path = action_path.to_string();
+    let Value::Object(action) = action else {
+        return Err(Error::shape(
+            action_path,
+            format!("a tracked action must be an object, found {}", kind(action)),
+        ));
+    };
+    let Some(raw) = crate::unused::optional_string(action, "ActionName", &action_path)? else {
+        return Err(Error::shape(action_path, "the entry has no `ActionName`"));
+    };
+    let name = match raw.split_once(':') {
+        Some((prefix, name)) if prefix.eq_ignore_ascii_case(namespace) => name.to_string(),
+        Some((prefix, _)) => {
+            return Err(Error::shape(
+                join(&action_path, "ActionName"),
+                format!("`{raw}` has the prefix `{prefix}`, but the entry is for `{namespace}`"),
+            ));
+        }
+        None => raw.clone(),
+    };
+    if !is_action_name(&name) {
+        return Err(Error::shape(
+            join(&action_path, "ActionName"),
+            format!("`{raw}` is not an action name"),
+        ));
+    }
+    Ok(TrackedAction {
+        name,
+        last_accessed: optional_time(action, "LastAccessedTime", &action_path)?,
+    })
 }
 
 pub(super) fn optional_time(
