@@ -1,0 +1,199 @@
+//! The trie rule's tests: tables of walks, of safety reasons and of nesting.
+use super::*;
+use crate::known::Known;
+use crate::pattern::Pattern;
+use crate::table::{AccessLevel, ActionTable, KnownAction};
+use crate::unused::UnusedSet;
+
+/// A small catalog, the walk's examples in `docs/semantics.md` and a few
+/// names for the cut rules (hyphens, acronyms, digits).
+const CATALOG: &[&str] = &[
+    "ec2:DescribeImages",
+    "ec2:DescribeInstanceStatus",
+    "ec2:DescribeInstances",
+    "ec2:RunInstances",
+    "rds:DescribeDBClusters",
+    "rds:DescribeDBInstances",
+    "rds:DescribeEvents",
+    "s3:GetBucketAcl",
+    "s3:GetBucketPolicy",
+    "s3:GetObject",
+    "s3:GetObjectAcl",
+    "s3:GetObjectTagging",
+    "s3:PutObject",
+    "ssm:start-session",
+    "ssm:start-automation",
+    "ssm:StopAutomation",
+];
+
+/// Refines the Allow entry `entry` against `unused` over [`CATALOG`] with
+/// the trie alone, and checks the entries it emits.
+#[track_caller]
+fn check(entry: &str, unused: &[&str], expect: &[&str]) {
+    let mut rows: Vec<KnownAction> = CATALOG
+        .iter()
+        .map(|n| KnownAction::new_static(n, AccessLevel::READ, true))
+        .collect();
+    rows.sort_by(|a, b| cmp_ci(&a.name, &b.name));
+    let table = ActionTable::new(&rows).unwrap();
+    let unused = UnusedSet::parse(&unused.join("\n")).unwrap();
+    let known = Known::new(table, [], &unused);
+    let pattern = Pattern::new(entry);
+    let trie = crate::refine::generalize(&pattern, &unused, &known);
+    assert_eq!(trie.emitted, expect, "`{entry}` without {unused:?}");
+    // Explaining evaluates every node, and must choose the same entries.
+    let all = crate::refine::generalize_trie(&pattern, &unused, &known, true);
+    assert_eq!(all.emitted, expect, "`{entry}`, every node evaluated");
+}
+
+#[test]
+fn the_walk_emits_the_shortest_safe_prefixes() {
+    // (entry, unused, emitted)
+    let cases: &[(&str, &[&str], &[&str])] = &[
+        // The article: one unused action splits `s3:Get*` at its words.
+        (
+            "s3:Get*",
+            &["s3:GetBucketPolicy"],
+            &["s3:GetBucketAcl", "s3:GetObject*"],
+        ),
+        // Nothing unused below the root: the root itself is safe.
+        ("s3:Get*", &["ec2:RunInstances"], &["s3:Get*"]),
+        // A safe node with one placed action stays that action.
+        (
+            "s3:Get*",
+            &[
+                "s3:GetObject",
+                "s3:GetObjectAcl",
+                "s3:GetObjectTagging",
+                "s3:GetBucketAcl",
+            ],
+            &["s3:GetBucketPolicy"],
+        ),
+        // A whole action that is unsafe as a prefix stays literal.
+        (
+            "s3:GetObject*",
+            &["s3:GetObjectAcl"],
+            &["s3:GetObject", "s3:GetObjectTagging"],
+        ),
+        // Not granted blocks as unused does: `*Object` grants no bucket action.
+        ("s3:*Object", &["s3:PutObject"], &["s3:GetObject"]),
+        // Broader: `ec2:Describe*` would grant future `DescribeX` actions
+        // that `ec2:DescribeInstance*` does not.
+        (
+            "ec2:DescribeInstance*",
+            &["ec2:DescribeInstanceStatus"],
+            &["ec2:DescribeInstances"],
+        ),
+        // Acronyms end where the next word starts: `DescribeDB` is a cut.
+        (
+            "rds:Describe*",
+            &["rds:DescribeEvents"],
+            &["rds:DescribeDB*"],
+        ),
+        // A hyphen ends a word.
+        ("ssm:*", &["ssm:StopAutomation"], &["ssm:start-*"]),
+        // Case does not matter: the catalog's spelling is emitted.
+        (
+            "S3:GET*",
+            &["s3:getbucketpolicy"],
+            &["s3:GetBucketAcl", "s3:GetObject*"],
+        ),
+        // Across services, every service root that is safe is one entry.
+        (
+            "*",
+            &["ec2:RunInstances", "s3:PutObject", "s3:GetBucketPolicy"],
+            &[
+                "ec2:Describe*",
+                "rds:*",
+                "s3:GetBucketAcl",
+                "s3:GetObject*",
+                "ssm:*",
+            ],
+        ),
+    ];
+    for (entry, unused, expect) in cases {
+        check(entry, unused, expect);
+    }
+}
+
+/// The rule alone, as `pare explain` asks it.
+#[test]
+fn safety_gives_the_first_reason() {
+    let names = [
+        ("s3:GetBucketAcl", Class::Placed),
+        ("s3:GetBucketPolicy", Class::Unused),
+        ("s3:GetObject", Class::Placed),
+        ("s3:GetObjectAcl", Class::NotGranted),
+        ("s3:PutObject", Class::Used),
+    ];
+    let covers = |p: &str| p.len() >= "s3:Get".len();
+    let never = |_: &str| false;
+    let problem = Problem {
+        actions: names.to_vec(),
+        root_hint: "s3:",
+        covers: &covers,
+        force_star: &never,
+    };
+    let rule = Safety::new(&problem);
+    let unused = |count, example: &str| Unsafe::Unused {
+        count,
+        example: example.to_string(),
+    };
+    // (prefix, reason)
+    let cases: Vec<(&str, Option<Unsafe>)> = vec![
+        ("s3:Get", Some(unused(1, "s3:GetBucketPolicy"))),
+        ("S3:GETBUCKET", Some(unused(1, "s3:GetBucketPolicy"))),
+        ("s3:GetBucketAcl", None),
+        (
+            "s3:GetObject",
+            Some(Unsafe::NotGranted {
+                count: 1,
+                example: "s3:GetObjectAcl".to_string(),
+            }),
+        ),
+        (
+            "s3:Put",
+            Some(Unsafe::Used {
+                count: 1,
+                example: "s3:PutObject".to_string(),
+            }),
+        ),
+        // Unused comes before the others, and Broader last.
+        ("s3:", Some(unused(1, "s3:GetBucketPolicy"))),
+        ("s3:GetBucketA", None),
+        ("s3:Ge", Some(unused(1, "s3:GetBucketPolicy"))),
+        ("s3:X", Some(Unsafe::Broader)),
+    ];
+    for (prefix, reason) in cases {
+        assert_eq!(rule.of(prefix), reason, "`{prefix}`");
+    }
+    assert_eq!(rule.count_under(Class::Placed, "s3:Get"), 2);
+    assert_eq!(rule.count_under(Class::Unused, "s3:GetObject"), 0);
+}
+
+#[test]
+fn nesting_is_by_characters() {
+    let mut nesting = Nesting::default();
+    let parents: Vec<Option<usize>> = ["s3:", "s3:get", "s3:getbucket", "s3:getobject", "s3:put"]
+        .iter()
+        .map(|k| nesting.enter(k))
+        .collect();
+    assert_eq!(parents, [None, Some(0), Some(1), Some(1), Some(0)]);
+}
+
+fn cuts(name: &str) -> Vec<&str> {
+    cut_points(name)
+        .into_iter()
+        .map(|i| name.get(..i).unwrap())
+        .collect()
+}
+
+#[test]
+fn word_starts() {
+    assert_eq!(cuts("GetObject"), ["", "Get"]);
+    assert_eq!(cuts("DescribeDBInstances"), ["", "Describe", "DescribeDB"]);
+    assert_eq!(cuts("GetBucketCORS"), ["", "Get", "GetBucket"]);
+    assert_eq!(cuts("Get2Things"), ["", "Get2"]);
+    assert_eq!(cuts("start-session"), ["", "start-"]);
+    assert_eq!(cuts("ListAccountAssignments"), ["", "List", "ListAccount"]);
+}
