@@ -167,6 +167,9 @@ impl Sources {
             };
             let read = read_unused(&text.text, self.principal.as_deref())
                 .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
+            // The set holds what it needs: a list of millions of actions need
+            // not stay in memory twice.
+            drop(text);
             finding_notes = skipped;
             finding_notes.extend(read.notes());
             nothing_active = read.nothing_active();

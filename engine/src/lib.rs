@@ -51,7 +51,9 @@ pub use error::{Error, ErrorKind, Location};
 pub use known::Known;
 pub use pattern::Pattern;
 pub use policy::{ActionKey, Effect, Policy, PolicyInput, PolicyKind, Statement};
-pub use refine::{Change, Code, Diagnostic, Edit, Options, RecommendedAction, Refinement, refine};
+pub use refine::{
+    Change, Code, Diagnostic, Diagnostics, Edit, Options, RecommendedAction, Refinement, refine,
+};
 pub use table::{AccessLevel, ActionTable, KnownAction};
 pub use unused::{Finding, UnusedSet};
 pub use verify::{Verification, Violation, ViolationKind, verify};

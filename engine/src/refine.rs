@@ -140,6 +140,141 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// The diagnostics of a refinement, in order.
+///
+/// A finding lists every unused action of a principal, and a list of
+/// millions of actions the catalog does not know makes two remarks each: as
+/// one [`Diagnostic`] apiece they took ten times the list's own size. So the
+/// remarks about the list's actions are held as one record of their names
+/// (shared with the list) and which remarks each gets; [`Diagnostics::iter`]
+/// gives each remark as a `Diagnostic`, in the order they were made.
+#[derive(Clone, Debug, Default)]
+pub struct Diagnostics {
+    parts: Vec<Part>,
+}
+
+#[derive(Clone, Debug)]
+enum Part {
+    One(Diagnostic),
+    /// Remarks about actions of the unused list: for each action, its name
+    /// and which remarks it gets ([`ActionRemarks::UNKNOWN`] first, then
+    /// [`ActionRemarks::NOT_GRANTED`]).
+    Actions(ActionRemarks),
+}
+
+/// Remarks about actions of the unused list, compactly.
+#[derive(Clone, Debug, Default)]
+struct ActionRemarks {
+    names: Vec<Arc<str>>,
+    remarks: Vec<u8>,
+}
+
+impl ActionRemarks {
+    /// Not in the catalog.
+    const UNKNOWN: u8 = 1;
+    /// Not granted by the policy.
+    const NOT_GRANTED: u8 = 2;
+
+    /// The remark `bit` about `name`.
+    fn diagnostic(name: &Arc<str>, bit: u8) -> Diagnostic {
+        let (code, message) = if bit == Self::UNKNOWN {
+            (
+                Code::UnknownUnusedAction,
+                "is reported unused but is not in the catalog (the catalog may be stale); still honoured",
+            )
+        } else {
+            (
+                Code::UnusedNotGranted,
+                "is reported unused but this policy does not grant it (findings are per principal; another policy may)",
+            )
+        };
+        Diagnostic {
+            code,
+            statement: None,
+            subject: Arc::clone(name),
+            message: Cow::Borrowed(message),
+        }
+    }
+}
+
+impl Diagnostics {
+    /// No diagnostics.
+    pub fn new() -> Diagnostics {
+        Diagnostics::default()
+    }
+
+    /// Appends one.
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.parts.push(Part::One(diagnostic));
+    }
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.parts
+            .iter()
+            .map(|part| match part {
+                Part::One(_) => 1,
+                Part::Actions(a) => a.remarks.iter().map(|r| r.count_ones() as usize).sum(),
+            })
+            .sum()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Each diagnostic, in order (those about the unused list's actions
+    /// made as they are reached).
+    pub fn iter(&self) -> impl Iterator<Item = Cow<'_, Diagnostic>> + '_ {
+        self.parts.iter().flat_map(
+            |part| -> Box<dyn Iterator<Item = Cow<'_, Diagnostic>> + '_> {
+                match part {
+                    Part::One(d) => Box::new(std::iter::once(Cow::Borrowed(d))),
+                    Part::Actions(a) => {
+                        Box::new(a.names.iter().zip(&a.remarks).flat_map(|(name, &remarks)| {
+                            [ActionRemarks::UNKNOWN, ActionRemarks::NOT_GRANTED]
+                                .into_iter()
+                                .filter(move |bit| remarks & bit != 0)
+                                .map(move |bit| Cow::Owned(ActionRemarks::diagnostic(name, bit)))
+                        }))
+                    }
+                }
+            },
+        )
+    }
+
+    /// Every diagnostic, each its own value.
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        let mut all = Vec::with_capacity(self.len());
+        all.extend(self.iter().map(Cow::into_owned));
+        all
+    }
+}
+
+impl From<Vec<Diagnostic>> for Diagnostics {
+    fn from(diagnostics: Vec<Diagnostic>) -> Diagnostics {
+        Diagnostics {
+            parts: diagnostics.into_iter().map(Part::One).collect(),
+        }
+    }
+}
+
+impl PartialEq for Diagnostics {
+    fn eq(&self, other: &Diagnostics) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Diagnostics {}
+
+/// Written as the list of every diagnostic, as a `Vec<Diagnostic>` is.
+impl serde::Serialize for Diagnostics {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
 /// Access Analyzer's recommended action for a policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -170,7 +305,7 @@ pub struct Refinement {
     /// Which entry became what, in which statement, in order.
     pub edits: Vec<Edit>,
     /// What deserves the user's attention.
-    pub diagnostics: Vec<Diagnostic>,
+    pub diagnostics: Diagnostics,
 }
 
 impl Refinement {
@@ -249,10 +384,11 @@ pub fn refine_with(
             }),
         }
     }
-    diagnose_unused(policy, unused, known, &mut diagnostics);
     // An account plan holds every refinement to the end: no room for growth.
+    let mut diagnostics = Diagnostics::from(diagnostics);
+    diagnose_unused(policy, unused, known, &mut diagnostics);
     edits.shrink_to_fit();
-    diagnostics.shrink_to_fit();
+    diagnostics.parts.shrink_to_fit();
     Refinement {
         policy: policy.with_statements(statements),
         edits,
@@ -834,7 +970,7 @@ fn diagnose_unused(
     policy: &Policy,
     unused: &UnusedSet,
     known: &Known<'_>,
-    diagnostics: &mut Vec<Diagnostic>,
+    diagnostics: &mut Diagnostics,
 ) {
     let allows: Vec<(ActionKey, Entries)> = policy
         .statements()
@@ -848,43 +984,39 @@ fn diagnose_unused(
             ActionKey::NotAction => !entries.matches(a),
         })
     };
-    // Which remarks each action gets, decided first so that the list is
-    // allocated once at its size: a list of millions of unknown actions
-    // makes two remarks each, and growth by doubling left up to as much
-    // room again unused.
-    const UNKNOWN: u8 = 1;
-    const NOT_GRANTED: u8 = 2;
-    let remarks: Vec<u8> = unused
+    // Which remarks each action gets, kept as one compact record (see
+    // `Diagnostics`), decided first so that it is allocated at its size.
+    let every: Vec<u8> = unused
         .actions()
         .map(|action| {
             let unknown = if known.in_catalog(&action.name) {
                 0
             } else {
-                UNKNOWN
+                ActionRemarks::UNKNOWN
             };
             let not_granted =
                 !granted(&action.name) && !unused.is_service_unused(split_action(&action.name).0);
-            unknown | if not_granted { NOT_GRANTED } else { 0 }
+            unknown
+                | if not_granted {
+                    ActionRemarks::NOT_GRANTED
+                } else {
+                    0
+                }
         })
         .collect();
-    diagnostics.reserve(remarks.iter().map(|r| r.count_ones() as usize).sum());
-    for (action, remark) in unused.actions().zip(remarks) {
-        if remark & UNKNOWN != 0 {
-            diagnostics.push(Diagnostic {
-                code: Code::UnknownUnusedAction,
-                statement: None,
-                subject: Arc::clone(&action.name),
-                message: "is reported unused but is not in the catalog (the catalog may be stale); still honoured".into(),
-            });
+    let count = every.iter().filter(|&&r| r != 0).count();
+    if count > 0 {
+        let mut remarks = ActionRemarks {
+            names: Vec::with_capacity(count),
+            remarks: Vec::with_capacity(count),
+        };
+        for (action, remark) in unused.actions().zip(every) {
+            if remark != 0 {
+                remarks.names.push(Arc::clone(&action.name));
+                remarks.remarks.push(remark);
+            }
         }
-        if remark & NOT_GRANTED != 0 {
-            diagnostics.push(Diagnostic {
-                code: Code::UnusedNotGranted,
-                statement: None,
-                subject: Arc::clone(&action.name),
-                message: "is reported unused but this policy does not grant it (findings are per principal; another policy may)".into(),
-            });
-        }
+        diagnostics.parts.push(Part::Actions(remarks));
     }
     for service in unused.services() {
         let prefix = format!("{}:", service.name);
@@ -950,8 +1082,8 @@ mod tests {
             refined.policy.statements()[0].entries(),
             ["newsvc:*", "iam:Desc*", "s3:GetObject"]
         );
-        let blind: Vec<(Code, &str, &str)> = refined
-            .diagnostics
+        let all = refined.diagnostics.clone().into_vec();
+        let blind: Vec<(Code, &str, &str)> = all
             .iter()
             .filter(|d| matches!(d.code, Code::UnknownService | Code::MatchesNoAction))
             .map(|d| (d.code, &*d.subject, d.message.as_ref()))

@@ -78,6 +78,11 @@ impl UnusedSet {
         }
     }
 
+    /// Makes room for `additional` more actions.
+    pub fn reserve(&mut self, additional: usize) {
+        self.actions.reserve_exact(additional);
+    }
+
     /// Marks a whole service unused.
     pub fn insert_service(&mut self, service: &str, last_accessed: Option<String>) {
         let name = service.to_ascii_lowercase();

@@ -32,12 +32,16 @@ pub fn from_findings(unused: &UnusedSet, window: Option<&Window>) -> Result<Infe
             report.services_never_used.push(service.name.clone());
         }
     }
+    // At their final size: findings can list millions of actions.
+    let actions = unused.actions().count();
+    kept.reserve(actions);
+    report.actions_unused.reserve_exact(actions);
     for action in unused.actions() {
         if recent(action.last_accessed.as_deref(), &action.name)? {
             report.recently_used.push(action.name.to_string());
         } else {
             kept.insert(action.clone());
-            report.actions_unused.push(action.name.to_string());
+            report.actions_unused.push(Arc::clone(&action.name));
         }
     }
     if let Some(window) = window {

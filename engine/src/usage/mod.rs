@@ -18,6 +18,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
@@ -94,8 +95,10 @@ pub struct SourceReport {
     pub source: Source,
     /// Services inferred wholly unused (never used, or not within the window).
     pub services_never_used: Vec<String>,
-    /// Actions inferred unused one by one, sorted.
-    pub actions_unused: Vec<String>,
+    /// Actions inferred unused one by one, sorted. Shared with the unused
+    /// set: findings of millions of actions made a copy of each here.
+    #[serde(serialize_with = "shared_names")]
+    pub actions_unused: Vec<Arc<str>>,
     /// Granted actions whose use this source cannot see (IAM does not track
     /// their last access, or the catalog does not know them): kept granted.
     pub untracked_kept: Vec<String>,
@@ -107,6 +110,13 @@ pub struct SourceReport {
     pub recently_used: Vec<String>,
     /// Anything else worth knowing, one sentence each.
     pub notes: Vec<String>,
+}
+
+fn shared_names<S: serde::Serializer>(
+    names: &[Arc<str>],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(names.iter().map(|name| &**name))
 }
 
 impl SourceReport {
@@ -143,19 +153,19 @@ impl SourceReport {
     pub fn summary_lines_naming(&self, policy_names: &[String]) -> Vec<String> {
         let mut lines = Vec::new();
         let source = self.source.describe();
-        let list = |items: &[String]| -> String {
+        fn list<S: AsRef<str>>(items: &[S]) -> String {
             const SHOWN: usize = 8;
             let mut text = items
                 .iter()
                 .take(SHOWN)
-                .map(|s| format!("`{s}`"))
+                .map(|s| format!("`{}`", s.as_ref()))
                 .collect::<Vec<_>>()
                 .join(", ");
             if items.len() > SHOWN {
                 text.push_str(&format!(", and {} more", items.len() - SHOWN));
             }
             text
-        };
+        }
         if !self.services_never_used.is_empty() {
             lines.push(format!(
                 "{source}: {} service(s) never used: {}",
