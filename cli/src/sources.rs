@@ -174,7 +174,7 @@ impl Sources {
             finding_notes.extend(read.notes());
             nothing_active = read.nothing_active();
             principal.clone_from(&read.principal);
-            let inference = sources::from_findings(&read.set, window.as_ref())
+            let inference = sources::from_findings(read.set, window.as_ref())
                 .map_err(|e| Error::input(format!("{}: {e}", source.name())))?;
             inferences.push(inference);
         }
@@ -486,8 +486,9 @@ impl AccountSources {
         for mut finding in findings {
             if let Some(window) = &window {
                 if finding.finding_type == "UnusedPermission" && finding.is_active() {
-                    let inference = sources::from_findings(&finding.unused, Some(window))
-                        .map_err(|e| Error::input(format!("finding `{}`: {e}", finding.id)))?;
+                    let inference =
+                        sources::from_findings(std::mem::take(&mut finding.unused), Some(window))
+                            .map_err(|e| Error::input(format!("finding `{}`: {e}", finding.id)))?;
                     finding.unused = inference.unused;
                     reports.push(PrincipalReport {
                         principal: finding.resource.clone(),

@@ -1076,12 +1076,14 @@ mod tests {
             r#"{"Statement":[{"Effect":"Allow","Action":["s3:GetObject","nosuch:Thing"],"Resource":"*"}]}"#,
         )
         .unwrap();
-        let unused =
-            UnusedSet::parse("iam:GetRole
+        let unused = UnusedSet::parse(
+            "iam:GetRole
 newsvc:DoThing
 s3:GetObject
 zz:*
-").unwrap();
+",
+        )
+        .unwrap();
         let refined = refine(&policy, &unused, table, &Options::default());
         let all = refined.diagnostics.clone().into_vec();
         let seen: Vec<(Code, &str)> = all.iter().map(|d| (d.code, &*d.subject)).collect();

@@ -8,8 +8,16 @@ use super::*;
 ///
 /// Findings say nothing about tracking: Access Analyzer decided what is
 /// unused, so nothing is kept here on the strength of the catalog.
-pub fn from_findings(unused: &UnusedSet, window: Option<&Window>) -> Result<Inference, Error> {
+pub fn from_findings(unused: UnusedSet, window: Option<&Window>) -> Result<Inference, Error> {
     let mut report = SourceReport::new(Source::Findings);
+    if window.is_none() {
+        // The findings stand as they are: the set is passed on, not copied
+        // (findings can list millions of actions).
+        report.services_never_used = unused.services().map(|s| s.name.clone()).collect();
+        report.actions_unused = unused.actions().map(|a| Arc::clone(&a.name)).collect();
+        finish(&mut report);
+        return Ok(Inference { unused, report });
+    }
     let mut kept = UnusedSet::new();
     let recent = |last: Option<&str>, subject: &str| -> Result<bool, Error> {
         match (window, last) {

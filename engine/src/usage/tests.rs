@@ -172,7 +172,7 @@ fn findings_without_a_window_stand() {
         r#"[{"serviceNamespace":"s3","actions":[{"action":"GetObject","lastAccessed":"2026-06-01T00:00:00Z"}]},{"serviceNamespace":"sqs","lastAccessed":"2026-06-09T00:00:00Z"}]"#,
     )
     .unwrap();
-    let inference = from_findings(&unused, None).unwrap();
+    let inference = from_findings(unused.clone(), None).unwrap();
     assert_eq!(inference.unused, unused);
     assert_eq!(names(&inference.report.actions_unused), ["s3:GetObject"]);
     assert_eq!(inference.report.services_never_used, ["sqs"]);
@@ -193,7 +193,7 @@ fn findings_within_the_window_are_used() {
         as_of: ts("2026-06-10"),
         days: 90,
     };
-    let inference = from_findings(&unused, Some(&window)).unwrap();
+    let inference = from_findings(unused.clone(), Some(&window)).unwrap();
     assert!(
         !inference.unused.contains("s3:GetObject"),
         "exactly 90 days ago is used"
@@ -210,10 +210,10 @@ fn findings_within_the_window_are_used() {
     assert!(inference.unused.is_service_unused("iam"));
     assert_eq!(inference.report.recently_used, ["s3:GetObject", "sqs:*"]);
     let bad = UnusedSet::parse(r#"[{"serviceNamespace":"s3","actions":[{"action":"GetObject","lastAccessed":"last week"}]}]"#).unwrap();
-    let err = from_findings(&bad, Some(&window)).unwrap_err();
+    let err = from_findings(bad.clone(), Some(&window)).unwrap_err();
     assert!(err.message.contains("`s3:GetObject`"), "{}", err.message);
     assert!(
-        from_findings(&bad, None).is_ok(),
+        from_findings(bad.clone(), None).is_ok(),
         "timestamps are read only with a window"
     );
 }
