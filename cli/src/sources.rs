@@ -168,11 +168,14 @@ impl Sources {
             };
             let read = read_unused(&text.text, self.principal.as_deref())
                 .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
+            // The set holds what it needs: a list of millions of actions need
+            // not stay in memory twice.
+            drop(text);
             finding_notes = skipped;
             finding_notes.extend(read.notes());
             nothing_active = read.nothing_active();
             principal.clone_from(&read.principal);
-            let inference = sources::from_findings(&read.set, window.as_ref())
+            let inference = sources::from_findings(read.set, window.as_ref())
                 .map_err(|e| Error::input(format!("{}: {e}", source.name())))?;
             inferences.push(inference);
         }
@@ -484,8 +487,9 @@ impl AccountSources {
         if let Some(window) = &window {
             for finding in &mut findings {
                 if finding.finding_type == "UnusedPermission" && finding.is_active() {
-                    let inference = sources::from_findings(&finding.unused, Some(window))
-                        .map_err(|e| Error::input(format!("finding `{}`: {e}", finding.id)))?;
+                    let inference =
+                        sources::from_findings(std::mem::take(&mut finding.unused), Some(window))
+                            .map_err(|e| Error::input(format!("finding `{}`: {e}", finding.id)))?;
                     finding.unused = inference.unused;
                     reports.push(PrincipalReport {
                         principal: finding.resource.clone(),

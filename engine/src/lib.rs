@@ -53,8 +53,8 @@ pub use known::Known;
 pub use pattern::Pattern;
 pub use policy::{ActionKey, Effect, Policy, PolicyInput, PolicyKind, Statement};
 pub use refine::{
-    Change, Code, Diagnostic, DiagnosticCode, Edit, Options, RecommendedAction, RefineOptions,
-    Refinement, refine,
+    Change, Code, Diagnostic, DiagnosticCode, Diagnostics, Edit, Options, RecommendedAction,
+    RefineOptions, Refinement, refine,
 };
 pub use table::{AccessLevel, ActionTable, KnownAction};
 pub use unused::{Finding, UnusedSet};

@@ -148,6 +148,10 @@ impl fmt::Display for Diagnostic {
 
 pub use crate::recommendation::RecommendedAction;
 
+mod diagnostics;
+pub use diagnostics::Diagnostics;
+use diagnostics::{ActionRemarks, Part};
+
 /// The result of a refinement.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Refinement {
@@ -156,7 +160,7 @@ pub struct Refinement {
     /// Which entry became what, in which statement, in order.
     pub edits: Vec<Edit>,
     /// What deserves the user's attention.
-    pub diagnostics: Vec<Diagnostic>,
+    pub diagnostics: Diagnostics,
 }
 
 impl Refinement {
@@ -235,10 +239,11 @@ pub fn refine_with(
             }),
         }
     }
-    diagnose_unused(policy, unused, known, &mut diagnostics);
     // An account plan holds every refinement to the end: no room for growth.
+    let mut diagnostics = Diagnostics::from(diagnostics);
+    diagnose_unused(policy, unused, known, &mut diagnostics);
     edits.shrink_to_fit();
-    diagnostics.shrink_to_fit();
+    diagnostics.parts.shrink_to_fit();
     Refinement {
         policy: policy.with_statements(statements),
         edits,
@@ -820,7 +825,7 @@ fn diagnose_unused(
     policy: &Policy,
     unused: &UnusedSet,
     known: &Known<'_>,
-    diagnostics: &mut Vec<Diagnostic>,
+    diagnostics: &mut Diagnostics,
 ) {
     let allows: Vec<(ActionKey, Entries)> = policy
         .statements()
@@ -834,43 +839,39 @@ fn diagnose_unused(
             ActionKey::NotAction => !entries.matches(a),
         })
     };
-    // Which remarks each action gets, decided first so that the list is
-    // allocated once at its size: a list of millions of unknown actions
-    // makes two remarks each, and growth by doubling left up to as much
-    // room again unused.
-    const UNKNOWN: u8 = 1;
-    const NOT_GRANTED: u8 = 2;
-    let remarks: Vec<u8> = unused
+    // Which remarks each action gets, kept as one compact record (see
+    // `Diagnostics`), decided first so that it is allocated at its size.
+    let every: Vec<u8> = unused
         .actions()
         .map(|action| {
             let unknown = if known.in_catalog(&action.name) {
                 0
             } else {
-                UNKNOWN
+                ActionRemarks::UNKNOWN
             };
             let not_granted =
                 !granted(&action.name) && !unused.is_service_unused(split_action(&action.name).0);
-            unknown | if not_granted { NOT_GRANTED } else { 0 }
+            unknown
+                | if not_granted {
+                    ActionRemarks::NOT_GRANTED
+                } else {
+                    0
+                }
         })
         .collect();
-    diagnostics.reserve(remarks.iter().map(|r| r.count_ones() as usize).sum());
-    for (action, remark) in unused.actions().zip(remarks) {
-        if remark & UNKNOWN != 0 {
-            diagnostics.push(Diagnostic {
-                code: DiagnosticCode::UnknownUnusedAction,
-                statement: None,
-                subject: Arc::clone(&action.name),
-                message: "is reported unused but is not in the catalog (the catalog may be stale); still honoured".into(),
-            });
+    let count = every.iter().filter(|&&r| r != 0).count();
+    if count > 0 {
+        let mut remarks = ActionRemarks {
+            names: Vec::with_capacity(count),
+            remarks: Vec::with_capacity(count),
+        };
+        for (action, remark) in unused.actions().zip(every) {
+            if remark != 0 {
+                remarks.names.push(Arc::clone(&action.name));
+                remarks.remarks.push(remark);
+            }
         }
-        if remark & NOT_GRANTED != 0 {
-            diagnostics.push(Diagnostic {
-                code: DiagnosticCode::UnusedNotGranted,
-                statement: None,
-                subject: Arc::clone(&action.name),
-                message: "is reported unused but this policy does not grant it (findings are per principal; another policy may)".into(),
-            });
-        }
+        diagnostics.parts.push(Part::Actions(remarks));
     }
     for service in unused.services() {
         let prefix = format!("{}:", service.name);

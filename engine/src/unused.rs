@@ -78,6 +78,11 @@ impl UnusedSet {
         }
     }
 
+    /// Makes room for `additional` more actions.
+    pub fn reserve(&mut self, additional: usize) {
+        self.actions.reserve_exact(additional);
+    }
+
     /// Marks a whole service unused.
     pub fn insert_service(&mut self, service: &str, last_accessed: Option<String>) {
         let name = service.to_ascii_lowercase();
@@ -167,7 +172,14 @@ impl UnusedSet {
     /// Sorts actions pushed in any order and keeps the first entry of each:
     /// readers push a whole list, then settle it once.
     fn settle(&mut self) {
-        self.actions.sort_by(|a, b| cmp_ci(&a.name, &b.name));
+        // A stable sort takes room for half the list: not needed when the
+        // list came sorted, as generated lists of millions of actions do.
+        if !self
+            .actions
+            .is_sorted_by(|a, b| cmp_ci(&a.name, &b.name) != Ordering::Greater)
+        {
+            self.actions.sort_by(|a, b| cmp_ci(&a.name, &b.name));
+        }
         self.actions
             .dedup_by(|later, earlier| cmp_ci(&later.name, &earlier.name) == Ordering::Equal);
         // A set lives as long as the plan: the room a reader left for growth
@@ -631,6 +643,9 @@ pub(crate) fn optional_string(
 /// line; blank lines and `#` comments are skipped.
 fn parse_text(text: &str) -> Result<UnusedSet, Error> {
     let mut set = UnusedSet::new();
+    // At most one action a line: room for them at once, not by doubling,
+    // which at the last step held the old and the new vector together.
+    set.actions.reserve_exact(text.lines().count());
     for (n, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap_or("").trim();
         if line.is_empty() {

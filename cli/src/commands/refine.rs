@@ -1,6 +1,7 @@
 //! `pare refine`: a policy and its unused list in, the refined policy out, in
 //! the format asked for; diagnostics and the size against IAM's quotas on stderr.
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use pare_engine::recommendation::{self, RecommendedStep};
@@ -184,32 +185,45 @@ const SEPARATE_LINES: usize = 5;
 /// counts the rest. Other lines keep their order; `--format json` lists every
 /// diagnostic.
 /// `--verbose` passes `usize::MAX` for `separate`: every diagnostic on its own line.
-fn diagnostic_lines(diagnostics: &[pare_engine::Diagnostic], separate: usize) -> Vec<String> {
+fn diagnostic_lines(diagnostics: &pare_engine::Diagnostics, separate: usize) -> Vec<String> {
     let same = |a: &pare_engine::Diagnostic, b: &pare_engine::Diagnostic| {
         a.code == b.code && a.statement == b.statement && a.message == b.message
     };
-    // Each remark, by its first diagnostic, with its first few subjects and
-    // how many it has. Nothing is kept per diagnostic: a list of millions of
-    // unknown actions makes millions of them.
-    let mut groups: Vec<(&pare_engine::Diagnostic, Vec<&str>, usize)> = Vec::new();
-    for diagnostic in diagnostics {
-        match groups
-            .iter_mut()
-            .find(|(first, _, _)| same(first, diagnostic))
-        {
-            Some((_, subjects, count)) => {
-                if subjects.len() < SEPARATE_LINES {
-                    subjects.push(&diagnostic.subject);
+    // Each remark, by its first diagnostic and where that stands, with its
+    // first few subjects and how many it has. Nothing is kept per
+    // diagnostic: a list of millions of unknown actions makes millions of
+    // them.
+    struct Group<'d> {
+        first: Cow<'d, pare_engine::Diagnostic>,
+        at: usize,
+        subjects: Vec<std::sync::Arc<str>>,
+        count: usize,
+    }
+    let mut groups: Vec<Group<'_>> = Vec::new();
+    for (at, diagnostic) in diagnostics.iter().enumerate() {
+        match groups.iter_mut().find(|g| same(&g.first, &diagnostic)) {
+            Some(group) => {
+                if group.subjects.len() < SEPARATE_LINES {
+                    group.subjects.push(diagnostic.subject.clone());
                 }
-                *count += 1;
+                group.count += 1;
             }
-            None => groups.push((diagnostic, vec![&diagnostic.subject], 1)),
+            None => groups.push(Group {
+                subjects: vec![diagnostic.subject.clone()],
+                first: diagnostic,
+                at,
+                count: 1,
+            }),
         }
     }
     let mut lines = Vec::new();
-    for diagnostic in diagnostics {
-        let Some((first, subjects, count)) =
-            groups.iter().find(|(first, _, _)| same(first, diagnostic))
+    for (at, diagnostic) in diagnostics.iter().enumerate() {
+        let Some(Group {
+            first,
+            at: first_at,
+            subjects,
+            count,
+        }) = groups.iter().find(|g| same(&g.first, &diagnostic))
         else {
             continue;
         };
@@ -218,7 +232,7 @@ fn diagnostic_lines(diagnostics: &[pare_engine::Diagnostic], separate: usize) ->
             lines.push(diagnostic.to_string());
             continue;
         }
-        if !std::ptr::eq(*first, diagnostic) {
+        if at != *first_at {
             continue;
         }
         let named: Vec<String> = subjects
@@ -255,7 +269,7 @@ struct Everything<'r> {
     recommended_action: &'static str,
     policy: Option<&'r Policy>,
     edits: &'r [pare_engine::Edit],
-    diagnostics: &'r [pare_engine::Diagnostic],
+    diagnostics: &'r pare_engine::Diagnostics,
     size: Value,
 }
 

@@ -9,19 +9,19 @@ use pare_engine::sources::SourceReport;
 pub fn summary_lines(report: &SourceReport, policy_names: &[String]) -> Vec<String> {
     let mut lines = Vec::new();
     let source = report.source.describe();
-    let list = |items: &[String]| -> String {
+    fn list<S: AsRef<str>>(items: &[S]) -> String {
         const SHOWN: usize = 8;
         let mut text = items
             .iter()
             .take(SHOWN)
-            .map(|s| format!("`{s}`"))
+            .map(|s| format!("`{}`", s.as_ref()))
             .collect::<Vec<_>>()
             .join(", ");
         if items.len() > SHOWN {
             text.push_str(&format!(", and {} more", items.len() - SHOWN));
         }
         text
-    };
+    }
     if !report.services_never_used.is_empty() {
         lines.push(format!(
             "{source}: {} service(s) never used: {}",

@@ -136,7 +136,7 @@ pub(super) fn run_job(
         size: refinement.policy.size(),
         policy: refinement.policy,
         edits: refinement.edits,
-        diagnostics: refinement.diagnostics,
+        diagnostics: refinement.diagnostics.into_vec(),
         removed,
     }
 }

@@ -9,6 +9,47 @@ const ROWS: &[KnownAction] = &[
 ];
 
 #[test]
+fn remarks_about_unused_actions_come_one_per_action_in_order() {
+    // Held as one record, the remarks come out as separate diagnostics,
+    // each action's in turn (unknown first, then not granted), between
+    // the statement's remarks and the services', and serialize as a
+    // list of them.
+    let table = ActionTable::new(ROWS).unwrap();
+    let policy = Policy::parse(
+        r#"{"Statement":[{"Effect":"Allow","Action":["s3:GetObject","nosuch:Thing"],"Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let unused = UnusedSet::parse(
+        "iam:GetRole
+newsvc:DoThing
+s3:GetObject
+zz:*
+",
+    )
+    .unwrap();
+    let refined = refine(&policy, &unused, table, &RefineOptions::default());
+    let all = refined.diagnostics.clone().into_vec();
+    let seen: Vec<(DiagnosticCode, &str)> = all.iter().map(|d| (d.code, &*d.subject)).collect();
+    assert_eq!(
+        seen,
+        [
+            (DiagnosticCode::UnknownAction, "nosuch:Thing"),
+            (DiagnosticCode::UnusedNotGranted, "iam:GetRole"),
+            (DiagnosticCode::UnknownUnusedAction, "newsvc:DoThing"),
+            (DiagnosticCode::UnusedNotGranted, "newsvc:DoThing"),
+            (DiagnosticCode::UnknownUnusedAction, "zz:*"),
+            (DiagnosticCode::UnusedNotGranted, "zz:*"),
+        ]
+    );
+    assert_eq!(refined.diagnostics.len(), all.len());
+    assert_eq!(refined.diagnostics, Diagnostics::from(all.clone()));
+    assert_eq!(
+        serde_json::to_string(&refined.diagnostics).unwrap(),
+        serde_json::to_string(&all).unwrap()
+    );
+}
+
+#[test]
 fn what_the_catalog_cannot_see_stays_granted() {
     let table = ActionTable::new(ROWS).unwrap();
     let policy = Policy::parse(
@@ -25,8 +66,8 @@ fn what_the_catalog_cannot_see_stays_granted() {
         refined.policy.statements()[0].entries(),
         ["newsvc:*", "iam:Desc*", "s3:GetObject"]
     );
-    let blind: Vec<(DiagnosticCode, &str, &str)> = refined
-        .diagnostics
+    let all = refined.diagnostics.clone().into_vec();
+    let blind: Vec<(DiagnosticCode, &str, &str)> = all
         .iter()
         .filter(|d| {
             matches!(

@@ -8,8 +8,16 @@ use super::*;
 ///
 /// Findings say nothing about tracking: Access Analyzer decided what is
 /// unused, so nothing is kept here on the strength of the catalog.
-pub fn from_findings(unused: &UnusedSet, window: Option<&Window>) -> Result<Inference, Error> {
+pub fn from_findings(unused: UnusedSet, window: Option<&Window>) -> Result<Inference, Error> {
     let mut report = SourceReport::new(Source::Findings);
+    if window.is_none() {
+        // The findings stand as they are: the set is passed on, not copied
+        // (findings can list millions of actions).
+        report.services_never_used = unused.services().map(|s| s.name.clone()).collect();
+        report.actions_unused = unused.actions().map(|a| Arc::clone(&a.name)).collect();
+        finish(&mut report);
+        return Ok(Inference { unused, report });
+    }
     let mut kept = UnusedSet::new();
     let recent = |last: Option<&str>, subject: &str| -> Result<bool, Error> {
         match (window, last) {
@@ -32,12 +40,16 @@ pub fn from_findings(unused: &UnusedSet, window: Option<&Window>) -> Result<Infe
             report.services_never_used.push(service.name.clone());
         }
     }
+    // At their final size: findings can list millions of actions.
+    let actions = unused.actions().count();
+    kept.reserve(actions);
+    report.actions_unused.reserve_exact(actions);
     for action in unused.actions() {
         if recent(action.last_accessed.as_deref(), &action.name)? {
             report.recently_used.push(action.name.to_string());
         } else {
             kept.insert(action.clone());
-            report.actions_unused.push(action.name.to_string());
+            report.actions_unused.push(Arc::clone(&action.name));
         }
     }
     if let Some(window) = window {

@@ -375,7 +375,7 @@ pub fn from_last_accessed(
                     .canonical(&lower)
                     .map_or(lower.clone(), str::to_string);
                 unused.insert_action(&name, None);
-                report.actions_unused.push(name);
+                report.actions_unused.push(name.into());
             }
         }
     }
@@ -443,9 +443,14 @@ pub fn from_last_accessed(
 
 /// Sorts and deduplicates the report's lists, so output is deterministic.
 pub(super) fn finish(report: &mut SourceReport) {
+    report
+        .actions_unused
+        .sort_by(|a, b| crate::table::cmp_ci(a, b));
+    report
+        .actions_unused
+        .dedup_by(|a, b| a.eq_ignore_ascii_case(b));
     for list in [
         &mut report.services_never_used,
-        &mut report.actions_unused,
         &mut report.untracked_kept,
         &mut report.permission_only_kept,
         &mut report.recently_used,
