@@ -171,6 +171,7 @@ pub async fn sync(options: &SyncOptions) -> Result<Outcome, Error> {
         let events_fresh = current.as_deref() == Some(text.as_str());
         let event_changes = EventChanges::between(current.as_deref(), &text);
         report.push_str(&event_changes.to_markdown());
+        report.push_str(&skipped_markdown(&built.skipped));
         fresh &= events_fresh;
         events = Some((wanted, text, events_fresh, event_changes, sdk));
     }
@@ -213,6 +214,28 @@ pub async fn sync(options: &SyncOptions) -> Result<Outcome, Error> {
             sdk,
         }),
     })
+}
+
+/// What the event table left out, for the change report.
+fn skipped_markdown(skipped: &pare_catalog::events::Skipped) -> String {
+    let mut out = format!(
+        "\nLeft out of the event table: {} operations without an action the catalog knows, {} whose every action is unknown to it, {} called by no boto3 client; {} fell back to `<service>:<Operation>`.\n",
+        skipped.operations_without_actions,
+        skipped.operations_with_unknown_actions,
+        skipped.operations_without_client,
+        skipped.fallbacks
+    );
+    for (client, count) in &skipped.unknown_clients {
+        out.push_str(&format!(
+            "- client `{client}` ({count} operations) is not in the SDK metadata\n"
+        ));
+    }
+    for action in &skipped.unknown_actions {
+        out.push_str(&format!(
+            "- action `{action}` is authorized by an operation but not in the catalog\n"
+        ));
+    }
+    out
 }
 
 /// Refuses an event table that loses more than `limit` of its rows: a

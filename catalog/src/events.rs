@@ -32,7 +32,7 @@ pub fn parse_operations(bytes: &[u8], origin: &str) -> Result<Vec<Operation>, Er
     let raw: RawOperations = serde_json::from_slice(bytes).map_err(|e| Error::json(origin, &e))?;
     let mut operations = Vec::with_capacity(raw.operations.len());
     for op in raw.operations {
-        check(&op.name, is_identifier, origin, "operation")?;
+        check(&op.name, is_event_name, origin, "operation")?;
         let mut actions = Vec::with_capacity(op.authorized_actions.len());
         for action in op.authorized_actions {
             check(&action.service, is_client, origin, "service")?;
@@ -103,7 +103,8 @@ impl SdkMetadata {
                 && s.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_')
         };
-        if !plain(package) || !plain(version) || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let hex = !sha256.is_empty() && sha256.bytes().all(|b| b.is_ascii_hexdigit());
+        if !plain(package) || !plain(version) || !hex {
             return Err(Error::new(
                 ErrorKind::Malformed,
                 format!(
@@ -390,6 +391,11 @@ fn is_identifier(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// What CloudTrail's `eventName` and the engine's event table accept.
+fn is_event_name(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 fn is_client(s: &str) -> bool {

@@ -185,6 +185,20 @@ async fn a_sync_reads_the_wheel_pypi_names_and_renders_the_event_table() {
     assert!(text.contains("`retired` (1)"), "{text}");
     assert!(text.contains("SDK: &str = \"botocore 9.9.9\";"), "{text}");
     assert!(outcome.report.contains("## CloudTrail event table"));
+    assert!(
+        outcome
+            .report
+            .contains("- client `retired` (1 operations) is not in the SDK metadata\n"),
+        "{}",
+        outcome.report
+    );
+    assert!(
+        outcome
+            .report
+            .contains("- action `s3-object-lambda:ListBucket` is authorized by an operation but not in the catalog\n"),
+        "{}",
+        outcome.report
+    );
     // Again, in check mode: fresh.
     let mut check = options.clone();
     check.check = true;
