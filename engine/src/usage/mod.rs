@@ -30,6 +30,7 @@ use crate::table::{ActionTable, split_action};
 use crate::time::*;
 use crate::unused::{UnusedSet, is_action_name, is_service_name};
 
+mod cloudtrail;
 mod findings;
 mod last_accessed;
 mod permission_only;
@@ -38,6 +39,7 @@ mod used_list;
 #[cfg(test)]
 mod tests;
 
+pub use cloudtrail::*;
 pub use findings::*;
 pub use last_accessed::*;
 pub use permission_only::*;
