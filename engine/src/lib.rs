@@ -27,6 +27,7 @@
 
 pub mod account;
 pub mod error;
+pub mod events;
 pub mod explain;
 pub mod json;
 pub mod known;
@@ -48,6 +49,7 @@ pub mod sources {
 }
 
 pub use error::{Error, ErrorKind, Location};
+pub use events::{EventLookup, EventMapping, EventTable};
 pub use known::Known;
 pub use pattern::Pattern;
 pub use policy::{ActionKey, Effect, Policy, PolicyInput, PolicyKind, Statement};
