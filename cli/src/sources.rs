@@ -14,7 +14,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{ArgMatches, Args};
 use pare_engine::account::{Account, Entity, EntityKind};
-use pare_engine::sources::{self, LastAccessed, SourceReport, Timestamp, UsedList, Window};
+use pare_engine::sources::{
+    self, LastAccessed, SourceReport, Timestamp, UsageFile, UsedList, Window,
+};
 use pare_engine::unused::read_unused;
 use pare_engine::{ActionTable, Finding, Policy, UnusedSet};
 
@@ -38,14 +40,28 @@ pub struct SourceArgs {
     #[arg(long, value_name = "FILE")]
     pub used: Option<OsString>,
 
+    /// CloudTrail logs: files as delivered to S3 (gzipped or not), `aws cloudtrail
+    /// lookup-events` output, JSON Lines of events, or a directory tree of them
+    /// (`AWSLogs/ACCOUNT/CloudTrail/...`). Repeat for more. Every granted action the logs
+    /// can show and that `--principal` did not call becomes unused.
+    #[arg(long, value_name = "PATH")]
+    pub cloudtrail: Vec<PathBuf>,
+
+    /// What the trail logs, for `--cloudtrail` and usage files: `aws cloudtrail
+    /// get-event-selectors` or `describe-trails` output. Without it, management events
+    /// are assumed logged and data events not (their actions stay granted).
+    #[arg(long, value_name = "FILE")]
+    pub trail_config: Option<OsString>,
+
     /// Count an action last accessed more than DAYS days before `--as-of` as unused
-    /// (exactly DAYS days ago still counts as used). Applies to `--last-accessed` and
-    /// to the `lastAccessed` times of `--unused` findings.
+    /// (exactly DAYS days ago still counts as used). Applies to `--last-accessed`,
+    /// `--cloudtrail`, usage files, and the `lastAccessed` times of `--unused` findings.
     #[arg(long, value_name = "DAYS", allow_negative_numbers = true, value_parser = parse_days)]
     pub unused_since: Option<u32>,
 
-    /// Findings are per principal: when the `--unused` findings name several roles
-    /// or users (`resource`), take those of this one (its full ARN).
+    /// Findings and logs are per principal: when the `--unused` findings, the
+    /// `--cloudtrail` logs or a usage file name several roles or users, take those of
+    /// this one (its full ARN).
     #[arg(long, value_name = "ARN")]
     pub principal: Option<String>,
 
@@ -78,6 +94,10 @@ pub struct Sources {
     pub last_accessed: Option<Source>,
     /// `--used`.
     pub used: Option<Source>,
+    /// `--cloudtrail`, in order.
+    pub cloudtrail: Vec<PathBuf>,
+    /// `--trail-config`.
+    pub trail_config: Option<OsString>,
     /// `--unused-since`.
     pub unused_since: Option<u32>,
     /// `--as-of`, when given (the clock is read only when it is needed and not given).
@@ -100,19 +120,34 @@ impl Sources {
             findings: unused.map(|a| Source::from_arg(a)),
             last_accessed: args.last_accessed.as_ref().map(|a| Source::from_arg(a)),
             used: args.used.as_ref().map(|a| Source::from_arg(a)),
+            cloudtrail: args.cloudtrail.clone(),
+            trail_config: args.trail_config.clone(),
             unused_since: args.unused_since,
             as_of: as_of.map(parse_as_of).transpose()?,
             principal: args.principal.clone(),
             accept_unknown_used: args.accept_unknown_used,
         };
-        if sources.findings.is_none() && sources.last_accessed.is_none() && sources.used.is_none() {
+        if sources.findings.is_none()
+            && sources.last_accessed.is_none()
+            && sources.used.is_none()
+            && sources.cloudtrail.is_empty()
+        {
             return Err(Error::input(
-                "say where the unused actions come from: `--unused FINDINGS`, `--last-accessed FILE` or `--used FILE`",
+                "say where the unused actions come from: `--unused FINDINGS`, `--last-accessed FILE`, `--used FILE` or `--cloudtrail PATH`",
             ));
         }
+        if sources.trail_config.is_some() && sources.cloudtrail.is_empty() && sources.used.is_none()
+        {
+            return Err(Error::input(
+                "`--trail-config` says what CloudTrail logged: give `--cloudtrail PATH` or a usage file with `--used`",
+            ));
+        }
+        // A usage file (`pare usage`) has times too: `resolve` checks that `--used` is one.
         if sources.unused_since.is_some()
             && sources.findings.is_none()
             && sources.last_accessed.is_none()
+            && sources.cloudtrail.is_empty()
+            && sources.used.is_none()
         {
             return Err(Error::input(
                 "`--unused-since` needs times to compare: give `--unused FINDINGS` or `--last-accessed FILE`",
@@ -123,9 +158,13 @@ impl Sources {
                 "only one of `--unused`, `--last-accessed` and `--used` can read stdin (`-`)",
             ));
         }
-        if sources.principal.is_some() && sources.findings.is_none() {
+        if sources.principal.is_some()
+            && sources.findings.is_none()
+            && sources.cloudtrail.is_empty()
+            && sources.used.is_none()
+        {
             return Err(Error::input(
-                "`--principal` chooses among the findings of `--unused FINDINGS`: give them",
+                "`--principal` chooses among the findings of `--unused FINDINGS`, the `--cloudtrail` logs or a usage file: give one",
             ));
         }
         Ok(sources)
@@ -185,9 +224,52 @@ impl Sources {
                 window.as_ref(),
             ));
         }
+        let mut warnings = Vec::new();
         if let Some(source) = &self.used {
-            let used = read_used(source, self.accept_unknown_used, table, &mut accepted, io)?;
-            inferences.push(sources::from_used_list(policies, &used, table));
+            let text = input::read_text(source, input::Kind::Data, io)?;
+            if UsageFile::is_usage_file(&text.text) {
+                let inferred = crate::cloudtrail::from_usage_file(
+                    &text,
+                    self.trail_config.as_ref(),
+                    self.principal.as_deref(),
+                    policies,
+                    table,
+                    window.as_ref(),
+                    io,
+                )?;
+                finding_notes.extend(inferred.notes);
+                warnings.extend(inferred.warnings);
+                principal.get_or_insert(inferred.principal);
+                inferences.push(inferred.inference);
+            } else {
+                if self.unused_since.is_some()
+                    && self.findings.is_none()
+                    && self.last_accessed.is_none()
+                    && self.cloudtrail.is_empty()
+                {
+                    return Err(Error::input(format!(
+                        "`--unused-since` needs times to compare, and {} is a plain list: give a usage file (`pare usage`), `--cloudtrail PATH`, `--unused FINDINGS` or `--last-accessed FILE`",
+                        text.name
+                    )));
+                }
+                let used = parse_used(&text, self.accept_unknown_used, table, &mut accepted)?;
+                inferences.push(sources::from_used_list(policies, &used, table));
+            }
+        }
+        if !self.cloudtrail.is_empty() {
+            let inferred = crate::cloudtrail::from_logs(
+                &self.cloudtrail,
+                self.trail_config.as_ref(),
+                self.principal.as_deref(),
+                policies,
+                table,
+                window.as_ref(),
+                io,
+            )?;
+            finding_notes.extend(inferred.notes);
+            warnings.extend(inferred.warnings);
+            principal.get_or_insert(inferred.principal);
+            inferences.push(inferred.inference);
         }
         let mut unused: Option<UnusedSet> = None;
         let mut reports = Vec::with_capacity(inferences.len());
@@ -204,6 +286,7 @@ impl Sources {
             combined: reports.len() > 1,
             reports,
             finding_notes,
+            warnings,
             nothing_active,
             principal,
         })
@@ -224,6 +307,16 @@ fn read_used(
     io: &mut Io<'_>,
 ) -> Result<UsedList, Error> {
     let text = input::read_text(source, input::Kind::Data, io)?;
+    parse_used(&text, accept, table, accepted)
+}
+
+/// A used-list from its text, checked against the catalog.
+fn parse_used(
+    text: &input::Text,
+    accept: bool,
+    table: ActionTable<'_>,
+    accepted: &mut Vec<String>,
+) -> Result<UsedList, Error> {
     let used =
         UsedList::parse(&text.text).map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
     check_names(
@@ -310,6 +403,8 @@ pub struct Resolved {
     /// What became of the findings (archived, other types, other principals)
     /// and of unknown names taken as they are, one sentence each.
     pub finding_notes: Vec<String>,
+    /// What deserves a warning (logs that cover less than the window).
+    pub warnings: Vec<String>,
     /// Findings were given and none of them is an active `UnusedPermission` one.
     pub nothing_active: bool,
     /// The ARN of the principal whose findings were taken, when they name one.
@@ -320,6 +415,9 @@ impl Resolved {
     /// The reports as notes on stderr. Findings taken as they are need no
     /// report: the refinement's own diagnostics already speak about them.
     pub fn write_notes(&self, stderr: &mut dyn Write) -> std::io::Result<()> {
+        for warning in &self.warnings {
+            writeln!(stderr, "warning: {}", crate::safe::escape(warning))?;
+        }
         for note in &self.finding_notes {
             writeln!(stderr, "note: {}", crate::safe::escape(note))?;
         }
@@ -754,13 +852,27 @@ mod tests {
         let none = SourceArgs::default();
         let err = Sources::new(None, &none, None).unwrap_err();
         assert!(err.to_string().contains("`--last-accessed FILE`"));
+        // `--used` may be a usage file, which has times: checked when it is read.
         let since = SourceArgs {
             used: Some("u.txt".into()),
             unused_since: Some(30),
             ..SourceArgs::default()
         };
-        let err = Sources::new(None, &since, None).unwrap_err();
-        assert!(err.to_string().contains("`--unused-since`"));
+        assert!(Sources::new(None, &since, None).is_ok());
+        let config_alone = SourceArgs {
+            last_accessed: Some("l.json".into()),
+            trail_config: Some("t.json".into()),
+            ..SourceArgs::default()
+        };
+        let err = Sources::new(None, &config_alone, None).unwrap_err();
+        assert!(err.to_string().contains("`--trail-config`"), "{err}");
+        let logs = SourceArgs {
+            cloudtrail: vec!["logs".into()],
+            unused_since: Some(30),
+            principal: Some("arn:aws:iam::1:role/A".into()),
+            ..SourceArgs::default()
+        };
+        assert!(Sources::new(None, &logs, None).is_ok());
         let two_stdin = SourceArgs {
             used: Some("-".into()),
             ..SourceArgs::default()

@@ -429,7 +429,7 @@ pub fn coverage_lines(coverage: &[(&str, &Coverage)], window: Option<&Window>) -
 
 /// `arn:aws:iam::A:role/Name` for `arn:aws:iam::A:role/some/path/Name`:
 /// the form a role takes when the logs show only its session's ARN.
-fn pathless_role(arn: &str) -> Option<String> {
+pub(super) fn pathless_role(arn: &str) -> Option<String> {
     let (head, resource) = arn.split_once(":role/")?;
     let name = resource.rsplit('/').next()?;
     Some(format!("{head}:role/{name}"))
@@ -743,6 +743,46 @@ pub trait EventMap {
     fn operations(&self) -> Vec<(String, String, Vec<String>)>;
 }
 
+impl EventMap for crate::events::EventTable<'_> {
+    fn actions(&self, source: &str, name: &str) -> EventActions {
+        match self.lookup(source, name) {
+            crate::events::EventLookup::Actions(actions) => {
+                EventActions::Actions(actions.iter().map(|a| a.to_string()).collect())
+            }
+            crate::events::EventLookup::UnknownSource => EventActions::UnknownSource,
+            crate::events::EventLookup::UnknownEvent => EventActions::UnknownEvent,
+        }
+    }
+
+    fn prefix(&self, source: &str) -> Option<String> {
+        // The service of a source's first operation; every row of a source
+        // names actions of its own service but for a few cross-service ones.
+        let rows = self.source_rows(source);
+        let mut prefixes: Vec<&str> = rows
+            .iter()
+            .flat_map(|row| row.actions.iter().map(|a| split_action(a).0))
+            .collect();
+        prefixes.sort_unstable();
+        let most = prefixes
+            .chunk_by(|a, b| a == b)
+            .max_by_key(|run| run.len())?;
+        most.first().map(|p| p.to_ascii_lowercase())
+    }
+
+    fn operations(&self) -> Vec<(String, String, Vec<String>)> {
+        self.rows()
+            .iter()
+            .map(|row| {
+                (
+                    row.event_source.to_string(),
+                    row.event_name.to_string(),
+                    row.actions.iter().map(|a| a.to_string()).collect(),
+                )
+            })
+            .collect()
+    }
+}
+
 /// One action a principal used, with when and how often.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ActionUse {
@@ -793,46 +833,82 @@ impl CloudTrail {
         events: &dyn EventMap,
         table: ActionTable<'_>,
     ) -> PrincipalUsage {
-        let mut usage = PrincipalUsage {
-            principal: arn.to_string(),
-            ..PrincipalUsage::default()
-        };
-        for call in self.calls_of(arn) {
-            match events.actions(&call.source, &call.name) {
-                EventActions::Actions(actions) => {
-                    for action in &actions {
-                        usage.add(action, &call.seen, table);
-                    }
+        usage_from_calls(arn, self.calls_of(arn), events, table)
+    }
+
+    /// [`CloudTrail::usage_of`] without the sessions of a role of that name
+    /// whose path the logs did not show: each key on its own, for a usage file.
+    pub fn usage_of_exactly(
+        &self,
+        arn: &str,
+        events: &dyn EventMap,
+        table: ActionTable<'_>,
+    ) -> PrincipalUsage {
+        let mut calls: Vec<Call> = Vec::new();
+        for (source, names) in self.calls.get(arn).into_iter().flatten() {
+            for (name, seen) in names {
+                calls.push(Call {
+                    source: source.clone(),
+                    name: name.clone(),
+                    seen: *seen,
+                });
+            }
+        }
+        calls.sort_by(|a, b| (&a.source, &a.name).cmp(&(&b.source, &b.name)));
+        usage_from_calls(arn, calls, events, table)
+    }
+
+    /// The role ARNs rebuilt without their path.
+    pub fn pathless(&self) -> &BTreeSet<String> {
+        &self.pathless
+    }
+}
+
+fn usage_from_calls(
+    arn: &str,
+    calls: Vec<Call>,
+    events: &dyn EventMap,
+    table: ActionTable<'_>,
+) -> PrincipalUsage {
+    let mut usage = PrincipalUsage {
+        principal: arn.to_string(),
+        ..PrincipalUsage::default()
+    };
+    for call in calls {
+        match events.actions(&call.source, &call.name) {
+            EventActions::Actions(actions) => {
+                for action in &actions {
+                    usage.add(action, &call.seen, table);
                 }
-                EventActions::UnknownSource | EventActions::UnknownEvent => {
-                    let prefix = events.prefix(&call.source).or_else(|| {
-                        call.source
-                            .strip_suffix(".amazonaws.com")
-                            .filter(|p| !table.with_prefix(&format!("{p}:")).is_empty())
-                            .map(str::to_ascii_lowercase)
-                    });
-                    let by_name = prefix.as_ref().and_then(|p| {
-                        let versionless = strip_api_version(&call.name);
-                        [Some(call.name.as_str()), versionless]
-                            .into_iter()
-                            .flatten()
-                            .map(|n| format!("{p}:{n}"))
-                            .find(|candidate| table.get(candidate).is_some())
-                    });
-                    match by_name {
-                        Some(action) => usage.add(&action, &call.seen, table),
-                        None => {
-                            if let Some(prefix) = prefix {
-                                usage.unmapped_services.insert(prefix);
-                            }
-                            usage.unmapped.push(call);
+            }
+            EventActions::UnknownSource | EventActions::UnknownEvent => {
+                let prefix = events.prefix(&call.source).or_else(|| {
+                    call.source
+                        .strip_suffix(".amazonaws.com")
+                        .filter(|p| !table.with_prefix(&format!("{p}:")).is_empty())
+                        .map(str::to_ascii_lowercase)
+                });
+                let by_name = prefix.as_ref().and_then(|p| {
+                    let versionless = strip_api_version(&call.name);
+                    [Some(call.name.as_str()), versionless]
+                        .into_iter()
+                        .flatten()
+                        .map(|n| format!("{p}:{n}"))
+                        .find(|candidate| table.get(candidate).is_some())
+                });
+                match by_name {
+                    Some(action) => usage.add(&action, &call.seen, table),
+                    None => {
+                        if let Some(prefix) = prefix {
+                            usage.unmapped_services.insert(prefix);
                         }
+                        usage.unmapped.push(call);
                     }
                 }
             }
         }
-        usage
     }
+    usage
 }
 
 /// Why CloudTrail cannot show an action's use.

@@ -36,6 +36,7 @@ mod findings;
 mod last_accessed;
 mod permission_only;
 mod trail_config;
+mod usage_file;
 mod used_list;
 
 #[cfg(test)]
@@ -47,6 +48,7 @@ pub use findings::*;
 pub use last_accessed::*;
 pub use permission_only::*;
 pub use trail_config::*;
+pub use usage_file::*;
 pub use used_list::*;
 
 // ---------------------------------------------------------------------------
