@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use divan::{Bencher, black_box};
 use pare_engine::account::synthetic::{self, Synthetic};
-use pare_engine::account::{Account, PlanOptions};
+use pare_engine::account::{Account, PlanOptions, PrincipalUsage};
 use pare_engine::unused::parse_findings;
 use pare_engine::{Known, Options, Pattern, Policy, UnusedSet, refine};
 
@@ -263,8 +263,9 @@ mod account {
             threads,
             ..PlanOptions::default()
         };
+        let usage = PrincipalUsage::from_findings(&account, findings);
         let plan =
-            pare_engine::account::plan(&account, &findings, catalog(), &options, &mut |_, _| {});
+            pare_engine::account::plan_owned(&account, usage, catalog(), &options, &mut |_, _| {});
         Some(plan.policies.len())
     }
 

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use pare_engine::events::EventTable;
 use pare_engine::sources::{
-    CloudTrail, Coverage, Observability, PrincipalUsage, Tally, TrailConfig, UsageFile, Window,
+    CloudTrail, Coverage, Observability, ObservedUsage, Tally, TrailConfig, UsageFile, Window,
     coverage_lines,
 };
 use pare_engine::{ActionTable, Policy};
@@ -347,7 +347,7 @@ pub struct Inferred {
 
 /// Infers the unused actions of `policies` from CloudTrail usage of one principal.
 pub fn infer(
-    usage: &PrincipalUsage,
+    usage: &ObservedUsage,
     observability: &Observability,
     policies: &[&Policy],
     table: ActionTable<'_>,

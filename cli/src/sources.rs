@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{ArgMatches, Args};
-use pare_engine::account::{Account, Entity, EntityKind};
+use pare_engine::account::{Account, PrincipalLookupError, PrincipalUsage};
 use pare_engine::sources::{
     self, LastAccessed, SourceReport, Timestamp, UsageFile, UsedList, Window,
 };
@@ -560,26 +560,26 @@ impl AccountSources {
         Ok(sources)
     }
 
-    /// The findings with `--unused-since` applied, plus one synthetic
-    /// `UnusedPermission` finding per `--last-accessed` and `--used` file, for
-    /// its principal. The account plan intersects the findings of one
-    /// principal, so several sources for a principal agree the way
-    /// `pare refine` combines them: unused only when every one says so.
+    /// What each principal left unused: the findings, with `--unused-since`
+    /// applied, then one set per `--last-accessed` and `--used` file, for its
+    /// principal. The plan intersects the sets of one principal, so several
+    /// sources for a principal agree the way `pare refine` combines them:
+    /// unused only when every one says so.
     pub fn apply(
         &self,
         findings: Vec<Finding>,
         account: &Account,
         table: ActionTable<'_>,
         io: &mut Io<'_>,
-    ) -> Result<(Vec<Finding>, Vec<PrincipalReport>), Error> {
+    ) -> Result<(PrincipalUsage, Vec<PrincipalReport>), Error> {
         let window = self.unused_since.map(|days| Window {
             as_of: self.as_of.unwrap_or_else(|| timestamp(io.now)),
             days,
         });
         let mut reports = Vec::new();
-        let mut out = Vec::with_capacity(findings.len());
-        for mut finding in findings {
-            if let Some(window) = &window {
+        let mut findings = findings;
+        if let Some(window) = &window {
+            for finding in &mut findings {
                 if finding.finding_type == "UnusedPermission" && finding.is_active() {
                     let inference = sources::from_findings(&finding.unused, Some(window))
                         .map_err(|e| Error::input(format!("finding `{}`: {e}", finding.id)))?;
@@ -592,14 +592,14 @@ impl AccountSources {
                     });
                 }
             }
-            out.push(finding);
         }
+        let mut usage = PrincipalUsage::from_findings(account, findings);
         for (kind, list) in [("last-accessed", &self.last_accessed), ("used", &self.used)] {
             for item in list {
                 let entity = principal(account, &item.principal)?;
-                let held = held_policies(account, entity);
+                let held = account.held_policies(entity);
                 let policies: Vec<&Policy> = held.iter().map(|(_, p)| *p).collect();
-                let names: Vec<String> = held.into_iter().map(|(n, _)| n).collect();
+                let names: Vec<String> = held.iter().map(|(n, _)| (*n).to_string()).collect();
                 let source = Source::Path(item.file.clone());
                 let accept = self.accept_unknown_used;
                 let mut accepted = Vec::new();
@@ -611,79 +611,39 @@ impl AccountSources {
                     sources::from_last_accessed(&data, &policies, table, window.as_ref())
                 };
                 inference.report.notes.extend(accepted);
-                let resource_type = match entity.kind {
-                    EntityKind::User => "AWS::IAM::User",
-                    _ => "AWS::IAM::Role",
-                };
-                out.push(Finding {
-                    id: format!("{kind}:{}", source.name()),
-                    resource: entity.arn.clone(),
-                    resource_type: resource_type.to_string(),
-                    finding_type: "UnusedPermission".to_string(),
-                    status: "ACTIVE".to_string(),
-                    analyzed_at: None,
-                    unused: inference.unused,
-                });
+                let arn = account
+                    .entities
+                    .get(entity)
+                    .map(|e| e.arn.clone())
+                    .unwrap_or_default();
+                usage.add(
+                    account,
+                    entity,
+                    format!("{kind}:{}", source.name()),
+                    inference.unused,
+                );
                 reports.push(PrincipalReport {
-                    principal: entity.arn.clone(),
+                    principal: arn,
                     file: Some(source.name()),
                     policies: names,
                     report: inference.report,
                 });
             }
         }
-        Ok((out, reports))
+        Ok((usage, reports))
     }
 }
 
 /// The role or user that `name` (an ARN or a name) designates.
-fn principal<'a>(account: &'a Account, name: &str) -> Result<&'a Entity, Error> {
-    let principals = || {
-        account
-            .entities
-            .iter()
-            .filter(|e| e.kind != EntityKind::Group)
-    };
-    if let Some(entity) = principals().find(|e| e.arn == name) {
-        return Ok(entity);
-    }
-    let matching: Vec<&Entity> = principals()
-        .filter(|e| e.name.eq_ignore_ascii_case(name))
-        .collect();
-    match matching.as_slice() {
-        [one] => Ok(one),
-        [] => Err(Error::input(format!(
+fn principal(account: &Account, name: &str) -> Result<usize, Error> {
+    account.principal(name).map_err(|e| match e {
+        PrincipalLookupError::Unknown => Error::input(format!(
             "`{name}` is not a role or user of the account details"
-        ))),
-        _ => Err(Error::input(format!(
+        )),
+        PrincipalLookupError::Ambiguous => Error::input(format!(
             "`{name}` names both a role and a user: give its ARN"
-        ))),
-    }
-}
-
-/// Every policy `entity` holds: its inline policies, its attached managed
-/// policies, and those of its groups.
-fn held_policies<'a>(account: &'a Account, entity: &'a Entity) -> Vec<(String, &'a Policy)> {
-    let mut holders = vec![entity];
-    holders.extend(
-        account
-            .entities
-            .iter()
-            .filter(|g| g.kind == EntityKind::Group && entity.groups.contains(&g.name)),
-    );
-    let mut policies = Vec::new();
-    for holder in holders {
-        policies.extend(holder.inline.iter().map(|p| (p.name.clone(), &p.policy)));
-        for arn in &holder.attached {
-            let managed = account.managed.iter().find(|m| m.arn == *arn);
-            if let Some((name, document)) =
-                managed.and_then(|m| m.document.as_ref().map(|d| (m.name.clone(), d)))
-            {
-                policies.push((name, document));
-            }
-        }
-    }
-    policies
+        )),
+    })
 }
 
 /// The reports as a section after `pare account`'s table.

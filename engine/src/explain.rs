@@ -11,11 +11,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::known::{Known, prefix_range};
+use crate::known::Known;
 use crate::pattern::Pattern;
-use crate::refine::{Outcome, RemovalReason, generalize_trie, refine_entry};
+use crate::refine::{Outcome, RemovalReason, classify, generalize_trie, refine_entry};
 use crate::table::{cmp_ci, starts_with_ci};
-use crate::trie::{Unsafe, cut_points};
+use crate::trie::{Class, Nesting, Problem, Safety, Unsafe, cut_points};
 use crate::unused::UnusedSet;
 
 /// What the refinement does with the entry, in the terms of `SEMANTICS.md`.
@@ -91,15 +91,7 @@ pub struct Explanation {
 pub fn explain(pattern: &str, unused: &UnusedSet, known: &Known<'_>) -> Explanation {
     let parsed = Pattern::new(pattern);
     let literal = parsed.literal_prefix();
-    let matched: Vec<&str> = if parsed.is_literal() {
-        known.canonical(pattern).into_iter().collect()
-    } else {
-        known
-            .with_prefix(literal)
-            .into_iter()
-            .filter(|a| parsed.matches(a))
-            .collect()
-    };
+    let matched = known.matching(&parsed);
     let matched_unused = matched.iter().filter(|a| unused.contains(a)).count();
     let verdict = match refine_entry(pattern, unused, known, &crate::refine::Options::default()) {
         Outcome::Keep if parsed.is_literal() => Verdict::KeptLiteral,
@@ -159,36 +151,22 @@ pub fn explain(pattern: &str, unused: &UnusedSet, known: &Known<'_>) -> Explanat
 
     // The range K holds under the root, classified as the generalization does.
     let range: Vec<&str> = known.with_prefix(&root);
-    let placed: Vec<&str> = range
-        .iter()
-        .copied()
-        .filter(|a| !unused.contains(a) && parsed.matches(a))
-        .collect();
     let unused_here: Vec<&str> = range
         .iter()
         .copied()
         .filter(|a| unused.contains(a))
         .collect();
-    let not_granted: Vec<&str> = range
-        .iter()
-        .copied()
-        .filter(|a| !unused.contains(a) && !parsed.matches(a))
-        .collect();
-    let safety = |prefix: &str| -> Option<Unsafe> {
-        let first = |list: &[&str]| {
-            let r = prefix_range(list, prefix);
-            list.get(r.start)
-                .filter(|_| !r.is_empty())
-                .map(|a| (r.len(), a.to_string()))
-        };
-        if let Some((count, example)) = first(&unused_here) {
-            return Some(Unsafe::Unused { count, example });
-        }
-        if let Some((count, example)) = first(&not_granted) {
-            return Some(Unsafe::NotGranted { count, example });
-        }
-        (!parsed.covers_prefix(prefix)).then_some(Unsafe::Broader)
+    // The trie's own rule, over the names the refinement classified.
+    let covers = |p: &str| parsed.covers_prefix(p);
+    let never = |_: &str| false;
+    let problem = Problem {
+        actions: classify(&parsed, unused, known),
+        root_hint: literal,
+        covers: &covers,
+        force_star: &never,
     };
+    let rule = Safety::new(&problem);
+    let safety = |prefix: &str| rule.of(prefix);
 
     // Every node, keyed by its lowercased prefix so nesting can be recomputed.
     let mut by_key: BTreeMap<String, ExplainNode> = BTreeMap::new();
@@ -282,23 +260,15 @@ pub fn explain(pattern: &str, unused: &UnusedSet, known: &Known<'_>) -> Explanat
 
     // Nesting by characters, as wildcards match.
     let mut nodes: Vec<ExplainNode> = Vec::with_capacity(by_key.len());
-    let mut stack: Vec<usize> = Vec::new();
-    for (_, mut node) in by_key {
+    let mut nesting = Nesting::default();
+    for (key, mut node) in by_key {
         if !starts_with_ci(&node.prefix, &root) {
             continue;
         }
-        while let Some(&top) = stack.last() {
-            let top_prefix = nodes.get(top).map_or("", |n| n.prefix.as_str());
-            if starts_with_ci(&node.prefix, top_prefix) {
-                break;
-            }
-            stack.pop();
-        }
-        node.parent = stack.last().copied();
-        node.placed = prefix_range(&placed, &node.prefix).len();
-        node.unused = prefix_range(&unused_here, &node.prefix).len();
+        node.parent = nesting.enter(&key);
+        node.placed = rule.count_under(Class::Placed, &node.prefix);
+        node.unused = rule.count_under(Class::Unused, &node.prefix);
         nodes.push(node);
-        stack.push(nodes.len() - 1);
     }
 
     Explanation {

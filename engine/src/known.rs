@@ -5,7 +5,8 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use crate::policy::Policy;
+use crate::pattern::Pattern;
+use crate::policy::{ActionKey, Policy, Statement};
 use crate::table::{ActionTable, cmp_ci, split_action, starts_with_ci};
 use crate::unused::{UnusedSet, is_action_name, is_service_name};
 
@@ -118,6 +119,45 @@ impl<'a> Known<'a> {
     pub fn all(&self) -> Vec<&str> {
         self.with_prefix("")
     }
+
+    /// The known actions `pattern` matches, sorted: a literal's spelling in K
+    /// (none when K does not know it), or every known action a glob matches.
+    pub fn matching(&self, pattern: &Pattern) -> Vec<&str> {
+        if pattern.is_literal() {
+            return self.canonical(pattern.as_str()).into_iter().collect();
+        }
+        let mut out = self.with_prefix(pattern.literal_prefix());
+        out.retain(|a| pattern.matches(a));
+        out
+    }
+
+    /// What one statement's entries grant over K, whatever its effect: for
+    /// `Action`, every known action some entry matches; for `NotAction`, every
+    /// known action none of them matches. Sorted, each action once.
+    ///
+    /// This is the one definition of "what an entry grants" for refine,
+    /// explain, account and the usage sources. `verify` keeps its own
+    /// expansion on purpose: it is the independent check of the others.
+    pub fn granted_by(&self, statement: &Statement) -> Vec<&str> {
+        let patterns: Vec<Pattern> = statement
+            .entries()
+            .iter()
+            .map(|e| Pattern::new(e))
+            .collect();
+        match statement.key() {
+            ActionKey::Action => {
+                let mut out: Vec<&str> = patterns.iter().flat_map(|p| self.matching(p)).collect();
+                out.sort_by(|a, b| cmp_ci(a, b));
+                out.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+                out
+            }
+            ActionKey::NotAction => {
+                let mut out = self.all();
+                out.retain(|a| !patterns.iter().any(|p| p.matches(a)));
+                out
+            }
+        }
+    }
 }
 
 /// `name` as a concrete action with a lowercase service prefix, or `None`
@@ -134,16 +174,6 @@ pub(crate) fn prefix_slice<'s, S: AsRef<str>>(items: &'s [S], prefix: &str) -> &
     let rest = items.get(start..).unwrap_or(&[]);
     let len = rest.partition_point(|s| starts_with_ci(s.as_ref(), prefix));
     rest.get(..len).unwrap_or(&[])
-}
-
-/// The start and end of the sorted run of `items` that starts with `prefix`.
-pub(crate) fn prefix_range<S: AsRef<str>>(items: &[S], prefix: &str) -> std::ops::Range<usize> {
-    let start = items.partition_point(|s| cmp_ci(s.as_ref(), prefix) == Ordering::Less);
-    let len = items
-        .get(start..)
-        .unwrap_or(&[])
-        .partition_point(|s| starts_with_ci(s.as_ref(), prefix));
-    start..start + len
 }
 
 #[cfg(test)]
@@ -170,5 +200,36 @@ mod tests {
         assert_eq!(known.with_prefix("s3:get"), ["s3:GetNew", "s3:GetObject"]);
         assert_eq!(known.canonical("S3:GETOBJECT"), Some("s3:GetObject"));
         assert_eq!(known.all().len(), 4);
+    }
+
+    #[test]
+    fn what_a_statement_grants_over_k() {
+        let rows = [
+            KnownAction::new_static("ec2:RunInstances", AccessLevel::WRITE, true),
+            KnownAction::new_static("s3:GetObject", AccessLevel::READ, true),
+            KnownAction::new_static("s3:GetObjectAcl", AccessLevel::READ, true),
+            KnownAction::new_static("s3:PutObject", AccessLevel::WRITE, true),
+        ];
+        let table = ActionTable::new(&rows).unwrap();
+        let policy = Policy::parse(
+            r#"{"Statement":[
+                {"Effect":"Allow","Action":["s3:Get*","S3:GETOBJECT","s3:New","s3:Absent*"],"Resource":"*"},
+                {"Effect":"Deny","NotAction":["s3:*","iam:*"],"Resource":"*"},
+                {"Effect":"Allow","Action":"*Object","Resource":"*"}]}"#,
+        )
+        .unwrap();
+        let known = Known::new(table, [&policy], &UnusedSet::new());
+        let statements = policy.statements();
+        // (statement, granted): duplicates once, in K's spelling and order.
+        let cases: [(usize, &[&str]); 3] = [
+            (0, &["s3:GetObject", "s3:GetObjectAcl", "s3:New"]),
+            (1, &["ec2:RunInstances"]),
+            (2, &["s3:GetObject", "s3:PutObject"]),
+        ];
+        for (index, expect) in cases {
+            assert_eq!(known.granted_by(&statements[index]), expect, "{index}");
+        }
+        assert_eq!(known.matching(&Pattern::new("S3:NEW")), ["s3:New"]);
+        assert!(known.matching(&Pattern::new("s3:Other")).is_empty());
     }
 }

@@ -380,7 +380,7 @@ fn range_prefix(literal: &str) -> &str {
 
 /// The known actions a wildcard entry's trie ranges over, each classed: under
 /// the entry's service, or all of K.
-fn classify<'k>(
+pub(crate) fn classify<'k>(
     pattern: &Pattern,
     unused: &UnusedSet,
     known: &'k Known<'_>,

@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::table::starts_with_ci;
+use crate::table::{cmp_ci, starts_with_ci};
 
 /// Why a node may not become a wildcard.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -351,59 +351,96 @@ fn service_of(name: &str) -> Option<&str> {
     name.find(':').and_then(|i| name.get(..=i))
 }
 
-/// One walk over a problem's names.
-struct Walker<'p, 'a, 'f> {
+/// The safety rule of `docs/semantics.md`, over one problem's names: `prefix*`
+/// is safe when no unused, not granted or still used action starts with the
+/// prefix (checked in that order, the first one found is the reason) and the
+/// entry covers every string that starts with it. The walk and `pare explain`
+/// both ask it, so the rule is written once.
+pub(crate) struct Safety<'p, 'a, 'f> {
     problem: &'p Problem<'a, 'f>,
-    mode: Mode,
-    /// Running counts of each class before each name.
+    /// Running counts of each class before each name: every check runs in
+    /// constant time over a range of names.
     sums: Vec<[u32; 4]>,
-    nodes: Vec<Node>,
-    /// The open nodes and their lowercased prefixes.
-    stack: Vec<(usize, String)>,
-    emitted: Vec<String>,
 }
 
-impl Walker<'_, '_, '_> {
-    fn name(&self, i: usize) -> &str {
+impl<'p, 'a, 'f> Safety<'p, 'a, 'f> {
+    /// The rule over `problem`'s classified names.
+    pub(crate) fn new(problem: &'p Problem<'a, 'f>) -> Safety<'p, 'a, 'f> {
+        let mut sums: Vec<[u32; 4]> = Vec::with_capacity(problem.actions.len() + 1);
+        let mut running = [0u32; 4];
+        sums.push(running);
+        for (_, class) in &problem.actions {
+            if let Some(c) = slot(*class).and_then(|s| running.get_mut(s)) {
+                *c += 1;
+            }
+            sums.push(running);
+        }
+        Safety { problem, sums }
+    }
+
+    /// Why `prefix*` is not safe, or `None` when it is.
+    pub(crate) fn of(&self, prefix: &str) -> Option<Unsafe> {
+        self.check(prefix, &self.range(prefix), true)
+    }
+
+    /// How many names of `class` start with `prefix`.
+    pub(crate) fn count_under(&self, class: Class, prefix: &str) -> usize {
+        self.count(class, &self.range(prefix))
+    }
+
+    /// The names that start with `prefix` (case aside).
+    fn range(&self, prefix: &str) -> std::ops::Range<usize> {
+        let actions = &self.problem.actions;
+        let start = actions.partition_point(|(n, _)| cmp_ci(n, prefix).is_lt());
+        let len = actions
+            .get(start..)
+            .unwrap_or(&[])
+            .partition_point(|(n, _)| starts_with_ci(n, prefix));
+        start..start + len
+    }
+
+    fn name(&self, i: usize) -> &'a str {
         self.problem.actions.get(i).map_or("", |(n, _)| n)
+    }
+
+    fn at(&self, i: usize, s: usize) -> u32 {
+        self.sums
+            .get(i)
+            .and_then(|c| c.get(s))
+            .copied()
+            .unwrap_or(0)
     }
 
     fn count(&self, class: Class, range: &std::ops::Range<usize>) -> usize {
         let Some(s) = slot(class) else { return 0 };
-        let at = |i: usize| {
-            self.sums
-                .get(i)
-                .and_then(|c| c.get(s))
-                .copied()
-                .unwrap_or(0)
-        };
-        at(range.end).saturating_sub(at(range.start)) as usize
+        self.at(range.end, s)
+            .saturating_sub(self.at(range.start, s)) as usize
     }
 
     /// The first name of `class` in `range` (which holds one).
-    fn first(&self, class: Class, range: &std::ops::Range<usize>) -> &str {
+    fn first(&self, class: Class, range: &std::ops::Range<usize>) -> &'a str {
         let Some(s) = slot(class) else { return "" };
-        let at = |i: usize| {
-            self.sums
-                .get(i)
-                .and_then(|c| c.get(s))
-                .copied()
-                .unwrap_or(0)
-        };
-        let before = at(range.start);
+        let before = self.at(range.start, s);
         let rest = self.sums.get(range.start + 1..range.end + 1).unwrap_or(&[]);
         let offset = rest.partition_point(|c| c.get(s).copied().unwrap_or(0) <= before);
         self.name(range.start + offset)
     }
 
-    fn safety(&self, prefix: &str, range: &std::ops::Range<usize>) -> Option<Unsafe> {
+    /// The rule for `prefix`, whose names are `range`; `examples` names the
+    /// first offending action (a refinement does not need it).
+    fn check(
+        &self,
+        prefix: &str,
+        range: &std::ops::Range<usize>,
+        examples: bool,
+    ) -> Option<Unsafe> {
         for class in BLOCKED {
             let count = self.count(class, range);
             if count > 0 {
-                let example = if self.mode == Mode::Emitted {
-                    String::new()
-                } else {
+                let example = if examples {
                     self.first(class, range).to_string()
+                } else {
+                    String::new()
                 };
                 return Some(match class {
                     Class::Unused => Unsafe::Unused { count, example },
@@ -413,6 +450,58 @@ impl Walker<'_, '_, '_> {
             }
         }
         (!(self.problem.covers)(prefix)).then_some(Unsafe::Broader)
+    }
+}
+
+/// Nesting by characters, as wildcards match: fed prefixes in sorted order,
+/// it says each one's parent, the latest one fed that is a prefix of it.
+#[derive(Debug, Default)]
+pub(crate) struct Nesting {
+    /// The open prefixes (lowercased) with their index in the order fed.
+    open: Vec<(usize, String)>,
+    fed: usize,
+}
+
+impl Nesting {
+    /// Feeds the next prefix, lowercased; returns its parent's index.
+    pub(crate) fn enter(&mut self, key: &str) -> Option<usize> {
+        while let Some((_, top)) = self.open.last() {
+            if key.starts_with(top.as_str()) {
+                break;
+            }
+            self.open.pop();
+        }
+        let parent = self.open.last().map(|(i, _)| *i);
+        self.open.push((self.fed, key.to_string()));
+        self.fed += 1;
+        parent
+    }
+}
+
+/// One walk over a problem's names.
+struct Walker<'p, 'a, 'f> {
+    safety: Safety<'p, 'a, 'f>,
+    mode: Mode,
+    nodes: Vec<Node>,
+    nesting: Nesting,
+    emitted: Vec<String>,
+}
+
+impl<'a> Walker<'_, 'a, '_> {
+    fn name(&self, i: usize) -> &'a str {
+        self.safety.name(i)
+    }
+
+    fn count(&self, class: Class, range: &std::ops::Range<usize>) -> usize {
+        self.safety.count(class, range)
+    }
+
+    fn first(&self, class: Class, range: &std::ops::Range<usize>) -> &'a str {
+        self.safety.first(class, range)
+    }
+
+    fn safety(&self, prefix: &str, range: &std::ops::Range<usize>) -> Option<Unsafe> {
+        self.safety.check(prefix, range, self.mode != Mode::Emitted)
     }
 
     /// Decides one node (`key` lowercased, `prefix` as spelled, `range` the
@@ -431,7 +520,7 @@ impl Walker<'_, '_, '_> {
         let mut emitted = None;
         if !under_safe {
             emitted = if safe {
-                if placed >= 2 || (self.problem.force_star)(prefix) {
+                if placed >= 2 || (self.safety.problem.force_star)(prefix) {
                     Some(format!("{prefix}*"))
                 } else {
                     Some(self.first(Class::Placed, &range).to_string())
@@ -446,22 +535,16 @@ impl Walker<'_, '_, '_> {
             }
         }
         if self.mode != Mode::Emitted {
-            while let Some((_, top)) = self.stack.last() {
-                if key.starts_with(top.as_str()) {
-                    break;
-                }
-                self.stack.pop();
-            }
+            let parent = self.nesting.enter(key);
             self.nodes.push(Node {
                 prefix: prefix.to_string(),
-                parent: self.stack.last().map(|(i, _)| *i),
+                parent,
                 is_action,
                 placed,
                 unsafe_because,
                 visited: !under_safe,
                 emitted,
             });
-            self.stack.push((self.nodes.len() - 1, key.to_string()));
         }
         safe
     }
@@ -485,7 +568,8 @@ impl Walker<'_, '_, '_> {
                 .get(key.producers.start as usize..key.producers.end as usize)
                 .unwrap_or(&[]);
             let is_placed = |&(i, _): &(u32, bool)| {
-                self.problem
+                self.safety
+                    .problem
                     .actions
                     .get(offset + i as usize)
                     .map(|(_, c)| *c)
@@ -526,16 +610,6 @@ impl Trie {
     /// [`Trie::build`] over the candidates kept in `index`.
     pub(crate) fn walk<'a>(problem: &Problem<'a, '_>, index: &Index<'a>, mode: Mode) -> Trie {
         let names: Vec<&'a str> = problem.actions.iter().map(|(n, _)| *n).collect();
-        // Running counts of each class let every safety check run in constant time.
-        let mut sums: Vec<[u32; 4]> = Vec::with_capacity(names.len() + 1);
-        let mut running = [0u32; 4];
-        sums.push(running);
-        for (_, class) in &problem.actions {
-            if let Some(c) = slot(*class).and_then(|s| running.get_mut(s)) {
-                *c += 1;
-            }
-            sums.push(running);
-        }
         // The names by service; no node spans two services, since every
         // candidate holds its name's colon. Names without a service make one run.
         let by_service = names.iter().all(|n| n.contains(':'));
@@ -556,11 +630,10 @@ impl Trie {
             runs.push((None, 0..names.len()));
         }
         let mut walker = Walker {
-            problem,
+            safety: Safety::new(problem),
             mode,
-            sums,
             nodes: Vec::new(),
-            stack: Vec::new(),
+            nesting: Nesting::default(),
             emitted: Vec::new(),
         };
         let block_of = |run: &(Option<String>, std::ops::Range<usize>)| {
@@ -666,6 +739,187 @@ impl Trie {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::known::Known;
+    use crate::pattern::Pattern;
+    use crate::table::{AccessLevel, ActionTable, KnownAction};
+    use crate::unused::UnusedSet;
+
+    /// A small catalog, the walk's examples in `docs/semantics.md` and a few
+    /// names for the cut rules (hyphens, acronyms, digits).
+    const CATALOG: &[&str] = &[
+        "ec2:DescribeImages",
+        "ec2:DescribeInstanceStatus",
+        "ec2:DescribeInstances",
+        "ec2:RunInstances",
+        "rds:DescribeDBClusters",
+        "rds:DescribeDBInstances",
+        "rds:DescribeEvents",
+        "s3:GetBucketAcl",
+        "s3:GetBucketPolicy",
+        "s3:GetObject",
+        "s3:GetObjectAcl",
+        "s3:GetObjectTagging",
+        "s3:PutObject",
+        "ssm:start-session",
+        "ssm:start-automation",
+        "ssm:StopAutomation",
+    ];
+
+    /// Refines the Allow entry `entry` against `unused` over [`CATALOG`] with
+    /// the trie alone, and checks the entries it emits.
+    #[track_caller]
+    fn check(entry: &str, unused: &[&str], expect: &[&str]) {
+        let mut rows: Vec<KnownAction> = CATALOG
+            .iter()
+            .map(|n| KnownAction::new_static(n, AccessLevel::READ, true))
+            .collect();
+        rows.sort_by(|a, b| cmp_ci(&a.name, &b.name));
+        let table = ActionTable::new(&rows).unwrap();
+        let unused = UnusedSet::parse(&unused.join("\n")).unwrap();
+        let known = Known::new(table, [], &unused);
+        let pattern = Pattern::new(entry);
+        let trie = crate::refine::generalize(&pattern, &unused, &known);
+        assert_eq!(trie.emitted, expect, "`{entry}` without {unused:?}");
+        // Explaining evaluates every node, and must choose the same entries.
+        let all = crate::refine::generalize_trie(&pattern, &unused, &known, true);
+        assert_eq!(all.emitted, expect, "`{entry}`, every node evaluated");
+    }
+
+    #[test]
+    fn the_walk_emits_the_shortest_safe_prefixes() {
+        // (entry, unused, emitted)
+        let cases: &[(&str, &[&str], &[&str])] = &[
+            // The article: one unused action splits `s3:Get*` at its words.
+            (
+                "s3:Get*",
+                &["s3:GetBucketPolicy"],
+                &["s3:GetBucketAcl", "s3:GetObject*"],
+            ),
+            // Nothing unused below the root: the root itself is safe.
+            ("s3:Get*", &["ec2:RunInstances"], &["s3:Get*"]),
+            // A safe node with one placed action stays that action.
+            (
+                "s3:Get*",
+                &[
+                    "s3:GetObject",
+                    "s3:GetObjectAcl",
+                    "s3:GetObjectTagging",
+                    "s3:GetBucketAcl",
+                ],
+                &["s3:GetBucketPolicy"],
+            ),
+            // A whole action that is unsafe as a prefix stays literal.
+            (
+                "s3:GetObject*",
+                &["s3:GetObjectAcl"],
+                &["s3:GetObject", "s3:GetObjectTagging"],
+            ),
+            // Not granted blocks as unused does: `*Object` grants no bucket action.
+            ("s3:*Object", &["s3:PutObject"], &["s3:GetObject"]),
+            // Broader: `ec2:Describe*` would grant future `DescribeX` actions
+            // that `ec2:DescribeInstance*` does not.
+            (
+                "ec2:DescribeInstance*",
+                &["ec2:DescribeInstanceStatus"],
+                &["ec2:DescribeInstances"],
+            ),
+            // Acronyms end where the next word starts: `DescribeDB` is a cut.
+            (
+                "rds:Describe*",
+                &["rds:DescribeEvents"],
+                &["rds:DescribeDB*"],
+            ),
+            // A hyphen ends a word.
+            ("ssm:*", &["ssm:StopAutomation"], &["ssm:start-*"]),
+            // Case does not matter: the catalog's spelling is emitted.
+            (
+                "S3:GET*",
+                &["s3:getbucketpolicy"],
+                &["s3:GetBucketAcl", "s3:GetObject*"],
+            ),
+            // Across services, every service root that is safe is one entry.
+            (
+                "*",
+                &["ec2:RunInstances", "s3:PutObject", "s3:GetBucketPolicy"],
+                &[
+                    "ec2:Describe*",
+                    "rds:*",
+                    "s3:GetBucketAcl",
+                    "s3:GetObject*",
+                    "ssm:*",
+                ],
+            ),
+        ];
+        for (entry, unused, expect) in cases {
+            check(entry, unused, expect);
+        }
+    }
+
+    /// The rule alone, as `pare explain` asks it.
+    #[test]
+    fn safety_gives_the_first_reason() {
+        let names = [
+            ("s3:GetBucketAcl", Class::Placed),
+            ("s3:GetBucketPolicy", Class::Unused),
+            ("s3:GetObject", Class::Placed),
+            ("s3:GetObjectAcl", Class::NotGranted),
+            ("s3:PutObject", Class::Used),
+        ];
+        let covers = |p: &str| p.len() >= "s3:Get".len();
+        let never = |_: &str| false;
+        let problem = Problem {
+            actions: names.to_vec(),
+            root_hint: "s3:",
+            covers: &covers,
+            force_star: &never,
+        };
+        let rule = Safety::new(&problem);
+        let unused = |count, example: &str| Unsafe::Unused {
+            count,
+            example: example.to_string(),
+        };
+        // (prefix, reason)
+        let cases: Vec<(&str, Option<Unsafe>)> = vec![
+            ("s3:Get", Some(unused(1, "s3:GetBucketPolicy"))),
+            ("S3:GETBUCKET", Some(unused(1, "s3:GetBucketPolicy"))),
+            ("s3:GetBucketAcl", None),
+            (
+                "s3:GetObject",
+                Some(Unsafe::NotGranted {
+                    count: 1,
+                    example: "s3:GetObjectAcl".to_string(),
+                }),
+            ),
+            (
+                "s3:Put",
+                Some(Unsafe::Used {
+                    count: 1,
+                    example: "s3:PutObject".to_string(),
+                }),
+            ),
+            // Unused comes before the others, and Broader last.
+            ("s3:", Some(unused(1, "s3:GetBucketPolicy"))),
+            ("s3:GetBucketA", None),
+            ("s3:Ge", Some(unused(1, "s3:GetBucketPolicy"))),
+            ("s3:X", Some(Unsafe::Broader)),
+        ];
+        for (prefix, reason) in cases {
+            assert_eq!(rule.of(prefix), reason, "`{prefix}`");
+        }
+        assert_eq!(rule.count_under(Class::Placed, "s3:Get"), 2);
+        assert_eq!(rule.count_under(Class::Unused, "s3:GetObject"), 0);
+    }
+
+    #[test]
+    fn nesting_is_by_characters() {
+        let mut nesting = Nesting::default();
+        let parents: Vec<Option<usize>> =
+            ["s3:", "s3:get", "s3:getbucket", "s3:getobject", "s3:put"]
+                .iter()
+                .map(|k| nesting.enter(k))
+                .collect();
+        assert_eq!(parents, [None, Some(0), Some(1), Some(1), Some(0)]);
+    }
 
     fn cuts(name: &str) -> Vec<&str> {
         cut_points(name)

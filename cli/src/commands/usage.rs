@@ -127,7 +127,10 @@ pub fn run(config: &Usage, io: &mut Io<'_>) -> Result<i32, Error> {
         io.stderr,
         "note: {} principal(s), {} distinct (principal, action) pair(s)",
         file.principals.len(),
-        file.principals.iter().map(|p| p.actions.len()).sum::<usize>()
+        file.principals
+            .iter()
+            .map(|p| p.actions.len())
+            .sum::<usize>()
     )?;
     io.stdout.write_all(file.to_json().as_bytes())?;
     Ok(exit::SUCCESS)

@@ -1,7 +1,6 @@
 //! Which principal holds which policy: directly, through a group, or by an
 //! attached managed policy.
 
-use super::plan::PrincipalSet;
 use super::*;
 
 /// The account's groups, managed policies, group members and attachers, by
@@ -111,7 +110,7 @@ impl<'a> HoldingIndex<'a> {
 pub(super) fn policies_held(
     account: &Account,
     index: &HoldingIndex<'_>,
-    sets: &BTreeMap<usize, PrincipalSet<'_>>,
+    sets: &BTreeMap<usize, PrincipalUnused>,
     diagnostics: &mut Vec<AccountDiagnostic>,
 ) -> (Vec<PolicyPlan>, Vec<PrincipalPlan>) {
     let mut policies: Vec<PolicyPlan> = Vec::new();
@@ -159,7 +158,7 @@ pub(super) fn policies_held(
         // it is not held twice while they run.
         principals.push(PrincipalPlan {
             entity: entity_index,
-            finding_ids: set.finding_ids.clone(),
+            finding_ids: set.sources.clone(),
             unused: UnusedSet::new(),
             holdings,
         });
@@ -220,4 +219,81 @@ fn held_refs<'a>(
         }
     }
     refs
+}
+
+/// Why [`Account::principal`] found no one principal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrincipalLookupError {
+    /// No role or user has that ARN or name.
+    Unknown,
+    /// A role and a user have that name: the ARN tells them apart.
+    Ambiguous,
+}
+
+impl Account {
+    /// The roles and users by ARN.
+    pub(super) fn principals_by_arn(&self) -> HashMap<&str, usize> {
+        self.entities
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.kind != EntityKind::Group)
+            .map(|(i, e)| (e.arn.as_str(), i))
+            .collect()
+    }
+
+    /// The role or user that `name` designates, by index into
+    /// [`Account::entities`]: its exact ARN, or its name (any case) when one
+    /// role or user has it.
+    pub fn principal(&self, name: &str) -> Result<usize, PrincipalLookupError> {
+        let principals = || {
+            self.entities
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.kind != EntityKind::Group)
+        };
+        if let Some((i, _)) = principals().find(|(_, e)| e.arn == name) {
+            return Ok(i);
+        }
+        let mut matching = principals().filter(|(_, e)| e.name.eq_ignore_ascii_case(name));
+        match (matching.next(), matching.next()) {
+            (Some((i, _)), None) => Ok(i),
+            (None, _) => Err(PrincipalLookupError::Unknown),
+            (Some(_), Some(_)) => Err(PrincipalLookupError::Ambiguous),
+        }
+    }
+
+    /// Every readable policy the role or user `entity` holds, with its name, in
+    /// the plan's order: its inline policies, its attached managed policies,
+    /// then each of its groups' (a managed policy once). Policies whose
+    /// document could not be read are left out.
+    pub fn held_policies(&self, entity: usize) -> Vec<(&str, &Policy)> {
+        let Some(holder) = self.entities.get(entity) else {
+            return Vec::new();
+        };
+        let index = HoldingIndex::new(self);
+        // What cannot be held is said by the plan; here it is only left out.
+        let (mut missing, mut diagnostics) = (BTreeSet::new(), Vec::new());
+        let refs = held_refs(
+            self,
+            &index,
+            (entity, holder),
+            &mut missing,
+            &mut diagnostics,
+        );
+        refs.into_iter()
+            .filter_map(|(reference, _)| match reference {
+                PolicyRef::Inline { entity, name } => self
+                    .entities
+                    .get(entity)?
+                    .inline
+                    .iter()
+                    .find(|p| p.name == name)
+                    .map(|p| (p.name.as_str(), &p.policy)),
+                PolicyRef::Managed(arn) => {
+                    let managed = self.managed.get(*index.managed.get(arn.as_str())?)?;
+                    Some((managed.name.as_str(), managed.document.as_ref()?))
+                }
+            })
+            .collect()
+    }
 }

@@ -1,10 +1,11 @@
 //! A whole account: who holds which policy, and the plan that takes out of each
 //! policy what every principal holding it left unused.
 //!
-//! The input is `aws iam get-account-authorization-details` and a set of
-//! `get-finding-v2` findings. A finding is per principal, but a managed policy
+//! The input is `aws iam get-account-authorization-details` and what each
+//! principal left unused ([`PrincipalUsage`]: from `get-finding-v2` findings,
+//! or from any other usage source). A set is per principal, but a managed policy
 //! (or a group's policy) can be held by several principals, so an action may
-//! only leave such a policy when every holder's finding lists it: the plan
+//! only leave such a policy when every holder's set lists it: the plan
 //! refines each policy against the intersection of its holders' unused sets,
 //! and offers each holder's own refinement beside it when that differs.
 //! Trust policies and permissions boundaries are never read as permissions and
@@ -15,7 +16,7 @@
 //! have) become [`AccountDiagnostic`]s; the rest of the account is still planned.
 //!
 //! ```
-//! use pare_engine::account::{self, Account, Decision, PlanOptions};
+//! use pare_engine::account::{self, Account, Decision, PlanOptions, PrincipalUsage};
 //! use pare_engine::{AccessLevel, ActionTable, KnownAction};
 //!
 //! let rows = [
@@ -31,7 +32,8 @@
 //!         {"serviceNamespace": "s3", "actions": [{"action": "PutObject"}]}}]}"#;
 //! let account = Account::parse(details).unwrap();
 //! let findings = pare_engine::unused::parse_findings(finding).unwrap();
-//! let plan = account::plan(&account, &findings, table, &PlanOptions::default(), &mut |_, _| {});
+//! let usage = PrincipalUsage::from_findings(&account, findings);
+//! let plan = account::plan(&account, &usage, table, &PlanOptions::default(), &mut |_, _| {});
 //! let policy = &plan.policies[0];
 //! assert_eq!(policy.decision, Decision::PutInline);
 //! assert_eq!(policy.outcome.as_ref().unwrap().removed.write, 1);
@@ -60,6 +62,7 @@ mod details;
 mod holdings;
 mod jobs;
 mod plan;
+mod principal_usage;
 mod scope;
 pub mod synthetic;
 
@@ -67,9 +70,11 @@ pub mod synthetic;
 mod tests;
 
 use decide::*;
+pub use holdings::PrincipalLookupError;
 use holdings::*;
 use jobs::*;
 pub use plan::{PlanOptions, plan, plan_owned};
+pub use principal_usage::{PrincipalUnused, PrincipalUsage};
 use scope::*;
 
 /// The managed policy size quota, in non-white-space characters.
@@ -294,42 +299,12 @@ impl LevelCounts {
 
 /// The known actions the Allow statements of `policy` grant, sorted.
 pub fn granted<'k>(policy: &Policy, known: &'k Known<'_>) -> BTreeSet<&'k str> {
-    let mut out = BTreeSet::new();
-    let mut everything: Option<Vec<&'k str>> = None;
-    for statement in policy.statements() {
-        if statement.effect() != Effect::Allow {
-            continue;
-        }
-        let patterns: Vec<Pattern> = statement
-            .entries()
-            .iter()
-            .map(|e| Pattern::new(e))
-            .collect();
-        match statement.key() {
-            ActionKey::Action => {
-                for pattern in &patterns {
-                    if pattern.is_literal() {
-                        out.extend(known.canonical(pattern.as_str()));
-                        continue;
-                    }
-                    for action in known.with_prefix(pattern.literal_prefix()) {
-                        if pattern.matches(action) {
-                            out.insert(action);
-                        }
-                    }
-                }
-            }
-            ActionKey::NotAction => {
-                let all = everything.get_or_insert_with(|| known.all());
-                for action in all.iter() {
-                    if !patterns.iter().any(|p| p.matches(action)) {
-                        out.insert(*action);
-                    }
-                }
-            }
-        }
-    }
-    out
+    policy
+        .statements()
+        .iter()
+        .filter(|s| s.effect() == Effect::Allow)
+        .flat_map(|s| known.granted_by(s))
+        .collect()
 }
 
 /// The known actions `original` grants and `refined` does not, counted by level.
@@ -520,7 +495,8 @@ pub struct Holding {
 pub struct PrincipalPlan {
     /// The principal, by entity index.
     pub entity: usize,
-    /// The ids of the findings behind its unused set.
+    /// The ids of the findings, and the names of the other sources, behind
+    /// its unused set ([`PrincipalUnused::sources`]).
     pub finding_ids: Vec<String>,
     /// Its unused set (the intersection, when several findings disagree).
     pub unused: UnusedSet,

@@ -86,7 +86,7 @@ fn shared_policies_lose_only_what_every_holder_leaves_unused() {
     ];
     let plan = plan(
         &account,
-        &findings,
+        &PrincipalUsage::from_findings(&account, findings.to_vec()),
         table(),
         &PlanOptions::default(),
         &mut |_, _| {},
@@ -132,7 +132,7 @@ fn same_named_roles_of_another_account_are_other_principals() {
     ];
     let plan = plan(
         &account,
-        &findings,
+        &PrincipalUsage::from_findings(&account, findings.to_vec()),
         table(),
         &PlanOptions::default(),
         &mut |_, _| {},
@@ -168,8 +168,9 @@ fn taking_the_findings_plans_the_same() {
         finding("fb", b, "ACTIVE", &["s3:DeleteObject", "iam:PutRolePolicy"]),
     ];
     let options = PlanOptions::default();
-    let borrowed = plan(&account, &findings, table(), &options, &mut |_, _| {});
-    let owned = plan_owned(&account, findings, table(), &options, &mut |_, _| {});
+    let usage = PrincipalUsage::from_findings(&account, findings);
+    let borrowed = plan(&account, &usage, table(), &options, &mut |_, _| {});
+    let owned = plan_owned(&account, usage, table(), &options, &mut |_, _| {});
     assert_eq!(owned, borrowed);
     assert_eq!(borrowed.counts.duplicate, 1);
     assert!(borrowed.principals[0].unused.contains("s3:PutObject"));
@@ -202,7 +203,7 @@ fn a_holder_without_a_finding_keeps_a_shared_policy() {
     ];
     let plan = plan(
         &account,
-        &findings,
+        &PrincipalUsage::from_findings(&account, findings.to_vec()),
         table(),
         &PlanOptions::default(),
         &mut |_, _| {},
@@ -233,7 +234,7 @@ fn aws_managed_policies_are_replaced_and_versions_counted() {
     )];
     let plan = plan(
         &account,
-        &findings,
+        &PrincipalUsage::from_findings(&account, findings.to_vec()),
         table(),
         &PlanOptions::default(),
         &mut |_, _| {},
@@ -288,7 +289,7 @@ fn malformed_parts_are_diagnostics() {
     ];
     let plan = plan(
         &account,
-        &findings,
+        &PrincipalUsage::from_findings(&account, findings.to_vec()),
         table(),
         &PlanOptions::default(),
         &mut |_, _| {},
@@ -408,7 +409,7 @@ fn an_aws_managed_policy_nothing_of_which_is_used_is_detached() {
     finding.unused.insert_service("s3", None);
     let plan = plan(
         &account,
-        &[finding],
+        &PrincipalUsage::from_findings(&account, vec![finding]),
         table(),
         &PlanOptions::default(),
         &mut |_, _| {},
@@ -437,4 +438,65 @@ fn intersection_handles_whole_services() {
         "arn:aws-cn:iam::aws:policy/job-function/ViewOnlyAccess"
     ));
     assert!(!is_aws_managed_arn("arn:aws:iam::111122223333:policy/aws"));
+}
+
+#[test]
+fn other_sources_add_sets_that_intersect_with_the_findings() {
+    let account = Account::parse(&details()).unwrap();
+    let a = account
+        .principal("arn:aws:iam::111122223333:role/a")
+        .unwrap();
+    assert_eq!(account.principal("A"), Ok(a));
+    assert_eq!(
+        account.principal("nobody"),
+        Err(PrincipalLookupError::Unknown)
+    );
+    let findings = vec![finding(
+        "fa",
+        "arn:aws:iam::111122223333:role/a",
+        "ACTIVE",
+        &["s3:PutObject", "s3:GetObject"],
+    )];
+    let mut usage = PrincipalUsage::from_findings(&account, findings);
+    let used = UnusedSet::parse("s3:PutObject\niam:PutRolePolicy").unwrap();
+    usage.add(&account, a, "used:a.txt".to_string(), used.clone());
+    // The same source again is a duplicate, not a second opinion.
+    usage.add(&account, a, "used:a.txt".to_string(), used.clone());
+    let b = account.principal("b").unwrap();
+    usage.add(&account, b, "used:b.txt".to_string(), used);
+    assert_eq!(usage.counts().read, 4);
+    assert_eq!(usage.counts().unused_permission, 3);
+    assert_eq!(usage.counts().duplicate, 1);
+    assert_eq!(usage.diagnostics().len(), 1);
+    assert_eq!(usage.diagnostics()[0].code, AccountCode::SeveralFindings);
+    assert_eq!(usage.diagnostics()[0].subject, "finding `used:a.txt`");
+    let own = usage.get(a).unwrap();
+    assert_eq!(own.sources, ["fa", "used:a.txt"]);
+    assert!(own.unused.contains("s3:PutObject"));
+    assert!(!own.unused.contains("s3:GetObject"));
+    assert!(!own.unused.contains("iam:PutRolePolicy"));
+    let plan = plan_owned(
+        &account,
+        usage,
+        table(),
+        &PlanOptions::default(),
+        &mut |_, _| {},
+    );
+    assert_eq!(plan.principals.len(), 2);
+    assert_eq!(plan.principals[0].finding_ids, ["fa", "used:a.txt"]);
+    assert_eq!(plan.principals[1].finding_ids, ["used:b.txt"]);
+    // Role c holds the shared policy with no set: it keeps what it may use.
+    assert_eq!(plan.policies[1].without_finding, [2]);
+}
+
+#[test]
+fn held_policies_follow_the_plan() {
+    let account = Account::parse(&details()).unwrap();
+    let a = account.principal("a").unwrap();
+    let held: Vec<&str> = account.held_policies(a).iter().map(|(n, _)| *n).collect();
+    assert_eq!(held, ["own", "Shared"]);
+    let b = account.principal("b").unwrap();
+    let held: Vec<&str> = account.held_policies(b).iter().map(|(n, _)| *n).collect();
+    assert_eq!(held, ["Shared"]);
+    assert!(account.held_policies(99).is_empty());
 }

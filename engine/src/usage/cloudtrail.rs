@@ -794,7 +794,7 @@ pub struct ActionUse {
 
 /// What one principal used, in actions.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PrincipalUsage {
+pub struct ObservedUsage {
     /// The principal's ARN.
     pub principal: String,
     /// Lowercased action name to its use.
@@ -805,7 +805,7 @@ pub struct PrincipalUsage {
     pub unmapped_services: BTreeSet<String>,
 }
 
-impl PrincipalUsage {
+impl ObservedUsage {
     /// Counts `seen` for `action` (a name as the table gives it).
     pub fn add(&mut self, action: &str, seen: &Seen, table: ActionTable<'_>) {
         let name = match table.get(action) {
@@ -832,7 +832,7 @@ impl CloudTrail {
         arn: &str,
         events: &dyn EventMap,
         table: ActionTable<'_>,
-    ) -> PrincipalUsage {
+    ) -> ObservedUsage {
         usage_from_calls(arn, self.calls_of(arn), events, table)
     }
 
@@ -843,7 +843,7 @@ impl CloudTrail {
         arn: &str,
         events: &dyn EventMap,
         table: ActionTable<'_>,
-    ) -> PrincipalUsage {
+    ) -> ObservedUsage {
         let mut calls: Vec<Call> = Vec::new();
         for (source, names) in self.calls.get(arn).into_iter().flatten() {
             for (name, seen) in names {
@@ -869,10 +869,10 @@ fn usage_from_calls(
     calls: Vec<Call>,
     events: &dyn EventMap,
     table: ActionTable<'_>,
-) -> PrincipalUsage {
-    let mut usage = PrincipalUsage {
+) -> ObservedUsage {
+    let mut usage = ObservedUsage {
         principal: arn.to_string(),
-        ..PrincipalUsage::default()
+        ..ObservedUsage::default()
     };
     for call in calls {
         match events.actions(&call.source, &call.name) {
@@ -1017,7 +1017,7 @@ fn is_write(access: AccessLevel) -> bool {
 /// not map. Each kept action is reported with its reason.
 pub fn from_cloudtrail(
     policies: &[&Policy],
-    usage: &PrincipalUsage,
+    usage: &ObservedUsage,
     observability: &Observability,
     table: ActionTable<'_>,
     window: Option<&Window>,

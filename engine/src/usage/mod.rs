@@ -262,48 +262,34 @@ fn grants(policies: &[&Policy], known: &Known<'_>) -> Vec<EntryGrant> {
             if statement.effect() != Effect::Allow {
                 continue;
             }
-            let patterns: Vec<Pattern> = statement
-                .entries()
-                .iter()
-                .map(|e| Pattern::new(e))
-                .collect();
             match statement.key() {
                 ActionKey::Action => {
-                    for pattern in patterns {
-                        let actions = known
-                            .with_prefix(pattern.literal_prefix())
-                            .into_iter()
-                            .filter(|a| pattern.matches(a))
-                            .map(str::to_string)
-                            .collect();
+                    for entry in statement.entries() {
+                        let pattern = Pattern::new(entry);
                         out.push(EntryGrant {
                             policy: policy_index,
                             statement: index,
                             entry: pattern.as_str().to_string(),
                             wildcard: !pattern.is_literal(),
-                            actions,
+                            actions: owned(known.matching(&pattern)),
                         });
                     }
                 }
-                ActionKey::NotAction => {
-                    let actions = known
-                        .all()
-                        .into_iter()
-                        .filter(|a| !patterns.iter().any(|p| p.matches(a)))
-                        .map(str::to_string)
-                        .collect();
-                    out.push(EntryGrant {
-                        policy: policy_index,
-                        statement: index,
-                        entry: "NotAction".to_string(),
-                        wildcard: false,
-                        actions,
-                    });
-                }
+                ActionKey::NotAction => out.push(EntryGrant {
+                    policy: policy_index,
+                    statement: index,
+                    entry: "NotAction".to_string(),
+                    wildcard: false,
+                    actions: owned(known.granted_by(statement)),
+                }),
             }
         }
     }
     out
+}
+
+fn owned(names: Vec<&str>) -> Vec<String> {
+    names.into_iter().map(str::to_string).collect()
 }
 
 /// The granted actions, deduplicated case-insensitively, sorted.

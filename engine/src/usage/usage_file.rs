@@ -24,7 +24,7 @@ pub struct UsageFile {
     /// Events attributed to no principal, by reason.
     pub unattributed: Vec<(String, Tally)>,
     /// Per principal, sorted by ARN.
-    pub principals: Vec<PrincipalUsage>,
+    pub principals: Vec<ObservedUsage>,
     /// Role ARNs rebuilt without their path (sessions logged without issuer).
     pub pathless: BTreeSet<String>,
 }
@@ -148,10 +148,10 @@ impl UsageFile {
 
     /// What `arn` used: its own entry, plus the entry of its name without a
     /// path when the logs showed only that (the safe direction).
-    pub fn usage_of(&self, arn: &str, table: ActionTable<'_>) -> PrincipalUsage {
-        let mut usage = PrincipalUsage {
+    pub fn usage_of(&self, arn: &str, table: ActionTable<'_>) -> ObservedUsage {
+        let mut usage = ObservedUsage {
             principal: arn.to_string(),
-            ..PrincipalUsage::default()
+            ..ObservedUsage::default()
         };
         let pathless = pathless_role(arn).filter(|p| self.pathless.contains(p));
         for entry in &self.principals {
@@ -312,9 +312,9 @@ impl UsageFile {
             if p.path_unknown {
                 out.pathless.insert(p.arn.clone());
             }
-            let mut usage = PrincipalUsage {
+            let mut usage = ObservedUsage {
                 principal: p.arn,
-                ..PrincipalUsage::default()
+                ..ObservedUsage::default()
             };
             for (j, a) in p.actions.into_iter().enumerate() {
                 let at = format!("{path}.actions[{j}]");

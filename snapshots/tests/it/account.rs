@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use pare_engine::account::{self, Account, Decision, PlanOptions, PolicySource};
+use pare_engine::account::{self, Account, Decision, PlanOptions, PolicySource, PrincipalUsage};
 use pare_engine::{UnusedSet, ViolationKind, verify};
 
 fn fixture(path: &str) -> std::path::PathBuf {
@@ -34,7 +34,7 @@ fn every_rewritten_policy_keeps_the_guarantees_for_every_holder() {
         Account::parse(&std::fs::read_to_string(fixture("details.json")).unwrap()).unwrap();
     let plan = account::plan(
         &account,
-        &findings(),
+        &PrincipalUsage::from_findings(&account, findings()),
         table,
         &PlanOptions::default(),
         &mut |_, _| {},
@@ -143,7 +143,7 @@ fn trust_policies_and_boundaries_are_never_touched() {
         Account::parse(&std::fs::read_to_string(fixture("details.json")).unwrap()).unwrap();
     let plan = account::plan(
         &account,
-        &findings(),
+        &PrincipalUsage::from_findings(&account, findings()),
         catalog.table(),
         &PlanOptions::default(),
         &mut |_, _| {},
@@ -187,10 +187,11 @@ fn the_synthetic_account_is_deterministic_and_verified() {
         threads: 3,
         ..PlanOptions::default()
     };
-    let plan = account::plan(&account, &findings, table, &options, &mut |_, _| {});
+    let usage = PrincipalUsage::from_findings(&account, findings);
+    let plan = account::plan(&account, &usage, table, &options, &mut |_, _| {});
     let single = account::plan(
         &account,
-        &findings,
+        &usage,
         table,
         &PlanOptions::default(),
         &mut |_, _| {},

@@ -136,10 +136,9 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
     drop(details);
     let findings = read_findings(&config.findings, io.limits)?;
     let catalog = Catalog::load(config.catalog.as_deref(), io.limits)?;
-    let (findings, source_reports) =
-        config
-            .sources
-            .apply(findings, &account, catalog.table(), io)?;
+    let (usage, source_reports) = config
+        .sources
+        .apply(findings, &account, catalog.table(), io)?;
 
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let options = PlanOptions {
@@ -164,9 +163,9 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
                 }
             }
         };
-        // The plan takes the findings: each principal's set moves into it
+        // The plan takes the usage: each principal's set moves into it
         // rather than being copied, and the rest goes before output.
-        account::plan_owned(&account, findings, catalog.table(), &options, &mut progress)
+        account::plan_owned(&account, usage, catalog.table(), &options, &mut progress)
     };
     let view = View {
         account: &account,
