@@ -369,6 +369,7 @@ pub fn from_logs(
     let config = trail_config(trail_config_file, io)?;
     let scan = scan(paths, window, io)?;
     let principal = choose_principal(&scan.trail.principals(), principal)?;
+    covers_account(&scan.trail.coverage(), &principal)?;
     let events = event_table();
     let usage = scan.trail.usage_of(&principal, &events, table);
     let (mut notes, warnings) = scan_notes(&scan, window);
@@ -402,13 +403,14 @@ pub fn from_usage_file(
         UsageFile::parse(&text.text).map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
     let config = trail_config(trail_config_file, io)?;
     let principal = choose_principal(&file.principal_arns(), principal)?;
+    let coverage: Vec<(&str, &Coverage)> =
+        file.coverage.iter().map(|(a, c)| (a.as_str(), c)).collect();
+    covers_account(&coverage, &principal)?;
     let usage = file.usage_of(&principal, table);
     let read = format!(
         "cloudtrail: usage file {}: {} event(s) from {} file(s)",
         text.name, file.events, file.files
     );
-    let coverage: Vec<(&str, &Coverage)> =
-        file.coverage.iter().map(|(a, c)| (a.as_str(), c)).collect();
     let unattributed: Vec<(&str, &Tally)> = file
         .unattributed
         .iter()
@@ -429,4 +431,27 @@ pub fn from_usage_file(
         notes,
         warnings,
     })
+}
+
+/// Logs of other accounts cannot show what a principal did in its own: an
+/// error when the logs hold no event of the principal's account.
+fn covers_account(coverage: &[(&str, &Coverage)], principal: &str) -> Result<(), Error> {
+    let account = principal.split(':').nth(4).unwrap_or("");
+    if coverage.iter().any(|(a, _)| *a == account) {
+        return Ok(());
+    }
+    let covered: Vec<String> = coverage
+        .iter()
+        .map(|(a, _)| format!("`{}`", crate::safe::escape(a)))
+        .collect();
+    Err(Error::input(format!(
+        "the CloudTrail logs hold no event of account `{}` (they cover {}): they cannot show what `{}` used",
+        crate::safe::escape(account),
+        if covered.is_empty() {
+            "none".to_string()
+        } else {
+            covered.join(", ")
+        },
+        crate::safe::escape(principal)
+    )))
 }

@@ -459,9 +459,20 @@ pub struct AccountSourceArgs {
     #[arg(long, value_name = "PRINCIPAL=FILE")]
     pub used: Vec<String>,
 
+    /// CloudTrail logs of the account (files, gzipped files, or a directory tree such as
+    /// `AWSLogs/ACCOUNT/CloudTrail/`), read once and attributed to every role and user of
+    /// the details. Repeat for more.
+    #[arg(long, value_name = "PATH")]
+    pub cloudtrail: Vec<PathBuf>,
+
+    /// What the trail logs, for `--cloudtrail`: `aws cloudtrail get-event-selectors` or
+    /// `describe-trails` output. Without it, data events count as not logged.
+    #[arg(long, value_name = "FILE")]
+    pub trail_config: Option<OsString>,
+
     /// Count an action last accessed more than DAYS days before `--as-of` as unused
-    /// (exactly DAYS days ago still counts as used); for `--last-accessed` and the
-    /// findings' `lastAccessed` times.
+    /// (exactly DAYS days ago still counts as used); for `--last-accessed`,
+    /// `--cloudtrail` and the findings' `lastAccessed` times.
     #[arg(long, value_name = "DAYS", allow_negative_numbers = true, value_parser = parse_days)]
     pub unused_since: Option<u32>,
 
@@ -504,6 +515,10 @@ pub struct AccountSources {
     pub last_accessed: Vec<PrincipalFile>,
     /// `--used PRINCIPAL=FILE`, in order.
     pub used: Vec<PrincipalFile>,
+    /// `--cloudtrail`, in order.
+    pub cloudtrail: Vec<PathBuf>,
+    /// `--trail-config`.
+    pub trail_config: Option<OsString>,
     /// `--unused-since`.
     pub unused_since: Option<u32>,
     /// `--as-of`, when given.
@@ -543,16 +558,31 @@ impl AccountSources {
         let sources = AccountSources {
             last_accessed: parse("--last-accessed", &args.last_accessed)?,
             used: parse("--used", &args.used)?,
+            cloudtrail: args.cloudtrail.clone(),
+            trail_config: args.trail_config.clone(),
             unused_since: args.unused_since,
             as_of: as_of.map(parse_as_of).transpose()?,
             accept_unknown_used: args.accept_unknown_used,
         };
-        if !has_findings && sources.last_accessed.is_empty() && sources.used.is_empty() {
+        if !has_findings
+            && sources.last_accessed.is_empty()
+            && sources.used.is_empty()
+            && sources.cloudtrail.is_empty()
+        {
             return Err(Error::input(
-                "say where the unused actions come from: `--findings PATH`, `--last-accessed PRINCIPAL=FILE` or `--used PRINCIPAL=FILE`",
+                "say where the unused actions come from: `--findings PATH`, `--last-accessed PRINCIPAL=FILE`, `--used PRINCIPAL=FILE` or `--cloudtrail PATH`",
             ));
         }
-        if sources.unused_since.is_some() && !has_findings && sources.last_accessed.is_empty() {
+        if sources.trail_config.is_some() && sources.cloudtrail.is_empty() {
+            return Err(Error::input(
+                "`--trail-config` says what CloudTrail logged: give `--cloudtrail PATH`",
+            ));
+        }
+        if sources.unused_since.is_some()
+            && !has_findings
+            && sources.last_accessed.is_empty()
+            && sources.cloudtrail.is_empty()
+        {
             return Err(Error::input(
                 "`--unused-since` needs times to compare: give `--findings PATH` or `--last-accessed PRINCIPAL=FILE`",
             ));
@@ -630,7 +660,94 @@ impl AccountSources {
                 });
             }
         }
+        if !self.cloudtrail.is_empty() {
+            self.apply_cloudtrail(
+                account,
+                table,
+                window.as_ref(),
+                &mut usage,
+                &mut reports,
+                io,
+            )?;
+        }
         Ok((usage, reports))
+    }
+
+    /// `--cloudtrail`: the logs read once, each event attributed to its
+    /// principal, and one unused set per role or user of the details that
+    /// holds a policy, from what it called. A principal of an account the
+    /// logs hold no event of gets none: its logs were not given.
+    fn apply_cloudtrail(
+        &self,
+        account: &Account,
+        table: ActionTable<'_>,
+        window: Option<&Window>,
+        usage: &mut PrincipalUsage,
+        reports: &mut Vec<PrincipalReport>,
+        io: &mut Io<'_>,
+    ) -> Result<(), Error> {
+        let config = crate::cloudtrail::trail_config(self.trail_config.as_ref(), io)?;
+        let scan = crate::cloudtrail::scan(&self.cloudtrail, window, io)?;
+        let (notes, warnings) = crate::cloudtrail::scan_notes(&scan, window);
+        for warning in &warnings {
+            writeln!(io.stderr, "warning: {}", crate::safe::escape(warning))?;
+        }
+        for note in &notes {
+            writeln!(io.stderr, "note: {}", crate::safe::escape(note))?;
+        }
+        let events = crate::cloudtrail::event_table();
+        let observability = sources::Observability::new(&events, config);
+        let coverage = scan.trail.coverage();
+        let covered: std::collections::BTreeSet<&str> = coverage.iter().map(|(a, _)| *a).collect();
+        let mut uncovered: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+        let mut known: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+        for (index, entity) in account.entities.iter().enumerate() {
+            if entity.kind == pare_engine::account::EntityKind::Group {
+                continue;
+            }
+            known.insert(entity.arn.as_str());
+            let held = account.held_policies(index);
+            if held.is_empty() {
+                continue;
+            }
+            let account_id = entity.arn.split(':').nth(4).unwrap_or("");
+            if !covered.contains(account_id) {
+                uncovered.insert(account_id.to_string());
+                continue;
+            }
+            let policies: Vec<&Policy> = held.iter().map(|(_, p)| *p).collect();
+            let names: Vec<String> = held.iter().map(|(n, _)| (*n).to_string()).collect();
+            let observed = scan.trail.usage_of(&entity.arn, &events, table);
+            let inference =
+                sources::from_cloudtrail(&policies, &observed, &observability, table, window);
+            usage.add(account, index, "cloudtrail".to_string(), inference.unused);
+            reports.push(PrincipalReport {
+                principal: entity.arn.clone(),
+                file: None,
+                policies: names,
+                report: inference.report,
+            });
+        }
+        for account_id in &uncovered {
+            writeln!(
+                io.stderr,
+                "note: cloudtrail: the logs hold no event of account `{}`: nothing is inferred for its principals",
+                crate::safe::escape(account_id)
+            )?;
+        }
+        let strangers = scan
+            .trail
+            .principals()
+            .into_iter()
+            .filter(|p| !known.contains(p))
+            .count();
+        if strangers > 0 {
+            writeln!(
+                io.stderr,
+                "note: cloudtrail: {strangers} principal(s) in the logs are not in the account details (other accounts, deleted roles, or roles whose path the logs do not show)"
+            )?;
+        }
+        Ok(())
     }
 }
 
