@@ -411,15 +411,26 @@ pub fn coverage_lines(coverage: &[(&str, &Coverage)], window: Option<&Window>) -
             let cutoff = window.cutoff();
             let late_start = c.first.unix_seconds() - cutoff.unix_seconds() > DAY;
             let early_end = window.as_of.unix_seconds() - c.last.unix_seconds() > DAY;
-            if late_start || early_end {
-                let days = (c.last.unix_seconds() - c.first.unix_seconds()).max(0) / DAY;
-                lines.push(format!(
-                    "warning: account {account}: the logs cover about {days} day(s), from {} to {}, \
-                     less than the {}-day window from {cutoff} to {}: an action missing from them may still be in use",
+            let mut gaps = Vec::new();
+            if late_start {
+                gaps.push(format!(
+                    "begin on {}, after the window opens on {}",
                     c.first.date(),
+                    cutoff.date()
+                ));
+            }
+            if early_end {
+                gaps.push(format!(
+                    "end on {}, before the window closes on {}",
                     c.last.date(),
-                    window.days,
-                    window.as_of
+                    window.as_of.date()
+                ));
+            }
+            if !gaps.is_empty() {
+                lines.push(format!(
+                    "warning: account {account}: the logs {} ({}-day window): an action missing from them may still be in use",
+                    gaps.join(" and "),
+                    window.days
                 ));
             }
         }
@@ -1367,10 +1378,9 @@ mod tests {
         };
         let lines = coverage_lines(&trail.coverage(), Some(&long));
         assert_eq!(lines.len(), 2, "{lines:?}");
-        assert!(
-            lines[1].starts_with("warning: account 123456789012: the logs cover about 8 day(s)"),
-            "{}",
-            lines[1]
+        assert_eq!(
+            lines[1],
+            "warning: account 123456789012: the logs begin on 2026-06-01, after the window opens on 2026-03-12 (90-day window): an action missing from them may still be in use"
         );
         let short = Window {
             as_of: ts("2026-06-10"),
@@ -1381,7 +1391,13 @@ mod tests {
             as_of: ts("2026-06-20"),
             days: 9,
         };
-        assert_eq!(coverage_lines(&trail.coverage(), Some(&later)).len(), 2);
+        let lines = coverage_lines(&trail.coverage(), Some(&later));
+        assert!(
+            lines[1].contains(
+                "the logs end on 2026-06-09, before the window closes on 2026-06-20 (9-day window)"
+            ),
+            "{lines:?}"
+        );
     }
     // -----------------------------------------------------------------------
     // Inference

@@ -194,8 +194,12 @@ impl SourceReport {
             ));
         }
         if !self.untracked_kept.is_empty() {
+            let why = match self.source {
+                Source::CloudTrail => "the logs cannot show their use (see below)",
+                _ => "their use is not tracked",
+            };
             lines.push(format!(
-                "{source}: {} granted action(s) kept because their use is not tracked: {}",
+                "{source}: {} granted action(s) kept because {why}: {}",
                 self.untracked_kept.len(),
                 list(&self.untracked_kept)
             ));
