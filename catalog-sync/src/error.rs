@@ -20,6 +20,9 @@ pub enum ErrorKind {
     Reference(pare_catalog::ErrorKind),
     /// The current table file cannot be read back.
     Table,
+    /// The AWS SDK metadata (botocore's wheel, PyPI's description of it, or
+    /// the minimized copy) is missing, malformed, or fails its SHA-256.
+    Sdk,
     /// The new catalog loses more of the current one than the shrink guard allows.
     Shrink,
     /// A local file could not be read or written.

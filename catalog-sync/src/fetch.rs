@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use pare_catalog::events::Operation;
 use pare_catalog::{INDEX_FILE, IndexEntry, ServiceActions};
 use reqwest::{Client, StatusCode, Url};
 use tokio::task::JoinSet;
@@ -23,6 +24,8 @@ use crate::options::FetchOptions;
 #[derive(Debug)]
 pub(crate) struct Fetched {
     pub services: Vec<ServiceActions>,
+    /// Each service's `Operations`, by service prefix, in index order.
+    pub operations: Vec<(String, Vec<Operation>)>,
     /// `index.json` then each `v1/<svc>/<svc>.json`, as served; empty unless asked for.
     pub raw: Vec<(String, Vec<u8>)>,
 }
@@ -39,6 +42,7 @@ pub(crate) fn read_dir(dir: &Path, keep_raw: bool) -> Result<Fetched, Error> {
     let entries = pare_catalog::parse_index(&index_raw, &index_name)?;
     let mut fetched = Fetched {
         services: Vec::with_capacity(entries.len()),
+        operations: Vec::with_capacity(entries.len()),
         raw: Vec::new(),
     };
     if keep_raw {
@@ -49,7 +53,10 @@ pub(crate) fn read_dir(dir: &Path, keep_raw: bool) -> Result<Fetched, Error> {
         let (name, bytes) = read(&relative).map_err(|e| e.for_service(&entry.service))?;
         let service = pare_catalog::parse_service(entry, &bytes, &name)
             .map_err(|e| Error::from(e).for_service(&entry.service))?;
+        let operations = pare_catalog::events::parse_operations(&bytes, &name)
+            .map_err(|e| Error::from(e).for_service(&entry.service))?;
         fetched.services.push(service);
+        fetched.operations.push((entry.service.clone(), operations));
         if keep_raw {
             fetched.raw.push((relative, bytes));
         }
@@ -57,14 +64,9 @@ pub(crate) fn read_dir(dir: &Path, keep_raw: bool) -> Result<Fetched, Error> {
     Ok(fetched)
 }
 
-/// Fetches the index at `index_url`, then every service file it lists.
-pub(crate) async fn fetch_url(
-    index_url: &Url,
-    options: &FetchOptions,
-    keep_raw: bool,
-    progress: bool,
-) -> Result<Fetched, Error> {
-    let client = Client::builder()
+/// The HTTP client of a sync: its timeouts, its name, and no redirects.
+pub(crate) fn client(options: &FetchOptions) -> Result<Client, Error> {
+    Client::builder()
         .timeout(options.timeout)
         .connect_timeout(options.timeout)
         .user_agent(concat!("pare-catalog-sync/", env!("CARGO_PKG_VERSION")))
@@ -74,7 +76,17 @@ pub(crate) async fn fetch_url(
         .build()
         .map_err(|e| {
             Error::new(ErrorKind::Internal, "cannot set up the HTTP client").with_source(e)
-        })?;
+        })
+}
+
+/// Fetches the index at `index_url`, then every service file it lists.
+pub(crate) async fn fetch_url(
+    index_url: &Url,
+    options: &FetchOptions,
+    keep_raw: bool,
+    progress: bool,
+) -> Result<Fetched, Error> {
+    let client = client(options)?;
     let index_raw = get(&client, index_url, options, "the index").await?;
     let entries = pare_catalog::parse_index(&index_raw, index_url.as_str())?;
     let mut urls = Vec::with_capacity(entries.len());
@@ -120,7 +132,7 @@ pub(crate) async fn fetch_url(
     for _ in 0..workers {
         tasks.spawn(worker(Arc::clone(&shared)));
     }
-    let mut slots: Vec<Option<(ServiceActions, Option<Vec<u8>>)>> = Vec::new();
+    let mut slots: Vec<Option<Slot>> = Vec::new();
     slots.resize_with(total, || None);
     while let Some(joined) = tasks.join_next().await {
         let results = match joined {
@@ -139,15 +151,16 @@ pub(crate) async fn fetch_url(
                 );
             }
         };
-        for (index, service, raw) in results {
+        for (index, service, operations, raw) in results {
             if let Some(slot) = slots.get_mut(index) {
-                *slot = Some((service, raw));
+                *slot = Some((service, operations, raw));
             }
         }
     }
 
     let mut fetched = Fetched {
         services: Vec::with_capacity(total),
+        operations: Vec::with_capacity(total),
         raw: Vec::new(),
     };
     if keep_raw {
@@ -156,12 +169,13 @@ pub(crate) async fn fetch_url(
     for (slot, entry) in slots.into_iter().zip(&shared.entries) {
         // Every worker ran to completion, so every slot is filled; a gap would
         // be a bug, reported rather than trusted.
-        let Some((service, raw)) = slot else {
+        let Some((service, operations, raw)) = slot else {
             return Err(
                 Error::new(ErrorKind::Internal, "no file was fetched").for_service(&entry.service)
             );
         };
         fetched.services.push(service);
+        fetched.operations.push((entry.service.clone(), operations));
         if let Some(raw) = raw {
             fetched.raw.push((entry.relative_path(), raw));
         }
@@ -180,7 +194,9 @@ struct Shared {
     keep_raw: bool,
 }
 
-type Done = (usize, ServiceActions, Option<Vec<u8>>);
+/// A fetched service: its actions, its operations and, when kept, its bytes.
+type Slot = (ServiceActions, Vec<Operation>, Option<Vec<u8>>);
+type Done = (usize, ServiceActions, Vec<Operation>, Option<Vec<u8>>);
 
 /// Takes the next service until none is left; the number of workers bounds
 /// the requests in flight.
@@ -197,8 +213,10 @@ async fn worker(shared: Arc<Shared>) -> Result<Vec<Done>, Error> {
             .map_err(|e| e.for_service(&entry.service))?;
         let service = pare_catalog::parse_service(entry, &bytes, url.as_str())
             .map_err(|e| Error::from(e).for_service(&entry.service))?;
+        let operations = pare_catalog::events::parse_operations(&bytes, url.as_str())
+            .map_err(|e| Error::from(e).for_service(&entry.service))?;
         shared.progress.advance(shared.entries.len());
-        done.push((index, service, shared.keep_raw.then_some(bytes)));
+        done.push((index, service, operations, shared.keep_raw.then_some(bytes)));
     }
 }
 
@@ -229,7 +247,7 @@ impl Failure {
 }
 
 /// GETs `url`, trying again on transient failures. `what` names the file in messages.
-async fn get(
+pub(crate) async fn get(
     client: &Client,
     url: &Url,
     options: &FetchOptions,

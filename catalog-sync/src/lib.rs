@@ -34,13 +34,19 @@ mod error;
 mod fetch;
 mod options;
 mod render;
+mod render_events;
 mod report;
+mod sdk;
 mod sync;
 mod write;
 
 pub use error::{Error, ErrorKind};
-pub use options::{FetchOptions, Source, SyncArgs, SyncOptions};
+pub use options::{
+    DEFAULT_SDK_URL, EventsOptions, FetchOptions, SdkSource, Source, SyncArgs, SyncOptions,
+};
 pub use render::{REGENERATE_COMMAND, parse as parse_table, render};
+pub use render_events::{EventChanges, render_events};
 pub use report::{Changes, Counts};
-pub use sync::{EXIT_ERROR, Outcome, Status, run, sync};
-pub use write::{replace_dir, temp_dir_beside};
+pub use sdk::read_wheel;
+pub use sync::{EXIT_ERROR, EventsOutcome, Outcome, Status, run, sync};
+pub use write::{atomic_write, replace_dir, temp_dir_beside};

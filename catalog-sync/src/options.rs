@@ -31,6 +31,40 @@ impl Source {
     }
 }
 
+/// Where the AWS SDK's service metadata (each client's `endpointPrefix` and
+/// `signingName`) comes from, for the CloudTrail event table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SdkSource {
+    /// A local file: the minimized metadata (`.json`, as committed in
+    /// `catalog/tests/data/aws-sdk/`) or a botocore wheel (`.whl`).
+    File(PathBuf),
+    /// PyPI's JSON API for botocore (`https://pypi.org/pypi/botocore/json`):
+    /// the newest wheel it lists is fetched and checked against its SHA-256.
+    Url(Url),
+}
+
+/// PyPI's JSON description of the newest botocore release.
+pub const DEFAULT_SDK_URL: &str = "https://pypi.org/pypi/botocore/json";
+
+impl SdkSource {
+    /// An `http://` or `https://` argument is a URL; anything else is a file.
+    pub fn parse(arg: &str) -> Result<SdkSource, Error> {
+        match Source::parse(arg)? {
+            Source::Url(url) => Ok(SdkSource::Url(url)),
+            Source::Dir(path) => Ok(SdkSource::File(path)),
+        }
+    }
+}
+
+/// The CloudTrail event table a sync also renders.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventsOptions {
+    /// The table file (`catalog/src/events_generated.rs`).
+    pub table: PathBuf,
+    /// Where the SDK metadata comes from.
+    pub sdk: SdkSource,
+}
+
 /// How files are fetched over HTTP.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FetchOptions {
@@ -88,6 +122,8 @@ pub struct SyncOptions {
     pub fetch: FetchOptions,
     /// Print progress on stderr.
     pub progress: bool,
+    /// Also render the CloudTrail event table; `None` leaves it alone.
+    pub events: Option<EventsOptions>,
 }
 
 impl SyncOptions {
@@ -104,6 +140,7 @@ impl SyncOptions {
             mirror: None,
             fetch: FetchOptions::default(),
             progress: false,
+            events: None,
         }
     }
 }
@@ -127,6 +164,10 @@ pub struct SyncArgs {
     /// Also save the raw files to DIR in the endpoint's layout, for `pare refine --catalog DIR`
     #[arg(long, value_name = "DIR")]
     pub mirror: Option<PathBuf>,
+    /// The AWS SDK metadata for the CloudTrail event table: PyPI's JSON URL
+    /// for botocore, a botocore wheel (`.whl`), or the minimized `.json` copy
+    #[arg(long, value_name = "FILE|URL", default_value = DEFAULT_SDK_URL)]
+    pub sdk_source: String,
     /// How many requests may be in flight at once
     #[arg(long, value_name = "N", default_value_t = 16)]
     pub concurrency: usize,
@@ -151,7 +192,23 @@ pub struct SyncArgs {
 }
 
 impl SyncArgs {
-    /// The options these flags ask for, writing to `table`.
+    /// The options these flags ask for, writing the action table to `table`
+    /// and the event table to `events_table`.
+    pub fn into_options_with_events(
+        self,
+        table: impl Into<PathBuf>,
+        events_table: impl Into<PathBuf>,
+    ) -> Result<SyncOptions, Error> {
+        let sdk = SdkSource::parse(&self.sdk_source)?;
+        let mut options = self.into_options(table)?;
+        options.events = Some(EventsOptions {
+            table: events_table.into(),
+            sdk,
+        });
+        Ok(options)
+    }
+
+    /// The options these flags ask for, writing to `table` (and no event table).
     pub fn into_options(self, table: impl Into<PathBuf>) -> Result<SyncOptions, Error> {
         if self.concurrency == 0 {
             return Err(Error::new(

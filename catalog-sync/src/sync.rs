@@ -4,12 +4,14 @@
 
 use std::time::{Duration, Instant};
 
+use pare_catalog::events::SdkMetadata;
 use pare_catalog::{Catalog, SOURCE_DESCRIPTION};
 
 use crate::error::{Error, ErrorKind};
 use crate::options::{Source, SyncOptions};
+use crate::render_events::EventChanges;
 use crate::report::Changes;
-use crate::{fetch, render, write};
+use crate::{fetch, render, render_events, sdk, write};
 
 /// What a sync did to the table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +37,19 @@ pub struct Outcome {
     pub report: String,
     /// How long the sync took.
     pub elapsed: Duration,
+    /// The CloudTrail event table, when the sync rendered it.
+    pub events: Option<EventsOutcome>,
+}
+
+/// What a sync did to the CloudTrail event table.
+#[derive(Clone, Debug)]
+pub struct EventsOutcome {
+    /// Whether the committed table was already what the data renders.
+    pub fresh: bool,
+    /// The rows that changed.
+    pub changes: EventChanges,
+    /// The SDK metadata the table was built from (xtask commits a copy).
+    pub sdk: SdkMetadata,
 }
 
 /// The exit code for an error, as the `xtask` reports it.
@@ -59,8 +74,19 @@ impl Outcome {
         };
         let date = self.changes.after.data_date.as_deref().unwrap_or("unknown");
         let c = &self.changes;
+        let events = match &self.events {
+            Some(e) => format!(
+                "; {} events (+{} -{}) from {} {}",
+                e.changes.rows,
+                e.changes.added.len(),
+                e.changes.removed.len(),
+                e.sdk.package,
+                e.sdk.version
+            ),
+            None => String::new(),
+        };
         format!(
-            "{verdict}: {} services, {} actions, data of {date}; services +{} -{}, actions +{} -{}; {:.1}s",
+            "{verdict}: {} services, {} actions, data of {date}; services +{} -{}, actions +{} -{}{events}; {:.1}s",
             c.after.services,
             c.after.actions,
             c.services_added.len(),
@@ -128,8 +154,26 @@ pub async fn sync(options: &SyncOptions) -> Result<Outcome, Error> {
         }
     };
     let changes = Changes::between(current.as_ref(), &catalog);
-    let report = changes.to_markdown();
-    let fresh = current_text.as_deref() == Some(rendered.as_str());
+    let mut report = changes.to_markdown();
+    let mut fresh = current_text.as_deref() == Some(rendered.as_str());
+
+    // The event table, from the same reference and the SDK's metadata.
+    let mut events = None;
+    if let Some(wanted) = &options.events {
+        let sdk = sdk::load(&wanted.sdk, &options.fetch).await?;
+        let built = pare_catalog::events::build(&fetched.operations, &sdk, &catalog);
+        let text = render_events::render_events(&built, &catalog);
+        let current = match std::fs::read_to_string(&wanted.table) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(Error::io("read", &wanted.table, e)),
+        };
+        let events_fresh = current.as_deref() == Some(text.as_str());
+        let event_changes = EventChanges::between(current.as_deref(), &text);
+        report.push_str(&event_changes.to_markdown());
+        fresh &= events_fresh;
+        events = Some((wanted, text, events_fresh, event_changes, sdk));
+    }
 
     // Everything arrived and validated: the mirror and the report may be written.
     if let Some(dir) = &options.mirror {
@@ -146,8 +190,16 @@ pub async fn sync(options: &SyncOptions) -> Result<Outcome, Error> {
     } else {
         if !options.allow_shrink {
             guard_shrink(&changes, options.max_shrink)?;
+            if let Some((_, _, _, event_changes, _)) = &events {
+                guard_event_shrink(event_changes, options.max_shrink)?;
+            }
         }
-        write::atomic_write(table, rendered.as_bytes())?;
+        if current_text.as_deref() != Some(rendered.as_str()) {
+            write::atomic_write(table, rendered.as_bytes())?;
+        }
+        if let Some((wanted, text, false, _, _)) = &events {
+            write::atomic_write(&wanted.table, text.as_bytes())?;
+        }
         Status::Written
     };
     Ok(Outcome {
@@ -155,7 +207,34 @@ pub async fn sync(options: &SyncOptions) -> Result<Outcome, Error> {
         changes,
         report,
         elapsed: started.elapsed(),
+        events: events.map(|(_, _, fresh, changes, sdk)| EventsOutcome {
+            fresh,
+            changes,
+            sdk,
+        }),
     })
+}
+
+/// Refuses an event table that loses more than `limit` of its rows: a
+/// broken SDK download should not silently empty it.
+fn guard_event_shrink(changes: &EventChanges, limit: f64) -> Result<(), Error> {
+    let Some(before) = changes.before.filter(|&b| b > 0) else {
+        return Ok(());
+    };
+    let lost = before.saturating_sub(changes.rows);
+    let share = lost as f64 / before as f64;
+    if share > limit {
+        return Err(Error::new(
+            ErrorKind::Shrink,
+            format!(
+                "the new event table has {} rows against {before} before ({:.1}% fewer), more than the {:.0}% the shrink guard allows; the tables are unchanged (pass `--allow-shrink` if the loss is expected)",
+                changes.rows,
+                share * 100.0,
+                limit * 100.0,
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Refuses a catalog that drops more than `limit` of the current services or

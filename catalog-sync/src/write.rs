@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, ErrorKind};
 
 /// Replaces `path` with `bytes` atomically (on one file system, a rename is).
-pub(crate) fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let dir = parent_of(path);
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("create the directory", &dir, e))?;
     let name = path

@@ -26,8 +26,7 @@ use crate::io::Io;
 
 /// The event → actions table `pare` maps events with.
 pub fn event_table() -> EventTable<'static> {
-    // The generated table (`pare_catalog::events()`) is being built on branch h6.
-    EventTable::empty()
+    pare_catalog::events()
 }
 
 /// How deep a `--cloudtrail` directory is walked (S3's layout is seven levels).

@@ -72,6 +72,10 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The table a sync writes, relative to the workspace root.
 const TABLE: &str = "catalog/src/generated.rs";
+/// The CloudTrail event table a sync writes beside it.
+const EVENTS_TABLE: &str = "catalog/src/events_generated.rs";
+/// The tests' copy of the SDK metadata the event table came from.
+const SDK_COPY: &str = "catalog/tests/data/aws-sdk/botocore.json";
 
 /// The root of the workspace the command was run in, found now (by
 /// `cargo locate-project` from the current directory), not where xtask was
@@ -113,7 +117,7 @@ fn sync_catalog(args: SyncArgs, test_data: bool, snapshots: bool) -> ExitCode {
     };
     let table = root.join(TABLE);
     let check = args.check;
-    let mut options = match args.into_options(&table) {
+    let mut options = match args.into_options_with_events(&table, root.join(EVENTS_TABLE)) {
         Ok(options) => options,
         Err(err) => return fail(&err),
     };
@@ -144,6 +148,14 @@ fn sync_catalog(args: SyncArgs, test_data: bool, snapshots: bool) -> ExitCode {
                 return fail(err.as_ref());
             }
             eprintln!("refreshed the test copy `{}`", data.display());
+        }
+        if let Some(events) = &outcome.events {
+            let copy = root.join(SDK_COPY);
+            let text = pare_catalog::events::sdk_metadata_json(&events.sdk);
+            if let Err(err) = pare_catalog_sync::atomic_write(&copy, text.as_bytes()) {
+                return fail(&err);
+            }
+            eprintln!("refreshed the SDK metadata copy `{}`", copy.display());
         }
     }
     if check || !snapshots || outcome.status != Status::Written {

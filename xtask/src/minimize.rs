@@ -17,6 +17,11 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 const SERVICE_KEYS: [&str; 2] = ["Name", "Version"];
 /// The fields of an action the catalog reads.
 const ACTION_KEYS: [&str; 3] = ["Name", "Annotations", "SupportedBy"];
+/// The fields of an operation the event table reads.
+const OPERATION_KEYS: [&str; 3] = ["Name", "AuthorizedActions", "SDK"];
+/// The fields of an authorized action and of an SDK entry the event table reads.
+const AUTHORIZED_KEYS: [&str; 2] = ["Name", "Service"];
+const SDK_KEYS: [&str; 2] = ["Name", "Package"];
 
 /// Copies `source` to `out`, minimized; returns the number of service files.
 pub(crate) fn run(source: &Path, out: &Path) -> Result<usize, BoxError> {
@@ -36,6 +41,7 @@ pub(crate) fn run(source: &Path, out: &Path) -> Result<usize, BoxError> {
             std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
         // Validate first, so that the copy holds only data the sync accepts.
         pare_catalog::parse_service(entry, &bytes, &path.display().to_string())?;
+        pare_catalog::events::parse_operations(&bytes, &path.display().to_string())?;
         let service: Value = serde_json::from_slice(&bytes)?;
         let target = out.join(&relative);
         if let Some(dir) = target.parent() {
@@ -113,8 +119,44 @@ fn minimize(service: &Value) -> Result<String, BoxError> {
         let comma = if i + 1 < actions.len() { "," } else { "" };
         writeln!(out, "{}{comma}", Value::Object(kept))?;
     }
-    out.push_str("]}\n");
+    out.push(']');
+    if let Some(operations) = object.get("Operations").and_then(Value::as_array) {
+        out.push_str(",\"Operations\":[\n");
+        for (i, operation) in operations.iter().enumerate() {
+            let kept = keep(operation, &OPERATION_KEYS, |key, value| match key {
+                "AuthorizedActions" => keep_each(value, &AUTHORIZED_KEYS),
+                "SDK" => keep_each(value, &SDK_KEYS),
+                _ => value.clone(),
+            });
+            let comma = if i + 1 < operations.len() { "," } else { "" };
+            writeln!(out, "{kept}{comma}")?;
+        }
+        out.push(']');
+    }
+    out.push_str("}\n");
     Ok(out)
+}
+
+/// `value`'s fields named in `keys`, in that order, each passed through `map`.
+fn keep(value: &Value, keys: &[&str], map: impl Fn(&str, &Value) -> Value) -> Value {
+    let kept: serde_json::Map<String, Value> = keys
+        .iter()
+        .filter_map(|&k| value.get(k).map(|v| (k.to_owned(), map(k, v))))
+        .collect();
+    Value::Object(kept)
+}
+
+/// Each element of the array `value`, keeping only `keys`.
+fn keep_each(value: &Value, keys: &[&str]) -> Value {
+    match value.as_array() {
+        Some(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| keep(item, keys, |_, v| v.clone()))
+                .collect(),
+        ),
+        None => value.clone(),
+    }
 }
 
 #[cfg(test)]

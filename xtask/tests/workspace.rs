@@ -68,6 +68,9 @@ fn fake_workspace(root: &Path) {
 fn sync_catalog_writes_into_the_workspace_it_runs_in() {
     let ours = Path::new(env!("CARGO_MANIFEST_DIR")).join("../catalog/src/generated.rs");
     let ours_before = std::fs::read(&ours).unwrap();
+    let ours_events =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../catalog/src/events_generated.rs");
+    let ours_events_before = std::fs::read(&ours_events).unwrap();
     let scratch = tempfile::tempdir().unwrap();
     let root = scratch.path().join("ws");
     std::fs::create_dir_all(&root).unwrap();
@@ -81,6 +84,8 @@ fn sync_catalog_writes_into_the_workspace_it_runs_in() {
             "sync-catalog",
             "--source",
             tree("after").to_str().unwrap(),
+            "--sdk-source",
+            tree("aws-sdk.json").to_str().unwrap(),
             "--allow-shrink",
             "--no-snapshots",
             "--quiet",
@@ -100,13 +105,23 @@ fn sync_catalog_writes_into_the_workspace_it_runs_in() {
         report.contains("newsvc") && report.contains("oldsvc"),
         "{report}"
     );
-    // Nothing was left beside the test copy, and this checkout was not touched.
-    let beside: Vec<_> = std::fs::read_dir(root.join("catalog/tests/data"))
+    // The event table and the SDK copy moved with it.
+    let events = std::fs::read_to_string(root.join("catalog/src/events_generated.rs")).unwrap();
+    assert!(
+        events.contains("    (\"s3.amazonaws.com\", \"ListObjectsV2\", \"s3:ListBucket\"),\n"),
+        "{events}"
+    );
+    let sdk = std::fs::read(root.join("catalog/tests/data/aws-sdk/botocore.json")).unwrap();
+    assert!(sdk == std::fs::read(tree("aws-sdk.json")).unwrap());
+    // Nothing was left beside the test copies, and this checkout was not touched.
+    let mut beside: Vec<_> = std::fs::read_dir(root.join("catalog/tests/data"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(beside, ["service-reference"]);
+    beside.sort();
+    assert_eq!(beside, ["aws-sdk", "service-reference"]);
     assert!(std::fs::read(&ours).unwrap() == ours_before);
+    assert!(std::fs::read(&ours_events).unwrap() == ours_events_before);
 }
 
 #[test]

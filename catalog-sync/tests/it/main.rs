@@ -11,6 +11,7 @@
     reason = "test code fails loudly"
 )]
 
+mod events;
 mod faults;
 mod full;
 mod modes;

@@ -10,6 +10,7 @@
 )]
 
 mod embedded;
+mod events;
 mod load_dir;
 
 use std::path::{Path, PathBuf};

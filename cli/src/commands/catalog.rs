@@ -25,7 +25,7 @@ pub fn run(config: &CatalogInfo, io: &mut Io<'_>) -> Result<i32, Error> {
         }
         return Ok(exit::SUCCESS);
     }
-    let kind = match catalog {
+    let kind = match &catalog {
         Catalog::Embedded => "embedded",
         Catalog::Dir(_) => "directory",
     };
@@ -38,6 +38,15 @@ pub fn run(config: &CatalogInfo, io: &mut Io<'_>) -> Result<i32, Error> {
     )?;
     writeln!(io.stdout, "services:  {}", provenance.service_count)?;
     writeln!(io.stdout, "actions:   {}", provenance.action_count)?;
+    if matches!(catalog, Catalog::Embedded) {
+        // The CloudTrail event table is built with the embedded catalog.
+        let events = pare_catalog::event_provenance();
+        writeln!(
+            io.stdout,
+            "events:    {} CloudTrail events of {} sources, from {}",
+            events.event_count, events.source_count, events.sdk
+        )?;
+    }
     // The age in full; other commands give a one-line warning that points here.
     let as_of = match &config.as_of {
         Some(text) => sources::parse_as_of(text)?,
