@@ -36,7 +36,8 @@ pub struct SourceArgs {
 
     /// The actions the workload was seen to use (CloudTrail, or calls logged during
     /// tests): one `service:Action` per line, or a JSON array of them; `-` reads stdin.
-    /// Every other granted action that such a log can show becomes unused.
+    /// Every other granted action that such a log can show becomes unused. A usage file
+    /// written by `pare usage` is read as the CloudTrail logs it came from.
     #[arg(long, value_name = "FILE")]
     pub used: Option<OsString>,
 
