@@ -299,18 +299,6 @@ impl Sources {
     }
 }
 
-/// Reads a used-list and checks that it names actions the catalog knows.
-fn read_used(
-    source: &Source,
-    accept: bool,
-    table: ActionTable<'_>,
-    accepted: &mut Vec<String>,
-    io: &mut Io<'_>,
-) -> Result<UsedList, Error> {
-    let text = input::read_text(source, input::Kind::Data, io)?;
-    parse_used(&text, accept, table, accepted)
-}
-
 /// A used-list from its text, checked against the catalog.
 fn parse_used(
     text: &input::Text,
@@ -574,9 +562,12 @@ impl AccountSources {
                 "say where the unused actions come from: `--findings PATH`, `--last-accessed PRINCIPAL=FILE`, `--used PRINCIPAL=FILE` or `--cloudtrail PATH`",
             ));
         }
-        if sources.trail_config.is_some() && sources.cloudtrail.is_empty() {
+        if sources.trail_config.is_some()
+            && sources.cloudtrail.is_empty()
+            && sources.used.is_empty()
+        {
             return Err(Error::input(
-                "`--trail-config` says what CloudTrail logged: give `--cloudtrail PATH`",
+                "`--trail-config` says what CloudTrail logged: give `--cloudtrail PATH` or a usage file with `--used`",
             ));
         }
         if sources.unused_since.is_some()
@@ -635,8 +626,36 @@ impl AccountSources {
                 let accept = self.accept_unknown_used;
                 let mut accepted = Vec::new();
                 let mut inference = if kind == "used" {
-                    let used = read_used(&source, accept, table, &mut accepted, io)?;
-                    sources::from_used_list(&policies, &used, table)
+                    let text = input::read_text(&source, input::Kind::Data, io)?;
+                    if UsageFile::is_usage_file(&text.text) {
+                        // A usage file for this principal: read as the logs it came from.
+                        let arn = account
+                            .entities
+                            .get(entity)
+                            .map(|e| e.arn.clone())
+                            .unwrap_or_default();
+                        let inferred = crate::cloudtrail::from_usage_file(
+                            &text,
+                            self.trail_config.as_ref(),
+                            Some(&arn),
+                            &policies,
+                            table,
+                            window.as_ref(),
+                            io,
+                        )?;
+                        // The report names its source on every line already.
+                        accepted.extend(inferred.notes.into_iter().map(|note| {
+                            note.strip_prefix("cloudtrail: ")
+                                .map_or(note.clone(), str::to_string)
+                        }));
+                        for warning in &inferred.warnings {
+                            writeln!(io.stderr, "warning: {}", crate::safe::escape(warning))?;
+                        }
+                        inferred.inference
+                    } else {
+                        let used = parse_used(&text, accept, table, &mut accepted)?;
+                        sources::from_used_list(&policies, &used, table)
+                    }
                 } else {
                     let data = read_last_accessed(&source, accept, table, &mut accepted, io)?;
                     sources::from_last_accessed(&data, &policies, table, window.as_ref())
