@@ -189,6 +189,22 @@ pub enum Command {
     )]
     Verify(crate::commands::verify::VerifyArgs),
 
+    /// Scan CloudTrail logs once into a usage file that `--used` reads.
+    #[command(
+        long_about = "Scan CloudTrail logs once into a usage file: per role or user, the actions it \
+            used (each event mapped to the IAM actions its operation authorizes), first and last \
+            seen, and counts; what the logs cover per account (time range, regions); and the \
+            events that could not be attributed or mapped. `refine --used FILE` and the other \
+            commands read it like the logs themselves, so a month of logs is scanned once and \
+            reviewed as text.",
+        after_help = "Example:\n  aws s3 sync s3://BUCKET/AWSLogs/123456789012/CloudTrail/ logs/\n  \
+            pare usage --cloudtrail logs/ -o usage.json\n  \
+            pare refine policy.json --used usage.json --principal arn:aws:iam::123456789012:role/App \
+            --unused-since 90\n\n\
+            Exit codes:\n  0  success\n  2  unreadable or invalid input, or a usage error"
+    )]
+    Usage(crate::commands::usage::UsageArgs),
+
     /// Show where the action catalog came from and what it holds.
     #[command(
         after_help = "Example:\n  pare catalog\n  pare catalog --services | sort -k2 -n | tail\n  \
@@ -287,6 +303,7 @@ impl Command {
             Command::Expand(args) => Some(&args.catalog),
             Command::Verify(args) => Some(&args.catalog),
             Command::Catalog(args) => Some(&args.catalog),
+            Command::Usage(args) => Some(&args.catalog),
             Command::Completions(_) | Command::Man(_) => None,
         }
     }

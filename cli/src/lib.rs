@@ -8,6 +8,7 @@ use std::io::Write;
 use clap::{CommandFactory, FromArgMatches};
 
 pub mod args;
+pub mod cloudtrail;
 pub mod commands;
 pub mod diff;
 pub mod error;

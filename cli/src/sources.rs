@@ -14,7 +14,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::Args;
 use pare_engine::account::{Account, PrincipalLookupError, PrincipalUsage};
-use pare_engine::sources::{self, LastAccessed, SourceReport, Timestamp, UsedList, Window};
+use pare_engine::sources::{
+    self, LastAccessed, SourceReport, Timestamp, UsageFile, UsedList, Window,
+};
 use pare_engine::unused::read_unused;
 use pare_engine::{ActionTable, Finding, Policy, UnusedSet};
 
@@ -35,18 +37,33 @@ pub struct SourceArgs {
 
     /// The actions the workload was seen to use (CloudTrail, or calls logged during
     /// tests): one `service:Action` per line, or a JSON array of them; `-` reads stdin.
-    /// Every other granted action that such a log can show becomes unused.
+    /// Every other granted action that such a log can show becomes unused. A usage file
+    /// written by `pare usage` is read as the CloudTrail logs it came from.
     #[arg(long, value_name = "FILE")]
     pub used: Option<OsString>,
 
+    /// CloudTrail logs: files as delivered to S3 (gzipped or not), `aws cloudtrail
+    /// lookup-events` output, JSON Lines of events, or a directory tree of them
+    /// (`AWSLogs/ACCOUNT/CloudTrail/...`). Repeat for more. Every granted action the logs
+    /// can show and that `--principal` did not call becomes unused.
+    #[arg(long, value_name = "PATH")]
+    pub cloudtrail: Vec<PathBuf>,
+
+    /// What the trail logs, for `--cloudtrail` and usage files: `aws cloudtrail
+    /// get-event-selectors` or `describe-trails` output. Without it, management events
+    /// are assumed logged and data events not (their actions stay granted).
+    #[arg(long, value_name = "FILE")]
+    pub trail_config: Option<OsString>,
+
     /// Count an action last accessed more than DAYS days before `--as-of` as unused
-    /// (exactly DAYS days ago still counts as used). Applies to `--last-accessed` and
-    /// to the `lastAccessed` times of `--unused` findings.
+    /// (exactly DAYS days ago still counts as used). Applies to `--last-accessed`,
+    /// `--cloudtrail`, usage files, and the `lastAccessed` times of `--unused` findings.
     #[arg(long, value_name = "DAYS", allow_negative_numbers = true, value_parser = parse_days)]
     pub unused_since: Option<u32>,
 
-    /// Findings are per principal: when the `--unused` findings name several roles
-    /// or users (`resource`), take those of this one (its full ARN).
+    /// Findings and logs are per principal: when the `--unused` findings, the
+    /// `--cloudtrail` logs or a usage file name several roles or users, take those of
+    /// this one (its full ARN).
     #[arg(long, value_name = "ARN")]
     pub principal: Option<String>,
 
@@ -79,6 +96,10 @@ pub struct Sources {
     pub last_accessed: Option<Source>,
     /// `--used`.
     pub used: Option<Source>,
+    /// `--cloudtrail`, in order.
+    pub cloudtrail: Vec<PathBuf>,
+    /// `--trail-config`.
+    pub trail_config: Option<OsString>,
     /// `--unused-since`.
     pub unused_since: Option<u32>,
     /// `--as-of`, when given (the clock is read only when it is needed and not given).
@@ -101,19 +122,34 @@ impl Sources {
             findings: unused.map(|a| Source::from_arg(a)),
             last_accessed: args.last_accessed.as_ref().map(|a| Source::from_arg(a)),
             used: args.used.as_ref().map(|a| Source::from_arg(a)),
+            cloudtrail: args.cloudtrail.clone(),
+            trail_config: args.trail_config.clone(),
             unused_since: args.unused_since,
             as_of: as_of.map(parse_as_of).transpose()?,
             principal: args.principal.clone(),
             accept_unknown_used: args.accept_unknown_used,
         };
-        if sources.findings.is_none() && sources.last_accessed.is_none() && sources.used.is_none() {
+        if sources.findings.is_none()
+            && sources.last_accessed.is_none()
+            && sources.used.is_none()
+            && sources.cloudtrail.is_empty()
+        {
             return Err(Error::input(
-                "say where the unused actions come from: `--unused FINDINGS`, `--last-accessed FILE` or `--used FILE`",
+                "say where the unused actions come from: `--unused FINDINGS`, `--last-accessed FILE`, `--used FILE` or `--cloudtrail PATH`",
             ));
         }
+        if sources.trail_config.is_some() && sources.cloudtrail.is_empty() && sources.used.is_none()
+        {
+            return Err(Error::input(
+                "`--trail-config` says what CloudTrail logged: give `--cloudtrail PATH` or a usage file with `--used`",
+            ));
+        }
+        // A usage file (`pare usage`) has times too: `resolve` checks that `--used` is one.
         if sources.unused_since.is_some()
             && sources.findings.is_none()
             && sources.last_accessed.is_none()
+            && sources.cloudtrail.is_empty()
+            && sources.used.is_none()
         {
             return Err(Error::input(
                 "`--unused-since` needs times to compare: give `--unused FINDINGS` or `--last-accessed FILE`",
@@ -124,9 +160,13 @@ impl Sources {
                 "only one of `--unused`, `--last-accessed` and `--used` can read stdin (`-`)",
             ));
         }
-        if sources.principal.is_some() && sources.findings.is_none() {
+        if sources.principal.is_some()
+            && sources.findings.is_none()
+            && sources.cloudtrail.is_empty()
+            && sources.used.is_none()
+        {
             return Err(Error::input(
-                "`--principal` chooses among the findings of `--unused FINDINGS`: give them",
+                "`--principal` chooses among the findings of `--unused FINDINGS`, the `--cloudtrail` logs or a usage file: give one",
             ));
         }
         Ok(sources)
@@ -189,9 +229,52 @@ impl Sources {
                 window.as_ref(),
             ));
         }
+        let mut warnings = Vec::new();
         if let Some(source) = &self.used {
-            let used = read_used(source, self.accept_unknown_used, table, &mut accepted, io)?;
-            inferences.push(sources::from_used_list(policies, &used, table));
+            let text = input::read_text(source, input::Kind::Data, io)?;
+            if UsageFile::is_usage_file(&text.text) {
+                let inferred = crate::cloudtrail::from_usage_file(
+                    &text,
+                    self.trail_config.as_ref(),
+                    self.principal.as_deref(),
+                    policies,
+                    table,
+                    window.as_ref(),
+                    io,
+                )?;
+                finding_notes.extend(inferred.notes);
+                warnings.extend(inferred.warnings);
+                principal.get_or_insert(inferred.principal);
+                inferences.push(inferred.inference);
+            } else {
+                if self.unused_since.is_some()
+                    && self.findings.is_none()
+                    && self.last_accessed.is_none()
+                    && self.cloudtrail.is_empty()
+                {
+                    return Err(Error::input(format!(
+                        "`--unused-since` needs times to compare, and {} is a plain list: give a usage file (`pare usage`), `--cloudtrail PATH`, `--unused FINDINGS` or `--last-accessed FILE`",
+                        text.name
+                    )));
+                }
+                let used = parse_used(&text, self.accept_unknown_used, table, &mut accepted)?;
+                inferences.push(sources::from_used_list(policies, &used, table));
+            }
+        }
+        if !self.cloudtrail.is_empty() {
+            let inferred = crate::cloudtrail::from_logs(
+                &self.cloudtrail,
+                self.trail_config.as_ref(),
+                self.principal.as_deref(),
+                policies,
+                table,
+                window.as_ref(),
+                io,
+            )?;
+            finding_notes.extend(inferred.notes);
+            warnings.extend(inferred.warnings);
+            principal.get_or_insert(inferred.principal);
+            inferences.push(inferred.inference);
         }
         let mut unused: Option<UnusedSet> = None;
         let mut reports = Vec::with_capacity(inferences.len());
@@ -208,6 +291,7 @@ impl Sources {
             combined: reports.len() > 1,
             reports,
             finding_notes,
+            warnings,
             nothing_active,
             principal,
         })
@@ -219,15 +303,13 @@ impl Sources {
     }
 }
 
-/// Reads a used-list and checks that it names actions the catalog knows.
-fn read_used(
-    source: &Source,
+/// A used-list from its text, checked against the catalog.
+fn parse_used(
+    text: &input::Text,
     accept: bool,
     table: ActionTable<'_>,
     accepted: &mut Vec<String>,
-    io: &mut Io<'_>,
 ) -> Result<UsedList, Error> {
-    let text = input::read_text(source, input::Kind::Data, io)?;
     let used =
         UsedList::parse(&text.text).map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
     check_names(
@@ -314,6 +396,8 @@ pub struct Resolved {
     /// What became of the findings (archived, other types, other principals)
     /// and of unknown names taken as they are, one sentence each.
     pub finding_notes: Vec<String>,
+    /// What deserves a warning (logs that cover less than the window).
+    pub warnings: Vec<String>,
     /// Findings were given and none of them is an active `UnusedPermission` one.
     pub nothing_active: bool,
     /// The ARN of the principal whose findings were taken, when they name one.
@@ -324,6 +408,9 @@ impl Resolved {
     /// The reports as notes on stderr. Findings taken as they are need no
     /// report: the refinement's own diagnostics already speak about them.
     pub fn write_notes(&self, stderr: &mut dyn Write) -> std::io::Result<()> {
+        for warning in &self.warnings {
+            writeln!(stderr, "warning: {}", crate::safe::escape(warning))?;
+        }
         for note in &self.finding_notes {
             writeln!(stderr, "note: {}", crate::safe::escape(note))?;
         }
@@ -365,9 +452,20 @@ pub struct AccountSourceArgs {
     #[arg(long, value_name = "PRINCIPAL=FILE")]
     pub used: Vec<String>,
 
+    /// CloudTrail logs of the account (files, gzipped files, or a directory tree such as
+    /// `AWSLogs/ACCOUNT/CloudTrail/`), read once and attributed to every role and user of
+    /// the details. Repeat for more.
+    #[arg(long, value_name = "PATH")]
+    pub cloudtrail: Vec<PathBuf>,
+
+    /// What the trail logs, for `--cloudtrail`: `aws cloudtrail get-event-selectors` or
+    /// `describe-trails` output. Without it, data events count as not logged.
+    #[arg(long, value_name = "FILE")]
+    pub trail_config: Option<OsString>,
+
     /// Count an action last accessed more than DAYS days before `--as-of` as unused
-    /// (exactly DAYS days ago still counts as used); for `--last-accessed` and the
-    /// findings' `lastAccessed` times.
+    /// (exactly DAYS days ago still counts as used); for `--last-accessed`,
+    /// `--cloudtrail` and the findings' `lastAccessed` times.
     #[arg(long, value_name = "DAYS", allow_negative_numbers = true, value_parser = parse_days)]
     pub unused_since: Option<u32>,
 
@@ -410,6 +508,10 @@ pub struct AccountSources {
     pub last_accessed: Vec<PrincipalFile>,
     /// `--used PRINCIPAL=FILE`, in order.
     pub used: Vec<PrincipalFile>,
+    /// `--cloudtrail`, in order.
+    pub cloudtrail: Vec<PathBuf>,
+    /// `--trail-config`.
+    pub trail_config: Option<OsString>,
     /// `--unused-since`.
     pub unused_since: Option<u32>,
     /// `--as-of`, when given.
@@ -449,16 +551,34 @@ impl AccountSources {
         let sources = AccountSources {
             last_accessed: parse("--last-accessed", &args.last_accessed)?,
             used: parse("--used", &args.used)?,
+            cloudtrail: args.cloudtrail.clone(),
+            trail_config: args.trail_config.clone(),
             unused_since: args.unused_since,
             as_of: as_of.map(parse_as_of).transpose()?,
             accept_unknown_used: args.accept_unknown_used,
         };
-        if !has_findings && sources.last_accessed.is_empty() && sources.used.is_empty() {
+        if !has_findings
+            && sources.last_accessed.is_empty()
+            && sources.used.is_empty()
+            && sources.cloudtrail.is_empty()
+        {
             return Err(Error::input(
-                "say where the unused actions come from: `--findings PATH`, `--last-accessed PRINCIPAL=FILE` or `--used PRINCIPAL=FILE`",
+                "say where the unused actions come from: `--findings PATH`, `--last-accessed PRINCIPAL=FILE`, `--used PRINCIPAL=FILE` or `--cloudtrail PATH`",
             ));
         }
-        if sources.unused_since.is_some() && !has_findings && sources.last_accessed.is_empty() {
+        if sources.trail_config.is_some()
+            && sources.cloudtrail.is_empty()
+            && sources.used.is_empty()
+        {
+            return Err(Error::input(
+                "`--trail-config` says what CloudTrail logged: give `--cloudtrail PATH` or a usage file with `--used`",
+            ));
+        }
+        if sources.unused_since.is_some()
+            && !has_findings
+            && sources.last_accessed.is_empty()
+            && sources.cloudtrail.is_empty()
+        {
             return Err(Error::input(
                 "`--unused-since` needs times to compare: give `--findings PATH` or `--last-accessed PRINCIPAL=FILE`",
             ));
@@ -511,8 +631,36 @@ impl AccountSources {
                 let accept = self.accept_unknown_used;
                 let mut accepted = Vec::new();
                 let mut inference = if kind == "used" {
-                    let used = read_used(&source, accept, table, &mut accepted, io)?;
-                    sources::from_used_list(&policies, &used, table)
+                    let text = input::read_text(&source, input::Kind::Data, io)?;
+                    if UsageFile::is_usage_file(&text.text) {
+                        // A usage file for this principal: read as the logs it came from.
+                        let arn = account
+                            .entities
+                            .get(entity)
+                            .map(|e| e.arn.clone())
+                            .unwrap_or_default();
+                        let inferred = crate::cloudtrail::from_usage_file(
+                            &text,
+                            self.trail_config.as_ref(),
+                            Some(&arn),
+                            &policies,
+                            table,
+                            window.as_ref(),
+                            io,
+                        )?;
+                        // The report names its source on every line already.
+                        accepted.extend(inferred.notes.into_iter().map(|note| {
+                            note.strip_prefix("cloudtrail: ")
+                                .map_or(note.clone(), str::to_string)
+                        }));
+                        for warning in &inferred.warnings {
+                            writeln!(io.stderr, "warning: {}", crate::safe::escape(warning))?;
+                        }
+                        inferred.inference
+                    } else {
+                        let used = parse_used(&text, accept, table, &mut accepted)?;
+                        sources::from_used_list(&policies, &used, table)
+                    }
                 } else {
                     let data = read_last_accessed(&source, accept, table, &mut accepted, io)?;
                     sources::from_last_accessed(&data, &policies, table, window.as_ref())
@@ -537,7 +685,94 @@ impl AccountSources {
                 });
             }
         }
+        if !self.cloudtrail.is_empty() {
+            self.apply_cloudtrail(
+                account,
+                table,
+                window.as_ref(),
+                &mut usage,
+                &mut reports,
+                io,
+            )?;
+        }
         Ok((usage, reports))
+    }
+
+    /// `--cloudtrail`: the logs read once, each event attributed to its
+    /// principal, and one unused set per role or user of the details that
+    /// holds a policy, from what it called. A principal of an account the
+    /// logs hold no event of gets none: its logs were not given.
+    fn apply_cloudtrail(
+        &self,
+        account: &Account,
+        table: ActionTable<'_>,
+        window: Option<&Window>,
+        usage: &mut PrincipalUsage,
+        reports: &mut Vec<PrincipalReport>,
+        io: &mut Io<'_>,
+    ) -> Result<(), Error> {
+        let config = crate::cloudtrail::trail_config(self.trail_config.as_ref(), io)?;
+        let scan = crate::cloudtrail::scan(&self.cloudtrail, window, io)?;
+        let (notes, warnings) = crate::cloudtrail::scan_notes(&scan, window);
+        for warning in &warnings {
+            writeln!(io.stderr, "warning: {}", crate::safe::escape(warning))?;
+        }
+        for note in &notes {
+            writeln!(io.stderr, "note: {}", crate::safe::escape(note))?;
+        }
+        let events = crate::cloudtrail::event_table();
+        let observability = sources::Observability::new(&events, config);
+        let coverage = scan.trail.coverage();
+        let covered: std::collections::BTreeSet<&str> = coverage.iter().map(|(a, _)| *a).collect();
+        let mut uncovered: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+        let mut known: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+        for (index, entity) in account.entities.iter().enumerate() {
+            if entity.kind == pare_engine::account::EntityKind::Group {
+                continue;
+            }
+            known.insert(entity.arn.as_str());
+            let held = account.held_policies(index);
+            if held.is_empty() {
+                continue;
+            }
+            let account_id = entity.arn.split(':').nth(4).unwrap_or("");
+            if !covered.contains(account_id) {
+                uncovered.insert(account_id.to_string());
+                continue;
+            }
+            let policies: Vec<&Policy> = held.iter().map(|(_, p)| *p).collect();
+            let names: Vec<String> = held.iter().map(|(n, _)| (*n).to_string()).collect();
+            let observed = scan.trail.usage_of(&entity.arn, &events, table);
+            let inference =
+                sources::from_cloudtrail(&policies, &observed, &observability, table, window);
+            usage.add(account, index, "cloudtrail".to_string(), inference.unused);
+            reports.push(PrincipalReport {
+                principal: entity.arn.clone(),
+                file: None,
+                policies: names,
+                report: inference.report,
+            });
+        }
+        for account_id in &uncovered {
+            writeln!(
+                io.stderr,
+                "note: cloudtrail: the logs hold no event of account `{}`: nothing is inferred for its principals",
+                crate::safe::escape(account_id)
+            )?;
+        }
+        let strangers = scan
+            .trail
+            .principals()
+            .into_iter()
+            .filter(|p| !known.contains(p))
+            .count();
+        if strangers > 0 {
+            writeln!(
+                io.stderr,
+                "note: cloudtrail: {strangers} principal(s) in the logs are not in the account details (other accounts, deleted roles, or roles whose path the logs do not show)"
+            )?;
+        }
+        Ok(())
     }
 }
 

@@ -40,6 +40,9 @@ _pare() {
             pare,refine)
                 cmd="pare__subcmd__refine"
                 ;;
+            pare,usage)
+                cmd="pare__subcmd__usage"
+                ;;
             pare,verify)
                 cmd="pare__subcmd__verify"
                 ;;
@@ -67,6 +70,9 @@ _pare() {
             pare__subcmd__help,refine)
                 cmd="pare__subcmd__help__subcmd__refine"
                 ;;
+            pare__subcmd__help,usage)
+                cmd="pare__subcmd__help__subcmd__usage"
+                ;;
             pare__subcmd__help,verify)
                 cmd="pare__subcmd__help__subcmd__verify"
                 ;;
@@ -77,7 +83,7 @@ _pare() {
 
     case "${cmd}" in
         pare)
-            opts="-q -v -h -V --quiet --verbose --color --help --version refine account explain expand verify catalog completions man help"
+            opts="-q -v -h -V --quiet --verbose --color --help --version refine account explain expand verify usage catalog completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -95,7 +101,7 @@ _pare() {
             return 0
             ;;
         pare__subcmd__account)
-            opts="-q -v -h -V --findings --last-accessed --used --unused-since --accept-unknown-used --catalog --as-of --max-input-size --out --format --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --findings --last-accessed --used --cloudtrail --trail-config --unused-since --accept-unknown-used --catalog --as-of --max-input-size --out --format --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -110,6 +116,14 @@ _pare() {
                     return 0
                     ;;
                 --used)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cloudtrail)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trail-config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -243,7 +257,7 @@ _pare() {
             return 0
             ;;
         pare__subcmd__explain)
-            opts="-o -q -v -h -V --unused --last-accessed --used --unused-since --principal --accept-unknown-used --catalog --as-of --max-input-size --format --output --quiet --verbose --color --help --version"
+            opts="-o -q -v -h -V --unused --last-accessed --used --cloudtrail --trail-config --unused-since --principal --accept-unknown-used --catalog --as-of --max-input-size --format --output --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -258,6 +272,14 @@ _pare() {
                     return 0
                     ;;
                 --used)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cloudtrail)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trail-config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -305,7 +327,7 @@ _pare() {
             return 0
             ;;
         pare__subcmd__help)
-            opts="refine account explain expand verify catalog completions man help"
+            opts="refine account explain expand verify usage catalog completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -430,6 +452,20 @@ _pare() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pare__subcmd__help__subcmd__usage)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pare__subcmd__help__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -463,7 +499,7 @@ _pare() {
             return 0
             ;;
         pare__subcmd__refine)
-            opts="-o -q -v -h -V --unused --last-accessed --used --unused-since --principal --accept-unknown-used --catalog --as-of --max-input-size --format --no-wildcards --verify --policy-kind --exit-code --output --quiet --verbose --color --help --version"
+            opts="-o -q -v -h -V --unused --last-accessed --used --cloudtrail --trail-config --unused-since --principal --accept-unknown-used --catalog --as-of --max-input-size --format --no-wildcards --verify --policy-kind --exit-code --output --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -478,6 +514,14 @@ _pare() {
                     return 0
                     ;;
                 --used)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cloudtrail)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trail-config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -528,8 +572,58 @@ _pare() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pare__subcmd__usage)
+            opts="-o -q -v -h -V --cloudtrail --principal --unused-since --catalog --as-of --max-input-size --output --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cloudtrail)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --principal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unused-since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as-of)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-input-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pare__subcmd__verify)
-            opts="-o -q -v -h -V --unused --last-accessed --used --unused-since --principal --accept-unknown-used --catalog --as-of --max-input-size --format --no-wildcards --output --quiet --verbose --color --help --version"
+            opts="-o -q -v -h -V --unused --last-accessed --used --cloudtrail --trail-config --unused-since --principal --accept-unknown-used --catalog --as-of --max-input-size --format --no-wildcards --output --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -544,6 +638,14 @@ _pare() {
                     return 0
                     ;;
                 --used)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cloudtrail)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trail-config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

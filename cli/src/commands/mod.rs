@@ -14,6 +14,7 @@ pub mod completions;
 pub mod expand;
 pub mod explain;
 pub mod refine;
+pub mod usage;
 pub mod verify;
 
 /// Runs one subcommand.
@@ -24,6 +25,7 @@ pub fn run(command: Command, io: &mut Io<'_>) -> Result<i32, Error> {
         Command::Expand(args) => args.output.output.clone(),
         Command::Catalog(args) => args.output.output.clone(),
         Command::Verify(args) => args.output.output.clone(),
+        Command::Usage(args) => args.output.output.clone(),
         Command::Account(_) | Command::Completions(_) | Command::Man(_) => None,
     };
     match output {
@@ -40,6 +42,7 @@ fn dispatch(command: Command, io: &mut Io<'_>) -> Result<i32, Error> {
         Command::Expand(args) => expand::run(&args.validate()?, io),
         Command::Catalog(args) => catalog::run(&args.validate()?, io),
         Command::Verify(args) => verify::run(&args.validate()?, io),
+        Command::Usage(args) => usage::run(&args.validate()?, io),
         Command::Completions(args) => completions::completions(args.shell, io),
         Command::Man(args) => completions::man(args.subcommand.as_deref(), io),
     }

@@ -1,7 +1,7 @@
 //! A source's report as lines for a terminal: what it inferred and what it
 //! kept, each list cut after its first few items.
 
-use pare_engine::sources::SourceReport;
+use pare_engine::sources::{SourceReport, UsageSource};
 
 /// One line per fact of `report`, naming the policy of each kept-alive
 /// wildcard by `policy_names` (in the order the policies were given) when
@@ -48,8 +48,12 @@ pub fn summary_lines(report: &SourceReport, policy_names: &[String]) -> Vec<Stri
         ));
     }
     if !report.untracked_kept.is_empty() {
+        let why = match report.source {
+            UsageSource::CloudTrail => "the logs cannot show their use (see below)",
+            _ => "their use is not tracked",
+        };
         lines.push(format!(
-            "{source}: {} granted action(s) kept because their use is not tracked: {}",
+            "{source}: {} granted action(s) kept because {why}: {}",
             report.untracked_kept.len(),
             list(&report.untracked_kept)
         ));

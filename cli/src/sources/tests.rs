@@ -17,8 +17,22 @@ fn combinations_are_checked() {
         unused_since: Some(30),
         ..SourceArgs::default()
     };
-    let err = Sources::new(None, &since, None).unwrap_err();
-    assert!(err.to_string().contains("`--unused-since`"));
+    // `--used` may be a usage file, which has times: checked when it is read.
+    assert!(Sources::new(None, &since, None).is_ok());
+    let config_alone = SourceArgs {
+        last_accessed: Some("l.json".into()),
+        trail_config: Some("t.json".into()),
+        ..SourceArgs::default()
+    };
+    let err = Sources::new(None, &config_alone, None).unwrap_err();
+    assert!(err.to_string().contains("`--trail-config`"), "{err}");
+    let logs = SourceArgs {
+        cloudtrail: vec!["logs".into()],
+        unused_since: Some(30),
+        principal: Some("arn:aws:iam::1:role/A".into()),
+        ..SourceArgs::default()
+    };
+    assert!(Sources::new(None, &logs, None).is_ok());
     let two_stdin = SourceArgs {
         used: Some("-".into()),
         ..SourceArgs::default()

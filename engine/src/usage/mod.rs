@@ -27,21 +27,29 @@ use crate::json;
 use crate::known::Known;
 use crate::pattern::Pattern;
 use crate::policy::{ActionKey, Effect, Policy, join, kind};
-use crate::table::{ActionTable, split_action};
+use crate::table::{AccessLevel, ActionTable, split_action};
 use crate::time::*;
 use crate::unused::{UnusedSet, is_action_name, is_service_name};
 
+mod cloudtrail;
+mod data_events;
 mod findings;
 mod last_accessed;
 mod permission_only;
+mod trail_config;
+mod usage_file;
 mod used_list;
 
 #[cfg(test)]
 mod tests;
 
+pub use cloudtrail::*;
+pub use data_events::*;
 pub use findings::*;
 pub use last_accessed::*;
 pub use permission_only::*;
+pub use trail_config::*;
+pub use usage_file::*;
 pub use used_list::*;
 
 // ---------------------------------------------------------------------------
@@ -62,6 +70,9 @@ pub enum UsageSource {
     LastAccessed,
     /// The actions a workload was seen to use (`--used`).
     UsedList,
+    /// CloudTrail logs (`--cloudtrail`), or a usage file made from them.
+    #[serde(rename = "cloudtrail")]
+    CloudTrail,
 }
 
 impl Source {
@@ -71,6 +82,7 @@ impl Source {
             Source::Findings => "access analyzer findings",
             Source::LastAccessed => "iam last-accessed data",
             Source::UsedList => "used-action list",
+            Source::CloudTrail => "cloudtrail",
         }
     }
 }
