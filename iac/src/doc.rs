@@ -204,6 +204,12 @@ impl Document {
             .iter()
             .map(|(k, v)| (k.clone(), v.to_json()))
             .collect();
+        for (key, value) in entries {
+            if ["Effect", "Action", "NotAction"].contains(&key.as_str()) {
+                continue;
+            }
+            self.note_non_literal(key, value);
+        }
         let effect = node.get("Effect");
         let action = [ActionKey::Action, ActionKey::NotAction]
             .into_iter()
@@ -238,6 +244,17 @@ impl Document {
             fields,
             actions,
         });
+    }
+
+    /// Notes the first value under `key` that is not a literal: it is left
+    /// as written, and does not change what is removed from the actions.
+    pub(crate) fn note_non_literal(&mut self, key: &str, value: &Node) {
+        if let Some(part) = first_non_literal(value) {
+            self.notes.push(Note::new(
+                part.span.start,
+                format!("`{key}` holds {}: left as written", non_literal_part(part)),
+            ));
+        }
     }
 
     /// An action list, when every entry is a literal string.
@@ -413,6 +430,22 @@ pub(crate) fn describe(node: &Node) -> String {
         },
         Kind::Seq { .. } => "a list".to_string(),
         Kind::Scalar { .. } => "a literal".to_string(),
+    }
+}
+
+/// The first part of a value that pare does not evaluate.
+fn first_non_literal(node: &Node) -> Option<&Node> {
+    if node.intrinsic().is_some() {
+        return Some(node);
+    }
+    match &node.kind {
+        Kind::Opaque { .. } => Some(node),
+        Kind::Scalar { value, .. } => value
+            .as_str()
+            .is_some_and(|s| s.contains("${") || s.contains("%{"))
+            .then_some(node),
+        Kind::Seq { items, .. } => items.iter().find_map(first_non_literal),
+        Kind::Map { entries } => entries.iter().find_map(|(_, v)| first_non_literal(v)),
     }
 }
 

@@ -148,7 +148,10 @@ fn policy_value(text: &str, address: &str, value: &Expression, notes: &mut Vec<N
             };
             let node = node(text, arg);
             match Document::from_node(&node, Lang::Hcl) {
-                Ok(doc) => policy(Found::Document(doc)),
+                Ok(doc) => {
+                    notes.extend(doc.notes.iter().cloned().map(|n| n.at(address)));
+                    policy(Found::Document(doc))
+                }
                 Err(note) => {
                     notes.push(note.at(address));
                     policy(Found::Unread)
@@ -174,7 +177,10 @@ fn policy_value(text: &str, address: &str, value: &Expression, notes: &mut Vec<N
             let raw = text.get(span.clone()).unwrap_or("");
             match crate::tree::parse_yaml(raw, span.start) {
                 Ok(node) => match Document::from_node(&node, Lang::Json) {
-                    Ok(doc) => policy(Found::Document(doc)),
+                    Ok(doc) => {
+                        notes.extend(doc.notes.iter().cloned().map(|n| n.at(address)));
+                        policy(Found::Document(doc))
+                    }
                     Err(note) => {
                         notes.push(note.at(address));
                         policy(Found::Unread)
@@ -343,6 +349,14 @@ fn policy_document(text: &str, block: &Block, address: &str, notes: &mut Vec<Not
         if inner.ident.as_str() != "statement" {
             continue;
         }
+        if inner.body.get_attribute("actions").is_none()
+            && inner.body.get_attribute("not_actions").is_none()
+        {
+            doc.notes.push(Note::new(
+                at,
+                "a statement without `actions` or `not_actions`: kept as written",
+            ));
+        }
         let stmt = statement(text, inner, &mut doc);
         doc.statements.push(stmt);
     }
@@ -390,6 +404,7 @@ fn statement(text: &str, block: &Block, doc: &mut Document) -> Stmt {
     }
     for (name, key) in [("resources", "Resource"), ("not_resources", "NotResource")] {
         if let Some(value) = attr(name) {
+            doc.note_non_literal(name, &value);
             fields.insert(key.into(), value.to_json());
         }
     }
@@ -397,6 +412,9 @@ fn statement(text: &str, block: &Block, doc: &mut Document) -> Stmt {
     for inner in body.blocks() {
         match inner.ident.as_str() {
             "condition" => {
+                for attribute in inner.body.attributes() {
+                    doc.note_non_literal(attribute.key.as_str(), &node(text, &attribute.value));
+                }
                 let get = |name: &str| {
                     inner
                         .body

@@ -14,6 +14,7 @@ pub mod completions;
 pub mod expand;
 pub mod explain;
 pub mod refine;
+pub mod source;
 pub mod verify;
 
 /// Runs one subcommand.
