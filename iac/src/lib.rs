@@ -19,6 +19,7 @@
 
 pub mod cloudformation;
 pub mod doc;
+pub mod gate;
 pub mod refine;
 pub mod terraform;
 pub mod tree;

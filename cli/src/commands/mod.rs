@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod completions;
 pub mod expand;
 pub mod explain;
+pub mod gate;
 pub mod refine;
 pub mod source;
 pub mod verify;

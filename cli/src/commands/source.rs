@@ -368,7 +368,7 @@ fn choose(
 /// The file a Terraform `file()` names, next to the source. The one place
 /// a path from a source's bytes becomes a path to read and write: only a
 /// relative path that stays below the source's directory is taken.
-fn referenced(source: &Source, path: &str, address: &str) -> Result<PathBuf, Error> {
+pub(crate) fn referenced(source: &Source, path: &str, address: &str) -> Result<PathBuf, Error> {
     let Source::Path(main) = source else {
         return Err(Error::input(format!(
             "`{}` reads its policy from `file(\"{}\")`: give the source's path, not stdin",
@@ -393,7 +393,7 @@ fn referenced(source: &Source, path: &str, address: &str) -> Result<PathBuf, Err
 }
 
 /// A parse error with the file and line.
-fn located(text: &Text, error: &pare_iac::Error) -> Error {
+pub(crate) fn located(text: &Text, error: &pare_iac::Error) -> Error {
     let line = error
         .line
         .or_else(|| error.at.map(|at| pare_iac::line_of(&text.text, at)));
