@@ -383,8 +383,31 @@ impl Document {
         if self.layout == Layout::Blocks {
             for &i in removed {
                 let s = span(i);
+                // The comment lines right above a block are about it.
+                let mut start = line_start(text, s.start);
+                while start > 0 {
+                    let above = line_start(text, start - 1);
+                    let line = text.get(above..start).unwrap_or("").trim();
+                    if line.starts_with('#') || line.starts_with("//") {
+                        start = above;
+                    } else {
+                        break;
+                    }
+                }
+                let mut end = after_line(text, s.end);
+                // A blank line on each side would be two in a row.
+                let blank_before = start > 0
+                    && text
+                        .get(line_start(text, start - 1)..start)
+                        .is_some_and(|l| l.trim().is_empty());
+                let blank_after = text
+                    .get(end..after_line(text, end))
+                    .is_some_and(|l| l.trim().is_empty() && !l.is_empty());
+                if blank_before && blank_after {
+                    end = after_line(text, end);
+                }
                 out.push(Splice {
-                    span: line_start(text, s.start)..after_line(text, s.end),
+                    span: start..end,
                     text: String::new(),
                 });
             }
@@ -423,7 +446,14 @@ impl Document {
 /// What a value is, in a few words, for a note.
 pub(crate) fn describe(node: &Node) -> String {
     match &node.kind {
-        Kind::Opaque { what } => format!("a {what}"),
+        Kind::Opaque { what } => {
+            let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
+            format!("{article} {what}")
+        }
         Kind::Map { .. } => match node.intrinsic() {
             Some(name) => format!("an intrinsic `{name}`"),
             None => "an object".to_string(),
@@ -588,8 +618,19 @@ pub fn rewrite_list(text: &str, list: &List, entries: &[String], lang: Lang) -> 
         }
         previous = Some(*follows);
     }
+    // When the last entry goes, so does the comment after it on its line;
+    // a trailing comma stays.
+    let mut end = last.span.end;
+    if kept.last().copied().flatten() != Some(list.items.len() - 1) {
+        let line = line_end(text, end);
+        let rest = text.get(end..line).unwrap_or("");
+        if rest.contains('#') || rest.contains("//") {
+            out.push_str(without_comments(rest).trim_end());
+            end = line;
+        }
+    }
     Some(Splice {
-        span: first.span.start..last.span.end,
+        span: first.span.start..end,
         text: out,
     })
 }

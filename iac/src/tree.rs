@@ -75,6 +75,9 @@ impl Node {
     /// The value as JSON for the engine. A value pare does not evaluate
     /// becomes a string that names it: the engine only carries it along.
     pub fn to_json(&self) -> serde_json::Value {
+        if let Some(name) = self.intrinsic() {
+            return format!("<intrinsic `{name}`>").into();
+        }
         match &self.kind {
             Kind::Scalar { value, .. } => value.clone(),
             Kind::Seq { items, .. } => items.iter().map(Node::to_json).collect(),

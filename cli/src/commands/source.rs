@@ -266,12 +266,41 @@ pub fn run(config: &Refine, text: Text, format: Format, io: &mut Io<'_>) -> Resu
             Escaped(&note.message)
         )?;
     }
+    // Findings are per principal: with several policies, an unused action
+    // one of them does not grant is worth a word only when none grants it.
+    let not_granted = |o: &pare_iac::refine::Outcome| -> Vec<std::sync::Arc<str>> {
+        o.refinement
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == pare_engine::Code::UnusedNotGranted)
+            .map(|d| d.subject.clone())
+            .collect()
+    };
+    if outcomes.len() > 1 {
+        let mut by_none: Vec<std::sync::Arc<str>> =
+            outcomes.first().map(not_granted).unwrap_or_default();
+        for outcome in outcomes.iter().skip(1) {
+            let these = not_granted(outcome);
+            by_none.retain(|s| these.contains(s));
+        }
+        for subject in &by_none {
+            writeln!(
+                io.stderr,
+                "warning: `{}` is reported unused but none of these policies grants it",
+                Escaped(subject)
+            )?;
+        }
+    }
     let mut detach = false;
     for (target, outcome) in targets.iter().zip(&outcomes) {
-        for line in super::refine::diagnostic_lines(
-            &outcome.refinement.diagnostics,
-            super::refine::SEPARATE_LINES,
-        ) {
+        let diagnostics: Vec<pare_engine::Diagnostic> = outcome
+            .refinement
+            .diagnostics
+            .iter()
+            .filter(|d| outcomes.len() == 1 || d.code != pare_engine::Code::UnusedNotGranted)
+            .cloned()
+            .collect();
+        for line in super::refine::diagnostic_lines(&diagnostics, super::refine::SEPARATE_LINES) {
             writeln!(
                 io.stderr,
                 "warning: `{}`: {}",
