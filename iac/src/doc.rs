@@ -336,7 +336,12 @@ impl Document {
         if let Some(version) = &self.version {
             document.insert("Version".into(), version.clone().into());
         }
-        document.insert("Statement".into(), Value::Array(statements));
+        // One statement written as an object stays one.
+        let statement = match statements.as_slice() {
+            [one] if self.layout == Layout::Single => one.clone(),
+            _ => Value::Array(statements),
+        };
+        document.insert("Statement".into(), statement);
         let policy = pare_engine::Policy::from_value(Value::Object(document), "")?;
         Ok((policy, index))
     }
@@ -548,6 +553,21 @@ fn without_comments(separator: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The bytes an edit of `list` may touch: its value, and the comment on
+/// the line of its last entry (which goes when that entry goes).
+pub fn list_region(text: &str, list: &List) -> Range<usize> {
+    let end = list.items.last().map_or(list.span.end, |last| {
+        let line = line_end(text, last.span.end);
+        let rest = text.get(last.span.end..line).unwrap_or("");
+        if rest.contains('#') || rest.contains("//") {
+            line
+        } else {
+            last.span.end
+        }
+    });
+    list.span.start..end.max(list.span.end)
 }
 
 /// The splice that rewrites `list` to hold `entries`: entries kept keep
