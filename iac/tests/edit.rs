@@ -118,3 +118,39 @@ fn policy_document_statement_removed_whole_lines() {
         "data \"aws_iam_policy_document\" \"d\" {\n  statement {\n    actions = [\"s3:GetObject\"]\n    resources = [\"*\"]\n  }\n\n}\n"
     );
 }
+
+/// Every prefix of every source form is read without a panic: an error or
+/// a scan, never a crash.
+#[test]
+fn truncated_sources_never_panic() {
+    let sources = [
+        (
+            Format::Terraform,
+            include_str!("../../snapshots/fixtures/iac/real/pc-iam-secure-demo.tf"),
+        ),
+        (
+            Format::Terraform,
+            "data \"aws_iam_policy_document\" \"d\" {\n  statement {\n    actions = [\"s3:GetObject\", var.x]\n  }\n  dynamic \"statement\" {\n  }\n}\nresource \"aws_iam_policy\" \"p\" {\n  policy = <<-EOT\n  {\"Statement\": {\"Effect\": \"Allow\", \"Action\": \"s3:*\"}}\n  EOT\n}\n",
+        ),
+        (
+            Format::CloudFormationYaml,
+            "Resources:\n  P:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyDocument:\n        Statement:\n          - Effect: Allow  # é\n            Action: [s3:GetObject, !Ref X]\n          - &a {Effect: Allow, Action: 's3:*'}\n          - *a\n",
+        ),
+        (
+            Format::CloudFormationJson,
+            "{\"Resources\": {\"P\": {\"Type\": \"AWS::IAM::Role\", \"Properties\": {\"Policies\": [{\"PolicyName\": \"p\", \"PolicyDocument\": {\"Statement\": [{\"Effect\": \"Allow\", \"Action\": {\"Fn::If\": []}}]}}]}}}}",
+        ),
+    ];
+    for (format, text) in sources {
+        for (end, _) in text.char_indices() {
+            let prefix = &text[..end];
+            if let Ok(scan) = scan(format, prefix) {
+                for policy in &scan.policies {
+                    if let Body::Document(doc) = &policy.body {
+                        let _ = doc.policy();
+                    }
+                }
+            }
+        }
+    }
+}

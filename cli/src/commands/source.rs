@@ -104,6 +104,28 @@ pub fn run(config: &Refine, text: Text, format: Format, io: &mut Io<'_>) -> Resu
         }
     }
 
+    if targets.is_empty() {
+        let why: Vec<String> = notes
+            .iter()
+            .map(|(_, n)| {
+                format!(
+                    "  line {}: {}",
+                    pare_iac::line_of(&text.text, n.at),
+                    Escaped(&n.message)
+                )
+            })
+            .collect();
+        return Err(Error::input(format!(
+            "{}: pare cannot read {}",
+            text.name,
+            chosen
+                .iter()
+                .map(|p| format!("`{}`", Escaped(&p.address)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .with_details(why));
+    }
     let mut originals = Vec::new();
     for target in &targets {
         let (policy, _) = target.doc.policy().map_err(|e| {
@@ -386,6 +408,13 @@ fn choose(
             Ok(chosen)
         }
         None if policies.len() == 1 => Ok(policies.to_vec()),
+        // A `policy = data.aws_iam_policy_document.x.json` is not a second
+        // policy: the document is. One readable policy is the one.
+        None if policies.iter().filter(|p| p.body != Body::Unread).count() == 1 => Ok(policies
+            .iter()
+            .filter(|p| p.body != Body::Unread)
+            .cloned()
+            .collect()),
         None => Err(Error::input(format!(
             "{name}: {} policies here; say which with `--resource ADDRESS`:",
             policies.len()
