@@ -356,6 +356,17 @@ pub struct RefineArgs {
     #[arg(long)]
     pub exit_code: bool,
 
+    /// In a Terraform or CloudFormation source: the policy to refine, by Terraform
+    /// address (`aws_iam_role_policy.app`, `aws_iam_role.app` for its inline
+    /// policies) or logical id (`AppRole`); needed when the file holds several.
+    #[arg(long, value_name = "ADDRESS")]
+    pub resource: Option<String>,
+
+    /// In a Terraform or CloudFormation source: replace the file (and a JSON file
+    /// its `file()` names) with the refined one, atomically, once verified.
+    #[arg(long)]
+    pub write: bool,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -417,6 +428,10 @@ pub struct Refine {
     pub exit_code: bool,
     /// `--policy-kind`, if given.
     pub policy_kind: Option<PolicyKindArg>,
+    /// `--resource`: which policy of an infrastructure-as-code source.
+    pub resource: Option<String>,
+    /// `--write`: edit an infrastructure-as-code source in place.
+    pub write: bool,
 }
 
 impl RefineArgs {
@@ -445,6 +460,8 @@ impl RefineArgs {
             verify: self.verify,
             exit_code: self.exit_code,
             policy_kind: self.policy_kind,
+            resource: self.resource,
+            write: self.write,
         })
     }
 }

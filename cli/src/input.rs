@@ -326,13 +326,12 @@ fn not_utf8(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
 fn not_a_policy(text: &str) -> Option<(&'static str, &'static str)> {
     const TEMPLATE: (&str, &str) = (
         "this is a CloudFormation template, not a policy",
-        "reading policies out of templates is not supported yet (infrastructure as code is an \
-         open issue);\ngive one policy document, such as a resource's `PolicyDocument`",
+        "`pare refine TEMPLATE --resource LOGICAL_ID` refines a policy inside it;\n\
+         here give one policy document, such as a resource's `PolicyDocument`",
     );
     const PLAN: (&str, &str) = (
         "this is a Terraform plan, not a policy",
-        "reading policies out of plans is not supported yet (infrastructure as code is an open \
-         issue);\ngive one policy document, such as an `aws_iam_policy`'s `policy` value",
+        "pare refines the `.tf` source instead: `pare refine main.tf --resource ADDRESS`",
     );
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') {
@@ -387,6 +386,29 @@ fn engine_error(name: &str, err: &pare_engine::Error) -> Error {
 /// Reads a policy in any form [`pare_engine::policy::parse_policy_input`] accepts.
 pub fn read_policy(source: &Source, io: &mut Io<'_>) -> Result<(Text, PolicyInput), Error> {
     let text = read_text(source, Kind::Policy, io)?;
+    parse_policy(text)
+}
+
+/// A policy, or a source that holds policies.
+#[derive(Debug)]
+pub enum PolicyOrSource {
+    /// A policy document in any form `read_policy` reads.
+    Policy(Text, PolicyInput),
+    /// A Terraform file or a CloudFormation template.
+    Source(Text, pare_iac::Format),
+}
+
+/// Reads a policy, or a Terraform or CloudFormation source (by its name
+/// ending `.tf`, or a template's top-level keys).
+pub fn read_policy_or_source(source: &Source, io: &mut Io<'_>) -> Result<PolicyOrSource, Error> {
+    let text = read_text(source, Kind::Policy, io)?;
+    if let Some(format) = pare_iac::detect(&text.name, &text.text) {
+        return Ok(PolicyOrSource::Source(text, format));
+    }
+    parse_policy(text).map(|(text, input)| PolicyOrSource::Policy(text, input))
+}
+
+fn parse_policy(text: Text) -> Result<(Text, PolicyInput), Error> {
     if text.text.trim().is_empty() {
         return Err(Error::input(format!(
             "{}: the file is empty; expected a policy document",

@@ -499,7 +499,7 @@ _pare() {
             return 0
             ;;
         pare__subcmd__refine)
-            opts="-o -q -v -h -V --unused --last-accessed --used --cloudtrail --trail-config --unused-since --principal --accept-unknown-used --catalog --as-of --max-input-size --format --no-wildcards --verify --policy-kind --exit-code --output --quiet --verbose --color --help --version"
+            opts="-o -q -v -h -V --unused --last-accessed --used --cloudtrail --trail-config --unused-since --principal --accept-unknown-used --catalog --as-of --max-input-size --format --no-wildcards --verify --policy-kind --exit-code --resource --write --output --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -551,6 +551,10 @@ _pare() {
                     ;;
                 --policy-kind)
                     COMPREPLY=($(compgen -W "managed inline role-inline user-inline group-inline" -- "${cur}"))
+                    return 0
+                    ;;
+                --resource)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -670,7 +674,7 @@ _pare() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json sarif" -- "${cur}"))
                     return 0
                     ;;
                 --output)

@@ -60,6 +60,7 @@ inline\t'An inline policy of the `--unused` finding\'s role or user'
 role-inline\t'An inline policy of a role (10,240 for all of them together)'
 user-inline\t'An inline policy of a user (2,048 for all of them together)'
 group-inline\t'An inline policy of a group (5,120 for all of them together)'"
+complete -c pare -n "__fish_pare_using_subcommand refine" -l resource -d 'In a Terraform or CloudFormation source: the policy to refine, by Terraform address (`aws_iam_role_policy.app`, `aws_iam_role.app` for its inline policies) or logical id (`AppRole`); needed when the file holds several' -r
 complete -c pare -n "__fish_pare_using_subcommand refine" -s o -l output -d 'Write the result to FILE instead of stdout, atomically (a temporary file in the same directory, renamed over FILE once complete); FILE is left as it was when the command fails' -r -F
 complete -c pare -n "__fish_pare_using_subcommand refine" -l color -d 'When to colour the output: on a terminal (unless NO_COLOR is set), always, or never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set'
 always\t'Always, also into a pipe or a file'
@@ -68,6 +69,7 @@ complete -c pare -n "__fish_pare_using_subcommand refine" -l accept-unknown-used
 complete -c pare -n "__fish_pare_using_subcommand refine" -l no-wildcards -d 'Replace a wildcard by the exact list of its used actions instead of shorter wildcards'
 complete -c pare -n "__fish_pare_using_subcommand refine" -l verify -d 'Check the refined policy with `pare verify`\'s independent check before printing it; on a violation print nothing on stdout and exit 1'
 complete -c pare -n "__fish_pare_using_subcommand refine" -l exit-code -d 'Say in the exit code whether anything would change, as `git diff --exit-code` does: 0 nothing to refine, 4 the policy changes, 3 detach it'
+complete -c pare -n "__fish_pare_using_subcommand refine" -l write -d 'In a Terraform or CloudFormation source: replace the file (and a JSON file its `file()` names) with the refined one, atomically, once verified'
 complete -c pare -n "__fish_pare_using_subcommand refine" -s q -l quiet -d 'Print errors only: no notes or warnings on stderr'
 complete -c pare -n "__fish_pare_using_subcommand refine" -s v -l verbose -d 'More on stderr: every diagnostic on its own line, and the catalog in use'
 complete -c pare -n "__fish_pare_using_subcommand refine" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -127,7 +129,7 @@ complete -c pare -n "__fish_pare_using_subcommand expand" -s q -l quiet -d 'Prin
 complete -c pare -n "__fish_pare_using_subcommand expand" -s v -l verbose -d 'More on stderr: every diagnostic on its own line, and the catalog in use'
 complete -c pare -n "__fish_pare_using_subcommand expand" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pare -n "__fish_pare_using_subcommand expand" -s V -l version -d 'Print version'
-complete -c pare -n "__fish_pare_using_subcommand verify" -l unused -d 'The unused actions the refinement was made against, in any form `refine --unused` reads; `-` reads stdin. Or the other sources `refine` reads (`--last-accessed`, `--used`), with the same flags as there' -r
+complete -c pare -n "__fish_pare_using_subcommand verify" -l unused -d 'The unused actions the refinement was made against, in any form `refine --unused` reads; `-` reads stdin. Or the other sources `refine` reads (`--last-accessed`, `--used`), with the same flags as there. Without any: the pull-request gate, which asks whether REFINED (the new version of a policy, a Terraform file or a template) grants anything ORIGINAL (the old version) did not' -r
 complete -c pare -n "__fish_pare_using_subcommand verify" -l last-accessed -d 'IAM last-accessed data: the output of `aws iam get-service-last-accessed-details --job-id ID` for a job generated with `--granularity ACTION_LEVEL`; `-` reads stdin. Actions IAM does not track stay granted' -r
 complete -c pare -n "__fish_pare_using_subcommand verify" -l used -d 'The actions the workload was seen to use (CloudTrail, or calls logged during tests): one `service:Action` per line, or a JSON array of them; `-` reads stdin. Every other granted action that such a log can show becomes unused. A usage file written by `pare usage` is read as the CloudTrail logs it came from' -r
 complete -c pare -n "__fish_pare_using_subcommand verify" -l cloudtrail -d 'CloudTrail logs: files as delivered to S3 (gzipped or not), `aws cloudtrail lookup-events` output, JSON Lines of events, or a directory tree of them (`AWSLogs/ACCOUNT/CloudTrail/...`). Repeat for more. Every granted action the logs can show and that `--principal` did not call becomes unused' -r -F
@@ -138,7 +140,8 @@ complete -c pare -n "__fish_pare_using_subcommand verify" -l catalog -d 'A copy 
 complete -c pare -n "__fish_pare_using_subcommand verify" -l as-of -d 'The reference date, `YYYY-MM-DD` (midnight UTC) or an RFC 3339 timestamp; default now. The catalog\'s age, and `--unused-since`, count back from it' -r
 complete -c pare -n "__fish_pare_using_subcommand verify" -l max-input-size -d 'The most pare reads of any one input (unused list, account data, catalog file) before it stops with an error, such as 2G or 500M. Default: 1G for account data, 64M for a catalog file; a policy is never read past 1M' -r
 complete -c pare -n "__fish_pare_using_subcommand verify" -l format -d 'What to print on stdout' -r -f -a "text\t'One line per violation (nothing when every guarantee holds)'
-json\t'`{"ok", "compared", "removed", "violations"}`, also when every guarantee holds'"
+json\t'`{"ok", "compared", "removed", "violations"}`, also when every guarantee holds'
+sarif\t'SARIF 2.1.0 for code-scanning annotations (the pull-request gate only)'"
 complete -c pare -n "__fish_pare_using_subcommand verify" -s o -l output -d 'Write the result to FILE instead of stdout, atomically (a temporary file in the same directory, renamed over FILE once complete); FILE is left as it was when the command fails' -r -F
 complete -c pare -n "__fish_pare_using_subcommand verify" -l color -d 'When to colour the output: on a terminal (unless NO_COLOR is set), always, or never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set'
 always\t'Always, also into a pipe or a file'

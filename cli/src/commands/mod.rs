@@ -13,7 +13,9 @@ pub mod catalog;
 pub mod completions;
 pub mod expand;
 pub mod explain;
+pub mod gate;
 pub mod refine;
+pub mod source;
 pub mod usage;
 pub mod verify;
 

@@ -16,7 +16,17 @@ use crate::{diff, exit};
 
 /// Runs `pare refine`.
 pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
-    let (_, input) = input::read_policy(&config.policy, io)?;
+    let input = match input::read_policy_or_source(&config.policy, io)? {
+        input::PolicyOrSource::Policy(_, input) => input,
+        input::PolicyOrSource::Source(text, format) => {
+            return super::source::run(config, text, format, io);
+        }
+    };
+    if config.resource.is_some() || config.write {
+        return Err(Error::input(
+            "`--resource` and `--write` are for a Terraform file or a CloudFormation template",
+        ));
+    }
     let catalog = Catalog::load(config.catalog.as_deref(), io.limits)?;
     let resolved = config
         .sources
@@ -176,7 +186,7 @@ fn recommendation(input: &PolicyInput, refinement: &Refinement) -> Value {
 
 /// How many subjects of one remark are printed one per line before they are
 /// gathered into one line.
-const SEPARATE_LINES: usize = 5;
+pub(crate) const SEPARATE_LINES: usize = 5;
 
 /// The diagnostics as lines for stderr. A finding lists every unused action of
 /// a principal, so refining one of its policies can say "not granted by this
@@ -185,7 +195,10 @@ const SEPARATE_LINES: usize = 5;
 /// counts the rest. Other lines keep their order; `--format json` lists every
 /// diagnostic.
 /// `--verbose` passes `usize::MAX` for `separate`: every diagnostic on its own line.
-fn diagnostic_lines(diagnostics: &pare_engine::Diagnostics, separate: usize) -> Vec<String> {
+pub(crate) fn diagnostic_lines(
+    diagnostics: &pare_engine::Diagnostics,
+    separate: usize,
+) -> Vec<String> {
     let same = |a: &pare_engine::Diagnostic, b: &pare_engine::Diagnostic| {
         a.code == b.code && a.statement == b.statement && a.message == b.message
     };

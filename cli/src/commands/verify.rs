@@ -31,6 +31,9 @@ pub struct VerifyArgs {
     /// The unused actions the refinement was made against, in any form
     /// `refine --unused` reads; `-` reads stdin. Or the other sources `refine`
     /// reads (`--last-accessed`, `--used`), with the same flags as there.
+    /// Without any: the pull-request gate, which asks whether REFINED (the new
+    /// version of a policy, a Terraform file or a template) grants anything
+    /// ORIGINAL (the old version) did not.
     #[arg(long, value_name = "FINDINGS")]
     pub unused: Option<OsString>,
 
@@ -60,6 +63,8 @@ pub enum VerifyFormat {
     Text,
     /// `{"ok", "compared", "removed", "violations"}`, also when every guarantee holds.
     Json,
+    /// SARIF 2.1.0 for code-scanning annotations (the pull-request gate only).
+    Sarif,
 }
 
 /// `pare verify`, validated.
@@ -69,8 +74,8 @@ pub struct VerifyConfig {
     pub original: Source,
     /// The refined policy or recommendation.
     pub refined: Source,
-    /// Where the unused actions come from.
-    pub sources: crate::sources::Sources,
+    /// Where the unused actions come from; `None` for the pull-request gate.
+    pub sources: Option<crate::sources::Sources>,
     /// `--catalog`, if given.
     pub catalog: Option<std::path::PathBuf>,
     /// What to print.
@@ -82,14 +87,30 @@ pub struct VerifyConfig {
 impl VerifyArgs {
     /// Checks what clap cannot: stdin is read at most once.
     pub fn validate(self) -> Result<VerifyConfig, Error> {
-        let config = VerifyConfig {
-            original: Source::from_arg(&self.original),
-            refined: Source::from_arg(&self.refined),
-            sources: crate::sources::Sources::new(
+        let s = &self.sources;
+        let gate = self.unused.is_none()
+            && s.last_accessed.is_none()
+            && s.used.is_none()
+            && s.unused_since.is_none()
+            && s.principal.is_none();
+        let sources = if gate {
+            None
+        } else {
+            Some(crate::sources::Sources::new(
                 self.unused.as_ref(),
                 &self.sources,
                 self.catalog.as_of.as_deref(),
-            )?,
+            )?)
+        };
+        if sources.is_some() && self.format == VerifyFormat::Sarif {
+            return Err(Error::input(
+                "`--format sarif` is for the pull-request gate (no `--unused`): use `text` or `json`",
+            ));
+        }
+        let config = VerifyConfig {
+            original: Source::from_arg(&self.original),
+            refined: Source::from_arg(&self.refined),
+            sources,
             catalog: self.catalog.catalog,
             format: self.format,
             checks: pare_engine::verify::Checks {
@@ -100,7 +121,7 @@ impl VerifyArgs {
             .iter()
             .filter(|s| ***s == Source::Stdin)
             .count()
-            + config.sources.stdin_count();
+            + config.sources.as_ref().map_or(0, |s| s.stdin_count());
         if stdin > 1 {
             return Err(Error::input(
                 "only one of ORIGINAL, REFINED and --unused can be read from stdin (`-`)",
@@ -113,12 +134,14 @@ impl VerifyArgs {
 /// Runs `pare verify`: exit 0 when every guarantee holds (a summary on
 /// stderr), 1 with the violations on stdout otherwise.
 pub fn run(config: &VerifyConfig, io: &mut Io<'_>) -> Result<i32, Error> {
+    let Some(sources) = &config.sources else {
+        return super::gate::run(config, io);
+    };
     let (_, original) = input::read_policy(&config.original, io)?;
     let refined = read_refined(&config.refined, &original.policy, io)?;
     let catalog = Catalog::load(config.catalog.as_deref(), io.limits)?;
     // The unused set is inferred against the original: what it granted.
-    let unused = config
-        .sources
+    let unused = sources
         .resolve(&[&original.policy], catalog.table(), io)?
         .unused;
     let verification = pare_engine::verify::verify_checking(
@@ -158,7 +181,7 @@ pub fn run(config: &VerifyConfig, io: &mut Io<'_>) -> Result<i32, Error> {
                 writeln!(io.stdout, "{}", crate::safe::escape(&line))?;
             }
         }
-        VerifyFormat::Json => {
+        VerifyFormat::Json | VerifyFormat::Sarif => {
             let value = json!({
                 "ok": verification.is_ok(),
                 "compared": verification.compared,
