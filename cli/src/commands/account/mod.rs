@@ -63,6 +63,12 @@ pub struct AccountArgs {
     /// not a terminal; scripts ask for `json` or `csv`.
     #[arg(long, value_enum, default_value_t = AccountFormat::Table)]
     pub format: AccountFormat,
+
+    /// Say in the exit code whether the plan changes anything, as `git diff
+    /// --exit-code` does: 0 nothing would change, 4 some policy changes, 3
+    /// every change detaches or deletes a policy whole.
+    #[arg(long)]
+    pub exit_code: bool,
 }
 
 /// `pare account --format`.
@@ -91,6 +97,8 @@ pub struct AccountConfig {
     pub out: Option<PathBuf>,
     /// What to print.
     pub format: AccountFormat,
+    /// `--exit-code`: whether the exit code says if anything changes.
+    pub exit_code: bool,
 }
 
 impl AccountArgs {
@@ -119,6 +127,7 @@ impl AccountArgs {
             catalog: self.catalog.catalog,
             out: self.out,
             format: self.format,
+            exit_code: self.exit_code,
         })
     }
 }
@@ -226,7 +235,27 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
             Escaped(&out.join("apply.sh").display().to_string())
         )?;
     }
-    Ok(exit::SUCCESS)
+    Ok(if config.exit_code {
+        plan_exit_code(&plan)
+    } else {
+        exit::SUCCESS
+    })
+}
+
+/// `--exit-code`'s answer for a plan: [`exit::SUCCESS`] when no policy
+/// changes, [`exit::DETACH`] when every change removes a policy whole
+/// (detach, delete-inline), [`exit::CHANGED`] otherwise.
+fn plan_exit_code(plan: &Plan) -> i32 {
+    let mut changes = plan.policies.iter().filter(|p| p.decision.changes());
+    let Some(first) = changes.next() else {
+        return exit::SUCCESS;
+    };
+    let removes = |p: &PolicyPlan| matches!(p.decision, Decision::Detach | Decision::DeleteInline);
+    if removes(first) && changes.all(removes) {
+        exit::DETACH
+    } else {
+        exit::CHANGED
+    }
 }
 
 /// Every finding of every file, files in argument order and directories in
