@@ -126,7 +126,15 @@ impl View<'_> {
             if !matches!(policy.decision, Decision::DeleteInline | Decision::Detach) {
                 write(OutFile::text(
                     format!("{base}.json"),
-                    pretty(&outcome.policy),
+                    script::no_backtick(&pretty(&outcome.policy)),
+                ))?;
+            }
+            // The inline document as it was: what the scripts compare the
+            // live one with, and what rollback.sh puts back.
+            if matches!(policy.reference, PolicyRef::Inline { .. }) {
+                write(OutFile::text(
+                    format!("original/{base}.json"),
+                    script::no_backtick(&pretty(original)),
                 ))?;
             }
             write(OutFile::text(
@@ -167,6 +175,11 @@ impl View<'_> {
         write(OutFile {
             path: "apply.sh".to_string(),
             contents: self.apply_script(layout),
+            executable: true,
+        })?;
+        write(OutFile {
+            path: "rollback.sh".to_string(),
+            contents: self.rollback_script(layout),
             executable: true,
         })
     }
