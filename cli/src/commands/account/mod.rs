@@ -190,7 +190,7 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
     }
     let text = match config.format {
         AccountFormat::Table => {
-            view.table() + &crate::sources::account_table_section(&source_reports)
+            view.table(io.columns) + &crate::sources::account_table_section(&source_reports)
         }
         AccountFormat::Json => {
             // Written as it is built, one principal at a time: the whole
@@ -216,16 +216,21 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
         let section = crate::sources::account_table_section(&source_reports);
         io.stderr.write_all(section.trim_start().as_bytes())?;
     }
+    // Kept to [`DIAGNOSTIC_WIDTH`] columns, continuation lines indented;
+    // `--format json` has each whole, with its code.
     for diagnostic in &plan.diagnostics {
-        writeln!(
-            io.stderr,
+        let line = format!(
             "warning: {}: {}",
             Escaped(&diagnostic.subject),
             Escaped(&diagnostic.message)
-        )?;
+        );
+        io.stderr
+            .write_all(table::wrap(&line, DIAGNOSTIC_WIDTH).as_bytes())?;
     }
     for note in &layout_notes {
-        writeln!(io.stderr, "warning: {}", Escaped(note))?;
+        let line = format!("warning: {}", Escaped(note));
+        io.stderr
+            .write_all(table::wrap(&line, DIAGNOSTIC_WIDTH).as_bytes())?;
     }
     if let Some(out) = &config.out {
         writeln!(
@@ -241,6 +246,10 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
         exit::SUCCESS
     })
 }
+
+/// The widest a warning line of `pare account` is, in columns (a word
+/// longer than that, an ARN, keeps a line of its own).
+const DIAGNOSTIC_WIDTH: usize = 100;
 
 /// `--exit-code`'s answer for a plan: [`exit::SUCCESS`] when no policy
 /// changes, [`exit::DETACH`] when every change removes a policy whole
