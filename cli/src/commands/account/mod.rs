@@ -247,6 +247,34 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
     })
 }
 
+/// The split alternative of an over-quota managed policy.
+enum Split {
+    /// A statement alone is over the quota: no split by statements fits.
+    Impossible,
+    /// `parts` policies would each fit; the principal that attaches most
+    /// managed policies would then attach `attached`.
+    Parts { parts: usize, attached: usize },
+}
+
+impl Split {
+    /// The trade-off, in a few words.
+    fn describe(&self) -> String {
+        use crate::split::{DEFAULT_ATTACHED, MAX_ATTACHED};
+        match *self {
+            Split::Impossible => "cannot be split: one statement alone is over".to_string(),
+            Split::Parts { parts, attached } if attached <= DEFAULT_ATTACHED => format!(
+                "fits split into {parts} managed policies (attached: {attached} of {DEFAULT_ATTACHED})"
+            ),
+            Split::Parts { parts, attached } if attached <= MAX_ATTACHED => format!(
+                "fits split into {parts} managed policies if the attached quota is raised ({attached} of {MAX_ATTACHED} max)"
+            ),
+            Split::Parts { parts, attached } => format!(
+                "a split needs {parts} managed policies: {attached} attached is over IAM's {MAX_ATTACHED}"
+            ),
+        }
+    }
+}
+
 /// The widest a warning line of `pare account` is, in columns (a word
 /// longer than that, an ARN, keeps a line of its own).
 const DIAGNOSTIC_WIDTH: usize = 100;
@@ -412,6 +440,9 @@ impl View<'_> {
                     thousands(quota.used),
                     thousands(quota.limit)
                 ));
+                if let Some(split) = self.split(policy) {
+                    notes.push(split.describe());
+                }
             }
         }
         if let Some(version) = &policy.delete_version {
@@ -420,6 +451,32 @@ impl View<'_> {
             }
         }
         notes.join("; ")
+    }
+
+    /// For a managed policy whose refinement is over its quota: the
+    /// alternative of splitting its statements across several new managed
+    /// policies, and what that costs the principals that attach it.
+    fn split(&self, policy: &PolicyPlan) -> Option<Split> {
+        let quota = policy.quota.filter(|q| q.over())?;
+        if !matches!(policy.reference, PolicyRef::Managed(_)) {
+            return None;
+        }
+        let outcome = policy.outcome.as_ref()?;
+        let Some(parts) = crate::split::by_statements(&outcome.policy, quota.limit) else {
+            return Some(Split::Impossible);
+        };
+        // Each attaching principal trades this one slot for the parts.
+        let attached = policy
+            .attachments
+            .iter()
+            .filter_map(|&a| self.account.entities.get(a))
+            .map(|e| e.attached.len().saturating_sub(1) + parts.len())
+            .max()
+            .unwrap_or(parts.len());
+        Some(Split::Parts {
+            parts: parts.len(),
+            attached,
+        })
     }
 
     fn removed(policy: &PolicyPlan) -> LevelCounts {

@@ -198,6 +198,12 @@ impl View<'_> {
                 thousands(quota.used),
                 thousands(quota.limit)
             )));
+            if let Some(split) = self.split(policy) {
+                out.push_str(&safe::comment(&format!(
+                    "The alternative: {}, written as {base}.partN.json; apply.sh does not apply them",
+                    split.describe()
+                )));
+            }
             if script == Script::Rollback {
                 out.push_str("# apply.sh leaves it alone: nothing to undo.\n");
                 return out;
