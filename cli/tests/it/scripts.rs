@@ -351,3 +351,69 @@ fn a_policy_changed_since_the_plan_is_left_alone() {
     end["policies"][five]["versions"]["v1"] = policy(&start, five)["versions"]["v1"].clone();
     assert_eq!(end, start);
 }
+
+/// A principal whose name starts with `-` (IAM allows it): the helpers take
+/// it as a positional argument, the AWS CLI joined to its option; both
+/// scripts run, and the account ends where it started.
+#[test]
+fn a_name_that_looks_like_an_option_goes_through_both_scripts() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = "arn:aws:iam::111122223333";
+    let doc = |actions: &[&str]| {
+        serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": actions, "Resource": "*"}]})
+    };
+    let details = serde_json::json!({
+        "RoleDetailList": [{"RoleName": "--debug", "Arn": format!("{a}:role/--debug"),
+            "RolePolicyList": [{"PolicyName": "-p", "PolicyDocument": doc(&["s3:GetObject", "s3:PutObject"])}],
+            "AttachedManagedPolicies": [{"PolicyName": "-w", "PolicyArn": format!("{a}:policy/-w")}]}],
+        "Policies": [{"PolicyName": "-w", "Arn": format!("{a}:policy/-w"), "Path": "/",
+            "DefaultVersionId": "v1", "PolicyVersionList": [
+                {"VersionId": "v1", "IsDefaultVersion": true, "Document": doc(&["s3:PutObject"])}]}]
+    });
+    let findings = serde_json::json!([{"id": "f", "resource": format!("{a}:role/--debug"),
+        "status": "ACTIVE", "findingType": "UnusedPermission",
+        "findingDetails": [{"unusedPermissionDetails": {"serviceNamespace": "s3",
+            "actions": [{"action": "PutObject"}]}}]}]);
+    let catalog = dir.path().join("catalog");
+    std::fs::create_dir_all(catalog.join("v1/s3")).unwrap();
+    std::fs::write(
+        catalog.join("index.json"),
+        r#"[{"service": "s3", "url": "https://servicereference.us-east-1.amazonaws.com/v1/s3/s3.json"}]"#,
+    )
+    .unwrap();
+    std::fs::write(
+        catalog.join("v1/s3/s3.json"),
+        r#"{"Name": "s3", "Version": "v1.0", "Actions": [{"Name": "GetObject"}, {"Name": "PutObject",
+            "Annotations": {"Properties": {"IsList": false, "IsPermissionManagement": false,
+            "IsTaggingOnly": false, "IsWrite": true}}}]}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("details.json"), details.to_string()).unwrap();
+    std::fs::write(dir.path().join("findings.json"), findings.to_string()).unwrap();
+    let account = Account::new(
+        &dir.path().join("details.json"),
+        &dir.path().join("findings.json"),
+        &catalog,
+    );
+    let start = account.state();
+    let apply = account.run("apply.sh");
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    assert_eq!(
+        verbs(&apply),
+        ["put-role-policy", "detach-role-policy"],
+        "{:?}",
+        apply.changes
+    );
+    let applied = account.state();
+    assert_eq!(
+        applied["entities"]["role/--debug"]["attached"],
+        serde_json::json!([])
+    );
+    let again = account.run("apply.sh");
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.changes.is_empty(), "{:?}", again.changes);
+    let rollback = account.run("rollback.sh");
+    assert_eq!(rollback.code, 0, "{}", rollback.stderr);
+    assert_eq!(account.state(), start);
+}

@@ -308,7 +308,7 @@ impl View<'_> {
                     );
                     return l;
                 };
-                l.push(0, format!("live=$(default{})", arg(arn)));
+                l.push(0, format!("live=$(default {})", shell_word(arn)));
                 l.push(
                     0,
                     format!("if [ \"$live\" = {} ]; then", shell_word(version)),
@@ -368,8 +368,8 @@ impl View<'_> {
                                 l.push(
                                     1,
                                     format!(
-                                        "state=$(attached {kind}{} {})",
-                                        arg(&entity.name),
+                                        "state=$(attached {kind} {} {})",
+                                        shell_word(&entity.name),
                                         json_word(arn)
                                     ),
                                 );
@@ -399,7 +399,7 @@ impl View<'_> {
                     }
                     Decision::Replace { new_name } => {
                         let new_arn = self.replacement_arn(policy, arn, new_name);
-                        l.push(1, format!("new=$(default{})", arg(&new_arn)));
+                        l.push(1, format!("new=$(default {})", shell_word(&new_arn)));
                         l.push(1, "if [ \"$new\" = absent ]; then");
                         l.push(
                             2,
@@ -437,10 +437,12 @@ impl View<'_> {
                             if let Some(entity) = self.account.entities.get(a) {
                                 let kind = entity.kind.as_str();
                                 let name = arg(&entity.name);
+                                // A helper's positional argument: never joined to an option.
+                                let word = shell_word(&entity.name);
                                 l.push(
                                     2,
                                     format!(
-                                        "state=$(attached {kind}{name} {})",
+                                        "state=$(attached {kind} {word} {})",
                                         json_word(&new_arn)
                                     ),
                                 );
@@ -455,7 +457,7 @@ impl View<'_> {
                                 l.push(2, "fi");
                                 l.push(
                                     2,
-                                    format!("state=$(attached {kind}{name} {})", json_word(arn)),
+                                    format!("state=$(attached {kind} {word} {})", json_word(arn)),
                                 );
                                 l.push(2, "if [ \"$state\" = true ]; then");
                                 l.push(
@@ -572,7 +574,7 @@ impl View<'_> {
                         .trim_end(),
                     );
                 }
-                l.push(0, format!("live=$(default{})", arg(arn)));
+                l.push(0, format!("live=$(default {})", shell_word(arn)));
                 l.push(
                     0,
                     format!("if [ \"$live\" = {} ]; then", shell_word(version)),
@@ -629,9 +631,10 @@ impl View<'_> {
                         self.reattach(&mut l, entity, arn);
                         let kind = entity.kind.as_str();
                         let name = arg(&entity.name);
+                        let word = shell_word(&entity.name);
                         l.push(
                             0,
-                            format!("state=$(attached {kind}{name} {})", json_word(&new_arn)),
+                            format!("state=$(attached {kind} {word} {})", json_word(&new_arn)),
                         );
                         l.push(0, "if [ \"$state\" = true ]; then");
                         l.push(
@@ -644,7 +647,7 @@ impl View<'_> {
                         l.push(0, "fi");
                     }
                 }
-                l.push(0, format!("new=$(default{})", arg(&new_arn)));
+                l.push(0, format!("new=$(default {})", shell_word(&new_arn)));
                 l.push(0, "if [ \"$new\" != absent ]; then");
                 l.push(
                     1,
@@ -687,9 +690,10 @@ impl View<'_> {
     fn reattach(&self, l: &mut Lines, entity: &account::Entity, arn: &str) {
         let kind = entity.kind.as_str();
         let name = arg(&entity.name);
+        let word = shell_word(&entity.name);
         l.push(
             0,
-            format!("state=$(attached {kind}{name} {})", json_word(arn)),
+            format!("state=$(attached {kind} {word} {})", json_word(arn)),
         );
         l.push(0, "if [ \"$state\" = false ]; then");
         l.push(
