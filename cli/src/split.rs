@@ -21,12 +21,13 @@ pub const MAX_ATTACHED: usize = 20;
 /// the limit alone is first cut by its actions ([`by_actions`]). `None`
 /// when that cannot be done, or the document has no statement to split.
 pub fn by_statements(policy: &Policy, limit: usize) -> Option<Vec<Value>> {
-    let Ok(Value::Object(document)) = serde_json::to_value(policy) else {
+    let Ok(Value::Object(mut document)) = serde_json::to_value(policy) else {
         return None;
     };
-    let statements = match document.get("Statement") {
-        Some(Value::Array(all)) => all.clone(),
-        Some(one @ Value::Object(_)) => vec![one.clone()],
+    // Taken out, so that each part's frame copies only the other fields.
+    let statements = match document.remove("Statement") {
+        Some(Value::Array(all)) => all,
+        Some(one @ Value::Object(_)) => vec![one],
         _ => return None,
     };
     let frame = |part: Vec<Value>| -> Value {
