@@ -3,7 +3,8 @@
 # GitHub (.ci/run runs it):
 #   - every workflow parses, pins each third-party action by a full commit
 #     SHA, and runs cargo only with --locked (the xtask alias carries it);
-#   - dist-workspace.toml builds the five release targets with checksums;
+#   - dist-workspace.toml builds the five release targets with checksums,
+#     and its archives carry cli/share/ (completions, man pages);
 #   - with `dist` on PATH (the CI workflow installs it): `dist plan` accepts
 #     the configuration and `dist generate --check` finds release.yml up to
 #     date with it.
@@ -58,6 +59,8 @@ if missing:
     errors.append(f"dist-workspace.toml: targets missing: {sorted(missing)}")
 if dist.get("checksum") != "sha256":
     errors.append("dist-workspace.toml: checksum is not sha256")
+if "cli/share/" not in dist.get("include", []):
+    errors.append("dist-workspace.toml: the archives do not include cli/share/ (completions, man pages)")
 try:
     release = open(".github/workflows/release.yml").read()
 except FileNotFoundError:

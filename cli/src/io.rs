@@ -27,6 +27,9 @@ pub struct Io<'a> {
     pub no_color_env: bool,
     /// `--verbose`: more detail on stderr.
     pub verbose: bool,
+    /// The width of the terminal stdout is, in columns; `None` when stdout
+    /// is not a terminal (or its width is unknown): output is full width.
+    pub columns: Option<usize>,
 }
 
 /// `--color WHEN`.
@@ -67,6 +70,10 @@ impl Io<'static> {
             color: ColorWhen::Auto,
             no_color_env: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             verbose: false,
+            columns: std::io::stdout()
+                .is_terminal()
+                .then(terminal_columns)
+                .flatten(),
         }
     }
 }
@@ -87,7 +94,32 @@ impl<'a> Io<'a> {
             color: ColorWhen::Auto,
             no_color_env: false,
             verbose: false,
+            columns: None,
         }
+    }
+}
+
+/// The width of the terminal on stdout: `COLUMNS` when it is set to a
+/// number (as shells export it, and as a user overrides it), else what the
+/// terminal says (Linux), else unknown.
+fn terminal_columns() -> Option<usize> {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+    {
+        return Some(n);
+    }
+    #[cfg(target_os = "linux")]
+    {
+        rustix::termios::tcgetwinsize(std::io::stdout())
+            .ok()
+            .map(|size| usize::from(size.ws_col))
+            .filter(|&n| n > 0)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
     }
 }
 

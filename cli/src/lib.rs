@@ -17,6 +17,7 @@ pub mod io;
 pub mod output;
 pub mod safe;
 pub mod sources;
+pub mod split;
 
 pub use error::Error;
 pub use io::Io;

@@ -88,6 +88,7 @@ Register-ArgumentCompleter -Native -CommandName 'pare' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'What to print on stdout. The table is the default, also when stdout is not a terminal; scripts ask for `json` or `csv`')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output: on a terminal (unless NO_COLOR is set), always, or never')
             [CompletionResult]::new('--accept-unknown-used', '--accept-unknown-used', [CompletionResultType]::ParameterName, 'Take `--used` and `--last-accessed` action names that the catalog does not know as they are (actions newer than the catalog), instead of stopping')
+            [CompletionResult]::new('--exit-code', '--exit-code', [CompletionResultType]::ParameterName, 'Say in the exit code whether the plan changes anything, as `git diff --exit-code` does: 0 nothing would change, 4 some policy changes, 3 every change detaches or deletes a policy whole')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print errors only: no notes or warnings on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print errors only: no notes or warnings on stderr')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More on stderr: every diagnostic on its own line, and the catalog in use')

@@ -91,6 +91,7 @@ complete -c pare -n "__fish_pare_using_subcommand account" -l color -d 'When to 
 always\t'Always, also into a pipe or a file'
 never\t'Never'"
 complete -c pare -n "__fish_pare_using_subcommand account" -l accept-unknown-used -d 'Take `--used` and `--last-accessed` action names that the catalog does not know as they are (actions newer than the catalog), instead of stopping'
+complete -c pare -n "__fish_pare_using_subcommand account" -l exit-code -d 'Say in the exit code whether the plan changes anything, as `git diff --exit-code` does: 0 nothing would change, 4 some policy changes, 3 every change detaches or deletes a policy whole'
 complete -c pare -n "__fish_pare_using_subcommand account" -s q -l quiet -d 'Print errors only: no notes or warnings on stderr'
 complete -c pare -n "__fish_pare_using_subcommand account" -s v -l verbose -d 'More on stderr: every diagnostic on its own line, and the catalog in use'
 complete -c pare -n "__fish_pare_using_subcommand account" -s h -l help -d 'Print help (see more with \'--help\')'

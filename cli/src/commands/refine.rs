@@ -144,6 +144,9 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
     // A policy to detach has no refined size to hold against a quota.
     if !detach {
         writeln!(io.stderr, "{}", size_line(&input, &refinement.policy, kind))?;
+        if let Some(line) = split_line(&refinement.policy, kind) {
+            writeln!(io.stderr, "{line}")?;
+        }
     }
     if config.verify {
         writeln!(
@@ -378,6 +381,32 @@ fn size_line(input: &PolicyInput, refined: &Policy, kind: PolicyKind) -> String 
         thousands(input.policy.size()),
         thousands(limit),
     )
+}
+
+/// For a result over the managed policy quota: the alternative of splitting
+/// it into several managed policies that each fit, and its cost (issue #18).
+/// Inline quotas count all of a principal's inline policies together, so no
+/// split helps there.
+fn split_line(refined: &Policy, kind: PolicyKind) -> Option<String> {
+    if !matches!(kind, PolicyKind::Managed | PolicyKind::Unknown) {
+        return None;
+    }
+    let limit = PolicyKind::Managed.quota()?;
+    if refined.size() <= limit {
+        return None;
+    }
+    Some(match crate::split::by_statements(refined, limit) {
+        Some(parts) => format!(
+            "note: it fits as {} managed policies split by statement, each taking one of the\n  \
+             principal's {} attached-policy slots ({} at most)",
+            parts.len(),
+            crate::split::DEFAULT_ATTACHED,
+            crate::split::MAX_ATTACHED
+        ),
+        None => {
+            "note: no split by statement fits the quota: one statement cannot be cut".to_string()
+        }
+    })
 }
 
 /// `6144` as `6,144`, as AWS's documentation writes its quotas.

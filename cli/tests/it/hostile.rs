@@ -193,9 +193,9 @@ fn no_name_writes_outside_the_plan() {
             assert!(!part.starts_with('.'), "{}", file.display());
         }
     }
-    // 6 changed policies (json + diff, one of them twice as an alternative)
-    // and apply.sh.
-    assert_eq!(files.len(), 6 * 2 + 2 + 1, "{files:?}");
+    // 6 changed policies (json + diff, one of them twice as an alternative),
+    // the originals of the 4 inline ones, apply.sh and rollback.sh.
+    assert_eq!(files.len(), 6 * 2 + 2 + 4 + 2, "{files:?}");
     // No temporary directory is left beside the plan.
     let beside: Vec<String> = std::fs::read_dir(work.root().join("a/b"))
         .unwrap()
@@ -318,69 +318,110 @@ fn shell_hostile() -> (Value, Value) {
     (details, findings)
 }
 
-/// A fake `aws` that logs its arguments (separated by U+001F, one call a
-/// line), checks that each `file://` it is given is a file under the
-/// current directory, and answers `create-policy` with an ARN.
-const FAKE_AWS: &str = r#"#!/usr/bin/env bash
-set -eu
-for a in "$@"; do printf '%s\x1f' "$a" >> "$AWS_LOG"; done
-printf '\n' >> "$AWS_LOG"
-for a in "$@"; do
-  case "$a" in
-    file://*) f="${a#file://}"; [ -f "$f" ] || { echo "no file $f" >&2; exit 3; }
-              case "$(cd "$(dirname "$f")" && pwd -P)/" in "$(pwd -P)/"*) ;; *) exit 4 ;; esac ;;
-  esac
-done
-if [ "${2:-}" = create-policy ]; then echo "arn:aws:iam::111122223333:policy/pare-new"; fi
-"#;
-
-#[test]
+/// Installs the fake `aws` on `work/bin`: the small IAM model of
+/// `fake_iam.py`, seeded from the work directory's details, which logs every
+/// call and checks that each `file://` it is given is a file under the
+/// current directory. python3 is required: a missing one fails the test.
 #[cfg(unix)]
-fn apply_sh_runs_exactly_the_commands_pare_meant() {
+fn install_fake_aws(work: &Work) {
     use std::os::unix::fs::PermissionsExt;
-
-    let (details, findings) = shell_hostile();
-    let work = Work::new(&details, &findings);
-    let (code, _, stderr) = work.account();
-    assert_eq!(code, 0, "{stderr}");
     let bin = work.root().join("bin");
     std::fs::create_dir(&bin).unwrap();
-    std::fs::write(bin.join("aws"), FAKE_AWS).unwrap();
+    let model = bin.join("fake_iam.py");
+    std::fs::write(&model, include_str!("fake_iam.py")).unwrap();
+    std::fs::write(
+        bin.join("aws"),
+        format!(
+            "#!/usr/bin/env bash\nexec {} -S {} \"$@\"\n",
+            python(),
+            model.display()
+        ),
+    )
+    .unwrap();
     std::fs::set_permissions(bin.join("aws"), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let log = work.root().join("aws.log");
-    let before = work.tree();
+}
 
+/// Runs `plan/SCRIPT` with bash against the fake `aws`: its output, and the
+/// calls that changed the model (the reads left out), each as its arguments.
+#[cfg(unix)]
+fn run_script(work: &Work, script: &str) -> (std::process::Output, Vec<Vec<String>>) {
+    let log = work.root().join("aws.log");
+    let _ = std::fs::remove_file(&log);
     let path = format!(
         "{}:{}",
-        bin.display(),
+        work.root().join("bin").display(),
         std::env::var("PATH").unwrap_or_default()
     );
     // bash is required: a missing bash fails the test rather than skipping it.
     let output = std::process::Command::new("bash")
-        .arg(work.plan().join("apply.sh"))
+        .arg(work.plan().join(script))
         .current_dir(work.root())
         .env("PATH", path)
         .env("AWS_LOG", &log)
+        .env("FAKE_IAM", work.root().join("iam.json"))
+        .env("FAKE_IAM_SEED", work.root().join("details.json"))
         .env("HOME", work.root())
         .output()
         .expect("bash runs");
-    assert!(
-        output.status.success(),
-        "apply.sh failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-
-    let calls: Vec<Vec<String>> = std::fs::read_to_string(&log)
-        .unwrap()
+    let calls = std::fs::read_to_string(&log)
+        .unwrap_or_default()
         .lines()
         .map(|line| {
             line.strip_suffix('\u{1f}')
                 .unwrap()
                 .split('\u{1f}')
                 .map(String::from)
-                .collect()
+                .collect::<Vec<String>>()
         })
+        .filter(|call| !(call[1].starts_with("get-") || call[1].starts_with("list-")))
         .collect();
+    (output, calls)
+}
+
+/// The python3 interpreter itself, not a version manager's shim in front
+/// of it: the fake starts once per call, hundreds of times a test.
+#[cfg(unix)]
+pub(crate) fn python() -> String {
+    let output = std::process::Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .expect("python3 runs");
+    assert!(output.status.success());
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
+}
+
+/// The model's state (`fake-dump`), seeded from the details if need be.
+#[cfg(unix)]
+fn iam_state(work: &Work) -> String {
+    let output = std::process::Command::new("python3")
+        .arg(work.root().join("bin/fake_iam.py"))
+        .arg("fake-dump")
+        .env("FAKE_IAM", work.root().join("iam.json"))
+        .env("FAKE_IAM_SEED", work.root().join("details.json"))
+        .output()
+        .expect("python3 runs");
+    assert!(output.status.success());
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+#[cfg(unix)]
+fn apply_sh_runs_exactly_the_commands_pare_meant() {
+    let (details, findings) = shell_hostile();
+    let work = Work::new(&details, &findings);
+    let (code, _, stderr) = work.account();
+    assert_eq!(code, 0, "{stderr}");
+    install_fake_aws(&work);
+    let start = iam_state(&work);
+    let before = work.tree();
+
+    let (output, calls) = run_script(&work, "apply.sh");
+    assert!(
+        output.status.success(),
+        "apply.sh failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
     let role = "x'; touch pwned-role; echo '";
     let user = "$(touch pwned-user)";
     let group = "`touch pwned-group`";
@@ -422,7 +463,7 @@ fn apply_sh_runs_exactly_the_commands_pare_meant() {
             "--role-name",
             role,
             "--policy-arn",
-            "arn:aws:iam::111122223333:policy/pare-new",
+            "arn:aws:iam::111122223333:policy/pare-aws*; touch pwned-aws-name",
         ],
         vec![
             "iam",
@@ -463,11 +504,110 @@ fn apply_sh_runs_exactly_the_commands_pare_meant() {
     .collect();
     assert_eq!(calls, expected);
 
-    // Nothing but the log appeared: no `pwned-*` anywhere, no stray file.
+    // rollback.sh undoes exactly that, in the reverse order, and the model
+    // ends where it started.
+    let (output, calls) = run_script(&work, "rollback.sh");
+    assert!(
+        output.status.success(),
+        "rollback.sh failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let expected: Vec<Vec<String>> = ROLLBACK_CALLS
+        .iter()
+        .map(|call| call.iter().map(|a| a.to_string()).collect())
+        .collect();
+    assert_eq!(calls, expected);
+    assert_eq!(iam_state(&work), start);
+
+    // Nothing but the log and the model appeared: no `pwned-*` anywhere, no stray file.
     let after = work.tree();
     let new: Vec<&String> = after.difference(&before).collect();
-    assert_eq!(new, ["aws.log"], "files that appeared: {new:?}");
+    assert_eq!(new, ["aws.log", "iam.json"], "files that appeared: {new:?}");
 }
+
+/// What rollback.sh of [`shell_hostile`]'s plan runs, after apply.sh.
+#[cfg(unix)]
+const ROLLBACK_CALLS: &[&[&str]] = &[
+    // The group's inline policy back, from the plan's copy of the original.
+    &[
+        r#"iam"#,
+        r#"put-group-policy"#,
+        r#"--group-name"#,
+        r#"`touch pwned-group`"#,
+        r#"--policy-name=--debug | touch pwned-group-inline #"#,
+        r#"--policy-document"#,
+        r#"file://original/group/_touch_pwned-group_/_--debug___touch_pwned-group-inline__.json"#,
+    ],
+    // The detached policy attached again.
+    &[
+        r#"iam"#,
+        r#"attach-user-policy"#,
+        r#"--user-name"#,
+        r#"$(touch pwned-user)"#,
+        r#"--policy-arn"#,
+        r#"arn:aws:iam::111122223333:policy/'$(touch pwned-detach)'"#,
+    ],
+    &[
+        r#"iam"#,
+        r#"put-user-policy"#,
+        r#"--user-name"#,
+        r#"$(touch pwned-user)"#,
+        r#"--policy-name"#,
+        r#"&& touch pwned-user-inline"#,
+        r#"--policy-document"#,
+        r#"file://original/user/__touch_pwned-user_/___touch_pwned-user-inline.json"#,
+    ],
+    // The replacement's original attached again before the replacement goes.
+    &[
+        r#"iam"#,
+        r#"attach-role-policy"#,
+        r#"--role-name"#,
+        r#"x'; touch pwned-role; echo '"#,
+        r#"--policy-arn"#,
+        r#"arn:aws:iam::aws:policy/a b;touch pwned-aws"#,
+    ],
+    &[
+        r#"iam"#,
+        r#"detach-role-policy"#,
+        r#"--role-name"#,
+        r#"x'; touch pwned-role; echo '"#,
+        r#"--policy-arn"#,
+        r#"arn:aws:iam::111122223333:policy/pare-aws*; touch pwned-aws-name"#,
+    ],
+    &[
+        r#"iam"#,
+        r#"delete-policy"#,
+        r#"--policy-arn"#,
+        r#"arn:aws:iam::111122223333:policy/pare-aws*; touch pwned-aws-name"#,
+    ],
+    // The previous default version back; the version apply.sh made deleted.
+    &[
+        r#"iam"#,
+        r#"set-default-policy-version"#,
+        r#"--policy-arn"#,
+        r#"arn:aws:iam::111122223333:policy/$(touch pwned-arn)"#,
+        r#"--version-id"#,
+        r#"v1"#,
+    ],
+    &[
+        r#"iam"#,
+        r#"delete-policy-version"#,
+        r#"--policy-arn"#,
+        r#"arn:aws:iam::111122223333:policy/$(touch pwned-arn)"#,
+        r#"--version-id"#,
+        r#"v2"#,
+    ],
+    &[
+        r#"iam"#,
+        r#"put-role-policy"#,
+        r#"--role-name"#,
+        r#"x'; touch pwned-role; echo '"#,
+        r#"--policy-name"#,
+        r#"p"; touch pwned-inline; ""#,
+        r#"--policy-document"#,
+        r#"file://original/role/x___touch_pwned-role__echo__/p___touch_pwned-inline___.json"#,
+    ],
+];
 
 #[test]
 fn colliding_names_get_their_own_files() {
@@ -681,8 +821,6 @@ impl Rng {
 #[test]
 #[cfg(unix)]
 fn random_hostile_names_keep_every_guarantee() {
-    use std::os::unix::fs::PermissionsExt;
-
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     for round in 0..40 {
         let mut roles: Vec<(String, Vec<String>)> = Vec::new();
@@ -725,25 +863,9 @@ fn random_hostile_names_keep_every_guarantee() {
             .collect();
         assert!(outside.is_empty(), "round {round}: {roles:?}: {outside:?}");
 
-        let bin = work.root().join("bin");
-        std::fs::create_dir(&bin).unwrap();
-        std::fs::write(bin.join("aws"), FAKE_AWS).unwrap();
-        std::fs::set_permissions(bin.join("aws"), std::fs::Permissions::from_mode(0o755)).unwrap();
-        let log = work.root().join("aws.log");
-        let output = std::process::Command::new("bash")
-            .arg(work.plan().join("apply.sh"))
-            .current_dir(work.root())
-            .env(
-                "PATH",
-                format!(
-                    "{}:{}",
-                    bin.display(),
-                    std::env::var("PATH").unwrap_or_default()
-                ),
-            )
-            .env("AWS_LOG", &log)
-            .output()
-            .expect("bash runs");
+        install_fake_aws(&work);
+        let start = iam_state(&work);
+        let (output, calls) = run_script(&work, "apply.sh");
         assert!(
             output.status.success(),
             "round {round}: {roles:?}: {}",
@@ -751,8 +873,8 @@ fn random_hostile_names_keep_every_guarantee() {
         );
         let mut called = BTreeSet::new();
         let mut files = BTreeSet::new();
-        for line in std::fs::read_to_string(&log).unwrap().lines() {
-            let args: Vec<&str> = line.trim_end_matches('\u{1f}').split('\u{1f}').collect();
+        for call in &calls {
+            let args: Vec<&str> = call.iter().map(String::as_str).collect();
             assert_eq!(args[..2], ["iam", "put-role-policy"], "{args:?}");
             let options = options(&args[2..]);
             let names: Vec<&str> = options.iter().map(|(o, _)| o.as_str()).collect();
@@ -772,10 +894,20 @@ fn random_hostile_names_keep_every_guarantee() {
             .flat_map(|(r, ps)| ps.iter().map(move |p| (r.clone(), p.clone())))
             .collect();
         assert_eq!(called, expected, "round {round}");
+        // rollback.sh puts every original document back.
+        let (output, _) = run_script(&work, "rollback.sh");
+        assert!(
+            output.status.success(),
+            "round {round}: {roles:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(iam_state(&work), start, "round {round}: {roles:?}");
         let new: Vec<String> = work.tree().difference(&before).cloned().collect();
         assert!(
-            new.iter()
-                .all(|p| p.starts_with("a/b/plan") || p.starts_with("bin") || p == "aws.log"),
+            new.iter().all(|p| p.starts_with("a/b/plan")
+                || p.starts_with("bin")
+                || p == "aws.log"
+                || p == "iam.json"),
             "round {round}: {new:?}"
         );
     }

@@ -13,3 +13,4 @@
 
 mod bad_input;
 mod hostile;
+mod scripts;

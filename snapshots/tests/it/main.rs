@@ -32,6 +32,7 @@ struct Case {
     files: BTreeMap<String, Value>,
     binary: BTreeMap<String, Vec<u8>>,
     stdin: Option<String>,
+    columns: Option<usize>,
     note: Option<String>,
 }
 
@@ -77,6 +78,11 @@ impl Case {
             stdin: take("stdin").map(|v| match v {
                 Value::String(s) => s,
                 _ => panic!("{}: `stdin` is a string", path.display()),
+            }),
+            columns: take("columns").map(|v| {
+                v.as_u64()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .unwrap_or_else(|| panic!("{}: `columns` is a number", path.display()))
             }),
             note: take("note").map(|v| match v {
                 Value::String(s) => s,
@@ -262,6 +268,11 @@ fn run_case(case: &Case, dir: &Path) -> String {
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     let code = {
         let mut io = Io::buffers(stdin.as_bytes(), &mut stdout, &mut stderr);
+        if let Some(columns) = case.columns {
+            // A terminal that wide on stdout.
+            io.stdout_is_terminal = true;
+            io.columns = Some(columns);
+        }
         pare_cli::run(args, &mut io)
     };
 

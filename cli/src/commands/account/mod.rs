@@ -63,6 +63,12 @@ pub struct AccountArgs {
     /// not a terminal; scripts ask for `json` or `csv`.
     #[arg(long, value_enum, default_value_t = AccountFormat::Table)]
     pub format: AccountFormat,
+
+    /// Say in the exit code whether the plan changes anything, as `git diff
+    /// --exit-code` does: 0 nothing would change, 4 some policy changes, 3
+    /// every change detaches or deletes a policy whole.
+    #[arg(long)]
+    pub exit_code: bool,
 }
 
 /// `pare account --format`.
@@ -91,6 +97,8 @@ pub struct AccountConfig {
     pub out: Option<PathBuf>,
     /// What to print.
     pub format: AccountFormat,
+    /// `--exit-code`: whether the exit code says if anything changes.
+    pub exit_code: bool,
 }
 
 impl AccountArgs {
@@ -119,6 +127,7 @@ impl AccountArgs {
             catalog: self.catalog.catalog,
             out: self.out,
             format: self.format,
+            exit_code: self.exit_code,
         })
     }
 }
@@ -180,7 +189,7 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
     }
     let text = match config.format {
         AccountFormat::Table => {
-            view.table() + &crate::sources::account_table_section(&source_reports)
+            view.table(io.columns) + &crate::sources::account_table_section(&source_reports)
         }
         AccountFormat::Json => {
             // Written as it is built, one principal at a time: the whole
@@ -206,16 +215,21 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
         let section = crate::sources::account_table_section(&source_reports);
         io.stderr.write_all(section.trim_start().as_bytes())?;
     }
+    // Kept to [`DIAGNOSTIC_WIDTH`] columns, continuation lines indented;
+    // `--format json` has each whole, with its code.
     for diagnostic in &plan.diagnostics {
-        writeln!(
-            io.stderr,
+        let line = format!(
             "warning: {}: {}",
             Escaped(&diagnostic.subject),
             Escaped(&diagnostic.message)
-        )?;
+        );
+        io.stderr
+            .write_all(table::wrap(&line, DIAGNOSTIC_WIDTH).as_bytes())?;
     }
     for note in &layout_notes {
-        writeln!(io.stderr, "warning: {}", Escaped(note))?;
+        let line = format!("warning: {}", Escaped(note));
+        io.stderr
+            .write_all(table::wrap(&line, DIAGNOSTIC_WIDTH).as_bytes())?;
     }
     if let Some(out) = &config.out {
         writeln!(
@@ -225,7 +239,59 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
             Escaped(&out.join("apply.sh").display().to_string())
         )?;
     }
-    Ok(exit::SUCCESS)
+    Ok(if config.exit_code {
+        plan_exit_code(&plan)
+    } else {
+        exit::SUCCESS
+    })
+}
+
+/// The split alternative of an over-quota managed policy.
+enum Split {
+    /// A statement alone is over the quota: no split by statements fits.
+    Impossible,
+    /// `parts` policies would each fit; the principal that attaches most
+    /// managed policies would then attach `attached`.
+    Parts { parts: usize, attached: usize },
+}
+
+impl Split {
+    /// The trade-off, in a few words.
+    fn describe(&self) -> String {
+        use crate::split::{DEFAULT_ATTACHED, MAX_ATTACHED};
+        match *self {
+            Split::Impossible => "cannot be split: one statement alone is over".to_string(),
+            Split::Parts { parts, attached } if attached <= DEFAULT_ATTACHED => format!(
+                "fits split into {parts} managed policies (attached: {attached} of {DEFAULT_ATTACHED})"
+            ),
+            Split::Parts { parts, attached } if attached <= MAX_ATTACHED => format!(
+                "fits split into {parts} managed policies if the attached quota is raised ({attached} of {MAX_ATTACHED} max)"
+            ),
+            Split::Parts { parts, attached } => format!(
+                "a split needs {parts} managed policies: {attached} attached is over IAM's {MAX_ATTACHED}"
+            ),
+        }
+    }
+}
+
+/// The widest a warning line of `pare account` is, in columns (a word
+/// longer than that, an ARN, keeps a line of its own).
+const DIAGNOSTIC_WIDTH: usize = 100;
+
+/// `--exit-code`'s answer for a plan: [`exit::SUCCESS`] when no policy
+/// changes, [`exit::DETACH`] when every change removes a policy whole
+/// (detach, delete-inline), [`exit::CHANGED`] otherwise.
+fn plan_exit_code(plan: &Plan) -> i32 {
+    let mut changes = plan.policies.iter().filter(|p| p.decision.changes());
+    let Some(first) = changes.next() else {
+        return exit::SUCCESS;
+    };
+    let removes = |p: &PolicyPlan| matches!(p.decision, Decision::Detach | Decision::DeleteInline);
+    if removes(first) && changes.all(removes) {
+        exit::DETACH
+    } else {
+        exit::CHANGED
+    }
 }
 
 /// Every finding of every file, files in argument order and directories in
@@ -373,6 +439,9 @@ impl View<'_> {
                     thousands(quota.used),
                     thousands(quota.limit)
                 ));
+                if let Some(split) = self.split(policy) {
+                    notes.push(split.describe());
+                }
             }
         }
         if let Some(version) = &policy.delete_version {
@@ -381,6 +450,32 @@ impl View<'_> {
             }
         }
         notes.join("; ")
+    }
+
+    /// For a managed policy whose refinement is over its quota: the
+    /// alternative of splitting its statements across several new managed
+    /// policies, and what that costs the principals that attach it.
+    fn split(&self, policy: &PolicyPlan) -> Option<Split> {
+        let quota = policy.quota.filter(|q| q.over())?;
+        if !matches!(policy.reference, PolicyRef::Managed(_)) {
+            return None;
+        }
+        let outcome = policy.outcome.as_ref()?;
+        let Some(parts) = crate::split::by_statements(&outcome.policy, quota.limit) else {
+            return Some(Split::Impossible);
+        };
+        // Each attaching principal trades this one slot for the parts.
+        let attached = policy
+            .attachments
+            .iter()
+            .filter_map(|&a| self.account.entities.get(a))
+            .map(|e| e.attached.len().saturating_sub(1) + parts.len())
+            .max()
+            .unwrap_or(parts.len());
+        Some(Split::Parts {
+            parts: parts.len(),
+            attached,
+        })
     }
 
     fn removed(policy: &PolicyPlan) -> LevelCounts {

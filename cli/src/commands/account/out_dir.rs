@@ -126,7 +126,30 @@ impl View<'_> {
             if !matches!(policy.decision, Decision::DeleteInline | Decision::Detach) {
                 write(OutFile::text(
                     format!("{base}.json"),
-                    pretty(&outcome.policy),
+                    script::no_backtick(&pretty(&outcome.policy)),
+                ))?;
+            }
+            // Over its quota: the parts of the split alternative, for a
+            // reviewer who takes it (apply.sh does not).
+            if let Some(limit) = policy.quota.filter(|q| q.over()).map(|q| q.limit) {
+                if matches!(policy.reference, PolicyRef::Managed(_)) {
+                    let parts =
+                        crate::split::by_statements(&outcome.policy, limit).unwrap_or_default();
+                    for (i, part) in parts.iter().enumerate() {
+                        let text = serde_json::to_string_pretty(part).unwrap_or_default();
+                        write(OutFile::text(
+                            format!("{base}.part{}.json", i + 1),
+                            script::no_backtick(&text) + "\n",
+                        ))?;
+                    }
+                }
+            }
+            // The inline document as it was: what the scripts compare the
+            // live one with, and what rollback.sh puts back.
+            if matches!(policy.reference, PolicyRef::Inline { .. }) {
+                write(OutFile::text(
+                    format!("original/{base}.json"),
+                    script::no_backtick(&pretty(original)),
                 ))?;
             }
             write(OutFile::text(
@@ -167,6 +190,11 @@ impl View<'_> {
         write(OutFile {
             path: "apply.sh".to_string(),
             contents: self.apply_script(layout),
+            executable: true,
+        })?;
+        write(OutFile {
+            path: "rollback.sh".to_string(),
+            contents: self.rollback_script(layout),
             executable: true,
         })
     }
