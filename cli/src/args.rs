@@ -554,6 +554,14 @@ pub struct ExpandArgs {
     #[arg(long)]
     pub tracked: bool,
 
+    /// Add after a tab whether CloudTrail can show the action's use (`--cloudtrail`):
+    /// `logged` (a management event authorizes it), `data-event` (only data events
+    /// do, which a trail logs only when configured to), or `not-logged` (no logged
+    /// operation authorizes it: permission-only or console-only). pare keeps what
+    /// the logs cannot show.
+    #[arg(long)]
+    pub observable: bool,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -569,6 +577,8 @@ pub struct Expand {
     pub access_level: bool,
     /// Whether to print last-access tracking.
     pub tracked: bool,
+    /// Whether to print what CloudTrail can observe.
+    pub observable: bool,
 }
 
 impl ExpandArgs {
@@ -579,6 +589,7 @@ impl ExpandArgs {
             catalog: self.catalog.catalog,
             access_level: self.access_level,
             tracked: self.tracked,
+            observable: self.observable,
         })
     }
 }

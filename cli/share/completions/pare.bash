@@ -219,7 +219,7 @@ _pare() {
             return 0
             ;;
         pare__subcmd__expand)
-            opts="-o -q -v -h -V --catalog --as-of --max-input-size --access-level --tracked --output --quiet --verbose --color --help --version"
+            opts="-o -q -v -h -V --catalog --as-of --max-input-size --access-level --tracked --observable --output --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -126,6 +126,7 @@ always\t'Always, also into a pipe or a file'
 never\t'Never'"
 complete -c pare -n "__fish_pare_using_subcommand expand" -l access-level -d 'Add each action\'s access level after a tab'
 complete -c pare -n "__fish_pare_using_subcommand expand" -l tracked -d 'Add after a tab whether IAM tracks the action\'s last access (`tracked`, `untracked`): `--last-accessed` can tell an untracked action\'s use from no use only at the service level, so it keeps it'
+complete -c pare -n "__fish_pare_using_subcommand expand" -l observable -d 'Add after a tab whether CloudTrail can show the action\'s use (`--cloudtrail`): `logged` (a management event authorizes it), `data-event` (only data events do, which a trail logs only when configured to), or `not-logged` (no logged operation authorizes it: permission-only or console-only). pare keeps what the logs cannot show'
 complete -c pare -n "__fish_pare_using_subcommand expand" -s q -l quiet -d 'Print errors only: no notes or warnings on stderr'
 complete -c pare -n "__fish_pare_using_subcommand expand" -s v -l verbose -d 'More on stderr: every diagnostic on its own line, and the catalog in use'
 complete -c pare -n "__fish_pare_using_subcommand expand" -s h -l help -d 'Print help (see more with \'--help\')'
