@@ -356,6 +356,12 @@ pub struct RefineArgs {
     #[arg(long)]
     pub exit_code: bool,
 
+    /// Hold the refined policy to this many characters (white space not counted) when
+    /// that is less than IAM's quota: a result over it gets the same warning and
+    /// split alternative as one over the quota.
+    #[arg(long, value_name = "CHARS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_policy_size: Option<u32>,
+
     /// In a Terraform or CloudFormation source: the policy to refine, by Terraform
     /// address (`aws_iam_role_policy.app`, `aws_iam_role.app` for its inline
     /// policies) or logical id (`AppRole`); needed when the file holds several.
@@ -428,6 +434,8 @@ pub struct Refine {
     pub exit_code: bool,
     /// `--policy-kind`, if given.
     pub policy_kind: Option<PolicyKindArg>,
+    /// `--max-policy-size`, if given.
+    pub max_policy_size: Option<usize>,
     /// `--resource`: which policy of an infrastructure-as-code source.
     pub resource: Option<String>,
     /// `--write`: edit an infrastructure-as-code source in place.
@@ -460,6 +468,7 @@ impl RefineArgs {
             verify: self.verify,
             exit_code: self.exit_code,
             policy_kind: self.policy_kind,
+            max_policy_size: self.max_policy_size.map(|n| n as usize),
             resource: self.resource,
             write: self.write,
         })

@@ -101,7 +101,7 @@ _pare() {
             return 0
             ;;
         pare__subcmd__account)
-            opts="-q -v -h -V --findings --last-accessed --used --cloudtrail --trail-config --unused-since --accept-unknown-used --catalog --as-of --max-input-size --out --format --exit-code --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --findings --last-accessed --used --cloudtrail --trail-config --unused-since --accept-unknown-used --catalog --as-of --max-input-size --out --format --exit-code --max-policy-size --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -149,6 +149,10 @@ _pare() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-policy-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -499,7 +503,7 @@ _pare() {
             return 0
             ;;
         pare__subcmd__refine)
-            opts="-o -q -v -h -V --unused --last-accessed --used --cloudtrail --trail-config --unused-since --principal --accept-unknown-used --catalog --as-of --max-input-size --format --no-wildcards --verify --policy-kind --exit-code --resource --write --output --quiet --verbose --color --help --version"
+            opts="-o -q -v -h -V --unused --last-accessed --used --cloudtrail --trail-config --unused-since --principal --accept-unknown-used --catalog --as-of --max-input-size --format --no-wildcards --verify --policy-kind --exit-code --max-policy-size --resource --write --output --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -551,6 +555,10 @@ _pare() {
                     ;;
                 --policy-kind)
                     COMPREPLY=($(compgen -W "managed inline role-inline user-inline group-inline" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-policy-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --resource)

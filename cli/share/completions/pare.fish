@@ -60,6 +60,7 @@ inline\t'An inline policy of the `--unused` finding\'s role or user'
 role-inline\t'An inline policy of a role (10,240 for all of them together)'
 user-inline\t'An inline policy of a user (2,048 for all of them together)'
 group-inline\t'An inline policy of a group (5,120 for all of them together)'"
+complete -c pare -n "__fish_pare_using_subcommand refine" -l max-policy-size -d 'Hold the refined policy to this many characters (white space not counted) when that is less than IAM\'s quota: a result over it gets the same warning and split alternative as one over the quota' -r
 complete -c pare -n "__fish_pare_using_subcommand refine" -l resource -d 'In a Terraform or CloudFormation source: the policy to refine, by Terraform address (`aws_iam_role_policy.app`, `aws_iam_role.app` for its inline policies) or logical id (`AppRole`); needed when the file holds several' -r
 complete -c pare -n "__fish_pare_using_subcommand refine" -s o -l output -d 'Write the result to FILE instead of stdout, atomically (a temporary file in the same directory, renamed over FILE once complete); FILE is left as it was when the command fails' -r -F
 complete -c pare -n "__fish_pare_using_subcommand refine" -l color -d 'When to colour the output: on a terminal (unless NO_COLOR is set), always, or never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set'
@@ -87,6 +88,7 @@ complete -c pare -n "__fish_pare_using_subcommand account" -l out -d 'Write the 
 complete -c pare -n "__fish_pare_using_subcommand account" -l format -d 'What to print on stdout. The table is the default, also when stdout is not a terminal; scripts ask for `json` or `csv`' -r -f -a "table\t'One row per principal and policy, for a reviewer'
 json\t'Per principal, Access Analyzer\'s `get-finding-recommendation` shape'
 csv\t'The table\'s rows, for spreadsheets'"
+complete -c pare -n "__fish_pare_using_subcommand account" -l max-policy-size -d 'Hold each refined policy to this many characters (white space not counted) when that is less than IAM\'s quota: a result over it is reported, left out of apply.sh, and given the split alternative, as one over the quota is. A principal\'s inline policies count together, as IAM counts them' -r
 complete -c pare -n "__fish_pare_using_subcommand account" -l color -d 'When to colour the output: on a terminal (unless NO_COLOR is set), always, or never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set'
 always\t'Always, also into a pipe or a file'
 never\t'Never'"

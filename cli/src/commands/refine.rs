@@ -91,8 +91,11 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
         // remarks of a list of millions of actions took gigabytes.
         RefineFormat::Json => {
             let mut out = std::io::BufWriter::new(&mut *io.stdout);
-            serde_json::to_writer_pretty(&mut out, &everything(&input, &refinement))
-                .map_err(std::io::Error::from)?;
+            serde_json::to_writer_pretty(
+                &mut out,
+                &everything(&input, &refinement, config.max_policy_size),
+            )
+            .map_err(std::io::Error::from)?;
             out.write_all(b"\n")?;
             out.flush()?;
             String::new()
@@ -143,8 +146,13 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
     }
     // A policy to detach has no refined size to hold against a quota.
     if !detach {
-        writeln!(io.stderr, "{}", size_line(&input, &refinement.policy, kind))?;
-        if let Some(line) = split_line(&refinement.policy, kind) {
+        let max = config.max_policy_size;
+        writeln!(
+            io.stderr,
+            "{}",
+            size_line(&input, &refinement.policy, kind, max)
+        )?;
+        if let Some(line) = split_line(&refinement.policy, kind, max) {
             writeln!(io.stderr, "{line}")?;
         }
     }
@@ -289,14 +297,21 @@ struct Everything<'r> {
     size: Value,
 }
 
-fn everything<'r>(input: &PolicyInput, refinement: &'r Refinement) -> Everything<'r> {
+fn everything<'r>(
+    input: &PolicyInput,
+    refinement: &'r Refinement,
+    max: Option<usize>,
+) -> Everything<'r> {
     let after = refinement.policy.size();
-    let quotas: Vec<Value> = quotas(input.kind)
+    let mut quotas: Vec<Value> = quotas(input.kind)
         .into_iter()
         .map(|(kind, limit)| {
             json!({"quota": kind.describe(), "limit": limit, "exceeded": after > limit})
         })
         .collect();
+    if let Some(max) = max {
+        quotas.push(json!({"quota": USER_SIZE, "limit": max, "exceeded": after > max}));
+    }
     // When nothing remains there is no policy to give, only the detach.
     let policy = match refinement.recommended_action() {
         RecommendedAction::CreatePolicy => Some(&refinement.policy),
@@ -361,14 +376,25 @@ fn quotas(kind: PolicyKind) -> Vec<(PolicyKind, usize)> {
 /// One short line: the refined size (IAM counts characters without white
 /// space) against the one quota that applies, with what is left or the
 /// excess; a warning when it is over. `--format json` has every quota.
-fn size_line(input: &PolicyInput, refined: &Policy, kind: PolicyKind) -> String {
+fn size_line(
+    input: &PolicyInput,
+    refined: &Policy,
+    kind: PolicyKind,
+    max: Option<usize>,
+) -> String {
     let after = refined.size();
-    let limit = kind.quota().unwrap_or(usize::MAX);
-    let name = match kind {
-        PolicyKind::RoleInline => "role inline quota",
-        PolicyKind::UserInline => "user inline quota",
-        PolicyKind::GroupInline => "group inline quota",
-        PolicyKind::Managed | PolicyKind::Unknown => "managed policy quota",
+    let quota = kind.quota().unwrap_or(usize::MAX);
+    let (limit, name) = match max {
+        Some(max) if max < quota => (max, USER_SIZE),
+        _ => (
+            quota,
+            match kind {
+                PolicyKind::RoleInline => "role inline quota",
+                PolicyKind::UserInline => "user inline quota",
+                PolicyKind::GroupInline => "group inline quota",
+                PolicyKind::Managed | PolicyKind::Unknown => "managed policy quota",
+            },
+        ),
     };
     let (level, rest) = if after > limit {
         ("warning", format!("{} over", thousands(after - limit)))
@@ -387,11 +413,12 @@ fn size_line(input: &PolicyInput, refined: &Policy, kind: PolicyKind) -> String 
 /// it into several managed policies that each fit, and its cost (issue #18).
 /// Inline quotas count all of a principal's inline policies together, so no
 /// split helps there.
-fn split_line(refined: &Policy, kind: PolicyKind) -> Option<String> {
+fn split_line(refined: &Policy, kind: PolicyKind, max: Option<usize>) -> Option<String> {
     if !matches!(kind, PolicyKind::Managed | PolicyKind::Unknown) {
         return None;
     }
-    let limit = PolicyKind::Managed.quota()?;
+    let quota = PolicyKind::Managed.quota()?;
+    let limit = max.map_or(quota, |max| max.min(quota));
     if refined.size() <= limit {
         return None;
     }
@@ -408,6 +435,9 @@ fn split_line(refined: &Policy, kind: PolicyKind) -> Option<String> {
         }
     })
 }
+
+/// How reports name the size `--max-policy-size` sets.
+const USER_SIZE: &str = "size set with --max-policy-size";
 
 /// `6144` as `6,144`, as AWS's documentation writes its quotas.
 fn thousands(n: usize) -> String {

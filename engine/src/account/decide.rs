@@ -130,7 +130,7 @@ pub(super) fn replacement_name(
 
 /// Sets each plan's quota check: managed policies one by one, inline policies
 /// per owner, all of the owner's inline policies together.
-pub(super) fn check_quotas(account: &Account, policies: &mut [PolicyPlan]) {
+pub(super) fn check_quotas(account: &Account, policies: &mut [PolicyPlan], max: Option<usize>) {
     let mut after: HashMap<(usize, &str), usize> = HashMap::new();
     for plan in policies.iter() {
         if let (PolicyRef::Inline { entity, name }, Some(outcome)) =
@@ -172,14 +172,16 @@ pub(super) fn check_quotas(account: &Account, policies: &mut [PolicyPlan]) {
                     .map_or(PolicyKind::RoleInline, |e| e.kind.inline_kind());
                 kind.quota().map(|limit| QuotaCheck {
                     kind,
-                    limit,
+                    limit: limit.min(max.unwrap_or(limit)),
+                    user_set: max.is_some_and(|m| m < limit),
                     used: totals.get(entity).copied().unwrap_or(0),
                 })
             }
             // An AWS managed policy has no quota of its own; its replacement does.
             PolicyRef::Managed(_) => Some(QuotaCheck {
                 kind: PolicyKind::Managed,
-                limit: MANAGED_QUOTA,
+                limit: MANAGED_QUOTA.min(max.unwrap_or(MANAGED_QUOTA)),
+                user_set: max.is_some_and(|m| m < MANAGED_QUOTA),
                 used: if matches!(plan.decision, Decision::Detach) {
                     0
                 } else {

@@ -427,14 +427,25 @@ impl Decision {
 pub struct QuotaCheck {
     /// Which quota.
     pub kind: PolicyKind,
-    /// Its limit.
+    /// Its limit: IAM's, or the lower size the user set.
     pub limit: usize,
+    /// Whether the limit is the user's `--max-policy-size` rather than IAM's.
+    pub user_set: bool,
     /// What counts against it after the plan: this policy's size for a managed
     /// policy, all the owner's inline policies together for an inline one.
     pub used: usize,
 }
 
 impl QuotaCheck {
+    /// What the limit is, for a report.
+    pub fn describe(&self) -> &'static str {
+        if self.user_set {
+            "size set with --max-policy-size"
+        } else {
+            self.kind.describe()
+        }
+    }
+
     /// Whether the result would not fit.
     pub fn over(&self) -> bool {
         self.used > self.limit

@@ -10,6 +10,9 @@ pub struct PlanOptions {
     /// How many threads refine at once (the caller knows the machine; the
     /// engine does not look).
     pub threads: usize,
+    /// A size the user sets (`--max-policy-size`): a result over it is held
+    /// to it as to a quota, when it is lower than IAM's.
+    pub max_policy_size: Option<usize>,
 }
 
 impl Default for PlanOptions {
@@ -17,6 +20,7 @@ impl Default for PlanOptions {
         PlanOptions {
             refine: RefineOptions::default(),
             threads: 1,
+            max_policy_size: None,
         }
     }
 }
@@ -83,7 +87,7 @@ fn plan_from(
         &outcomes,
         &mut diagnostics,
     );
-    check_quotas(account, &mut policies);
+    check_quotas(account, &mut policies, options.max_policy_size);
     Plan {
         principals,
         policies,

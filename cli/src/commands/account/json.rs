@@ -149,7 +149,7 @@ impl View<'_> {
             if let Some(quota) = policy.quota {
                 map.insert(
                     "quota".into(),
-                    json!({"quota": quota.kind.describe(), "limit": quota.limit, "used": quota.used, "exceeded": quota.over()}),
+                    json!({"quota": quota.describe(), "limit": quota.limit, "used": quota.used, "exceeded": quota.over()}),
                 );
             }
             if let Some(outcome) = outcome.filter(|o| o.changed() && policy.decision.changes()) {

@@ -69,6 +69,13 @@ pub struct AccountArgs {
     /// every change detaches or deletes a policy whole.
     #[arg(long)]
     pub exit_code: bool,
+
+    /// Hold each refined policy to this many characters (white space not counted)
+    /// when that is less than IAM's quota: a result over it is reported, left out of
+    /// apply.sh, and given the split alternative, as one over the quota is. A
+    /// principal's inline policies count together, as IAM counts them.
+    #[arg(long, value_name = "CHARS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_policy_size: Option<u32>,
 }
 
 /// `pare account --format`.
@@ -99,6 +106,8 @@ pub struct AccountConfig {
     pub format: AccountFormat,
     /// `--exit-code`: whether the exit code says if anything changes.
     pub exit_code: bool,
+    /// `--max-policy-size`, if given.
+    pub max_policy_size: Option<usize>,
 }
 
 impl AccountArgs {
@@ -128,6 +137,7 @@ impl AccountArgs {
             out: self.out,
             format: self.format,
             exit_code: self.exit_code,
+            max_policy_size: self.max_policy_size.map(|n| n as usize),
         })
     }
 }
@@ -152,6 +162,7 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let options = PlanOptions {
         threads,
+        max_policy_size: config.max_policy_size,
         refine: pare_engine::Options {
             catalog_date: crate::sources::catalog_data_date(config.catalog.as_deref(), io.limits),
             ..pare_engine::Options::default()
@@ -435,7 +446,7 @@ impl View<'_> {
             if quota.over() && policy.decision.changes() {
                 notes.push(format!(
                     "OVER QUOTA: {} {} > {}",
-                    quota.kind.describe(),
+                    quota.describe(),
                     thousands(quota.used),
                     thousands(quota.limit)
                 ));

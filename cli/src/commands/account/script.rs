@@ -194,7 +194,7 @@ impl View<'_> {
         if let Some(quota) = over {
             out.push_str(&safe::comment(&format!(
                 "NOT APPLIED: the result would not fit the quota for {} ({} > {} characters)",
-                quota.kind.describe(),
+                quota.describe(),
                 thousands(quota.used),
                 thousands(quota.limit)
             )));

@@ -129,9 +129,14 @@ impl View<'_> {
             .filter(|p| p.quota.is_some_and(|q| q.over()))
             .count();
         if over > 0 {
+            let limits = if changed.iter().any(|p| p.quota.is_some_and(|q| q.user_set)) {
+                "IAM's size quotas or --max-policy-size"
+            } else {
+                "IAM's size quotas"
+            };
             let _ = writeln!(
                 out,
-                "{over} refined policies would not fit IAM's size quotas; apply.sh leaves them commented out"
+                "{over} refined policies would not fit {limits}; apply.sh leaves them commented out"
             );
         }
         let c = &self.plan.counts;
