@@ -526,7 +526,9 @@ fn refine_action_statement<'k>(
         }
     }
     if local_edits.is_empty() {
-        return Some(statement.clone());
+        // A list written empty ends up empty too: the statement goes, as the
+        // contract says of every statement whose action list ends up empty.
+        return (!statement.entries().is_empty()).then(|| statement.clone());
     }
     let mut deduped: Vec<String> = Vec::with_capacity(entries.len());
     // Which entries come first in their case-insensitive class: a linear scan

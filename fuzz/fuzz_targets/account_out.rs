@@ -84,18 +84,30 @@ fuzz_target!(|data: &[u8]| {
             assert!(!part.starts_with('.'), "{path}");
         }
     }
-    // `apply.sh` holds only pare's lines: comments and AWS CLI calls.
-    let script = std::fs::read_to_string(plan.join("apply.sh")).unwrap();
-    assert!(!drives_a_terminal(&script), "{script:?}");
-    for line in script.lines() {
-        assert!(
-            line.is_empty()
-                || line.starts_with('#')
-                || line.starts_with("aws iam ")
-                || line.starts_with("new_arn=$(aws iam create-policy ")
-                || line == "set -euo pipefail"
-                || line == "cd \"$(dirname \"$0\")\"",
-            "{line:?}"
-        );
+    // `apply.sh` and `rollback.sh` hold only pare's lines: comments, and lines
+    // that begin with a word of pare's own (its helpers, shell keywords, AWS
+    // CLI calls), so no input text can start a command of its own.
+    const FIRST_WORDS: &[&str] = &[
+        "\"make", "--query", "already", "already()", "ask", "ask()", "attached()", "aws", "cat",
+        "cd", "count=$(ask", "default()", "echo", "elif", "else", "errors=$(mktemp)", "exit",
+        "fi", "found=$(ask", "if", "live=$(default", "local", "new=$(default", "new=taken",
+        "printf", "same()", "set", "shift", "skip", "skip()", "skipped=$((skipped", "skipped=0",
+        "state=$(attached", "state=$(same", "trap", "}", "return", "then", "done", "for",
+        "case", "esac", "new_arn=$(aws",
+    ];
+    for name in ["apply.sh", "rollback.sh"] {
+        let Ok(script) = std::fs::read_to_string(plan.join(name)) else {
+            assert_eq!(name, "rollback.sh", "no {name}");
+            continue;
+        };
+        assert!(!drives_a_terminal(&script), "{script:?}");
+        for line in script.lines() {
+            let line = line.trim_start();
+            let first = line.split_whitespace().next().unwrap_or("");
+            assert!(
+                line.is_empty() || line.starts_with('#') || FIRST_WORDS.contains(&first),
+                "{name}: {line:?}"
+            );
+        }
     }
 });

@@ -182,3 +182,20 @@ fn a_shared_index_changes_no_entry() {
     assert_eq!(Pattern::language_key("S3:*?Get?**"), "s3:?*get?*");
     assert_ne!(Pattern::language_key("*a?"), Pattern::language_key("*?a"));
 }
+
+/// Found by the `refine` fuzz target: a statement written with an empty
+/// `Action` list ends up empty, so it is removed like any other.
+#[test]
+fn a_statement_written_empty_is_removed() {
+    let table = ActionTable::new(ROWS).unwrap();
+    let policy = Policy::parse(
+        r#"{"Statement":[{"Effect":"Allow","Action":[],"Resource":"*"},{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let unused = UnusedSet::parse("s3:PutObject\n").unwrap();
+    let refined = refine(&policy, &unused, table, &RefineOptions::default());
+    assert_eq!(refined.policy.statements().len(), 1);
+    assert_eq!(refined.policy.statements()[0].entries(), ["s3:GetObject"]);
+    let v = crate::verify(&policy, &refined.policy, &unused, table);
+    assert!(v.is_ok(), "{v}");
+}
