@@ -21,6 +21,8 @@ pub mod cloudformation;
 pub mod doc;
 pub mod gate;
 pub mod refine;
+pub mod stack;
+pub mod state;
 pub mod terraform;
 pub mod tree;
 
