@@ -42,13 +42,16 @@ pub fn parse(text: &str) -> Result<HashMap<String, String>, Error> {
     Ok(out)
 }
 
+/// Each policy of a template by its address, with the IAM policy it is.
+pub type Holds = Vec<(String, Identity)>;
+
 /// The policies of a template, by the address [`crate::scan`] gives them,
 /// with the IAM policies of the account they are, found through
 /// `physical`; and a note for each policy that cannot be told.
 pub fn holds(
     text: &str,
     physical: &HashMap<String, String>,
-) -> Result<(Vec<(String, Identity)>, Vec<Note>), Error> {
+) -> Result<(Holds, Vec<Note>), Error> {
     let root = crate::tree::parse_yaml(text, 0).map_err(|e| Error {
         at: Some(e.at),
         line: None,

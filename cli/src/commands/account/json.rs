@@ -136,6 +136,9 @@ impl View<'_> {
             if let Some(group) = holding.via {
                 map.insert("via".into(), self.label(group).into());
             }
+            if let Some(status) = self.code_status(holding.policy) {
+                map.insert("code".into(), status.json());
+            }
             if policy.is_shared() {
                 let holders: Vec<String> = policy.holders.iter().map(|&h| self.label(h)).collect();
                 let without: Vec<String> = policy

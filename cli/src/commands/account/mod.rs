@@ -26,6 +26,7 @@ use crate::safe::{self, Escaped, shell_word};
 use crate::{diff, exit};
 
 mod csv;
+mod iac;
 mod json;
 mod out_dir;
 mod script;
@@ -76,6 +77,9 @@ pub struct AccountArgs {
     /// principal's inline policies count together, as IAM counts them.
     #[arg(long, value_name = "CHARS", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_policy_size: Option<u32>,
+
+    #[command(flatten)]
+    pub code: iac::CodeArgs,
 }
 
 /// `pare account --format`.
@@ -108,6 +112,8 @@ pub struct AccountConfig {
     pub exit_code: bool,
     /// `--max-policy-size`, if given.
     pub max_policy_size: Option<usize>,
+    /// `--terraform`, `--cloudformation` and their state.
+    pub code: iac::CodeArgs,
 }
 
 impl AccountArgs {
@@ -138,6 +144,7 @@ impl AccountArgs {
             format: self.format,
             exit_code: self.exit_code,
             max_policy_size: self.max_policy_size.map(|n| n as usize),
+            code: self.code,
         })
     }
 }
@@ -187,9 +194,25 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
         // rather than being copied, and the rest goes before output.
         account::plan_owned(&account, usage, catalog.table(), &options, &mut progress)
     };
+    // The policies the code holds change there, by patches; see iac.rs.
+    let code = if config.code.any() {
+        Some(iac::map(
+            &config.code,
+            &iac::Context {
+                account: &account,
+                plan: &plan,
+                table: catalog.table(),
+                options: &options.refine,
+                limits: io.limits,
+            },
+        )?)
+    } else {
+        None
+    };
     let view = View {
         account: &account,
         plan: &plan,
+        code: code.as_ref(),
     };
 
     let mut layout_notes = Vec::new();
@@ -237,7 +260,7 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
         io.stderr
             .write_all(table::wrap(&line, DIAGNOSTIC_WIDTH).as_bytes())?;
     }
-    for note in &layout_notes {
+    for note in code.iter().flat_map(|c| &c.notes).chain(&layout_notes) {
         let line = format!("warning: {}", Escaped(note));
         io.stderr
             .write_all(table::wrap(&line, DIAGNOSTIC_WIDTH).as_bytes())?;
@@ -351,6 +374,8 @@ fn read_findings(paths: &[PathBuf], limits: input::Limits) -> Result<Vec<Finding
 struct View<'a> {
     account: &'a Account,
     plan: &'a Plan,
+    /// `--terraform`/`--cloudformation`: what the code does with each policy.
+    code: Option<&'a iac::CodeMap>,
 }
 
 /// One row of the table and the CSV: a principal and one policy it holds.
@@ -397,6 +422,11 @@ impl View<'_> {
         }
     }
 
+    /// What the code given does with the plan's policy `index`, if any.
+    fn code_status(&self, index: usize) -> Option<&iac::Status> {
+        self.code.and_then(|c| c.status.get(&index))
+    }
+
     fn via(&self, holding: &Holding) -> String {
         holding.via.map_or_else(String::new, |g| self.label(g))
     }
@@ -441,6 +471,9 @@ impl View<'_> {
         }
         if policy.used_as_boundary {
             notes.push("also a permissions boundary".to_string());
+        }
+        if let Some(status) = self.code_status(row.holding.policy) {
+            notes.push(status.note());
         }
         if let Some(quota) = &policy.quota {
             if quota.over() && policy.decision.changes() {

@@ -187,6 +187,9 @@ impl View<'_> {
                 ))?;
             }
         }
+        for patch in self.code.iter().flat_map(|c| &c.patches) {
+            write(OutFile::text(patch.path.clone(), patch.text.clone()))?;
+        }
         write(OutFile {
             path: "apply.sh".to_string(),
             contents: self.apply_script(layout),

@@ -145,7 +145,18 @@ impl View<'_> {
             let Some(base) = layout.policies.get(&index) else {
                 continue;
             };
-            sections.push(self.script_section(policy, base, &managed, script));
+            // The code's policies: a comment, and no commands for those it changes.
+            let code = self.code_status(index);
+            let mut section = code
+                .map(|c| match c.in_code() {
+                    true => safe::comment(&format!("{}: {}", self.describe(policy), c.comment())),
+                    false => safe::comment(&c.comment()),
+                })
+                .unwrap_or_default();
+            if !code.is_some_and(iac::Status::in_code) {
+                section.push_str(&self.script_section(policy, base, &managed, script));
+            }
+            sections.push(section);
         }
         // Undone in the reverse order of the doing.
         if script == Script::Rollback {
