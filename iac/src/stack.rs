@@ -48,10 +48,7 @@ pub type Holds = Vec<(String, Identity)>;
 /// The policies of a template, by the address [`crate::scan`] gives them,
 /// with the IAM policies of the account they are, found through
 /// `physical`; and a note for each policy that cannot be told.
-pub fn holds(
-    text: &str,
-    physical: &HashMap<String, String>,
-) -> Result<(Holds, Vec<Note>), Error> {
+pub fn holds(text: &str, physical: &HashMap<String, String>) -> Result<(Holds, Vec<Note>), Error> {
     let root = crate::tree::parse_yaml(text, 0).map_err(|e| Error {
         at: Some(e.at),
         line: None,
