@@ -174,8 +174,11 @@ struct Group {
     source: String,
     /// The document, or why it is not edited.
     doc: Result<Document, String>,
-    /// The plan's policies.
+    /// The plan's policies it is.
     policies: Vec<usize>,
+    /// Policies of the account it also is that the plan does not have (no
+    /// principal with a finding holds them).
+    unplanned: Vec<Identity>,
 }
 
 /// Everything the mapping needs from `pare account`.
@@ -194,14 +197,7 @@ pub(super) fn map(args: &CodeArgs, cx: &Context<'_>) -> Result<CodeMap, Error> {
     // By the account's name for a policy: where the code holds it.
     let mut held: BTreeMap<Identity, Found> = BTreeMap::new();
     if let (Some(dir), Some(state)) = (&args.terraform, &args.terraform_state) {
-        terraform(
-            dir,
-            state,
-            cx.limits,
-            &mut files,
-            &mut held,
-            &mut code.notes,
-        )?;
+        terraform(dir, state, cx.limits, &mut files, &mut held)?;
     }
     if let (Some(template), Some(stack)) = (&args.cloudformation, &args.stack_resources) {
         cloudformation(
@@ -214,48 +210,75 @@ pub(super) fn map(args: &CodeArgs, cx: &Context<'_>) -> Result<CodeMap, Error> {
         )?;
     }
 
-    // The plan's policies that change, grouped by the code's policy that holds them.
-    let mut groups: Vec<Group> = Vec::new();
-    let mut kept: Vec<(usize, String, String)> = Vec::new();
-    for (index, policy) in cx.plan.policies.iter().enumerate() {
-        if !policy.decision.changes() {
-            continue;
-        }
-        let identity = match &policy.reference {
+    // Each document of the code, with every policy of the account it is
+    // (a module used twice, an `AWS::IAM::Policy` on two roles): one text
+    // for all of them, refined only against what all of them leave unused.
+    let identity_of = |index: usize| -> Option<Identity> {
+        match &cx.plan.policies.get(index)?.reference {
             PolicyRef::Managed(arn) => Some(Identity::Managed(arn.clone())),
             PolicyRef::Inline { entity, name } => cx
                 .account
                 .entities
                 .get(*entity)
                 .map(|e| Identity::inline(e.kind.as_str(), &e.name, name)),
+        }
+    };
+    let planned: HashMap<Identity, usize> = (0..cx.plan.policies.len())
+        .filter_map(|i| identity_of(i).map(|id| (id, i)))
+        .collect();
+    let mut groups: Vec<Group> = Vec::new();
+    for (identity, found) in &held {
+        let Found::Doc {
+            file,
+            address,
+            source,
+            doc,
+        } = found
+        else {
+            continue;
         };
-        match identity.and_then(|i| held.get(&i)) {
+        let group = match groups
+            .iter_mut()
+            .position(|g| g.file == *file && g.address == *address)
+        {
+            Some(g) => groups.get_mut(g),
             None => {
-                code.status.insert(index, Status::Drift);
-            }
-            Some(Found::Kept { source, why }) => kept.push((index, source.clone(), why.clone())),
-            Some(Found::Doc {
-                file,
-                address,
-                source,
-                doc,
-            }) => match groups
-                .iter_mut()
-                .find(|g| g.file == *file && g.address == *address)
-            {
-                Some(group) => group.policies.push(index),
-                None => groups.push(Group {
+                groups.push(Group {
                     file: *file,
                     address: address.clone(),
                     source: source.clone(),
                     doc: doc.clone(),
-                    policies: vec![index],
-                }),
-            },
+                    policies: Vec::new(),
+                    unplanned: Vec::new(),
+                });
+                groups.last_mut()
+            }
+        };
+        let Some(group) = group else { continue };
+        match planned.get(identity) {
+            Some(&index) => group.policies.push(index),
+            None => group.unplanned.push(identity.clone()),
         }
     }
-    for (index, source, why) in kept {
-        code.status.insert(index, Status::Kept { source, why });
+    for (index, policy) in cx.plan.policies.iter().enumerate() {
+        if !policy.decision.changes() {
+            continue;
+        }
+        match identity_of(index).and_then(|i| held.get(&i)) {
+            None => {
+                code.status.insert(index, Status::Drift);
+            }
+            Some(Found::Kept { source, why }) => {
+                code.status.insert(
+                    index,
+                    Status::Kept {
+                        source: source.clone(),
+                        why: why.clone(),
+                    },
+                );
+            }
+            Some(Found::Doc { .. }) => {}
+        }
     }
 
     let unused_of: HashMap<usize, &UnusedSet> = cx
@@ -294,7 +317,14 @@ pub(super) fn map(args: &CodeArgs, cx: &Context<'_>) -> Result<CodeMap, Error> {
             }
         };
         for &index in &group.policies {
-            code.status.insert(index, status.clone());
+            if cx
+                .plan
+                .policies
+                .get(index)
+                .is_some_and(|p| p.decision.changes())
+            {
+                code.status.insert(index, status.clone());
+            }
         }
     }
 
@@ -399,6 +429,31 @@ fn refine_group(
         Ok(doc) => doc,
         Err(why) => return Ok(Refined::Not(why.clone())),
     };
+    if let Some(other) = group.unplanned.first() {
+        let which = match other {
+            Identity::Managed(arn) => format!("the managed policy `{}`", Escaped(arn)),
+            Identity::Inline {
+                kind,
+                entity,
+                policy,
+            } => format!(
+                "the inline policy `{}` of {kind}/{}",
+                Escaped(policy),
+                Escaped(entity)
+            ),
+        };
+        return Ok(Refined::Not(format!(
+            "the same text is also {which}, which no principal with a finding holds"
+        )));
+    }
+    if !group.policies.iter().any(|&i| {
+        cx.plan
+            .policies
+            .get(i)
+            .is_some_and(|p| p.decision.changes())
+    }) {
+        return Ok(Refined::Same);
+    }
     let mut sets: Vec<&UnusedSet> = Vec::new();
     for &index in &group.policies {
         let Some(policy) = cx.plan.policies.get(index) else {
@@ -488,7 +543,6 @@ fn terraform(
     limits: input::Limits,
     files: &mut Vec<SourceFile>,
     held: &mut BTreeMap<Identity, Found>,
-    notes: &mut Vec<String>,
 ) -> Result<(), Error> {
     let name = state.display().to_string();
     let bytes = limits
@@ -518,7 +572,6 @@ fn terraform(
             held.entry(identity.clone()).or_insert(found);
         }
     }
-    let _ = notes;
     Ok(())
 }
 
@@ -1107,6 +1160,39 @@ mod tests {
         // Each policy stays in apply.sh, with why.
         let script = std::fs::read_to_string(dir.join("plan/apply.sh")).unwrap();
         assert_eq!(script.matches("put-role-policy").count(), 4, "{script}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_module_used_twice_changes_only_with_evidence_for_both() {
+        let dir = scratch("twice");
+        account(&dir, &["app"]);
+        write(
+            &dir.join("tf/main.tf"),
+            "module \"a\" {\n  source = \"./modules/x\"\n}\nmodule \"b\" {\n  source = \"./modules/x\"\n}\n",
+        );
+        let module = format!("resource \"aws_iam_role_policy\" \"x\" {{\n{POLICY}}}\n");
+        write(&dir.join("tf/modules/x/main.tf"), &module);
+        let other = held("module.b.aws_iam_role_policy.x", "module.b", "app")
+            .replace("\"role\": \"app\"", "\"role\": \"other\"");
+        write(
+            &dir.join("state.json"),
+            &format!(
+                r#"{{"format_version": "1.0", "values": {{"root_module": {{"child_modules": [
+                  {{"address": "module.a", "resources": [{}]}},
+                  {{"address": "module.b", "resources": [{other}]}}]}}}}}}"#,
+                held("module.a.aws_iam_role_policy.x", "module.a", "app"),
+            ),
+        );
+        let (code, stdout, stderr) = run(&dir, &[]);
+        assert_eq!(code, 0, "{stdout}{stderr}");
+        assert!(
+            stdout.contains("which no principal with a finding holds"),
+            "{stdout}"
+        );
+        assert!(!dir.join("plan/terraform").exists());
+        let script = std::fs::read_to_string(dir.join("plan/apply.sh")).unwrap();
+        assert_eq!(script.matches("put-role-policy").count(), 1, "{script}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
