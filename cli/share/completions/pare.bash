@@ -101,7 +101,7 @@ _pare() {
             return 0
             ;;
         pare__subcmd__account)
-            opts="-q -v -h -V --findings --last-accessed --used --cloudtrail --trail-config --unused-since --accept-unknown-used --catalog --as-of --max-input-size --out --format --exit-code --max-policy-size --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --findings --last-accessed --used --cloudtrail --trail-config --unused-since --accept-unknown-used --catalog --as-of --max-input-size --out --format --exit-code --max-policy-size --terraform --terraform-state --cloudformation --stack-resources --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -152,6 +152,22 @@ _pare() {
                     return 0
                     ;;
                 --max-policy-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --terraform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --terraform-state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cloudformation)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stack-resources)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

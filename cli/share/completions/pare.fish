@@ -89,6 +89,10 @@ complete -c pare -n "__fish_pare_using_subcommand account" -l format -d 'What to
 json\t'Per principal, Access Analyzer\'s `get-finding-recommendation` shape'
 csv\t'The table\'s rows, for spreadsheets'"
 complete -c pare -n "__fish_pare_using_subcommand account" -l max-policy-size -d 'Hold each refined policy to this many characters (white space not counted) when that is less than IAM\'s quota: a result over it is reported, left out of apply.sh, and given the split alternative, as one over the quota is. A principal\'s inline policies count together, as IAM counts them' -r
+complete -c pare -n "__fish_pare_using_subcommand account" -l terraform -d 'The Terraform root module the account\'s policies come from: policies it (or a local module under it) holds are changed by a patch in the plan (`terraform/*.patch`) instead of by `apply.sh`. Needs `--terraform-state`' -r -F
+complete -c pare -n "__fish_pare_using_subcommand account" -l terraform-state -d 'The output of `terraform show -json` for that root module\'s state: which resource is which policy of the account' -r -F
+complete -c pare -n "__fish_pare_using_subcommand account" -l cloudformation -d 'A CloudFormation or SAM template (JSON or YAML) the account\'s policies come from: policies it holds are changed by a patch in the plan (`cloudformation/*.patch`) instead of by `apply.sh`. Needs `--stack-resources`' -r -F
+complete -c pare -n "__fish_pare_using_subcommand account" -l stack-resources -d 'The output of `aws cloudformation describe-stack-resources` for the template\'s stack: the physical name or ARN of each logical id' -r -F
 complete -c pare -n "__fish_pare_using_subcommand account" -l color -d 'When to colour the output: on a terminal (unless NO_COLOR is set), always, or never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set'
 always\t'Always, also into a pipe or a file'
 never\t'Never'"
