@@ -11,8 +11,10 @@
 //! diff in the plan, to apply with `git apply` (or `patch -p1`) from the
 //! Terraform root or the template's directory.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
 
 use pare_engine::account::{Account, Decision, Plan, PolicyRef};
 use pare_engine::{ActionTable, UnusedSet};
@@ -532,9 +534,46 @@ enum Found {
     Kept { source: String, why: String },
 }
 
-/// The root's `.tf` files of each module directory read so far, by
-/// directory (relative to the root).
-type Modules = HashMap<String, Vec<usize>>;
+/// The `module` blocks of a `.tf` file: `(NAME, source)`.
+type Sources = Rc<Vec<(String, String)>>;
+
+/// The module directories read so far, and what was read of their files
+/// (once each: a state has many resources per file).
+#[derive(Default)]
+struct Modules {
+    /// The `.tf` files of each directory (relative to the root), by index.
+    dirs: HashMap<String, Vec<usize>>,
+    /// Each `.tf` file's policies.
+    scans: RefCell<HashMap<usize, Rc<pare_iac::Scan>>>,
+    /// Each `.tf` file's `module` blocks and their sources.
+    sources: RefCell<HashMap<usize, Sources>>,
+}
+
+impl Modules {
+    /// The policies of `file`, the file of index `f`.
+    fn scan(&self, root: &Path, f: usize, file: &SourceFile) -> Result<Rc<pare_iac::Scan>, Error> {
+        if let Some(scan) = self.scans.borrow().get(&f) {
+            return Ok(Rc::clone(scan));
+        }
+        let scan = Rc::new(
+            pare_iac::scan(Format::Terraform, &file.text).map_err(|e| tf_error(root, file, &e))?,
+        );
+        self.scans.borrow_mut().insert(f, Rc::clone(&scan));
+        Ok(scan)
+    }
+
+    /// The `module` blocks of `file`, the file of index `f`.
+    fn sources(&self, root: &Path, f: usize, file: &SourceFile) -> Result<Sources, Error> {
+        if let Some(sources) = self.sources.borrow().get(&f) {
+            return Ok(Rc::clone(sources));
+        }
+        let sources = Rc::new(
+            pare_iac::state::module_sources(&file.text).map_err(|e| tf_error(root, file, &e))?,
+        );
+        self.sources.borrow_mut().insert(f, Rc::clone(&sources));
+        Ok(sources)
+    }
+}
 
 /// Reads the Terraform state and the code it names.
 fn terraform(
@@ -554,7 +593,7 @@ fn terraform(
     let root = std::fs::canonicalize(dir).map_err(|e| {
         Error::input(format!("cannot read the directory `{}`", dir.display())).with_source(e)
     })?;
-    let mut modules: Modules = HashMap::new();
+    let mut modules = Modules::default();
     for resource in &resources {
         let place = module_dir(&root, resource, limits, files, &mut modules)?;
         for (address, identity) in &resource.holds {
@@ -603,12 +642,11 @@ fn module_dir(
             )));
         }
         let mut source = None;
-        for &f in modules.get(&current).into_iter().flatten() {
+        for &f in modules.dirs.get(&current).into_iter().flatten() {
             let Some(file) = files.get(f) else { continue };
-            let sources = pare_iac::state::module_sources(&file.text)
-                .map_err(|e| tf_error(root, file, &e))?;
-            if let Some((_, s)) = sources.into_iter().find(|(n, _)| *n == step.name) {
-                source = Some(s);
+            let sources = modules.sources(root, f, file)?;
+            if let Some((_, s)) = sources.iter().find(|(n, _)| *n == step.name) {
+                source = Some(s.clone());
             }
         }
         let Some(source) = source else {
@@ -673,7 +711,7 @@ fn read_module(
     files: &mut Vec<SourceFile>,
     modules: &mut Modules,
 ) -> Result<(), Error> {
-    if modules.contains_key(relative) {
+    if modules.dirs.contains_key(relative) {
         return Ok(());
     }
     let dir = root.join(relative);
@@ -707,7 +745,7 @@ fn read_module(
             splices: Vec::new(),
         });
     }
-    modules.insert(relative.to_string(), indices);
+    modules.dirs.insert(relative.to_string(), indices);
     Ok(())
 }
 
@@ -754,12 +792,11 @@ fn find_tf(
     files: &mut Vec<SourceFile>,
     modules: &Modules,
 ) -> Result<Found, Error> {
-    let indices: Vec<usize> = modules.get(module).cloned().unwrap_or_default();
+    let indices: Vec<usize> = modules.dirs.get(module).cloned().unwrap_or_default();
     for f in indices {
         let Some(file) = files.get(f) else { continue };
-        let scan =
-            pare_iac::scan(Format::Terraform, &file.text).map_err(|e| tf_error(root, file, &e))?;
-        let Some(policy) = scan.policies.into_iter().find(|p| p.address == address) else {
+        let scan = modules.scan(root, f, file)?;
+        let Some(policy) = scan.policies.iter().find(|p| p.address == address).cloned() else {
             continue;
         };
         let source = format!("{}: {}", file.relative, address);
