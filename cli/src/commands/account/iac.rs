@@ -433,16 +433,12 @@ fn refine_group(
     };
     if let Some(other) = group.unplanned.first() {
         let which = match other {
-            Identity::Managed(arn) => format!("the managed policy `{}`", Escaped(arn)),
+            Identity::Managed(arn) => format!("the managed policy `{}`", arn),
             Identity::Inline {
                 kind,
                 entity,
                 policy,
-            } => format!(
-                "the inline policy `{}` of {kind}/{}",
-                Escaped(policy),
-                Escaped(entity)
-            ),
+            } => format!("the inline policy `{}` of {kind}/{}", policy, entity),
         };
         return Ok(Refined::Not(format!(
             "the same text is also {which}, which no principal with a finding holds"
@@ -599,11 +595,11 @@ fn terraform(
         for (address, identity) in &resource.holds {
             let found = match &place {
                 Err(why) => Found::Kept {
-                    source: format!("`{}`", Escaped(&resource.address)),
+                    source: format!("`{}`", resource.address),
                     why: why.clone(),
                 },
                 Ok(_) if resource.indexed => Found::Kept {
-                    source: format!("`{}`", Escaped(&resource.address)),
+                    source: format!("`{}`", resource.address),
                     why: "made by `count` or `for_each`: one text for several policies".to_string(),
                 },
                 Ok(module) => find_tf(&root, module, address, limits, files, &modules)?,
@@ -630,7 +626,7 @@ fn module_dir(
     let Some(steps) = pare_iac::state::module_path(module) else {
         return Ok(Err(format!(
             "the state's module address `{}` is not one",
-            Escaped(module)
+            module
         )));
     };
     let mut current = String::new();
@@ -638,7 +634,7 @@ fn module_dir(
         if step.indexed {
             return Ok(Err(format!(
                 "module `{}` is made by `count` or `for_each`",
-                Escaped(&step.name)
+                step.name
             )));
         }
         let mut source = None;
@@ -652,18 +648,18 @@ fn module_dir(
         let Some(source) = source else {
             return Ok(Err(format!(
                 "no `module \"{}\"` block in the code",
-                Escaped(&step.name)
+                step.name
             )));
         };
         if !source.starts_with("./") && !source.starts_with("../") {
-            return Ok(Err(format!("in the remote module `{}`", Escaped(&source))));
+            return Ok(Err(format!("in the remote module `{}`", source)));
         }
         match below(&current, &source) {
             Some(next) => current = next,
             None => {
                 return Ok(Err(format!(
                     "the module source `{}` is outside the Terraform directory",
-                    Escaped(&source)
+                    source
                 )));
             }
         }
@@ -830,14 +826,14 @@ fn find_tf(
                         source,
                         why: format!(
                             "`file(\"{}\")` is not a plain path below the Terraform directory",
-                            Escaped(&path)
+                            path
                         ),
                     });
                 };
                 let Some(text) = read_below(root, &rel, limits)? else {
                     return Ok(Found::Kept {
                         source,
-                        why: format!("`{}` does not exist", Escaped(&rel)),
+                        why: format!("`{}` does not exist", rel),
                     });
                 };
                 let doc = pare_iac::read_json_policy(&text).map_err(|e| e.message);
@@ -884,7 +880,7 @@ fn find_tf(
     Ok(Found::Kept {
         source: format!(
             "`{}` in `{}`",
-            Escaped(address),
+            address,
             if module.is_empty() { "." } else { module }
         ),
         why: "not found in the module's .tf files".to_string(),
@@ -954,8 +950,8 @@ fn cloudformation(
         notes.push(format!(
             "{name}:{}: `{}`: {}",
             pare_iac::line_of(&text, note.at),
-            Escaped(note.address.as_deref().unwrap_or("")),
-            Escaped(&note.message)
+            note.address.as_deref().unwrap_or(""),
+            note.message
         ));
     }
     let file = files.len();
