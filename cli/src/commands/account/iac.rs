@@ -31,7 +31,7 @@ use crate::safe::{self, Escaped};
 pub struct CodeArgs {
     /// The Terraform root module the account's policies come from: policies
     /// it (or a local module under it) holds are changed by a patch in the
-    /// plan (`terraform/*.patch`) instead of by `apply.sh`. Needs
+    /// plan (`--out DIR/terraform/*.patch`) instead of by `apply.sh`. Needs
     /// `--terraform-state`.
     #[arg(long, value_name = "DIR", requires = "terraform_state")]
     pub terraform: Option<PathBuf>,
@@ -43,8 +43,8 @@ pub struct CodeArgs {
 
     /// A CloudFormation or SAM template (JSON or YAML) the account's
     /// policies come from: policies it holds are changed by a patch in the
-    /// plan (`cloudformation/*.patch`) instead of by `apply.sh`. Needs
-    /// `--stack-resources`.
+    /// plan (`--out DIR/cloudformation/*.patch`) instead of by `apply.sh`.
+    /// Needs `--stack-resources`.
     #[arg(long, value_name = "TEMPLATE", requires = "stack_resources")]
     pub cloudformation: Option<PathBuf>,
 
@@ -61,6 +61,9 @@ impl CodeArgs {
     }
 }
 
+/// Said of a patched policy whose code and live action lists differ.
+const DRIFT: &str = " (drift: its action lists in the code are not the live policy's)";
+
 /// What the code does with one policy of the plan.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum Status {
@@ -70,6 +73,9 @@ pub(super) enum Status {
         source: String,
         /// The patch's path in the plan.
         patch: String,
+        /// The code's action lists are not the live policy's: the patch
+        /// refines the code's, and applying it also undoes that drift.
+        drift: bool,
     },
     /// Every statement would go: the resource should be deleted from the
     /// code, which pare leaves to a person; `apply.sh` does not change it.
@@ -90,7 +96,14 @@ impl Status {
     /// A few words for the table.
     pub(super) fn note(&self) -> String {
         match self {
-            Status::Patched { source, patch } => format!("code: {source}, see {patch}"),
+            Status::Patched {
+                source,
+                patch,
+                drift,
+            } => format!(
+                "code: {source}, see {patch}{}",
+                if *drift { DRIFT } else { "" }
+            ),
             Status::Delete { source } => {
                 format!("code: delete {source} (nothing it grants is used)")
             }
@@ -102,9 +115,14 @@ impl Status {
     /// The comment line `apply.sh` gives it.
     pub(super) fn comment(&self) -> String {
         match self {
-            Status::Patched { source, patch } => {
-                format!("held by the code ({source}): changed by {patch}, not by this script")
-            }
+            Status::Patched {
+                source,
+                patch,
+                drift,
+            } => format!(
+                "held by the code ({source}): changed by {patch}, not by this script{}",
+                if *drift { DRIFT } else { "" }
+            ),
             Status::Delete { source } => format!(
                 "held by the code ({source}): delete it there; nothing it grants is used (not changed by this script)"
             ),
@@ -122,8 +140,12 @@ impl Status {
     pub(super) fn json(&self) -> serde_json::Value {
         use serde_json::json;
         match self {
-            Status::Patched { source, patch } => {
-                json!({"status": "patched", "source": source, "patch": patch})
+            Status::Patched {
+                source,
+                patch,
+                drift,
+            } => {
+                json!({"status": "patched", "source": source, "patch": patch, "actionsDifferFromLive": drift})
             }
             Status::Delete { source } => json!({"status": "delete-in-code", "source": source}),
             Status::Kept { source, why } => {
@@ -315,18 +337,28 @@ pub(super) fn map(args: &CodeArgs, cx: &Context<'_>) -> Result<CodeMap, Error> {
                 Status::Patched {
                     source: group.source.clone(),
                     patch: String::new(),
+                    drift: false,
                 }
             }
         };
+        let code_policy = refined
+            .last()
+            .filter(|(last, _)| *last == g)
+            .map(|(_, o)| &o.original);
         for &index in &group.policies {
-            if cx
-                .plan
-                .policies
-                .get(index)
-                .is_some_and(|p| p.decision.changes())
-            {
-                code.status.insert(index, status.clone());
+            let Some(policy) = cx.plan.policies.get(index) else {
+                continue;
+            };
+            if !policy.decision.changes() {
+                continue;
             }
+            let mut status = status.clone();
+            if let (Status::Patched { drift, .. }, Some(code), Some(live)) =
+                (&mut status, code_policy, &policy.original)
+            {
+                *drift = !same_actions(code, live);
+            }
+            code.status.insert(index, status);
         }
     }
 
@@ -408,6 +440,16 @@ pub(super) fn map(args: &CodeArgs, cx: &Context<'_>) -> Result<CodeMap, Error> {
         }
     }
     Ok(code)
+}
+
+/// Whether two policies have the same statements' action lists, in order
+/// (their other values may differ: the code's may be references).
+fn same_actions(a: &pare_engine::Policy, b: &pare_engine::Policy) -> bool {
+    a.statements().len() == b.statements().len()
+        && a.statements()
+            .iter()
+            .zip(b.statements())
+            .all(|(x, y)| x.entries() == y.entries())
 }
 
 /// What refining a group came to.
