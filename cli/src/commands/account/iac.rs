@@ -251,6 +251,7 @@ pub(super) fn map(args: &CodeArgs, cx: &Context<'_>) -> Result<CodeMap, Error> {
         .filter_map(|i| identity_of(i).map(|id| (id, i)))
         .collect();
     let mut groups: Vec<Group> = Vec::new();
+    let mut group_of: HashMap<(usize, &str), usize> = HashMap::new();
     for (identity, found) in &held {
         let Found::Doc {
             file,
@@ -261,12 +262,10 @@ pub(super) fn map(args: &CodeArgs, cx: &Context<'_>) -> Result<CodeMap, Error> {
         else {
             continue;
         };
-        let group = match groups
-            .iter_mut()
-            .position(|g| g.file == *file && g.address == *address)
-        {
-            Some(g) => groups.get_mut(g),
+        let group = match group_of.get(&(*file, address.as_str())) {
+            Some(&g) => groups.get_mut(g),
             None => {
+                group_of.insert((*file, address.as_str()), groups.len());
                 groups.push(Group {
                     file: *file,
                     address: address.clone(),
