@@ -276,13 +276,34 @@ mod tests {
           {"address":"aws_iam_policy.p","mode":"managed","type":"aws_iam_policy","name":"p",
            "values":{"arn":"arn:aws:iam::1:policy/P","name":"P"}},
           {"address":"data.aws_iam_policy_document.d","mode":"data","type":"aws_iam_policy_document","name":"d","values":{}},
+          {"address":"aws_iam_user_policy.u","mode":"managed","type":"aws_iam_user_policy","name":"u",
+           "values":{"user":"alice","name":"U"}},
+          {"address":"aws_iam_group_policy.g","mode":"managed","type":"aws_iam_group_policy","name":"g",
+           "values":{"group":"devs","name":"G"}},
+          {"address":"aws_iam_group_policy.nameless","mode":"managed","type":"aws_iam_group_policy","name":"nameless",
+           "values":{"group":"devs","name":null}},
           {"address":"aws_iam_role.r","mode":"managed","type":"aws_iam_role","name":"r",
            "values":{"name":"R","inline_policy":[{"name":"a","policy":"{}"},{"name":"b"}]}}],
           "child_modules":[{"address":"module.m","resources":[
           {"address":"module.m.aws_iam_role_policy.x[0]","mode":"managed","type":"aws_iam_role_policy","name":"x","index":0,
            "values":{"role":"R","name":"x"}}]}]}}}"#;
         let resources = parse(state).unwrap();
-        assert_eq!(resources.len(), 3);
+        assert_eq!(resources.len(), 5);
+        assert_eq!(
+            resources[1].holds,
+            [(
+                "aws_iam_user_policy.u".to_string(),
+                Identity::inline("user", "alice", "U")
+            )]
+        );
+        assert_eq!(
+            resources[2].holds,
+            [(
+                "aws_iam_group_policy.g".to_string(),
+                Identity::inline("group", "devs", "G")
+            )]
+        );
+        let resources: Vec<Resource> = [0, 3, 4].iter().map(|&i| resources[i].clone()).collect();
         assert_eq!(
             resources[0].holds,
             [(
