@@ -4,7 +4,8 @@
 //! The shape is HashiCorp's "JSON Output Format" for state: `values.root_module`
 //! holds `resources` (each with `address`, `mode`, `type`, `name`, an `index`
 //! when `count` or `for_each` made it, and `values`) and `child_modules`, each a
-//! module with its `address` (`module.app`) and the same fields, nested.
+//! module with its `address` (`module.app`) and the same fields, nested. The
+//! output for a saved plan has the same under `prior_state`.
 
 use serde_json::Value;
 
@@ -65,8 +66,10 @@ pub fn parse(text: &str) -> Result<Vec<Resource>, Error> {
             line: Some(e.line()),
             message: format!("not valid JSON: {e}"),
         })?;
+    // A saved plan's `terraform show -json` has the state as `prior_state`.
     let root = value
         .get("values")
+        .or_else(|| value.get("prior_state").and_then(|p| p.get("values")))
         .and_then(|v| v.get("root_module"))
         .filter(|r| r.is_object());
     let Some(root) = root else {
@@ -318,6 +321,9 @@ mod tests {
         );
         assert_eq!(resources[2].module.as_deref(), Some("module.m"));
         assert!(resources[2].indexed);
+        let plan =
+            format!(r#"{{"format_version":"1.2","planned_values":{{}},"prior_state":{state}}}"#);
+        assert_eq!(parse(&plan).unwrap().len(), 5);
         assert!(parse(r#"{"Statement":[]}"#).is_err());
         assert!(parse("{").is_err());
     }
