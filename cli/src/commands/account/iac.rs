@@ -59,6 +59,35 @@ impl CodeArgs {
     pub fn any(&self) -> bool {
         self.terraform.is_some() || self.cloudformation.is_some()
     }
+
+    /// Refuses a path that is not there before any work, as `--out` is.
+    pub(super) fn check(&self) -> Result<(), Error> {
+        let paths = [
+            (&self.terraform, true),
+            (&self.terraform_state, false),
+            (&self.cloudformation, false),
+            (&self.stack_resources, false),
+        ];
+        for (path, dir) in paths {
+            let Some(path) = path else { continue };
+            match std::fs::metadata(path) {
+                Ok(meta) if meta.is_dir() == dir => {}
+                Ok(_) => {
+                    return Err(Error::input(format!(
+                        "`{}` is not a {}",
+                        path.display(),
+                        if dir { "directory" } else { "file" }
+                    )));
+                }
+                Err(e) => {
+                    return Err(
+                        Error::input(format!("cannot read `{}`", path.display())).with_source(e)
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Said of a patched policy whose code and live action lists differ.

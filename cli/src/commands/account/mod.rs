@@ -155,6 +155,7 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
     if let Some(out) = &config.out {
         check_out_dir(out)?;
     }
+    config.code.check()?;
     let details = input::read_text(&config.details, input::Kind::Data, io)?;
     let account = Account::parse(&details.text)
         .map_err(|e| Error::input(format!("{}: {e}", details.name)))?;
