@@ -308,11 +308,12 @@ impl TrailConfig {
     }
 
     /// Whether data events of `kind` are logged for every resource, for an
-    /// action of `write` kind.
+    /// action of `write` kind. A type that another one logs whole (`AWS::S3::AccessPoint` by
+    /// `AWS::S3::Object`) counts as logged when that one is.
     pub fn logs_data(&self, kind: &DataEventType, write: bool) -> bool {
-        self.data
-            .get(kind.resource_type)
-            .is_some_and(|rw| rw.covers(write))
+        std::iter::once(&kind.resource_type)
+            .chain(kind.logged_by)
+            .any(|t| self.data.get(*t).is_some_and(|rw| rw.covers(write)))
     }
 
     /// One line on what the trail logs, for the report.
