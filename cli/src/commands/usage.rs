@@ -123,6 +123,17 @@ pub fn run(config: &Usage, io: &mut Io<'_>) -> Result<i32, Error> {
             "note: cloudtrail: {unmapped} event(s) the event table cannot map, listed as `unmapped` per principal: their services stay granted"
         )?;
     }
+    let no_permission: u64 = file
+        .principals
+        .iter()
+        .flat_map(|p| p.no_permission.iter().map(|c| c.seen.count))
+        .sum();
+    if no_permission > 0 {
+        writeln!(
+            io.stderr,
+            "note: cloudtrail: {no_permission} event(s) of operations that need no permission (`sts:GetCallerIdentity`, console sign-in, ...), listed as `noPermission` per principal: they keep no service"
+        )?;
+    }
     writeln!(
         io.stderr,
         "note: {} principal(s), {} distinct (principal, action) pair(s)",

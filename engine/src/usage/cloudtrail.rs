@@ -814,6 +814,9 @@ pub struct ObservedUsage {
     pub unmapped: Vec<Call>,
     /// Service prefixes that have unmapped operations: their actions stay.
     pub unmapped_services: BTreeSet<String>,
+    /// Operations the table could not map that need no permission
+    /// ([`needs_no_permission`]): counted apart, they keep no service.
+    pub no_permission: Vec<Call>,
 }
 
 impl ObservedUsage {
@@ -909,6 +912,9 @@ fn usage_from_calls(
                 });
                 match by_name {
                     Some(action) => usage.add(&action, &call.seen, table),
+                    None if super::no_permission::needs_no_permission(&call.source, &call.name) => {
+                        usage.no_permission.push(call);
+                    }
                     None => {
                         if let Some(prefix) = prefix {
                             usage.unmapped_services.insert(prefix);
@@ -1135,6 +1141,20 @@ pub fn from_cloudtrail(
         report.notes.push(format!(
             "{total} event(s) of {} operation(s) the event table cannot map: {}",
             usage.unmapped.len(),
+            first_few(&examples)
+        ));
+    }
+    if !usage.no_permission.is_empty() {
+        let total: u64 = usage.no_permission.iter().map(|c| c.seen.count).sum();
+        let examples: Vec<String> = usage
+            .no_permission
+            .iter()
+            .map(|c| format!("{} {}", c.source, c.name))
+            .collect();
+        let examples: Vec<&str> = examples.iter().map(String::as_str).collect();
+        report.notes.push(format!(
+            "{total} event(s) of {} operation(s) that need no permission, counted for no action: {}",
+            usage.no_permission.len(),
             first_few(&examples)
         ));
     }
@@ -1454,6 +1474,7 @@ mod tests {
         KnownAction::new_static("s3:ListBucket", AccessLevel::LIST, true),
         KnownAction::new_static("s3:PutObject", AccessLevel::WRITE, true),
         KnownAction::new_static("sqs:SendMessage", AccessLevel::WRITE, true),
+        KnownAction::new_static("sts:AssumeRole", AccessLevel::WRITE, true),
     ];
 
     const EVENTS: &[(&str, &str, &[&str])] = &[
@@ -1503,6 +1524,7 @@ mod tests {
         ("s3.amazonaws.com", "ListObjectsV2", &["s3:ListBucket"]),
         ("s3.amazonaws.com", "PutObject", &["s3:PutObject"]),
         ("sqs.amazonaws.com", "SendMessage", &["sqs:SendMessage"]),
+        ("sts.amazonaws.com", "AssumeRole", &["sts:AssumeRole"]),
     ];
 
     /// The event table of the tests: a few literal rows.
@@ -1868,6 +1890,60 @@ mod tests {
             notes.contains("their service has events the table cannot map"),
             "{notes}"
         );
+    }
+
+    /// `sts:GetCallerIdentity` needs no permission. With a catalog that has
+    /// no such action, its event used to be unmapped and keep all of STS; it
+    /// is now counted apart, and STS's other actions can go. An unknown STS
+    /// operation still keeps STS.
+    #[test]
+    fn operations_that_need_no_permission_keep_no_service() {
+        let trail = trail_of(&[
+            (
+                "2026-06-01T00:00:00Z",
+                "sts.amazonaws.com",
+                "GetCallerIdentity",
+                "",
+            ),
+            (
+                "2026-06-02T00:00:00Z",
+                "sts.amazonaws.com",
+                "GetCallerIdentity",
+                "",
+            ),
+            (
+                "2026-06-02T00:00:00Z",
+                "signin.amazonaws.com",
+                "ConsoleLogin",
+                "",
+            ),
+        ]);
+        let usage = trail.usage_of(ROLE_ARN, &Literal, table());
+        assert!(usage.unmapped.is_empty(), "{:?}", usage.unmapped);
+        assert!(usage.unmapped_services.is_empty());
+        assert_eq!(usage.no_permission.len(), 2);
+        let observability = Observability::new(&Literal, TrailConfig::default());
+        let policy = policy(&["sts:AssumeRole"]);
+        let inference = from_cloudtrail(&[&policy], &usage, &observability, table(), None);
+        assert_eq!(unused_names(&inference), ["sts:AssumeRole"]);
+        let notes = inference.report.notes.join("\n");
+        assert!(
+            notes.contains("3 event(s) of 2 operation(s) that need no permission, counted for no action: `signin.amazonaws.com ConsoleLogin`, `sts.amazonaws.com GetCallerIdentity`"),
+            "{notes}"
+        );
+        assert!(!notes.contains("cannot map"), "{notes}");
+        // A truly unknown operation of the same service keeps it.
+        let trail = trail_of(&[(
+            "2026-06-01T00:00:00Z",
+            "sts.amazonaws.com",
+            "GetCallerIdentityV2",
+            "",
+        )]);
+        let usage = trail.usage_of(ROLE_ARN, &Literal, table());
+        assert!(usage.no_permission.is_empty());
+        assert_eq!(usage.unmapped_services, BTreeSet::from(["sts".to_string()]));
+        let inference = from_cloudtrail(&[&policy], &usage, &observability, table(), None);
+        assert!(inference.unused.is_empty());
     }
 
     /// A small deterministic generator (xorshift), so that the property runs
