@@ -220,14 +220,23 @@ pub fn scan(paths: &[PathBuf], window: Option<&Window>, io: &mut Io<'_>) -> Resu
     })
 }
 
-/// Reads `--trail-config FILE`, or assumes the default trail.
-pub fn trail_config(file: Option<&OsString>, io: &mut Io<'_>) -> Result<TrailConfig, Error> {
-    let Some(file) = file else {
-        return Ok(TrailConfig::default());
-    };
-    let source = input::Source::from_arg(file);
-    let text = input::read_text(&source, Kind::Data, io)?;
-    TrailConfig::parse(&text.text).map_err(|e| Error::input(format!("{}: {e}", text.name)))
+/// Reads each `--trail-config FILE` and combines them (an event counts as
+/// logged when any trail logs it), or assumes the default trail.
+pub fn trail_config(files: &[OsString], io: &mut Io<'_>) -> Result<TrailConfig, Error> {
+    let mut configs = Vec::with_capacity(files.len());
+    for file in files {
+        let source = input::Source::from_arg(file);
+        let text = input::read_text(&source, Kind::Data, io)?;
+        let mut config = TrailConfig::parse(&text.text)
+            .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
+        if files.len() > 1 {
+            for note in &mut config.notes {
+                *note = format!("{}: {note}", text.name);
+            }
+        }
+        configs.push(config);
+    }
+    Ok(TrailConfig::combine(configs))
 }
 
 /// The principal to refine for: `--principal`, or the only one the logs show.
@@ -358,14 +367,14 @@ pub fn infer(
 /// The whole `--cloudtrail` path of `refine`, `verify` and `explain`.
 pub fn from_logs(
     paths: &[PathBuf],
-    trail_config_file: Option<&OsString>,
+    trail_config_files: &[OsString],
     principal: Option<&str>,
     policies: &[&Policy],
     table: ActionTable<'_>,
     window: Option<&Window>,
     io: &mut Io<'_>,
 ) -> Result<Inferred, Error> {
-    let config = trail_config(trail_config_file, io)?;
+    let config = trail_config(trail_config_files, io)?;
     let scan = scan(paths, window, io)?;
     let principal = choose_principal(&scan.trail.principals(), principal)?;
     covers_account(&scan.trail.coverage(), &principal)?;
@@ -391,7 +400,7 @@ pub fn from_logs(
 /// inference as the logs it was made from.
 pub fn from_usage_file(
     text: &input::Text,
-    trail_config_file: Option<&OsString>,
+    trail_config_files: &[OsString],
     principal: Option<&str>,
     policies: &[&Policy],
     table: ActionTable<'_>,
@@ -400,7 +409,7 @@ pub fn from_usage_file(
 ) -> Result<Inferred, Error> {
     let file =
         UsageFile::parse(&text.text).map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
-    let config = trail_config(trail_config_file, io)?;
+    let config = trail_config(trail_config_files, io)?;
     let principal = choose_principal(&file.principal_arns(), principal)?;
     let coverage: Vec<(&str, &Coverage)> =
         file.coverage.iter().map(|(a, c)| (a.as_str(), c)).collect();

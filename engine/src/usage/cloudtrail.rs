@@ -1031,11 +1031,7 @@ impl Observability {
                 return Some(Unobservable::DataPlane(source.clone()));
             }
             if !self.config.logs_management(source, write) {
-                let what = if self
-                    .config
-                    .excluded_sources
-                    .contains(&source.to_ascii_lowercase())
-                {
+                let what = if self.config.excludes(source, write) {
                     format!("`{source}`")
                 } else if write {
                     "write".to_string()
@@ -1113,9 +1109,7 @@ pub fn from_cloudtrail(
         report.actions_unused.push(Arc::from(name.as_str()));
     }
     report.notes.push(observability.config.describe());
-    report
-        .notes
-        .extend(observability.config.notes.iter().cloned());
+    report.notes.extend(observability.config.all_notes());
     for (reason, names) in &reasons {
         report.notes.push(format!(
             "{} granted action(s) kept, {reason}: {}",
