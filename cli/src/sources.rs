@@ -718,7 +718,12 @@ impl AccountSources {
     ) -> Result<(), Error> {
         let config = crate::cloudtrail::trail_config(&self.trail_config, io)?;
         let scan = crate::cloudtrail::scan(&self.cloudtrail, window, io)?;
-        let (notes, warnings) = crate::cloudtrail::scan_notes(&scan, window);
+        let (mut notes, mut warnings) = crate::cloudtrail::scan_notes(&scan, window);
+        match crate::cloudtrail::event_table_origin() {
+            Some(Ok(note)) => notes.push(note),
+            Some(Err(warning)) => warnings.push(warning),
+            None => {}
+        }
         for warning in &warnings {
             writeln!(io.stderr, "warning: {}", crate::safe::escape(warning))?;
         }

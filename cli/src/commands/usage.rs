@@ -105,7 +105,12 @@ pub fn run(config: &Usage, io: &mut Io<'_>) -> Result<i32, Error> {
             )?;
         }
     }
-    let (notes, warnings) = crate::cloudtrail::scan_notes(&scan, window.as_ref());
+    let (mut notes, mut warnings) = crate::cloudtrail::scan_notes(&scan, window.as_ref());
+    match crate::cloudtrail::event_table_origin() {
+        Some(Ok(note)) => notes.push(note),
+        Some(Err(warning)) => warnings.push(warning),
+        None => {}
+    }
     for warning in &warnings {
         writeln!(io.stderr, "warning: {}", crate::safe::escape(warning))?;
     }
