@@ -373,6 +373,42 @@ pub fn build(
     }
 }
 
+/// The SDK metadata the embedded event table was generated from: the
+/// minimized copy that `cargo xtask sync-catalog` refreshes with the table
+/// (`catalog/tests/data/aws-sdk/botocore.json`), compiled in so that a
+/// catalog read at run time (`--catalog DIR`) can name its event sources the
+/// same way.
+pub fn embedded_sdk() -> Result<SdkMetadata, Error> {
+    parse_sdk_metadata(
+        include_bytes!("../tests/data/aws-sdk/botocore.json"),
+        "the embedded SDK metadata",
+    )
+}
+
+/// The event table of a copy of the reference laid out like the endpoint
+/// (what [`crate::load_dir_with`] reads): each service file's `Operations`,
+/// joined with the embedded SDK metadata ([`embedded_sdk`]) and kept to the
+/// actions `catalog` knows, by the same [`build`] as the sync. `read` reads
+/// one file, within the caller's limits.
+pub fn load_events_dir_with(
+    dir: &std::path::Path,
+    catalog: &Catalog,
+    mut read: impl FnMut(&std::path::Path) -> std::io::Result<Vec<u8>>,
+) -> Result<EventCatalog, Error> {
+    let index_path = dir.join(crate::INDEX_FILE);
+    let index_name = index_path.display().to_string();
+    let bytes = read(&index_path).map_err(|e| Error::io(&index_name, e))?;
+    let entries = crate::parse_index(&bytes, &index_name)?;
+    let mut services = Vec::with_capacity(entries.len());
+    for entry in &entries {
+        let path = dir.join(entry.relative_path());
+        let name = path.display().to_string();
+        let bytes = read(&path).map_err(|e| Error::io(&name, e))?;
+        services.push((entry.service.clone(), parse_operations(&bytes, &name)?));
+    }
+    Ok(build(&services, &embedded_sdk()?, catalog))
+}
+
 fn check(value: &str, ok: impl Fn(&str) -> bool, origin: &str, what: &str) -> Result<(), Error> {
     if ok(value) {
         Ok(())

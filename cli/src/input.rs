@@ -445,15 +445,18 @@ impl Catalog {
     /// Loads `--catalog DIR` when given, or takes the embedded table; each
     /// file of `DIR` is read within `limits`.
     pub fn load(dir: Option<&Path>, limits: Limits) -> Result<Catalog, Error> {
+        // CloudTrail events map through the same directory's operations.
+        crate::cloudtrail::use_catalog_dir(dir, limits);
         match dir {
             None => Ok(Catalog::Embedded),
             Some(dir) => {
-                pare_catalog::load_dir_with(dir, |path| limits.read_file(path, Kind::Catalog))
-                    .map(Catalog::Dir)
-                    .map_err(|e| {
-                        Error::input(format!("cannot load the catalog `{}`", dir.display()))
-                            .with_source(e)
-                    })
+                let catalog =
+                    pare_catalog::load_dir_with(dir, |path| limits.read_file(path, Kind::Catalog))
+                        .map_err(|e| {
+                            Error::input(format!("cannot load the catalog `{}`", dir.display()))
+                                .with_source(e)
+                        })?;
+                Ok(Catalog::Dir(catalog))
             }
         }
     }

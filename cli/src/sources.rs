@@ -51,9 +51,11 @@ pub struct SourceArgs {
 
     /// What the trail logs, for `--cloudtrail` and usage files: `aws cloudtrail
     /// get-event-selectors` or `describe-trails` output. Without it, management events
-    /// are assumed logged and data events not (their actions stay granted).
+    /// are assumed logged and data events not (their actions stay granted). Repeat for
+    /// each trail of the logs (an organization trail and the account's own): an event
+    /// counts as logged when any of them logs it.
     #[arg(long, value_name = "FILE")]
-    pub trail_config: Option<OsString>,
+    pub trail_config: Vec<OsString>,
 
     /// Count an action last accessed more than DAYS days before `--as-of` as unused
     /// (exactly DAYS days ago still counts as used). Applies to `--last-accessed`,
@@ -98,8 +100,8 @@ pub struct Sources {
     pub used: Option<Source>,
     /// `--cloudtrail`, in order.
     pub cloudtrail: Vec<PathBuf>,
-    /// `--trail-config`.
-    pub trail_config: Option<OsString>,
+    /// `--trail-config`, in order.
+    pub trail_config: Vec<OsString>,
     /// `--unused-since`.
     pub unused_since: Option<u32>,
     /// `--as-of`, when given (the clock is read only when it is needed and not given).
@@ -138,7 +140,9 @@ impl Sources {
                 "say where the unused actions come from: `--unused FINDINGS`, `--last-accessed FILE`, `--used FILE` or `--cloudtrail PATH`",
             ));
         }
-        if sources.trail_config.is_some() && sources.cloudtrail.is_empty() && sources.used.is_none()
+        if !sources.trail_config.is_empty()
+            && sources.cloudtrail.is_empty()
+            && sources.used.is_none()
         {
             return Err(Error::input(
                 "`--trail-config` says what CloudTrail logged: give `--cloudtrail PATH` or a usage file with `--used`",
@@ -235,7 +239,7 @@ impl Sources {
             if UsageFile::is_usage_file(&text.text) {
                 let inferred = crate::cloudtrail::from_usage_file(
                     &text,
-                    self.trail_config.as_ref(),
+                    &self.trail_config,
                     self.principal.as_deref(),
                     policies,
                     table,
@@ -264,7 +268,7 @@ impl Sources {
         if !self.cloudtrail.is_empty() {
             let inferred = crate::cloudtrail::from_logs(
                 &self.cloudtrail,
-                self.trail_config.as_ref(),
+                &self.trail_config,
                 self.principal.as_deref(),
                 policies,
                 table,
@@ -459,9 +463,10 @@ pub struct AccountSourceArgs {
     pub cloudtrail: Vec<PathBuf>,
 
     /// What the trail logs, for `--cloudtrail`: `aws cloudtrail get-event-selectors` or
-    /// `describe-trails` output. Without it, data events count as not logged.
+    /// `describe-trails` output. Without it, data events count as not logged. Repeat for
+    /// each trail of the logs: an event counts as logged when any of them logs it.
     #[arg(long, value_name = "FILE")]
-    pub trail_config: Option<OsString>,
+    pub trail_config: Vec<OsString>,
 
     /// Count an action last accessed more than DAYS days before `--as-of` as unused
     /// (exactly DAYS days ago still counts as used); for `--last-accessed`,
@@ -510,8 +515,8 @@ pub struct AccountSources {
     pub used: Vec<PrincipalFile>,
     /// `--cloudtrail`, in order.
     pub cloudtrail: Vec<PathBuf>,
-    /// `--trail-config`.
-    pub trail_config: Option<OsString>,
+    /// `--trail-config`, in order.
+    pub trail_config: Vec<OsString>,
     /// `--unused-since`.
     pub unused_since: Option<u32>,
     /// `--as-of`, when given.
@@ -566,7 +571,7 @@ impl AccountSources {
                 "say where the unused actions come from: `--findings PATH`, `--last-accessed PRINCIPAL=FILE`, `--used PRINCIPAL=FILE` or `--cloudtrail PATH`",
             ));
         }
-        if sources.trail_config.is_some()
+        if !sources.trail_config.is_empty()
             && sources.cloudtrail.is_empty()
             && sources.used.is_empty()
         {
@@ -641,7 +646,7 @@ impl AccountSources {
                             .unwrap_or_default();
                         let inferred = crate::cloudtrail::from_usage_file(
                             &text,
-                            self.trail_config.as_ref(),
+                            &self.trail_config,
                             Some(&arn),
                             &policies,
                             table,
@@ -711,9 +716,14 @@ impl AccountSources {
         reports: &mut Vec<PrincipalReport>,
         io: &mut Io<'_>,
     ) -> Result<(), Error> {
-        let config = crate::cloudtrail::trail_config(self.trail_config.as_ref(), io)?;
+        let config = crate::cloudtrail::trail_config(&self.trail_config, io)?;
         let scan = crate::cloudtrail::scan(&self.cloudtrail, window, io)?;
-        let (notes, warnings) = crate::cloudtrail::scan_notes(&scan, window);
+        let (mut notes, mut warnings) = crate::cloudtrail::scan_notes(&scan, window);
+        match crate::cloudtrail::event_table_origin() {
+            Some(Ok(note)) => notes.push(note),
+            Some(Err(warning)) => warnings.push(warning),
+            None => {}
+        }
         for warning in &warnings {
             writeln!(io.stderr, "warning: {}", crate::safe::escape(warning))?;
         }

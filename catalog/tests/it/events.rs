@@ -105,3 +105,32 @@ fn unknown_events_are_told_apart_from_unknown_services() {
     assert!(p.sdk.starts_with("botocore "), "{}", p.sdk);
     assert_eq!(p.event_count, events.len());
 }
+
+/// `--catalog DIR` builds its event table from the directory's `Operations`
+/// and the embedded SDK metadata: on the copy the embedded table was
+/// generated from, it is that table, row for row.
+#[test]
+fn a_directory_builds_the_embedded_event_table() {
+    let dir = crate::reference_copy();
+    let catalog = pare_catalog::load_dir(&dir).unwrap();
+    let built =
+        pare_catalog::events::load_events_dir_with(&dir, &catalog, |p| std::fs::read(p)).unwrap();
+    let embedded = pare_catalog::events();
+    assert_eq!(built.rows.len(), embedded.len());
+    for (mine, theirs) in built.rows.iter().zip(embedded.rows()) {
+        assert_eq!(mine.event_source, theirs.event_source);
+        assert_eq!(mine.event_name, theirs.event_name);
+        assert_eq!(mine.actions, theirs.actions);
+    }
+    let sdk = pare_catalog::events::embedded_sdk().unwrap();
+    assert_eq!(
+        format!("{} {}", sdk.package, sdk.version),
+        pare_catalog::event_provenance().sdk
+    );
+    // A directory without the index is an error naming it.
+    let empty = crate::TempDir::new();
+    let err =
+        pare_catalog::events::load_events_dir_with(empty.path(), &catalog, |p| std::fs::read(p))
+            .unwrap_err();
+    assert!(err.to_string().contains("index.json"), "{err}");
+}

@@ -105,7 +105,12 @@ pub fn run(config: &Usage, io: &mut Io<'_>) -> Result<i32, Error> {
             )?;
         }
     }
-    let (notes, warnings) = crate::cloudtrail::scan_notes(&scan, window.as_ref());
+    let (mut notes, mut warnings) = crate::cloudtrail::scan_notes(&scan, window.as_ref());
+    match crate::cloudtrail::event_table_origin() {
+        Some(Ok(note)) => notes.push(note),
+        Some(Err(warning)) => warnings.push(warning),
+        None => {}
+    }
     for warning in &warnings {
         writeln!(io.stderr, "warning: {}", crate::safe::escape(warning))?;
     }
@@ -121,6 +126,17 @@ pub fn run(config: &Usage, io: &mut Io<'_>) -> Result<i32, Error> {
         writeln!(
             io.stderr,
             "note: cloudtrail: {unmapped} event(s) the event table cannot map, listed as `unmapped` per principal: their services stay granted"
+        )?;
+    }
+    let no_permission: u64 = file
+        .principals
+        .iter()
+        .flat_map(|p| p.no_permission.iter().map(|c| c.seen.count))
+        .sum();
+    if no_permission > 0 {
+        writeln!(
+            io.stderr,
+            "note: cloudtrail: {no_permission} event(s) of operations that need no permission (`sts:GetCallerIdentity`, console sign-in, ...), listed as `noPermission` per principal: they keep no service"
         )?;
     }
     writeln!(

@@ -21,7 +21,7 @@ fn combinations_are_checked() {
     assert!(Sources::new(None, &since, None).is_ok());
     let config_alone = SourceArgs {
         last_accessed: Some("l.json".into()),
-        trail_config: Some("t.json".into()),
+        trail_config: vec!["t.json".into()],
         ..SourceArgs::default()
     };
     let err = Sources::new(None, &config_alone, None).unwrap_err();

@@ -496,3 +496,84 @@ fn pathological_wildcards_refine_correctly() {
     );
     assert!(!stdout.contains("\n  s3:GetObjectAcl\n"));
 }
+
+/// `--catalog DIR` maps CloudTrail events with the directory's own
+/// `Operations`; a directory without them says so and falls back to the
+/// embedded event table.
+#[test]
+fn a_catalog_directory_maps_cloudtrail_events_with_its_own_operations() {
+    let scratch = Scratch::new("catalog-events");
+    let action = |name: &str, write: bool| {
+        format!(
+            r#"{{"Name": "{name}", "Annotations": {{"Properties": {{"IsList": false, "IsPermissionManagement": false, "IsTaggingOnly": false, "IsWrite": {write}}}}}, "SupportedBy": {{"IAM Action Last Accessed": true}}}}"#
+        )
+    };
+    let write_dir = |name: &str, operations: &str| {
+        let dir = scratch.0.join(name);
+        std::fs::create_dir_all(dir.join("v1/s3")).unwrap();
+        std::fs::write(
+            dir.join("index.json"),
+            r#"[{"service": "s3", "url": "https://servicereference.us-east-1.amazonaws.com/v1/s3/s3.json"}]"#,
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("v1/s3/s3.json"),
+            format!(
+                r#"{{"Name": "s3", "Version": "v1.4", "Actions": [{}, {}]{operations}}}"#,
+                action("GetObject", false),
+                action("DeleteBucket", true)
+            ),
+        )
+        .unwrap();
+        dir.to_str().unwrap().to_string()
+    };
+    // An operation newer than the embedded table, which the directory knows.
+    let with_operations = write_dir(
+        "with",
+        r#", "Operations": [{"Name": "FetchObjectFast", "AuthorizedActions": [{"Name": "GetObject", "Service": "s3"}], "SDK": [{"Name": "s3", "Method": "fetch_object_fast", "Package": "Boto3"}]}]"#,
+    );
+    let without = write_dir("without", "");
+    let logs = scratch.file(
+        "events.jsonl",
+        br#"{"eventTime":"2026-06-01T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"FetchObjectFast","awsRegion":"us-east-1","recipientAccountId":"123456789012","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::123456789012:user/Alice"}}"#,
+    );
+    let (code, stdout, stderr) = pare(
+        &[
+            "usage",
+            "--cloudtrail",
+            &logs,
+            "--catalog",
+            &with_operations,
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains(r#""action": "s3:GetObject""#), "{stdout}");
+    assert!(!stdout.contains("unmapped"), "{stdout}");
+    assert!(
+        stderr.contains(&format!(
+            "note: cloudtrail: events mapped with the table built from `{with_operations}` (1 events"
+        )),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = pare(
+        &["usage", "--cloudtrail", &logs, "--catalog", &without],
+        b"",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("FetchObjectFast"), "{stdout}");
+    assert!(!stdout.contains(r#""action": "s3:GetObject""#), "{stdout}");
+    assert!(
+        stderr.contains(&format!(
+            "warning: cloudtrail: no event table could be built from `{without}` (its service files list no `Operations`): events are mapped with the embedded table"
+        )),
+        "{stderr}"
+    );
+    // The same thread, without `--catalog`: the embedded table again.
+    let (code, _, stderr) = pare(&["usage", "--cloudtrail", &logs], b"");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        !stderr.contains("--catalog") && !stderr.contains("built from"),
+        "{stderr}"
+    );
+}

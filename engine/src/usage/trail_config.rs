@@ -52,6 +52,9 @@ pub struct TrailConfig {
     pub given: bool,
     /// What pare noticed while reading it, one sentence each.
     pub notes: Vec<String>,
+    /// Further trails of the same logs ([`TrailConfig::combine`]): an event
+    /// counts as logged when any trail logs it.
+    pub also: Vec<TrailConfig>,
 }
 
 impl Default for TrailConfig {
@@ -63,6 +66,7 @@ impl Default for TrailConfig {
             data: BTreeMap::new(),
             given: false,
             notes: Vec::new(),
+            also: Vec::new(),
         }
     }
 }
@@ -300,23 +304,88 @@ impl TrailConfig {
         *entry = entry.union(rw);
     }
 
+    /// What several trails log together (an account trail and an organization
+    /// trail, or one trail per purpose): an event counts as logged when any of
+    /// them logs it, each with its own selectors. No trail: the default one.
+    pub fn combine(configs: Vec<TrailConfig>) -> TrailConfig {
+        let mut trails = Vec::new();
+        for mut config in configs {
+            let also = std::mem::take(&mut config.also);
+            trails.push(config);
+            trails.extend(also);
+        }
+        let mut trails = trails.into_iter();
+        let Some(mut first) = trails.next() else {
+            return TrailConfig::default();
+        };
+        first.also = trails.collect();
+        first
+    }
+
+    /// This trail and the ones combined with it.
+    fn trails(&self) -> impl Iterator<Item = &TrailConfig> {
+        std::iter::once(self).chain(&self.also)
+    }
+
+    /// What pare noticed while reading every trail.
+    pub fn all_notes(&self) -> Vec<String> {
+        self.trails()
+            .flat_map(|t| t.notes.iter().cloned())
+            .collect()
+    }
+
     /// Whether the management events of `source` of an action of `write`
-    /// kind are logged.
+    /// kind are logged (by any of the trails).
     pub fn logs_management(&self, source: &str, write: bool) -> bool {
-        self.management.covers(write)
-            && !self.excluded_sources.contains(&source.to_ascii_lowercase())
+        self.trails().any(|t| {
+            t.management.covers(write) && !t.excluded_sources.contains(&source.to_ascii_lowercase())
+        })
+    }
+
+    /// Whether every trail that logs management events of `write` kind
+    /// leaves `source` out: the reason to give for an unlogged source.
+    pub fn excludes(&self, source: &str, write: bool) -> bool {
+        let source = source.to_ascii_lowercase();
+        let mut logging = self
+            .trails()
+            .filter(|t| t.management.covers(write))
+            .peekable();
+        logging.peek().is_some() && logging.all(|t| t.excluded_sources.contains(&source))
     }
 
     /// Whether data events of `kind` are logged for every resource, for an
-    /// action of `write` kind.
+    /// action of `write` kind. A type that another one logs whole (`AWS::S3::AccessPoint` by
+    /// `AWS::S3::Object`) counts as logged when that one is.
     pub fn logs_data(&self, kind: &DataEventType, write: bool) -> bool {
-        self.data
-            .get(kind.resource_type)
-            .is_some_and(|rw| rw.covers(write))
+        self.trails().any(|trail| {
+            std::iter::once(&kind.resource_type)
+                .chain(kind.logged_by)
+                .any(|t| trail.data.get(*t).is_some_and(|rw| rw.covers(write)))
+        })
     }
 
-    /// One line on what the trail logs, for the report.
+    /// One line on what the trail (or trails) log, for the report.
     pub fn describe(&self) -> String {
+        if self.also.is_empty() {
+            return self.describe_one();
+        }
+        let each: Vec<String> = self
+            .trails()
+            .enumerate()
+            .map(|(i, t)| {
+                let text = t.describe_one();
+                let text = text.strip_prefix("trail configuration: ").unwrap_or(&text);
+                format!("({}) {text}", i + 1)
+            })
+            .collect();
+        format!(
+            "{} trail configurations, an event counting as logged when any logs it: {}",
+            each.len(),
+            each.join("; ")
+        )
+    }
+
+    fn describe_one(&self) -> String {
         let rw = |rw: ReadWrite| match (rw.read, rw.write) {
             (true, true) => "read and write",
             (true, false) => "read only",
@@ -428,6 +497,51 @@ mod tests {
             "{:?}",
             config.notes
         );
+    }
+
+    #[test]
+    fn several_trails_log_what_any_of_them_logs() {
+        // An organization trail: every management event but KMS's, no data.
+        let org = TrailConfig::parse(
+            r#"{"EventSelectors": [{"ReadWriteType": "All", "ExcludeManagementEventSources": ["kms.amazonaws.com"]}]}"#,
+        )
+        .unwrap();
+        // The account's own trail: write management events, and S3 objects.
+        let account = TrailConfig::parse(
+            r#"{"AdvancedEventSelectors": [
+                {"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}, {"Field": "readOnly", "Equals": ["false"]}]},
+                {"Name": "Some", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Data"]}, {"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]}, {"Field": "resources.ARN", "StartsWith": ["arn:aws:lambda:eu-west-1:1:function:a"]}]},
+                {"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Data"]}, {"Field": "resources.type", "Equals": ["AWS::S3::Object"]}]}]}"#,
+        )
+        .unwrap();
+        for alone in [&org, &account] {
+            // Neither alone logs both KMS writes and IAM reads.
+            assert!(
+                !(alone.logs_management("kms.amazonaws.com", true)
+                    && alone.logs_management("iam.amazonaws.com", false))
+            );
+        }
+        let both = TrailConfig::combine(vec![org.clone(), account.clone()]);
+        // KMS writes: the account trail logs them; KMS reads: no trail does.
+        assert!(both.logs_management("kms.amazonaws.com", true));
+        assert!(!both.logs_management("kms.amazonaws.com", false));
+        assert!(both.excludes("kms.amazonaws.com", false));
+        assert!(!both.excludes("kms.amazonaws.com", true));
+        assert!(both.logs_management("iam.amazonaws.com", false));
+        assert!(both.logs_data(row("AWS::S3::Object"), false));
+        assert!(both.logs_data(row("AWS::S3::AccessPoint"), true));
+        assert!(!both.logs_data(row("AWS::Lambda::Function"), true));
+        assert_eq!(both.all_notes().len(), 1, "{:?}", both.all_notes());
+        assert_eq!(
+            both.describe(),
+            "2 trail configurations, an event counting as logged when any logs it: (1) management events read and write (except kms.amazonaws.com); no data events; (2) management events write only; data events: AWS::S3::Object read and write"
+        );
+        // Order does not matter, nesting flattens, and no trail is the default one.
+        let other = TrailConfig::combine(vec![account, TrailConfig::combine(vec![org])]);
+        assert_eq!(other.also.len(), 1);
+        assert!(other.logs_management("kms.amazonaws.com", true));
+        assert!(!other.logs_management("kms.amazonaws.com", false));
+        assert_eq!(TrailConfig::combine(Vec::new()), TrailConfig::default());
     }
 
     #[test]

@@ -71,6 +71,8 @@ struct PrincipalJson {
     unmapped: Vec<UnmappedJson>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     unmapped_services: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    no_permission: Vec<UnmappedJson>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -98,6 +100,17 @@ struct UnmappedJson {
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
+}
+
+fn call_json(c: &Call) -> UnmappedJson {
+    UnmappedJson {
+        event_source: c.source.clone(),
+        event_name: c.name.clone(),
+        first: c.seen.first.to_string(),
+        last: c.seen.last.to_string(),
+        count: c.seen.count,
+        denied: c.seen.denied,
+    }
 }
 
 impl UsageFile {
@@ -163,6 +176,9 @@ impl UsageFile {
             }
             usage.unmapped.extend(entry.unmapped.iter().cloned());
             usage
+                .no_permission
+                .extend(entry.no_permission.iter().cloned());
+            usage
                 .unmapped_services
                 .extend(entry.unmapped_services.iter().cloned());
         }
@@ -214,19 +230,9 @@ impl UsageFile {
                             denied: u.seen.denied,
                         })
                         .collect(),
-                    unmapped: p
-                        .unmapped
-                        .iter()
-                        .map(|c| UnmappedJson {
-                            event_source: c.source.clone(),
-                            event_name: c.name.clone(),
-                            first: c.seen.first.to_string(),
-                            last: c.seen.last.to_string(),
-                            count: c.seen.count,
-                            denied: c.seen.denied,
-                        })
-                        .collect(),
+                    unmapped: p.unmapped.iter().map(call_json).collect(),
                     unmapped_services: p.unmapped_services.iter().cloned().collect(),
+                    no_permission: p.no_permission.iter().map(call_json).collect(),
                 })
                 .collect(),
         };
@@ -337,6 +343,26 @@ impl UsageFile {
                     seen,
                 });
             }
+            for (j, u) in p.no_permission.into_iter().enumerate() {
+                let at = format!("{path}.noPermission[{j}]");
+                // Only what pare itself knows to need no permission: an
+                // unmapped event moved here by hand would free its service.
+                if !needs_no_permission(&u.event_source, &u.event_name) {
+                    return Err(Error::shape(
+                        at,
+                        format!(
+                            "`{} {}` is not an operation pare knows to need no permission",
+                            u.event_source, u.event_name
+                        ),
+                    ));
+                }
+                let seen = seen(&at, &u.first, &u.last, u.count, u.denied)?;
+                usage.no_permission.push(Call {
+                    source: u.event_source,
+                    name: u.event_name,
+                    seen,
+                });
+            }
             for service in p.unmapped_services {
                 if !is_service_name(&service) {
                     return Err(Error::shape(
@@ -382,6 +408,8 @@ mod tests {
              "userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::123456789012:assumed-role/App/s"}},
             {"eventTime":"2026-06-02T10:00:00Z","eventSource":"x.amazonaws.com","eventName":"Odd","awsRegion":"eu-west-1","recipientAccountId":"123456789012",
              "userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::123456789012:user/Bob"}},
+            {"eventTime":"2026-06-03T10:00:00Z","eventSource":"sts.amazonaws.com","eventName":"GetCallerIdentity","awsRegion":"eu-west-1","recipientAccountId":"123456789012",
+             "userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::123456789012:user/Bob"}},
             {"eventTime":"2026-06-02T10:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","awsRegion":"eu-west-1","recipientAccountId":"123456789012",
              "userIdentity":{"type":"AWSService","invokedBy":"ec2.amazonaws.com"}}]}"#;
         trail.read(records.as_bytes()).unwrap();
@@ -401,6 +429,8 @@ mod tests {
         let bob = back.usage_of("arn:aws:iam::123456789012:user/Bob", ActionTable::empty());
         assert!(bob.actions.is_empty());
         assert_eq!(bob.unmapped.len(), 1);
+        assert_eq!(bob.no_permission.len(), 1);
+        assert!(text.contains("\"noPermission\""), "{text}");
     }
 
     #[test]
@@ -419,6 +449,10 @@ mod tests {
                 "`first` must not be after `last`",
             ),
             (r#"{"pareUsage": 1, "extra": true}"#, "unknown field"),
+            (
+                r#"{"pareUsage": 1, "source": "cloudtrail", "files": 0, "events": 0, "deniedEvents": 0, "coverage": [], "unattributed": [], "principals": [{"arn": "arn:aws:iam::1:user/A", "actions": [], "noPermission": [{"eventSource": "iam.amazonaws.com", "eventName": "DeleteRole", "first": "2026-06-01T00:00:00Z", "last": "2026-06-01T00:00:00Z", "count": 1}]}]}"#,
+                "not an operation pare knows to need no permission",
+            ),
         ] {
             let err = UsageFile::parse(text).unwrap_err();
             assert!(err.to_string().contains(expected), "{err}");
