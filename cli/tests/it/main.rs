@@ -14,3 +14,4 @@
 mod bad_input;
 mod hostile;
 mod scripts;
+mod security_hub;
