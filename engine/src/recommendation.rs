@@ -339,7 +339,10 @@ mod tests {
                 "RecommendedPolicy": original.to_compact_string()
             }));
             let err = parse_single_step(&text, &original).unwrap_err();
-            assert!(err.to_string().contains("another policy than ORIGINAL"), "{err}");
+            assert!(
+                err.to_string().contains("another policy than ORIGINAL"),
+                "{err}"
+            );
         }
     }
 
@@ -365,7 +368,8 @@ mod tests {
                 "has both",
             ),
             (
-                r#"{"RecommendationSteps": [{"unusedPermissionsRecommendedStep": {}}]}"#.to_string(),
+                r#"{"RecommendationSteps": [{"unusedPermissionsRecommendedStep": {}}]}"#
+                    .to_string(),
                 "no `UnusedPermissions`",
             ),
             (
@@ -381,7 +385,9 @@ mod tests {
                 "ExistingPolicy",
             ),
             (
-                security_hub(json!({"RecommendedAction": "CREATE_POLICY", "RecommendedPolicy": "{\"Statement\": 1"})),
+                security_hub(
+                    json!({"RecommendedAction": "CREATE_POLICY", "RecommendedPolicy": "{\"Statement\": 1"}),
+                ),
                 "",
             ),
         ];
