@@ -11,6 +11,7 @@
     reason = "test code: a failed setup must stop the test loudly"
 )]
 
+mod account_json;
 mod bad_input;
 mod hostile;
 mod scripts;
