@@ -213,9 +213,19 @@ pub(super) fn run_jobs(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Vec<Arc<RefinedPolicy>> {
     let total = pairs.len();
-    // One base per policy id, made by the first job on it.
+    // One base per policy with several jobs, made by the first job on it; a
+    // policy refined once (an inline policy of one role) is not worth one.
+    let mut jobs_per_policy = vec![0usize; scopes.len()];
+    for job in pairs {
+        if let Some(n) = jobs_per_policy.get_mut(job.policy_id) {
+            *n += 1;
+        }
+    }
     let bases: Vec<OnceLock<PolicyBase<'_>>> = scopes.iter().map(|_| OnceLock::new()).collect();
     let base_of = |job: &Job<'_>| {
+        if jobs_per_policy.get(job.policy_id).is_none_or(|&n| n < 2) {
+            return None;
+        }
         bases
             .get(job.policy_id)
             .map(|cell| cell.get_or_init(|| PolicyBase::new(table, job.policy)))
