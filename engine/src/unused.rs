@@ -290,14 +290,8 @@ pub fn read_unused(text: &str, principal: Option<&str>) -> Result<UnusedRead, Er
         } else {
             format!("<value {}>", n + 1)
         };
-        match value {
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    let path = format!("{base}[{i}]");
-                    read_item(item, &path, &mut read.set, &mut names, &mut findings)?;
-                }
-            }
-            item => read_item(item, &base, &mut read.set, &mut names, &mut findings)?,
+        for (path, item) in items_of(value, &base)? {
+            read_item(item, &path, &mut read.set, &mut names, &mut findings)?;
         }
     }
     read.findings = findings.len();
@@ -487,12 +481,15 @@ fn read_item(
     } else if object.contains_key("findingType") || object.contains_key("findingDetails") {
         findings.push((Finding::from_object(object, path, names)?, path.to_string()));
         Ok(())
+    } else if ocsf::is_ocsf(object) {
+        findings.push((ocsf::finding(object, path, names)?, path.to_string()));
+        Ok(())
     } else if let Some(hint) = list_findings_hint(object) {
         Err(Error::shape(path, hint))
     } else {
         Err(Error::shape(
             path,
-            "expected a `get-finding-v2` finding or an entry with `serviceNamespace`",
+            "expected a `get-finding-v2` finding, a Security Hub (OCSF) finding or an entry with `serviceNamespace`",
         ))
     }
 }
@@ -730,41 +727,12 @@ impl Finding {
         let text = |key: &str| optional_string(object, key, path);
         let finding_type = text("findingType")?.unwrap_or_else(|| "UnusedPermission".to_string());
         let mut unused = UnusedSet::new();
-        match object.get("findingDetails") {
-            None | Some(Value::Null) => {}
-            Some(Value::Array(details)) => {
-                for (i, detail) in details.iter().enumerate() {
-                    let detail_path = format!("{}[{i}]", join(path, "findingDetails"));
-                    let Value::Object(detail) = detail else {
-                        return Err(Error::shape(
-                            detail_path,
-                            format!("a finding detail must be an object, found {}", kind(detail)),
-                        ));
-                    };
-                    match detail.get("unusedPermissionDetails") {
-                        Some(Value::Object(inner)) => read_details(
-                            inner,
-                            &join(&detail_path, "unusedPermissionDetails"),
-                            &mut unused,
-                            names,
-                        )?,
-                        Some(other) => {
-                            return Err(Error::shape(
-                                join(&detail_path, "unusedPermissionDetails"),
-                                format!("expected an object, found {}", kind(other)),
-                            ));
-                        }
-                        None => {}
-                    }
-                }
-            }
-            Some(other) => {
-                return Err(Error::shape(
-                    join(path, "findingDetails"),
-                    format!("`findingDetails` must be an array, found {}", kind(other)),
-                ));
-            }
-        }
+        read_finding_details(
+            object.get("findingDetails"),
+            &join(path, "findingDetails"),
+            &mut unused,
+            names,
+        )?;
         unused.settle();
         Ok(Finding {
             id: text("id")?.unwrap_or_default(),
@@ -776,6 +744,53 @@ impl Finding {
             unused,
         })
     }
+}
+
+/// `findingDetails`, Access Analyzer's union of details: the actions of every
+/// `unusedPermissionDetails` are pushed into `unused` (the caller settles it);
+/// the other members carry no actions.
+fn read_finding_details(
+    details: Option<&Value>,
+    at: &str,
+    unused: &mut UnusedSet,
+    names: &mut Names,
+) -> Result<(), Error> {
+    match details {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(details)) => {
+            for (i, detail) in details.iter().enumerate() {
+                let detail_path = format!("{at}[{i}]");
+                let Value::Object(detail) = detail else {
+                    return Err(Error::shape(
+                        detail_path,
+                        format!("a finding detail must be an object, found {}", kind(detail)),
+                    ));
+                };
+                match detail.get("unusedPermissionDetails") {
+                    Some(Value::Object(inner)) => read_details(
+                        inner,
+                        &join(&detail_path, "unusedPermissionDetails"),
+                        unused,
+                        names,
+                    )?,
+                    Some(other) => {
+                        return Err(Error::shape(
+                            join(&detail_path, "unusedPermissionDetails"),
+                            format!("expected an object, found {}", kind(other)),
+                        ));
+                    }
+                    None => {}
+                }
+            }
+        }
+        Some(other) => {
+            return Err(Error::shape(
+                at,
+                format!("`findingDetails` must be an array, found {}", kind(other)),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Reads `get-finding-v2` outputs: one object, a JSON array of them, or JSON Lines.
@@ -804,19 +819,52 @@ fn parse_findings_one_by_one(text: &str) -> Option<Vec<Finding>> {
         let end = stream.byte_offset();
         let value = json::parse(body.get(start..end)?).ok()?;
         start = end;
-        let items = match &value {
-            Value::Array(items) => items.as_slice(),
-            other => std::slice::from_ref(other),
-        };
-        for item in items {
+        for (_, item) in items_of(&value, "").ok()? {
             let object = item.as_object()?;
-            if !object.contains_key("findingType") && !object.contains_key("findingDetails") {
-                return None;
-            }
-            findings.push(Finding::from_object(object, "", &mut names).ok()?);
+            findings.push(finding_of(object, "", &mut names)?.ok()?);
         }
     }
     Some(findings)
+}
+
+/// The elements of one top-level value with their paths: the items of an
+/// array, the `Findings` of Security Hub's `get-findings-v2` output, or the
+/// value itself.
+fn items_of<'v>(value: &'v Value, base: &str) -> Result<Vec<(String, &'v Value)>, Error> {
+    let (items, at) = match value {
+        Value::Array(items) => (items, base.to_string()),
+        Value::Object(object) => match ocsf::listed(object) {
+            Some(Value::Array(items)) => (items, join(base, "Findings")),
+            Some(other) => {
+                return Err(Error::shape(
+                    join(base, "Findings"),
+                    format!("`Findings` must be an array, found {}", kind(other)),
+                ));
+            }
+            None => return Ok(vec![(base.to_string(), value)]),
+        },
+        other => return Ok(vec![(base.to_string(), other)]),
+    };
+    Ok(items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (format!("{at}[{i}]"), item))
+        .collect())
+}
+
+/// A finding of either shape, or `None` when `object` is neither.
+fn finding_of(
+    object: &Map<String, Value>,
+    path: &str,
+    names: &mut Names,
+) -> Option<Result<Finding, Error>> {
+    if object.contains_key("findingType") || object.contains_key("findingDetails") {
+        Some(Finding::from_object(object, path, names))
+    } else if ocsf::is_ocsf(object) {
+        Some(ocsf::finding(object, path, names))
+    } else {
+        None
+    }
 }
 
 /// All values first, then their findings: the reader whose errors are the contract.
@@ -830,34 +878,28 @@ fn parse_findings_whole(text: &str) -> Result<Vec<Finding>, Error> {
         } else {
             format!("<value {}>", n + 1)
         };
-        let items: Vec<(String, &Value)> = match value {
-            Value::Array(items) => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (format!("{base}[{i}]"), v))
-                .collect(),
-            other => vec![(base.clone(), other)],
-        };
-        for (path, item) in items {
+        for (path, item) in items_of(value, &base)? {
             let Value::Object(object) = item else {
                 return Err(Error::shape(
                     path,
                     format!("a finding must be an object, found {}", kind(item)),
                 ));
             };
-            if !object.contains_key("findingType") && !object.contains_key("findingDetails") {
+            let Some(finding) = finding_of(object, &path, &mut names) else {
                 return Err(Error::shape(
                     path,
                     list_findings_hint(object).unwrap_or_else(|| {
-                        "this is not a `get-finding-v2` finding (no `findingType`)".to_string()
+                        "this is not a `get-finding-v2` finding (no `findingType`) nor a Security Hub (OCSF) finding".to_string()
                     }),
                 ));
-            }
-            findings.push(Finding::from_object(object, &path, &mut names)?);
+            };
+            findings.push(finding?);
         }
     }
     Ok(findings)
 }
+
+mod ocsf;
 
 #[cfg(test)]
 mod tests;

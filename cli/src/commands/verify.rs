@@ -23,8 +23,9 @@ pub struct VerifyArgs {
     pub original: OsString,
 
     /// The refined policy: a document in any form `refine` reads, or Access
-    /// Analyzer's `get-finding-recommendation` output with one recommended
-    /// step; `-` reads stdin.
+    /// Analyzer's `get-finding-recommendation` output or Security Hub's
+    /// `get-recommended-policy-v2` output with one recommended step; `-`
+    /// reads stdin.
     #[arg(value_name = "REFINED")]
     pub refined: OsString,
 
@@ -267,8 +268,9 @@ pub fn summary(verification: &Verification, concise: bool) -> String {
     )
 }
 
-/// The refined policy: a document, or the one step of an Access Analyzer
-/// recommendation (`DETACH_POLICY` stands for a policy with no statement).
+/// The refined policy: a document, or the one step of an Access Analyzer or
+/// Security Hub recommendation (`DETACH_POLICY` stands for a policy with no
+/// statement).
 fn read_refined(source: &Source, original: &Policy, io: &mut Io<'_>) -> Result<Policy, Error> {
     let text = input::read_text(source, input::Kind::Policy, io)?;
     let name = &text.name;

@@ -11,6 +11,8 @@
     reason = "test code: a failed setup must stop the test loudly"
 )]
 
+mod account_json;
 mod bad_input;
 mod hostile;
 mod scripts;
+mod security_hub;

@@ -1,6 +1,9 @@
 //! The distinct (policy, unused set) pairs to refine, and the threads that refine them.
 
+use std::sync::OnceLock;
+
 use super::*;
+use crate::known::concrete_action;
 
 /// The distinct (policy, unused set) pairs to refine: accounts repeat both a
 /// lot (one AWS managed policy on hundreds of roles, one inline policy copied
@@ -118,19 +121,77 @@ impl<'p> Jobs<'p> {
     }
 }
 
-/// Refines one pair and measures what it removes.
+/// What every job on one policy shares: K built from the policy alone, and
+/// the actions the policy grants under it (made when first needed). A job
+/// whose unused set adds no name to K (its actions are the catalog's, as
+/// findings' are) uses them instead of building its own: K and the original's
+/// grants were rebuilt for every job, thousands of times for one shared policy.
+pub(super) struct PolicyBase<'t> {
+    known: Known<'t>,
+    granted: OnceLock<Vec<Box<str>>>,
+}
+
+impl<'t> PolicyBase<'t> {
+    fn new(table: ActionTable<'t>, policy: &Policy) -> PolicyBase<'t> {
+        PolicyBase {
+            known: Known::new(table, [policy], &UnusedSet::new()),
+            granted: OnceLock::new(),
+        }
+    }
+
+    /// Whether K of the policy and `unused` is this K: no unused action is a
+    /// name K lacks (see [`Known::new`], which adds exactly those).
+    fn covers(&self, unused: &UnusedSet) -> bool {
+        unused.actions().all(|action| {
+            self.known.in_catalog(&action.name)
+                || concrete_action(&action.name)
+                    .is_none_or(|canonical| self.known.canonical(&canonical).is_some())
+        })
+    }
+
+    /// The known actions `policy` (this base's) grants, sorted.
+    fn granted(&self, policy: &Policy) -> &[Box<str>] {
+        self.granted.get_or_init(|| {
+            granted(policy, &self.known)
+                .into_iter()
+                .map(Box::from)
+                .collect()
+        })
+    }
+}
+
+/// Refines one pair and measures what it removes, with the policy's shared
+/// K and grants when the unused set allows (the result is the same).
 pub(super) fn run_job(
     policy: &Policy,
     unused: &UnusedSet,
     table: ActionTable<'_>,
     options: &RefineOptions,
+    base: Option<&PolicyBase<'_>>,
 ) -> RefinedPolicy {
-    let known = Known::new(table, [policy], unused);
-    let refinement = refine::refine_with(policy, unused, &known, options);
-    let removed = if refinement.changed() {
-        removed_counts(policy, &refinement.policy, &known)
-    } else {
-        LevelCounts::default()
+    let base = base.filter(|b| b.covers(unused));
+    let own;
+    let known = match base {
+        Some(base) => &base.known,
+        None => {
+            own = Known::new(table, [policy], unused);
+            &own
+        }
+    };
+    let refinement = refine::refine_with(policy, unused, known, options);
+    let removed = match (refinement.changed(), base) {
+        (false, _) => LevelCounts::default(),
+        (true, Some(base)) => {
+            let after = granted(&refinement.policy, known);
+            let mut counts = LevelCounts::default();
+            for action in base.granted(policy) {
+                if !after.contains(&**action) {
+                    counts.add(known.table().get(action).map(|a| a.access));
+                }
+            }
+            counts
+        }
+        (true, None) => removed_counts(policy, &refinement.policy, known),
     };
     RefinedPolicy {
         size: refinement.policy.size(),
@@ -152,6 +213,23 @@ pub(super) fn run_jobs(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Vec<Arc<RefinedPolicy>> {
     let total = pairs.len();
+    // One base per policy with several jobs, made by the first job on it; a
+    // policy refined once (an inline policy of one role) is not worth one.
+    let mut jobs_per_policy = vec![0usize; scopes.len()];
+    for job in pairs {
+        if let Some(n) = jobs_per_policy.get_mut(job.policy_id) {
+            *n += 1;
+        }
+    }
+    let bases: Vec<OnceLock<PolicyBase<'_>>> = scopes.iter().map(|_| OnceLock::new()).collect();
+    let base_of = |job: &Job<'_>| {
+        if jobs_per_policy.get(job.policy_id).is_none_or(|&n| n < 2) {
+            return None;
+        }
+        bases
+            .get(job.policy_id)
+            .map(|cell| cell.get_or_init(|| PolicyBase::new(table, job.policy)))
+    };
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let work = |report: &mut dyn FnMut(usize)| {
@@ -162,7 +240,10 @@ pub(super) fn run_jobs(
                 break;
             };
             let unused = job.unused(scopes);
-            out.push((i, run_job(job.policy, &unused, table, options)));
+            out.push((
+                i,
+                run_job(job.policy, &unused, table, options, base_of(job)),
+            ));
             report(done.fetch_add(1, Ordering::Relaxed) + 1);
         }
         out
@@ -188,7 +269,13 @@ pub(super) fn run_jobs(
         .zip(pairs)
         .map(|(result, job)| {
             result.unwrap_or_else(|| {
-                Arc::new(run_job(job.policy, &job.unused(scopes), table, options))
+                Arc::new(run_job(
+                    job.policy,
+                    &job.unused(scopes),
+                    table,
+                    options,
+                    base_of(job),
+                ))
             })
         })
         .collect()

@@ -206,3 +206,233 @@ fn wrong_shapes_say_where() {
         .unwrap_err();
     assert!(err.message.contains("`ec2`"));
 }
+
+/// A Security Hub (OCSF) unused-access finding, built from the documented
+/// schema: `metadata.uid`, `finding_info.types`, `resources[].uid`, `status`,
+/// and Access Analyzer's details under `unmapped.findingDetails`.
+fn ocsf_for(uid: &str, arn: &str, status: &str, kind: &str, action: &str) -> serde_json::Value {
+    serde_json::json!({
+        "metadata": {"uid": uid, "product": {"name": "IAM Access Analyzer", "vendor_name": "AWS"}, "version": "1.6.0"},
+        "class_uid": 2004,
+        "class_name": "Detection Finding",
+        "activity_name": "Create",
+        "finding_info": {"uid": format!("arn:aws:access-analyzer:us-east-1:111111111111:analyzer/a/finding/{uid}"),
+                         "types": [kind], "modified_time_dt": "2026-06-10T08:15:30Z"},
+        "status": status,
+        "resources": [{"type": "AWS::IAM::Role", "uid": arn, "owner": {"account": {"uid": "111111111111"}}}],
+        "unmapped": {"findingDetails": [{"unusedPermissionDetails": {"serviceNamespace": "s3",
+            "actions": [{"action": action, "lastAccessed": "2026-01-02T03:04:05Z"}]}}]}
+    })
+}
+
+#[test]
+fn security_hub_findings_read_like_access_analyzers() {
+    let a = "arn:aws:iam::111111111111:role/App";
+    let b = "arn:aws:iam::222222222222:role/App";
+    let listed = serde_json::json!({"Findings": [
+        ocsf_for("1", a, "New", "UnusedPermission", "PutObject"),
+        ocsf_for("2", b, "New", "UnusedPermission", "GetObject"),
+        ocsf_for("3", a, "Suppressed", "UnusedPermission", "DeleteObject"),
+        ocsf_for("4", a, "New", "UnusedIAMRole", "ListBucket"),
+    ], "NextToken": null})
+    .to_string();
+    // Per principal: the other principal's finding is not evidence.
+    let read = read_unused(&listed, Some(a)).unwrap();
+    assert!(read.set.contains("s3:PutObject"));
+    assert!(
+        !read.set.contains("s3:GetObject"),
+        "another principal's finding"
+    );
+    assert!(
+        !read.set.contains("s3:DeleteObject"),
+        "a suppressed finding"
+    );
+    assert!(
+        !read.set.contains("s3:ListBucket"),
+        "an UnusedIAMRole finding"
+    );
+    assert_eq!(
+        (read.applied, read.archived, read.other_principals),
+        (1, 1, 1)
+    );
+    assert_eq!(
+        read.other_types,
+        vec![("4".to_string(), "UnusedIAMRole".to_string())]
+    );
+    assert!(
+        UnusedSet::parse(&listed)
+            .unwrap_err()
+            .message
+            .contains("2 principals")
+    );
+    // `account`'s reader gives the same findings, whichever shape.
+    let findings = parse_findings(&listed).unwrap();
+    assert_eq!(findings.len(), 4);
+    let first = findings.first().unwrap();
+    assert_eq!((first.id.as_str(), first.resource.as_str()), ("1", a));
+    assert_eq!(first.resource_type, "AWS::IAM::Role");
+    assert_eq!(first.analyzed_at.as_deref(), Some("2026-06-10T08:15:30Z"));
+    assert_eq!(
+        first
+            .unused
+            .actions()
+            .next()
+            .unwrap()
+            .last_accessed
+            .as_deref(),
+        Some("2026-01-02T03:04:05Z")
+    );
+    let statuses: Vec<&str> = findings.iter().map(|f| f.status.as_str()).collect();
+    assert_eq!(statuses, ["ACTIVE", "ACTIVE", "ARCHIVED", "ACTIVE"]);
+    // JSON Lines of single findings, and both shapes mixed in one stream.
+    let lines = format!(
+        "{}\n{}\n",
+        ocsf_for("1", a, "New", "UnusedPermission", "PutObject"),
+        finding_for("9", a, "ACTIVE", "UnusedPermission", "GetObject")
+    );
+    let read = read_unused(&lines, None).unwrap();
+    assert!(read.set.contains("s3:PutObject") && read.set.contains("s3:GetObject"));
+    assert_eq!(parse_findings(&lines).unwrap().len(), 2);
+}
+
+#[test]
+fn security_hub_statuses_and_types() {
+    let a = "arn:aws:iam::1:role/A";
+    let status_of = |finding: serde_json::Value| {
+        parse_findings(&finding.to_string())
+            .map(|f| f.first().map(|f| f.status.clone()).unwrap_or_default())
+    };
+    let with = |key: &str, value: serde_json::Value| {
+        let mut finding = ocsf_for("1", a, "New", "UnusedPermission", "GetObject");
+        finding.as_object_mut().unwrap().remove("status");
+        finding[key] = value;
+        finding
+    };
+    assert_eq!(
+        status_of(with("status", "In Progress".into())).unwrap(),
+        "ACTIVE"
+    );
+    assert_eq!(
+        status_of(with("status", "Resolved".into())).unwrap(),
+        "RESOLVED"
+    );
+    assert_eq!(status_of(with("status_id", 3.into())).unwrap(), "ARCHIVED");
+    assert_eq!(status_of(with("status_id", 4.into())).unwrap(), "RESOLVED");
+    assert_eq!(
+        status_of(with("activity_name", "Close".into())).unwrap(),
+        "RESOLVED"
+    );
+    assert!(status_of(with("status", "Maybe".into())).is_err());
+    assert!(status_of(with("status_id", 99.into())).is_err());
+    assert!(status_of(with("status_id", "1".into())).is_err());
+    // The type may be a path ending in Access Analyzer's type, or in `unmapped`.
+    let mut finding = ocsf_for("1", a, "New", "x", "GetObject");
+    finding["finding_info"]["types"] =
+        serde_json::json!(["Effects/Unused Access", "IAM/UnusedPermission"]);
+    let read = parse_findings(&finding.to_string()).unwrap();
+    assert_eq!(read.first().unwrap().finding_type, "UnusedPermission");
+    finding["finding_info"]
+        .as_object_mut()
+        .unwrap()
+        .remove("types");
+    finding["unmapped"]["findingType"] = "UnusedPermission".into();
+    let read = parse_findings(&finding.to_string()).unwrap();
+    assert_eq!(read.first().unwrap().finding_type, "UnusedPermission");
+    // Another product's finding lists no unused actions: skipped, as other types are.
+    let mut other = ocsf_for(
+        "2",
+        a,
+        "New",
+        "Software and Configuration Checks",
+        "GetObject",
+    );
+    other.as_object_mut().unwrap().remove("unmapped");
+    let both = format!(
+        "[{}, {other}]",
+        ocsf_for("1", a, "New", "UnusedPermission", "GetObject")
+    );
+    let read = read_unused(&both, None).unwrap();
+    assert_eq!(read.other_types.len(), 1);
+    assert!(read.set.contains("s3:GetObject"));
+}
+
+#[test]
+fn malformed_security_hub_findings_say_where() {
+    let a = "arn:aws:iam::1:role/A";
+    let base = || ocsf_for("1", a, "New", "UnusedPermission", "GetObject");
+    // (finding, where, message)
+    let mut cases: Vec<(serde_json::Value, &str, &str)> = Vec::new();
+    let mut f = base();
+    f["unmapped"]
+        .as_object_mut()
+        .unwrap()
+        .remove("findingDetails");
+    cases.push((f, "", "without `unmapped.findingDetails`"));
+    let mut f = base();
+    f["resources"] = "arn".into();
+    cases.push((f, "resources", "must be an array"));
+    let mut f = base();
+    f["resources"] = serde_json::json!([{"type": "AWS::IAM::Role", "uid": a}, {"type": "AwsIamUser", "uid": "arn:aws:iam::1:user/u"}]);
+    cases.push((f, "resources", "more than one IAM role or user"));
+    let mut f = base();
+    f["resources"] = serde_json::json!([{"type": "AWS::IAM::Role"}]);
+    cases.push((f, "resources[0]", "without `uid`"));
+    let mut f = base();
+    f["resources"] = serde_json::json!([{"type": "AWS::IAM::Role", "uid": 7}]);
+    cases.push((f, "resources[0].uid", "must be a string"));
+    let mut f = base();
+    f["metadata"] = serde_json::json!([1]);
+    f["finding_info"] = serde_json::json!({});
+    cases.push((f, "metadata", "must be an object"));
+    let mut f = base();
+    f["finding_info"]["types"] = serde_json::json!([1]);
+    cases.push((f, "finding_info.types[0]", "must be a string"));
+    let mut f = base();
+    f["unmapped"]["findingDetails"] = serde_json::json!({"unusedPermissionDetails": {}});
+    cases.push((f, "unmapped.findingDetails", "must be an array"));
+    let mut f = base();
+    f["unmapped"]["findingDetails"][0]["unusedPermissionDetails"]["serviceNamespace"] =
+        "s3\u{1b}[2J".into();
+    cases.push((
+        f,
+        "unmapped.findingDetails[0].unusedPermissionDetails.serviceNamespace",
+        "is not a service prefix",
+    ));
+    for (finding, at, message) in cases {
+        let text = finding.to_string();
+        for err in [
+            parse_findings(&text).unwrap_err(),
+            read_unused(&text, None).unwrap_err(),
+        ] {
+            assert!(err.message.contains(message), "{text}: {err}");
+            let location = err
+                .location
+                .as_ref()
+                .map(|l| l.to_string())
+                .unwrap_or_default();
+            assert!(location.contains(at), "{text}: {location}");
+        }
+    }
+    let wrapped = r#"{"Findings": {"metadata": {}}}"#;
+    assert!(
+        parse_findings(wrapped)
+            .unwrap_err()
+            .message
+            .contains("`Findings` must be an array")
+    );
+}
+
+#[test]
+fn huge_security_hub_findings_are_read_whole() {
+    let a = "arn:aws:iam::1:role/A";
+    let actions: Vec<serde_json::Value> = (0..50_000)
+        .map(|i| serde_json::json!({"action": format!("Action{i}")}))
+        .collect();
+    let mut finding = ocsf_for("1", a, "New", "UnusedPermission", "GetObject");
+    finding["unmapped"]["findingDetails"][0]["unusedPermissionDetails"]["actions"] = actions.into();
+    finding["resources"][0]["uid"] = format!("{a}{}", "x".repeat(100_000)).into();
+    let read = parse_findings(&finding.to_string()).unwrap();
+    let first = read.first().unwrap();
+    assert_eq!(first.unused.actions().count(), 50_000);
+    assert_eq!(first.resource.len(), a.len() + 100_000);
+}

@@ -44,7 +44,22 @@ impl serde::Serialize for Recommendations<'_> {
     }
 }
 
+/// The version of `--format json`'s layout. 2: a shared policy's holders are
+/// listed once, under `sharedPolicies`, and each holder's entry names it
+/// (`sharedPolicy`) instead of listing them (`sharedWith`,
+/// `holdersWithoutFinding`).
+const FORMAT_VERSION: u32 = 2;
+
 impl View<'_> {
+    /// The key of a shared policy under `sharedPolicies`: a managed policy's
+    /// ARN, or an inline policy's owner and name (`group/Devs/inline/Read`).
+    fn shared_key(&self, policy: &PolicyPlan) -> String {
+        match &policy.reference {
+            PolicyRef::Managed(arn) => arn.clone(),
+            PolicyRef::Inline { entity, name } => format!("{}/inline/{name}", self.label(*entity)),
+        }
+    }
+
     /// The JSON document without its recommendations, which are written one
     /// by one (see [`JsonOut`]): `"recommendations"` holds a placeholder.
     pub(super) fn json_frame(&self) -> Value {
@@ -60,8 +75,28 @@ impl View<'_> {
                 })
             })
             .collect();
+        let mut shared = serde_json::Map::new();
+        for policy in self.plan.policies.iter().filter(|p| p.is_shared()) {
+            let mut entry = serde_json::Map::new();
+            entry.insert("policyName".into(), policy.name.clone().into());
+            if let Some(arn) = &policy.arn {
+                entry.insert("policyArn".into(), arn.clone().into());
+            }
+            entry.insert("type".into(), self.kind(policy).into());
+            let holders: Vec<String> = policy.holders.iter().map(|&h| self.label(h)).collect();
+            let without: Vec<String> = policy
+                .without_finding
+                .iter()
+                .map(|&h| self.label(h))
+                .collect();
+            entry.insert("holders".into(), json!(holders));
+            entry.insert("holdersWithoutFinding".into(), json!(without));
+            shared.insert(self.shared_key(policy), Value::Object(entry));
+        }
         json!({
+            "formatVersion": FORMAT_VERSION,
             "recommendations": Value::Null,
+            "sharedPolicies": shared,
             "otherFindings": other,
             "findings": self.plan.counts,
             "diagnostics": self.plan.diagnostics,
@@ -140,14 +175,10 @@ impl View<'_> {
                 map.insert("code".into(), status.json());
             }
             if policy.is_shared() {
-                let holders: Vec<String> = policy.holders.iter().map(|&h| self.label(h)).collect();
-                let without: Vec<String> = policy
-                    .without_finding
-                    .iter()
-                    .map(|&h| self.label(h))
-                    .collect();
-                map.insert("sharedWith".into(), json!(holders));
-                map.insert("holdersWithoutFinding".into(), json!(without));
+                // Its holders are listed once, under `sharedPolicies`: listed
+                // in every holder's entry they grew with the square of the
+                // account (393 MB at 10,000 roles).
+                map.insert("sharedPolicy".into(), self.shared_key(policy).into());
             }
             if let Some(quota) = policy.quota {
                 map.insert(
