@@ -70,6 +70,7 @@ pub mod synthetic;
 mod tests;
 
 use decide::*;
+pub use details::{AccountIdError, account_of_arn, is_account_id};
 pub use holdings::PrincipalLookupError;
 use holdings::*;
 use jobs::*;

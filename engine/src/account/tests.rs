@@ -500,3 +500,41 @@ fn held_policies_follow_the_plan() {
     assert_eq!(held, ["Shared"]);
     assert!(account.held_policies(99).is_empty());
 }
+
+#[test]
+fn the_account_of_the_details_is_the_one_every_arn_names() {
+    let one = |arn: &str| {
+        serde_json::json!({"RoleDetailList": [{"RoleName": "a", "Arn": arn}],
+            "Policies": [{"PolicyName": "AWS", "Arn": "arn:aws:iam::aws:policy/AWS",
+                "DefaultVersionId": "v1", "PolicyVersionList": [
+                    {"VersionId": "v1", "IsDefaultVersion": true, "Document": doc(&["s3:GetObject"])}]}]})
+        .to_string()
+    };
+    let account = Account::parse(&one("arn:aws:iam::111122223333:role/a")).unwrap();
+    // An AWS managed policy names no account, and is not a second one.
+    assert_eq!(account.account_id(), Ok(Some("111122223333")));
+    assert!(is_account_id("111122223333"));
+    let empty = Account::parse(r#"{"RoleDetailList": []}"#).unwrap();
+    assert_eq!(empty.account_id(), Ok(None));
+    // Written as it is: whether it is an id is the caller's question.
+    let odd = Account::parse(&one("arn:aws:iam::../../x:role/a")).unwrap();
+    assert_eq!(odd.account_id(), Ok(Some("../../x")));
+    for bad in [
+        "../../x",
+        "11112222333",
+        "1111222233334",
+        "11112222333x",
+        "",
+        "１11122223333",
+    ] {
+        assert!(!is_account_id(bad), "{bad:?}");
+    }
+    let two = serde_json::json!({"RoleDetailList": [
+        {"RoleName": "a", "Arn": "arn:aws:iam::111122223333:role/a"},
+        {"RoleName": "b", "Arn": "arn:aws:iam::444455556666:role/b"}]});
+    let err = Account::parse(&two.to_string())
+        .unwrap()
+        .account_id()
+        .unwrap_err();
+    assert!(err.to_string().contains("444455556666:role/b"), "{err}");
+}
