@@ -17,6 +17,13 @@ JMESPath forms the scripts write: a dotted path, `PATH == LITERAL` and
 call loudly), errors go to stderr as `An error occurred (Code) ...` with
 exit 254. `aws fake-dump` prints the state without its version counters.
 Every `file://` argument must be a file under the current directory.
+
+Several accounts: with FAKE_IAM_PROFILES (a directory) set instead, every
+call must carry `--profile NAME` (anywhere, as the AWS CLI takes it); the
+state of that profile's account is `NAME.json` there, seeded from
+`NAME.seed.json`. A call without a profile fails as the AWS CLI does
+without credentials. `aws sts get-caller-identity` answers the account of
+the state (its principals' ARNs).
 """
 
 import json
@@ -256,19 +263,54 @@ def run(state, command, o):
     raise AwsError("Usage", f"the fake does not know `iam {command}`")
 
 
+def take_profile(args):
+    """The arguments without `--profile NAME` / `--profile=NAME`, and NAME."""
+    rest, profile = [], None
+    i = 0
+    while i < len(args):
+        if args[i] == "--profile" and i + 1 < len(args):
+            profile = args[i + 1]
+            i += 2
+            continue
+        if args[i].startswith("--profile="):
+            profile = args[i][len("--profile="):]
+        else:
+            rest.append(args[i])
+        i += 1
+    return rest, profile
+
+
 def main(args):
     log = os.environ.get("AWS_LOG")
     if log:
         with open(log, "a", encoding="utf-8") as f:
             # A query holds a whole document: its line breaks are logged as `\n`.
             f.write("".join(a.replace("\n", "\\n") + "\x1f" for a in args) + "\n")
-    path_ = os.environ["FAKE_IAM"]
+    args, profile = take_profile(args)
+    profiles = os.environ.get("FAKE_IAM_PROFILES")
+    if profiles:
+        if not profile or not re.fullmatch(r"[A-Za-z0-9_-]+", profile):
+            print("Unable to locate credentials. You can configure credentials by running "
+                  "\"aws configure\".", file=sys.stderr)
+            return 253
+        path_ = os.path.join(profiles, profile + ".json")
+        seed_path = os.path.join(profiles, profile + ".seed.json")
+    else:
+        path_ = os.environ["FAKE_IAM"]
+        seed_path = os.environ.get("FAKE_IAM_SEED", "")
     if os.path.exists(path_):
         with open(path_, encoding="utf-8") as f:
             state = json.load(f)
     else:
-        with open(os.environ["FAKE_IAM_SEED"], encoding="utf-8") as f:
+        with open(seed_path, encoding="utf-8") as f:
             state = seed(json.load(f))
+    if args[:2] == ["sts", "get-caller-identity"]:
+        o = options(args[2:])
+        result = {"Account": state["account"], "Arn": f"arn:aws:iam::{state['account']}:user/fake"}
+        if "--query" in o:
+            result = query(result, o["--query"])
+        print(render(result, o.get("--output", "json")))
+        return 0
     if args == ["fake-dump"]:
         shown = {k: v for k, v in state.items() if k != "counters"}
         # IAM keeps attachments as a set: their order means nothing.

@@ -27,6 +27,7 @@ use crate::{diff, exit};
 
 mod csv;
 mod json;
+mod org;
 mod out_dir;
 mod script;
 mod table;
@@ -38,9 +39,12 @@ use out_dir::*;
 #[derive(Clone, Debug, Args)]
 pub struct AccountArgs {
     /// The output of `aws iam get-account-authorization-details` (documents as
-    /// JSON objects or URL-encoded strings); `-` reads stdin.
-    #[arg(value_name = "DETAILS")]
-    pub details: OsString,
+    /// JSON objects or URL-encoded strings); `-` reads stdin. Several files, or
+    /// a directory of them (`details/<account-id>.json`, read in name order),
+    /// plan an organization: one account per file, the plan laid out per
+    /// account and an organization summary on stdout.
+    #[arg(value_name = "DETAILS", required = true, num_args = 1..)]
+    pub details: Vec<OsString>,
 
     /// `aws accessanalyzer get-finding-v2` outputs: a file holding one finding, a
     /// JSON array of them, or JSON Lines; or a directory of such files (read in
@@ -92,8 +96,11 @@ pub enum AccountFormat {
 /// `pare account`, validated.
 #[derive(Clone, Debug)]
 pub struct AccountConfig {
-    /// Where the details come from.
+    /// Where the details come from (the first file, for an organization).
     pub details: Source,
+    /// For an organization (several details files, or a directory of them):
+    /// every file and directory given, in order; empty for one account.
+    pub organization: Vec<PathBuf>,
     /// Findings files and directories.
     pub findings: Vec<PathBuf>,
     /// `--last-accessed`, `--used`, `--unused-since`, `--as-of`.
@@ -113,10 +120,15 @@ pub struct AccountConfig {
 impl AccountArgs {
     /// Checks what clap cannot: `--out` is not where the details or findings are.
     pub fn validate(self) -> Result<AccountConfig, Error> {
-        let details = Source::from_arg(&self.details);
+        let organization = org::organization_args(&self.details)?;
+        let details = self
+            .details
+            .first()
+            .map_or(Source::Stdin, |d| Source::from_arg(d));
         if let Some(out) = &self.out {
             let clash = self.findings.iter().any(|f| f == out)
-                || matches!(&details, Source::Path(p) if p == out);
+                || matches!(&details, Source::Path(p) if p == out)
+                || organization.iter().any(|d| d == out);
             if clash {
                 return Err(Error::input(format!(
                     "`--out {}` names an input; choose a new directory",
@@ -129,8 +141,12 @@ impl AccountArgs {
             !self.findings.is_empty(),
             self.catalog.as_of.as_deref(),
         )?;
+        if !organization.is_empty() {
+            org::check_sources(&sources)?;
+        }
         Ok(AccountConfig {
             details,
+            organization,
             findings: self.findings,
             sources,
             catalog: self.catalog.catalog,
@@ -144,6 +160,9 @@ impl AccountArgs {
 
 /// Runs `pare account`.
 pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
+    if !config.organization.is_empty() {
+        return org::run(config, io);
+    }
     // Refuse a bad `--out` before any work, so that nothing is computed for nothing.
     if let Some(out) = &config.out {
         check_out_dir(out)?;

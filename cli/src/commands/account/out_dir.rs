@@ -262,6 +262,15 @@ impl OutFile {
             executable: false,
         }
     }
+
+    /// The same file under `dir` (one account's directory of an
+    /// organization's plan): `dir` must be a [`safe::path_component`].
+    pub(super) fn under(self, dir: &str) -> OutFile {
+        OutFile {
+            path: format!("{dir}/{}", self.path),
+            ..self
+        }
+    }
 }
 
 /// `--out DIR` must be new, or an empty directory: the plan never mixes with
