@@ -332,13 +332,13 @@ pub(super) fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error>
     for unplaced in &summary.unplaced_findings {
         let line = if unplaced.account_id.is_empty() {
             format!(
-                "warning: {} findings name no account in their resource ARN; they are not applied to any account",
-                unplaced.findings
+                "warning: {} no account in their resource ARN; they are not applied to any account",
+                plural(unplaced.findings, "finding names", "findings name")
             )
         } else {
             format!(
-                "warning: {} findings are for account {}, which no details file covers; they are not applied to any account",
-                unplaced.findings,
+                "warning: {} for account {}, which no details file covers: not applied to any account",
+                plural(unplaced.findings, "finding is", "findings are"),
                 Escaped(&unplaced.account_id)
             )
         };
