@@ -13,4 +13,5 @@
 
 mod bad_input;
 mod hostile;
+mod org;
 mod scripts;
