@@ -199,6 +199,23 @@ pub fn is_account_id(id: &str) -> bool {
     id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// Whether `entity` is a role IAM Identity Center made for a permission set
+/// (`AWSReservedSSO_<PermissionSet>_<hash>`): IAM refuses every change to it,
+/// so its policies change through the permission set, never in the account.
+pub fn is_identity_center_role(entity: &Entity) -> bool {
+    entity.kind == EntityKind::Role && permission_set_of(&entity.name).is_some()
+}
+
+/// The permission set an Identity Center role was made for: `Admin_Ops` for
+/// `AWSReservedSSO_Admin_Ops_0123456789abcdef` (a permission set's name may
+/// hold `_`; the hash after the last one never does).
+pub fn permission_set_of(role_name: &str) -> Option<&str> {
+    let rest = role_name.strip_prefix("AWSReservedSSO_")?;
+    let (name, hash) = rest.rsplit_once('_')?;
+    (!name.is_empty() && !hash.is_empty() && hash.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .then_some(name)
+}
+
 /// `123` for `arn:aws:iam::123:role/Name`, when it has one.
 pub fn account_of_arn(arn: &str) -> Option<&str> {
     arn.split(':').nth(4).filter(|a| !a.is_empty())

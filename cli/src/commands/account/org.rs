@@ -89,7 +89,7 @@ fn details_files(args: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
 struct Refused {
     /// Refined policies over a quota: left commented out in apply.sh.
     over_quota: usize,
-    /// Policies whose document could not be read.
+    /// Policies left alone: unreadable, or held by an Identity Center role.
     skipped: usize,
     /// Active findings for principals its details do not have.
     findings_not_applied: usize,
@@ -598,7 +598,7 @@ fn summary_table(summary: &Summary) -> String {
         }
         let _ = writeln!(
             out,
-            "refused in {}: {} over a size quota (left commented out in apply.sh), {} unreadable, {} for principals not in its details",
+            "refused in {}: {} over a size quota (left commented out in apply.sh), {} skipped (unreadable, or held by an Identity Center role), {} for principals not in its details",
             Escaped(&row.account_id),
             plural(r.over_quota, "policy", "policies"),
             plural(r.skipped, "policy", "policies"),
