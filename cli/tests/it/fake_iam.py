@@ -24,6 +24,12 @@ state of that profile's account is `NAME.json` there, seeded from
 `NAME.seed.json`. A call without a profile fails as the AWS CLI does
 without credentials. `aws sts get-caller-identity` answers the account of
 the state (its principals' ARNs).
+
+Identity Center: a seed may hold `PermissionSets`, `{ARN: INLINE_TEXT}`;
+`aws sso-admin` then answers get-inline-policy-for-permission-set,
+put-inline-policy-to-permission-set (the file's text, as the AWS CLI sends
+it), delete-inline-policy-from-permission-set and provision-permission-set
+(each permission set remembers whether its latest policy is provisioned).
 """
 
 import json
@@ -65,6 +71,8 @@ def seed(details):
                       for p in entry.get(kind.capitalize() + "PolicyList", [])}
             attached = [p["PolicyArn"] for p in entry.get("AttachedManagedPolicies", [])]
             state["entities"][f"{kind}/{name}"] = {"inline": inline, "attached": attached}
+    state["permission_sets"] = {arn: {"inline": text, "provisioned": True}
+                                for arn, text in details.get("PermissionSets", {}).items()}
     for policy in details.get("Policies", []):
         versions = {}
         default = policy.get("DefaultVersionId")
@@ -118,6 +126,44 @@ def read_file(value):
         raise AwsError("Usage", f"no file {path} under the current directory")
     with open(path, encoding="utf-8") as f:
         return json.load(f)
+
+
+def read_raw(value):
+    """A `file://` argument's text, as the AWS CLI passes a string parameter."""
+    if not value.startswith("file://"):
+        raise AwsError("Usage", "documents come from files")
+    path = value[len("file://"):]
+    real = os.path.realpath(path)
+    if not os.path.isfile(path) or not real.startswith(os.path.realpath(os.getcwd()) + os.sep):
+        raise AwsError("Usage", f"no file {path} under the current directory")
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def sso(state, command, o):
+    sets = state.setdefault("permission_sets", {})
+    arn = o["--permission-set-arn"]
+    if not o["--instance-arn"].startswith("arn:aws:sso:::instance/"):
+        raise AwsError("ValidationException", "bad instance ARN")
+    if arn not in sets:
+        raise AwsError("ResourceNotFoundException", f"Could not find PermissionSet with ID {arn}")
+    ps = sets[arn]
+    if command == "get-inline-policy-for-permission-set":
+        return {"InlinePolicy": ps["inline"]}
+    if command == "put-inline-policy-to-permission-set":
+        ps["inline"] = read_raw(o["--inline-policy"])
+        ps["provisioned"] = False
+        return None
+    if command == "delete-inline-policy-from-permission-set":
+        ps["inline"] = ""
+        ps["provisioned"] = False
+        return None
+    if command == "provision-permission-set":
+        if o["--target-type"] != "ALL_PROVISIONED_ACCOUNTS":
+            raise AwsError("Usage", "the fake provisions to ALL_PROVISIONED_ACCOUNTS only")
+        ps["provisioned"] = True
+        return {"PermissionSetProvisioningStatus": {"Status": "IN_PROGRESS", "RequestId": "r-1"}}
+    raise AwsError("Usage", f"the fake does not know `sso-admin {command}`")
 
 
 def literal(text):
@@ -319,12 +365,12 @@ def main(args):
         print(json.dumps(shown, indent=1, sort_keys=True))
         return 0
     try:
-        if len(args) < 2 or args[0] != "iam":
-            raise AwsError("Usage", f"the fake knows only `aws iam`: {args!r}")
+        if len(args) < 2 or args[0] not in ("iam", "sso-admin"):
+            raise AwsError("Usage", f"the fake knows only `aws iam` and `aws sso-admin`: {args!r}")
         o = options(args[2:])
         expression = o.pop("--query", None)
         output = o.pop("--output", "json")
-        result = run(state, args[1], o)
+        result = (run if args[0] == "iam" else sso)(state, args[1], o)
     except AwsError as e:
         print(f"An error occurred ({e.code}) when calling the {args[1:2]} operation: {e}",
               file=sys.stderr)

@@ -47,6 +47,9 @@ impl Run {
 }
 
 fn profile(account: &str) -> String {
+    if account == "management" {
+        return account.to_string();
+    }
     format!("member-{account}")
 }
 
@@ -79,6 +82,24 @@ impl Org {
             )
             .unwrap();
         }
+        // Where Identity Center is administered: its permission sets' inline policies.
+        let bundle = fixtures().join("org/identity-center");
+        let mut sets = serde_json::Map::new();
+        for entry in std::fs::read_dir(&bundle).unwrap() {
+            let dir = entry.unwrap().path();
+            let read = |file: &str| -> Value {
+                serde_json::from_str(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap()
+            };
+            let arn =
+                read("describe-permission-set.json")["PermissionSet"]["PermissionSetArn"].clone();
+            let inline = read("get-inline-policy-for-permission-set.json")["InlinePolicy"].clone();
+            sets.insert(arn.as_str().unwrap().to_string(), inline);
+        }
+        std::fs::write(
+            profiles.join("management.seed.json"),
+            serde_json::json!({ "PermissionSets": sets }).to_string(),
+        )
+        .unwrap();
         let org = Org { dir };
         let args: Vec<OsString> = vec![
             "pare".into(),
@@ -88,6 +109,8 @@ impl Org {
             fixtures().join("org/findings.jsonl").into(),
             "--catalog".into(),
             fixtures().join("account/catalog").into(),
+            "--identity-center".into(),
+            bundle.into(),
             "--out".into(),
             org.plan().into(),
             "--format".into(),
@@ -323,4 +346,103 @@ fn each_account_applies_re_applies_and_rolls_back_with_its_profile() {
         let twice = org.run_as(account, "rollback.sh");
         assert!(twice.changes().is_empty(), "{:?}", twice.changes());
     }
+}
+
+#[test]
+fn permission_sets_change_in_identity_center_never_in_the_accounts() {
+    let org = Org::new();
+    let start = org.states();
+    let management = org.state("management");
+    let dev = "arn:aws:sso:::permissionSet/ssoins-7223a0e4b3b1c2d5/ps-1a2b3c4d5e6f7a8b";
+    let audit = "arn:aws:sso:::permissionSet/ssoins-7223a0e4b3b1c2d5/ps-9f8e7d6c5b4a3f2e";
+
+    let apply = org.run("identity-center", "apply.sh", &["--profile", "management"]);
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    let verbs: Vec<&str> = apply.changes().iter().map(|c| c[3].as_str()).collect();
+    assert_eq!(
+        verbs,
+        [
+            "put-inline-policy-to-permission-set",
+            "provision-permission-set"
+        ],
+        "{:?}",
+        apply.calls
+    );
+    let applied = org.state("management");
+    // DevAccess loses what its role leaves unused in both accounts; the
+    // action used in 222222222222 only stays. Audit is also provisioned
+    // outside the run: unchanged.
+    let inline: Value =
+        serde_json::from_str(applied["permission_sets"][dev]["inline"].as_str().unwrap()).unwrap();
+    let actions = &inline["Statement"][0]["Action"];
+    assert_eq!(
+        actions,
+        &serde_json::json!(["s3:GetObject", "sqs:SendMessage", "dynamodb:GetItem"])
+    );
+    assert_eq!(applied["permission_sets"][dev]["provisioned"], true);
+    assert_eq!(
+        applied["permission_sets"][audit],
+        management["permission_sets"][audit]
+    );
+    // No account's model was touched: the reserved roles are IAM's to keep.
+    assert_eq!(org.states(), start);
+    // Nor will the accounts' own plans touch them.
+    for account in ACCOUNTS {
+        let script = std::fs::read_to_string(org.plan().join(account).join("apply.sh")).unwrap();
+        assert!(!script.contains("AWSReservedSSO_"), "{account}: {script}");
+    }
+
+    let again = org.run("identity-center", "apply.sh", &["--profile", "management"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.changes().is_empty(), "{:?}", again.changes());
+    assert!(
+        again
+            .stderr
+            .contains("already done: permission set `DevAccess`")
+    );
+
+    let rollback = org.run(
+        "identity-center",
+        "rollback.sh",
+        &["--profile", "management"],
+    );
+    assert_eq!(rollback.code, 0, "{}", rollback.stderr);
+    assert_eq!(org.state("management"), management);
+    let twice = org.run(
+        "identity-center",
+        "rollback.sh",
+        &["--profile", "management"],
+    );
+    assert!(twice.changes().is_empty(), "{:?}", twice.changes());
+
+    // Changed in Identity Center since the plan: left alone.
+    std::fs::write(
+        org.root().join("edited.json"),
+        r#"{"Version":"2012-10-17","Statement":[]}"#,
+    )
+    .unwrap();
+    org.aws(
+        "management",
+        &[
+            "sso-admin",
+            "put-inline-policy-to-permission-set",
+            "--instance-arn",
+            "arn:aws:sso:::instance/ssoins-7223a0e4b3b1c2d5",
+            "--permission-set-arn",
+            dev,
+            "--inline-policy",
+            "file://edited.json",
+        ],
+    );
+    let drifted = org.state("management");
+    let skipped = org.run("identity-center", "apply.sh", &["--profile", "management"]);
+    assert_eq!(skipped.code, 1, "{}", skipped.stderr);
+    assert!(
+        skipped.stderr.contains(
+            "skipped: permission set `DevAccess`: its inline policy changed since the plan was made"
+        ),
+        "{}",
+        skipped.stderr
+    );
+    assert_eq!(org.state("management"), drifted);
 }

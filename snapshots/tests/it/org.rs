@@ -104,6 +104,8 @@ fn every_account_s_plan_keeps_the_guarantees_for_every_holder() {
         fixtures().join("org/findings.jsonl").into(),
         "--catalog".into(),
         fixtures().join("account/catalog").into(),
+        "--identity-center".into(),
+        fixtures().join("org/identity-center").into(),
         "--out".into(),
         plan.clone().into(),
         "--format".into(),
@@ -120,6 +122,7 @@ fn every_account_s_plan_keeps_the_guarantees_for_every_holder() {
     let nothing = UnusedSet::new();
 
     let (mut rewritten, mut removed, mut kept) = (0, 0, 0);
+    let mut through_identity_center = 0;
     for account_id in ["111111111111", "222222222222", "333333333333"] {
         let text =
             std::fs::read_to_string(fixtures().join(format!("org/details/{account_id}.json")))
@@ -148,6 +151,20 @@ fn every_account_s_plan_keeps_the_guarantees_for_every_holder() {
                 .iter()
                 .fold((*first).clone(), |acc, set| acc.intersection(set));
             let refined = plan.join(format!("{name}.json"));
+            if held
+                .holders
+                .iter()
+                .any(|h| account::is_identity_center_role(h))
+                && !held.base.starts_with("managed/")
+            {
+                // Changed through its permission set, never in the account.
+                assert!(
+                    !refined.exists() && !plan.join(format!("{name}.diff")).exists(),
+                    "{name}"
+                );
+                through_identity_center += 1;
+                continue;
+            }
             let diff = plan.join(format!("{name}.diff"));
             if refined.is_file() {
                 let refined = Policy::parse(&std::fs::read_to_string(&refined).unwrap()).unwrap();
@@ -196,4 +213,46 @@ fn every_account_s_plan_keeps_the_guarantees_for_every_holder() {
         (7, 4, 5),
         "rewritten, removed, kept"
     );
+    assert_eq!(through_identity_center, 6);
+
+    // The permission set provisioned to two accounts: what its roles in both
+    // leave unused goes, and nothing either role uses.
+    let role = |account: &str| {
+        format!(
+            "arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_DevAccess_0a1b2c3d4e5f6a7b"
+        )
+    };
+    let sets = [
+        &unused[&role("111111111111")],
+        &unused[&role("222222222222")],
+    ];
+    let all = sets[0].intersection(sets[1]);
+    let bundle =
+        fixtures().join("org/identity-center/DevAccess/get-inline-policy-for-permission-set.json");
+    let bundle: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(bundle).unwrap()).unwrap();
+    let original = Policy::parse(bundle["InlinePolicy"].as_str().unwrap()).unwrap();
+    let refined = Policy::parse(
+        &std::fs::read_to_string(plan.join("identity-center/DevAccess/inline.json")).unwrap(),
+    )
+    .unwrap();
+    let verification = verify(&original, &refined, &all, table);
+    assert!(verification.is_ok(), "DevAccess: {verification}");
+    assert!(refined != original);
+    for set in sets {
+        let verification = verify(&original, &refined, set, table);
+        for kind in [
+            ViolationKind::Unsound,
+            ViolationKind::Incomplete,
+            ViolationKind::Structure,
+        ] {
+            assert_eq!(
+                verification.of_kind(kind).count(),
+                0,
+                "DevAccess: {verification}"
+            );
+        }
+    }
+    // Provisioned to an account outside the run: kept whole.
+    assert!(!plan.join("identity-center/Audit/inline.json").exists());
 }

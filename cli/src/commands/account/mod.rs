@@ -26,6 +26,7 @@ use crate::safe::{self, Escaped, shell_word};
 use crate::{diff, exit};
 
 mod csv;
+mod identity_center;
 mod json;
 mod org;
 mod out_dir;
@@ -57,6 +58,14 @@ pub struct AccountArgs {
 
     #[command(flatten)]
     pub catalog: CatalogArgs,
+
+    /// IAM Identity Center permission sets: a directory with one directory per
+    /// permission set of `aws sso-admin` outputs (see the README). Each
+    /// `AWSReservedSSO_` role is its permission set provisioned there; the plan
+    /// changes the permission set's inline policy, never the roles. With
+    /// several accounts only.
+    #[arg(long, value_name = "DIR")]
+    pub identity_center: Option<PathBuf>,
 
     /// Write the refined policies, a diff per policy and `apply.sh` into this
     /// directory, which must not exist yet (or be empty). Nothing is applied.
@@ -115,6 +124,8 @@ pub struct AccountConfig {
     pub exit_code: bool,
     /// `--max-policy-size`, if given.
     pub max_policy_size: Option<usize>,
+    /// `--identity-center`, if given.
+    pub identity_center: Option<PathBuf>,
 }
 
 impl AccountArgs {
@@ -143,6 +154,10 @@ impl AccountArgs {
         )?;
         if !organization.is_empty() {
             org::check_sources(&sources)?;
+        } else if self.identity_center.is_some() {
+            return Err(Error::input(
+                "`--identity-center` plans permission sets across the accounts they are provisioned to: give every account's details (a directory of `<account-id>.json`, or several files)",
+            ));
         }
         Ok(AccountConfig {
             details,
@@ -154,6 +169,7 @@ impl AccountArgs {
             format: self.format,
             exit_code: self.exit_code,
             max_policy_size: self.max_policy_size.map(|n| n as usize),
+            identity_center: self.identity_center,
         })
     }
 }

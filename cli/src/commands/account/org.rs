@@ -192,7 +192,13 @@ struct Summary {
     accounts: Vec<AccountRow>,
     total: AccountRow,
     unplaced_findings: Vec<Unplaced>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    permission_sets: Vec<identity_center::SetReport>,
 }
+
+/// Per (permission set name, account): the unused set of its
+/// `AWSReservedSSO_` role there (`None`: the role has no finding).
+pub(super) type AccountRoles = HashMap<(String, String), Option<pare_engine::UnusedSet>>;
 
 /// Whether a policy's change is one apply.sh makes.
 fn applied(policy: &PolicyPlan) -> bool {
@@ -257,6 +263,10 @@ pub(super) fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error>
     let files = details_files(&config.organization)?;
     let findings = read_findings(&config.findings, io.limits)?;
     let catalog = Catalog::load(config.catalog.as_deref(), io.limits)?;
+    let permission_sets = match &config.identity_center {
+        Some(dir) => identity_center::read_bundle(dir, io)?,
+        None => Vec::new(),
+    };
     // The organization's findings stream, split by the account each names.
     let mut order: Vec<String> = Vec::new();
     let mut by_account: HashMap<String, Vec<Finding>> = HashMap::new();
@@ -283,19 +293,37 @@ pub(super) fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error>
         seen: BTreeMap::new(),
         summary: Summary::default(),
         exit: exit::SUCCESS,
+        roles: AccountRoles::new(),
     };
     let total = files.len();
+    let table = catalog.table();
     match &config.out {
         Some(out) => write_out_dir(out, |write| {
             for (n, file) in files.iter().enumerate() {
                 run.account(file, (n, total), io, Some(&mut *write))?;
             }
+            run.summary.permission_sets = identity_center::plan_sets(
+                &permission_sets,
+                &run.roles,
+                &run.seen,
+                table,
+                &options.refine,
+                Some(write),
+            )?;
             Ok(())
         })?,
         None => {
             for (n, file) in files.iter().enumerate() {
                 run.account(file, (n, total), io, None)?;
             }
+            run.summary.permission_sets = identity_center::plan_sets(
+                &permission_sets,
+                &run.roles,
+                &run.seen,
+                table,
+                &options.refine,
+                None,
+            )?;
         }
     }
     if io.stderr_is_terminal && total > 1 {
@@ -383,6 +411,8 @@ struct OrgRun<'a> {
     seen: BTreeMap<String, String>,
     summary: Summary,
     exit: i32,
+    /// The Identity Center roles met, for the permission sets' plan.
+    roles: AccountRoles,
 }
 
 impl OrgRun<'_> {
@@ -457,6 +487,16 @@ impl OrgRun<'_> {
             let line = format!("warning: {dir}: {}", Escaped(note));
             io.stderr
                 .write_all(table::wrap(&line, DIAGNOSTIC_WIDTH).as_bytes())?;
+        }
+        for (index, entity) in account.entities.iter().enumerate() {
+            if let Some(set) = identity_center::role_set(entity) {
+                let unused = plan
+                    .principals
+                    .iter()
+                    .find(|p| p.entity == index)
+                    .map(|p| p.unused.clone());
+                self.roles.insert((set.to_string(), id.clone()), unused);
+            }
         }
         self.exit = worse(self.exit, plan_exit_code(&plan));
         self.summary.accounts.push(view.org_row(&id, &name));
@@ -616,6 +656,9 @@ fn summary_table(summary: &Summary) -> String {
             "not applied: {} for {account}, which no details file covers",
             plural(unplaced.findings, "finding", "findings")
         );
+    }
+    for set in &summary.permission_sets {
+        let _ = writeln!(out, "{}", set.line());
     }
     let f = &summary.total.findings;
     let _ = writeln!(

@@ -263,6 +263,14 @@ impl OutFile {
         }
     }
 
+    pub(super) fn executable(path: String, contents: String) -> OutFile {
+        OutFile {
+            path,
+            contents,
+            executable: true,
+        }
+    }
+
     /// The same file under `dir` (one account's directory of an
     /// organization's plan): `dir` must be a [`safe::path_component`].
     pub(super) fn under(self, dir: &str) -> OutFile {

@@ -14,7 +14,7 @@ use super::*;
 /// The scripts' one parameter: the AWS CLI profile to run every call with
 /// (a role to assume is a profile with `role_arn` in `~/.aws/config`).
 /// Without it, the AWS CLI's own default credentials are used.
-const PROFILE: &str = r#"usage="usage: bash SCRIPT [--profile NAME]"
+pub(super) const PROFILE: &str = r#"usage="usage: bash SCRIPT [--profile NAME]"
 profile=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -54,7 +54,7 @@ fi
 "#;
 
 /// The helper functions both scripts begin with.
-const HELPERS: &str = r#"errors=$(mktemp)
+pub(super) const HELPERS: &str = r#"errors=$(mktemp)
 trap 'rm -f "$errors"' EXIT
 skipped=0
 
@@ -107,7 +107,7 @@ already() {
 "#;
 
 /// How the scripts end: a non-zero exit when a policy was skipped.
-const FOOTER: &str = r#"
+pub(super) const FOOTER: &str = r#"
 if [ "$skipped" -gt 0 ]; then
   echo "$skipped policies changed since the plan was made and were left alone;" \
     "make a new plan from fresh details for them" >&2
