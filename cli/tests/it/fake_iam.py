@@ -28,8 +28,9 @@ the state (its principals' ARNs).
 Identity Center: a seed may hold `PermissionSets`, `{ARN: INLINE_TEXT}`;
 `aws sso-admin` then answers get-inline-policy-for-permission-set,
 put-inline-policy-to-permission-set (the file's text, as the AWS CLI sends
-it), delete-inline-policy-from-permission-set and provision-permission-set
-(each permission set remembers whether its latest policy is provisioned).
+it), delete-inline-policy-from-permission-set, provision-permission-set and
+list-accounts-for-provisioned-permission-set (each permission set remembers
+whether its latest policy is provisioned).
 """
 
 import json
@@ -158,6 +159,11 @@ def sso(state, command, o):
         ps["inline"] = ""
         ps["provisioned"] = False
         return None
+    if command == "list-accounts-for-provisioned-permission-set":
+        accounts = ps.get("accounts", ["111111111111"])
+        if o.get("--provisioning-status") == "LATEST_PERMISSION_SET_NOT_PROVISIONED":
+            accounts = [] if ps["provisioned"] else accounts
+        return {"AccountIds": accounts}
     if command == "provision-permission-set":
         if o["--target-type"] != "ALL_PROVISIONED_ACCOUNTS":
             raise AwsError("Usage", "the fake provisions to ALL_PROVISIONED_ACCOUNTS only")
@@ -172,6 +178,8 @@ def literal(text):
 
 
 def query(result, expression):
+    if expression == "length(AccountIds)":
+        return len(result["AccountIds"])
     m = re.fullmatch(r"contains\(AttachedPolicies\[\]\.PolicyArn, `(.*)`\)", expression, re.S)
     if m:
         return literal(m.group(1)) in [p["PolicyArn"] for p in result["AttachedPolicies"]]

@@ -401,6 +401,18 @@ fn permission_sets_change_in_identity_center_never_in_the_accounts() {
             .contains("already done: permission set `DevAccess`")
     );
 
+    // A run whose provisioning did not go through: the next one provisions.
+    let state_file = org.root().join("profiles/management.json");
+    let mut state: Value =
+        serde_json::from_str(&std::fs::read_to_string(&state_file).unwrap()).unwrap();
+    state["permission_sets"][dev]["provisioned"] = Value::Bool(false);
+    std::fs::write(&state_file, state.to_string()).unwrap();
+    let resumed = org.run("identity-center", "apply.sh", &["--profile", "management"]);
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    let verbs: Vec<&str> = resumed.changes().iter().map(|c| c[3].as_str()).collect();
+    assert_eq!(verbs, ["provision-permission-set"], "{:?}", resumed.calls);
+    assert_eq!(org.state("management"), applied);
+
     let rollback = org.run(
         "identity-center",
         "rollback.sh",

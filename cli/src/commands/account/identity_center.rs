@@ -564,6 +564,13 @@ fn set_section(change: &Change<'_>, script: Script) -> String {
     };
     l.push(done_check);
     l.push("  if [ \"$state\" = true ]; then".to_string());
+    // Put by an earlier run whose provisioning did not go through: provision again.
+    l.push(format!(
+        "    pending=$(ask sso-admin list-accounts-for-provisioned-permission-set {ids} --provisioning-status LATEST_PERMISSION_SET_NOT_PROVISIONED --query 'length(AccountIds)' --output text)"
+    ));
+    l.push("    if [ \"$pending\" != 0 ]; then".to_string());
+    l.push(format!("      {provision}"));
+    l.push("    fi".to_string());
     l.push(format!("    already {what}"));
     l.push("  else".to_string());
     l.push(format!(
