@@ -329,6 +329,25 @@ pub(super) fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error>
     if io.stderr_is_terminal && total > 1 {
         write!(io.stderr, "\r\x1b[K")?;
     }
+    if config.identity_center.is_some() {
+        // Roles of permission sets the bundle does not have: nothing can be planned for them.
+        let mut missing: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (set, account) in run.roles.keys() {
+            if !permission_sets.iter().any(|p| p.name == *set) {
+                missing.entry(set).or_default().push(account);
+            }
+        }
+        for (set, mut accounts) in missing {
+            accounts.sort_unstable();
+            let line = format!(
+                "warning: the permission set `{}` of the Identity Center roles in {} is not in the `--identity-center` bundle: nothing is planned for it",
+                Escaped(set),
+                accounts.join(", ")
+            );
+            io.stderr
+                .write_all(table::wrap(&line, DIAGNOSTIC_WIDTH).as_bytes())?;
+        }
+    }
     let OrgRun {
         mut summary,
         mut by_account,
