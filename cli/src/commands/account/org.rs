@@ -36,16 +36,52 @@ pub(super) fn organization_args(details: &[OsString]) -> Result<Vec<PathBuf>, Er
 }
 
 /// The usage sources an organization run takes: the findings stream (and
-/// `--unused-since` over it). The others name one principal's file or one
-/// account's logs; they are refused rather than guessed at.
+/// `--unused-since` over it), and `--used` and `--last-accessed` for
+/// principals named by ARN, whose account says which details they belong to.
+/// `--cloudtrail` reads one account's logs against its details: refused.
 pub(super) fn check_sources(sources: &crate::sources::AccountSources) -> Result<(), Error> {
-    if !sources.last_accessed.is_empty()
-        || !sources.used.is_empty()
-        || !sources.cloudtrail.is_empty()
-    {
+    if !sources.cloudtrail.is_empty() {
         return Err(Error::input(
-            "several accounts are planned from their findings (`--findings`); `--last-accessed`, `--used` and `--cloudtrail` are read for one account: run `pare account` on that account's details file for them",
+            "`--cloudtrail` is read against one account's details: run `pare account` on that account's details file for it",
         ));
+    }
+    for (flag, list) in [
+        ("--used", &sources.used),
+        ("--last-accessed", &sources.last_accessed),
+    ] {
+        for item in list {
+            if !account_of_arn(&item.principal).is_some_and(is_account_id) {
+                return Err(Error::input(format!(
+                    "`{flag} {}={}`: with several accounts, name the principal by its ARN (its account says which details it belongs to)",
+                    item.principal,
+                    item.file.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `--used` and `--last-accessed` items for principals of an account not in
+/// the run: an error, as a file for an unknown principal is for one account.
+fn check_sources_placed(
+    sources: &crate::sources::AccountSources,
+    planned: &BTreeMap<String, String>,
+) -> Result<(), Error> {
+    for (flag, list) in [
+        ("--used", &sources.used),
+        ("--last-accessed", &sources.last_accessed),
+    ] {
+        for item in list {
+            let account = account_of_arn(&item.principal).unwrap_or("");
+            if !planned.contains_key(account) {
+                return Err(Error::input(format!(
+                    "`{flag} {}={}`: account {account} is not in this run (no details file describes it)",
+                    item.principal,
+                    item.file.display()
+                )));
+            }
+        }
     }
     Ok(())
 }
@@ -302,6 +338,7 @@ pub(super) fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error>
             for (n, file) in files.iter().enumerate() {
                 run.account(file, (n, total), io, Some(&mut *write))?;
             }
+            check_sources_placed(&config.sources, &run.seen)?;
             run.summary.permission_sets = identity_center::plan_sets(
                 &permission_sets,
                 &run.roles,
@@ -316,6 +353,7 @@ pub(super) fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error>
             for (n, file) in files.iter().enumerate() {
                 run.account(file, (n, total), io, None)?;
             }
+            check_sources_placed(&config.sources, &run.seen)?;
             run.summary.permission_sets = identity_center::plan_sets(
                 &permission_sets,
                 &run.roles,
@@ -465,10 +503,14 @@ impl OrgRun<'_> {
             )?;
         }
         let findings = self.by_account.remove(&id).unwrap_or_default();
-        let (usage, reports) =
-            self.config
-                .sources
-                .apply(findings, &account, self.catalog.table(), io)?;
+        // This account's share of the per-principal sources.
+        let mut sources = self.config.sources.clone();
+        let here = |item: &crate::sources::PrincipalFile| {
+            account_of_arn(&item.principal) == Some(id.as_str())
+        };
+        sources.used.retain(here);
+        sources.last_accessed.retain(here);
+        let (usage, reports) = sources.apply(findings, &account, self.catalog.table(), io)?;
         let plan = account::plan_owned(
             &account,
             usage,
