@@ -815,6 +815,53 @@ mod tests {
     use super::*;
 
     #[test]
+    fn progress_names_each_account_on_a_terminal_only() {
+        use pare_engine::account::synthetic;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("details")).unwrap();
+        let mut findings = String::new();
+        for (n, id) in ["100000000001", "100000000002"].into_iter().enumerate() {
+            let account = synthetic::generate(pare_catalog::embedded(), 20, n as u64 + 1);
+            std::fs::write(
+                dir.path().join(format!("details/{id}.json")),
+                account.details.replace(synthetic::ACCOUNT_ID, id),
+            )
+            .unwrap();
+            findings.push_str(&account.findings.replace(synthetic::ACCOUNT_ID, id));
+            findings.push('\n');
+        }
+        std::fs::write(dir.path().join("findings.jsonl"), findings).unwrap();
+        for terminal in [false, true] {
+            let args: Vec<OsString> = vec![
+                "pare".into(),
+                "account".into(),
+                dir.path().join("details").into(),
+                "--findings".into(),
+                dir.path().join("findings.jsonl").into(),
+                "--format".into(),
+                "csv".into(),
+            ];
+            let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+            let code = {
+                let mut io = Io::buffers(&[], &mut stdout, &mut stderr);
+                io.stderr_is_terminal = terminal;
+                crate::run(args, &mut io)
+            };
+            assert_eq!(code, 0);
+            let stderr = String::from_utf8(stderr).unwrap();
+            for line in [
+                "planning account 1/2: 100000000001",
+                "planning account 2/2: 100000000002",
+            ] {
+                assert_eq!(stderr.contains(line), terminal, "{stderr:?}");
+            }
+            let stdout = String::from_utf8(stdout).unwrap();
+            assert_eq!(stdout.lines().count(), 3, "{stdout}");
+            assert!(stdout.contains("\n100000000002,"), "{stdout}");
+        }
+    }
+
+    #[test]
     fn exit_codes_combine_to_the_strongest() {
         assert_eq!(worse(exit::SUCCESS, exit::DETACH), exit::DETACH);
         assert_eq!(worse(exit::DETACH, exit::CHANGED), exit::CHANGED);
