@@ -256,6 +256,15 @@ pub(super) struct SetReport {
 }
 
 impl SetReport {
+    /// `--exit-code`'s answer for this set alone.
+    pub(super) fn exit_code(&self) -> i32 {
+        match self.decision {
+            "put-inline" => exit::CHANGED,
+            "delete-inline" => exit::DETACH,
+            _ => exit::SUCCESS,
+        }
+    }
+
     /// One line for the table.
     pub(super) fn line(&self) -> String {
         let r = &self.removed;

@@ -389,9 +389,12 @@ pub(super) fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error>
     let OrgRun {
         mut summary,
         mut by_account,
-        exit: code,
+        exit: mut code,
         ..
     } = run;
+    for set in &summary.permission_sets {
+        code = worse(code, set.exit_code());
+    }
     for account in order {
         let Some(findings) = by_account.remove(&account) else {
             continue;
@@ -441,6 +444,12 @@ pub(super) fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error>
         AccountFormat::Csv => summary_csv(&summary)?,
     };
     io.stdout.write_all(text.as_bytes())?;
+    if config.format == AccountFormat::Csv {
+        // The CSV has one row per account: the permission sets go beside it.
+        for set in &summary.permission_sets {
+            writeln!(io.stderr, "{}", set.line())?;
+        }
+    }
     if let Some(out) = &config.out {
         writeln!(
             io.stderr,
