@@ -101,7 +101,7 @@ _pare() {
             return 0
             ;;
         pare__subcmd__account)
-            opts="-q -v -h -V --findings --last-accessed --used --cloudtrail --trail-config --unused-since --accept-unknown-used --catalog --as-of --max-input-size --out --format --exit-code --max-policy-size --terraform --terraform-state --cloudformation --stack-resources --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --findings --last-accessed --used --cloudtrail --trail-config --unused-since --accept-unknown-used --catalog --as-of --max-input-size --identity-center --out --format --exit-code --max-policy-size --terraform --terraform-state --cloudformation --stack-resources --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -140,6 +140,10 @@ _pare() {
                     return 0
                     ;;
                 --max-input-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity-center)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

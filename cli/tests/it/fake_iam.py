@@ -17,6 +17,20 @@ JMESPath forms the scripts write: a dotted path, `PATH == LITERAL` and
 call loudly), errors go to stderr as `An error occurred (Code) ...` with
 exit 254. `aws fake-dump` prints the state without its version counters.
 Every `file://` argument must be a file under the current directory.
+
+Several accounts: with FAKE_IAM_PROFILES (a directory) set instead, every
+call must carry `--profile NAME` (anywhere, as the AWS CLI takes it); the
+state of that profile's account is `NAME.json` there, seeded from
+`NAME.seed.json`. A call without a profile fails as the AWS CLI does
+without credentials. `aws sts get-caller-identity` answers the account of
+the state (its principals' ARNs).
+
+Identity Center: a seed may hold `PermissionSets`, `{ARN: INLINE_TEXT}`;
+`aws sso-admin` then answers get-inline-policy-for-permission-set,
+put-inline-policy-to-permission-set (the file's text, as the AWS CLI sends
+it), delete-inline-policy-from-permission-set, provision-permission-set and
+list-accounts-for-provisioned-permission-set (each permission set remembers
+whether its latest policy is provisioned).
 """
 
 import json
@@ -58,6 +72,8 @@ def seed(details):
                       for p in entry.get(kind.capitalize() + "PolicyList", [])}
             attached = [p["PolicyArn"] for p in entry.get("AttachedManagedPolicies", [])]
             state["entities"][f"{kind}/{name}"] = {"inline": inline, "attached": attached}
+    state["permission_sets"] = {arn: {"inline": text, "provisioned": True}
+                                for arn, text in details.get("PermissionSets", {}).items()}
     for policy in details.get("Policies", []):
         versions = {}
         default = policy.get("DefaultVersionId")
@@ -113,12 +129,57 @@ def read_file(value):
         return json.load(f)
 
 
+def read_raw(value):
+    """A `file://` argument's text, as the AWS CLI passes a string parameter."""
+    if not value.startswith("file://"):
+        raise AwsError("Usage", "documents come from files")
+    path = value[len("file://"):]
+    real = os.path.realpath(path)
+    if not os.path.isfile(path) or not real.startswith(os.path.realpath(os.getcwd()) + os.sep):
+        raise AwsError("Usage", f"no file {path} under the current directory")
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def sso(state, command, o):
+    sets = state.setdefault("permission_sets", {})
+    arn = o["--permission-set-arn"]
+    if not o["--instance-arn"].startswith("arn:aws:sso:::instance/"):
+        raise AwsError("ValidationException", "bad instance ARN")
+    if arn not in sets:
+        raise AwsError("ResourceNotFoundException", f"Could not find PermissionSet with ID {arn}")
+    ps = sets[arn]
+    if command == "get-inline-policy-for-permission-set":
+        return {"InlinePolicy": ps["inline"]}
+    if command == "put-inline-policy-to-permission-set":
+        ps["inline"] = read_raw(o["--inline-policy"])
+        ps["provisioned"] = False
+        return None
+    if command == "delete-inline-policy-from-permission-set":
+        ps["inline"] = ""
+        ps["provisioned"] = False
+        return None
+    if command == "list-accounts-for-provisioned-permission-set":
+        accounts = ps.get("accounts", ["111111111111"])
+        if o.get("--provisioning-status") == "LATEST_PERMISSION_SET_NOT_PROVISIONED":
+            accounts = [] if ps["provisioned"] else accounts
+        return {"AccountIds": accounts}
+    if command == "provision-permission-set":
+        if o["--target-type"] != "ALL_PROVISIONED_ACCOUNTS":
+            raise AwsError("Usage", "the fake provisions to ALL_PROVISIONED_ACCOUNTS only")
+        ps["provisioned"] = True
+        return {"PermissionSetProvisioningStatus": {"Status": "IN_PROGRESS", "RequestId": "r-1"}}
+    raise AwsError("Usage", f"the fake does not know `sso-admin {command}`")
+
+
 def literal(text):
     """A JMESPath literal's JSON, as jmespath reads it."""
     return json.loads(text.replace("\\`", "`"))
 
 
 def query(result, expression):
+    if expression == "length(AccountIds)":
+        return len(result["AccountIds"])
     m = re.fullmatch(r"contains\(AttachedPolicies\[\]\.PolicyArn, `(.*)`\)", expression, re.S)
     if m:
         return literal(m.group(1)) in [p["PolicyArn"] for p in result["AttachedPolicies"]]
@@ -256,19 +317,54 @@ def run(state, command, o):
     raise AwsError("Usage", f"the fake does not know `iam {command}`")
 
 
+def take_profile(args):
+    """The arguments without `--profile NAME` / `--profile=NAME`, and NAME."""
+    rest, profile = [], None
+    i = 0
+    while i < len(args):
+        if args[i] == "--profile" and i + 1 < len(args):
+            profile = args[i + 1]
+            i += 2
+            continue
+        if args[i].startswith("--profile="):
+            profile = args[i][len("--profile="):]
+        else:
+            rest.append(args[i])
+        i += 1
+    return rest, profile
+
+
 def main(args):
     log = os.environ.get("AWS_LOG")
     if log:
         with open(log, "a", encoding="utf-8") as f:
             # A query holds a whole document: its line breaks are logged as `\n`.
             f.write("".join(a.replace("\n", "\\n") + "\x1f" for a in args) + "\n")
-    path_ = os.environ["FAKE_IAM"]
+    args, profile = take_profile(args)
+    profiles = os.environ.get("FAKE_IAM_PROFILES")
+    if profiles:
+        if not profile or not re.fullmatch(r"[A-Za-z0-9_-]+", profile):
+            print("Unable to locate credentials. You can configure credentials by running "
+                  "\"aws configure\".", file=sys.stderr)
+            return 253
+        path_ = os.path.join(profiles, profile + ".json")
+        seed_path = os.path.join(profiles, profile + ".seed.json")
+    else:
+        path_ = os.environ["FAKE_IAM"]
+        seed_path = os.environ.get("FAKE_IAM_SEED", "")
     if os.path.exists(path_):
         with open(path_, encoding="utf-8") as f:
             state = json.load(f)
     else:
-        with open(os.environ["FAKE_IAM_SEED"], encoding="utf-8") as f:
+        with open(seed_path, encoding="utf-8") as f:
             state = seed(json.load(f))
+    if args[:2] == ["sts", "get-caller-identity"]:
+        o = options(args[2:])
+        result = {"Account": state["account"], "Arn": f"arn:aws:iam::{state['account']}:user/fake"}
+        if "--query" in o:
+            result = query(result, o["--query"])
+        print(render(result, o.get("--output", "json")))
+        return 0
     if args == ["fake-dump"]:
         shown = {k: v for k, v in state.items() if k != "counters"}
         # IAM keeps attachments as a set: their order means nothing.
@@ -277,12 +373,12 @@ def main(args):
         print(json.dumps(shown, indent=1, sort_keys=True))
         return 0
     try:
-        if len(args) < 2 or args[0] != "iam":
-            raise AwsError("Usage", f"the fake knows only `aws iam`: {args!r}")
+        if len(args) < 2 or args[0] not in ("iam", "sso-admin"):
+            raise AwsError("Usage", f"the fake knows only `aws iam` and `aws sso-admin`: {args!r}")
         o = options(args[2:])
         expression = o.pop("--query", None)
         output = o.pop("--output", "json")
-        result = run(state, args[1], o)
+        result = (run if args[0] == "iam" else sso)(state, args[1], o)
     except AwsError as e:
         print(f"An error occurred ({e.code}) when calling the {args[1:2]} operation: {e}",
               file=sys.stderr)

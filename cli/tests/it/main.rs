@@ -14,5 +14,6 @@
 mod account_json;
 mod bad_input;
 mod hostile;
+mod org;
 mod scripts;
 mod security_hub;

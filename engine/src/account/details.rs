@@ -141,10 +141,83 @@ impl Account {
             .iter()
             .any(|e| account_of_arn(&e.arn) == Some(account))
     }
+    /// The one AWS account the details describe: the account of every role,
+    /// user and group ARN and of every customer managed policy ARN (AWS managed
+    /// policies name none). `Ok(None)` when no ARN names one (an empty
+    /// account); an error naming both when two ARNs disagree: the details
+    /// of several accounts in one file cannot be planned per account.
+    ///
+    /// The id is as written: [`is_account_id`] says whether it is one.
+    pub fn account_id(&self) -> Result<Option<&str>, AccountIdError> {
+        let entities = self.entities.iter().map(|e| e.arn.as_str());
+        let policies = self
+            .managed
+            .iter()
+            .filter(|m| !m.is_aws_managed())
+            .map(|m| m.arn.as_str());
+        let mut found: Option<(&str, &str)> = None;
+        for arn in entities.chain(policies) {
+            let account = arn.split(':').nth(4).unwrap_or("");
+            match found {
+                None => found = Some((account, arn)),
+                Some((first, first_arn)) if first != account => {
+                    return Err(AccountIdError {
+                        first: first_arn.to_string(),
+                        second: arn.to_string(),
+                    });
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(found.map(|(account, _)| account))
+    }
+}
+
+/// Two ARNs of one details file that name different accounts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountIdError {
+    /// The first ARN met.
+    pub first: String,
+    /// The first ARN met that names another account.
+    pub second: String,
+}
+
+impl std::fmt::Display for AccountIdError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the details hold more than one account: `{}` and `{}`",
+            self.first, self.second
+        )
+    }
+}
+
+impl std::error::Error for AccountIdError {}
+
+/// Whether `id` is an AWS account id: exactly twelve ASCII digits.
+pub fn is_account_id(id: &str) -> bool {
+    id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether `entity` is a role IAM Identity Center made for a permission set
+/// (`AWSReservedSSO_<PermissionSet>_<hash>`): IAM refuses every change to it,
+/// so its policies change through the permission set, never in the account.
+pub fn is_identity_center_role(entity: &Entity) -> bool {
+    entity.kind == EntityKind::Role && permission_set_of(&entity.name).is_some()
+}
+
+/// The permission set an Identity Center role was made for: `Admin_Ops` for
+/// `AWSReservedSSO_Admin_Ops_0123456789abcdef` (a permission set's name may
+/// hold `_`; the hash after the last one never does).
+pub fn permission_set_of(role_name: &str) -> Option<&str> {
+    let rest = role_name.strip_prefix("AWSReservedSSO_")?;
+    let (name, hash) = rest.rsplit_once('_')?;
+    (!name.is_empty() && !hash.is_empty() && hash.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .then_some(name)
 }
 
 /// `123` for `arn:aws:iam::123:role/Name`, when it has one.
-pub(super) fn account_of_arn(arn: &str) -> Option<&str> {
+pub fn account_of_arn(arn: &str) -> Option<&str> {
     arn.split(':').nth(4).filter(|a| !a.is_empty())
 }
 

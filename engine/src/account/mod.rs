@@ -70,6 +70,9 @@ pub mod synthetic;
 mod tests;
 
 use decide::*;
+pub use details::{
+    AccountIdError, account_of_arn, is_account_id, is_identity_center_role, permission_set_of,
+};
 pub use holdings::PrincipalLookupError;
 use holdings::*;
 use jobs::*;

@@ -88,6 +88,7 @@ fn plan_from(
         &mut diagnostics,
     );
     check_quotas(account, &mut policies, options.max_policy_size);
+    hold_identity_center_roles(account, &mut policies);
     Plan {
         principals,
         policies,
@@ -245,6 +246,29 @@ fn attach_outcomes(
                     holding.alternative = Some(Arc::clone(own));
                 }
             }
+        }
+    }
+}
+
+/// A change that would touch an Identity Center role (its inline policy, or a
+/// managed policy detached from it or replaced on it) is not planned: IAM
+/// refuses it, and the role's policies come from its permission set. A new
+/// version of a customer managed policy it attaches changes no role, and stays.
+/// The refinement is kept beside the decision, for the permission set's plan.
+fn hold_identity_center_roles(account: &Account, policies: &mut [PolicyPlan]) {
+    for plan in policies.iter_mut() {
+        if !plan.decision.changes() || plan.decision == Decision::NewVersion {
+            continue;
+        }
+        let reserved = plan
+            .attachments
+            .iter()
+            .filter_map(|&a| account.entities.get(a))
+            .any(details::is_identity_center_role);
+        if reserved {
+            plan.decision = Decision::Skipped {
+                reason: "held by an Identity Center role (AWSReservedSSO_*), which IAM lets no one change: change its permission set".to_string(),
+            };
         }
     }
 }

@@ -500,3 +500,104 @@ fn held_policies_follow_the_plan() {
     assert_eq!(held, ["Shared"]);
     assert!(account.held_policies(99).is_empty());
 }
+
+#[test]
+fn the_account_of_the_details_is_the_one_every_arn_names() {
+    let one = |arn: &str| {
+        serde_json::json!({"RoleDetailList": [{"RoleName": "a", "Arn": arn}],
+            "Policies": [{"PolicyName": "AWS", "Arn": "arn:aws:iam::aws:policy/AWS",
+                "DefaultVersionId": "v1", "PolicyVersionList": [
+                    {"VersionId": "v1", "IsDefaultVersion": true, "Document": doc(&["s3:GetObject"])}]}]})
+        .to_string()
+    };
+    let account = Account::parse(&one("arn:aws:iam::111122223333:role/a")).unwrap();
+    // An AWS managed policy names no account, and is not a second one.
+    assert_eq!(account.account_id(), Ok(Some("111122223333")));
+    assert!(is_account_id("111122223333"));
+    let empty = Account::parse(r#"{"RoleDetailList": []}"#).unwrap();
+    assert_eq!(empty.account_id(), Ok(None));
+    // Written as it is: whether it is an id is the caller's question.
+    let odd = Account::parse(&one("arn:aws:iam::../../x:role/a")).unwrap();
+    assert_eq!(odd.account_id(), Ok(Some("../../x")));
+    for bad in [
+        "../../x",
+        "11112222333",
+        "1111222233334",
+        "11112222333x",
+        "",
+        "１11122223333",
+    ] {
+        assert!(!is_account_id(bad), "{bad:?}");
+    }
+    let two = serde_json::json!({"RoleDetailList": [
+        {"RoleName": "a", "Arn": "arn:aws:iam::111122223333:role/a"},
+        {"RoleName": "b", "Arn": "arn:aws:iam::444455556666:role/b"}]});
+    let err = Account::parse(&two.to_string())
+        .unwrap()
+        .account_id()
+        .unwrap_err();
+    assert!(err.to_string().contains("444455556666:role/b"), "{err}");
+}
+
+#[test]
+fn identity_center_roles_are_never_changed_in_the_account() {
+    assert_eq!(
+        permission_set_of("AWSReservedSSO_Admin_Ops_0123456789abcdef"),
+        Some("Admin_Ops")
+    );
+    for name in [
+        "AWSReservedSSO_",
+        "AWSReservedSSO_x",
+        "AWSReservedSSO__abc",
+        "app",
+        "AWSReservedSSO_a_b-c",
+    ] {
+        assert_eq!(permission_set_of(name), None, "{name}");
+    }
+    let role = "AWSReservedSSO_Dev_0123456789abcdef";
+    let details = serde_json::json!({
+        "RoleDetailList": [
+            {"RoleName": role, "Path": "/aws-reserved/sso.amazonaws.com/",
+             "Arn": format!("arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/{role}"),
+             "RolePolicyList": [{"PolicyName": "AwsSSOInlinePolicy", "PolicyDocument": doc(&["s3:GetObject", "s3:PutObject"])}],
+             "AttachedManagedPolicies": [
+                {"PolicyName": "Shared", "PolicyArn": "arn:aws:iam::111122223333:policy/Shared"},
+                {"PolicyName": "Aws", "PolicyArn": "arn:aws:iam::aws:policy/Aws"}]}],
+        "Policies": [
+            {"PolicyName": "Shared", "Arn": "arn:aws:iam::111122223333:policy/Shared", "DefaultVersionId": "v1",
+             "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": true, "Document": doc(&["s3:GetObject", "s3:PutObject"])}]},
+            {"PolicyName": "Aws", "Arn": "arn:aws:iam::aws:policy/Aws", "DefaultVersionId": "v1",
+             "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": true, "Document": doc(&["s3:GetObject", "s3:PutObject"])}]}]
+    });
+    let account = Account::parse(&details.to_string()).unwrap();
+    assert!(is_identity_center_role(&account.entities[0]));
+    let arn = account.entities[0].arn.clone();
+    let usage = PrincipalUsage::from_findings(
+        &account,
+        vec![finding("f", &arn, "ACTIVE", &["s3:PutObject"])],
+    );
+    let plan = plan(
+        &account,
+        &usage,
+        table(),
+        &PlanOptions::default(),
+        &mut |_, _| {},
+    );
+    let decisions: Vec<(&str, &str)> = plan
+        .policies
+        .iter()
+        .map(|p| (p.name.as_str(), p.decision.label()))
+        .collect();
+    // The inline policy and the AWS managed one would change the role: held.
+    // The customer managed policy gets a new version: the role is untouched.
+    assert_eq!(
+        decisions,
+        [
+            ("AwsSSOInlinePolicy", "skipped"),
+            ("Shared", "new-version"),
+            ("Aws", "skipped")
+        ]
+    );
+    // The refinement stays beside the decision, for the permission set's plan.
+    assert!(plan.policies[0].outcome.as_ref().unwrap().changed());
+}

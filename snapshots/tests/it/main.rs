@@ -14,6 +14,7 @@
 )]
 
 mod account;
+mod org;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;

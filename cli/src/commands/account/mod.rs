@@ -27,7 +27,9 @@ use crate::{diff, exit};
 
 mod csv;
 mod iac;
+mod identity_center;
 mod json;
+mod org;
 mod out_dir;
 mod script;
 mod table;
@@ -39,9 +41,12 @@ use out_dir::*;
 #[derive(Clone, Debug, Args)]
 pub struct AccountArgs {
     /// The output of `aws iam get-account-authorization-details` (documents as
-    /// JSON objects or URL-encoded strings); `-` reads stdin.
-    #[arg(value_name = "DETAILS")]
-    pub details: OsString,
+    /// JSON objects or URL-encoded strings); `-` reads stdin. Several files, or
+    /// a directory of them (`details/<account-id>.json`, read in name order),
+    /// plan an organization: one account per file, the plan laid out per
+    /// account and an organization summary on stdout.
+    #[arg(value_name = "DETAILS", required = true, num_args = 1..)]
+    pub details: Vec<OsString>,
 
     /// `aws accessanalyzer get-finding-v2` outputs: a file holding one finding, a
     /// JSON array of them, or JSON Lines; or a directory of such files (read in
@@ -54,6 +59,14 @@ pub struct AccountArgs {
 
     #[command(flatten)]
     pub catalog: CatalogArgs,
+
+    /// IAM Identity Center permission sets: a directory with one directory per
+    /// permission set of `aws sso-admin` outputs (see the README). Each
+    /// `AWSReservedSSO_` role is its permission set provisioned there; the plan
+    /// changes the permission set's inline policy, never the roles. With
+    /// several accounts only.
+    #[arg(long, value_name = "DIR")]
+    pub identity_center: Option<PathBuf>,
 
     /// Write the refined policies, a diff per policy and `apply.sh` into this
     /// directory, which must not exist yet (or be empty). Nothing is applied.
@@ -96,8 +109,11 @@ pub enum AccountFormat {
 /// `pare account`, validated.
 #[derive(Clone, Debug)]
 pub struct AccountConfig {
-    /// Where the details come from.
+    /// Where the details come from (the first file, for an organization).
     pub details: Source,
+    /// For an organization (several details files, or a directory of them):
+    /// every file and directory given, in order; empty for one account.
+    pub organization: Vec<PathBuf>,
     /// Findings files and directories.
     pub findings: Vec<PathBuf>,
     /// `--last-accessed`, `--used`, `--unused-since`, `--as-of`.
@@ -114,15 +130,22 @@ pub struct AccountConfig {
     pub max_policy_size: Option<usize>,
     /// `--terraform`, `--cloudformation` and their state.
     pub code: iac::CodeArgs,
+    /// `--identity-center`, if given.
+    pub identity_center: Option<PathBuf>,
 }
 
 impl AccountArgs {
     /// Checks what clap cannot: `--out` is not where the details or findings are.
     pub fn validate(self) -> Result<AccountConfig, Error> {
-        let details = Source::from_arg(&self.details);
+        let organization = org::organization_args(&self.details)?;
+        let details = self
+            .details
+            .first()
+            .map_or(Source::Stdin, |d| Source::from_arg(d));
         if let Some(out) = &self.out {
             let clash = self.findings.iter().any(|f| f == out)
-                || matches!(&details, Source::Path(p) if p == out);
+                || matches!(&details, Source::Path(p) if p == out)
+                || organization.iter().any(|d| d == out);
             if clash {
                 return Err(Error::input(format!(
                     "`--out {}` names an input; choose a new directory",
@@ -135,8 +158,21 @@ impl AccountArgs {
             !self.findings.is_empty(),
             self.catalog.as_of.as_deref(),
         )?;
+        if !organization.is_empty() {
+            org::check_sources(&sources)?;
+            if self.code.any() {
+                return Err(Error::input(
+                    "`--terraform` and `--cloudformation` are mapped against one account's details: run `pare account` on that account's details file for them",
+                ));
+            }
+        } else if self.identity_center.is_some() {
+            return Err(Error::input(
+                "`--identity-center` plans permission sets across the accounts they are provisioned to: give every account's details (a directory of `<account-id>.json`, or several files)",
+            ));
+        }
         Ok(AccountConfig {
             details,
+            organization,
             findings: self.findings,
             sources,
             catalog: self.catalog.catalog,
@@ -145,12 +181,16 @@ impl AccountArgs {
             exit_code: self.exit_code,
             max_policy_size: self.max_policy_size.map(|n| n as usize),
             code: self.code,
+            identity_center: self.identity_center,
         })
     }
 }
 
 /// Runs `pare account`.
 pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
+    if !config.organization.is_empty() {
+        return org::run(config, io);
+    }
     // Refuse a bad `--out` before any work, so that nothing is computed for nothing.
     if let Some(out) = &config.out {
         check_out_dir(out)?;

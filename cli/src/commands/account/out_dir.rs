@@ -265,6 +265,23 @@ impl OutFile {
             executable: false,
         }
     }
+
+    pub(super) fn executable(path: String, contents: String) -> OutFile {
+        OutFile {
+            path,
+            contents,
+            executable: true,
+        }
+    }
+
+    /// The same file under `dir` (one account's directory of an
+    /// organization's plan): `dir` must be a [`safe::path_component`].
+    pub(super) fn under(self, dir: &str) -> OutFile {
+        OutFile {
+            path: format!("{dir}/{}", self.path),
+            ..self
+        }
+    }
 }
 
 /// `--out DIR` must be new, or an empty directory: the plan never mixes with

@@ -1,0 +1,881 @@
+//! `pare account` over an organization: several details files, one account
+//! each, and one findings stream for all of them.
+//!
+//! Each file is planned as its own [`Account`], one after the other, so that
+//! only one account's details and plan are in memory at a time and the plan
+//! is streamed to disk. The findings are read once and split by the account
+//! of their resource ARN: a finding reaches only the account it names, and
+//! one for an account no details file covers is reported, never applied.
+//! Customer managed policies, same-named roles and groups are therefore per
+//! account by construction.
+//!
+//! The account id comes from the details (the account every ARN in it names),
+//! is checked to be twelve digits and then becomes a directory name through
+//! [`safe::path_component`], the one sanitizer of names that reach a path.
+
+use pare_engine::account::{AccountDiagnostic, FindingCounts, account_of_arn, is_account_id};
+use serde::Serialize;
+
+use super::*;
+
+/// The details arguments of an organization run: every argument when there
+/// are several, or the one when it is a directory; empty for one account,
+/// which keeps the single-account behaviour and layout.
+pub(super) fn organization_args(details: &[OsString]) -> Result<Vec<PathBuf>, Error> {
+    if let [one] = details {
+        if !Path::new(one).is_dir() {
+            return Ok(Vec::new());
+        }
+    }
+    if details.iter().any(|d| d == "-") {
+        return Err(Error::input(
+            "`-` (stdin) holds one account's details: for an organization, give a file per account or a directory of them",
+        ));
+    }
+    Ok(details.iter().map(PathBuf::from).collect())
+}
+
+/// The usage sources an organization run takes: the findings stream (and
+/// `--unused-since` over it), and `--used` and `--last-accessed` for
+/// principals named by ARN, whose account says which details they belong to.
+/// `--cloudtrail` reads one account's logs against its details: refused.
+pub(super) fn check_sources(sources: &crate::sources::AccountSources) -> Result<(), Error> {
+    if !sources.cloudtrail.is_empty() {
+        return Err(Error::input(
+            "`--cloudtrail` is read against one account's details: run `pare account` on that account's details file for it",
+        ));
+    }
+    for (flag, list) in [
+        ("--used", &sources.used),
+        ("--last-accessed", &sources.last_accessed),
+    ] {
+        for item in list {
+            if !account_of_arn(&item.principal).is_some_and(is_account_id) {
+                return Err(Error::input(format!(
+                    "`{flag} {}={}`: with several accounts, name the principal by its ARN (its account says which details it belongs to)",
+                    item.principal,
+                    item.file.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `--used` and `--last-accessed` items for principals of an account not in
+/// the run: an error, as a file for an unknown principal is for one account.
+fn check_sources_placed(
+    sources: &crate::sources::AccountSources,
+    planned: &BTreeMap<String, String>,
+) -> Result<(), Error> {
+    for (flag, list) in [
+        ("--used", &sources.used),
+        ("--last-accessed", &sources.last_accessed),
+    ] {
+        for item in list {
+            let account = account_of_arn(&item.principal).unwrap_or("");
+            if !planned.contains_key(account) {
+                return Err(Error::input(format!(
+                    "`{flag} {}={}`: account {account} is not in this run (no details file describes it)",
+                    item.principal,
+                    item.file.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every details file: files as given, and each directory's `*.json` files
+/// in name order (hidden ones left out).
+fn details_files(args: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    let mut files = Vec::new();
+    for arg in args {
+        if !arg.is_dir() {
+            files.push(arg.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(arg).map_err(|e| {
+            Error::input(format!("cannot read the directory `{}`", arg.display())).with_source(e)
+        })?;
+        let mut names: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "json"))
+            .filter(|p| {
+                !p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
+            .collect();
+        if names.is_empty() {
+            return Err(Error::input(format!(
+                "`{}` holds no `.json` file: expected one details file per account, `<account-id>.json`",
+                arg.display()
+            )));
+        }
+        names.sort();
+        files.extend(names);
+    }
+    Ok(files)
+}
+
+/// What an account's policies lose, and what of its plan is refused.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Refused {
+    /// Refined policies over a quota: left commented out in apply.sh.
+    over_quota: usize,
+    /// Policies left alone: unreadable, or held by an Identity Center role.
+    skipped: usize,
+    /// Active findings for principals its details do not have.
+    findings_not_applied: usize,
+}
+
+/// One account's line of the organization summary.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AccountRow {
+    /// The account id (`total` on the total line).
+    account_id: String,
+    /// The details file it was read from.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    details: String,
+    /// Roles and users with an unused set.
+    principals: usize,
+    /// Of those, the ones a change of the plan applies to.
+    principals_refined: usize,
+    /// The policies they hold.
+    policies: usize,
+    /// Policies apply.sh changes.
+    changed: usize,
+    put_inline: usize,
+    delete_inline: usize,
+    new_version: usize,
+    /// Managed policies detached whole.
+    detached: usize,
+    /// Policies replaced by a new customer managed one (AWS managed ones).
+    replaced: usize,
+    /// The actions no longer granted, counted per policy, by access level
+    /// (what apply.sh applies; over-quota results are not counted).
+    removed: LevelCounts,
+    /// What the plan will not do.
+    refused: Refused,
+    /// What became of its findings.
+    findings: FindingCounts,
+    /// What could not be read or applied, in full.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    diagnostics: Vec<AccountDiagnostic>,
+}
+
+impl AccountRow {
+    fn add(&mut self, other: &AccountRow) {
+        self.principals += other.principals;
+        self.principals_refined += other.principals_refined;
+        self.policies += other.policies;
+        self.changed += other.changed;
+        self.put_inline += other.put_inline;
+        self.delete_inline += other.delete_inline;
+        self.new_version += other.new_version;
+        self.detached += other.detached;
+        self.replaced += other.replaced;
+        add_counts(&mut self.removed, &other.removed);
+        self.refused.over_quota += other.refused.over_quota;
+        self.refused.skipped += other.refused.skipped;
+        self.refused.findings_not_applied += other.refused.findings_not_applied;
+        let (f, o) = (&mut self.findings, &other.findings);
+        f.read += o.read;
+        f.unused_permission += o.unused_permission;
+        f.reported += o.reported;
+        f.archived += o.archived;
+        f.resolved += o.resolved;
+        f.other_type += o.other_type;
+        f.unknown_principal += o.unknown_principal;
+        f.other_account += o.other_account;
+        f.duplicate += o.duplicate;
+    }
+
+    fn refused_total(&self) -> usize {
+        self.refused.over_quota + self.refused.skipped + self.refused.findings_not_applied
+    }
+}
+
+fn add_counts(sum: &mut LevelCounts, more: &LevelCounts) {
+    sum.total += more.total;
+    sum.permissions_management += more.permissions_management;
+    sum.write += more.write;
+    sum.tagging += more.tagging;
+    sum.list += more.list;
+    sum.read += more.read;
+    sum.unknown += more.unknown;
+}
+
+/// Findings for an account that no details file covers.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Unplaced {
+    /// The account their resource ARN names (empty: none).
+    account_id: String,
+    /// How many.
+    findings: usize,
+    /// Their ids, in reading order.
+    ids: Vec<String>,
+}
+
+/// The whole organization's summary.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Summary {
+    accounts: Vec<AccountRow>,
+    total: AccountRow,
+    unplaced_findings: Vec<Unplaced>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    permission_sets: Vec<identity_center::SetReport>,
+}
+
+/// Per (permission set name, account): the unused set of its
+/// `AWSReservedSSO_` role there (`None`: the role has no finding).
+pub(super) type AccountRoles = HashMap<(String, String), Option<pare_engine::UnusedSet>>;
+
+/// Whether a policy's change is one apply.sh makes.
+fn applied(policy: &PolicyPlan) -> bool {
+    policy.decision.changes() && !policy.quota.is_some_and(|q| q.over())
+}
+
+impl View<'_> {
+    /// This account's line of the summary.
+    fn org_row(&self, account_id: &str, details: &str) -> AccountRow {
+        let mut row = AccountRow {
+            account_id: account_id.to_string(),
+            details: details.to_string(),
+            principals: self.plan.principals.len(),
+            policies: self.plan.policies.len(),
+            findings: self.plan.counts.clone(),
+            diagnostics: self.plan.diagnostics.clone(),
+            ..AccountRow::default()
+        };
+        row.principals_refined = self
+            .plan
+            .principals
+            .iter()
+            .filter(|p| {
+                p.holdings
+                    .iter()
+                    .any(|h| self.plan.policies.get(h.policy).is_some_and(applied))
+            })
+            .count();
+        for policy in &self.plan.policies {
+            if matches!(policy.decision, Decision::Skipped { .. }) {
+                row.refused.skipped += 1;
+            }
+            if !policy.decision.changes() {
+                continue;
+            }
+            if !applied(policy) {
+                row.refused.over_quota += 1;
+                continue;
+            }
+            row.changed += 1;
+            match policy.decision {
+                Decision::PutInline => row.put_inline += 1,
+                Decision::DeleteInline => row.delete_inline += 1,
+                Decision::NewVersion => row.new_version += 1,
+                Decision::Detach => row.detached += 1,
+                Decision::Replace { .. } => row.replaced += 1,
+                Decision::Keep | Decision::Skipped { .. } => {}
+            }
+            add_counts(&mut row.removed, &Self::removed(policy));
+        }
+        row.refused.findings_not_applied =
+            self.plan.counts.unknown_principal + self.plan.counts.other_account;
+        row
+    }
+}
+
+/// Runs `pare account` over several accounts.
+pub(super) fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
+    if let Some(out) = &config.out {
+        check_out_dir(out)?;
+    }
+    let files = details_files(&config.organization)?;
+    let findings = read_findings(&config.findings, io.limits)?;
+    let catalog = Catalog::load(config.catalog.as_deref(), io.limits)?;
+    let permission_sets = match &config.identity_center {
+        Some(dir) => identity_center::read_bundle(dir, io)?,
+        None => Vec::new(),
+    };
+    // The organization's findings stream, split by the account each names.
+    let mut order: Vec<String> = Vec::new();
+    let mut by_account: HashMap<String, Vec<Finding>> = HashMap::new();
+    for finding in findings {
+        let account = account_of_arn(&finding.resource).unwrap_or("").to_string();
+        if !by_account.contains_key(&account) {
+            order.push(account.clone());
+        }
+        by_account.entry(account).or_default().push(finding);
+    }
+    let options = PlanOptions {
+        threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+        max_policy_size: config.max_policy_size,
+        refine: pare_engine::Options {
+            catalog_date: crate::sources::catalog_data_date(config.catalog.as_deref(), io.limits),
+            ..pare_engine::Options::default()
+        },
+    };
+    let mut run = OrgRun {
+        config,
+        catalog: &catalog,
+        options: &options,
+        by_account,
+        seen: BTreeMap::new(),
+        summary: Summary::default(),
+        exit: exit::SUCCESS,
+        roles: AccountRoles::new(),
+    };
+    let total = files.len();
+    let table = catalog.table();
+    match &config.out {
+        Some(out) => write_out_dir(out, |write| {
+            for (n, file) in files.iter().enumerate() {
+                run.account(file, (n, total), io, Some(&mut *write))?;
+            }
+            check_sources_placed(&config.sources, &run.seen)?;
+            run.summary.permission_sets = identity_center::plan_sets(
+                &permission_sets,
+                &run.roles,
+                &run.seen,
+                table,
+                &options.refine,
+                Some(write),
+            )?;
+            Ok(())
+        })?,
+        None => {
+            for (n, file) in files.iter().enumerate() {
+                run.account(file, (n, total), io, None)?;
+            }
+            check_sources_placed(&config.sources, &run.seen)?;
+            run.summary.permission_sets = identity_center::plan_sets(
+                &permission_sets,
+                &run.roles,
+                &run.seen,
+                table,
+                &options.refine,
+                None,
+            )?;
+        }
+    }
+    if io.stderr_is_terminal && total > 1 {
+        write!(io.stderr, "\r\x1b[K")?;
+    }
+    if config.identity_center.is_some() {
+        // Roles of permission sets the bundle does not have: nothing can be planned for them.
+        let mut missing: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (set, account) in run.roles.keys() {
+            if !permission_sets.iter().any(|p| p.name == *set) {
+                missing.entry(set).or_default().push(account);
+            }
+        }
+        for (set, mut accounts) in missing {
+            accounts.sort_unstable();
+            let line = format!(
+                "warning: the permission set `{}` of the Identity Center roles in {} is not in the `--identity-center` bundle: nothing is planned for it",
+                Escaped(set),
+                accounts.join(", ")
+            );
+            io.stderr
+                .write_all(table::wrap(&line, DIAGNOSTIC_WIDTH).as_bytes())?;
+        }
+    }
+    let OrgRun {
+        mut summary,
+        mut by_account,
+        exit: mut code,
+        ..
+    } = run;
+    for set in &summary.permission_sets {
+        code = worse(code, set.exit_code());
+    }
+    for account in order {
+        let Some(findings) = by_account.remove(&account) else {
+            continue;
+        };
+        summary.unplaced_findings.push(Unplaced {
+            account_id: account,
+            findings: findings.len(),
+            ids: findings.into_iter().map(|f| f.id).collect(),
+        });
+    }
+    summary
+        .unplaced_findings
+        .sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    let mut total_row = AccountRow {
+        account_id: "total".to_string(),
+        ..AccountRow::default()
+    };
+    for row in &summary.accounts {
+        total_row.add(row);
+    }
+    summary.total = total_row;
+
+    for unplaced in &summary.unplaced_findings {
+        let line = if unplaced.account_id.is_empty() {
+            format!(
+                "warning: {} no account in their resource ARN; they are not applied to any account",
+                plural(unplaced.findings, "finding names", "findings name")
+            )
+        } else {
+            format!(
+                "warning: {} for account {}, which no details file covers: not applied to any account",
+                plural(unplaced.findings, "finding is", "findings are"),
+                Escaped(&unplaced.account_id)
+            )
+        };
+        io.stderr
+            .write_all(table::wrap(&line, DIAGNOSTIC_WIDTH).as_bytes())?;
+    }
+    let text = match config.format {
+        AccountFormat::Table => summary_table(&summary),
+        AccountFormat::Json => {
+            let mut text = serde_json::to_string_pretty(&summary)
+                .map_err(|e| Error::input("cannot write JSON").with_source(e))?;
+            text.push('\n');
+            text
+        }
+        AccountFormat::Csv => summary_csv(&summary)?,
+    };
+    io.stdout.write_all(text.as_bytes())?;
+    if config.format == AccountFormat::Csv {
+        // The CSV has one row per account: the permission sets go beside it.
+        for set in &summary.permission_sets {
+            writeln!(io.stderr, "{}", set.line())?;
+        }
+    }
+    if let Some(out) = &config.out {
+        writeln!(
+            io.stderr,
+            "note: wrote the plan of {} to `{}`, a directory per account; review the diffs, then run each `{}` with `--profile` naming a profile for that account",
+            plural(summary.accounts.len(), "account", "accounts"),
+            Escaped(&out.display().to_string()),
+            Escaped(&out.join("ACCOUNT").join("apply.sh").display().to_string())
+        )?;
+    }
+    Ok(if config.exit_code {
+        code
+    } else {
+        exit::SUCCESS
+    })
+}
+
+/// The state of a run between accounts.
+struct OrgRun<'a> {
+    config: &'a AccountConfig,
+    catalog: &'a Catalog,
+    options: &'a PlanOptions,
+    /// The findings not yet given to an account, by the account they name.
+    by_account: HashMap<String, Vec<Finding>>,
+    /// The accounts planned, with the file each came from.
+    seen: BTreeMap<String, String>,
+    summary: Summary,
+    exit: i32,
+    /// The Identity Center roles met, for the permission sets' plan.
+    roles: AccountRoles,
+}
+
+impl OrgRun<'_> {
+    /// Reads, plans and (with `--out`) writes one account.
+    fn account(
+        &mut self,
+        file: &Path,
+        (n, total): (usize, usize),
+        io: &mut Io<'_>,
+        write: Option<&mut dyn FnMut(OutFile) -> Result<(), Error>>,
+    ) -> Result<(), Error> {
+        let details = input::read_text(&Source::Path(file.to_path_buf()), input::Kind::Data, io)?;
+        let name = details.name.clone();
+        let account =
+            Account::parse(&details.text).map_err(|e| Error::input(format!("{name}: {e}")))?;
+        drop(details);
+        let id = account_id(&account, file, &name)?;
+        if let Some(earlier) = self.seen.insert(id.clone(), name.clone()) {
+            return Err(Error::input(format!(
+                "`{earlier}` and `{name}` both describe account {id}: give each account once"
+            )));
+        }
+        // The one sanitizer of names that reach a path; an id that passed
+        // `is_account_id` comes out unchanged.
+        let dir = safe::path_component(&id);
+        if io.stderr_is_terminal && total > 1 {
+            write!(
+                io.stderr,
+                "\r\x1b[Kplanning account {}/{total}: {dir}",
+                n + 1
+            )?;
+        }
+        let findings = self.by_account.remove(&id).unwrap_or_default();
+        // This account's share of the per-principal sources.
+        let mut sources = self.config.sources.clone();
+        let here = |item: &crate::sources::PrincipalFile| {
+            account_of_arn(&item.principal) == Some(id.as_str())
+        };
+        sources.used.retain(here);
+        sources.last_accessed.retain(here);
+        let (usage, reports) = sources.apply(findings, &account, self.catalog.table(), io)?;
+        let plan = account::plan_owned(
+            &account,
+            usage,
+            self.catalog.table(),
+            self.options,
+            &mut |_, _| {},
+        );
+        let view = View {
+            account: &account,
+            plan: &plan,
+            code: None,
+        };
+        let mut notes = Vec::new();
+        if let Some(write) = write {
+            let layout = view.layout();
+            view.out_files(&layout, &mut |f| write(f.under(&dir)))?;
+            write(OutFile::text(
+                format!("{dir}/plan.txt"),
+                view.table(None) + &crate::sources::account_table_section(&reports),
+            ))?;
+            notes = layout.notes;
+        }
+        if io.stderr_is_terminal && total > 1 {
+            write!(io.stderr, "\r\x1b[K")?;
+        }
+        for diagnostic in &plan.diagnostics {
+            let line = format!(
+                "warning: {dir}: {}: {}",
+                Escaped(&diagnostic.subject),
+                Escaped(&diagnostic.message)
+            );
+            io.stderr
+                .write_all(table::wrap(&line, DIAGNOSTIC_WIDTH).as_bytes())?;
+        }
+        for note in &notes {
+            let line = format!("warning: {dir}: {}", Escaped(note));
+            io.stderr
+                .write_all(table::wrap(&line, DIAGNOSTIC_WIDTH).as_bytes())?;
+        }
+        for (index, entity) in account.entities.iter().enumerate() {
+            if let Some(set) = identity_center::role_set(entity) {
+                let unused = plan
+                    .principals
+                    .iter()
+                    .find(|p| p.entity == index)
+                    .map(|p| p.unused.clone());
+                self.roles.insert((set.to_string(), id.clone()), unused);
+            }
+        }
+        self.exit = worse(self.exit, plan_exit_code(&plan));
+        self.summary.accounts.push(view.org_row(&id, &name));
+        Ok(())
+    }
+}
+
+/// The id of the account `account` describes: the one its ARNs name, or,
+/// for details that name none (an account without principals), the file's
+/// name when it is `<account-id>.json`. Twelve digits, or an error; a file
+/// named for another account than its ARNs is an error too.
+fn account_id(account: &Account, file: &Path, name: &str) -> Result<String, Error> {
+    let named = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| is_account_id(s));
+    let id = match account.account_id() {
+        Err(e) => {
+            return Err(Error::input(format!(
+                "{name}: {e}; give each account's details in a file of its own"
+            )));
+        }
+        Ok(Some(id)) => id.to_string(),
+        Ok(None) => named.clone().ok_or_else(|| {
+            Error::input(format!(
+                "{name}: no ARN in it names its account; name the file `<account-id>.json`"
+            ))
+        })?,
+    };
+    if !is_account_id(&id) {
+        return Err(Error::input(format!(
+            "{name}: its ARNs name the account `{id}`, which is not an AWS account id (12 digits)"
+        )));
+    }
+    if let Some(named) = named.filter(|n| *n != id) {
+        return Err(Error::input(format!(
+            "{name}: the file is named for account {named}, but its ARNs are of account {id}"
+        )));
+    }
+    Ok(id)
+}
+
+/// The exit code of two plans together: a change beats a removal beats nothing.
+fn worse(a: i32, b: i32) -> i32 {
+    let rank = |c: i32| match c {
+        c if c == exit::CHANGED => 2,
+        c if c == exit::DETACH => 1,
+        _ => 0,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
+
+const SUMMARY_HEADER: [&str; 15] = [
+    "ACCOUNT",
+    "PRINCIPALS",
+    "REFINED",
+    "POLICIES",
+    "CHANGED",
+    "DETACHED",
+    "REPLACED",
+    "REMOVED",
+    "PERM",
+    "WRITE",
+    "TAG",
+    "LIST",
+    "READ",
+    "UNKNOWN",
+    "REFUSED",
+];
+
+fn summary_cells(row: &AccountRow) -> Vec<String> {
+    let r = &row.removed;
+    vec![
+        row.account_id.clone(),
+        thousands(row.principals),
+        thousands(row.principals_refined),
+        thousands(row.policies),
+        thousands(row.changed),
+        thousands(row.detached),
+        thousands(row.replaced),
+        thousands(r.total),
+        thousands(r.permissions_management),
+        thousands(r.write),
+        thousands(r.tagging),
+        thousands(r.list),
+        thousands(r.read),
+        thousands(r.unknown),
+        thousands(row.refused_total()),
+    ]
+}
+
+/// `--format table`: one line per account and the total, then what was refused.
+fn summary_table(summary: &Summary) -> String {
+    let mut lines: Vec<Vec<String>> = vec![SUMMARY_HEADER.iter().map(|h| h.to_string()).collect()];
+    for row in summary.accounts.iter().chain([&summary.total]) {
+        lines.push(
+            summary_cells(row)
+                .iter()
+                .map(|c| safe::escape(c).into_owned())
+                .collect(),
+        );
+    }
+    let widths: Vec<usize> = (0..SUMMARY_HEADER.len())
+        .map(|c| {
+            lines
+                .iter()
+                .map(|l| l.get(c).map_or(0, |s| s.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for line in &lines {
+        let mut text = String::new();
+        for (c, cell) in line.iter().enumerate() {
+            let width = widths.get(c).copied().unwrap_or(0);
+            let pad = " ".repeat(width.saturating_sub(cell.chars().count()));
+            if c > 0 {
+                text.push_str("  ");
+                text.push_str(&pad);
+                text.push_str(cell);
+            } else {
+                text.push_str(cell);
+                text.push_str(&pad);
+            }
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    }
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "REMOVED: actions no longer granted, counted per policy, by access level (PERM: permissions management); what apply.sh applies"
+    );
+    for row in &summary.accounts {
+        let r = &row.refused;
+        if row.refused_total() == 0 {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "refused in {}: {} over a size quota (left commented out in apply.sh), {} skipped (unreadable, or held by an Identity Center role), {} for principals not in its details",
+            Escaped(&row.account_id),
+            plural(r.over_quota, "policy", "policies"),
+            plural(r.skipped, "policy", "policies"),
+            plural(r.findings_not_applied, "finding", "findings"),
+        );
+    }
+    for unplaced in &summary.unplaced_findings {
+        let account = if unplaced.account_id.is_empty() {
+            "no account".to_string()
+        } else {
+            format!("account {}", Escaped(&unplaced.account_id))
+        };
+        let _ = writeln!(
+            out,
+            "not applied: {} for {account}, which no details file covers",
+            plural(unplaced.findings, "finding", "findings")
+        );
+    }
+    for set in &summary.permission_sets {
+        let _ = writeln!(out, "{}", set.line());
+    }
+    let f = &summary.total.findings;
+    let _ = writeln!(
+        out,
+        "findings: {} read, {} UnusedPermission applied, {} reported, {} archived and {} resolved ignored, {} of other types ignored, {} for unknown principals, {} duplicates; {} for accounts not in this run",
+        f.read,
+        f.unused_permission,
+        f.reported,
+        f.archived,
+        f.resolved,
+        f.other_type,
+        f.unknown_principal,
+        f.duplicate,
+        summary
+            .unplaced_findings
+            .iter()
+            .map(|u| u.findings)
+            .sum::<usize>(),
+    );
+    out
+}
+
+/// `--format csv`: one row per account (a spreadsheet sums them).
+fn summary_csv(summary: &Summary) -> Result<String, Error> {
+    let mut writer = ::csv::Writer::from_writer(Vec::new());
+    let csv_error = |e: ::csv::Error| Error::input("cannot write CSV").with_source(e);
+    writer
+        .write_record([
+            "account_id",
+            "details",
+            "principals",
+            "principals_refined",
+            "policies",
+            "changed",
+            "put_inline",
+            "delete_inline",
+            "new_version",
+            "detached",
+            "replaced",
+            "removed",
+            "removed_permissions_management",
+            "removed_write",
+            "removed_tagging",
+            "removed_list",
+            "removed_read",
+            "removed_unknown_level",
+            "refused_over_quota",
+            "refused_skipped",
+            "refused_findings_not_applied",
+            "findings_read",
+            "findings_applied",
+            "warnings",
+        ])
+        .map_err(csv_error)?;
+    for row in &summary.accounts {
+        let r = &row.removed;
+        let record = [
+            row.account_id.clone(),
+            row.details.clone(),
+            row.principals.to_string(),
+            row.principals_refined.to_string(),
+            row.policies.to_string(),
+            row.changed.to_string(),
+            row.put_inline.to_string(),
+            row.delete_inline.to_string(),
+            row.new_version.to_string(),
+            row.detached.to_string(),
+            row.replaced.to_string(),
+            r.total.to_string(),
+            r.permissions_management.to_string(),
+            r.write.to_string(),
+            r.tagging.to_string(),
+            r.list.to_string(),
+            r.read.to_string(),
+            r.unknown.to_string(),
+            row.refused.over_quota.to_string(),
+            row.refused.skipped.to_string(),
+            row.refused.findings_not_applied.to_string(),
+            row.findings.read.to_string(),
+            row.findings.unused_permission.to_string(),
+            row.diagnostics.len().to_string(),
+        ];
+        writer.write_record(record).map_err(csv_error)?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| Error::input("cannot write CSV").with_source(e.into_error()))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_names_each_account_on_a_terminal_only() {
+        use pare_engine::account::synthetic;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("details")).unwrap();
+        let mut findings = String::new();
+        for (n, id) in ["100000000001", "100000000002"].into_iter().enumerate() {
+            let account = synthetic::generate(pare_catalog::embedded(), 20, n as u64 + 1);
+            std::fs::write(
+                dir.path().join(format!("details/{id}.json")),
+                account.details.replace(synthetic::ACCOUNT_ID, id),
+            )
+            .unwrap();
+            findings.push_str(&account.findings.replace(synthetic::ACCOUNT_ID, id));
+            findings.push('\n');
+        }
+        std::fs::write(dir.path().join("findings.jsonl"), findings).unwrap();
+        for terminal in [false, true] {
+            let args: Vec<OsString> = vec![
+                "pare".into(),
+                "account".into(),
+                dir.path().join("details").into(),
+                "--findings".into(),
+                dir.path().join("findings.jsonl").into(),
+                "--format".into(),
+                "csv".into(),
+            ];
+            let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+            let code = {
+                let mut io = Io::buffers(&[], &mut stdout, &mut stderr);
+                io.stderr_is_terminal = terminal;
+                crate::run(args, &mut io)
+            };
+            assert_eq!(code, 0);
+            let stderr = String::from_utf8(stderr).unwrap();
+            for line in [
+                "planning account 1/2: 100000000001",
+                "planning account 2/2: 100000000002",
+            ] {
+                assert_eq!(stderr.contains(line), terminal, "{stderr:?}");
+            }
+            let stdout = String::from_utf8(stdout).unwrap();
+            assert_eq!(stdout.lines().count(), 3, "{stdout}");
+            assert!(stdout.contains("\n100000000002,"), "{stdout}");
+        }
+    }
+
+    #[test]
+    fn exit_codes_combine_to_the_strongest() {
+        assert_eq!(worse(exit::SUCCESS, exit::DETACH), exit::DETACH);
+        assert_eq!(worse(exit::DETACH, exit::CHANGED), exit::CHANGED);
+        assert_eq!(worse(exit::CHANGED, exit::DETACH), exit::CHANGED);
+        assert_eq!(worse(exit::CHANGED, exit::SUCCESS), exit::CHANGED);
+    }
+}
