@@ -162,7 +162,7 @@ fn verdict(parsed: &Pattern, unused: &UnusedSet, known: &Known<'_>) -> Verdict {
             Verdict::RemovedServiceUnused
         }
         Outcome::Remove(_) => Verdict::RemovedOnlyUnused,
-        Outcome::Replace(with) => Verdict::Replaced(with),
+        Outcome::Replace(with) => Verdict::Replaced(with.to_vec()),
     }
 }
 

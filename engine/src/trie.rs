@@ -530,11 +530,16 @@ impl<'a> Walker<'_, 'a, '_> {
             } else {
                 None
             };
+        }
+        if self.mode == Mode::Emitted {
+            // Only the entries are kept: moved, not copied.
+            if let Some(entry) = emitted {
+                self.emitted.push(entry);
+            }
+        } else {
             if let Some(entry) = &emitted {
                 self.emitted.push(entry.clone());
             }
-        }
-        if self.mode != Mode::Emitted {
             let parent = self.nesting.enter(key);
             self.nodes.push(Node {
                 prefix: prefix.to_string(),
@@ -581,9 +586,9 @@ impl<'a> Walker<'_, 'a, '_> {
             };
             let is_action = producers.iter().any(|p| p.1 && is_placed(p));
             let name = self.name(offset + first as usize);
-            let prefix = name.get(..key.len as usize).unwrap_or(name).to_string();
+            let prefix = name.get(..key.len as usize).unwrap_or(name);
             let under_safe = k < safe_end;
-            let safe = self.visit(block.key(k), &prefix, is_action, range, under_safe);
+            let safe = self.visit(block.key(k), prefix, is_action, range, under_safe);
             if safe && !under_safe {
                 if self.mode != Mode::All {
                     k = end;
