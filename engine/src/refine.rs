@@ -275,6 +275,7 @@ pub(crate) enum Outcome {
 }
 
 /// Rules 1 to 4 for one entry of an Allow `Action` statement.
+#[cfg(test)]
 pub(crate) fn refine_entry(
     entry: &str,
     unused: &UnusedSet,
@@ -364,7 +365,7 @@ impl<'k> Shared<'k> {
 }
 
 /// [`refine_entry`], with what the refinement shares in `shared`.
-fn refine_entry_with<'k>(
+pub(crate) fn refine_entry_with<'k>(
     entry: &str,
     unused: &UnusedSet,
     known: &'k Known<'_>,
@@ -523,16 +524,33 @@ pub fn generalize_trie(
     known: &Known<'_>,
     evaluate_all: bool,
 ) -> Trie {
+    generalize_with(pattern, unused, known, evaluate_all, &Shared::new())
+}
+
+/// [`generalize_trie`], with the trie's candidates kept in `shared`.
+pub(crate) fn generalize_with<'k>(
+    pattern: &Pattern,
+    unused: &UnusedSet,
+    known: &'k Known<'_>,
+    evaluate_all: bool,
+    shared: &Shared<'k>,
+) -> Trie {
     let covers = |p: &str| pattern.covers_prefix(p);
     let never = |_: &str| false;
-    Trie::build(
+    let mode = if evaluate_all {
+        Mode::All
+    } else {
+        Mode::Visited
+    };
+    Trie::walk(
         &Problem {
             actions: classify(pattern, unused, known),
             root_hint: pattern.literal_prefix(),
             covers: &covers,
             force_star: &never,
         },
-        evaluate_all,
+        &shared.index,
+        mode,
     )
 }
 
