@@ -360,6 +360,36 @@ mod hostile {
         run(bencher, &worst_10240_policy());
     }
 
+    /// A policy just under the 1 MiB the engine reads: thousands of
+    /// statements repeating two wildcards, each with its `Sid` (the
+    /// integration test `a_policy_just_under_the_limit_is_refined_like_each_of_its_statements`
+    /// checks the result; its time is measured here).
+    pub fn just_under_the_limit_policy() -> String {
+        let statement = r#"{"Sid":"S","Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:Get*","ec2:Describe*","lambda:InvokeFunction"],"Resource":"arn:aws:s3:::bucket/*"}"#;
+        let bytes = pare_engine::policy::MAX_INPUT_BYTES - 4096;
+        let mut text = String::with_capacity(bytes + statement.len() + 64);
+        text.push_str(r#"{"Version":"2012-10-17","Statement":["#);
+        while text.len() < bytes {
+            text.push_str(statement);
+            text.push(',');
+        }
+        text.push_str(statement);
+        text.push_str("]}");
+        text
+    }
+
+    /// [`just_under_the_limit_policy`], with two unused actions it grants.
+    #[divan::bench(sample_count = 3, sample_size = 1)]
+    fn just_under_the_limit(bencher: Bencher) {
+        let (Ok(policy), Ok(unused)) = (
+            Policy::parse(&just_under_the_limit_policy()),
+            UnusedSet::parse("s3:GetObjectAcl\nec2:DescribeImages\n"),
+        ) else {
+            return;
+        };
+        bencher.bench(|| refine(&policy, &unused, catalog(), &Options::default()));
+    }
+
     /// `pare explain '*?????????????*'`: every node of the whole catalog evaluated.
     #[divan::bench(sample_count = 3, sample_size = 1)]
     fn explain_13(bencher: Bencher) {

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use crate::known::Known;
 use crate::pattern::Pattern;
-use crate::refine::{Outcome, RemovalReason, classify, generalize_trie, refine_entry};
+use crate::refine::{Outcome, RemovalReason, Shared, classify, generalize_with, refine_entry_with};
 use crate::table::{cmp_ci, starts_with_ci};
 use crate::trie::{Class, Nesting, Problem, Safety, Unsafe, cut_points};
 use crate::unused::UnusedSet;
@@ -93,7 +93,9 @@ pub fn explain(pattern: &str, unused: &UnusedSet, known: &Known<'_>) -> Explanat
     let literal = parsed.literal_prefix();
     let matched = known.matching(&parsed);
     let matched_unused = matched.iter().filter(|a| unused.contains(a)).count();
-    let verdict = verdict(&parsed, unused, known);
+    // The trie's candidates are cut once for the verdict and the picture.
+    let shared = Shared::new();
+    let verdict = verdict(&parsed, unused, known, &shared);
     if parsed.is_literal() {
         return literal_entry(
             pattern,
@@ -104,7 +106,7 @@ pub fn explain(pattern: &str, unused: &UnusedSet, known: &Known<'_>) -> Explanat
         );
     }
 
-    let trie = generalize_trie(&parsed, unused, known, true);
+    let trie = generalize_with(&parsed, unused, known, true, &shared);
     let replaced = matches!(verdict, Verdict::Replaced(_));
     // With no action left to place the trie is empty; the picture then starts
     // at the entry's literal part.
@@ -148,9 +150,14 @@ pub fn explain(pattern: &str, unused: &UnusedSet, known: &Known<'_>) -> Explanat
 }
 
 /// What the refinement does with the entry.
-fn verdict(parsed: &Pattern, unused: &UnusedSet, known: &Known<'_>) -> Verdict {
+fn verdict<'k>(
+    parsed: &Pattern,
+    unused: &UnusedSet,
+    known: &'k Known<'_>,
+    shared: &Shared<'k>,
+) -> Verdict {
     let options = crate::refine::RefineOptions::default();
-    match refine_entry(parsed.as_str(), unused, known, &options) {
+    match refine_entry_with(parsed.as_str(), unused, known, &options, shared) {
         Outcome::Keep if parsed.is_literal() => Verdict::KeptLiteral,
         Outcome::Keep => Verdict::KeptNothingUnused,
         Outcome::Remove(RemovalReason::Unused) => Verdict::RemovedLiteral,
@@ -162,7 +169,7 @@ fn verdict(parsed: &Pattern, unused: &UnusedSet, known: &Known<'_>) -> Verdict {
             Verdict::RemovedServiceUnused
         }
         Outcome::Remove(_) => Verdict::RemovedOnlyUnused,
-        Outcome::Replace(with) => Verdict::Replaced(with),
+        Outcome::Replace(with) => Verdict::Replaced(with.to_vec()),
     }
 }
 
@@ -328,8 +335,8 @@ fn nest(
             continue;
         }
         node.parent = nesting.enter(&key);
-        node.placed = rule.count_under(Class::Placed, &node.prefix);
-        node.unused = rule.count_under(Class::Unused, &node.prefix);
+        [node.placed, node.unused] =
+            rule.counts_under([Class::Placed, Class::Unused], &node.prefix);
         nodes.push(node);
     }
     nodes

@@ -170,9 +170,18 @@ pub fn concrete_action(name: &str) -> Option<String> {
 
 /// The sorted run of `items` that starts with `prefix`.
 pub(crate) fn prefix_slice<'s, S: AsRef<str>>(items: &'s [S], prefix: &str) -> &'s [S] {
-    let start = items.partition_point(|s| cmp_ci(s.as_ref(), prefix) == Ordering::Less);
+    prefix_slice_by(items, prefix, AsRef::as_ref)
+}
+
+/// [`prefix_slice`] over items sorted by the name `name` gives each.
+pub(crate) fn prefix_slice_by<'s, T>(
+    items: &'s [T],
+    prefix: &str,
+    name: impl Fn(&T) -> &str,
+) -> &'s [T] {
+    let start = items.partition_point(|s| cmp_ci(name(s), prefix) == Ordering::Less);
     let rest = items.get(start..).unwrap_or(&[]);
-    let len = rest.partition_point(|s| starts_with_ci(s.as_ref(), prefix));
+    let len = rest.partition_point(|s| starts_with_ci(name(s), prefix));
     rest.get(..len).unwrap_or(&[])
 }
 

@@ -55,7 +55,7 @@ pub use known::Known;
 pub use pattern::Pattern;
 pub use policy::{ActionKey, Effect, Policy, PolicyInput, PolicyKind, Statement};
 pub use refine::{
-    Change, Code, Diagnostic, DiagnosticCode, Diagnostics, Edit, Options, RecommendedAction,
+    Change, Code, Diagnostic, DiagnosticCode, Diagnostics, Edit, Edits, Options, RecommendedAction,
     RefineOptions, Refinement, refine,
 };
 pub use table::{AccessLevel, ActionTable, KnownAction};

@@ -26,6 +26,10 @@ pub struct Pattern {
     /// For a literal followed by one `*` (most entries), the literal,
     /// ASCII-lowercased: such a pattern matches by comparing a prefix.
     trailing_literal: Option<String>,
+    /// For a pattern of only `?` and `*` (`*??????????*`), how many `?` and
+    /// whether a `*`: it matches by length alone. Hostile policies are made
+    /// of these, and each is matched against every known action.
+    lengths: Option<(usize, bool)>,
 }
 
 /// How many automaton states a containment check may explore before it gives
@@ -60,10 +64,15 @@ impl Pattern {
                 .collect::<Option<String>>(),
             _ => None,
         };
+        let lengths = (!tokens.iter().any(|t| matches!(t, Token::Char(_)))).then(|| {
+            let ones = tokens.iter().filter(|t| **t == Token::One).count();
+            (ones, tokens.contains(&Token::Star))
+        });
         Pattern {
             text,
             tokens,
             trailing_literal,
+            lengths,
         }
     }
 
@@ -129,13 +138,7 @@ impl Pattern {
 
     /// Whether the pattern is a literal followed by one `*` (`s3:Get*`).
     pub fn is_trailing_star(&self) -> bool {
-        matches!(self.tokens.last(), Some(Token::Star))
-            && self
-                .tokens
-                .iter()
-                .rev()
-                .skip(1)
-                .all(|t| matches!(t, Token::Char(_)))
+        self.trailing_literal.is_some()
     }
 
     /// The service part, when the pattern can only match actions of one
@@ -151,6 +154,14 @@ impl Pattern {
                 .as_bytes()
                 .get(..literal.len())
                 .is_some_and(|head| head.eq_ignore_ascii_case(literal.as_bytes()));
+        }
+        if let Some((ones, star)) = self.lengths {
+            let len = if s.is_ascii() {
+                s.len()
+            } else {
+                s.chars().count()
+            };
+            return if star { len >= ones } else { len == ones };
         }
         // Action names are ASCII: match their bytes in place. Collecting chars
         // into a vector on every call made this the engine's hottest spot
@@ -169,16 +180,17 @@ impl Pattern {
     /// that `prefix*` grants nothing, not even a future action, that this
     /// pattern does not.
     pub fn covers_prefix(&self, prefix: &str) -> bool {
-        if self.is_trailing_star() {
-            let literal = self.literal_prefix();
+        if let Some(literal) = &self.trailing_literal {
             return prefix.len() >= literal.len() && crate::table::starts_with_ci(prefix, literal);
         }
         // Only `?` and `*` (`*??????????*`): the strings of at least as many
         // characters as there are `?`, or of exactly so many without a `*`.
-        if !self.tokens.iter().any(|t| matches!(t, Token::Char(_))) {
-            let ones = self.tokens.iter().filter(|t| **t == Token::One).count();
-            let star = self.tokens.contains(&Token::Star);
-            return star && prefix.chars().count() >= ones;
+        if let Some((ones, star)) = self.lengths {
+            // A character is at least one byte: counting is needed only for
+            // a prefix long enough in bytes that is not ASCII.
+            return star
+                && prefix.len() >= ones
+                && (prefix.is_ascii() || prefix.chars().count() >= ones);
         }
         // The prefix is itself a string that starts with the prefix: when it does
         // not match, the answer is no without looking further.

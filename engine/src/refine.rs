@@ -2,6 +2,7 @@
 //! their shortest safe prefixes, exactly as `SEMANTICS.md` states it.
 
 use std::borrow::Cow;
+use std::cell::{OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
@@ -152,13 +153,17 @@ mod diagnostics;
 pub use diagnostics::Diagnostics;
 use diagnostics::{ActionRemarks, Part};
 
+mod edits;
+pub use edits::Edits;
+use edits::Place;
+
 /// The result of a refinement.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Refinement {
     /// The refined policy.
     pub policy: Policy,
     /// Which entry became what, in which statement, in order.
-    pub edits: Vec<Edit>,
+    pub edits: Edits,
     /// What deserves the user's attention.
     pub diagnostics: Diagnostics,
 }
@@ -194,18 +199,27 @@ pub fn refine_with(
     known: &Known<'_>,
     options: &RefineOptions,
 ) -> Refinement {
-    let mut edits = Vec::new();
+    let mut edits = Edits::new();
     let mut diagnostics = Vec::new();
     let mut statements = Vec::with_capacity(policy.statements().len());
     // What each distinct entry becomes, so that a policy repeating a wildcard
     // pays for its generalization once (only looked up: nothing iterates it).
     let mut outcomes: HashMap<String, Outcome> = HashMap::new();
-    // The trie's candidates, built service by service when first needed and
+    // The trie's candidates and K's classes, built when first needed and
     // shared by every entry and statement of the policy.
-    let trie_index = Index::new();
+    let shared = Shared::new();
+    let trie_index = &shared.index;
     for (index, statement) in policy.statements().iter().enumerate() {
         diagnose_literals(index, statement, unused, known, &mut diagnostics);
-        diagnose_blind_wildcards(index, statement, unused, known, options, &mut diagnostics);
+        diagnose_blind_wildcards(
+            index,
+            statement,
+            unused,
+            known,
+            options,
+            &shared,
+            &mut diagnostics,
+        );
         let refined = match (statement.effect(), statement.key()) {
             (Effect::Deny, _) => Some(statement.clone()),
             (Effect::Allow, ActionKey::Action) => refine_action_statement(
@@ -214,7 +228,7 @@ pub fn refine_with(
                 unused,
                 known,
                 options,
-                &trie_index,
+                &shared,
                 &mut outcomes,
                 &mut edits,
             ),
@@ -224,7 +238,7 @@ pub fn refine_with(
                 unused,
                 known,
                 options,
-                &trie_index,
+                trie_index,
                 &mut edits,
                 &mut diagnostics,
             ),
@@ -256,27 +270,107 @@ pub fn refine_with(
 pub(crate) enum Outcome {
     Keep,
     Remove(RemovalReason),
-    Replace(Vec<String>),
+    /// Shared by every entry of the language (a hostile policy repeats one).
+    Replace(Arc<[String]>),
 }
 
 /// Rules 1 to 4 for one entry of an Allow `Action` statement.
+#[cfg(test)]
 pub(crate) fn refine_entry(
     entry: &str,
     unused: &UnusedSet,
     known: &Known<'_>,
     options: &RefineOptions,
 ) -> Outcome {
-    refine_entry_with(entry, unused, known, options, &Index::new())
+    refine_entry_with(entry, unused, known, options, &Shared::new())
 }
 
-/// [`refine_entry`], with the trie's candidates kept in `index` for the
-/// other entries of the refinement.
-fn refine_entry_with<'k>(
+/// What a refinement computes once for all its entries and statements: a
+/// hostile policy repeats wide wildcards, each of which would otherwise
+/// class every known action and cut every name again.
+pub(crate) struct Shared<'k> {
+    /// The trie's candidates, service by service.
+    pub(crate) index: Index<'k>,
+    /// Every known action with whether it is unused, for wide entries.
+    wide: OnceCell<Vec<(&'k str, bool)>>,
+    /// Whether a wildcard's language matches some catalog action, by
+    /// [`Pattern::language_key`].
+    matched: RefCell<HashMap<String, bool>>,
+}
+
+impl<'k> Shared<'k> {
+    pub(crate) fn new() -> Shared<'k> {
+        Shared {
+            index: Index::new(),
+            wide: OnceCell::new(),
+            matched: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// [`classify`] over the known actions under `range` (a service's
+    /// `svc:`, or all of K), with the unused ones found once per refinement.
+    fn classify(
+        &self,
+        pattern: &Pattern,
+        range: &str,
+        unused: &UnusedSet,
+        known: &'k Known<'_>,
+    ) -> Vec<(&'k str, Class)> {
+        let all = self.wide.get_or_init(|| {
+            known
+                .all()
+                .into_iter()
+                .map(|a| (a, unused.contains(a)))
+                .collect()
+        });
+        crate::known::prefix_slice_by(all, range, |(a, _)| a)
+            .iter()
+            .map(|&(a, is_unused)| {
+                let class = if is_unused {
+                    Class::Unused
+                } else if pattern.matches(a) {
+                    Class::Placed
+                } else {
+                    Class::NotGranted
+                };
+                (a, class)
+            })
+            .collect()
+    }
+
+    /// Whether `pattern` is a wildcard whose grant the catalog cannot see
+    /// (the rule of "What the catalog cannot see" in `SEMANTICS.md`); `None`
+    /// for a literal, or a wildcard that matches some catalog action. The
+    /// scan of the catalog is done once per language.
+    fn blind_spot<'p>(
+        &self,
+        pattern: &'p Pattern,
+        table: ActionTable<'_>,
+    ) -> Option<BlindSpot<'p>> {
+        if pattern.is_literal() {
+            return None;
+        }
+        if let Some(service) = unknown_service(pattern, table) {
+            return Some(BlindSpot::UnknownService(service));
+        }
+        let key = Pattern::language_key(pattern.as_str());
+        let known = self.matched.borrow().get(&key).copied();
+        let matched = known.unwrap_or_else(|| {
+            let matched = matches_catalog(pattern, table);
+            self.matched.borrow_mut().insert(key, matched);
+            matched
+        });
+        (!matched).then_some(BlindSpot::NoCatalogAction)
+    }
+}
+
+/// [`refine_entry`], with what the refinement shares in `shared`.
+pub(crate) fn refine_entry_with<'k>(
     entry: &str,
     unused: &UnusedSet,
     known: &'k Known<'_>,
     options: &RefineOptions,
-    index: &Index<'k>,
+    shared: &Shared<'k>,
 ) -> Outcome {
     let pattern = Pattern::new(entry);
     if pattern.is_literal() {
@@ -295,7 +389,7 @@ fn refine_entry_with<'k>(
     }
     // Over what the catalog cannot see, K holds only the names the inputs
     // mention: the entry may grant any number of actions nobody listed.
-    if blind_spot(&pattern, known.table()).is_some() {
+    if shared.blind_spot(&pattern, known.table()).is_some() {
         return Outcome::Keep;
     }
     // When the trie's range is all the entry can match (`*??????????*`,
@@ -306,7 +400,7 @@ fn refine_entry_with<'k>(
     let literal = pattern.literal_prefix();
     let wide = range_prefix(literal).len() == literal.len();
     let mut actions: Vec<(&str, Class)> = if wide {
-        classify(&pattern, unused, known)
+        shared.classify(&pattern, range_prefix(literal), unused, known)
     } else {
         known
             .with_prefix(literal)
@@ -348,6 +442,7 @@ fn refine_entry_with<'k>(
     if !wide {
         actions = classify(&pattern, unused, known);
     }
+    let index = &shared.index;
     let covers = |p: &str| pattern.covers_prefix(p);
     let never = |_: &str| false;
     let problem = Problem {
@@ -356,7 +451,7 @@ fn refine_entry_with<'k>(
         covers: &covers,
         force_star: &never,
     };
-    Outcome::Replace(Trie::walk(&problem, index, Mode::Emitted).emitted)
+    Outcome::Replace(Trie::walk(&problem, index, Mode::Emitted).emitted.into())
 }
 
 /// What the trie of an entry with this literal part ranges over. The range
@@ -401,26 +496,19 @@ pub(crate) enum BlindSpot<'p> {
     NoCatalogAction,
 }
 
-/// Whether `pattern` is a wildcard whose grant the catalog cannot see (the
-/// rule of "What the catalog cannot see" in `SEMANTICS.md`); `None` for a
-/// literal, or a wildcard that matches some catalog action.
-pub(crate) fn blind_spot<'p>(
-    pattern: &'p Pattern,
-    table: ActionTable<'_>,
-) -> Option<BlindSpot<'p>> {
-    if pattern.is_literal() {
-        return None;
-    }
-    if let Some(service) = pattern.fixed_service() {
-        if table.with_prefix(&format!("{service}:")).is_empty() {
-            return Some(BlindSpot::UnknownService(service));
-        }
-    }
-    let matched = table
+/// The service part of `pattern`, when it is a literal the catalog does not know.
+fn unknown_service<'p>(pattern: &'p Pattern, table: ActionTable<'_>) -> Option<&'p str> {
+    pattern
+        .fixed_service()
+        .filter(|service| table.with_prefix(&format!("{service}:")).is_empty())
+}
+
+/// Whether `pattern` matches some action of the catalog.
+fn matches_catalog(pattern: &Pattern, table: ActionTable<'_>) -> bool {
+    table
         .with_prefix(pattern.literal_prefix())
         .iter()
-        .any(|row| pattern.matches(&row.name));
-    (!matched).then_some(BlindSpot::NoCatalogAction)
+        .any(|row| pattern.matches(&row.name))
 }
 
 /// The trie of a wildcard entry of an Allow `Action` statement, walked.
@@ -436,16 +524,33 @@ pub fn generalize_trie(
     known: &Known<'_>,
     evaluate_all: bool,
 ) -> Trie {
+    generalize_with(pattern, unused, known, evaluate_all, &Shared::new())
+}
+
+/// [`generalize_trie`], with the trie's candidates kept in `shared`.
+pub(crate) fn generalize_with<'k>(
+    pattern: &Pattern,
+    unused: &UnusedSet,
+    known: &'k Known<'_>,
+    evaluate_all: bool,
+    shared: &Shared<'k>,
+) -> Trie {
     let covers = |p: &str| pattern.covers_prefix(p);
     let never = |_: &str| false;
-    Trie::build(
+    let mode = if evaluate_all {
+        Mode::All
+    } else {
+        Mode::Visited
+    };
+    Trie::walk(
         &Problem {
             actions: classify(pattern, unused, known),
             root_hint: pattern.literal_prefix(),
             covers: &covers,
             force_star: &never,
         },
-        evaluate_all,
+        &shared.index,
+        mode,
     )
 }
 
@@ -483,81 +588,103 @@ fn refine_action_statement<'k>(
     unused: &UnusedSet,
     known: &'k Known<'_>,
     options: &RefineOptions,
-    trie_index: &Index<'k>,
+    shared: &Shared<'k>,
     outcomes: &mut HashMap<String, Outcome>,
-    edits: &mut Vec<Edit>,
+    edits: &mut Edits,
 ) -> Option<Statement> {
-    let mut entries: Vec<String> = Vec::new();
-    // Whether an entry repeats a replacement already spelled out in this
-    // statement: then it and every later copy are duplicates, known without
-    // a lookup (many spellings of one wide wildcard replace it by thousands).
-    let mut repeated: Vec<bool> = Vec::new();
+    /// What stands at an entry's place, before duplicates go.
+    enum Segment<'s> {
+        /// The entry itself, kept.
+        Kept(&'s String),
+        /// Its replacement; `again` when the statement already spelled out
+        /// the same list (then every entry of it is a duplicate, known
+        /// without a lookup: many spellings of one wide wildcard replace it
+        /// by thousands).
+        List { list: Arc<[String]>, again: bool },
+    }
+    let mut segments: Vec<Segment<'_>> = Vec::new();
     let mut replaced: HashSet<String> = HashSet::new();
-    let mut local_edits = Vec::new();
+    let place = Place {
+        statement: index,
+        sid: statement.sid().map(Arc::from),
+        key: ActionKey::Action,
+    };
+    let mut local = Edits::new();
+    let mut length = 0usize;
     for entry in statement.entries() {
         // Entries with one language (`*?*`, `?*`; any case) have one outcome.
         let key = Pattern::language_key(entry);
         let outcome = match outcomes.get(&key) {
             Some(outcome) => outcome.clone(),
             None => {
-                let outcome = refine_entry_with(entry, unused, known, options, trie_index);
+                let outcome = refine_entry_with(entry, unused, known, options, shared);
                 outcomes.insert(key.clone(), outcome.clone());
                 outcome
             }
         };
         match outcome {
             Outcome::Keep => {
-                entries.push(entry.clone());
-                repeated.push(false);
+                segments.push(Segment::Kept(entry));
+                length += 1;
             }
-            Outcome::Remove(reason) => local_edits.push(Change::Removed {
+            Outcome::Remove(reason) => local.push(place.edit(Change::Removed {
                 entry: entry.clone(),
                 reason,
-            }),
+            })),
             Outcome::Replace(with) => {
                 let again = !replaced.insert(key);
-                entries.extend(with.iter().cloned());
-                repeated.resize(entries.len(), again);
-                local_edits.push(Change::Replaced {
+                length += with.len();
+                segments.push(Segment::List {
+                    list: Arc::clone(&with),
+                    again,
+                });
+                local.parts.push(edits::Part::Replaced {
+                    place: place.clone(),
                     entry: entry.clone(),
                     with,
                 });
             }
         }
     }
-    if local_edits.is_empty() {
+    if local.parts.is_empty() {
         // A list written empty ends up empty too: the statement goes, as the
         // contract says of every statement whose action list ends up empty.
         return (!statement.entries().is_empty()).then(|| statement.clone());
     }
-    let mut deduped: Vec<String> = Vec::with_capacity(entries.len());
     // Which entries come first in their case-insensitive class: a linear scan
     // would make a long list quadratic, and a lowercased copy of each entry
     // cost more than the rest of a refinement of many wide wildcards.
-    let first: Vec<bool> = {
-        let mut seen: HashSet<CaseFree<'_>> = HashSet::with_capacity(entries.len());
-        entries
-            .iter()
-            .zip(&repeated)
-            .map(|(e, again)| !again && seen.insert(CaseFree(e)))
-            .collect()
-    };
-    for (entry, first) in entries.into_iter().zip(first) {
-        if !first {
-            local_edits.push(Change::Removed {
-                entry,
-                reason: RemovalReason::Duplicate,
-            });
-        } else {
-            deduped.push(entry);
+    let mut deduped: Vec<String> = Vec::new();
+    {
+        let mut seen: HashSet<CaseFree<'_>> = HashSet::with_capacity(length.min(1 << 16));
+        for segment in &segments {
+            match segment {
+                Segment::Kept(entry) => {
+                    if seen.insert(CaseFree(entry)) {
+                        deduped.push((*entry).clone());
+                    } else {
+                        local.push(place.edit(Change::Removed {
+                            entry: (*entry).clone(),
+                            reason: RemovalReason::Duplicate,
+                        }));
+                    }
+                }
+                Segment::List { list, again: true } => {
+                    local.push_duplicates(&place, list, 0..list.len());
+                }
+                Segment::List { list, again: false } => {
+                    for (i, entry) in list.iter().enumerate() {
+                        if seen.insert(CaseFree(entry)) {
+                            deduped.push(entry.clone());
+                        } else {
+                            local.push_duplicates(&place, list, i..i + 1);
+                        }
+                    }
+                }
+            }
         }
     }
-    edits.extend(local_edits.into_iter().map(|change| Edit {
-        statement: index,
-        sid: statement.sid().map(str::to_string),
-        key: ActionKey::Action,
-        change,
-    }));
+    edits.parts.append(&mut local.parts);
     (!deduped.is_empty()).then(|| statement.with_entries(deduped))
 }
 
@@ -572,7 +699,7 @@ fn refine_not_action_statement<'k>(
     known: &'k Known<'_>,
     options: &RefineOptions,
     trie_index: &Index<'k>,
-    edits: &mut Vec<Edit>,
+    edits: &mut Edits,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Statement> {
     let excluded: Vec<Pattern> = statement
@@ -727,6 +854,7 @@ fn diagnose_blind_wildcards(
     unused: &UnusedSet,
     known: &Known<'_>,
     options: &RefineOptions,
+    shared: &Shared<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let catalog = match &options.catalog_date {
@@ -736,7 +864,7 @@ fn diagnose_blind_wildcards(
     let refined = statement.effect() == Effect::Allow && statement.key() == ActionKey::Action;
     for entry in statement.entries() {
         let pattern = Pattern::new(entry);
-        let Some(blind) = blind_spot(&pattern, known.table()) else {
+        let Some(blind) = shared.blind_spot(&pattern, known.table()) else {
             continue;
         };
         // Confined to a wholly unused service: removed (rule 3), and the

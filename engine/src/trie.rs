@@ -384,8 +384,19 @@ impl<'p, 'a, 'f> Safety<'p, 'a, 'f> {
     }
 
     /// How many names of `class` start with `prefix`.
+    #[cfg(test)]
     pub(crate) fn count_under(&self, class: Class, prefix: &str) -> usize {
         self.count(class, &self.range(prefix))
+    }
+
+    /// [`Safety::count_under`] for each of `classes`, the names found once.
+    pub(crate) fn counts_under<const N: usize>(
+        &self,
+        classes: [Class; N],
+        prefix: &str,
+    ) -> [usize; N] {
+        let range = self.range(prefix);
+        classes.map(|class| self.count(class, &range))
     }
 
     /// The names that start with `prefix` (case aside).
@@ -521,7 +532,11 @@ impl<'a> Walker<'_, 'a, '_> {
         if !under_safe {
             emitted = if safe {
                 if placed >= 2 || (self.safety.problem.force_star)(prefix) {
-                    Some(format!("{prefix}*"))
+                    // Not `format!`: a hostile walk emits tens of thousands.
+                    let mut entry = String::with_capacity(prefix.len() + 1);
+                    entry.push_str(prefix);
+                    entry.push('*');
+                    Some(entry)
                 } else {
                     Some(self.first(Class::Placed, &range).to_string())
                 }
@@ -530,11 +545,16 @@ impl<'a> Walker<'_, 'a, '_> {
             } else {
                 None
             };
+        }
+        if self.mode == Mode::Emitted {
+            // Only the entries are kept: moved, not copied.
+            if let Some(entry) = emitted {
+                self.emitted.push(entry);
+            }
+        } else {
             if let Some(entry) = &emitted {
                 self.emitted.push(entry.clone());
             }
-        }
-        if self.mode != Mode::Emitted {
             let parent = self.nesting.enter(key);
             self.nodes.push(Node {
                 prefix: prefix.to_string(),
@@ -581,9 +601,9 @@ impl<'a> Walker<'_, 'a, '_> {
             };
             let is_action = producers.iter().any(|p| p.1 && is_placed(p));
             let name = self.name(offset + first as usize);
-            let prefix = name.get(..key.len as usize).unwrap_or(name).to_string();
+            let prefix = name.get(..key.len as usize).unwrap_or(name);
             let under_safe = k < safe_end;
-            let safe = self.visit(block.key(k), &prefix, is_action, range, under_safe);
+            let safe = self.visit(block.key(k), prefix, is_action, range, under_safe);
             if safe && !under_safe {
                 if self.mode != Mode::All {
                     k = end;

@@ -292,7 +292,7 @@ pub(crate) fn diagnostic_lines(
 struct Everything<'r> {
     recommended_action: &'static str,
     policy: Option<&'r Policy>,
-    edits: &'r [pare_engine::Edit],
+    edits: &'r pare_engine::Edits,
     diagnostics: &'r pare_engine::Diagnostics,
     size: Value,
 }

@@ -53,7 +53,7 @@ use crate::pattern::Pattern;
 use crate::policy::{
     ActionKey, Effect, Policy, PolicyKind, document_value, join, kind as json_kind,
 };
-use crate::refine::{self, Diagnostic, Edit, RecommendedAction, RefineOptions};
+use crate::refine::{self, Diagnostic, Edits, RecommendedAction, RefineOptions};
 use crate::table::{AccessLevel, ActionTable};
 use crate::unused::{Finding, UnusedSet};
 
@@ -330,7 +330,7 @@ pub struct RefinedPolicy {
     /// The refined policy.
     pub policy: Policy,
     /// The engine's edits.
-    pub edits: Vec<Edit>,
+    pub edits: Edits,
     /// The engine's diagnostics.
     pub diagnostics: Vec<Diagnostic>,
     /// The known actions it no longer grants, by level.
