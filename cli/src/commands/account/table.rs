@@ -98,8 +98,13 @@ impl View<'_> {
         };
         let _ = writeln!(
             out,
-            "{} with findings hold {}: {} put-inline, {} delete-inline, {} new-version, {} detach, {} replace, {} keep, {} skipped",
+            "{} with findings {} {}: {} put-inline, {} delete-inline, {} new-version, {} detach, {} replace, {} keep, {} skipped",
             plural(self.plan.principals.len(), "principal", "principals"),
+            if self.plan.principals.len() == 1 {
+                "holds"
+            } else {
+                "hold"
+            },
             plural(self.plan.policies.len(), "policy", "policies"),
             count("put-inline"),
             count("delete-inline"),
