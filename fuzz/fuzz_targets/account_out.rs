@@ -93,7 +93,9 @@ fuzz_target!(|data: &[u8]| {
         "fi", "found=$(ask", "if", "live=$(default", "local", "new=$(default", "new=taken",
         "printf", "same()", "set", "shift", "skip", "skip()", "skipped=$((skipped", "skipped=0",
         "state=$(attached", "state=$(same", "trap", "}", "return", "then", "done", "for",
-        "case", "esac", "new_arn=$(aws",
+        "case", "esac", "new_arn=$(aws", "while", "*)", ";;", "[", "--profile)", "--profile=*)",
+        "usage=\"usage:", "profile=()", "profile=(--profile", "profile=(\"$1\")", "aws()",
+        "command", "live_account=$(aws", "pending=$(ask",
     ];
     for name in ["apply.sh", "rollback.sh"] {
         let Ok(script) = std::fs::read_to_string(plan.join(name)) else {
