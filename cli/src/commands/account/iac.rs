@@ -1121,6 +1121,13 @@ mod tests {
         )
     }
 
+    /// A `terraform show -json` state whose root module holds `resources`.
+    fn root_state(resources: &str) -> String {
+        format!(
+            r#"{{"format_version": "1.0", "values": {{"root_module": {{"resources": [{resources}]}}}}}}"#
+        )
+    }
+
     fn run(dir: &Path, extra: &[&str]) -> (i32, String, String) {
         let mut args: Vec<OsString> = vec![
             "pare".into(),
@@ -1163,10 +1170,7 @@ mod tests {
         write(&dir.join("tf/main.tf"), &main);
         write(
             &dir.join("state.json"),
-            &format!(
-                r#"{{"format_version": "1.0", "values": {{"root_module": {{"resources": [{}]}}}}}}"#,
-                held("aws_iam_role_policy.app", "", "app")
-            ),
+            &root_state(&held("aws_iam_role_policy.app", "", "app")),
         );
         let (code, stdout, stderr) = run(&dir, &[]);
         assert_eq!(code, 0, "{stdout}{stderr}");
@@ -1312,10 +1316,7 @@ mod tests {
         std::os::unix::fs::symlink(dir.join("outside.tf"), dir.join("tf/main.tf")).unwrap();
         write(
             &dir.join("state.json"),
-            &format!(
-                r#"{{"format_version": "1.0", "values": {{"root_module": {{"resources": [{}]}}}}}}"#,
-                held("aws_iam_role_policy.app", "", "app")
-            ),
+            &root_state(&held("aws_iam_role_policy.app", "", "app")),
         );
         let (code, _, stderr) = run(&dir, &[]);
         assert_eq!(code, 2, "{stderr}");
