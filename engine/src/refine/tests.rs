@@ -106,6 +106,33 @@ fn what_the_catalog_cannot_see_stays_granted() {
     assert!(crate::verify(&policy, &refined.policy, &whole, table).is_ok());
 }
 
+#[test]
+fn a_blind_entry_stands_once_for_its_case_twins() {
+    // Found by the refine fuzz target: two entries the catalog cannot see,
+    // equal but for case, grant the same; the refinement keeps the first
+    // and verify takes it for both.
+    let table = ActionTable::new(ROWS).unwrap();
+    let policy = Policy::parse(
+        r#"{"Statement":[{"Effect":"Allow","Action":["iam:Upd*Configuration","s3:PutObject","iam:Upd*ConFiguration","newsvc:Do*","NEWSVC:do*"],"Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let unused = UnusedSet::parse("s3:PutObject\n").unwrap();
+    let refined = refine(&policy, &unused, table, &RefineOptions::default());
+    assert_eq!(
+        refined.policy.statements()[0].entries(),
+        ["iam:Upd*Configuration", "newsvc:Do*"]
+    );
+    let v = crate::verify(&policy, &refined.policy, &unused, table);
+    assert!(v.is_ok(), "{v}");
+    // Dropping the blind entry altogether is still refused.
+    let dropped = Policy::parse(
+        r#"{"Statement":[{"Effect":"Allow","Action":["iam:Upd*Configuration"],"Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let v = crate::verify(&policy, &dropped, &unused, table);
+    assert!(v.to_string().contains("`newsvc:Do*`"), "{v}");
+}
+
 /// Entries refined one after another over one kept index emit what each
 /// emits over a trie of its own, whatever ran before it; and entries of
 /// one language share an outcome.

@@ -182,10 +182,18 @@ impl<'k, 'u> Checker<'k, 'u> {
         out
     }
 
-    /// Every entry of `blind` stands in the refined statement as written.
+    /// Every entry of `blind` stands in the refined statement as written,
+    /// or as a twin that differs only in case: action names match without
+    /// regard to case, so the twin grants exactly what the entry grants (the
+    /// refinement keeps one entry of each case-insensitive duplicate).
     pub(super) fn blind_kept(&mut self, i: usize, blind: &[(String, String)], r: &Side<'_>) {
         for (entry, why) in blind {
-            if !r.statement.entries().contains(entry) {
+            let kept = r
+                .statement
+                .entries()
+                .iter()
+                .any(|e| e.eq_ignore_ascii_case(entry));
+            if !kept {
                 self.push(
                     Some(i),
                     ViolationKind::Incomplete,
