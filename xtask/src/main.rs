@@ -1,6 +1,7 @@
 //! `cargo xtask`: developer tasks for pare. `sync-catalog` regenerates the
 //! embedded action table; `minimize-reference` makes the test copy of the
-//! service reference.
+//! service reference; `deps-check` checks the dependency policy of
+//! `deny.toml`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -8,6 +9,7 @@ use std::process::{Command, ExitCode};
 use clap::Parser;
 use pare_catalog_sync::{EXIT_ERROR, Status, SyncArgs};
 
+mod deps;
 mod minimize;
 
 /// Developer tasks for pare.
@@ -49,6 +51,12 @@ enum Task {
         /// Where to write the minimized tree
         out: PathBuf,
     },
+    /// Check the dependency tree against `deny.toml`'s licenses, bans and
+    /// sources, from `cargo metadata` (offline once the dependencies are
+    /// fetched). `.ci/run` runs it where cargo-deny is not installed.
+    ///
+    /// Exit codes: 0 the policy holds, 1 it is broken, 2 error.
+    DepsCheck,
 }
 
 fn main() -> ExitCode {
@@ -65,6 +73,35 @@ fn main() -> ExitCode {
             }
             Err(err) => fail(err.as_ref()),
         },
+        Task::DepsCheck => deps_check(),
+    }
+}
+
+fn deps_check() -> ExitCode {
+    let root = match workspace_root() {
+        Ok(root) => root,
+        Err(err) => return fail(err.as_ref()),
+    };
+    match deps::run(&root) {
+        Ok(report) => {
+            for line in &report.duplicates {
+                eprintln!("warning: more than one version of {line}");
+            }
+            if report.problems.is_empty() {
+                eprintln!(
+                    "deps-check: {} packages: licenses, bans and sources as deny.toml says",
+                    report.packages
+                );
+                ExitCode::SUCCESS
+            } else {
+                for line in &report.problems {
+                    eprintln!("error: {line}");
+                }
+                eprintln!("deps-check: {} problems", report.problems.len());
+                ExitCode::from(1)
+            }
+        }
+        Err(err) => fail(err.as_ref()),
     }
 }
 
