@@ -53,7 +53,6 @@ fn patterns(statement: &Statement) -> Vec<Pattern> {
 
 /// What `new` grants that `old` did not, statement by statement.
 pub fn new_grants(old: &Policy, new: &Policy) -> Vec<Grant> {
-    let mut grants = Vec::new();
     let allows = |p: &'_ Policy, key: ActionKey| -> Vec<Statement> {
         p.statements()
             .iter()
@@ -63,66 +62,15 @@ pub fn new_grants(old: &Policy, new: &Policy) -> Vec<Grant> {
     };
     let old_actions = allows(old, ActionKey::Action);
     let old_not = allows(old, ActionKey::NotAction);
+    let mut grants = Vec::new();
     for (k, statement) in new.statements().iter().enumerate() {
         if statement.effect() != Effect::Allow {
             continue;
         }
-        let in_scope: Vec<&Statement> = old_actions
-            .iter()
-            .filter(|t| scope_holds(t, statement))
-            .collect();
         match statement.key() {
-            ActionKey::Action => {
-                for (e, pattern) in patterns(statement).iter().enumerate() {
-                    let held = in_scope
-                        .iter()
-                        .any(|t| patterns(t).iter().any(|q| q.contains(pattern)));
-                    if held {
-                        continue;
-                    }
-                    let narrower = in_scope
-                        .iter()
-                        .flat_map(|t| patterns(t))
-                        .find(|q| pattern.contains(q));
-                    let message = match narrower {
-                        Some(q) => format!(
-                            "`{}` widens `{}`: it grants every action it matches, including those AWS adds later",
-                            pattern.as_str(),
-                            q.as_str()
-                        ),
-                        None if old_actions
-                            .iter()
-                            .any(|t| patterns(t).iter().any(|q| q.contains(pattern))) =>
-                        {
-                            format!(
-                                "`{}` was granted on other resources or conditions only",
-                                pattern.as_str()
-                            )
-                        }
-                        None => format!("`{}` is a new grant", pattern.as_str()),
-                    };
-                    grants.push(Grant {
-                        statement: Some(k),
-                        entry: Some(e),
-                        message,
-                    });
-                }
-            }
+            ActionKey::Action => grants.extend(new_action_grants(k, statement, &old_actions)),
             ActionKey::NotAction => {
-                let star = in_scope
-                    .iter()
-                    .any(|t| patterns(t).iter().any(|q| q.contains(&Pattern::new("*"))));
-                let excluded = patterns(statement);
-                let held = star
-                    || old_not
-                        .iter()
-                        .filter(|t| scope_holds(t, statement))
-                        .any(|t| {
-                            patterns(t).iter().all(|old_exclusion| {
-                                excluded.iter().any(|x| x.contains(old_exclusion))
-                            })
-                        });
-                if !held {
+                if !not_action_held(statement, &old_actions, &old_not) {
                     grants.push(Grant {
                         statement: Some(k),
                         entry: None,
@@ -132,7 +80,81 @@ pub fn new_grants(old: &Policy, new: &Policy) -> Vec<Grant> {
             }
         }
     }
-    // A deny that is gone or narrower grants what it used to deny.
+    grants.extend(dropped_denies(old, new));
+    grants
+}
+
+/// The entries of the `Action` statement `k` of the new version that no
+/// old statement of the same scope grants.
+fn new_action_grants(k: usize, statement: &Statement, old_actions: &[Statement]) -> Vec<Grant> {
+    let in_scope: Vec<&Statement> = old_actions
+        .iter()
+        .filter(|t| scope_holds(t, statement))
+        .collect();
+    let mut grants = Vec::new();
+    for (e, pattern) in patterns(statement).iter().enumerate() {
+        let held = in_scope
+            .iter()
+            .any(|t| patterns(t).iter().any(|q| q.contains(pattern)));
+        if held {
+            continue;
+        }
+        let narrower = in_scope
+            .iter()
+            .flat_map(|t| patterns(t))
+            .find(|q| pattern.contains(q));
+        let message = match narrower {
+            Some(q) => format!(
+                "`{}` widens `{}`: it grants every action it matches, including those AWS adds later",
+                pattern.as_str(),
+                q.as_str()
+            ),
+            None if old_actions
+                .iter()
+                .any(|t| patterns(t).iter().any(|q| q.contains(pattern))) =>
+            {
+                format!(
+                    "`{}` was granted on other resources or conditions only",
+                    pattern.as_str()
+                )
+            }
+            None => format!("`{}` is a new grant", pattern.as_str()),
+        };
+        grants.push(Grant {
+            statement: Some(k),
+            entry: Some(e),
+            message,
+        });
+    }
+    grants
+}
+
+/// Whether the old version granted all that a new `NotAction` statement
+/// grants: an old `*` in its scope, or an old `NotAction` of its scope
+/// whose every exclusion the new one still excludes.
+fn not_action_held(
+    statement: &Statement,
+    old_actions: &[Statement],
+    old_not: &[Statement],
+) -> bool {
+    let star = old_actions
+        .iter()
+        .filter(|t| scope_holds(t, statement))
+        .any(|t| patterns(t).iter().any(|q| q.contains(&Pattern::new("*"))));
+    let excluded = patterns(statement);
+    star || old_not
+        .iter()
+        .filter(|t| scope_holds(t, statement))
+        .any(|t| {
+            patterns(t)
+                .iter()
+                .all(|old_exclusion| excluded.iter().any(|x| x.contains(old_exclusion)))
+        })
+}
+
+/// A deny that is gone or narrower grants what it used to deny.
+fn dropped_denies(old: &Policy, new: &Policy) -> Vec<Grant> {
+    let mut grants = Vec::new();
     for denied in old
         .statements()
         .iter()

@@ -54,125 +54,162 @@ pub fn holds(text: &str, physical: &HashMap<String, String>) -> Result<(Holds, V
         line: None,
         message: format!("not valid JSON or YAML: {}", e.message),
     })?;
-    let mut out = Vec::new();
-    let mut notes = Vec::new();
-    let Some(Node {
+    let mut found = Found {
+        text,
+        physical,
+        out: Vec::new(),
+        notes: Vec::new(),
+    };
+    if let Some(Node {
         kind: Kind::Map { entries },
         ..
     }) = root.get("Resources")
-    else {
-        return Ok((out, notes));
-    };
-    // A name given as a literal, or as a `Ref` to a resource of the stack.
-    let name = |node: &Node| -> Option<String> {
-        if let Some(s) = node.as_str() {
-            return Some(s.to_string());
+    {
+        for (id, resource) in entries {
+            found.resource(id, resource);
         }
-        let logical = match (&node.kind, node.get("Ref")) {
-            (_, Some(target)) => target.as_str()?.to_string(),
-            (Kind::Opaque { .. }, None) => {
-                let raw = text.get(node.span.clone())?.trim();
-                raw.strip_prefix("!Ref")?.trim().to_string()
-            }
-            _ => return None,
-        };
-        physical.get(&logical).cloned()
-    };
-    for (id, resource) in entries {
+    }
+    Ok((found.out, found.notes))
+}
+
+/// What [`holds`] finds, resource by resource.
+struct Found<'a> {
+    text: &'a str,
+    physical: &'a HashMap<String, String>,
+    out: Holds,
+    notes: Vec<Note>,
+}
+
+impl Found<'_> {
+    /// The policies one resource of the template is or holds.
+    fn resource(&mut self, id: &str, resource: &Node) {
         let Some(kind) = resource.get("Type").and_then(Node::as_str) else {
-            continue;
+            return;
         };
         let properties = resource.get("Properties");
         let property = |key: &str| properties.and_then(|p| p.get(key));
-        let mut unknown = |address: &str, what: &str| {
-            notes.push(Note::new(resource.span.start, what.to_string()).at(address));
-        };
         match kind {
-            "AWS::IAM::ManagedPolicy" => match physical.get(id) {
-                Some(arn) => out.push((id.clone(), Identity::Managed(arn.clone()))),
-                None => unknown(id, "not in the stack's resources"),
+            "AWS::IAM::ManagedPolicy" => match self.physical.get(id) {
+                Some(arn) => self
+                    .out
+                    .push((id.to_string(), Identity::Managed(arn.clone()))),
+                None => self.unknown(resource, id, "not in the stack's resources"),
             },
-            "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group" => {
-                let principal = match kind {
-                    "AWS::IAM::Role" => "role",
-                    "AWS::IAM::User" => "user",
-                    _ => "group",
-                };
-                let Some(Node {
-                    kind: Kind::Seq { items, .. },
-                    ..
-                }) = property("Policies")
-                else {
-                    continue;
-                };
-                let entity = physical.get(id);
-                for item in items {
-                    let Some(policy) = item.get("PolicyName").and_then(Node::as_str) else {
-                        continue;
-                    };
-                    let address = format!("{id}.Policies[\"{policy}\"]");
-                    match entity {
-                        Some(entity) => {
-                            out.push((address, Identity::inline(principal, entity, policy)))
-                        }
-                        None => unknown(&address, "not in the stack's resources"),
-                    }
-                }
-            }
-            "AWS::IAM::RolePolicy" | "AWS::IAM::UserPolicy" | "AWS::IAM::GroupPolicy" => {
-                let (principal, key) = match kind {
-                    "AWS::IAM::RolePolicy" => ("role", "RoleName"),
-                    "AWS::IAM::UserPolicy" => ("user", "UserName"),
-                    _ => ("group", "GroupName"),
-                };
-                let policy = property("PolicyName").and_then(Node::as_str);
-                match (property(key).and_then(&name), policy) {
-                    (Some(entity), Some(policy)) => {
-                        out.push((id.clone(), Identity::inline(principal, &entity, policy)))
-                    }
-                    _ => unknown(
-                        id,
-                        &format!(
-                            "`PolicyName` or `{key}` is not a literal or a `Ref` to the stack"
-                        ),
-                    ),
-                }
-            }
-            "AWS::IAM::Policy" => {
-                let Some(policy) = property("PolicyName").and_then(Node::as_str) else {
-                    unknown(id, "`PolicyName` is not a literal");
-                    continue;
-                };
-                for (key, principal) in [("Roles", "role"), ("Users", "user"), ("Groups", "group")]
-                {
-                    let Some(list) = property(key) else { continue };
-                    let Kind::Seq { items, .. } = &list.kind else {
-                        unknown(id, &format!("`{key}` is not a list"));
-                        continue;
-                    };
-                    for item in items {
-                        match name(item) {
-                            Some(entity) => {
-                                out.push((id.clone(), Identity::inline(principal, &entity, policy)))
-                            }
-                            None => unknown(
-                                id,
-                                &format!(
-                                    "an entry of `{key}` is not a literal or a `Ref` to the stack"
-                                ),
-                            ),
-                        }
-                    }
-                }
-            }
-            "AWS::Serverless::Function" if property("Policies").is_some() => unknown(
+            "AWS::IAM::Role" => self.embedded(id, resource, "role", property("Policies")),
+            "AWS::IAM::User" => self.embedded(id, resource, "user", property("Policies")),
+            "AWS::IAM::Group" => self.embedded(id, resource, "group", property("Policies")),
+            "AWS::IAM::RolePolicy" => self.attached_one(id, resource, "role", "RoleName"),
+            "AWS::IAM::UserPolicy" => self.attached_one(id, resource, "user", "UserName"),
+            "AWS::IAM::GroupPolicy" => self.attached_one(id, resource, "group", "GroupName"),
+            "AWS::IAM::Policy" => self.attached_many(id, resource),
+            "AWS::Serverless::Function" if property("Policies").is_some() => self.unknown(
+                resource,
                 id,
                 "SAM names the role and policies it generates: not mapped to the account",
             ),
             _ => {}
         }
     }
-    Ok((out, notes))
+
+    /// A note that the policy at `address` cannot be told.
+    fn unknown(&mut self, resource: &Node, address: &str, what: &str) {
+        self.notes
+            .push(Note::new(resource.span.start, what.to_string()).at(address));
+    }
+
+    /// A name given as a literal, or as a `Ref` to a resource of the stack.
+    fn name(&self, node: &Node) -> Option<String> {
+        if let Some(s) = node.as_str() {
+            return Some(s.to_string());
+        }
+        let logical = match (&node.kind, node.get("Ref")) {
+            (_, Some(target)) => target.as_str()?.to_string(),
+            (Kind::Opaque { .. }, None) => {
+                let raw = self.text.get(node.span.clone())?.trim();
+                raw.strip_prefix("!Ref")?.trim().to_string()
+            }
+            _ => return None,
+        };
+        self.physical.get(&logical).cloned()
+    }
+
+    /// The `Policies` embedded in a role, user or group.
+    fn embedded(
+        &mut self,
+        id: &str,
+        resource: &Node,
+        principal: &'static str,
+        policies: Option<&Node>,
+    ) {
+        let Some(Node {
+            kind: Kind::Seq { items, .. },
+            ..
+        }) = policies
+        else {
+            return;
+        };
+        let entity = self.physical.get(id).cloned();
+        for item in items {
+            let Some(policy) = item.get("PolicyName").and_then(Node::as_str) else {
+                continue;
+            };
+            let address = format!("{id}.Policies[\"{policy}\"]");
+            match &entity {
+                Some(entity) => self
+                    .out
+                    .push((address, Identity::inline(principal, entity, policy))),
+                None => self.unknown(resource, &address, "not in the stack's resources"),
+            }
+        }
+    }
+
+    /// An `AWS::IAM::{Role,User,Group}Policy`: one inline policy of one
+    /// principal, named by `key`.
+    fn attached_one(&mut self, id: &str, resource: &Node, principal: &'static str, key: &str) {
+        let property = |k: &str| resource.get("Properties").and_then(|p| p.get(k));
+        let policy = property("PolicyName").and_then(Node::as_str);
+        match (property(key).and_then(|n| self.name(n)), policy) {
+            (Some(entity), Some(policy)) => {
+                let identity = Identity::inline(principal, &entity, policy);
+                self.out.push((id.to_string(), identity));
+            }
+            _ => self.unknown(
+                resource,
+                id,
+                &format!("`PolicyName` or `{key}` is not a literal or a `Ref` to the stack"),
+            ),
+        }
+    }
+
+    /// An `AWS::IAM::Policy`: one inline policy of each role, user and
+    /// group it names.
+    fn attached_many(&mut self, id: &str, resource: &Node) {
+        let property = |k: &str| resource.get("Properties").and_then(|p| p.get(k));
+        let Some(policy) = property("PolicyName").and_then(Node::as_str) else {
+            self.unknown(resource, id, "`PolicyName` is not a literal");
+            return;
+        };
+        for (key, principal) in [("Roles", "role"), ("Users", "user"), ("Groups", "group")] {
+            let Some(list) = property(key) else { continue };
+            let Kind::Seq { items, .. } = &list.kind else {
+                self.unknown(resource, id, &format!("`{key}` is not a list"));
+                continue;
+            };
+            for item in items {
+                match self.name(item) {
+                    Some(entity) => {
+                        let identity = Identity::inline(principal, &entity, policy);
+                        self.out.push((id.to_string(), identity));
+                    }
+                    None => self.unknown(
+                        resource,
+                        id,
+                        &format!("an entry of `{key}` is not a literal or a `Ref` to the stack"),
+                    ),
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

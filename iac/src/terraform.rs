@@ -408,58 +408,7 @@ fn statement(text: &str, block: &Block, doc: &mut Document) -> Stmt {
             fields.insert(key.into(), value.to_json());
         }
     }
-    let mut conditions = Map::new();
-    for inner in body.blocks() {
-        match inner.ident.as_str() {
-            "condition" => {
-                for attribute in inner.body.attributes() {
-                    doc.note_non_literal(attribute.key.as_str(), &node(text, &attribute.value));
-                }
-                let get = |name: &str| {
-                    inner
-                        .body
-                        .get_attribute(name)
-                        .map(|a| node(text, &a.value).to_json())
-                };
-                let test = get("test")
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default();
-                let variable = get("variable")
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default();
-                let values = get("values").unwrap_or(Value::Null);
-                let entry = conditions
-                    .entry(test)
-                    .or_insert_with(|| Value::Object(Map::new()));
-                if let Value::Object(map) = entry {
-                    map.insert(variable, values);
-                }
-            }
-            kind @ ("principals" | "not_principals") => {
-                let key = if kind == "principals" {
-                    "Principal"
-                } else {
-                    "NotPrincipal"
-                };
-                let get = |name: &str| {
-                    inner
-                        .body
-                        .get_attribute(name)
-                        .map(|a| node(text, &a.value).to_json())
-                };
-                let kind = get("type")
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default();
-                let entry = fields
-                    .entry(key)
-                    .or_insert_with(|| Value::Object(Map::new()));
-                if let Value::Object(map) = entry {
-                    map.insert(kind, get("identifiers").unwrap_or(Value::Null));
-                }
-            }
-            _ => {}
-        }
-    }
+    let conditions = nested_blocks(text, body, doc, &mut fields);
     if !conditions.is_empty() {
         fields.insert("Condition".into(), Value::Object(conditions));
     }
@@ -468,4 +417,56 @@ fn statement(text: &str, block: &Block, doc: &mut Document) -> Stmt {
         fields,
         actions,
     }
+}
+
+/// A statement's `condition` blocks, returned as its `Condition`, and its
+/// `principals` / `not_principals` blocks, written into `fields`.
+fn nested_blocks(
+    text: &str,
+    body: &Body,
+    doc: &mut Document,
+    fields: &mut Map<String, Value>,
+) -> Map<String, Value> {
+    let mut conditions = Map::new();
+    for inner in body.blocks() {
+        let get = |name: &str| {
+            inner
+                .body
+                .get_attribute(name)
+                .map(|a| node(text, &a.value).to_json())
+        };
+        let get_str = |name: &str| {
+            get(name)
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        };
+        match inner.ident.as_str() {
+            "condition" => {
+                for attribute in inner.body.attributes() {
+                    doc.note_non_literal(attribute.key.as_str(), &node(text, &attribute.value));
+                }
+                let entry = conditions
+                    .entry(get_str("test"))
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(map) = entry {
+                    map.insert(get_str("variable"), get("values").unwrap_or(Value::Null));
+                }
+            }
+            kind @ ("principals" | "not_principals") => {
+                let key = if kind == "principals" {
+                    "Principal"
+                } else {
+                    "NotPrincipal"
+                };
+                let entry = fields
+                    .entry(key)
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(map) = entry {
+                    map.insert(get_str("type"), get("identifiers").unwrap_or(Value::Null));
+                }
+            }
+            _ => {}
+        }
+    }
+    conditions
 }

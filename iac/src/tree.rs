@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use saphyr_parser::{Event, Parser, ScalarStyle};
+use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
 
 /// How a scalar was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,40 +140,7 @@ impl Offsets {
 pub fn parse_yaml(text: &str, base: usize) -> Result<Node, ParseError> {
     let offsets = Offsets::new(text, base);
     let mut parser = Parser::new_from_str(text);
-    // Open collections: their start, kind and what they hold so far.
-    enum Open {
-        Seq(usize, bool, Option<String>, Vec<Node>),
-        Map(
-            usize,
-            bool,
-            Option<String>,
-            Vec<(String, Node)>,
-            Option<String>,
-        ),
-    }
-    let mut stack: Vec<Open> = Vec::new();
-    let mut done: Option<Node> = None;
-    let push = |stack: &mut Vec<Open>, done: &mut Option<Node>, node: Node| match stack.last_mut() {
-        Some(Open::Seq(_, _, _, items)) => items.push(node),
-        Some(Open::Map(_, _, _, entries, pending)) => match pending.take() {
-            Some(key) => entries.push((key, node)),
-            None => {
-                // A key: a literal string, or something pare cannot name.
-                *pending = Some(match node.as_str() {
-                    Some(key) => key.to_string(),
-                    None => match &node.kind {
-                        Kind::Scalar { value, .. } => value.to_string(),
-                        _ => "<non-literal key>".to_string(),
-                    },
-                });
-            }
-        },
-        None => {
-            if done.is_none() {
-                *done = Some(node);
-            }
-        }
-    };
+    let mut tree = YamlTree::default();
     while let Some(event) = parser.next_event() {
         let (event, span) = event.map_err(|e| ParseError {
             at: offsets.byte(e.marker().index()),
@@ -181,99 +148,35 @@ pub fn parse_yaml(text: &str, base: usize) -> Result<Node, ParseError> {
         })?;
         let start = offsets.byte(span.start.index());
         let end = offsets.byte(span.end.index());
+        // A collection's start event has an empty span in block style.
+        let flow = end > start;
         match event {
             Event::Scalar(value, style, _, tag) => {
-                let (quote, end) = match style {
-                    ScalarStyle::SingleQuoted => {
-                        (Quote::Single, quoted_end(text, &offsets, start, '\''))
-                    }
-                    ScalarStyle::DoubleQuoted => {
-                        (Quote::Double, quoted_end(text, &offsets, start, '"'))
-                    }
-                    _ => (Quote::Plain, trimmed_end(text, &offsets, start, end)),
-                };
-                let kind = match tag {
-                    Some(tag) => Kind::Opaque {
-                        what: format!("intrinsic `{}{}`", tag.handle, tag.suffix),
-                    },
-                    None => Kind::Scalar {
-                        value: plain_value(&value, style),
-                        quote,
-                    },
-                };
-                push(
-                    &mut stack,
-                    &mut done,
-                    Node {
-                        span: start..end,
-                        kind,
-                    },
-                );
+                let node = scalar_node(text, &offsets, start..end, &value, style, tag.as_deref());
+                tree.push(node);
             }
-            Event::Alias(_) => push(
-                &mut stack,
-                &mut done,
-                Node {
-                    span: start..end,
-                    kind: Kind::Opaque {
-                        what: "YAML alias".to_string(),
-                    },
+            Event::Alias(_) => tree.push(Node {
+                span: start..end,
+                kind: Kind::Opaque {
+                    what: "YAML alias".to_string(),
                 },
-            ),
-            Event::SequenceStart(_, tag) => {
-                let flow = end > start;
-                stack.push(Open::Seq(
-                    start,
-                    flow,
-                    tag.map(|t| format!("{}{}", t.handle, t.suffix)),
-                    Vec::new(),
-                ));
-            }
-            Event::MappingStart(_, tag) => {
-                let flow = end > start;
-                stack.push(Open::Map(
-                    start,
-                    flow,
-                    tag.map(|t| format!("{}{}", t.handle, t.suffix)),
-                    Vec::new(),
-                    None,
-                ));
-            }
-            Event::SequenceEnd => {
-                if let Some(Open::Seq(open, flow, tag, items)) = stack.pop() {
-                    let span = if flow {
-                        open..end
-                    } else {
-                        block_span(open, items.first(), items.last())
-                    };
-                    let kind = match tag {
-                        Some(tag) => Kind::Opaque {
-                            what: format!("intrinsic `{tag}`"),
-                        },
-                        None => Kind::Seq { items, flow },
-                    };
-                    push(&mut stack, &mut done, Node { span, kind });
-                }
-            }
-            Event::MappingEnd => {
-                if let Some(Open::Map(open, flow, tag, entries, _)) = stack.pop() {
-                    let span = if flow {
-                        open..end
-                    } else {
-                        let last = entries.last().map(|(_, v)| v);
-                        block_span(open, None, last)
-                    };
-                    let kind = match tag {
-                        Some(tag) => Kind::Opaque {
-                            what: format!("intrinsic `{tag}`"),
-                        },
-                        None => Kind::Map { entries },
-                    };
-                    push(&mut stack, &mut done, Node { span, kind });
-                }
-            }
+            }),
+            Event::SequenceStart(_, tag) => tree.stack.push(Open::Seq {
+                start,
+                flow,
+                tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
+                items: Vec::new(),
+            }),
+            Event::MappingStart(_, tag) => tree.stack.push(Open::Map {
+                start,
+                flow,
+                tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
+                entries: Vec::new(),
+                key: None,
+            }),
+            Event::SequenceEnd | Event::MappingEnd => tree.close(end),
             Event::DocumentEnd => {
-                if done.is_some() {
+                if tree.done.is_some() {
                     break;
                 }
             }
@@ -281,10 +184,136 @@ pub fn parse_yaml(text: &str, base: usize) -> Result<Node, ParseError> {
             Event::Nothing | Event::StreamStart | Event::DocumentStart(_) => {}
         }
     }
-    done.ok_or_else(|| ParseError {
+    tree.done.ok_or_else(|| ParseError {
         at: base,
         message: "the document is empty".to_string(),
     })
+}
+
+/// A YAML collection whose end has not come yet.
+enum Open {
+    Seq {
+        start: usize,
+        flow: bool,
+        tag: Option<String>,
+        items: Vec<Node>,
+    },
+    Map {
+        start: usize,
+        flow: bool,
+        tag: Option<String>,
+        entries: Vec<(String, Node)>,
+        /// The key read, waiting for its value.
+        key: Option<String>,
+    },
+}
+
+/// The tree as the parser's events build it: the open collections, and the
+/// document's root once it is complete.
+#[derive(Default)]
+struct YamlTree {
+    stack: Vec<Open>,
+    done: Option<Node>,
+}
+
+impl YamlTree {
+    /// A complete node goes into the innermost open collection, or is the root.
+    fn push(&mut self, node: Node) {
+        match self.stack.last_mut() {
+            Some(Open::Seq { items, .. }) => items.push(node),
+            Some(Open::Map { entries, key, .. }) => match key.take() {
+                Some(key) => entries.push((key, node)),
+                // A key: a literal string, or something pare cannot name.
+                None => {
+                    *key = Some(match node.as_str() {
+                        Some(key) => key.to_string(),
+                        None => match &node.kind {
+                            Kind::Scalar { value, .. } => value.to_string(),
+                            _ => "<non-literal key>".to_string(),
+                        },
+                    });
+                }
+            },
+            None => {
+                if self.done.is_none() {
+                    self.done = Some(node);
+                }
+            }
+        }
+    }
+
+    /// The innermost open collection ends at `end`; a tagged one (`!Sub`,
+    /// `!If`, ...) is opaque.
+    fn close(&mut self, end: usize) {
+        let (span, tag, kind) = match self.stack.pop() {
+            Some(Open::Seq {
+                start,
+                flow,
+                tag,
+                items,
+            }) => {
+                let span = if flow {
+                    start..end
+                } else {
+                    block_span(start, items.first(), items.last())
+                };
+                (span, tag, Kind::Seq { items, flow })
+            }
+            Some(Open::Map {
+                start,
+                flow,
+                tag,
+                entries,
+                ..
+            }) => {
+                let span = if flow {
+                    start..end
+                } else {
+                    block_span(start, None, entries.last().map(|(_, v)| v))
+                };
+                (span, tag, Kind::Map { entries })
+            }
+            None => return,
+        };
+        let kind = match tag {
+            Some(tag) => Kind::Opaque {
+                what: format!("intrinsic `{tag}`"),
+            },
+            None => kind,
+        };
+        self.push(Node { span, kind });
+    }
+}
+
+/// A scalar's node: its span ends after a closing quote (or at the last
+/// character of a plain scalar), and a tagged scalar is opaque.
+fn scalar_node(
+    text: &str,
+    offsets: &Offsets,
+    span: Range<usize>,
+    value: &str,
+    style: ScalarStyle,
+    tag: Option<&Tag>,
+) -> Node {
+    let start = span.start;
+    let (quote, end) = match style {
+        ScalarStyle::SingleQuoted => (Quote::Single, quoted_end(text, offsets, start, '\'')),
+        ScalarStyle::DoubleQuoted => (Quote::Double, quoted_end(text, offsets, start, '"')),
+        _ => (Quote::Plain, trimmed_end(text, offsets, start, span.end)),
+    };
+    let kind = match tag {
+        Some(tag) => Kind::Opaque {
+            what: format!("intrinsic `{}{}`", tag.handle, tag.suffix),
+        },
+        None => Kind::Scalar {
+            value: plain_value(value, style),
+            quote,
+        },
+    };
+    Node {
+        span: start..end,
+        kind,
+    }
 }
 
 /// A block collection's span: from its first item (or its start) to the end of its last.
