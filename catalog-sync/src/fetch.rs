@@ -79,18 +79,10 @@ pub(crate) fn client(options: &FetchOptions) -> Result<Client, Error> {
         })
 }
 
-/// Fetches the index at `index_url`, then every service file it lists.
-pub(crate) async fn fetch_url(
-    index_url: &Url,
-    options: &FetchOptions,
-    keep_raw: bool,
-    progress: bool,
-) -> Result<Fetched, Error> {
-    let client = client(options)?;
-    let index_raw = get(&client, index_url, options, "the index").await?;
-    let entries = pare_catalog::parse_index(&index_raw, index_url.as_str())?;
+/// The URL of each service file the index lists, each on the index's origin.
+fn service_urls(index_url: &Url, entries: &[pare_catalog::IndexEntry]) -> Result<Vec<Url>, Error> {
     let mut urls = Vec::with_capacity(entries.len());
-    for entry in &entries {
+    for entry in entries {
         let url = index_url.join(&entry.url).map_err(|e| {
             Error::new(
                 ErrorKind::Reference(pare_catalog::ErrorKind::Malformed),
@@ -116,6 +108,20 @@ pub(crate) async fn fetch_url(
         }
         urls.push(url);
     }
+    Ok(urls)
+}
+
+/// Fetches the index at `index_url`, then every service file it lists.
+pub(crate) async fn fetch_url(
+    index_url: &Url,
+    options: &FetchOptions,
+    keep_raw: bool,
+    progress: bool,
+) -> Result<Fetched, Error> {
+    let client = client(options)?;
+    let index_raw = get(&client, index_url, options, "the index").await?;
+    let entries = pare_catalog::parse_index(&index_raw, index_url.as_str())?;
+    let urls = service_urls(index_url, &entries)?;
 
     let shared = Arc::new(Shared {
         client,

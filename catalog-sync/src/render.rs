@@ -145,21 +145,19 @@ pub fn parse(text: &str, origin: &str) -> Result<Catalog, Error> {
         Services,
         Actions,
     }
+    let table_error = |message: String| {
+        Error::new(
+            ErrorKind::Table,
+            format!("cannot read the table `{origin}`{message}"),
+        )
+    };
     let mut section = Section::Outside;
-    let mut services: Vec<(String, usize, Option<u64>)> = Vec::new();
+    let mut services: Vec<ServiceRow> = Vec::new();
     let mut actions: Vec<KnownAction> = Vec::new();
     let mut seen_services = false;
     let mut seen_actions = false;
     for (number, line) in text.lines().enumerate() {
-        let at = |message: String| {
-            Error::new(
-                ErrorKind::Table,
-                format!(
-                    "cannot read the table `{origin}` at line {}: {message}",
-                    number + 1
-                ),
-            )
-        };
+        let at = |message: String| table_error(format!(" at line {}: {message}", number + 1));
         match section {
             Section::Outside => {
                 if line.starts_with("pub(crate) const SERVICES: ") {
@@ -171,73 +169,76 @@ pub fn parse(text: &str, origin: &str) -> Result<Catalog, Error> {
                 }
             }
             _ if line == "];" => section = Section::Outside,
-            Section::Services => {
-                let args = tuple(line).ok_or_else(|| {
-                    at(format!(
-                        "expected `(name, count, modified),`, found `{line}`"
-                    ))
-                })?;
-                let [name, count, modified] = args.as_slice() else {
-                    return Err(at(format!("expected three fields in `{line}`")));
-                };
-                let name = string_literal(name)
-                    .ok_or_else(|| at(format!("expected a quoted name, found `{name}`")))?;
-                let count = count
-                    .parse::<usize>()
-                    .map_err(|_| at(format!("expected an action count, found `{count}`")))?;
-                let modified = match *modified {
-                    "None" => None,
-                    other => Some(
-                        other
-                            .strip_prefix("Some(")
-                            .and_then(|m| m.strip_suffix(')'))
-                            .and_then(|m| m.parse::<u64>().ok())
-                            .ok_or_else(|| {
-                                at(format!(
-                                    "expected `None` or `Some(seconds)`, found `{other}`"
-                                ))
-                            })?,
-                    ),
-                };
-                services.push((name.to_owned(), count, modified));
-            }
-            Section::Actions => {
-                let args = tuple(line).ok_or_else(|| {
-                    at(format!(
-                        "expected `(name, access, tracked),`, found `{line}`"
-                    ))
-                })?;
-                let [name, access, tracked] = args.as_slice() else {
-                    return Err(at(format!("expected three fields in `{line}`")));
-                };
-                let name = string_literal(name)
-                    .ok_or_else(|| at(format!("expected a quoted name, found `{name}`")))?;
-                let access = parse_access(access)
-                    .ok_or_else(|| at(format!("expected an access level, found `{access}`")))?;
-                let tracked = match *tracked {
-                    "true" => true,
-                    "false" => false,
-                    other => {
-                        return Err(at(format!("expected `true` or `false`, found `{other}`")));
-                    }
-                };
-                actions.push(KnownAction {
-                    name: name.to_owned().into(),
-                    access,
-                    last_accessed_tracked: tracked,
-                });
-            }
+            Section::Services => services.push(service_row(line).map_err(at)?),
+            Section::Actions => actions.push(action_row(line).map_err(at)?),
         }
     }
     if !seen_services || !seen_actions || section != Section::Outside {
-        return Err(Error::new(
-            ErrorKind::Table,
-            format!(
-                "cannot read the table `{origin}`: it lacks a complete `SERVICES` or `ACTIONS` table"
-            ),
+        return Err(table_error(
+            ": it lacks a complete `SERVICES` or `ACTIONS` table".to_string(),
         ));
     }
-    // Regroup the actions by service; a service's rows are those with its prefix.
+    let grouped = group(services, actions).map_err(|e| table_error(format!(": {e}")))?;
+    Catalog::new(origin.to_owned(), grouped).map_err(|e| table_error(format!(": {e}")))
+}
+
+/// A row of `SERVICES`: its name, action count and modification time.
+type ServiceRow = (String, usize, Option<u64>);
+
+/// Reads a row `    ("name", count, modified),` of `SERVICES`.
+fn service_row(line: &str) -> Result<ServiceRow, String> {
+    let args = tuple(line)
+        .ok_or_else(|| format!("expected `(name, count, modified),`, found `{line}`"))?;
+    let [name, count, modified] = args.as_slice() else {
+        return Err(format!("expected three fields in `{line}`"));
+    };
+    let name =
+        string_literal(name).ok_or_else(|| format!("expected a quoted name, found `{name}`"))?;
+    let count = count
+        .parse::<usize>()
+        .map_err(|_| format!("expected an action count, found `{count}`"))?;
+    let modified = match *modified {
+        "None" => None,
+        other => Some(
+            other
+                .strip_prefix("Some(")
+                .and_then(|m| m.strip_suffix(')'))
+                .and_then(|m| m.parse::<u64>().ok())
+                .ok_or_else(|| format!("expected `None` or `Some(seconds)`, found `{other}`"))?,
+        ),
+    };
+    Ok((name.to_owned(), count, modified))
+}
+
+/// Reads a row `    ("service:Action", access, tracked),` of `ACTIONS`.
+fn action_row(line: &str) -> Result<KnownAction, String> {
+    let args = tuple(line)
+        .ok_or_else(|| format!("expected `(name, access, tracked),`, found `{line}`"))?;
+    let [name, access, tracked] = args.as_slice() else {
+        return Err(format!("expected three fields in `{line}`"));
+    };
+    let name =
+        string_literal(name).ok_or_else(|| format!("expected a quoted name, found `{name}`"))?;
+    let access = parse_access(access)
+        .ok_or_else(|| format!("expected an access level, found `{access}`"))?;
+    let tracked = match *tracked {
+        "true" => true,
+        "false" => false,
+        other => return Err(format!("expected `true` or `false`, found `{other}`")),
+    };
+    Ok(KnownAction {
+        name: name.to_owned().into(),
+        access,
+        last_accessed_tracked: tracked,
+    })
+}
+
+/// Regroups the actions by service (a service's rows are those with its
+/// prefix), checking each service's count and that every action has one.
+fn group(
+    services: Vec<ServiceRow>,
+    actions: Vec<KnownAction>,
+) -> Result<Vec<ServiceActions>, String> {
     let mut by_service: std::collections::BTreeMap<String, Vec<KnownAction>> =
         std::collections::BTreeMap::new();
     for action in actions {
@@ -250,36 +251,17 @@ pub fn parse(text: &str, origin: &str) -> Result<Catalog, Error> {
     for (name, count, modified) in services {
         let rows = by_service.remove(&name).unwrap_or_default();
         if rows.len() != count {
-            return Err(Error::new(
-                ErrorKind::Table,
-                format!(
-                    "cannot read the table `{origin}`: service `{name}` claims {count} actions but has {}",
-                    rows.len()
-                ),
+            return Err(format!(
+                "service `{name}` claims {count} actions but has {}",
+                rows.len()
             ));
         }
-        let service = ServiceActions::new(&name, modified, rows).map_err(|e| {
-            Error::new(
-                ErrorKind::Table,
-                format!("cannot read the table `{origin}`: {e}"),
-            )
-        })?;
-        grouped.push(service);
+        grouped.push(ServiceActions::new(&name, modified, rows).map_err(|e| e.to_string())?);
     }
     if let Some(service) = by_service.keys().next() {
-        return Err(Error::new(
-            ErrorKind::Table,
-            format!(
-                "cannot read the table `{origin}`: actions of `{service}` have no line in `SERVICES`"
-            ),
-        ));
+        return Err(format!("actions of `{service}` have no line in `SERVICES`"));
     }
-    Catalog::new(origin.to_owned(), grouped).map_err(|e| {
-        Error::new(
-            ErrorKind::Table,
-            format!("cannot read the table `{origin}`: {e}"),
-        )
-    })
+    Ok(grouped)
 }
 
 /// The comma-separated fields of a row `    (x, y, z),`.
