@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use std::fmt::Write as _;
 
 use pare_catalog::Catalog;
-use pare_engine::table::cmp_ci;
+use pare_engine::cmp_ci;
 use pare_engine::{AccessLevel, KnownAction};
 
 /// The difference between the current table and a new catalog.

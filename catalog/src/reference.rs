@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::path::Path;
 
-use pare_engine::table::cmp_ci;
+use pare_engine::cmp_ci;
 use pare_engine::{AccessLevel, ActionTable, KnownAction};
 use serde::Deserialize;
 
@@ -116,7 +116,7 @@ impl ServiceActions {
         check_service_name(service, &format!("service `{service}`"))?;
         let origin = format!("service `{service}`");
         for action in &actions {
-            let (prefix, name) = pare_engine::table::split_action(&action.name);
+            let (prefix, name) = pare_engine::split_action(&action.name);
             if prefix != service {
                 return Err(Error::new(
                     ErrorKind::Malformed,

@@ -99,7 +99,7 @@ fn pare_scan(paths: &[PathBuf]) -> u64 {
     let scan = pare_cli::cloudtrail::scan(paths, None, &mut io)
         .unwrap_or_else(|e| fail(&format!("scan: {}", e.chain())));
     let events = pare_cli::cloudtrail::event_table();
-    let file = pare_engine::sources::UsageFile::from_scan(
+    let file = pare_engine::usage::UsageFile::from_scan(
         &scan.trail,
         scan.files as u64,
         &events,

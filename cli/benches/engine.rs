@@ -8,8 +8,8 @@ use std::sync::LazyLock;
 use divan::{Bencher, black_box};
 use pare_engine::account::synthetic::{self, Synthetic};
 use pare_engine::account::{Account, PlanOptions, PrincipalUsage};
-use pare_engine::unused::parse_findings;
-use pare_engine::{Known, Options, Pattern, Policy, UnusedSet, refine};
+use pare_engine::parse_findings;
+use pare_engine::{Known, Pattern, Policy, RefineOptions, UnusedSet, refine};
 
 use common::{ARTICLE_POLICY, ARTICLE_UNUSED, CORPUS, catalog, small_catalog};
 
@@ -63,7 +63,7 @@ fn check_fixtures() {
         let (Ok(policy), Ok(unused)) = (Policy::parse(policy), UnusedSet::parse(unused)) else {
             fail(&format!("the `{name}` fixture does not parse"));
         };
-        if !refine(&policy, &unused, catalog(), &Options::default()).changed() {
+        if !refine(&policy, &unused, catalog(), &RefineOptions::default()).changed() {
             fail(&format!("the `{name}` fixture changes nothing"));
         }
     }
@@ -73,7 +73,7 @@ fn check_fixtures() {
 fn article(table: pare_engine::ActionTable<'_>) -> Option<String> {
     let policy = Policy::parse(black_box(ARTICLE_POLICY)).ok()?;
     let unused = UnusedSet::parse(black_box(ARTICLE_UNUSED)).ok()?;
-    let refined = refine(&policy, &unused, table, &Options::default());
+    let refined = refine(&policy, &unused, table, &RefineOptions::default());
     Some(refined.policy.to_pretty_string())
 }
 
@@ -109,7 +109,7 @@ mod article {
         ) else {
             return;
         };
-        bencher.bench(|| refine(&policy, &unused, catalog(), &Options::default()));
+        bencher.bench(|| refine(&policy, &unused, catalog(), &RefineOptions::default()));
     }
 }
 
@@ -133,7 +133,7 @@ mod wide {
         let (Ok(policy), Ok(unused)) = (Policy::parse(policy), UnusedSet::parse(unused)) else {
             return;
         };
-        bencher.bench(|| refine(&policy, &unused, catalog(), &Options::default()));
+        bencher.bench(|| refine(&policy, &unused, catalog(), &RefineOptions::default()));
     }
 
     /// `Action: "*"` with five services wholly unused.
@@ -171,7 +171,7 @@ mod corpus {
                 .filter_map(|case| {
                     let unused = case.unused(density)?;
                     Some(
-                        refine(&case.policy, unused, catalog(), &Options::default())
+                        refine(&case.policy, unused, catalog(), &RefineOptions::default())
                             .edits
                             .len(),
                     )
@@ -339,7 +339,7 @@ mod hostile {
         else {
             return;
         };
-        bencher.bench(|| refine(&policy, &unused, catalog(), &Options::default()));
+        bencher.bench(|| refine(&policy, &unused, catalog(), &RefineOptions::default()));
     }
 
     /// 72 entries like `*??????????*` (1.7 KB): 43 s before this work.
@@ -366,7 +366,7 @@ mod hostile {
     /// checks the result; its time is measured here).
     pub fn just_under_the_limit_policy() -> String {
         let statement = r#"{"Sid":"S","Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:Get*","ec2:Describe*","lambda:InvokeFunction"],"Resource":"arn:aws:s3:::bucket/*"}"#;
-        let bytes = pare_engine::policy::MAX_INPUT_BYTES - 4096;
+        let bytes = pare_engine::MAX_INPUT_BYTES - 4096;
         let mut text = String::with_capacity(bytes + statement.len() + 64);
         text.push_str(r#"{"Version":"2012-10-17","Statement":["#);
         while text.len() < bytes {
@@ -387,7 +387,7 @@ mod hostile {
         ) else {
             return;
         };
-        bencher.bench(|| refine(&policy, &unused, catalog(), &Options::default()));
+        bencher.bench(|| refine(&policy, &unused, catalog(), &RefineOptions::default()));
     }
 
     /// `pare explain '*?????????????*'`: every node of the whole catalog evaluated.
@@ -397,8 +397,7 @@ mod hostile {
             return;
         };
         let known = Known::new(catalog(), [], &unused);
-        bencher
-            .bench(|| pare_engine::explain::explain(black_box("*?????????????*"), &unused, &known));
+        bencher.bench(|| pare_engine::explain(black_box("*?????????????*"), &unused, &known));
     }
 
     /// `n` statements of three entries each, one Sid and bucket apiece.
@@ -420,7 +419,7 @@ mod hostile {
     fn diff_texts(n: usize) -> Option<(String, String)> {
         let policy = Policy::parse(&statements(n)).ok()?;
         let unused = UnusedSet::parse("s3:GetObjectAcl\nec2:DescribeImages\n").ok()?;
-        let refined = refine(&policy, &unused, catalog(), &Options::default());
+        let refined = refine(&policy, &unused, catalog(), &RefineOptions::default());
         Some((policy.to_pretty_string(), refined.policy.to_pretty_string()))
     }
 
@@ -453,6 +452,6 @@ mod hostile {
         ) else {
             return;
         };
-        bencher.bench(|| pare_engine::verify::verify(&original, &refined, &unused, catalog()));
+        bencher.bench(|| pare_engine::verify(&original, &refined, &unused, catalog()));
     }
 }

@@ -7,7 +7,7 @@ mod common;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use pare_engine::{Options, refine};
+use pare_engine::{RefineOptions, refine};
 
 use common::{ARTICLE_POLICY, CORPUS, Density, catalog};
 
@@ -49,11 +49,16 @@ fn main() {
                 continue;
             };
             let time = median_of(RUNS, || {
-                black_box(refine(&case.policy, unused, table, &Options::default()));
+                black_box(refine(
+                    &case.policy,
+                    unused,
+                    table,
+                    &RefineOptions::default(),
+                ));
             });
             *total += time;
             if *density == REPORTED {
-                let edits = refine(&case.policy, unused, table, &Options::default())
+                let edits = refine(&case.policy, unused, table, &RefineOptions::default())
                     .edits
                     .len();
                 figures.push((time, case.name.as_str(), edits));

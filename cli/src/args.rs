@@ -273,7 +273,7 @@ pub struct CatalogConfig {
     /// `--catalog DIR`, when given.
     pub dir: Option<PathBuf>,
     /// `--as-of`, when given (the clock is read only when it is needed).
-    pub as_of: Option<pare_engine::sources::Timestamp>,
+    pub as_of: Option<pare_engine::Timestamp>,
     /// `--max-input-size`, when given.
     pub max_input_size: Option<u64>,
 }
@@ -427,7 +427,7 @@ pub struct Refine {
     /// What to print.
     pub format: RefineFormat,
     /// The engine's options.
-    pub options: pare_engine::Options,
+    pub options: pare_engine::RefineOptions,
     /// Whether to verify the result before printing it.
     pub verify: bool,
     /// `--exit-code`: whether the exit code says if anything changes.
@@ -461,9 +461,9 @@ impl RefineArgs {
             sources,
             catalog: self.catalog.catalog,
             format: self.format,
-            options: pare_engine::Options {
+            options: pare_engine::RefineOptions {
                 wildcards: !self.no_wildcards,
-                ..pare_engine::Options::default()
+                ..pare_engine::RefineOptions::default()
             },
             verify: self.verify,
             exit_code: self.exit_code,

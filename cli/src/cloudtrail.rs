@@ -14,12 +14,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use pare_engine::events::{EventMapping, EventTable};
-use pare_engine::sources::{
-    CloudTrail, Coverage, Observability, ObservedUsage, Tally, TrailConfig, UsageFile, Window,
+use pare_engine::usage::{
+    CloudTrail, Coverage, Observability, ObservedUsage, Tally, TrailConfig, UsageFile,
     coverage_lines,
 };
-use pare_engine::{ActionTable, Policy};
+use pare_engine::{ActionTable, Policy, Window};
+use pare_engine::{EventMapping, EventTable};
 
 use crate::error::Error;
 use crate::input::{self, Kind, Limits};
@@ -443,7 +443,7 @@ fn summary(
 #[derive(Debug)]
 pub struct Inferred {
     /// The inference.
-    pub inference: pare_engine::sources::Inference,
+    pub inference: pare_engine::usage::Inference,
     /// The principal it is for.
     pub principal: String,
     /// Notes about the scan.
@@ -459,8 +459,8 @@ pub fn infer(
     policies: &[&Policy],
     table: ActionTable<'_>,
     window: Option<&Window>,
-) -> pare_engine::sources::Inference {
-    pare_engine::sources::from_cloudtrail(policies, usage, observability, table, window)
+) -> pare_engine::usage::Inference {
+    pare_engine::usage::from_cloudtrail(policies, usage, observability, table, window)
 }
 
 /// The whole `--cloudtrail` path of `refine`, `verify` and `explain`.

@@ -70,14 +70,14 @@ impl Kind {
     /// The default cap, in bytes. See docs/performance.md for the measurements.
     ///
     /// A policy: what the engine parses at most
-    /// ([`pare_engine::policy::MAX_INPUT_BYTES`], 1 MiB, a hundred times
+    /// ([`pare_engine::MAX_INPUT_BYTES`], 1 MiB, a hundred times
     /// IAM's largest quota); reading more would only be refused later.
     /// Account data: `get-account-authorization-details` of a large account
     /// reaches hundreds of MB, unused lists of millions of actions about
     /// 100 MB. A catalog file: the largest service (`ec2`) is a few MB.
     pub const fn default_cap(self) -> u64 {
         match self {
-            Kind::Policy => pare_engine::policy::MAX_INPUT_BYTES as u64,
+            Kind::Policy => pare_engine::MAX_INPUT_BYTES as u64,
             Kind::Data => 1 << 30,
             Kind::Catalog => 64 << 20,
         }
@@ -285,7 +285,7 @@ pub fn read_findings_dir(dir: &Path, limits: Limits) -> Result<(String, Vec<Stri
             notes.push(format!("skipped `{name}`: not JSON"));
             continue;
         }
-        pare_engine::unused::parse_findings(&text).map_err(|e| engine_error(&name, &e))?;
+        pare_engine::parse_findings(&text).map_err(|e| engine_error(&name, &e))?;
         stream.push_str(&text);
         stream.push('\n');
         read += 1;
@@ -383,7 +383,7 @@ fn engine_error(name: &str, err: &pare_engine::Error) -> Error {
     Error::input(format!("{name}: {err}"))
 }
 
-/// Reads a policy in any form [`pare_engine::policy::parse_policy_input`] accepts.
+/// Reads a policy in any form [`pare_engine::parse_policy_input`] accepts.
 pub fn read_policy(source: &Source, io: &mut Io<'_>) -> Result<(Text, PolicyInput), Error> {
     let text = read_text(source, Kind::Policy, io)?;
     parse_policy(text)
@@ -415,13 +415,12 @@ fn parse_policy(text: Text) -> Result<(Text, PolicyInput), Error> {
             text.name
         )));
     }
-    let input =
-        pare_engine::policy::parse_policy_input(&text.text).map_err(|e| {
-            match not_a_policy(&text.text) {
-                Some(mistake) => named_mistake(&text.name, mistake),
-                None => engine_error(&text.name, &e),
-            }
-        })?;
+    let input = pare_engine::parse_policy_input(&text.text).map_err(|e| {
+        match not_a_policy(&text.text) {
+            Some(mistake) => named_mistake(&text.name, mistake),
+            None => engine_error(&text.name, &e),
+        }
+    })?;
     Ok((text, input))
 }
 

@@ -4,7 +4,7 @@
 //! the clock); and the warning about an old catalog, for every command that
 //! reads one.
 //!
-//! The engine does the inferring ([`pare_engine::sources`]); this module only
+//! The engine does the inferring ([`pare_engine::usage`]); this module only
 //! reads files, reads the clock, and prints.
 
 use std::ffi::OsString;
@@ -14,11 +14,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::Args;
 use pare_engine::account::{Account, PrincipalLookupError, PrincipalUsage};
-use pare_engine::sources::{
-    self, LastAccessed, SourceReport, Timestamp, UsageFile, UsedList, Window,
-};
-use pare_engine::unused::read_unused;
-use pare_engine::{ActionTable, Finding, Policy, UnusedSet};
+use pare_engine::usage::{self, LastAccessed, SourceReport, UsageFile, UsedList};
+use pare_engine::{ActionTable, Finding, Policy, Timestamp, UnusedSet, Window, read_unused};
 
 use crate::args::Command;
 use crate::error::Error;
@@ -219,14 +216,14 @@ impl Sources {
             finding_notes.extend(read.notes());
             nothing_active = read.nothing_active();
             principal.clone_from(&read.principal);
-            let inference = sources::from_findings(read.set, window.as_ref())
+            let inference = usage::from_findings(read.set, window.as_ref())
                 .map_err(|e| Error::input(format!("{}: {e}", source.name())))?;
             inferences.push(inference);
         }
         if let Some(source) = &self.last_accessed {
             let data =
                 read_last_accessed(source, self.accept_unknown_used, table, &mut accepted, io)?;
-            inferences.push(sources::from_last_accessed(
+            inferences.push(usage::from_last_accessed(
                 &data,
                 policies,
                 table,
@@ -262,7 +259,7 @@ impl Sources {
                     )));
                 }
                 let used = parse_used(&text, self.accept_unknown_used, table, &mut accepted)?;
-                inferences.push(sources::from_used_list(policies, &used, table));
+                inferences.push(usage::from_used_list(policies, &used, table));
             }
         }
         if !self.cloudtrail.is_empty() {
@@ -363,7 +360,7 @@ fn check_names<'n>(
     table: ActionTable<'_>,
     accepted: &mut Vec<String>,
 ) -> Result<(), Error> {
-    let unknown = sources::unknown_names(names, table);
+    let unknown = usage::unknown_names(names, table);
     if unknown.is_empty() {
         return Ok(());
     }
@@ -419,7 +416,7 @@ impl Resolved {
             writeln!(stderr, "note: {}", crate::safe::escape(note))?;
         }
         for report in &self.reports {
-            if report.source == sources::Source::Findings
+            if report.source == usage::UsageSource::Findings
                 && !self.combined
                 && report.recently_used.is_empty()
                 && report.notes.is_empty()
@@ -613,7 +610,7 @@ impl AccountSources {
             for finding in &mut findings {
                 if finding.finding_type == "UnusedPermission" && finding.is_active() {
                     let inference =
-                        sources::from_findings(std::mem::take(&mut finding.unused), Some(window))
+                        usage::from_findings(std::mem::take(&mut finding.unused), Some(window))
                             .map_err(|e| Error::input(format!("finding `{}`: {e}", finding.id)))?;
                     finding.unused = inference.unused;
                     reports.push(PrincipalReport {
@@ -664,11 +661,11 @@ impl AccountSources {
                         inferred.inference
                     } else {
                         let used = parse_used(&text, accept, table, &mut accepted)?;
-                        sources::from_used_list(&policies, &used, table)
+                        usage::from_used_list(&policies, &used, table)
                     }
                 } else {
                     let data = read_last_accessed(&source, accept, table, &mut accepted, io)?;
-                    sources::from_last_accessed(&data, &policies, table, window.as_ref())
+                    usage::from_last_accessed(&data, &policies, table, window.as_ref())
                 };
                 inference.report.notes.extend(accepted);
                 let arn = account
@@ -731,7 +728,7 @@ impl AccountSources {
             writeln!(io.stderr, "note: {}", crate::safe::escape(note))?;
         }
         let events = crate::cloudtrail::event_table();
-        let observability = sources::Observability::new(&events, config);
+        let observability = usage::Observability::new(&events, config);
         let coverage = scan.trail.coverage();
         let covered: std::collections::BTreeSet<&str> = coverage.iter().map(|(a, _)| *a).collect();
         let mut uncovered: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
@@ -754,7 +751,7 @@ impl AccountSources {
             let names: Vec<String> = held.iter().map(|(n, _)| (*n).to_string()).collect();
             let observed = scan.trail.usage_of(&entity.arn, &events, table);
             let inference =
-                sources::from_cloudtrail(&policies, &observed, &observability, table, window);
+                usage::from_cloudtrail(&policies, &observed, &observability, table, window);
             usage.add(account, index, "cloudtrail".to_string(), inference.unused);
             reports.push(PrincipalReport {
                 principal: entity.arn.clone(),
@@ -898,7 +895,7 @@ pub fn catalog_remedy(dir: Option<&Path>) -> &'static str {
 }
 
 /// The one-line warning for a catalog whose data is more than
-/// [`sources::CATALOG_MAX_AGE_DAYS`] days older than `as_of`, if it is: short
+/// [`pare_engine::CATALOG_MAX_AGE_DAYS`] days older than `as_of`, if it is: short
 /// (under 100 columns), with the remedy that fits; `pare catalog` says it in full.
 /// `dir` is `--catalog DIR`.
 pub fn catalog_age_warning(
@@ -907,7 +904,7 @@ pub fn catalog_age_warning(
     limits: input::Limits,
 ) -> Option<String> {
     let date = catalog_data_date(dir, limits)?;
-    let days = sources::catalog_staleness(&date, as_of).ok()??;
+    let days = pare_engine::catalog_staleness(&date, as_of).ok()??;
     let (what, remedy) = match dir {
         None => (
             "the embedded catalog",

@@ -14,7 +14,8 @@ pub enum ErrorKind {
     Encoding,
     /// A plain-text list has a line that is not an action.
     Text,
-    /// Rows given as an action table are out of order or malformed.
+    /// Rows given as an action table or an event table are out of order or
+    /// malformed.
     Table,
 }
 
@@ -27,6 +28,8 @@ pub enum Location {
     Path(String),
     /// A row of an action table (0-based).
     Row(usize),
+    /// A row of an event table (0-based).
+    EventRow(usize),
 }
 
 impl fmt::Display for Location {
@@ -36,6 +39,7 @@ impl fmt::Display for Location {
             Location::Path(path) if path.is_empty() => f.write_str("the top level"),
             Location::Path(path) => write!(f, "`{path}`"),
             Location::Row(index) => write!(f, "action table row {index}"),
+            Location::EventRow(index) => write!(f, "event table row {index}"),
         }
     }
 }
@@ -71,6 +75,14 @@ impl Error {
         Error {
             kind: ErrorKind::Table,
             location: Some(Location::Row(index)),
+            message,
+        }
+    }
+
+    pub(crate) fn event_table(index: usize, message: String) -> Error {
+        Error {
+            kind: ErrorKind::Table,
+            location: Some(Location::EventRow(index)),
             message,
         }
     }

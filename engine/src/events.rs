@@ -15,8 +15,8 @@
 //! first and then the name without such a suffix ([`strip_version_suffix`]).
 
 use std::cmp::Ordering;
-use std::fmt;
 
+use crate::error::Error;
 use crate::table::split_action;
 
 /// One row of the event table: an operation as CloudTrail names it, and the
@@ -69,23 +69,6 @@ pub enum EventLookup<'a> {
     UnknownEvent,
 }
 
-/// Why a slice cannot serve as an event table.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EventTableError {
-    /// The row at which the order breaks or a field is malformed.
-    pub index: usize,
-    /// What is wrong there.
-    pub message: String,
-}
-
-impl fmt::Display for EventTableError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "event table row {}: {}", self.index, self.message)
-    }
-}
-
-impl std::error::Error for EventTableError {}
-
 /// A borrowed, validated event table: rows sorted by `(event_source,
 /// event_name)` byte-wise, without duplicates.
 #[derive(Clone, Copy, Debug)]
@@ -97,9 +80,9 @@ impl<'a> EventTable<'a> {
     /// Checks the order and form of `rows`: sources are lowercase host names,
     /// names are non-empty identifiers, every row has at least one action and
     /// every action is a literal `service:Action`.
-    pub fn new(rows: &'a [EventMapping<'a>]) -> Result<EventTable<'a>, EventTableError> {
+    pub fn new(rows: &'a [EventMapping<'a>]) -> Result<EventTable<'a>, Error> {
         for (index, row) in rows.iter().enumerate() {
-            let error = |message: String| EventTableError { index, message };
+            let error = |message: String| Error::event_table(index, message);
             if !is_event_source(row.event_source) {
                 return Err(error(format!(
                     "`{}` is not an event source (a lowercase host name)",
@@ -255,7 +238,7 @@ fn is_event_name(s: &str) -> bool {
 /// The date must look like one (years 19xx or 20xx, a month and a day in
 /// range), and the part before it must end in a letter, so that names such
 /// as `ListObjectsV2` or `DescribeInstances` are never cut.
-pub fn strip_version_suffix(event_name: &str) -> Option<&str> {
+pub(crate) fn strip_version_suffix(event_name: &str) -> Option<&str> {
     let bytes = event_name.as_bytes();
     // Drop a trailing `v<digits>` (Lambda's revisions) before looking for the date.
     let mut end = bytes.len();
@@ -312,6 +295,7 @@ fn in_range(two_digits: &[u8], low: u8, high: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Location;
 
     const ROWS: &[EventMapping<'static>] = &[
         EventMapping::new_static(
@@ -475,9 +459,15 @@ mod tests {
     #[test]
     fn malformed_tables_are_rejected() {
         let unsorted = [ROWS[1], ROWS[0]];
-        assert_eq!(EventTable::new(&unsorted).unwrap_err().index, 1);
+        assert_eq!(
+            EventTable::new(&unsorted).unwrap_err().location(),
+            Some(&Location::EventRow(1))
+        );
         let duplicate = [ROWS[1], ROWS[1]];
-        assert_eq!(EventTable::new(&duplicate).unwrap_err().index, 1);
+        assert_eq!(
+            EventTable::new(&duplicate).unwrap_err().location(),
+            Some(&Location::EventRow(1))
+        );
         let bad = [
             EventMapping::new("S3.amazonaws.com", "GetObject", &["s3:GetObject"]),
             EventMapping::new("s3.amazonaws.com", "Get Object", &["s3:GetObject"]),

@@ -19,7 +19,7 @@ pub fn parse(text: &str) -> Result<Value, Error> {
 }
 
 /// Parses a sequence of whitespace-separated JSON values (JSON Lines and the like).
-pub fn parse_stream(text: &str) -> Result<Vec<Value>, Error> {
+pub(crate) fn parse_stream(text: &str) -> Result<Vec<Value>, Error> {
     serde_json::Deserializer::from_str(strip_bom(text))
         .into_iter::<Strict>()
         .map(|item| item.map(|Strict(value)| value).map_err(|e| Error::json(&e)))
@@ -36,7 +36,7 @@ impl<'de> de::Deserialize<'de> for Strict {
 }
 
 /// `text` without a leading UTF-8 byte-order mark.
-pub fn strip_bom(text: &str) -> &str {
+pub(crate) fn strip_bom(text: &str) -> &str {
     text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 

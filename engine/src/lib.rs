@@ -25,39 +25,51 @@
 //! assert!(pare_engine::verify(&policy, &refined.policy, &unused, table).is_ok());
 //! ```
 
+// The public modules are the two features with a vocabulary of their own
+// (`account`: the planner's model and plan; `usage`: where "unused" comes
+// from, one file per source) and the one AWS format the engine both reads and
+// writes (`recommendation`). Everything else is private and re-exported below,
+// so that a caller names `pare_engine::Policy`, never the file it lives in.
 pub mod account;
-pub mod error;
-pub mod events;
-pub mod explain;
-pub mod json;
-pub mod known;
-pub mod pattern;
-pub mod policy;
 pub mod recommendation;
-pub mod refine;
-pub mod table;
-pub mod time;
-pub mod trie;
-pub mod unused;
 pub mod usage;
-pub mod verify;
 
-/// The former home of [`usage`] and [`time`], kept so that callers move over
-/// one at a time.
-pub mod sources {
-    pub use crate::time::{CATALOG_MAX_AGE_DAYS, Timestamp, Window, catalog_staleness};
-    pub use crate::usage::*;
-}
+mod error;
+mod events;
+mod explain;
+mod json;
+mod known;
+mod pattern;
+mod policy;
+mod refine;
+mod table;
+mod time;
+mod trie;
+mod unused;
+mod verify;
 
 pub use error::{Error, ErrorKind, Location};
 pub use events::{EventLookup, EventMapping, EventTable};
+pub use explain::{ExplainNode, Explanation, NodeKind, Verdict, explain};
+pub use json::parse as parse_json;
 pub use known::Known;
 pub use pattern::Pattern;
-pub use policy::{ActionKey, Effect, Policy, PolicyInput, PolicyKind, Statement};
-pub use refine::{
-    Change, Code, Diagnostic, DiagnosticCode, Diagnostics, Edit, Edits, Options, RecommendedAction,
-    RefineOptions, Refinement, refine,
+pub use policy::{
+    ActionKey, Effect, MAX_INPUT_BYTES, Policy, PolicyInput, PolicyKind, Statement,
+    parse_policy_input,
 };
-pub use table::{AccessLevel, ActionTable, KnownAction};
-pub use unused::{Finding, UnusedSet};
-pub use verify::{Verification, Violation, ViolationKind, verify};
+pub use recommendation::RecommendedAction;
+pub use refine::{
+    Change, Diagnostic, DiagnosticCode, Diagnostics, Edit, Edits, RefineOptions, Refinement,
+    RemovalReason, refine,
+};
+pub use table::{AccessLevel, ActionTable, KnownAction, cmp_ci, split_action, starts_with_ci};
+pub use time::{CATALOG_MAX_AGE_DAYS, Timestamp, Window, catalog_staleness};
+pub use trie::Unsafe;
+pub use unused::{Finding, UnusedRead, UnusedSet, parse_findings, read_unused};
+pub use verify::{Verification, VerifyChecks, Violation, ViolationKind, verify, verify_checking};
+
+/// The two walks of the generalization trie (by service, and over the whole
+/// table), for the property test that checks they agree. Not part of the API.
+#[doc(hidden)]
+pub use refine::{generalize, generalize_trie};

@@ -604,7 +604,7 @@ fn decoded_json_error(err: Error, what: &str) -> Error {
 }
 
 /// A policy document given as a JSON object or as a URL-encoded JSON string.
-pub fn document_value(value: Value, path: &str) -> Result<Policy, Error> {
+pub(crate) fn document_value(value: Value, path: &str) -> Result<Policy, Error> {
     match value {
         Value::String(s) => {
             let decoded = percent_decode(&s).map_err(|e| Error {
@@ -622,7 +622,7 @@ pub fn document_value(value: Value, path: &str) -> Result<Policy, Error> {
 }
 
 /// Decodes `%XX` escapes (RFC 3986, as IAM's API encodes documents); `+` stays `+`.
-pub fn percent_decode(text: &str) -> Result<String, Error> {
+pub(crate) fn percent_decode(text: &str) -> Result<String, Error> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

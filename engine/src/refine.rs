@@ -14,9 +14,6 @@ use crate::table::{ActionTable, cmp_ci, split_action};
 use crate::trie::{Class, Index, Mode, Problem, Trie};
 use crate::unused::UnusedSet;
 
-/// The former name of [`RefineOptions`], kept while callers move over.
-pub use self::RefineOptions as Options;
-
 /// How to refine.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RefineOptions {
@@ -91,9 +88,6 @@ pub struct Edit {
     #[serde(flatten)]
     pub change: Change,
 }
-
-/// The former name of [`DiagnosticCode`], kept while callers move over.
-pub use self::DiagnosticCode as Code;
 
 /// What a diagnostic is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]

@@ -683,12 +683,12 @@ fn parse_text(text: &str) -> Result<UnusedSet, Error> {
 }
 
 /// A service prefix: letters, digits and `-`.
-pub fn is_service_name(s: &str) -> bool {
+pub(crate) fn is_service_name(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// An action name: letters, digits, `-` and `_`.
-pub fn is_action_name(s: &str) -> bool {
+pub(crate) fn is_action_name(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')

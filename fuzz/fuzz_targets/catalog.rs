@@ -7,8 +7,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pare_engine::verify::{Checks, verify_checking};
-use pare_engine::{Options, Pattern, UnusedSet, refine};
+use pare_engine::{VerifyChecks, verify_checking};
+use pare_engine::{RefineOptions, Pattern, UnusedSet, refine};
 
 /// Wildcards that span the whole catalog cost up to a tenth of a second
 /// each; more than this many would turn a correctness run into a time-out.
@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((policy_text, unused_text)) = text.split_once('\0') else {
         return;
     };
-    let Ok(input) = pare_engine::policy::parse_policy_input(policy_text) else {
+    let Ok(input) = pare_engine::parse_policy_input(policy_text) else {
         return;
     };
     let Ok(unused) = UnusedSet::parse(unused_text) else {
@@ -40,16 +40,16 @@ fuzz_target!(|data: &[u8]| {
     }
     let table = pare_catalog::embedded();
     for wildcards in [true, false] {
-        let options = Options {
+        let options = RefineOptions {
             wildcards,
-            ..Options::default()
+            ..RefineOptions::default()
         };
         let refined = refine(&input.policy, &unused, table, &options);
         // Conciseness is not judged here: its brute-force check over the
         // 22,000 actions of the embedded catalog takes seconds for a wildcard
         // that spans every service (the `refine` target and the property
         // tests check it); the other five guarantees are.
-        let checks = Checks { concise: false };
+        let checks = VerifyChecks { concise: false };
         let verification =
             verify_checking(&input.policy, &refined.policy, &unused, table, &checks);
         assert!(

@@ -4,9 +4,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pare_engine::explain::explain;
-use pare_engine::table::{cmp_ci, starts_with_ci};
-use pare_engine::{AccessLevel, ActionTable, Known, KnownAction, Options, Policy, UnusedSet, refine};
+use pare_engine::explain;
+use pare_engine::{cmp_ci, starts_with_ci};
+use pare_engine::{AccessLevel, ActionTable, Known, KnownAction, RefineOptions, Policy, UnusedSet, refine};
 
 const NAMES: &[&str] = &[
     "s3:GetObject",
@@ -58,7 +58,7 @@ fuzz_target!(|data: &[u8]| {
             assert!(node.prefix.len() > parent.prefix.len(), "{e:#?}");
         }
     }
-    let refined = refine(&policy, &unused, table, &Options::default());
+    let refined = refine(&policy, &unused, table, &RefineOptions::default());
     let entries: Vec<String> = refined
         .policy
         .statements()

@@ -3,7 +3,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use pare_engine::UnusedSet;
-use pare_engine::unused::parse_findings;
+use pare_engine::parse_findings;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -4,9 +4,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pare_engine::table::cmp_ci;
-use pare_engine::verify::{Checks, verify_checking};
-use pare_engine::{AccessLevel, ActionTable, KnownAction, Options, UnusedSet, refine};
+use pare_engine::cmp_ci;
+use pare_engine::{VerifyChecks, verify_checking};
+use pare_engine::{AccessLevel, ActionTable, KnownAction, RefineOptions, UnusedSet, refine};
 
 const NAMES: &[&str] = &[
     "s3:GetObject",
@@ -41,7 +41,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((policy_text, unused_text)) = text.split_once('\0') else {
         return;
     };
-    let Ok(input) = pare_engine::policy::parse_policy_input(policy_text) else {
+    let Ok(input) = pare_engine::parse_policy_input(policy_text) else {
         return;
     };
     let Ok(unused) = UnusedSet::parse(unused_text) else {
@@ -54,13 +54,13 @@ fuzz_target!(|data: &[u8]| {
     rows.sort_by(|a, b| cmp_ci(&a.name, &b.name));
     let table = ActionTable::new(&rows).unwrap();
     for wildcards in [true, false] {
-        let options = Options {
+        let options = RefineOptions {
             wildcards,
-            ..Options::default()
+            ..RefineOptions::default()
         };
         let refined = refine(&input.policy, &unused, table, &options);
         // Without wildcards the replacements list actions: not judged for conciseness.
-        let checks = Checks {
+        let checks = VerifyChecks {
             concise: wildcards,
         };
         let verification =

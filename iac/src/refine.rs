@@ -1,6 +1,6 @@
 //! A document refined by the engine, as splices of its source.
 
-use pare_engine::{ActionTable, Change, Options, Refinement, UnusedSet};
+use pare_engine::{ActionTable, Change, RefineOptions, Refinement, UnusedSet};
 
 use crate::doc::{Document, Splice};
 
@@ -24,7 +24,7 @@ pub fn refine(
     text: &str,
     unused: &UnusedSet,
     table: ActionTable<'_>,
-    options: &Options,
+    options: &RefineOptions,
 ) -> Result<Outcome, pare_engine::Error> {
     let (original, index) = doc.policy()?;
     let refinement = pare_engine::refine(&original, unused, table, options);

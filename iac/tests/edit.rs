@@ -5,7 +5,7 @@
     reason = "a test: a failure is a panic with the case"
 )]
 
-use pare_engine::{AccessLevel, ActionTable, KnownAction, Options, UnusedSet};
+use pare_engine::{AccessLevel, ActionTable, KnownAction, RefineOptions, UnusedSet};
 use pare_iac::{Body, Format, apply, scan};
 
 const ROWS: &[KnownAction] = &[
@@ -24,7 +24,8 @@ fn refine_all(format: Format, text: &str, unused: &str) -> String {
     for policy in &scan.policies {
         if let Body::Document(doc) = &policy.body {
             let outcome =
-                pare_iac::refine::refine(doc, text, &unused, table, &Options::default()).unwrap();
+                pare_iac::refine::refine(doc, text, &unused, table, &RefineOptions::default())
+                    .unwrap();
             splices.extend(outcome.splices);
         }
     }

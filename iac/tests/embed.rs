@@ -9,7 +9,7 @@
     reason = "a test: a failure is a panic with the case"
 )]
 
-use pare_engine::{ActionKey, Change, Options, Pattern, Policy, UnusedSet};
+use pare_engine::{ActionKey, Change, Pattern, Policy, RefineOptions, UnusedSet};
 use pare_iac::{Actions, Body, Document, Format};
 use serde_json::Value;
 
@@ -275,7 +275,7 @@ fn check(
     unused: &UnusedSet,
 ) {
     let table = pare_catalog::embedded();
-    let options = Options::default();
+    let options = RefineOptions::default();
     let expected = pare_engine::refine(plain, unused, table, &options);
     let doc = the_document(format, text);
     let outcome = pare_iac::refine::refine(&doc, text, unused, table, &options)

@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::sync::LazyLock;
 
-use pare_engine::table::cmp_ci;
+use pare_engine::cmp_ci;
 use pare_engine::{AccessLevel, ActionTable, Known, KnownAction, Policy, UnusedSet};
 
 // The generator of the property tests, so the benchmarks measure the very

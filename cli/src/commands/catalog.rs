@@ -62,7 +62,7 @@ pub fn run(config: &CatalogInfo, io: &mut Io<'_>) -> Result<i32, Error> {
                 _ => format!("newer than {when}"),
             };
             writeln!(io.stdout, "age:       {age}")?;
-            let limit = pare_engine::sources::CATALOG_MAX_AGE_DAYS;
+            let limit = pare_engine::CATALOG_MAX_AGE_DAYS;
             if days > i64::from(limit) {
                 writeln!(
                     io.stdout,

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use pare_engine::table::cmp_ci;
+use pare_engine::cmp_ci;
 use pare_engine::{KnownAction, Pattern};
 
 use crate::args::Expand;
@@ -87,16 +87,16 @@ fn observability(actions: &[&KnownAction]) -> HashMap<String, Observed> {
     let wanted: std::collections::HashSet<String> = actions
         .iter()
         .map(|a| a.name.to_ascii_lowercase())
-        .filter(|a| !pare_engine::sources::is_permission_only(a))
+        .filter(|a| !pare_engine::usage::is_permission_only(a))
         .collect();
     let mut out: HashMap<String, Observed> = HashMap::new();
     for row in pare_catalog::events().rows() {
-        let kind =
-            if pare_engine::sources::is_data_event(row.event_source, row.event_name).is_empty() {
-                Observed::Logged
-            } else {
-                Observed::DataEvent
-            };
+        let kind = if pare_engine::usage::is_data_event(row.event_source, row.event_name).is_empty()
+        {
+            Observed::Logged
+        } else {
+            Observed::DataEvent
+        };
         for action in row.actions {
             let action = action.to_ascii_lowercase();
             if !wanted.contains(&action) {

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 
 use pare_engine::Known;
-use pare_engine::explain::{ExplainNode, Explanation, NodeKind, Verdict, explain};
-use pare_engine::trie::Unsafe;
+use pare_engine::Unsafe;
+use pare_engine::{ExplainNode, Explanation, NodeKind, Verdict, explain};
 
 use crate::args::{Explain, ExplainFormat};
 use crate::error::Error;
@@ -27,7 +27,7 @@ pub fn run(config: &Explain, io: &mut Io<'_>) -> Result<i32, Error> {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": [config.pattern], "Resource": "*"}],
     });
-    let policy = pare_engine::policy::parse_policy_input(&document.to_string())
+    let policy = pare_engine::parse_policy_input(&document.to_string())
         .map_err(|e| Error::input(format!("the pattern: {e}")))?
         .policy;
     let resolved = config.sources.resolve(&[&policy], catalog.table(), io)?;
@@ -399,7 +399,7 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pare_engine::table::cmp_ci;
+    use pare_engine::cmp_ci;
     use pare_engine::{AccessLevel, ActionTable, KnownAction, UnusedSet};
 
     fn explanation(names: &[&'static str], unused: &str, pattern: &str) -> Explanation {

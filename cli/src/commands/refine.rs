@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::io::Write;
 
 use pare_engine::recommendation::{self, RecommendedStep};
-use pare_engine::{Code, Policy, PolicyInput, PolicyKind, RecommendedAction, Refinement};
+use pare_engine::{DiagnosticCode, Policy, PolicyInput, PolicyKind, RecommendedAction, Refinement};
 use serde_json::{Value, json};
 
 use crate::args::{PolicyKindArg, Refine, RefineFormat};
@@ -37,7 +37,7 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
         config.policy_kind,
         resolved.principal.as_deref(),
     )?;
-    let options = pare_engine::Options {
+    let options = pare_engine::RefineOptions {
         catalog_date: crate::sources::catalog_data_date(config.catalog.as_deref(), io.limits),
         ..config.options.clone()
     };
@@ -45,10 +45,10 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
     if config.verify {
         // The check shares no code with the refinement; a failure here is a
         // bug in pare, so the result is withheld rather than printed.
-        let checks = pare_engine::verify::Checks {
+        let checks = pare_engine::VerifyChecks {
             concise: options.wildcards,
         };
-        let verification = pare_engine::verify::verify_checking(
+        let verification = pare_engine::verify_checking(
             &input.policy,
             &refinement.policy,
             unused,
@@ -269,11 +269,13 @@ pub(crate) fn diagnostic_lines(
             .map(|i| format!("Statement[{i}], "))
             .unwrap_or_default();
         let what = match first.code {
-            Code::UnknownUnusedAction | Code::UnusedNotGranted | Code::UnknownAction => "actions",
-            Code::BroadExclusion
-            | Code::MalformedAction
-            | Code::UnknownService
-            | Code::MatchesNoAction => "entries",
+            DiagnosticCode::UnknownUnusedAction
+            | DiagnosticCode::UnusedNotGranted
+            | DiagnosticCode::UnknownAction => "actions",
+            DiagnosticCode::BroadExclusion
+            | DiagnosticCode::MalformedAction
+            | DiagnosticCode::UnknownService
+            | DiagnosticCode::MatchesNoAction => "entries",
         };
         lines.push(format!(
             "{at}{} {what} ({} and {} more; `--format json` lists every one): each {}",

@@ -142,11 +142,11 @@ pub fn run(config: &Refine, text: Text, format: Format, io: &mut Io<'_>) -> Resu
     let refs: Vec<&pare_engine::Policy> = originals.iter().collect();
     let resolved = config.sources.resolve(&refs, table, io)?;
     let unused = &resolved.unused;
-    let options = pare_engine::Options {
+    let options = pare_engine::RefineOptions {
         catalog_date: crate::sources::catalog_data_date(config.catalog.as_deref(), io.limits),
         ..config.options.clone()
     };
-    let checks = pare_engine::verify::Checks {
+    let checks = pare_engine::VerifyChecks {
         concise: options.wildcards,
     };
 
@@ -163,7 +163,7 @@ pub fn run(config: &Refine, text: Text, format: Format, io: &mut Io<'_>) -> Resu
                     Escaped(&target.address)
                 ))
             })?;
-        let verification = pare_engine::verify::verify_checking(
+        let verification = pare_engine::verify_checking(
             &outcome.original,
             &outcome.refinement.policy,
             unused,
@@ -206,8 +206,7 @@ pub fn run(config: &Refine, text: Text, format: Format, io: &mut Io<'_>) -> Resu
             .as_ref()
             .is_some_and(|p| p.to_value() == outcome.refinement.policy.to_value());
         let verified = read_back.as_ref().is_some_and(|p| {
-            pare_engine::verify::verify_checking(&outcome.original, p, unused, table, &checks)
-                .is_ok()
+            pare_engine::verify_checking(&outcome.original, p, unused, table, &checks).is_ok()
         });
         if !same || !verified {
             writeln!(
@@ -294,7 +293,7 @@ pub fn run(config: &Refine, text: Text, format: Format, io: &mut Io<'_>) -> Resu
         o.refinement
             .diagnostics
             .iter()
-            .filter(|d| d.code == pare_engine::Code::UnusedNotGranted)
+            .filter(|d| d.code == pare_engine::DiagnosticCode::UnusedNotGranted)
             .map(|d| d.subject.clone())
             .collect()
     };

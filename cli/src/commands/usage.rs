@@ -6,7 +6,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
-use pare_engine::sources::{UsageFile, Window};
+use pare_engine::Window;
+use pare_engine::usage::UsageFile;
 
 use crate::args::{CatalogArgs, OutputArgs};
 use crate::error::Error;

@@ -82,7 +82,7 @@ pub struct VerifyConfig {
     /// What to print.
     pub format: VerifyFormat,
     /// Which guarantees beyond the first five to check.
-    pub checks: pare_engine::verify::Checks,
+    pub checks: pare_engine::VerifyChecks,
 }
 
 impl VerifyArgs {
@@ -114,7 +114,7 @@ impl VerifyArgs {
             sources,
             catalog: self.catalog.catalog,
             format: self.format,
-            checks: pare_engine::verify::Checks {
+            checks: pare_engine::VerifyChecks {
                 concise: !self.no_wildcards,
             },
         };
@@ -145,7 +145,7 @@ pub fn run(config: &VerifyConfig, io: &mut Io<'_>) -> Result<i32, Error> {
     let unused = sources
         .resolve(&[&original.policy], catalog.table(), io)?
         .unused;
-    let verification = pare_engine::verify::verify_checking(
+    let verification = pare_engine::verify_checking(
         &original.policy,
         &refined,
         &unused,
@@ -223,8 +223,8 @@ fn swapped(
         return false;
     }
     // Conciseness is left out: a hand-written original need not be concise.
-    let checks = pare_engine::verify::Checks { concise: false };
-    pare_engine::verify::verify_checking(refined, original, unused, table, &checks).is_ok()
+    let checks = pare_engine::VerifyChecks { concise: false };
+    pare_engine::verify_checking(refined, original, unused, table, &checks).is_ok()
 }
 
 /// One line per violation: its kind, where, what, with example actions.
@@ -287,7 +287,7 @@ fn read_refined(source: &Source, original: &Policy, io: &mut Io<'_>) -> Result<P
 }
 
 fn read_document(name: &str, text: &str) -> Result<Policy, Error> {
-    pare_engine::policy::parse_policy_input(text)
+    pare_engine::parse_policy_input(text)
         .map(|input| input.policy)
         .map_err(|e| Error::input(format!("{name}: {e}")))
 }

@@ -1,7 +1,7 @@
 //! A source's report as lines for a terminal: what it inferred and what it
 //! kept, each list cut after its first few items.
 
-use pare_engine::sources::{SourceReport, UsageSource};
+use pare_engine::usage::{SourceReport, UsageSource};
 
 /// One line per fact of `report`, naming the policy of each kept-alive
 /// wildcard by `policy_names` (in the order the policies were given) when

@@ -1,7 +1,7 @@
 //! The source flags' tests, and the engine's inference over the whole embedded catalog.
 use super::*;
-use pare_engine::policy::parse_policy_input;
-use pare_engine::{Options, refine};
+use pare_engine::parse_policy_input;
+use pare_engine::{RefineOptions, refine};
 
 fn ts(text: &str) -> Timestamp {
     Timestamp::parse(text).unwrap()
@@ -148,7 +148,7 @@ fn untracked_actions_survive_over_the_whole_catalog() {
     let untracked: Vec<&str> = table
         .rows()
         .iter()
-        .filter(|a| !a.last_accessed_tracked || sources::is_permission_only(&a.name))
+        .filter(|a| !a.last_accessed_tracked || usage::is_permission_only(&a.name))
         .map(|a| a.name.as_ref())
         .collect();
     let tracked_count = table.len() - untracked.len();
@@ -160,12 +160,12 @@ fn untracked_actions_survive_over_the_whole_catalog() {
     let empty = UsedList::parse("").unwrap();
     for policy in policies_granting_everything(table) {
         let inferences = [
-            sources::from_last_accessed(&report, &[&policy], table, None),
-            sources::from_used_list(&[&policy], &empty, table),
+            usage::from_last_accessed(&report, &[&policy], table, None),
+            usage::from_used_list(&[&policy], &empty, table),
         ];
         for inference in inferences {
             let source = inference.report.source;
-            let refinement = refine(&policy, &inference.unused, table, &Options::default());
+            let refinement = refine(&policy, &inference.unused, table, &RefineOptions::default());
             let granted = still_granted(&refinement.policy, table);
             let removed: Vec<&&str> = untracked
                 .iter()
@@ -206,15 +206,15 @@ fn only_permission_only_actions_survive_when_nothing_was_called() {
         .collect();
     let report = serde_json::json!({"JobStatus": "COMPLETED", "ServicesLastAccessed": services});
     let report = LastAccessed::parse(&report.to_string()).unwrap();
-    let expected: std::collections::BTreeSet<String> = sources::PERMISSION_ONLY
+    let expected: std::collections::BTreeSet<String> = usage::PERMISSION_ONLY
         .iter()
         .map(|(name, _)| name.to_ascii_lowercase())
         .filter(|name| table.get(name).is_some())
         .collect();
     assert!(expected.contains("iam:passrole"));
     for policy in policies_granting_everything(table) {
-        let inference = sources::from_last_accessed(&report, &[&policy], table, None);
-        let refinement = refine(&policy, &inference.unused, table, &Options::default());
+        let inference = usage::from_last_accessed(&report, &[&policy], table, None);
+        let refinement = refine(&policy, &inference.unused, table, &RefineOptions::default());
         assert_eq!(still_granted(&refinement.policy, table), expected);
         let verification =
             pare_engine::verify(&policy, &refinement.policy, &inference.unused, table);

@@ -116,7 +116,7 @@ fn a_fifty_megabyte_policy_is_refused_at_once() {
         // The reader stops one byte past the cap: what a read costs is
         // bounded by the cap, not by the input (whose time the benchmarks measure).
         let most = if source == "-" {
-            pare_engine::policy::MAX_INPUT_BYTES + 1
+            pare_engine::MAX_INPUT_BYTES + 1
         } else {
             0
         };
@@ -132,8 +132,8 @@ fn a_policy_just_under_the_limit_is_refined_like_each_of_its_statements() {
     // benchmark, not here; this asserts what it gives.
     let scratch = Scratch::new("under");
     let unused = scratch.file("unused.txt", b"s3:GetObjectAcl\nec2:DescribeImages\n");
-    let policy = big_policy(pare_engine::policy::MAX_INPUT_BYTES - 4096);
-    assert!(policy.len() <= pare_engine::policy::MAX_INPUT_BYTES);
+    let policy = big_policy(pare_engine::MAX_INPUT_BYTES - 4096);
+    assert!(policy.len() <= pare_engine::MAX_INPUT_BYTES);
     let count = policy.matches("\"Sid\"").count();
     assert!(count > 5_000, "{count} statements");
     let (code, stdout, stderr) = pare(

@@ -31,7 +31,7 @@
 //!     "findingType": "UnusedPermission", "findingDetails": [{"unusedPermissionDetails":
 //!         {"serviceNamespace": "s3", "actions": [{"action": "PutObject"}]}}]}"#;
 //! let account = Account::parse(details).unwrap();
-//! let findings = pare_engine::unused::parse_findings(finding).unwrap();
+//! let findings = pare_engine::parse_findings(finding).unwrap();
 //! let usage = PrincipalUsage::from_findings(&account, findings);
 //! let plan = account::plan(&account, &usage, table, &PlanOptions::default(), &mut |_, _| {});
 //! let policy = &plan.policies[0];
@@ -320,9 +320,6 @@ pub fn removed_counts(original: &Policy, refined: &Policy, known: &Known<'_>) ->
     }
     counts
 }
-
-/// The former name of [`RefinedPolicy`], kept while callers move over.
-pub use self::RefinedPolicy as Outcome;
 
 /// A policy refined against one unused set, with what it costs.
 #[derive(Clone, Debug, PartialEq)]

@@ -815,7 +815,7 @@ pub struct ObservedUsage {
     /// Service prefixes that have unmapped operations: their actions stay.
     pub unmapped_services: BTreeSet<String>,
     /// Operations the table could not map that need no permission
-    /// ([`needs_no_permission`]): counted apart, they keep no service.
+    /// (`needs_no_permission`): counted apart, they keep no service.
     pub no_permission: Vec<Call>,
 }
 
@@ -1006,7 +1006,7 @@ impl Observability {
     /// management events too (pare does not know which of the two it is); or
     /// it is a management event the trail logs, not served by what looks like
     /// a data plane of a service the data event table does not know. See
-    /// [`super::data_events`] for why.
+    /// `usage::data_events` for why.
     pub fn why_unobservable(&self, action: &str, write: bool) -> Option<Unobservable> {
         let Some(operations) = self.operations.get(action) else {
             return Some(Unobservable::NoOperation);
@@ -1071,7 +1071,7 @@ pub fn from_cloudtrail(
     let grants = grants(policies, &known);
     let granted = granted_set(&grants);
     let mut unused = UnusedSet::new();
-    let mut report = SourceReport::new(Source::CloudTrail);
+    let mut report = SourceReport::new(UsageSource::CloudTrail);
     let mut kept = BTreeSet::new();
     let mut reasons: BTreeMap<Unobservable, Vec<&str>> = BTreeMap::new();
     let mut before_window: Vec<&str> = Vec::new();
@@ -2194,7 +2194,7 @@ mod tests {
                 &policy,
                 &inference.unused,
                 table,
-                &crate::Options::default(),
+                &crate::RefineOptions::default(),
             );
             let verification = crate::verify(&policy, &refined.policy, &inference.unused, table);
             assert!(

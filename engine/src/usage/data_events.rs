@@ -198,7 +198,7 @@ const S3_OBJECT: &[&str] = &[
 
 /// AWS's data event types: the three basic ones first, then the others in
 /// the order of `resources.type`.
-pub const DATA_EVENT_TYPES: &[DataEventType] = &[
+pub(crate) const DATA_EVENT_TYPES: &[DataEventType] = &[
     DataEventType {
         basic: true,
         ..listed(
@@ -737,7 +737,7 @@ fn row_matches(row: &DataEventType, source: &str, name: &str, prefix: Option<&st
 }
 
 /// The data event types that may log `name` of `source`; empty for a
-/// management event. By event source only: [`data_event_types`] also weighs
+/// management event. By event source only: `data_event_types` also weighs
 /// the service of the action the operation authorizes.
 pub fn is_data_event(source: &str, name: &str) -> Vec<&'static DataEventType> {
     DATA_EVENT_TYPES
@@ -750,7 +750,11 @@ pub fn is_data_event(source: &str, name: &str) -> Vec<&'static DataEventType> {
 /// `action` (`service:Action`): by event source, and by the action's service
 /// for rows whose service shares its endpoint ([`Operations::EveryService`])
 /// or whose operations are listed by name.
-pub fn data_event_types(source: &str, name: &str, action: &str) -> Vec<&'static DataEventType> {
+pub(crate) fn data_event_types(
+    source: &str,
+    name: &str,
+    action: &str,
+) -> Vec<&'static DataEventType> {
     let prefix = split_action(action).0;
     DATA_EVENT_TYPES
         .iter()
@@ -759,7 +763,7 @@ pub fn data_event_types(source: &str, name: &str, action: &str) -> Vec<&'static 
 }
 
 /// Whether the table has a data event type for service `prefix`.
-pub fn has_data_event_types(prefix: &str) -> bool {
+pub(crate) fn has_data_event_types(prefix: &str) -> bool {
     DATA_EVENT_TYPES
         .iter()
         .any(|row| row.prefix.eq_ignore_ascii_case(prefix))
@@ -771,7 +775,7 @@ pub fn has_data_event_types(prefix: &str) -> bool {
 /// `rds-data`, `data.mediastore`, `streams.dynamodb`, `ingest.timestream`).
 /// AWS serves most data operations from such endpoints, so an operation of
 /// one is kept when its service has no type in the table.
-pub fn looks_like_data_plane(source: &str) -> bool {
+pub(crate) fn looks_like_data_plane(source: &str) -> bool {
     let host = source.to_ascii_lowercase();
     let first = host.split('.').next().unwrap_or_default();
     let head = first.split('-').next().unwrap_or_default();

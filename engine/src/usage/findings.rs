@@ -9,7 +9,7 @@ use super::*;
 /// Findings say nothing about tracking: Access Analyzer decided what is
 /// unused, so nothing is kept here on the strength of the catalog.
 pub fn from_findings(unused: UnusedSet, window: Option<&Window>) -> Result<Inference, Error> {
-    let mut report = SourceReport::new(Source::Findings);
+    let mut report = SourceReport::new(UsageSource::Findings);
     if window.is_none() {
         // The findings stand as they are: the set is passed on, not copied
         // (findings can list millions of actions).

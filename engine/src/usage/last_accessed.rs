@@ -304,7 +304,7 @@ pub fn from_last_accessed(
     let grants = grants(policies, &known);
     let granted = granted_set(&grants);
     let mut unused = UnusedSet::new();
-    let mut report = SourceReport::new(Source::LastAccessed);
+    let mut report = SourceReport::new(UsageSource::LastAccessed);
     let recent = |at: Option<Timestamp>| match (at, window) {
         (None, _) => false,
         (Some(_), None) => true,

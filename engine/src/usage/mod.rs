@@ -48,7 +48,7 @@ pub use cloudtrail::*;
 pub use data_events::*;
 pub use findings::*;
 pub use last_accessed::*;
-pub use no_permission::*;
+pub(crate) use no_permission::*;
 pub use permission_only::*;
 pub use trail_config::*;
 pub use usage_file::*;
@@ -57,10 +57,6 @@ pub use used_list::*;
 // ---------------------------------------------------------------------------
 // Reports
 // ---------------------------------------------------------------------------
-
-/// The short name of [`UsageSource`] inside this module, and its former name
-/// for callers (`pare_engine::sources::Source`) while they move over.
-pub use self::UsageSource as Source;
 
 /// Which source an inference came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -77,14 +73,14 @@ pub enum UsageSource {
     CloudTrail,
 }
 
-impl Source {
+impl UsageSource {
     /// How the report names it.
     pub fn describe(self) -> &'static str {
         match self {
-            Source::Findings => "access analyzer findings",
-            Source::LastAccessed => "iam last-accessed data",
-            Source::UsedList => "used-action list",
-            Source::CloudTrail => "cloudtrail",
+            UsageSource::Findings => "access analyzer findings",
+            UsageSource::LastAccessed => "iam last-accessed data",
+            UsageSource::UsedList => "used-action list",
+            UsageSource::CloudTrail => "cloudtrail",
         }
     }
 }
@@ -110,7 +106,7 @@ pub struct KeptAlive {
 #[serde(rename_all = "camelCase")]
 pub struct SourceReport {
     /// The source.
-    pub source: Source,
+    pub source: UsageSource,
     /// Services inferred wholly unused (never used, or not within the window).
     pub services_never_used: Vec<String>,
     /// Actions inferred unused one by one, sorted. Shared with the unused
@@ -138,7 +134,7 @@ fn shared_names<S: serde::Serializer>(
 }
 
 impl SourceReport {
-    fn new(source: Source) -> SourceReport {
+    fn new(source: UsageSource) -> SourceReport {
         SourceReport {
             source,
             services_never_used: Vec::new(),

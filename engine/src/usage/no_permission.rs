@@ -17,7 +17,7 @@
 //! listed, each row with its page.
 
 /// `(eventSource, eventName, page)`: operations that need no IAM permission.
-pub const NO_PERMISSION_EVENTS: &[(&str, &str, &str)] = &[
+pub(crate) const NO_PERMISSION_EVENTS: &[(&str, &str, &str)] = &[
     // "No permissions are required to perform this operation."
     (
         "sts.amazonaws.com",
@@ -61,7 +61,7 @@ pub const NO_PERMISSION_EVENTS: &[(&str, &str, &str)] = &[
 
 /// Whether `name` of `source` is an operation AWS documents as needing no
 /// IAM permission (exact names, the source without regard to case).
-pub fn needs_no_permission(source: &str, name: &str) -> bool {
+pub(crate) fn needs_no_permission(source: &str, name: &str) -> bool {
     NO_PERMISSION_EVENTS
         .iter()
         .any(|(s, n, _)| s.eq_ignore_ascii_case(source) && *n == name)

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::*;
 
 /// The version of the format; a file of another version is refused.
-pub const USAGE_FILE_VERSION: u64 = 1;
+pub(crate) const USAGE_FILE_VERSION: u64 = 1;
 
 /// A usage file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

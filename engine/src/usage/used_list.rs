@@ -363,7 +363,7 @@ pub(super) const OPERATIONS: &[(&str, &[&str])] = &[
 /// operation authorized by differently named actions, a CloudTrail event
 /// source that is not the IAM prefix, an event name with its API version
 /// appended, or a near miss of an action of the same service.
-pub fn did_you_mean(name: &str, table: ActionTable<'_>) -> Option<String> {
+pub(crate) fn did_you_mean(name: &str, table: ActionTable<'_>) -> Option<String> {
     let (service, action) = split_action(name);
     let known = |candidate: &str| table.get(candidate).map(|row| row.name.to_string());
     if let Some((_, actions)) = OPERATIONS
@@ -507,7 +507,7 @@ pub fn from_used_list(policies: &[&Policy], used: &UsedList, table: ActionTable<
     let grants = grants(policies, &known);
     let granted = granted_set(&grants);
     let mut unused = UnusedSet::new();
-    let mut report = SourceReport::new(Source::UsedList);
+    let mut report = SourceReport::new(UsageSource::UsedList);
     let mut kept = BTreeSet::new();
     for (lower, name) in &granted {
         if used.contains(lower) {

@@ -131,16 +131,16 @@ impl fmt::Display for Verification {
 
 /// Which guarantees to check beyond the first five (always checked).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Checks {
+pub struct VerifyChecks {
     /// Guarantee 6: each replacement is the shortest-safe-prefix set. Off
     /// for refinements made without wildcards (`--no-wildcards`), whose
     /// replacements list the used actions one by one.
     pub concise: bool,
 }
 
-impl Default for Checks {
-    fn default() -> Checks {
-        Checks { concise: true }
+impl Default for VerifyChecks {
+    fn default() -> VerifyChecks {
+        VerifyChecks { concise: true }
     }
 }
 
@@ -150,13 +150,13 @@ pub fn verify_checking(
     refined: &Policy,
     unused: &UnusedSet,
     table: ActionTable<'_>,
-    checks: &Checks,
+    checks: &VerifyChecks,
 ) -> Verification {
     let known = Known::new(table, [original, refined], unused);
     verify_with_checks(original, refined, unused, &known, checks)
 }
 
-/// Checks `refined` against `original`, given the unused list and the catalog.
+/// VerifyChecks `refined` against `original`, given the unused list and the catalog.
 ///
 /// ```
 /// use pare_engine::{AccessLevel, ActionTable, KnownAction, Policy, UnusedSet, verify};
@@ -186,24 +186,24 @@ pub fn verify(
     verify_with(original, refined, unused, &known)
 }
 
-/// Checks with a prepared K, which must hold the concrete names of both
+/// VerifyChecks with a prepared K, which must hold the concrete names of both
 /// policies and of the unused list (as `Known::new(table, [original, refined], unused)` does).
-pub fn verify_with(
+pub(crate) fn verify_with(
     original: &Policy,
     refined: &Policy,
     unused: &UnusedSet,
     known: &Known<'_>,
 ) -> Verification {
-    verify_with_checks(original, refined, unused, known, &Checks::default())
+    verify_with_checks(original, refined, unused, known, &VerifyChecks::default())
 }
 
 /// [`verify_with`], choosing which guarantees beyond the first five to check.
-pub fn verify_with_checks(
+pub(crate) fn verify_with_checks(
     original: &Policy,
     refined: &Policy,
     unused: &UnusedSet,
     known: &Known<'_>,
-    checks: &Checks,
+    checks: &VerifyChecks,
 ) -> Verification {
     let mut checker = Checker::new(known, unused);
     checker.concise = checks.concise;

@@ -9,8 +9,8 @@
 
 use std::collections::BTreeMap;
 
-use pare_engine::policy::{ActionKey, Effect};
-use pare_engine::table::split_action;
+use pare_engine::split_action;
+use pare_engine::{ActionKey, Effect};
 use pare_engine::{Known, Pattern, Policy, UnusedSet};
 
 /// splitmix64 (Steele, Lea, Flood 2014): tiny, fast, and good enough to pick

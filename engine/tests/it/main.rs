@@ -2,8 +2,10 @@
 
 mod properties;
 
-use pare_engine::table::cmp_ci;
-use pare_engine::{AccessLevel, ActionTable, KnownAction, Options, Policy, UnusedSet, refine};
+use pare_engine::cmp_ci;
+use pare_engine::{
+    AccessLevel, ActionTable, KnownAction, Policy, RefineOptions, UnusedSet, refine,
+};
 
 fn article_table() -> Vec<KnownAction> {
     let mut rows: Vec<KnownAction> = include_str!("../data/s3-get-actions-2024.txt")
@@ -38,7 +40,7 @@ fn the_article_figure() {
     let table = ActionTable::new(&rows).unwrap();
     let policy = Policy::parse(include_str!("../data/article-policy.json")).unwrap();
     let unused = UnusedSet::parse(include_str!("../data/article-unused.json")).unwrap();
-    let refined = refine(&policy, &unused, table, &Options::default());
+    let refined = refine(&policy, &unused, table, &RefineOptions::default());
     let statements = refined.policy.statements();
     assert_eq!(statements.len(), 2);
     assert_eq!(statements[0].entries(), ["lambda:Invoke*"]);

@@ -5,12 +5,12 @@
 #[path = "../common/testgen.rs"]
 mod testgen;
 
-use pare_engine::policy::{ActionKey, Effect, Statement};
-use pare_engine::verify::{Checks, verify_checking};
+use pare_engine::{ActionKey, Effect, Statement};
 use pare_engine::{
-    ActionTable, Change, Known, KnownAction, Options, Pattern, Policy, RecommendedAction,
+    ActionTable, Change, Known, KnownAction, Pattern, Policy, RecommendedAction, RefineOptions,
     Refinement, UnusedSet, ViolationKind, refine, verify,
 };
+use pare_engine::{VerifyChecks, verify_checking};
 use testgen::{Density, Rng, granted_by_service, to_article_json, unused_list};
 
 /// The seed of every list, fixed so that CI runs the same lists every time.
@@ -130,14 +130,14 @@ fn check(
     policy: &Policy,
     unused: &UnusedSet,
     table: ActionTable<'_>,
-    options: &Options,
+    options: &RefineOptions,
 ) -> (Refinement, Vec<String>) {
     let mut failures = Vec::new();
     let refinement = refine(policy, unused, table, options);
     let refined = &refinement.policy;
     // Conciseness (guarantee 6) is checked independently of the trie; a
     // refinement without wildcards lists actions, which it does not judge.
-    let checks = Checks {
+    let checks = VerifyChecks {
         concise: options.wildcards,
     };
     let verification = verify_checking(policy, refined, unused, table, &checks);
@@ -199,15 +199,15 @@ fn every_managed_policy_under_random_unused_lists() {
     let table = pare_catalog::embedded();
     let corpus = corpus();
     assert_eq!(corpus.len(), 1594);
-    let lists: [(Density, Options); 4] = [
-        (Density::Sparse, Options::default()),
-        (Density::Half, Options::default()),
-        (Density::NearlyAll, Options::default()),
+    let lists: [(Density, RefineOptions); 4] = [
+        (Density::Sparse, RefineOptions::default()),
+        (Density::Half, RefineOptions::default()),
+        (Density::NearlyAll, RefineOptions::default()),
         (
             Density::Half,
-            Options {
+            RefineOptions {
                 wildcards: false,
-                ..Options::default()
+                ..RefineOptions::default()
             },
         ),
     ];
@@ -245,7 +245,7 @@ fn every_managed_policy_verifies_against_itself_when_nothing_is_unused() {
     let table = pare_catalog::embedded();
     let nothing = UnusedSet::new();
     for (name, policy) in corpus() {
-        let refinement = refine(&policy, &nothing, table, &Options::default());
+        let refinement = refine(&policy, &nothing, table, &RefineOptions::default());
         assert!(!refinement.changed(), "{name}: {:?}", refinement.edits);
         let verification = verify(&policy, &policy, &nothing, table);
         assert!(verification.is_ok(), "{name}:\n{verification}");
@@ -273,9 +273,9 @@ fn hand_built_policies_under_many_unused_lists() {
     let mut failures = Vec::new();
     let mut cases = 0usize;
     for (name, policy, n, unused) in hand_built_cases(table, 12) {
-        let options = Options {
+        let options = RefineOptions {
             wildcards: n % 5 != 4,
-            ..Options::default()
+            ..RefineOptions::default()
         };
         failures.extend(check(&name, &policy, &unused, table, &options).1);
         cases += 1;
@@ -349,8 +349,8 @@ fn the_walk_service_by_service_emits_what_the_full_walk_emits() {
         let known = Known::new(table, [&policy], &unused);
         for entry in ["*", "*:Get*", "s3:*", "ec2:Describe*"] {
             let pattern = Pattern::new(entry);
-            let lazy = pare_engine::refine::generalize(&pattern, &unused, &known);
-            let full = pare_engine::refine::generalize_trie(&pattern, &unused, &known, true);
+            let lazy = pare_engine::generalize(&pattern, &unused, &known);
+            let full = pare_engine::generalize_trie(&pattern, &unused, &known, true);
             cases += 1;
             if lazy.emitted != full.emitted {
                 failures.push(format!(
@@ -503,7 +503,7 @@ fn verify_notices_faults_seeded_into_real_refinements() {
         for (n, density) in [Density::Sparse, Density::Half].into_iter().enumerate() {
             let mut rng = Rng::for_case(seed() ^ 0xfa17, &name, n as u64);
             let unused = unused_list(&granted, &mut rng, density);
-            let refinement = refine(&policy, &unused, table, &Options::default());
+            let refinement = refine(&policy, &unused, table, &RefineOptions::default());
             let known = Known::new(table, [&policy], &unused);
             // A few tries: not every fault applies to every policy.
             let Some((what, broken)) =
@@ -619,7 +619,8 @@ fn wildcards_over_services_the_catalog_lacks_are_kept() {
             let granted = granted_by_service(policy, &known);
             let mut rng = Rng::for_case(seed() ^ 0xde1e_7e00, name, round);
             let unused = unused_list(&granted, &mut rng, Density::Half);
-            let (refinement, found) = check(name, policy, &unused, table, &Options::default());
+            let (refinement, found) =
+                check(name, policy, &unused, table, &RefineOptions::default());
             failures.extend(found);
             cases += 1;
             let kept: Vec<&String> = refinement
@@ -676,7 +677,7 @@ fn verify_rejects_replacements_that_are_not_concise() {
         let granted = granted_by_service(&policy, &known);
         let mut rng = Rng::for_case(seed() ^ 0xc0c1, &name, 0);
         let unused = unused_list(&granted, &mut rng, Density::Half);
-        let refinement = refine(&policy, &unused, table, &Options::default());
+        let refinement = refine(&policy, &unused, table, &RefineOptions::default());
         let known = Known::new(table, [&policy], &unused);
         let Some((what, variant)) = spell_out_one_wildcard(&refinement, &unused, &known) else {
             continue;

@@ -20,9 +20,7 @@ fn findings() -> Vec<pare_engine::Finding> {
     names.sort();
     names
         .iter()
-        .flat_map(|p| {
-            pare_engine::unused::parse_findings(&std::fs::read_to_string(p).unwrap()).unwrap()
-        })
+        .flat_map(|p| pare_engine::parse_findings(&std::fs::read_to_string(p).unwrap()).unwrap())
         .collect()
 }
 
@@ -181,7 +179,7 @@ fn the_synthetic_account_is_deterministic_and_verified() {
     assert_ne!(first, account::synthetic::generate(table, 60, 8));
     let account = Account::parse(&first.details).unwrap();
     assert!(account.diagnostics.is_empty());
-    let findings = pare_engine::unused::parse_findings(&first.findings).unwrap();
+    let findings = pare_engine::parse_findings(&first.findings).unwrap();
     assert_eq!(findings.len(), 60);
     let options = PlanOptions {
         threads: 3,

@@ -21,7 +21,7 @@ fn fixtures() -> PathBuf {
 fn unused_by_arn() -> HashMap<String, UnusedSet> {
     let text = std::fs::read_to_string(fixtures().join("org/findings.jsonl")).unwrap();
     let mut sets: HashMap<String, UnusedSet> = HashMap::new();
-    for finding in pare_engine::unused::parse_findings(&text).unwrap() {
+    for finding in pare_engine::parse_findings(&text).unwrap() {
         if finding.status != "ACTIVE" || finding.finding_type != "UnusedPermission" {
             continue;
         }

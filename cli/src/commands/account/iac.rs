@@ -239,7 +239,7 @@ pub(super) struct Context<'a> {
     pub(super) account: &'a Account,
     pub(super) plan: &'a Plan,
     pub(super) table: ActionTable<'a>,
-    pub(super) options: &'a pare_engine::Options,
+    pub(super) options: &'a pare_engine::RefineOptions,
     pub(super) limits: input::Limits,
 }
 
@@ -339,7 +339,7 @@ pub(super) fn map(args: &CodeArgs, cx: &Context<'_>) -> Result<CodeMap, Error> {
         .iter()
         .map(|p| (p.entity, &p.unused))
         .collect();
-    let checks = pare_engine::verify::Checks {
+    let checks = pare_engine::VerifyChecks {
         concise: cx.options.wildcards,
     };
     let mut refined: Vec<(usize, pare_iac::refine::Outcome)> = Vec::new();
@@ -495,7 +495,7 @@ fn refine_group(
     cx: &Context<'_>,
     unused_of: &HashMap<usize, &UnusedSet>,
     files: &[SourceFile],
-    checks: &pare_engine::verify::Checks,
+    checks: &pare_engine::VerifyChecks,
 ) -> Result<Refined, Error> {
     let doc = match &group.doc {
         Ok(doc) => doc,
@@ -564,7 +564,7 @@ fn refine_group(
     };
     let outcome = pare_iac::refine::refine(doc, &file.text, &unused, cx.table, cx.options)
         .map_err(|e| Error::input(format!("{}: {e}", Escaped(&group.source))))?;
-    let verification = pare_engine::verify::verify_checking(
+    let verification = pare_engine::verify_checking(
         &outcome.original,
         &outcome.refinement.policy,
         &unused,

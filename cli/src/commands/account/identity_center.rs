@@ -133,8 +133,7 @@ fn read_set(dir: &Path, io: &mut Io<'_>) -> Result<PermissionSet, Error> {
     let read = |file: &str, io: &mut Io<'_>| -> Result<Value, Error> {
         let path = dir.join(file);
         let text = input::read_text(&Source::Path(path), input::Kind::Data, io)?;
-        pare_engine::json::parse(&text.text)
-            .map_err(|e| Error::input(format!("{}: {e}", text.name)))
+        pare_engine::parse_json(&text.text).map_err(|e| Error::input(format!("{}: {e}", text.name)))
     };
     let bad =
         |file: &str, what: &str| Error::input(format!("{}: {what}", dir.join(file).display()));
@@ -316,7 +315,7 @@ pub(super) fn plan_sets(
     roles: &AccountRoles,
     planned: &BTreeMap<String, String>,
     table: pare_engine::ActionTable<'_>,
-    options: &pare_engine::Options,
+    options: &pare_engine::RefineOptions,
     mut write: Option<&mut dyn FnMut(OutFile) -> Result<(), Error>>,
 ) -> Result<Vec<SetReport>, Error> {
     let mut reports = Vec::new();

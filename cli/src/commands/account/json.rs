@@ -199,8 +199,8 @@ impl View<'_> {
                     .filter(|d| {
                         !matches!(
                             d.code,
-                            pare_engine::Code::UnusedNotGranted
-                                | pare_engine::Code::UnknownUnusedAction
+                            pare_engine::DiagnosticCode::UnusedNotGranted
+                                | pare_engine::DiagnosticCode::UnknownUnusedAction
                         )
                     })
                     .collect();

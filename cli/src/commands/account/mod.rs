@@ -211,9 +211,9 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
     let options = PlanOptions {
         threads,
         max_policy_size: config.max_policy_size,
-        refine: pare_engine::Options {
+        refine: pare_engine::RefineOptions {
             catalog_date: crate::sources::catalog_data_date(config.catalog.as_deref(), io.limits),
-            ..pare_engine::Options::default()
+            ..pare_engine::RefineOptions::default()
         },
     };
     let plan = {
@@ -404,8 +404,8 @@ fn read_findings(paths: &[PathBuf], limits: input::Limits) -> Result<Vec<Finding
         if text.trim().is_empty() {
             continue;
         }
-        let parsed = pare_engine::unused::parse_findings(&text)
-            .map_err(|e| Error::input(format!("{name}: {e}")))?;
+        let parsed =
+            pare_engine::parse_findings(&text).map_err(|e| Error::input(format!("{name}: {e}")))?;
         findings.extend(parsed);
     }
     Ok(findings)

@@ -316,9 +316,9 @@ pub(super) fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error>
     let options = PlanOptions {
         threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
         max_policy_size: config.max_policy_size,
-        refine: pare_engine::Options {
+        refine: pare_engine::RefineOptions {
             catalog_date: crate::sources::catalog_data_date(config.catalog.as_deref(), io.limits),
-            ..pare_engine::Options::default()
+            ..pare_engine::RefineOptions::default()
         },
     };
     let mut run = OrgRun {
