@@ -30,8 +30,48 @@ fn main() {
         }
         return;
     }
+    // `PARE_BENCH_WRITE_ORG=DIR` writes an organization of synthetic accounts
+    // there (`PARE_BENCH_ORG=ACCOUNTSxROLES`, 100x1000 unless set):
+    // `DIR/details/<account-id>.json` and every account's findings in
+    // `DIR/findings.jsonl`, for timing `pare account DIR/details`.
+    if let Some(dir) = std::env::var_os("PARE_BENCH_WRITE_ORG") {
+        if let Err(e) = write_org(std::path::Path::new(&dir)) {
+            eprintln!("bench: cannot write the organization: {e}");
+            std::process::exit(2);
+        }
+        return;
+    }
     check_fixtures();
     divan::main();
+}
+
+/// Writes the organization of `PARE_BENCH_WRITE_ORG` (see `main`): account
+/// `n` is `synthetic::generate` with seed `n + 1` and the id `1000000000nn`.
+fn write_org(dir: &std::path::Path) -> Result<(), String> {
+    let shape = std::env::var("PARE_BENCH_ORG").unwrap_or_else(|_| "100x1000".to_string());
+    let parsed = shape
+        .split_once('x')
+        .and_then(|(a, r)| Some((a.parse::<u64>().ok()?, r.parse::<usize>().ok()?)));
+    let Some((accounts, roles)) = parsed else {
+        return Err(format!("PARE_BENCH_ORG `{shape}` is not ACCOUNTSxROLES"));
+    };
+    let details = dir.join("details");
+    std::fs::create_dir_all(&details).map_err(|e| e.to_string())?;
+    let mut findings = String::new();
+    for n in 0..accounts {
+        let id = format!("{:012}", 100_000_000_000 + n + 1);
+        let account = synthetic::generate(catalog(), roles, n + 1);
+        std::fs::write(
+            details.join(format!("{id}.json")),
+            account.details.replace(synthetic::ACCOUNT_ID, &id),
+        )
+        .map_err(|e| e.to_string())?;
+        findings.push_str(&account.findings.replace(synthetic::ACCOUNT_ID, &id));
+        if !findings.ends_with('\n') {
+            findings.push('\n');
+        }
+    }
+    std::fs::write(dir.join("findings.jsonl"), findings).map_err(|e| e.to_string())
 }
 
 /// How many roles the synthetic account has.

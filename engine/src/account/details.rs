@@ -14,37 +14,7 @@ impl Account {
     /// that disagree on the default, is a diagnostic.
     pub fn parse(text: &str) -> Result<Account, Error> {
         let value = json::parse(text)?;
-        let Value::Object(top) = value else {
-            return Err(Error::shape(
-                "",
-                format!(
-                    "expected the output of `aws iam get-account-authorization-details` (a JSON object), found {}",
-                    json_kind(&value)
-                ),
-            ));
-        };
-        const LISTS: [&str; 4] = [
-            "RoleDetailList",
-            "UserDetailList",
-            "GroupDetailList",
-            "Policies",
-        ];
-        if !LISTS.iter().any(|k| top.contains_key(*k)) {
-            return Err(Error::shape(
-                "",
-                "this is not the output of `aws iam get-account-authorization-details` (none of `RoleDetailList`, `UserDetailList`, `GroupDetailList`, `Policies`)",
-            ));
-        }
-        for key in LISTS {
-            if let Some(value) = top.get(key) {
-                if !value.is_array() {
-                    return Err(Error::shape(
-                        key,
-                        format!("`{key}` must be an array, found {}", json_kind(value)),
-                    ));
-                }
-            }
-        }
+        let top = details_object(&value)?;
         let mut account = Account::default();
         if top.get("IsTruncated") == Some(&Value::Bool(true)) {
             account.diagnostics.push(AccountDiagnostic {
@@ -56,12 +26,24 @@ impl Account {
         // Where each principal and policy was first listed, by ARN and by
         // kind and name, with its entry, to tell a repeat from a contradiction.
         let mut first: HashMap<String, (String, &Value)> = HashMap::new();
+        account.read_entities(top, &mut first)?;
+        account.read_policies(top, &mut first)?;
+        account.mark_boundaries();
+        Ok(account)
+    }
+
+    /// Every role, user and group of the details, each first listing kept.
+    fn read_entities<'v>(
+        &mut self,
+        top: &'v serde_json::Map<String, Value>,
+        first: &mut HashMap<String, (String, &'v Value)>,
+    ) -> Result<(), Error> {
         for kind in [EntityKind::Role, EntityKind::User, EntityKind::Group] {
             let (list, _, _) = kind.keys();
             let items = top.get(list).and_then(Value::as_array);
             for (i, item) in items.into_iter().flatten().enumerate() {
                 let path = format!("{list}[{i}]");
-                let Some(entity) = read_entity(kind, item, &path, &mut account.diagnostics)? else {
+                let Some(entity) = read_entity(kind, item, &path, &mut self.diagnostics)? else {
                     continue;
                 };
                 let keys = [
@@ -69,49 +51,47 @@ impl Account {
                     format!("{} name {}", kind.as_str(), entity.name),
                 ];
                 let what = format!("{} `{}`", kind.as_str(), entity.name);
-                if first_listing(
-                    &mut first,
-                    &keys,
-                    item,
-                    &path,
-                    &what,
-                    &mut account.diagnostics,
-                )? {
-                    account.entities.push(entity);
+                if first_listing(first, &keys, item, &path, &what, &mut self.diagnostics)? {
+                    self.entities.push(entity);
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Every managed policy of the details, each first listing kept.
+    fn read_policies<'v>(
+        &mut self,
+        top: &'v serde_json::Map<String, Value>,
+        first: &mut HashMap<String, (String, &'v Value)>,
+    ) -> Result<(), Error> {
         let policies = top.get("Policies").and_then(Value::as_array);
         for (i, item) in policies.into_iter().flatten().enumerate() {
             let path = format!("Policies[{i}]");
-            let Some(policy) = read_managed(item, &path, &mut account.diagnostics)? else {
+            let Some(policy) = read_managed(item, &path, &mut self.diagnostics)? else {
                 continue;
             };
             let keys = [format!("policy arn {}", policy.arn)];
             let what = format!("the managed policy `{}`", policy.arn);
-            if first_listing(
-                &mut first,
-                &keys,
-                item,
-                &path,
-                &what,
-                &mut account.diagnostics,
-            )? {
-                account.managed.push(policy);
+            if first_listing(first, &keys, item, &path, &what, &mut self.diagnostics)? {
+                self.managed.push(policy);
             }
         }
-        let boundaries: BTreeSet<&str> = account
+        Ok(())
+    }
+
+    /// Marks the managed policies some principal uses as its boundary.
+    fn mark_boundaries(&mut self) {
+        let boundaries: BTreeSet<String> = self
             .entities
             .iter()
-            .filter_map(|e| e.boundary.as_deref())
+            .filter_map(|e| e.boundary.clone())
             .collect();
-        let boundaries: BTreeSet<String> = boundaries.into_iter().map(str::to_string).collect();
-        for policy in &mut account.managed {
+        for policy in &mut self.managed {
             if boundaries.contains(&policy.arn) {
                 policy.used_as_boundary = true;
             }
         }
-        Ok(account)
     }
 
     /// The entity with this ARN, or else the role or user of this name (paths
@@ -332,6 +312,43 @@ pub(super) fn malformed(path: &str, message: String) -> AccountDiagnostic {
         subject: path.to_string(),
         message,
     }
+}
+
+/// The top object of `get-account-authorization-details` output, its lists
+/// checked to be arrays.
+fn details_object(value: &Value) -> Result<&serde_json::Map<String, Value>, Error> {
+        let Value::Object(top) = value else {
+            return Err(Error::shape(
+                "",
+                format!(
+                    "expected the output of `aws iam get-account-authorization-details` (a JSON object), found {}",
+                    json_kind(value)
+                ),
+            ));
+        };
+        const LISTS: [&str; 4] = [
+            "RoleDetailList",
+            "UserDetailList",
+            "GroupDetailList",
+            "Policies",
+        ];
+        if !LISTS.iter().any(|k| top.contains_key(*k)) {
+            return Err(Error::shape(
+                "",
+                "this is not the output of `aws iam get-account-authorization-details` (none of `RoleDetailList`, `UserDetailList`, `GroupDetailList`, `Policies`)",
+            ));
+        }
+        for key in LISTS {
+            if let Some(value) = top.get(key) {
+                if !value.is_array() {
+                    return Err(Error::shape(
+                        key,
+                        format!("`{key}` must be an array, found {}", json_kind(value)),
+                    ));
+                }
+            }
+        }
+        Ok(top)
 }
 
 pub(super) fn read_entity(

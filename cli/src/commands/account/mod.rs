@@ -29,6 +29,7 @@ mod csv;
 mod iac;
 mod identity_center;
 mod json;
+mod ordered;
 mod org;
 mod out_dir;
 mod script;

@@ -313,8 +313,12 @@ pub(super) fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error>
         }
         by_account.entry(account).or_default().push(finding);
     }
+    // Accounts are planned in parallel, each on one thread; a lone account
+    // uses the threads inside its plan instead.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let workers = threads.min(files.len());
     let options = PlanOptions {
-        threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+        threads: if workers > 1 { 1 } else { threads },
         max_policy_size: config.max_policy_size,
         refine: pare_engine::RefineOptions {
             catalog_date: crate::sources::catalog_data_date(config.catalog.as_deref(), io.limits),
@@ -335,9 +339,12 @@ pub(super) fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error>
     let table = catalog.table();
     match &config.out {
         Some(out) => write_out_dir(out, |write| {
-            for (n, file) in files.iter().enumerate() {
-                run.account(file, (n, total), io, Some(&mut *write))?;
-            }
+            let mut driver = Driver {
+                run: &mut run,
+                io: &mut *io,
+                write: Some(&mut *write),
+            };
+            plan_accounts(&mut driver, &files, workers)?;
             check_sources_placed(&config.sources, &run.seen)?;
             run.summary.permission_sets = identity_center::plan_sets(
                 &permission_sets,
@@ -350,9 +357,12 @@ pub(super) fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error>
             Ok(())
         })?,
         None => {
-            for (n, file) in files.iter().enumerate() {
-                run.account(file, (n, total), io, None)?;
-            }
+            let mut driver = Driver {
+                run: &mut run,
+                io: &mut *io,
+                write: None,
+            };
+            plan_accounts(&mut driver, &files, workers)?;
             check_sources_placed(&config.sources, &run.seen)?;
             run.summary.permission_sets = identity_center::plan_sets(
                 &permission_sets,
@@ -481,15 +491,140 @@ struct OrgRun<'a> {
     roles: AccountRoles,
 }
 
+/// An account read and placed, to be planned on any thread.
+struct Prepared {
+    /// The details file's name, as messages give it.
+    name: String,
+    id: String,
+    /// Its directory in the plan.
+    dir: String,
+    account: Account,
+    findings: Vec<Finding>,
+    /// This account's share of the per-principal sources.
+    sources: crate::sources::AccountSources,
+}
+
+/// An account planned, to be reported and written in the files' order.
+struct Planned {
+    name: String,
+    id: String,
+    dir: String,
+    account: Account,
+    /// What planning wrote on stderr.
+    stderr: Vec<u8>,
+    plan: Result<(Plan, Vec<crate::sources::PrincipalReport>), Error>,
+}
+
+/// Everything of the run's [`Io`] but its streams, for a worker's own.
+#[derive(Clone, Copy)]
+struct Streamless {
+    stdout_is_terminal: bool,
+    stderr_is_terminal: bool,
+    now: std::time::SystemTime,
+    limits: input::Limits,
+    color: crate::io::ColorWhen,
+    no_color_env: bool,
+    verbose: bool,
+    columns: Option<usize>,
+}
+
+impl Streamless {
+    fn of(io: &Io<'_>) -> Streamless {
+        Streamless {
+            stdout_is_terminal: io.stdout_is_terminal,
+            stderr_is_terminal: io.stderr_is_terminal,
+            now: io.now,
+            limits: io.limits,
+            color: io.color,
+            no_color_env: io.no_color_env,
+            verbose: io.verbose,
+            columns: io.columns,
+        }
+    }
+
+    /// An [`Io`] with no input, no output and `stderr` collected.
+    fn io(self, stderr: &mut Vec<u8>) -> Io<'_> {
+        Io {
+            stdin: Box::new(std::io::empty()),
+            stdout: Box::new(std::io::sink()),
+            stderr: Box::new(stderr),
+            stdout_is_terminal: self.stdout_is_terminal,
+            stderr_is_terminal: self.stderr_is_terminal,
+            now: self.now,
+            limits: self.limits,
+            color: self.color,
+            no_color_env: self.no_color_env,
+            verbose: self.verbose,
+            columns: self.columns,
+        }
+    }
+}
+
+/// What the calling thread of an organization run holds between accounts.
+struct Driver<'r, 'a, 'i, 'w> {
+    run: &'r mut OrgRun<'a>,
+    io: &'r mut Io<'i>,
+    write: Option<&'r mut (dyn FnMut(OutFile) -> Result<(), Error> + 'w)>,
+}
+
+/// Reads, plans and (with `--out`) writes every account: planned on
+/// `threads` threads, reported and written in the files' order.
+fn plan_accounts(
+    driver: &mut Driver<'_, '_, '_, '_>,
+    files: &[PathBuf],
+    threads: usize,
+) -> Result<(), Error> {
+    let total = files.len();
+    let streamless = Streamless::of(driver.io);
+    let (catalog, options) = (driver.run.catalog, driver.run.options);
+    ordered::run(
+        total,
+        threads,
+        driver,
+        |driver, n| driver.run.prepare(&files[n], driver.io),
+        |prepared| plan_one(prepared, catalog, options, streamless),
+        |driver, planned| {
+            let Driver { run, io, write } = driver;
+            run.emit(planned, files, io, write.as_deref_mut())
+        },
+    )
+}
+
+/// Plans one account, on any thread.
+fn plan_one(
+    prepared: Prepared,
+    catalog: &Catalog,
+    options: &PlanOptions,
+    streamless: Streamless,
+) -> Planned {
+    let Prepared {
+        name,
+        id,
+        dir,
+        account,
+        findings,
+        sources,
+    } = prepared;
+    let mut stderr = Vec::new();
+    let applied = sources.apply(findings, &account, catalog.table(), &mut streamless.io(&mut stderr));
+    let plan = applied.map(|(usage, reports)| {
+        let plan = account::plan_owned(&account, usage, catalog.table(), options, &mut |_, _| {});
+        (plan, reports)
+    });
+    Planned {
+        name,
+        id,
+        dir,
+        account,
+        stderr,
+        plan,
+    }
+}
+
 impl OrgRun<'_> {
-    /// Reads, plans and (with `--out`) writes one account.
-    fn account(
-        &mut self,
-        file: &Path,
-        (n, total): (usize, usize),
-        io: &mut Io<'_>,
-        write: Option<&mut dyn FnMut(OutFile) -> Result<(), Error>>,
-    ) -> Result<(), Error> {
+    /// Reads one account and places it: its id, checked once in the run,
+    /// and its findings.
+    fn prepare(&mut self, file: &Path, io: &mut Io<'_>) -> Result<Prepared, Error> {
         let details = input::read_text(&Source::Path(file.to_path_buf()), input::Kind::Data, io)?;
         let name = details.name.clone();
         let account =
@@ -504,29 +639,50 @@ impl OrgRun<'_> {
         // The one sanitizer of names that reach a path; an id that passed
         // `is_account_id` comes out unchanged.
         let dir = safe::path_component(&id);
-        if io.stderr_is_terminal && total > 1 {
-            write!(
-                io.stderr,
-                "\r\x1b[Kplanning account {}/{total}: {dir}",
-                n + 1
-            )?;
-        }
         let findings = self.by_account.remove(&id).unwrap_or_default();
-        // This account's share of the per-principal sources.
         let mut sources = self.config.sources.clone();
         let here = |item: &crate::sources::PrincipalFile| {
             account_of_arn(&item.principal) == Some(id.as_str())
         };
         sources.used.retain(here);
         sources.last_accessed.retain(here);
-        let (usage, reports) = sources.apply(findings, &account, self.catalog.table(), io)?;
-        let plan = account::plan_owned(
-            &account,
-            usage,
-            self.catalog.table(),
-            self.options,
-            &mut |_, _| {},
-        );
+        Ok(Prepared {
+            name,
+            id,
+            dir,
+            account,
+            findings,
+            sources,
+        })
+    }
+
+    /// Reports one planned account and (with `--out`) writes its plan.
+    fn emit(
+        &mut self,
+        planned: Planned,
+        files: &[PathBuf],
+        io: &mut Io<'_>,
+        write: Option<&mut (dyn FnMut(OutFile) -> Result<(), Error> + '_)>,
+    ) -> Result<(), Error> {
+        let Planned {
+            name,
+            id,
+            dir,
+            account,
+            stderr,
+            plan,
+        } = planned;
+        let total = files.len();
+        if io.stderr_is_terminal && total > 1 {
+            let n = self.summary.accounts.len();
+            write!(
+                io.stderr,
+                "\r\x1b[Kplanning account {}/{total}: {dir}",
+                n + 1
+            )?;
+        }
+        io.stderr.write_all(&stderr)?;
+        let (plan, reports) = plan?;
         let view = View {
             account: &account,
             plan: &plan,
