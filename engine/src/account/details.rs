@@ -317,38 +317,38 @@ pub(super) fn malformed(path: &str, message: String) -> AccountDiagnostic {
 /// The top object of `get-account-authorization-details` output, its lists
 /// checked to be arrays.
 fn details_object(value: &Value) -> Result<&serde_json::Map<String, Value>, Error> {
-        let Value::Object(top) = value else {
-            return Err(Error::shape(
-                "",
-                format!(
-                    "expected the output of `aws iam get-account-authorization-details` (a JSON object), found {}",
-                    json_kind(value)
-                ),
-            ));
-        };
-        const LISTS: [&str; 4] = [
-            "RoleDetailList",
-            "UserDetailList",
-            "GroupDetailList",
-            "Policies",
-        ];
-        if !LISTS.iter().any(|k| top.contains_key(*k)) {
-            return Err(Error::shape(
-                "",
-                "this is not the output of `aws iam get-account-authorization-details` (none of `RoleDetailList`, `UserDetailList`, `GroupDetailList`, `Policies`)",
-            ));
-        }
-        for key in LISTS {
-            if let Some(value) = top.get(key) {
-                if !value.is_array() {
-                    return Err(Error::shape(
-                        key,
-                        format!("`{key}` must be an array, found {}", json_kind(value)),
-                    ));
-                }
+    let Value::Object(top) = value else {
+        return Err(Error::shape(
+            "",
+            format!(
+                "expected the output of `aws iam get-account-authorization-details` (a JSON object), found {}",
+                json_kind(value)
+            ),
+        ));
+    };
+    const LISTS: [&str; 4] = [
+        "RoleDetailList",
+        "UserDetailList",
+        "GroupDetailList",
+        "Policies",
+    ];
+    if !LISTS.iter().any(|k| top.contains_key(*k)) {
+        return Err(Error::shape(
+            "",
+            "this is not the output of `aws iam get-account-authorization-details` (none of `RoleDetailList`, `UserDetailList`, `GroupDetailList`, `Policies`)",
+        ));
+    }
+    for key in LISTS {
+        if let Some(value) = top.get(key) {
+            if !value.is_array() {
+                return Err(Error::shape(
+                    key,
+                    format!("`{key}` must be an array, found {}", json_kind(value)),
+                ));
             }
         }
-        Ok(top)
+    }
+    Ok(top)
 }
 
 pub(super) fn read_entity(

@@ -200,7 +200,13 @@ mod tests {
                 10,
                 threads,
                 &mut seen,
-                |_, n| if n == 7 { Err(Error::input("prepare 7")) } else { Ok(n) },
+                |_, n| {
+                    if n == 7 {
+                        Err(Error::input("prepare 7"))
+                    } else {
+                        Ok(n)
+                    }
+                },
                 |n| n,
                 |seen, r| {
                     if r == 3 {
