@@ -581,7 +581,10 @@ fn plan_accounts(
         total,
         threads,
         driver,
-        |driver, n| driver.run.prepare(&files[n], driver.io),
+        |driver, n| match files.get(n) {
+            Some(file) => driver.run.prepare(file, driver.io),
+            None => Err(Error::input(format!("no details file number {n}"))),
+        },
         |prepared| plan_one(prepared, catalog, options, streamless),
         |driver, planned| {
             let Driver { run, io, write } = driver;
