@@ -1,4 +1,5 @@
 //! The unused-list readers' unit tests.
+use super::findings::parse_findings_whole;
 use super::*;
 
 #[test]
