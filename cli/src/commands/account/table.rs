@@ -22,7 +22,7 @@ impl View<'_> {
                 or_dash(self.via(row.holding)),
                 row.policy.decision.label().to_string(),
             ];
-            cells.extend(levels::cells(&TABLE_LEVELS, &removed, |n| n.to_string()));
+            cells.extend(levels::cells(TABLE_LEVELS, &removed, |n| n.to_string()));
             cells.extend([size, self.note(&row)]);
             // Measured and printed escaped: a cell can neither drive the
             // terminal nor break the row.

@@ -44,7 +44,7 @@ impl View<'_> {
             format!(
                 "aws iam create-policy-version --policy-arn{} --policy-document{} --set-as-default",
                 arg(arn),
-                arg(&file)
+                arg(file)
             ),
         );
         l.push(0, "elif [ \"$live\" != absent ]; then");
@@ -127,7 +127,7 @@ impl View<'_> {
             format!(
                 "aws iam create-policy --policy-name{} --policy-document{} --query Policy.Arn --output text",
                 arg(new_name),
-                arg(&file)
+                arg(file)
             ),
         );
         l.push(1, "else");
