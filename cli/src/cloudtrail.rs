@@ -147,61 +147,30 @@ pub fn log_files(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, usize), Error> {
             .with_source(e)
         })?;
         if meta.is_dir() {
-            walk(path, 0, &mut files, &mut skipped)?;
+            input::walk_dir(path, MAX_DEPTH, &mut |path, name, entry| {
+                let take = entry == input::Entry::File
+                    && [".json", ".jsonl", ".gz"]
+                        .iter()
+                        .any(|ext| name.ends_with(ext));
+                if name.starts_with('.') || name == "CloudTrail-Digest" {
+                    skipped += 1;
+                    Ok(false)
+                } else if entry == input::Entry::Dir {
+                    Ok(true)
+                } else {
+                    if take {
+                        files.push(path.to_path_buf());
+                    } else {
+                        skipped += 1;
+                    }
+                    Ok(false)
+                }
+            })?;
         } else {
             files.push(path.clone());
         }
     }
     Ok((files, skipped))
-}
-
-fn walk(
-    dir: &Path,
-    depth: usize,
-    files: &mut Vec<PathBuf>,
-    skipped: &mut usize,
-) -> Result<(), Error> {
-    if depth > MAX_DEPTH {
-        return Err(Error::input(format!(
-            "`{}`: more than {MAX_DEPTH} levels of directories",
-            crate::safe::escape(&dir.display().to_string())
-        )));
-    }
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        Error::input(format!(
-            "cannot read the directory `{}`",
-            crate::safe::escape(&dir.display().to_string())
-        ))
-        .with_source(e)
-    })?;
-    let mut paths: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-    paths.sort();
-    for path in paths {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let Ok(meta) = std::fs::symlink_metadata(&path) else {
-            *skipped += 1;
-            continue;
-        };
-        if name.starts_with('.') || name == "CloudTrail-Digest" {
-            *skipped += 1;
-            continue;
-        }
-        if meta.is_dir() {
-            walk(&path, depth + 1, files, skipped)?;
-        } else if [".json", ".jsonl", ".gz"]
-            .iter()
-            .any(|ext| name.ends_with(ext))
-            && std::fs::metadata(&path).is_ok_and(|m| m.is_file())
-        {
-            files.push(path);
-        } else {
-            *skipped += 1;
-        }
-    }
-    Ok(())
 }
 
 /// Reads one log file whole, inflating it when it is gzipped (whatever its name).

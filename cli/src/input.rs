@@ -250,46 +250,106 @@ pub fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Error> {
     Ok(text)
 }
 
+/// What a directory walk found at a path: a link is followed to a file,
+/// never to a directory (a loop, or a way out of the tree).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// A file, or a link to one.
+    File,
+    /// A directory that is not a link.
+    Dir,
+    /// Anything else: a link to a directory, a dangling link, a socket, or
+    /// a path whose metadata cannot be read.
+    Other,
+}
+
+/// Walks the directory `dir`: the one place pare lists a directory. Each
+/// entry, in name order, goes to `visit` with its path and its name (lossy:
+/// a hostile name is only ever shown escaped); `visit` says whether to
+/// descend into a [`Entry::Dir`]. Deeper than `max_depth` levels below
+/// `dir` is an error, as is a directory that cannot be listed.
+pub fn walk_dir(
+    dir: &Path,
+    max_depth: usize,
+    visit: &mut dyn FnMut(&Path, &str, Entry) -> Result<bool, Error>,
+) -> Result<(), Error> {
+    walk_below(dir, 0, max_depth, visit)
+}
+
+fn walk_below(
+    dir: &Path,
+    depth: usize,
+    max_depth: usize,
+    visit: &mut dyn FnMut(&Path, &str, Entry) -> Result<bool, Error>,
+) -> Result<(), Error> {
+    if depth > max_depth {
+        return Err(Error::input(format!(
+            "`{}`: more than {max_depth} levels of directories",
+            crate::safe::escape(&dir.display().to_string())
+        )));
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        Error::input(format!(
+            "cannot read the directory `{}`",
+            crate::safe::escape(&dir.display().to_string())
+        ))
+        .with_source(e)
+    })?;
+    let mut paths: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let entry = match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_dir() => Entry::Dir,
+            Ok(_) if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) => Entry::File,
+            _ => Entry::Other,
+        };
+        if visit(&path, &name, entry)? && entry == Entry::Dir {
+            walk_below(&path, depth + 1, max_depth, visit)?;
+        }
+    }
+    Ok(())
+}
+
 /// The findings of a directory (`refine --unused DIR`): every file that holds
 /// JSON, in name order, as one JSON stream, and a note for each file skipped
 /// (one that is not JSON text, such as a README or `.DS_Store`, and any
 /// subdirectory). A JSON file that is not findings stops the run, naming it.
 pub fn read_findings_dir(dir: &Path, limits: Limits) -> Result<(String, Vec<String>), Error> {
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        Error::input(format!("cannot read the directory `{}`", dir.display())).with_source(e)
-    })?;
-    let mut paths: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-    paths.sort();
     let mut stream = String::new();
     let mut notes = Vec::new();
     let mut read = 0;
-    for path in paths {
+    walk_dir(dir, 0, &mut |path, _, entry| {
         let name = path.display().to_string();
-        if !path.is_file() {
+        if entry != Entry::File {
             notes.push(format!("skipped `{name}`: not a file"));
-            continue;
+            return Ok(false);
         }
         let bytes = limits
-            .read_file(&path, Kind::Data)
+            .read_file(path, Kind::Data)
             .map_err(|e| Error::input(format!("cannot read `{name}`")).with_source(e))?;
         let Ok(text) = decode(&name, bytes) else {
             notes.push(format!("skipped `{name}`: not JSON (not UTF-8 text)"));
-            continue;
+            return Ok(false);
         };
         let start = text.trim_start();
         if start.is_empty() {
             notes.push(format!("skipped `{name}`: empty"));
-            continue;
+            return Ok(false);
         }
         if !(start.starts_with('{') || start.starts_with('[')) {
             notes.push(format!("skipped `{name}`: not JSON"));
-            continue;
+            return Ok(false);
         }
         pare_engine::parse_findings(&text).map_err(|e| engine_error(&name, &e))?;
         stream.push_str(&text);
         stream.push('\n');
         read += 1;
-    }
+        Ok(false)
+    })?;
     if read == 0 {
         return Err(Error::input(format!(
             "`{}`: no findings: the directory holds no JSON file",

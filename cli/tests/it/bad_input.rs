@@ -259,21 +259,9 @@ fn pathological_nesting_and_encoding_end_in_errors_not_crashes() {
 
 /// Runs `pare ARGS` with an endless stdin (`y\n` forever, as `yes` writes).
 fn pare_endless(args: &[&str]) -> (i32, String, String) {
-    let args: Vec<OsString> = std::iter::once("pare")
-        .chain(args.iter().copied())
-        .map(OsString::from)
-        .collect();
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    let code = {
-        let mut io = Io::buffers(b"", &mut stdout, &mut stderr);
+    crate::common::run_with(args, |io| {
         io.stdin = Box::new(std::io::Read::chain(&b"y\n"[..], std::io::repeat(b'y')));
-        pare_cli::run(args, &mut io)
-    };
-    (
-        code,
-        String::from_utf8(stdout).unwrap(),
-        String::from_utf8(stderr).unwrap(),
-    )
+    })
 }
 
 /// What the error says about an input cut at `cap`, for account data.

@@ -4,31 +4,12 @@
 //! nothing from input reaches the terminal unescaped.
 
 use std::collections::BTreeSet;
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use pare_cli::Io;
+use crate::common::pare;
 use serde_json::{Value, json};
 
 const A: &str = "arn:aws:iam::111122223333";
-
-/// Runs `pare ARGS`; returns the exit code, stdout and stderr.
-fn pare(args: &[&str]) -> (i32, String, String) {
-    let args: Vec<OsString> = std::iter::once("pare")
-        .chain(args.iter().copied())
-        .map(OsString::from)
-        .collect();
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    let code = {
-        let mut io = Io::buffers(b"", &mut stdout, &mut stderr);
-        pare_cli::run(args, &mut io)
-    };
-    (
-        code,
-        String::from_utf8(stdout).unwrap(),
-        String::from_utf8(stderr).unwrap(),
-    )
-}
 
 fn doc() -> Value {
     json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
@@ -318,29 +299,6 @@ fn shell_hostile() -> (Value, Value) {
     (details, findings)
 }
 
-/// Installs the fake `aws` on `work/bin`: the small IAM model of
-/// `fake_iam.py`, seeded from the work directory's details, which logs every
-/// call and checks that each `file://` it is given is a file under the
-/// current directory. python3 is required: a missing one fails the test.
-#[cfg(unix)]
-fn install_fake_aws(work: &Work) {
-    use std::os::unix::fs::PermissionsExt;
-    let bin = work.root().join("bin");
-    std::fs::create_dir(&bin).unwrap();
-    let model = bin.join("fake_iam.py");
-    std::fs::write(&model, include_str!("fake_iam.py")).unwrap();
-    std::fs::write(
-        bin.join("aws"),
-        format!(
-            "#!/usr/bin/env bash\nexec {} -S {} \"$@\"\n",
-            python(),
-            model.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(bin.join("aws"), std::fs::Permissions::from_mode(0o755)).unwrap();
-}
-
 /// Runs `plan/SCRIPT` with bash against the fake `aws`: its output, and the
 /// calls that changed the model (the reads left out), each as its arguments.
 #[cfg(unix)]
@@ -378,18 +336,6 @@ fn run_script(work: &Work, script: &str) -> (std::process::Output, Vec<Vec<Strin
     (output, calls)
 }
 
-/// The python3 interpreter itself, not a version manager's shim in front
-/// of it: the fake starts once per call, hundreds of times a test.
-#[cfg(unix)]
-pub(crate) fn python() -> String {
-    let output = std::process::Command::new("python3")
-        .args(["-c", "import sys; print(sys.executable)"])
-        .output()
-        .expect("python3 runs");
-    assert!(output.status.success());
-    String::from_utf8(output.stdout).unwrap().trim().to_string()
-}
-
 /// The model's state (`fake-dump`), seeded from the details if need be.
 #[cfg(unix)]
 fn iam_state(work: &Work) -> String {
@@ -411,7 +357,7 @@ fn apply_sh_runs_exactly_the_commands_pare_meant() {
     let work = Work::new(&details, &findings);
     let (code, _, stderr) = work.account();
     assert_eq!(code, 0, "{stderr}");
-    install_fake_aws(&work);
+    crate::common::install_fake_aws(work.root());
     let start = iam_state(&work);
     let before = work.tree();
 
@@ -863,7 +809,7 @@ fn random_hostile_names_keep_every_guarantee() {
             .collect();
         assert!(outside.is_empty(), "round {round}: {roles:?}: {outside:?}");
 
-        install_fake_aws(&work);
+        crate::common::install_fake_aws(work.root());
         let start = iam_state(&work);
         let (output, calls) = run_script(&work, "apply.sh");
         assert!(

@@ -13,6 +13,7 @@
 
 mod account_json;
 mod bad_input;
+mod common;
 mod hostile;
 mod org;
 mod scripts;

@@ -10,10 +10,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use pare_cli::Io;
 use serde_json::Value;
-
-const FAKE_IAM: &str = include_str!("fake_iam.py");
 
 const ACCOUNTS: [&str; 3] = ["111111111111", "222222222222", "333333333333"];
 
@@ -57,21 +54,8 @@ impl Org {
     /// The fake `aws` on `bin/`, one model per account seeded from its
     /// details, and the organization's plan in `plan/`.
     fn new() -> Org {
-        use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let bin = dir.path().join("bin");
-        std::fs::create_dir(&bin).unwrap();
-        std::fs::write(dir.path().join("fake_iam.py"), FAKE_IAM).unwrap();
-        std::fs::write(
-            bin.join("aws"),
-            format!(
-                "#!/usr/bin/env bash\nexec {} -S {} \"$@\"\n",
-                crate::hostile::python(),
-                dir.path().join("fake_iam.py").display()
-            ),
-        )
-        .unwrap();
-        std::fs::set_permissions(bin.join("aws"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        crate::common::install_fake_aws(dir.path());
         let profiles = dir.path().join("profiles");
         std::fs::create_dir(&profiles).unwrap();
         let details = fixtures().join("org/details");
@@ -116,12 +100,8 @@ impl Org {
             "--format".into(),
             "csv".into(),
         ];
-        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-        let code = {
-            let mut io = Io::buffers(b"", &mut stdout, &mut stderr);
-            pare_cli::run(args, &mut io)
-        };
-        assert_eq!(code, 0, "{}", String::from_utf8_lossy(&stderr));
+        let (code, _, stderr) = crate::common::run_os(args);
+        assert_eq!(code, 0, "{stderr}");
         org
     }
 
@@ -184,16 +164,7 @@ impl Org {
             .args(args)
             .output()
             .expect("bash runs");
-        let calls = std::fs::read_to_string(&log)
-            .unwrap_or_default()
-            .lines()
-            .map(|line| {
-                line.trim_end_matches('\u{1f}')
-                    .split('\u{1f}')
-                    .map(String::from)
-                    .collect::<Vec<_>>()
-            })
-            .collect();
+        let calls = crate::common::aws_calls(&log).into_iter().collect();
         Run {
             code: output.status.code().unwrap_or(-1),
             stderr: String::from_utf8(output.stderr).unwrap(),

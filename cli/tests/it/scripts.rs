@@ -12,11 +12,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use pare_cli::Io;
 use serde_json::Value;
-
-/// The fake `aws`, written into each test's directory.
-const FAKE_IAM: &str = include_str!("fake_iam.py");
 
 /// The account fixture of the snapshot corpus: roles, users, groups, shared
 /// and AWS managed policies, a policy with five versions.
@@ -40,21 +36,8 @@ impl Account {
     /// A directory with the fake `aws` on `bin/`, seeded from `details`, and
     /// the plan `pare account` makes for it in `plan/`.
     fn new(details: &Path, findings: &Path, catalog: &Path) -> Account {
-        use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let bin = dir.path().join("bin");
-        std::fs::create_dir(&bin).unwrap();
-        std::fs::write(dir.path().join("fake_iam.py"), FAKE_IAM).unwrap();
-        std::fs::write(
-            bin.join("aws"),
-            format!(
-                "#!/usr/bin/env bash\nexec {} -S {} \"$@\"\n",
-                crate::hostile::python(),
-                dir.path().join("fake_iam.py").display()
-            ),
-        )
-        .unwrap();
-        std::fs::set_permissions(bin.join("aws"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        crate::common::install_fake_aws(dir.path());
         std::fs::copy(details, dir.path().join("details.json")).unwrap();
         let account = Account { dir };
         let args: Vec<OsString> = [
@@ -71,12 +54,8 @@ impl Account {
             "csv".into(),
         ]
         .into();
-        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-        let code = {
-            let mut io = Io::buffers(b"", &mut stdout, &mut stderr);
-            pare_cli::run(args, &mut io)
-        };
-        assert_eq!(code, 0, "{}", String::from_utf8_lossy(&stderr));
+        let (code, _, stderr) = crate::common::run_os(args);
+        assert_eq!(code, 0, "{stderr}");
         account
     }
 
@@ -133,15 +112,8 @@ impl Account {
             .arg(self.plan().join(script))
             .output()
             .expect("bash runs");
-        let changes = std::fs::read_to_string(&log)
-            .unwrap_or_default()
-            .lines()
-            .map(|line| {
-                line.trim_end_matches('\u{1f}')
-                    .split('\u{1f}')
-                    .map(String::from)
-                    .collect::<Vec<_>>()
-            })
+        let changes = crate::common::aws_calls(&log)
+            .into_iter()
             .filter(|call| {
                 let verb = call.get(1).map_or("", String::as_str);
                 !verb.starts_with("get-") && !verb.starts_with("list-") && verb != "fake-dump"

@@ -4,28 +4,10 @@
 //! about another principal is not evidence; hostile text in one does not
 //! reach the terminal.
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use pare_cli::Io;
+use crate::common::pare;
 use serde_json::{Value, json};
-
-fn pare(args: &[&str]) -> (i32, String, String) {
-    let args: Vec<OsString> = std::iter::once("pare")
-        .chain(args.iter().copied())
-        .map(OsString::from)
-        .collect();
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    let code = {
-        let mut io = Io::buffers(b"", &mut stdout, &mut stderr);
-        pare_cli::run(args, &mut io)
-    };
-    (
-        code,
-        String::from_utf8(stdout).unwrap(),
-        String::from_utf8(stderr).unwrap(),
-    )
-}
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../snapshots/fixtures/account")

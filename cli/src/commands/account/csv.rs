@@ -15,13 +15,10 @@ impl View<'_> {
             "decision",
             "new_policy_name",
             "shared_by",
-            "removed",
-            "removed_permissions_management",
-            "removed_write",
-            "removed_tagging",
-            "removed_list",
-            "removed_read",
-            "removed_unknown_level",
+        ]
+        .into_iter()
+        .chain(levels::LEVELS.iter().map(|l| l.csv))
+        .chain([
             "size_before",
             "size_after",
             "quota",
@@ -30,7 +27,7 @@ impl View<'_> {
             "over_quota",
             "alone_removed",
             "note",
-        ];
+        ]);
         let csv_error = |e: ::csv::Error| Error::input("cannot write CSV").with_source(e);
         writer.write_record(header).map_err(csv_error)?;
         for row in self.rows() {
@@ -38,7 +35,7 @@ impl View<'_> {
             let removed = Self::removed(policy);
             let principal = self.account.entities.get(row.principal.entity);
             let quota = policy.quota;
-            let record = vec![
+            let mut record = vec![
                 principal.map_or(String::new(), |e| e.arn.clone()),
                 self.label(row.principal.entity),
                 policy.name.clone(),
@@ -51,13 +48,9 @@ impl View<'_> {
                     _ => String::new(),
                 },
                 policy.holders.len().to_string(),
-                removed.total.to_string(),
-                removed.permissions_management.to_string(),
-                removed.write.to_string(),
-                removed.tagging.to_string(),
-                removed.list.to_string(),
-                removed.read.to_string(),
-                removed.unknown.to_string(),
+            ];
+            record.extend(levels::cells(&levels::LEVELS, &removed, |n| n.to_string()));
+            record.extend([
                 policy.size_before.to_string(),
                 Self::size_after(policy).map_or(String::new(), |s| s.to_string()),
                 quota.map_or(String::new(), |q| q.kind.describe().to_string()),
@@ -71,7 +64,7 @@ impl View<'_> {
                     .as_ref()
                     .map_or(String::new(), |a| a.removed.total.to_string()),
                 self.note(&row),
-            ];
+            ]);
             writer.write_record(record).map_err(csv_error)?;
         }
         let bytes = writer

@@ -29,6 +29,7 @@ mod csv;
 mod iac;
 mod identity_center;
 mod json;
+mod levels;
 mod ordered;
 mod org;
 mod out_dir;

@@ -6,7 +6,7 @@ impl View<'_> {
     /// The table, fitted to `columns` when stdout is a terminal that wide
     /// (see [`fit`]), full width otherwise.
     pub(super) fn table(&self, columns: Option<usize>) -> String {
-        let mut lines: Vec<Vec<String>> = vec![HEADER.iter().map(|h| h.to_string()).collect()];
+        let mut lines: Vec<Vec<String>> = vec![header().iter().map(|h| h.to_string()).collect()];
         for row in self.rows() {
             let removed = Self::removed(row.policy);
             let size = match Self::size_after(row.policy) {
@@ -15,21 +15,15 @@ impl View<'_> {
                     format!("{}→{}", thousands(row.policy.size_before), thousands(after))
                 }
             };
-            let cells = vec![
+            let mut cells = vec![
                 self.label(row.principal.entity),
                 row.policy.name.clone(),
                 self.kind(row.policy),
                 or_dash(self.via(row.holding)),
                 row.policy.decision.label().to_string(),
-                removed.total.to_string(),
-                removed.permissions_management.to_string(),
-                removed.write.to_string(),
-                removed.tagging.to_string(),
-                removed.list.to_string(),
-                removed.read.to_string(),
-                size,
-                self.note(&row),
             ];
+            cells.extend(levels::cells(TABLE_LEVELS, &removed, |n| n.to_string()));
+            cells.extend([size, self.note(&row)]);
             // Measured and printed escaped: a cell can neither drive the
             // terminal nor break the row.
             lines.push(cells.iter().map(|c| safe::escape(c).into_owned()).collect());
@@ -45,7 +39,7 @@ impl View<'_> {
                 let names: Vec<&str> = fitted
                     .dropped
                     .iter()
-                    .filter_map(|&c| HEADER.get(c).copied())
+                    .filter_map(|&c| header().get(c).copied())
                     .collect();
                 out.push_str(&wrap(
                     &format!(
@@ -80,14 +74,7 @@ impl View<'_> {
             .collect();
         let mut total = LevelCounts::default();
         for policy in &changed {
-            let removed = Self::removed(policy);
-            total.total += removed.total;
-            total.permissions_management += removed.permissions_management;
-            total.write += removed.write;
-            total.tagging += removed.tagging;
-            total.list += removed.list;
-            total.read += removed.read;
-            total.unknown += removed.unknown;
+            levels::add(&mut total, &Self::removed(policy));
         }
         let count = |d: &str| {
             self.plan
@@ -180,21 +167,17 @@ impl View<'_> {
     }
 }
 
-const HEADER: [&str; 13] = [
-    "PRINCIPAL",
-    "POLICY",
-    "TYPE",
-    "VIA",
-    "DECISION",
-    "REMOVED",
-    "PERM",
-    "WRITE",
-    "TAG",
-    "LIST",
-    "READ",
-    "SIZE",
-    "NOTE",
-];
+/// The access-level columns the table shows.
+const TABLE_LEVELS: &[levels::Level] = levels::LEVELS.split_at(levels::IN_TABLE).0;
+
+/// The table's columns: the row's policy, the access levels, its size and a note.
+fn header() -> Vec<&'static str> {
+    ["PRINCIPAL", "POLICY", "TYPE", "VIA", "DECISION"]
+        .into_iter()
+        .chain(TABLE_LEVELS.iter().map(|l| l.table))
+        .chain(["SIZE", "NOTE"])
+        .collect()
+}
 /// The right-aligned columns.
 const NUMERIC: [usize; 6] = [5, 6, 7, 8, 9, 10];
 const PRINCIPAL: usize = 0;
@@ -228,7 +211,7 @@ struct Fit {
 impl Fit {
     fn full(lines: &[Vec<String>]) -> Fit {
         Fit {
-            shown: (0..HEADER.len()).collect(),
+            shown: (0..header().len()).collect(),
             widths: natural_widths(lines),
             dropped: Vec::new(),
             note_below: None,
@@ -247,7 +230,7 @@ impl Fit {
 }
 
 fn natural_widths(lines: &[Vec<String>]) -> Vec<usize> {
-    (0..HEADER.len())
+    (0..header().len())
         .map(|c| {
             lines
                 .iter()

@@ -1,0 +1,411 @@
+//! The `apply.sh` and `rollback.sh` that `--out` writes.
+//!
+//! Both check the live account before each change: a policy is changed only
+//! while it is still the one the plan was made from (apply.sh) or the one
+//! apply.sh left (rollback.sh); a policy already in the wanted state is
+//! passed over, and any other is skipped with a message. So either script
+//! can be re-run, and neither overwrites a change made by someone else.
+//! The checks need nothing but bash and the AWS CLI: documents are
+//! compared by the AWS CLI itself, with a JMESPath `==` between the live
+//! document and a file of the plan.
+
+use super::*;
+
+mod inline;
+mod managed;
+
+/// The scripts' one parameter: the AWS CLI profile to run every call with
+/// (a role to assume is a profile with `role_arn` in `~/.aws/config`).
+/// Without it, the AWS CLI's own default credentials are used.
+pub(super) const PROFILE: &str = r#"usage="usage: bash SCRIPT [--profile NAME]"
+profile=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --profile)
+      [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }
+      profile=(--profile "$2")
+      shift 2
+      ;;
+    --profile=*)
+      profile=("$1")
+      shift
+      ;;
+    *)
+      echo "$usage" >&2
+      exit 2
+      ;;
+  esac
+done
+
+# Every `aws` call below runs here, with the profile given.
+aws() {
+  command aws ${profile[@]+"${profile[@]}"} "$@"
+}
+
+"#;
+
+/// Before anything: the credentials must be for the account the plan was
+/// made for. Same-named roles and policies exist in every account of an
+/// organization; another account's plan would otherwise find them.
+const ACCOUNT_CHECK: &str = r#"
+# This plan is for account ACCOUNT: credentials for any other are refused.
+live_account=$(aws sts get-caller-identity --query Account --output text)
+if [ "$live_account" != ACCOUNT ]; then
+  echo "these credentials are for account $live_account; this plan is for ACCOUNT: nothing done" >&2
+  exit 2
+fi
+"#;
+
+/// The helper functions both scripts begin with.
+pub(super) const HELPERS: &str = r#"errors=$(mktemp)
+trap 'rm -f "$errors"' EXIT
+skipped=0
+
+# `ask ARGS...`: the answer of `aws ARGS...` (a read), or `absent` when IAM
+# has no such entity. Any other failure (credentials, throttling) stops here.
+ask() {
+  local out
+  if out=$(aws "$@" 2>"$errors"); then
+    printf '%s\n' "$out"
+  elif [[ $(<"$errors") == *NoSuchEntity* ]]; then
+    echo absent
+  else
+    cat "$errors" >&2
+    exit 1
+  fi
+}
+
+# `same FIELD FILE ARGS...`: `true` when the document at FIELD of the answer of
+# `aws ARGS...` is the one in FILE, `false` when not, `absent` when there is
+# none. The AWS CLI compares the two as JSON values (JMESPath `==`): key
+# order and white space do not count. FILE is pare's, with no backtick.
+same() {
+  local field=$1 file=$2
+  shift 2
+  ask "$@" --query "$field == \`$(<"$file")\`" --output json
+}
+
+# `attached KIND NAME ARN`: `true` when the managed policy ARN (a JSON string)
+# is attached to the role, user or group NAME; `absent` when NAME is gone.
+attached() {
+  ask iam "list-attached-$1-policies" "--$1-name=$2" \
+    --query "contains(AttachedPolicies[].PolicyArn, \`$3\`)" --output json
+}
+
+# `default ARN`: the managed policy's default version id, or `absent`.
+default() {
+  ask iam get-policy "--policy-arn=$1" --query Policy.DefaultVersionId --output text
+}
+
+# `skip WHAT WHY`: a policy left alone, and why.
+skip() {
+  printf 'skipped: %s: %s\n' "$1" "$2" >&2
+  skipped=$((skipped + 1))
+}
+
+# `already WHAT`: a policy already as this script leaves it.
+already() {
+  printf 'already done: %s\n' "$1" >&2
+}
+"#;
+
+/// How the scripts end: a non-zero exit when a policy was skipped.
+pub(super) const FOOTER: &str = r#"
+if [ "$skipped" -gt 0 ]; then
+  echo "$skipped policies changed since the plan was made and were left alone;" \
+    "make a new plan from fresh details for them" >&2
+  exit 1
+fi
+"#;
+
+/// Which script a section is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Script {
+    Apply,
+    Rollback,
+}
+
+/// The lines of a section, with their indentation.
+#[derive(Default)]
+struct Lines(Vec<String>);
+
+impl Lines {
+    fn push(&mut self, depth: usize, line: impl AsRef<str>) {
+        self.0
+            .push(format!("{}{}", "  ".repeat(depth), line.as_ref()));
+    }
+}
+
+impl View<'_> {
+    /// The AWS CLI commands that apply the plan, for a person to review and run.
+    pub(super) fn apply_script(&self, layout: &Layout) -> String {
+        self.script(layout, Script::Apply)
+    }
+
+    /// The AWS CLI commands that undo what `apply.sh` did.
+    pub(super) fn rollback_script(&self, layout: &Layout) -> String {
+        self.script(layout, Script::Rollback)
+    }
+
+    fn script(&self, layout: &Layout, script: Script) -> String {
+        let mut out = String::from("#!/usr/bin/env bash\n");
+        out.push_str(match script {
+            Script::Apply => {
+                "# Generated by `pare account`: the AWS CLI commands that apply its plan.\n\
+                 # pare never runs this. Review every .diff beside it first, then run it\n\
+                 # with credentials for the account: `bash apply.sh [--profile NAME]`\n\
+                 # runs every AWS CLI call with that profile, and refuses credentials\n\
+                 # for another account than the plan's. Trust policies and permissions\n\
+                 # boundaries are never touched. Refined policies that would not fit\n\
+                 # IAM's size quotas are left commented out. Every name below is quoted\n\
+                 # as one word; none comes from the details unquoted.\n\
+                 # Safe to re-run: each policy is changed only while it is still the one\n\
+                 # the plan was made from (its default version, or its document as saved\n\
+                 # under original/); one already changed this way is passed over, any\n\
+                 # other is skipped with a message and the script exits 1 at the end.\n\
+                 # Needs bash and the AWS CLI only. rollback.sh undoes it.\n"
+            }
+            Script::Rollback => {
+                "# Generated by `pare account`: the AWS CLI commands that undo apply.sh.\n\
+                 # pare never runs this. It restores each original inline document (saved\n\
+                 # under original/), the previous default version of each managed policy\n\
+                 # (deleting the version apply.sh made), every detached policy, and\n\
+                 # removes every replacement policy apply.sh created. A policy is\n\
+                 # restored only while it is as apply.sh left it; any other is skipped\n\
+                 # with a message and the script exits 1 at the end. Safe to re-run.\n\
+                 # `bash rollback.sh [--profile NAME]`, as for apply.sh.\n\
+                 # Needs bash and the AWS CLI only.\n"
+            }
+        });
+        out.push_str("set -euo pipefail\ncd \"$(dirname \"$0\")\"\n\n");
+        out.push_str(&PROFILE.replace(
+            "SCRIPT",
+            match script {
+                Script::Apply => "apply.sh",
+                Script::Rollback => "rollback.sh",
+            },
+        ));
+        out.push_str(HELPERS);
+        // Only an id IAM could have reaches the script (twelve digits, a
+        // plain shell word); details of no single account get no check.
+        if let Ok(Some(id)) = self.account.account_id() {
+            if account::is_account_id(id) {
+                out.push_str(&ACCOUNT_CHECK.replace("ACCOUNT", id));
+            }
+        }
+        let managed: HashMap<&str, &account::ManagedPolicy> = self
+            .account
+            .managed
+            .iter()
+            .map(|m| (m.arn.as_str(), m))
+            .collect();
+        let mut sections = Vec::new();
+        for (index, policy) in self.plan.policies.iter().enumerate() {
+            if !policy.decision.changes() || policy.outcome.is_none() {
+                continue;
+            }
+            let Some(base) = layout.policies.get(&index) else {
+                continue;
+            };
+            // The code's policies: a comment, and no commands for those it changes.
+            let code = self.code_status(index);
+            let mut section = code
+                .map(|c| match c.in_code() {
+                    true => safe::comment(&format!("{}: {}", self.describe(policy), c.comment())),
+                    false => safe::comment(&c.comment()),
+                })
+                .unwrap_or_default();
+            if !code.is_some_and(iac::Status::in_code) {
+                section.push_str(&self.script_section(policy, base, &managed, script));
+            }
+            sections.push(section);
+        }
+        // Undone in the reverse order of the doing.
+        if script == Script::Rollback {
+            sections.reverse();
+        }
+        if sections.is_empty() {
+            out.push_str("\n# Nothing to do: no policy changes.\n");
+        }
+        for section in sections {
+            out.push('\n');
+            out.push_str(&section);
+        }
+        out.push_str(FOOTER);
+        out
+    }
+
+    /// One policy's part of a script: a comment saying what and why, then
+    /// its checks and commands, every word of which is [`shell_word`]-quoted;
+    /// the comment goes through [`safe::comment`].
+    pub(super) fn script_section(
+        &self,
+        policy: &PolicyPlan,
+        base: &str,
+        managed: &HashMap<&str, &account::ManagedPolicy>,
+        script: Script,
+    ) -> String {
+        let removed = Self::removed(policy);
+        let mut head = format!(
+            "{}: {} ({} no longer granted: {} permissions management, {} write)",
+            self.describe(policy),
+            policy.decision.label(),
+            plural(removed.total, "action", "actions"),
+            removed.permissions_management,
+            removed.write,
+        );
+        if policy.is_shared() {
+            let holders: Vec<String> = policy.holders.iter().map(|&h| self.label(h)).collect();
+            let _ = write!(
+                head,
+                "\nheld by {}; only what all of them leave unused is removed",
+                holders.join(", ")
+            );
+        }
+        let over = policy.quota.filter(|q| q.over());
+        let mut out = safe::comment(&head);
+        if let Some(quota) = over {
+            out.push_str(&safe::comment(&format!(
+                "NOT APPLIED: the result would not fit the quota for {} ({} > {} characters)",
+                quota.describe(),
+                thousands(quota.used),
+                thousands(quota.limit)
+            )));
+            if let Some(split) = self.split(policy) {
+                out.push_str(&safe::comment(&format!(
+                    "The alternative: {}, written as {base}.partN.json; apply.sh does not apply them",
+                    split.describe()
+                )));
+            }
+            if script == Script::Rollback {
+                out.push_str("# apply.sh leaves it alone: nothing to undo.\n");
+                return out;
+            }
+        }
+        let lines = match script {
+            Script::Apply => self.apply_lines(policy, base, managed),
+            Script::Rollback => self.rollback_lines(policy, base, managed),
+        };
+        for line in lines.0 {
+            // The commands hold no line break of their own: `shell_word`
+            // escapes every control character, so each of pare's lines is
+            // commented out whole.
+            if over.is_some() && !line.starts_with('#') {
+                let _ = writeln!(out, "# {line}");
+            } else {
+                let _ = writeln!(out, "{line}");
+            }
+        }
+        out
+    }
+
+    /// What the messages of a section call the policy: one shell word.
+    fn what(&self, policy: &PolicyPlan) -> String {
+        shell_word(&safe::escape(&self.describe(policy)))
+    }
+
+    fn apply_lines(
+        &self,
+        policy: &PolicyPlan,
+        base: &str,
+        managed: &HashMap<&str, &account::ManagedPolicy>,
+    ) -> Lines {
+        let what = self.what(policy);
+        let refined = shell_word(&format!("{base}.json"));
+        let file = format!("file://{base}.json");
+        let mut l = Lines::default();
+        match (&policy.decision, &policy.reference) {
+            (Decision::PutInline | Decision::DeleteInline, PolicyRef::Inline { entity, name }) => {
+                self.inline_lines(&mut l, policy, base, *entity, name, Script::Apply);
+            }
+            (
+                Decision::NewVersion | Decision::Detach | Decision::Replace { .. },
+                PolicyRef::Managed(arn),
+            ) => {
+                let Some(version) = managed
+                    .get(arn.as_str())
+                    .and_then(|m| m.default_version.as_deref())
+                else {
+                    l.push(
+                        0,
+                        format!("skip {what} 'the plan does not know its default version'"),
+                    );
+                    return l;
+                };
+                l.push(0, format!("live=$(default {})", shell_word(arn)));
+                l.push(
+                    0,
+                    format!("if [ \"$live\" = {} ]; then", shell_word(version)),
+                );
+                match &policy.decision {
+                    Decision::NewVersion => {
+                        self.apply_new_version(&mut l, policy, arn, &what, &refined, &file);
+                    }
+                    Decision::Detach => self.apply_detach(&mut l, policy, arn),
+                    Decision::Replace { new_name } => {
+                        self.apply_replace(&mut l, policy, arn, new_name, &what, &refined, &file);
+                    }
+                    _ => {}
+                }
+                l.push(0, "else");
+                if policy.decision == Decision::NewVersion {
+                    l.push(1, format!("skip {what} 'it no longer exists'"));
+                } else {
+                    l.push(
+                        1,
+                        format!("skip {what} \"it changed since the plan was made (default version: $live)\""),
+                    );
+                }
+                l.push(0, "fi");
+            }
+            _ => {}
+        }
+        l
+    }
+
+    fn rollback_lines(
+        &self,
+        policy: &PolicyPlan,
+        base: &str,
+        managed: &HashMap<&str, &account::ManagedPolicy>,
+    ) -> Lines {
+        let what = self.what(policy);
+        let refined = shell_word(&format!("{base}.json"));
+        let mut l = Lines::default();
+        match (&policy.decision, &policy.reference) {
+            (Decision::PutInline | Decision::DeleteInline, PolicyRef::Inline { entity, name }) => {
+                self.inline_lines(&mut l, policy, base, *entity, name, Script::Rollback);
+            }
+            (Decision::NewVersion, PolicyRef::Managed(arn)) => {
+                self.rollback_new_version(&mut l, policy, arn, managed, &what, &refined);
+            }
+            (Decision::Detach, PolicyRef::Managed(arn)) => {
+                for &a in &policy.attachments {
+                    if let Some(entity) = self.account.entities.get(a) {
+                        self.reattach(&mut l, entity, arn);
+                    }
+                }
+            }
+            (Decision::Replace { new_name }, PolicyRef::Managed(arn)) => {
+                self.rollback_replace(&mut l, policy, arn, new_name, &what, &refined);
+            }
+            _ => {}
+        }
+        l
+    }
+}
+
+/// `text` as a JSON string, as one shell word, for a JMESPath literal in
+/// the scripts: a backtick (which would end the literal) is written `\u0060`.
+fn json_word(text: &str) -> String {
+    shell_word(&no_backtick(
+        &serde_json::to_string(text).unwrap_or_default(),
+    ))
+}
+
+/// JSON text with every backtick written `\u0060`, which JSON reads back as
+/// the same character: a backtick can only be inside a string, and is never
+/// the character after a `\` there, so the text stays valid and equal.
+pub(super) fn no_backtick(json: &str) -> String {
+    json.replace('`', "\\u0060")
+}
