@@ -11,7 +11,7 @@ use crate::known::{Known, concrete_action};
 use crate::pattern::Pattern;
 use crate::policy::{ActionKey, Effect, Policy, Statement};
 use crate::table::{ActionTable, cmp_ci, split_action};
-use crate::trie::{Class, Index, Mode, Problem, Trie};
+use crate::trie::{ByLength, Class, Index, Mode, Problem, Trie};
 use crate::unused::UnusedSet;
 
 /// How to refine.
@@ -290,6 +290,8 @@ pub(crate) struct Shared<'k> {
     /// Whether a wildcard's language matches some catalog action, by
     /// [`Pattern::language_key`].
     matched: RefCell<HashMap<String, bool>>,
+    /// The walks of patterns of only `?` and `*`, shared.
+    by_length: OnceCell<Option<ByLength<'k>>>,
 }
 
 impl<'k> Shared<'k> {
@@ -298,7 +300,40 @@ impl<'k> Shared<'k> {
             index: Index::new(),
             wide: OnceCell::new(),
             matched: RefCell::new(HashMap::new()),
+            by_length: OnceCell::new(),
         }
+    }
+
+    /// The known actions, each with whether it is unused, found once.
+    fn wide(&self, unused: &UnusedSet, known: &'k Known<'_>) -> &[(&'k str, bool)] {
+        self.wide.get_or_init(|| {
+            known
+                .all()
+                .into_iter()
+                .map(|a| (a, unused.contains(a)))
+                .collect()
+        })
+    }
+
+    /// What refining a pattern that matches the names of at least `n`
+    /// characters (`*??????????*`) gives, when it spans the whole of K:
+    /// every such pattern of the refinement shares one walk (see
+    /// [`ByLength`]). `None` when K's names cannot be walked service by service.
+    fn by_length(
+        &self,
+        n: usize,
+        unused: &UnusedSet,
+        known: &'k Known<'_>,
+    ) -> Option<Outcome> {
+        let by_length = self
+            .by_length
+            .get_or_init(|| ByLength::new(self.wide(unused, known)))
+            .as_ref()?;
+        Some(match by_length.grants(n) {
+            (false, _) => Outcome::Keep,
+            (true, false) => Outcome::Remove(RemovalReason::OnlyUnused),
+            (true, true) => Outcome::Replace(by_length.emitted(&self.index, n).into()),
+        })
     }
 
     /// [`classify`] over the known actions under `range` (a service's
@@ -310,13 +345,7 @@ impl<'k> Shared<'k> {
         unused: &UnusedSet,
         known: &'k Known<'_>,
     ) -> Vec<(&'k str, Class)> {
-        let all = self.wide.get_or_init(|| {
-            known
-                .all()
-                .into_iter()
-                .map(|a| (a, unused.contains(a)))
-                .collect()
-        });
+        let all = self.wide(unused, known);
         crate::known::prefix_slice_by(all, range, |(a, _)| a)
             .iter()
             .map(|&(a, is_unused)| {
@@ -385,6 +414,13 @@ pub(crate) fn refine_entry_with<'k>(
     // mention: the entry may grant any number of actions nobody listed.
     if shared.blind_spot(&pattern, known.table()).is_some() {
         return Outcome::Keep;
+    }
+    // A pattern of only `?` and `*` with a `*` matches by length: such
+    // patterns share one walk.
+    if let (true, Some((n, true))) = (options.wildcards, pattern.lengths()) {
+        if let Some(outcome) = shared.by_length(n, unused, known) {
+            return outcome;
+        }
     }
     // When the trie's range is all the entry can match (`*??????????*`,
     // `s3:*x`), each known action is matched once: the same classes say

@@ -351,6 +351,29 @@ fn service_of(name: &str) -> Option<&str> {
     name.find(':').and_then(|i| name.get(..=i))
 }
 
+/// The runs of `names` (sorted case-insensitively) by service, each with
+/// its service lowercased with its colon; no node spans two services, since
+/// every candidate holds its name's colon. Names without a service make one
+/// run, with no service.
+fn service_runs(names: &[&str]) -> Vec<(Option<String>, std::ops::Range<usize>)> {
+    if !names.iter().all(|n| n.contains(':')) {
+        return vec![(None, 0..names.len())];
+    }
+    let mut runs = Vec::new();
+    let mut start = 0;
+    while start < names.len() {
+        let service = names.get(start).and_then(|n| service_of(n)).unwrap_or("");
+        let len = names
+            .get(start..)
+            .unwrap_or(&[])
+            .partition_point(|n| starts_with_ci(n, service))
+            .max(1);
+        runs.push((Some(service.to_ascii_lowercase()), start..start + len));
+        start += len;
+    }
+    runs
+}
+
 /// The safety rule of `docs/semantics.md`, over one problem's names: `prefix*`
 /// is safe when no unused, not granted or still used action starts with the
 /// prefix (checked in that order, the first one found is the reason) and the
@@ -630,25 +653,8 @@ impl Trie {
     /// [`Trie::build`] over the candidates kept in `index`.
     pub(crate) fn walk<'a>(problem: &Problem<'a, '_>, index: &Index<'a>, mode: Mode) -> Trie {
         let names: Vec<&'a str> = problem.actions.iter().map(|(n, _)| *n).collect();
-        // The names by service; no node spans two services, since every
-        // candidate holds its name's colon. Names without a service make one run.
-        let by_service = names.iter().all(|n| n.contains(':'));
-        let mut runs: Vec<(Option<String>, std::ops::Range<usize>)> = Vec::new();
-        if by_service {
-            let mut start = 0;
-            while start < names.len() {
-                let service = names.get(start).and_then(|n| service_of(n)).unwrap_or("");
-                let len = names
-                    .get(start..)
-                    .unwrap_or(&[])
-                    .partition_point(|n| starts_with_ci(n, service))
-                    .max(1);
-                runs.push((Some(service.to_ascii_lowercase()), start..start + len));
-                start += len;
-            }
-        } else {
-            runs.push((None, 0..names.len()));
-        }
+        let runs = service_runs(&names);
+        let by_service = runs.iter().all(|(service, _)| service.is_some());
         let mut walker = Walker {
             safety: Safety::new(problem),
             mode,
@@ -755,6 +761,9 @@ impl Trie {
         }
     }
 }
+
+mod lengths;
+pub(crate) use lengths::ByLength;
 
 #[cfg(test)]
 mod tests;
