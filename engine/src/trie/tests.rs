@@ -217,8 +217,8 @@ fn lengths_walk_emits_what_the_walk_emits() {
     // (CamelCase, acronyms, hyphens, digits, case twins of a key), over a
     // few services, some names unused, some unknown to the catalog.
     let words = [
-        "Get", "Getx", "G", "Object", "Obj", "ACL", "Acl", "a", "-b", "x-", "2", "DB", "Db",
-        "Put", "List", "é",
+        "Get", "Getx", "G", "Object", "Obj", "ACL", "Acl", "a", "-b", "x-", "2", "DB", "Db", "Put",
+        "List", "é",
     ];
     let services = ["s3", "ec2", "a", "a-b", "Zz"];
     let mut rng = Lcg(0x1e57);
@@ -263,7 +263,10 @@ fn lengths_walk_emits_what_the_walk_emits() {
             let walked = crate::refine::generalize(&Pattern::new(&entry), &unused, &known);
             let outcome = crate::refine::refine_entry(&entry, &unused, &known, &options);
             if let crate::refine::Outcome::Replace(with) = outcome {
-                assert_eq!(*with, *walked.emitted, "round {round}, `{entry}`, {names:?}, {listed:?}");
+                assert_eq!(
+                    *with, *walked.emitted,
+                    "round {round}, `{entry}`, {names:?}, {listed:?}"
+                );
                 compared += 1;
             }
         }
