@@ -38,6 +38,9 @@ fn char_len(s: &str) -> usize {
     }
 }
 
+/// A run's entries, each with the lowest and highest `n` it is emitted for.
+type Frontier = Rc<Vec<(u32, u32, String)>>;
+
 /// One service's names.
 #[derive(Debug)]
 struct Run {
@@ -61,7 +64,7 @@ pub(crate) struct ByLength<'a> {
     unused_before: Vec<u32>,
     /// Each run's entries with the interval of `n` they are emitted for,
     /// built when a pattern first goes below the service's own node.
-    frontiers: RefCell<HashMap<usize, Rc<Vec<(u32, u32, String)>>>>,
+    frontiers: RefCell<HashMap<usize, Frontier>>,
 }
 
 impl<'a> ByLength<'a> {
@@ -160,7 +163,7 @@ impl<'a> ByLength<'a> {
     }
 
     /// Run `r`'s entries with their intervals of `n`, in the block's order.
-    fn frontier(&self, index: &Index<'a>, r: usize, run: &Run) -> Rc<Vec<(u32, u32, String)>> {
+    fn frontier(&self, index: &Index<'a>, r: usize, run: &Run) -> Frontier {
         if let Some(frontier) = self.frontiers.borrow().get(&r) {
             return Rc::clone(frontier);
         }
