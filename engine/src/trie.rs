@@ -639,6 +639,62 @@ impl<'a> Walker<'_, 'a, '_> {
     }
 }
 
+/// The root of a walk: the longest node that is a prefix of the problem's
+/// hint and of its first placed name, as (run, block, key, spelling).
+#[expect(
+    clippy::type_complexity,
+    reason = "the root's parts, returned together"
+)]
+fn find_root<'a>(
+    problem: &Problem<'a, '_>,
+    names: &[&'a str],
+    runs: &[(Option<String>, std::ops::Range<usize>)],
+    block_of: &dyn Fn(&(Option<String>, std::ops::Range<usize>)) -> Rc<Block<'a>>,
+) -> Option<(usize, Rc<Block<'a>>, usize, String)> {
+    let first_placed = problem
+        .actions
+        .iter()
+        .find(|(_, c)| *c == Class::Placed)
+        .map(|(n, _)| *n);
+    let hint = problem.root_hint.to_ascii_lowercase();
+    let first = first_placed?;
+    let by_service = runs.iter().all(|(service, _)| service.is_some());
+    for len in (0..=hint.len()).rev() {
+        let Some(key) = hint.get(..len) else { continue };
+        if !starts_with_ci(first, key) {
+            continue;
+        }
+        let run = if by_service {
+            let Some(service) = service_of(key) else {
+                continue;
+            };
+            runs.iter().position(|(s, _)| s.as_deref() == Some(service))
+        } else {
+            Some(0)
+        };
+        let Some((r, run)) = run.and_then(|r| runs.get(r).map(|run| (r, run))) else {
+            continue;
+        };
+        let block = block_of(run);
+        let Some(k) = block.find(key) else { continue };
+        let offset = run.1.start;
+        let spelled = block.keys.get(k).and_then(|c| {
+            let producers = block
+                .producers
+                .get(c.producers.start as usize..c.producers.end as usize)?;
+            let (i, _) = producers.iter().find(|(i, _)| {
+                problem.actions.get(offset + *i as usize).map(|(_, c)| *c) == Some(Class::Placed)
+            })?;
+            let name = names.get(offset + *i as usize)?;
+            name.get(..c.len as usize)
+        });
+        if let Some(spelled) = spelled {
+            return Some((r, Rc::clone(&block), k, spelled.to_string()));
+        }
+    }
+    None
+}
+
 impl Trie {
     /// Builds the trie over the placed actions of `problem` and walks it.
     pub fn build(problem: &Problem<'_, '_>, evaluate_all: bool) -> Trie {
@@ -654,7 +710,6 @@ impl Trie {
     pub(crate) fn walk<'a>(problem: &Problem<'a, '_>, index: &Index<'a>, mode: Mode) -> Trie {
         let names: Vec<&'a str> = problem.actions.iter().map(|(n, _)| *n).collect();
         let runs = service_runs(&names);
-        let by_service = runs.iter().all(|(service, _)| service.is_some());
         let mut walker = Walker {
             safety: Safety::new(problem),
             mode,
@@ -666,54 +721,10 @@ impl Trie {
             index.block(run.0.as_deref(), names.get(run.1.clone()).unwrap_or(&[]))
         };
 
-        // The root: the longest node that is a prefix of the hint and of the
-        // first placed name.
-        let first_placed = problem
-            .actions
-            .iter()
-            .find(|(_, c)| *c == Class::Placed)
-            .map(|(n, _)| *n);
-        let hint = problem.root_hint.to_ascii_lowercase();
-        let mut root: Option<(usize, Rc<Block<'a>>, usize)> = None;
-        let mut root_prefix = String::new();
-        if let Some(first) = first_placed {
-            for len in (0..=hint.len()).rev() {
-                let Some(key) = hint.get(..len) else { continue };
-                if !starts_with_ci(first, key) {
-                    continue;
-                }
-                let run = if by_service {
-                    let Some(service) = service_of(key) else {
-                        continue;
-                    };
-                    runs.iter().position(|(s, _)| s.as_deref() == Some(service))
-                } else {
-                    Some(0)
-                };
-                let Some((r, run)) = run.and_then(|r| runs.get(r).map(|run| (r, run))) else {
-                    continue;
-                };
-                let block = block_of(run);
-                let Some(k) = block.find(key) else { continue };
-                let offset = run.1.start;
-                let spelled = block.keys.get(k).and_then(|c| {
-                    let producers = block
-                        .producers
-                        .get(c.producers.start as usize..c.producers.end as usize)?;
-                    let (i, _) = producers.iter().find(|(i, _)| {
-                        problem.actions.get(offset + *i as usize).map(|(_, c)| *c)
-                            == Some(Class::Placed)
-                    })?;
-                    let name = names.get(offset + *i as usize)?;
-                    name.get(..c.len as usize)
-                });
-                if let Some(spelled) = spelled {
-                    root_prefix = spelled.to_string();
-                    root = Some((r, block, k));
-                    break;
-                }
-            }
-        }
+        let (root, root_prefix) = match find_root(problem, &names, &runs, &block_of) {
+            Some((r, block, k, spelled)) => (Some((r, block, k)), spelled),
+            None => (None, String::new()),
+        };
 
         match root {
             Some((r, block, k)) => {
