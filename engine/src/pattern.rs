@@ -136,6 +136,13 @@ impl Pattern {
         }
     }
 
+    /// For a pattern of only `?` and `*`, how many `?` and whether a `*`: it
+    /// matches the strings of exactly (without `*`) or at least (with) that
+    /// many characters.
+    pub(crate) fn lengths(&self) -> Option<(usize, bool)> {
+        self.lengths
+    }
+
     /// Whether the pattern is a literal followed by one `*` (`s3:Get*`).
     pub fn is_trailing_star(&self) -> bool {
         self.trailing_literal.is_some()

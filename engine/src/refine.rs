@@ -7,11 +7,11 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
-use crate::known::{Known, concrete_action};
+use crate::known::Known;
 use crate::pattern::Pattern;
 use crate::policy::{ActionKey, Effect, Policy, Statement};
-use crate::table::{ActionTable, cmp_ci, split_action};
-use crate::trie::{Class, Index, Mode, Problem, Trie};
+use crate::table::ActionTable;
+use crate::trie::{ByLength, Class, Index, Mode, Problem, Trie};
 use crate::unused::UnusedSet;
 
 /// How to refine.
@@ -145,7 +145,10 @@ pub use crate::recommendation::RecommendedAction;
 
 mod diagnostics;
 pub use diagnostics::Diagnostics;
-use diagnostics::{ActionRemarks, Part};
+use diagnostics::{diagnose_blind_wildcards, diagnose_literals, diagnose_unused};
+
+mod not_action;
+use not_action::refine_not_action_statement;
 
 mod edits;
 pub use edits::Edits;
@@ -290,6 +293,8 @@ pub(crate) struct Shared<'k> {
     /// Whether a wildcard's language matches some catalog action, by
     /// [`Pattern::language_key`].
     matched: RefCell<HashMap<String, bool>>,
+    /// The walks of patterns of only `?` and `*`, shared.
+    by_length: OnceCell<Option<ByLength<'k>>>,
 }
 
 impl<'k> Shared<'k> {
@@ -298,7 +303,35 @@ impl<'k> Shared<'k> {
             index: Index::new(),
             wide: OnceCell::new(),
             matched: RefCell::new(HashMap::new()),
+            by_length: OnceCell::new(),
         }
+    }
+
+    /// The known actions, each with whether it is unused, found once.
+    fn wide(&self, unused: &UnusedSet, known: &'k Known<'_>) -> &[(&'k str, bool)] {
+        self.wide.get_or_init(|| {
+            known
+                .all()
+                .into_iter()
+                .map(|a| (a, unused.contains(a)))
+                .collect()
+        })
+    }
+
+    /// What refining a pattern that matches the names of at least `n`
+    /// characters (`*??????????*`) gives, when it spans the whole of K:
+    /// every such pattern of the refinement shares one walk (see
+    /// [`ByLength`]). `None` when K's names cannot be walked service by service.
+    fn by_length(&self, n: usize, unused: &UnusedSet, known: &'k Known<'_>) -> Option<Outcome> {
+        let by_length = self
+            .by_length
+            .get_or_init(|| ByLength::new(self.wide(unused, known)))
+            .as_ref()?;
+        Some(match by_length.grants(n) {
+            (false, _) => Outcome::Keep,
+            (true, false) => Outcome::Remove(RemovalReason::OnlyUnused),
+            (true, true) => Outcome::Replace(by_length.emitted(&self.index, n).into()),
+        })
     }
 
     /// [`classify`] over the known actions under `range` (a service's
@@ -310,13 +343,7 @@ impl<'k> Shared<'k> {
         unused: &UnusedSet,
         known: &'k Known<'_>,
     ) -> Vec<(&'k str, Class)> {
-        let all = self.wide.get_or_init(|| {
-            known
-                .all()
-                .into_iter()
-                .map(|a| (a, unused.contains(a)))
-                .collect()
-        });
+        let all = self.wide(unused, known);
         crate::known::prefix_slice_by(all, range, |(a, _)| a)
             .iter()
             .map(|&(a, is_unused)| {
@@ -385,6 +412,13 @@ pub(crate) fn refine_entry_with<'k>(
     // mention: the entry may grant any number of actions nobody listed.
     if shared.blind_spot(&pattern, known.table()).is_some() {
         return Outcome::Keep;
+    }
+    // A pattern of only `?` and `*` with a `*` matches by length: such
+    // patterns share one walk.
+    if let (true, Some((n, true))) = (options.wildcards, pattern.lengths()) {
+        if let Some(outcome) = shared.by_length(n, unused, known) {
+            return outcome;
+        }
     }
     // When the trie's range is all the entry can match (`*??????????*`,
     // `s3:*x`), each known action is matched once: the same classes say
@@ -680,357 +714,6 @@ fn refine_action_statement<'k>(
     }
     edits.parts.append(&mut local.parts);
     (!deduped.is_empty()).then(|| statement.with_entries(deduped))
-}
-
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the refinement's shared state, passed down"
-)]
-fn refine_not_action_statement<'k>(
-    index: usize,
-    statement: &Statement,
-    unused: &UnusedSet,
-    known: &'k Known<'_>,
-    options: &RefineOptions,
-    trie_index: &Index<'k>,
-    edits: &mut Edits,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Option<Statement> {
-    let excluded: Vec<Pattern> = statement
-        .entries()
-        .iter()
-        .map(|e| Pattern::new(e))
-        .collect();
-    let grants = |a: &str| !excluded.iter().any(|p| p.matches(a));
-    let mut actions: Vec<(&str, Class)> = Vec::new();
-    let (mut placed, mut used) = (0usize, 0usize);
-    for a in known.all() {
-        let class = if !grants(a) {
-            Class::Free
-        } else if unused.contains(a) {
-            placed += 1;
-            Class::Placed
-        } else {
-            used += 1;
-            Class::Used
-        };
-        actions.push((a, class));
-    }
-    // Wholly unused services still granted, known actions or not.
-    let open_services: Vec<String> = unused
-        .services()
-        .filter(|s| {
-            let all = Pattern::new(&format!("{}:*", s.name));
-            !excluded.iter().any(|p| p.contains(&all))
-        })
-        .map(|s| s.name.clone())
-        .collect();
-    if placed == 0 && open_services.is_empty() {
-        return Some(statement.clone());
-    }
-    if used == 0 {
-        // Nothing the statement grants is used: the caller records its removal.
-        return None;
-    }
-    let sid = statement.sid().map(str::to_string);
-    let mut additions: Vec<String> = if options.wildcards {
-        let covers = |_: &str| true;
-        let force = |p: &str| {
-            p.strip_suffix(':')
-                .is_some_and(|s| unused.is_service_unused(s))
-        };
-        Trie::walk(
-            &Problem {
-                actions,
-                root_hint: "",
-                covers: &covers,
-                force_star: &force,
-            },
-            trie_index,
-            Mode::Emitted,
-        )
-        .emitted
-    } else {
-        actions
-            .iter()
-            .filter(|(a, class)| {
-                *class == Class::Placed && !unused.is_service_unused(split_action(a).0)
-            })
-            .map(|(a, _)| a.to_string())
-            .collect()
-    };
-    // Duplicates of these go with the dedup below.
-    additions.extend(open_services.iter().map(|service| format!("{service}:*")));
-    additions.sort_by(|a, b| cmp_ci(a, b));
-    additions.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
-    additions.retain(|a| {
-        !statement
-            .entries()
-            .iter()
-            .any(|e| e.eq_ignore_ascii_case(a))
-    });
-    if additions.is_empty() {
-        return Some(statement.clone());
-    }
-    let broad: Vec<&String> = additions.iter().filter(|a| a.contains('*')).collect();
-    if !broad.is_empty() {
-        diagnostics.push(Diagnostic {
-            code: DiagnosticCode::BroadExclusion,
-            statement: Some(index),
-            subject: broad
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-                .into(),
-            message: "these exclusions also exclude actions AWS may add later; that only narrows the policy".into(),
-        });
-    }
-    let mut entries = statement.entries().to_vec();
-    entries.extend(additions.iter().cloned());
-    edits.push(Edit {
-        statement: index,
-        sid,
-        key: ActionKey::NotAction,
-        change: Change::Excluded { added: additions },
-    });
-    Some(statement.with_entries(entries))
-}
-
-fn diagnose_literals(
-    index: usize,
-    statement: &Statement,
-    unused: &UnusedSet,
-    known: &Known<'_>,
-    diagnostics: &mut Vec<Diagnostic>,
-) {
-    // Only an Allow `Action` statement loses its unused literals (rule 1); the
-    // message must say what happened to the entry.
-    let removes_unused =
-        statement.effect() == Effect::Allow && statement.key() == ActionKey::Action;
-    for entry in statement.entries() {
-        if entry.contains(['*', '?']) {
-            continue;
-        }
-        let diagnostic = match concrete_action(entry) {
-            None => Some((
-                DiagnosticCode::MalformedAction,
-                "is not of the form `service:Action`; it matches nothing and is kept as written",
-            )),
-            Some(_) if !known.in_catalog(entry) && removes_unused && unused.contains(entry) => {
-                Some((
-                    DiagnosticCode::UnknownAction,
-                    "is not in the catalog (a new action, a typo, or a retired service); removed, as it is reported unused",
-                ))
-            }
-            Some(_) if !known.in_catalog(entry) => Some((
-                DiagnosticCode::UnknownAction,
-                "is not in the catalog (a new action, a typo, or a retired service); kept as written",
-            )),
-            Some(_) => None,
-        };
-        if let Some((code, message)) = diagnostic {
-            diagnostics.push(Diagnostic {
-                code,
-                statement: Some(index),
-                subject: entry.as_str().into(),
-                message: message.into(),
-            });
-        }
-    }
-}
-
-/// A warning for each wildcard entry whose grant the catalog cannot see,
-/// naming the entry, the service and the catalog's date.
-fn diagnose_blind_wildcards(
-    index: usize,
-    statement: &Statement,
-    unused: &UnusedSet,
-    known: &Known<'_>,
-    options: &RefineOptions,
-    shared: &Shared<'_>,
-    diagnostics: &mut Vec<Diagnostic>,
-) {
-    let catalog = match &options.catalog_date {
-        Some(date) => format!("the catalog (from {date})"),
-        None => "the catalog".to_string(),
-    };
-    let refined = statement.effect() == Effect::Allow && statement.key() == ActionKey::Action;
-    for entry in statement.entries() {
-        let pattern = Pattern::new(entry);
-        let Some(blind) = shared.blind_spot(&pattern, known.table()) else {
-            continue;
-        };
-        // Confined to a wholly unused service: removed (rule 3), and the
-        // unused service's own diagnostic speaks of the catalog.
-        if refined
-            && pattern
-                .fixed_service()
-                .is_some_and(|s| unused.is_service_unused(s))
-        {
-            continue;
-        }
-        let kept = if refined {
-            "; pare cannot tell what else it grants, so it is kept as written"
-        } else {
-            ""
-        };
-        let (code, message) = match blind {
-            BlindSpot::UnknownService(service) => (
-                DiagnosticCode::UnknownService,
-                format!(
-                    "names the service `{}`, which {catalog} does not know (a newer service, or a typo){kept}",
-                    service.to_ascii_lowercase()
-                ),
-            ),
-            BlindSpot::NoCatalogAction => {
-                let service = pattern
-                    .fixed_service()
-                    .map(|s| format!(" of `{}`", s.to_ascii_lowercase()))
-                    .unwrap_or_default();
-                (
-                    DiagnosticCode::MatchesNoAction,
-                    format!(
-                        "matches no action{service} that {catalog} knows (newer actions, or a typo){kept}"
-                    ),
-                )
-            }
-        };
-        diagnostics.push(Diagnostic {
-            code,
-            statement: Some(index),
-            subject: entry.as_str().into(),
-            message: message.into(),
-        });
-    }
-}
-
-/// A statement's entries, split for matching many actions against them: the
-/// literals sorted for binary search, the wildcards as patterns. A managed
-/// policy can list thousands of literals, and the diagnostics ask about every
-/// unused action.
-struct Entries {
-    literals: Vec<String>,
-    wildcards: Vec<Pattern>,
-}
-
-impl Entries {
-    fn new(entries: &[String]) -> Entries {
-        let (mut literals, wildcards): (Vec<String>, Vec<String>) = entries
-            .iter()
-            .cloned()
-            .partition(|e| !e.contains(['*', '?']));
-        literals.sort_by(|a, b| cmp_ci(a, b));
-        Entries {
-            literals,
-            wildcards: wildcards.iter().map(|e| Pattern::new(e)).collect(),
-        }
-    }
-
-    /// Whether any entry matches `action` (a literal matches itself, ASCII case-insensitively).
-    fn matches(&self, action: &str) -> bool {
-        self.literals
-            .binary_search_by(|l| cmp_ci(l, action))
-            .is_ok()
-            || self.wildcards.iter().any(|p| p.matches(action))
-    }
-
-    /// Whether an entry can only match actions of `service` (its literal part names it).
-    fn names_service(&self, service: &str) -> bool {
-        self.literals
-            .iter()
-            .filter_map(|l| l.split_once(':').map(|(s, _)| s))
-            .chain(self.wildcards.iter().filter_map(Pattern::fixed_service))
-            .any(|s| s.eq_ignore_ascii_case(service))
-    }
-}
-
-fn diagnose_unused(
-    policy: &Policy,
-    unused: &UnusedSet,
-    known: &Known<'_>,
-    diagnostics: &mut Diagnostics,
-) {
-    let allows: Vec<(ActionKey, Entries)> = policy
-        .statements()
-        .iter()
-        .filter(|s| s.effect() == Effect::Allow)
-        .map(|s| (s.key(), Entries::new(s.entries())))
-        .collect();
-    let granted = |a: &str| {
-        allows.iter().any(|(key, entries)| match key {
-            ActionKey::Action => entries.matches(a),
-            ActionKey::NotAction => !entries.matches(a),
-        })
-    };
-    // Which remarks each action gets, kept as one compact record (see
-    // `Diagnostics`), decided first so that it is allocated at its size.
-    let every: Vec<u8> = unused
-        .actions()
-        .map(|action| {
-            let unknown = if known.in_catalog(&action.name) {
-                0
-            } else {
-                ActionRemarks::UNKNOWN
-            };
-            let not_granted =
-                !granted(&action.name) && !unused.is_service_unused(split_action(&action.name).0);
-            unknown
-                | if not_granted {
-                    ActionRemarks::NOT_GRANTED
-                } else {
-                    0
-                }
-        })
-        .collect();
-    let count = every.iter().filter(|&&r| r != 0).count();
-    if count > 0 {
-        let mut remarks = ActionRemarks {
-            names: Vec::with_capacity(count),
-            remarks: Vec::with_capacity(count),
-        };
-        for (action, remark) in unused.actions().zip(every) {
-            if remark != 0 {
-                remarks.names.push(Arc::clone(&action.name));
-                remarks.remarks.push(remark);
-            }
-        }
-        diagnostics.parts.push(Part::Actions(remarks));
-    }
-    for service in unused.services() {
-        let prefix = format!("{}:", service.name);
-        let actions = known.with_prefix(&prefix);
-        // An entry may grant actions of the service that K does not hold:
-        // `*` grants every service, known or not, and a NotAction statement
-        // every one its exclusions do not cover.
-        let any = actions.iter().any(|a| granted(a))
-            || allows.iter().any(|(key, entries)| match key {
-                ActionKey::Action => {
-                    entries.names_service(&service.name)
-                        || entries
-                            .wildcards
-                            .iter()
-                            .any(|p| p.matches_some_starting_with(&prefix))
-                }
-                ActionKey::NotAction => !entries.wildcards.iter().any(|p| p.covers_prefix(&prefix)),
-            });
-        if !actions.iter().any(|a| known.in_catalog(a)) {
-            diagnostics.push(Diagnostic {
-                code: DiagnosticCode::UnknownUnusedAction,
-                statement: None,
-                subject: format!("{}:*", service.name).into(),
-                message: "is reported wholly unused but the catalog knows no action of it (the catalog may be stale): entries confined to the service are removed, but a wider entry such as `*` may still grant it".into(),
-            });
-        }
-        if !any {
-            diagnostics.push(Diagnostic {
-                code: DiagnosticCode::UnusedNotGranted,
-                statement: None,
-                subject: format!("{}:*", service.name).into(),
-                message: "is reported wholly unused but this policy grants none of it (findings are per principal; another policy may)".into(),
-            });
-        }
-    }
 }
 
 #[cfg(test)]

@@ -351,6 +351,29 @@ fn service_of(name: &str) -> Option<&str> {
     name.find(':').and_then(|i| name.get(..=i))
 }
 
+/// The runs of `names` (sorted case-insensitively) by service, each with
+/// its service lowercased with its colon; no node spans two services, since
+/// every candidate holds its name's colon. Names without a service make one
+/// run, with no service.
+fn service_runs(names: &[&str]) -> Vec<(Option<String>, std::ops::Range<usize>)> {
+    if !names.iter().all(|n| n.contains(':')) {
+        return vec![(None, 0..names.len())];
+    }
+    let mut runs = Vec::new();
+    let mut start = 0;
+    while start < names.len() {
+        let service = names.get(start).and_then(|n| service_of(n)).unwrap_or("");
+        let len = names
+            .get(start..)
+            .unwrap_or(&[])
+            .partition_point(|n| starts_with_ci(n, service))
+            .max(1);
+        runs.push((Some(service.to_ascii_lowercase()), start..start + len));
+        start += len;
+    }
+    runs
+}
+
 /// The safety rule of `docs/semantics.md`, over one problem's names: `prefix*`
 /// is safe when no unused, not granted or still used action starts with the
 /// prefix (checked in that order, the first one found is the reason) and the
@@ -616,6 +639,62 @@ impl<'a> Walker<'_, 'a, '_> {
     }
 }
 
+/// The root of a walk: the longest node that is a prefix of the problem's
+/// hint and of its first placed name, as (run, block, key, spelling).
+#[expect(
+    clippy::type_complexity,
+    reason = "the root's parts, returned together"
+)]
+fn find_root<'a>(
+    problem: &Problem<'a, '_>,
+    names: &[&'a str],
+    runs: &[(Option<String>, std::ops::Range<usize>)],
+    block_of: &dyn Fn(&(Option<String>, std::ops::Range<usize>)) -> Rc<Block<'a>>,
+) -> Option<(usize, Rc<Block<'a>>, usize, String)> {
+    let first_placed = problem
+        .actions
+        .iter()
+        .find(|(_, c)| *c == Class::Placed)
+        .map(|(n, _)| *n);
+    let hint = problem.root_hint.to_ascii_lowercase();
+    let first = first_placed?;
+    let by_service = runs.iter().all(|(service, _)| service.is_some());
+    for len in (0..=hint.len()).rev() {
+        let Some(key) = hint.get(..len) else { continue };
+        if !starts_with_ci(first, key) {
+            continue;
+        }
+        let run = if by_service {
+            let Some(service) = service_of(key) else {
+                continue;
+            };
+            runs.iter().position(|(s, _)| s.as_deref() == Some(service))
+        } else {
+            Some(0)
+        };
+        let Some((r, run)) = run.and_then(|r| runs.get(r).map(|run| (r, run))) else {
+            continue;
+        };
+        let block = block_of(run);
+        let Some(k) = block.find(key) else { continue };
+        let offset = run.1.start;
+        let spelled = block.keys.get(k).and_then(|c| {
+            let producers = block
+                .producers
+                .get(c.producers.start as usize..c.producers.end as usize)?;
+            let (i, _) = producers.iter().find(|(i, _)| {
+                problem.actions.get(offset + *i as usize).map(|(_, c)| *c) == Some(Class::Placed)
+            })?;
+            let name = names.get(offset + *i as usize)?;
+            name.get(..c.len as usize)
+        });
+        if let Some(spelled) = spelled {
+            return Some((r, Rc::clone(&block), k, spelled.to_string()));
+        }
+    }
+    None
+}
+
 impl Trie {
     /// Builds the trie over the placed actions of `problem` and walks it.
     pub fn build(problem: &Problem<'_, '_>, evaluate_all: bool) -> Trie {
@@ -630,25 +709,7 @@ impl Trie {
     /// [`Trie::build`] over the candidates kept in `index`.
     pub(crate) fn walk<'a>(problem: &Problem<'a, '_>, index: &Index<'a>, mode: Mode) -> Trie {
         let names: Vec<&'a str> = problem.actions.iter().map(|(n, _)| *n).collect();
-        // The names by service; no node spans two services, since every
-        // candidate holds its name's colon. Names without a service make one run.
-        let by_service = names.iter().all(|n| n.contains(':'));
-        let mut runs: Vec<(Option<String>, std::ops::Range<usize>)> = Vec::new();
-        if by_service {
-            let mut start = 0;
-            while start < names.len() {
-                let service = names.get(start).and_then(|n| service_of(n)).unwrap_or("");
-                let len = names
-                    .get(start..)
-                    .unwrap_or(&[])
-                    .partition_point(|n| starts_with_ci(n, service))
-                    .max(1);
-                runs.push((Some(service.to_ascii_lowercase()), start..start + len));
-                start += len;
-            }
-        } else {
-            runs.push((None, 0..names.len()));
-        }
+        let runs = service_runs(&names);
         let mut walker = Walker {
             safety: Safety::new(problem),
             mode,
@@ -660,54 +721,10 @@ impl Trie {
             index.block(run.0.as_deref(), names.get(run.1.clone()).unwrap_or(&[]))
         };
 
-        // The root: the longest node that is a prefix of the hint and of the
-        // first placed name.
-        let first_placed = problem
-            .actions
-            .iter()
-            .find(|(_, c)| *c == Class::Placed)
-            .map(|(n, _)| *n);
-        let hint = problem.root_hint.to_ascii_lowercase();
-        let mut root: Option<(usize, Rc<Block<'a>>, usize)> = None;
-        let mut root_prefix = String::new();
-        if let Some(first) = first_placed {
-            for len in (0..=hint.len()).rev() {
-                let Some(key) = hint.get(..len) else { continue };
-                if !starts_with_ci(first, key) {
-                    continue;
-                }
-                let run = if by_service {
-                    let Some(service) = service_of(key) else {
-                        continue;
-                    };
-                    runs.iter().position(|(s, _)| s.as_deref() == Some(service))
-                } else {
-                    Some(0)
-                };
-                let Some((r, run)) = run.and_then(|r| runs.get(r).map(|run| (r, run))) else {
-                    continue;
-                };
-                let block = block_of(run);
-                let Some(k) = block.find(key) else { continue };
-                let offset = run.1.start;
-                let spelled = block.keys.get(k).and_then(|c| {
-                    let producers = block
-                        .producers
-                        .get(c.producers.start as usize..c.producers.end as usize)?;
-                    let (i, _) = producers.iter().find(|(i, _)| {
-                        problem.actions.get(offset + *i as usize).map(|(_, c)| *c)
-                            == Some(Class::Placed)
-                    })?;
-                    let name = names.get(offset + *i as usize)?;
-                    name.get(..c.len as usize)
-                });
-                if let Some(spelled) = spelled {
-                    root_prefix = spelled.to_string();
-                    root = Some((r, block, k));
-                    break;
-                }
-            }
-        }
+        let (root, root_prefix) = match find_root(problem, &names, &runs, &block_of) {
+            Some((r, block, k, spelled)) => (Some((r, block, k)), spelled),
+            None => (None, String::new()),
+        };
 
         match root {
             Some((r, block, k)) => {
@@ -755,6 +772,9 @@ impl Trie {
         }
     }
 }
+
+mod lengths;
+pub(crate) use lengths::ByLength;
 
 #[cfg(test)]
 mod tests;

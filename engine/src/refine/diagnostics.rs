@@ -3,7 +3,12 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::{Diagnostic, DiagnosticCode};
+use super::{BlindSpot, Diagnostic, DiagnosticCode, RefineOptions, Shared};
+use crate::known::{Known, concrete_action};
+use crate::pattern::Pattern;
+use crate::policy::{ActionKey, Effect, Policy, Statement};
+use crate::table::{cmp_ci, split_action};
+use crate::unused::UnusedSet;
 
 /// The diagnostics of a refinement, in order.
 ///
@@ -137,5 +142,241 @@ impl Eq for Diagnostics {}
 impl serde::Serialize for Diagnostics {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(self.iter())
+    }
+}
+
+pub(super) fn diagnose_literals(
+    index: usize,
+    statement: &Statement,
+    unused: &UnusedSet,
+    known: &Known<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    // Only an Allow `Action` statement loses its unused literals (rule 1); the
+    // message must say what happened to the entry.
+    let removes_unused =
+        statement.effect() == Effect::Allow && statement.key() == ActionKey::Action;
+    for entry in statement.entries() {
+        if entry.contains(['*', '?']) {
+            continue;
+        }
+        let diagnostic = match concrete_action(entry) {
+            None => Some((
+                DiagnosticCode::MalformedAction,
+                "is not of the form `service:Action`; it matches nothing and is kept as written",
+            )),
+            Some(_) if !known.in_catalog(entry) && removes_unused && unused.contains(entry) => {
+                Some((
+                    DiagnosticCode::UnknownAction,
+                    "is not in the catalog (a new action, a typo, or a retired service); removed, as it is reported unused",
+                ))
+            }
+            Some(_) if !known.in_catalog(entry) => Some((
+                DiagnosticCode::UnknownAction,
+                "is not in the catalog (a new action, a typo, or a retired service); kept as written",
+            )),
+            Some(_) => None,
+        };
+        if let Some((code, message)) = diagnostic {
+            diagnostics.push(Diagnostic {
+                code,
+                statement: Some(index),
+                subject: entry.as_str().into(),
+                message: message.into(),
+            });
+        }
+    }
+}
+
+/// A warning for each wildcard entry whose grant the catalog cannot see,
+/// naming the entry, the service and the catalog's date.
+pub(super) fn diagnose_blind_wildcards(
+    index: usize,
+    statement: &Statement,
+    unused: &UnusedSet,
+    known: &Known<'_>,
+    options: &RefineOptions,
+    shared: &Shared<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let catalog = match &options.catalog_date {
+        Some(date) => format!("the catalog (from {date})"),
+        None => "the catalog".to_string(),
+    };
+    let refined = statement.effect() == Effect::Allow && statement.key() == ActionKey::Action;
+    for entry in statement.entries() {
+        let pattern = Pattern::new(entry);
+        let Some(blind) = shared.blind_spot(&pattern, known.table()) else {
+            continue;
+        };
+        // Confined to a wholly unused service: removed (rule 3), and the
+        // unused service's own diagnostic speaks of the catalog.
+        if refined
+            && pattern
+                .fixed_service()
+                .is_some_and(|s| unused.is_service_unused(s))
+        {
+            continue;
+        }
+        let kept = if refined {
+            "; pare cannot tell what else it grants, so it is kept as written"
+        } else {
+            ""
+        };
+        let (code, message) = match blind {
+            BlindSpot::UnknownService(service) => (
+                DiagnosticCode::UnknownService,
+                format!(
+                    "names the service `{}`, which {catalog} does not know (a newer service, or a typo){kept}",
+                    service.to_ascii_lowercase()
+                ),
+            ),
+            BlindSpot::NoCatalogAction => {
+                let service = pattern
+                    .fixed_service()
+                    .map(|s| format!(" of `{}`", s.to_ascii_lowercase()))
+                    .unwrap_or_default();
+                (
+                    DiagnosticCode::MatchesNoAction,
+                    format!(
+                        "matches no action{service} that {catalog} knows (newer actions, or a typo){kept}"
+                    ),
+                )
+            }
+        };
+        diagnostics.push(Diagnostic {
+            code,
+            statement: Some(index),
+            subject: entry.as_str().into(),
+            message: message.into(),
+        });
+    }
+}
+
+/// A statement's entries, split for matching many actions against them: the
+/// literals sorted for binary search, the wildcards as patterns. A managed
+/// policy can list thousands of literals, and the diagnostics ask about every
+/// unused action.
+struct Entries {
+    literals: Vec<String>,
+    wildcards: Vec<Pattern>,
+}
+
+impl Entries {
+    fn new(entries: &[String]) -> Entries {
+        let (mut literals, wildcards): (Vec<String>, Vec<String>) = entries
+            .iter()
+            .cloned()
+            .partition(|e| !e.contains(['*', '?']));
+        literals.sort_by(|a, b| cmp_ci(a, b));
+        Entries {
+            literals,
+            wildcards: wildcards.iter().map(|e| Pattern::new(e)).collect(),
+        }
+    }
+
+    /// Whether any entry matches `action` (a literal matches itself, ASCII case-insensitively).
+    fn matches(&self, action: &str) -> bool {
+        self.literals
+            .binary_search_by(|l| cmp_ci(l, action))
+            .is_ok()
+            || self.wildcards.iter().any(|p| p.matches(action))
+    }
+
+    /// Whether an entry can only match actions of `service` (its literal part names it).
+    fn names_service(&self, service: &str) -> bool {
+        self.literals
+            .iter()
+            .filter_map(|l| l.split_once(':').map(|(s, _)| s))
+            .chain(self.wildcards.iter().filter_map(Pattern::fixed_service))
+            .any(|s| s.eq_ignore_ascii_case(service))
+    }
+}
+
+pub(super) fn diagnose_unused(
+    policy: &Policy,
+    unused: &UnusedSet,
+    known: &Known<'_>,
+    diagnostics: &mut Diagnostics,
+) {
+    let allows: Vec<(ActionKey, Entries)> = policy
+        .statements()
+        .iter()
+        .filter(|s| s.effect() == Effect::Allow)
+        .map(|s| (s.key(), Entries::new(s.entries())))
+        .collect();
+    let granted = |a: &str| {
+        allows.iter().any(|(key, entries)| match key {
+            ActionKey::Action => entries.matches(a),
+            ActionKey::NotAction => !entries.matches(a),
+        })
+    };
+    // Which remarks each action gets, kept as one compact record (see
+    // `Diagnostics`), decided first so that it is allocated at its size.
+    let every: Vec<u8> = unused
+        .actions()
+        .map(|action| {
+            let unknown = if known.in_catalog(&action.name) {
+                0
+            } else {
+                ActionRemarks::UNKNOWN
+            };
+            let not_granted =
+                !granted(&action.name) && !unused.is_service_unused(split_action(&action.name).0);
+            unknown
+                | if not_granted {
+                    ActionRemarks::NOT_GRANTED
+                } else {
+                    0
+                }
+        })
+        .collect();
+    let count = every.iter().filter(|&&r| r != 0).count();
+    if count > 0 {
+        let mut remarks = ActionRemarks {
+            names: Vec::with_capacity(count),
+            remarks: Vec::with_capacity(count),
+        };
+        for (action, remark) in unused.actions().zip(every) {
+            if remark != 0 {
+                remarks.names.push(Arc::clone(&action.name));
+                remarks.remarks.push(remark);
+            }
+        }
+        diagnostics.parts.push(Part::Actions(remarks));
+    }
+    for service in unused.services() {
+        let prefix = format!("{}:", service.name);
+        let actions = known.with_prefix(&prefix);
+        // An entry may grant actions of the service that K does not hold:
+        // `*` grants every service, known or not, and a NotAction statement
+        // every one its exclusions do not cover.
+        let any = actions.iter().any(|a| granted(a))
+            || allows.iter().any(|(key, entries)| match key {
+                ActionKey::Action => {
+                    entries.names_service(&service.name)
+                        || entries
+                            .wildcards
+                            .iter()
+                            .any(|p| p.matches_some_starting_with(&prefix))
+                }
+                ActionKey::NotAction => !entries.wildcards.iter().any(|p| p.covers_prefix(&prefix)),
+            });
+        if !actions.iter().any(|a| known.in_catalog(a)) {
+            diagnostics.push(Diagnostic {
+                code: DiagnosticCode::UnknownUnusedAction,
+                statement: None,
+                subject: format!("{}:*", service.name).into(),
+                message: "is reported wholly unused but the catalog knows no action of it (the catalog may be stale): entries confined to the service are removed, but a wider entry such as `*` may still grant it".into(),
+            });
+        }
+        if !any {
+            diagnostics.push(Diagnostic {
+                code: DiagnosticCode::UnusedNotGranted,
+                statement: None,
+                subject: format!("{}:*", service.name).into(),
+                message: "is reported wholly unused but this policy grants none of it (findings are per principal; another policy may)".into(),
+            });
+        }
     }
 }

@@ -197,3 +197,79 @@ fn word_starts() {
     assert_eq!(cuts("start-session"), ["", "start-"]);
     assert_eq!(cuts("ListAccountAssignments"), ["", "List", "ListAccount"]);
 }
+
+/// A small deterministic generator, so that a failure names its seed.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) as usize) % n
+    }
+}
+
+#[test]
+fn lengths_walk_emits_what_the_walk_emits() {
+    // Names made of words that share prefixes in every way the cuts see
+    // (CamelCase, acronyms, hyphens, digits, case twins of a key), over a
+    // few services, some names unused, some unknown to the catalog.
+    let words = [
+        "Get", "Getx", "G", "Object", "Obj", "ACL", "Acl", "a", "-b", "x-", "2", "DB", "Db", "Put",
+        "List", "é",
+    ];
+    let services = ["s3", "ec2", "a", "a-b", "Zz"];
+    let mut rng = Lcg(0x1e57);
+    let mut compared = 0;
+    for round in 0..300 {
+        let mut names: Vec<String> = Vec::new();
+        for _ in 0..rng.below(40) + 1 {
+            let service = services[rng.below(services.len())].to_ascii_lowercase();
+            let mut action = String::new();
+            for _ in 0..rng.below(4) + 1 {
+                action.push_str(words[rng.below(words.len())]);
+            }
+            names.push(format!("{service}:{action}"));
+        }
+        names.sort_by(|a, b| cmp_ci(a, b));
+        names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        let mut rows: Vec<KnownAction> = names
+            .iter()
+            .filter(|_| rng.below(6) != 0)
+            .map(|n| KnownAction {
+                name: n.clone().into(),
+                access: AccessLevel::READ,
+                last_accessed_tracked: true,
+            })
+            .collect();
+        rows.retain(|r| !r.name.contains('é') || rng.below(2) == 0);
+        let Ok(table) = ActionTable::new(&rows) else {
+            continue;
+        };
+        let listed: Vec<&str> = names
+            .iter()
+            .filter(|_| rng.below(4) == 0)
+            .map(String::as_str)
+            .collect();
+        let Ok(unused) = UnusedSet::parse(&listed.join("\n")) else {
+            continue;
+        };
+        let known = Known::new(table, [], &unused);
+        let options = crate::refine::RefineOptions::default();
+        for n in 0..16 {
+            let entry = format!("{}*", "?".repeat(n));
+            let walked = crate::refine::generalize(&Pattern::new(&entry), &unused, &known);
+            let outcome = crate::refine::refine_entry(&entry, &unused, &known, &options);
+            if let crate::refine::Outcome::Replace(with) = outcome {
+                assert_eq!(
+                    *with, *walked.emitted,
+                    "round {round}, `{entry}`, {names:?}, {listed:?}"
+                );
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 500, "{compared}");
+}

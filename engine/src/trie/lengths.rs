@@ -1,0 +1,234 @@
+//! The walk of a pattern made only of `?` and `*` with a `*` (`*??????????*`),
+//! shared by every such pattern of a refinement.
+//!
+//! Such a pattern matches the names of at least `n` characters. Over the
+//! whole of K its trie's rule (see [`super::Safety`]) reduces to two facts
+//! of a node that do not depend on `n`: its length, and whether an unused
+//! name starts with it (`U`). Every name under a node of at least `n`
+//! characters is granted, so `prefix*` is safe exactly when the node has at
+//! least `n` characters and not `U`. `U` passes from a node to its parent,
+//! so the walk emits:
+//!
+//! - a node without `U` for the `n` in `len(parent) + 1 ..= len(node)` when
+//!   its parent lacks `U` too (no safe ancestor can stand above it), and for
+//!   every `n` up to its length when its parent has `U`: `prefix*`, or its
+//!   one name;
+//! - a name with `U` that is not unused itself, for every `n` up to its
+//!   length: unsafe, but granted, and reached (all its ancestors have `U`).
+//!
+//! Those intervals are computed once per service, and each pattern of a
+//! refinement takes the entries whose interval holds its `n`: a policy of
+//! hundreds of such patterns pays for one walk of the catalog, not one each.
+//! A property test (`lengths_walk_emits_what_the_walk_emits`) holds this to
+//! the general walk.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::rc::Rc;
+
+use super::{Block, Index, service_runs};
+
+/// The number of characters of `s` (its length in bytes when ASCII).
+fn char_len(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
+}
+
+/// A run's entries, each with the lowest and highest `n` it is emitted for.
+type Frontier = Rc<Vec<(u32, u32, String)>>;
+
+/// One service's names.
+#[derive(Debug)]
+struct Run {
+    /// The service, lowercased with its colon.
+    service: String,
+    names: Range<usize>,
+    /// The longest name that is not unused (`None` when all are).
+    longest_granted: Option<usize>,
+    /// Whether some name is unused.
+    has_unused: bool,
+}
+
+/// The emitted entries of every pattern of only `?` and `*` with a `*`, over
+/// one refinement's K (every name with a service) and unused set.
+#[derive(Debug)]
+pub(crate) struct ByLength<'a> {
+    /// Every known action and whether it is unused, sorted case-insensitively.
+    names: Vec<(&'a str, bool)>,
+    runs: Vec<Run>,
+    /// How many names before each one are unused.
+    unused_before: Vec<u32>,
+    /// Each run's entries with the interval of `n` they are emitted for,
+    /// built when a pattern first goes below the service's own node.
+    frontiers: RefCell<HashMap<usize, Frontier>>,
+}
+
+impl<'a> ByLength<'a> {
+    /// Over `names` (K, each with whether it is unused); `None` when some
+    /// name has no service (the walk then does not go service by service).
+    pub(crate) fn new(names: &[(&'a str, bool)]) -> Option<ByLength<'a>> {
+        let plain: Vec<&str> = names.iter().map(|(n, _)| *n).collect();
+        let runs = service_runs(&plain)
+            .into_iter()
+            .map(|(service, range)| {
+                let slice = names.get(range.clone()).unwrap_or(&[]);
+                Some(Run {
+                    service: service?,
+                    longest_granted: slice
+                        .iter()
+                        .filter(|(_, unused)| !unused)
+                        .map(|(n, _)| char_len(n))
+                        .max(),
+                    has_unused: slice.iter().any(|(_, unused)| *unused),
+                    names: range,
+                })
+            })
+            .collect::<Option<Vec<Run>>>()?;
+        let mut unused_before = Vec::with_capacity(names.len() + 1);
+        let mut count = 0u32;
+        unused_before.push(count);
+        for (_, unused) in names {
+            count += u32::from(*unused);
+            unused_before.push(count);
+        }
+        Some(ByLength {
+            names: names.to_vec(),
+            runs,
+            unused_before,
+            frontiers: RefCell::new(HashMap::new()),
+        })
+    }
+
+    /// Whether a pattern that matches the names of at least `n` characters
+    /// grants some unused name, and some name that is not unused.
+    pub(crate) fn grants(&self, n: usize) -> (bool, bool) {
+        let unused = self
+            .names
+            .iter()
+            .any(|(name, unused)| *unused && char_len(name) >= n);
+        let granted = self
+            .runs
+            .iter()
+            .any(|run| run.longest_granted.is_some_and(|len| len >= n));
+        (unused, granted)
+    }
+
+    /// Whether some name of `range` is unused.
+    fn any_unused(&self, range: Range<usize>) -> bool {
+        let at = |i: usize| self.unused_before.get(i).copied().unwrap_or(0);
+        at(range.end) > at(range.start)
+    }
+
+    fn name(&self, i: usize) -> &'a str {
+        self.names.get(i).map_or("", |(n, _)| n)
+    }
+
+    /// What the walk of a pattern that matches the names of at least `n`
+    /// characters emits, sorted case-insensitively.
+    pub(crate) fn emitted(&self, index: &Index<'a>, n: usize) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (r, run) in self.runs.iter().enumerate() {
+            // Nothing granted here: no node.
+            if run.longest_granted.is_none_or(|len| len < n) {
+                continue;
+            }
+            // The service's own node, safe: every name is granted.
+            if char_len(&run.service) >= n && !run.has_unused {
+                let first = self.name(run.names.start);
+                out.push(if run.names.len() >= 2 {
+                    let head = first.get(..run.service.len()).unwrap_or(first);
+                    format!("{head}*")
+                } else {
+                    first.to_string()
+                });
+                continue;
+            }
+            let frontier = self.frontier(index, r, run);
+            let n = u32::try_from(n).unwrap_or(u32::MAX);
+            out.extend(
+                frontier
+                    .iter()
+                    .filter(|(low, high, _)| *low <= n && n <= *high)
+                    .map(|(_, _, entry)| entry.clone()),
+            );
+        }
+        // As the walk leaves its entries (they come in that order already).
+        out.sort_by(|a, b| crate::table::cmp_ci(a, b));
+        out.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        out
+    }
+
+    /// Run `r`'s entries with their intervals of `n`, in the block's order.
+    fn frontier(&self, index: &Index<'a>, r: usize, run: &Run) -> Frontier {
+        if let Some(frontier) = self.frontiers.borrow().get(&r) {
+            return Rc::clone(frontier);
+        }
+        let names: Vec<&'a str> = self
+            .names
+            .get(run.names.clone())
+            .unwrap_or(&[])
+            .iter()
+            .map(|(n, _)| *n)
+            .collect();
+        let block = index.block(Some(&run.service), &names);
+        let frontier = Rc::new(self.intervals(&block, run.names.start));
+        self.frontiers.borrow_mut().insert(r, Rc::clone(&frontier));
+        frontier
+    }
+
+    /// The entries of `block` (whose names start at `offset`) and the `n`
+    /// each is emitted for: see the module's comment.
+    fn intervals(&self, block: &Block<'_>, offset: usize) -> Vec<(u32, u32, String)> {
+        let mut out = Vec::new();
+        // The open ancestors: (end of subtree, length, has `U`).
+        let mut open: Vec<(u32, u32, bool)> = Vec::new();
+        for (k, key) in block.keys.iter().enumerate() {
+            let k = u32::try_from(k).unwrap_or(u32::MAX);
+            while open.last().is_some_and(|&(end, _, _)| end <= k) {
+                open.pop();
+            }
+            let names = offset + key.names.start as usize..offset + key.names.end as usize;
+            let key_str = block.key(k as usize);
+            let len = u32::try_from(char_len(key_str)).unwrap_or(u32::MAX);
+            let has_unused = self.any_unused(names.clone());
+            let parent = open.last().copied();
+            open.push((key.end, len, has_unused));
+            let first = block
+                .producers
+                .get(key.producers.start as usize)
+                .map_or("", |&(i, _)| self.name(offset + i as usize));
+            let spelled = first.get(..key.len as usize).unwrap_or(first);
+            if !has_unused {
+                let low = match parent {
+                    Some((_, parent_len, false)) => parent_len.saturating_add(1),
+                    _ => 0,
+                };
+                let entry = if names.len() >= 2 {
+                    format!("{spelled}*")
+                } else {
+                    self.name(names.start).to_string()
+                };
+                if low <= len {
+                    out.push((low, len, entry));
+                }
+            } else if block
+                .producers
+                .get(key.producers.start as usize..key.producers.end as usize)
+                .unwrap_or(&[])
+                .iter()
+                .any(|&(i, whole)| {
+                    whole && !self.names.get(offset + i as usize).is_some_and(|(_, u)| *u)
+                })
+            {
+                // The name itself, granted; the first producer is that name
+                // (it sorts before every longer name it starts).
+                out.push((0, len, spelled.to_string()));
+            }
+        }
+        out
+    }
+}
