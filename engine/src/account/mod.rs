@@ -231,7 +231,8 @@ pub enum AccountCode {
     UnknownPrincipal,
     /// A finding for a principal of another account than the details'.
     OtherAccount,
-    /// Two different active `UnusedPermission` findings for one principal.
+    /// Two different active `UnusedPermission` findings, or sources of
+    /// unused, for one principal.
     SeveralFindings,
     /// A finding of a type that says nothing about unused access.
     IgnoredFindingType,
@@ -553,8 +554,12 @@ pub struct FindingCounts {
     pub unknown_principal: usize,
     /// Active findings for principals of another account than the details', ignored.
     pub other_account: usize,
-    /// Findings read twice (the same id and content), counted once.
+    /// Findings read twice (the same id and content), counted once; and
+    /// another source named twice for one principal.
     pub duplicate: usize,
+    /// Sets of unused from the other sources (`--used`, `--last-accessed`,
+    /// CloudTrail), one per principal and source, applied.
+    pub other_sets: usize,
 }
 
 /// The plan for the whole account.

@@ -139,21 +139,21 @@ impl PrincipalUsage {
     /// that already has a set keeps the intersection, and a diagnostic says so.
     /// The same source named twice for a principal counts once, as a duplicate.
     ///
-    /// The counts of [`FindingCounts`] take each set as one more finding read
-    /// and applied, as `pare account`'s summary line has always counted them.
+    /// The set is counted apart from the findings (in
+    /// [`FindingCounts::other_sets`]): a used-list is not a finding, and the
+    /// summary says so.
     pub fn add(&mut self, account: &Account, entity: usize, source: String, unused: UnusedSet) {
-        self.counts.read += 1;
         match self.principals.get_mut(&entity) {
             Some(existing) if existing.sources.contains(&source) => {
                 self.counts.duplicate += 1;
             }
             Some(existing) => {
-                self.counts.unused_permission += 1;
+                self.counts.other_sets += 1;
                 self.diagnostics.push(AccountDiagnostic {
                     code: AccountCode::SeveralFindings,
-                    subject: format!("finding `{source}`"),
+                    subject: format!("source `{source}`"),
                     message: format!(
-                        "{} has several active `UnusedPermission` findings; only what all of them list is taken as unused",
+                        "{} has several sources of unused (findings, used-lists, last-accessed data, CloudTrail); only what all of them leave unused is taken as unused",
                         entity_label(account, entity)
                     ),
                 });
@@ -161,7 +161,7 @@ impl PrincipalUsage {
                 existing.sources.push(source);
             }
             None => {
-                self.counts.unused_permission += 1;
+                self.counts.other_sets += 1;
                 self.principals.insert(
                     entity,
                     PrincipalUnused {

@@ -464,12 +464,14 @@ fn other_sources_add_sets_that_intersect_with_the_findings() {
     usage.add(&account, a, "used:a.txt".to_string(), used.clone());
     let b = account.principal("b").unwrap();
     usage.add(&account, b, "used:b.txt".to_string(), used);
-    assert_eq!(usage.counts().read, 4);
-    assert_eq!(usage.counts().unused_permission, 3);
+    // The used-lists are not findings: counted apart.
+    assert_eq!(usage.counts().read, 1);
+    assert_eq!(usage.counts().unused_permission, 1);
+    assert_eq!(usage.counts().other_sets, 2);
     assert_eq!(usage.counts().duplicate, 1);
     assert_eq!(usage.diagnostics().len(), 1);
     assert_eq!(usage.diagnostics()[0].code, AccountCode::SeveralFindings);
-    assert_eq!(usage.diagnostics()[0].subject, "finding `used:a.txt`");
+    assert_eq!(usage.diagnostics()[0].subject, "source `used:a.txt`");
     let own = usage.get(a).unwrap();
     assert_eq!(own.sources, ["fa", "used:a.txt"]);
     assert!(own.unused.contains("s3:PutObject"));

@@ -85,8 +85,14 @@ impl View<'_> {
         };
         let _ = writeln!(
             out,
-            "{} with findings {} {}: {} put-inline, {} delete-inline, {} new-version, {} detach, {} replace, {} keep, {} skipped",
+            "{} with {} {} {}: {} put-inline, {} delete-inline, {} new-version, {} detach, {} replace, {} keep, {} skipped",
             plural(self.plan.principals.len(), "principal", "principals"),
+            // Findings alone, or other sources of unused as well.
+            if self.plan.counts.other_sets == 0 {
+                "findings"
+            } else {
+                "evidence of non-use"
+            },
             if self.plan.principals.len() == 1 {
                 "holds"
             } else {
@@ -145,6 +151,9 @@ impl View<'_> {
             c.other_account,
             c.duplicate
         );
+        if let Some(line) = other_sets_line(c) {
+            let _ = writeln!(out, "{line}");
+        }
         for other in &self.plan.other_findings {
             let who = other
                 .entity
@@ -366,4 +375,15 @@ pub(super) fn wrap(line: &str, width: usize) -> String {
         }
     }
     out
+}
+
+/// The summary's line for the sets of unused that came from sources other
+/// than findings, when there are any: they are not counted as findings.
+pub(super) fn other_sets_line(counts: &pare_engine::account::FindingCounts) -> Option<String> {
+    (counts.other_sets > 0).then(|| {
+        format!(
+            "other sources of unused: {} applied (used-lists, last-accessed data, CloudTrail usage)",
+            counts.other_sets
+        )
+    })
 }

@@ -79,6 +79,7 @@ impl AccountRow {
         f.unknown_principal += o.unknown_principal;
         f.other_account += o.other_account;
         f.duplicate += o.duplicate;
+        f.other_sets += o.other_sets;
     }
 
     pub(super) fn refused_total(&self) -> usize {
@@ -233,6 +234,9 @@ pub(super) fn summary_table(summary: &Summary) -> String {
             .map(|u| u.findings)
             .sum::<usize>(),
     );
+    if let Some(line) = super::super::table::other_sets_line(f) {
+        let _ = writeln!(out, "{line}");
+    }
     out
 }
 
