@@ -69,24 +69,7 @@ impl View<'_> {
     pub(super) fn apply_detach(&self, l: &mut Lines, policy: &PolicyPlan, arn: &str) {
         for &a in &policy.attachments {
             if let Some(entity) = self.account.entities.get(a) {
-                let kind = entity.kind.as_str();
-                l.push(
-                    1,
-                    format!(
-                        "state=$(attached {kind} {} {})",
-                        shell_word(&entity.name),
-                        json_word(arn)
-                    ),
-                );
-                l.push(1, "if [ \"$state\" = true ]; then");
-                l.push(
-                    2,
-                    format!(
-                        "aws iam detach-{kind}-policy --{kind}-name{} --policy-arn{}",
-                        arg(&entity.name),
-                        arg(arn)
-                    ),
-                );
+                toggle(l, 1, entity, arn, "true", "detach");
                 l.push(1, "else");
                 l.push(
                     2,
@@ -156,35 +139,9 @@ impl View<'_> {
         // that no principal is ever without what it uses.
         for &a in &policy.attachments {
             if let Some(entity) = self.account.entities.get(a) {
-                let kind = entity.kind.as_str();
-                let name = arg(&entity.name);
-                // A helper's positional argument: never joined to an option.
-                let word = shell_word(&entity.name);
-                l.push(
-                    2,
-                    format!("state=$(attached {kind} {word} {})", json_word(&new_arn)),
-                );
-                l.push(2, "if [ \"$state\" = false ]; then");
-                l.push(
-                    3,
-                    format!(
-                        "aws iam attach-{kind}-policy --{kind}-name{name} --policy-arn{}",
-                        arg(&new_arn)
-                    ),
-                );
+                toggle(l, 2, entity, &new_arn, "false", "attach");
                 l.push(2, "fi");
-                l.push(
-                    2,
-                    format!("state=$(attached {kind} {word} {})", json_word(arn)),
-                );
-                l.push(2, "if [ \"$state\" = true ]; then");
-                l.push(
-                    3,
-                    format!(
-                        "aws iam detach-{kind}-policy --{kind}-name{name} --policy-arn{}",
-                        arg(arn)
-                    ),
-                );
+                toggle(l, 2, entity, arn, "true", "detach");
                 l.push(2, "fi");
             }
         }
@@ -273,21 +230,7 @@ impl View<'_> {
         for &a in &policy.attachments {
             if let Some(entity) = self.account.entities.get(a) {
                 self.reattach(l, entity, arn);
-                let kind = entity.kind.as_str();
-                let name = arg(&entity.name);
-                let word = shell_word(&entity.name);
-                l.push(
-                    0,
-                    format!("state=$(attached {kind} {word} {})", json_word(&new_arn)),
-                );
-                l.push(0, "if [ \"$state\" = true ]; then");
-                l.push(
-                    1,
-                    format!(
-                        "aws iam detach-{kind}-policy --{kind}-name{name} --policy-arn{}",
-                        arg(&new_arn)
-                    ),
-                );
+                toggle(l, 0, entity, &new_arn, "true", "detach");
                 l.push(0, "fi");
             }
         }
@@ -328,21 +271,7 @@ impl View<'_> {
 
     /// Lines that attach `arn` to `entity` again unless it is attached.
     pub(super) fn reattach(&self, l: &mut Lines, entity: &account::Entity, arn: &str) {
-        let kind = entity.kind.as_str();
-        let name = arg(&entity.name);
-        let word = shell_word(&entity.name);
-        l.push(
-            0,
-            format!("state=$(attached {kind} {word} {})", json_word(arn)),
-        );
-        l.push(0, "if [ \"$state\" = false ]; then");
-        l.push(
-            1,
-            format!(
-                "aws iam attach-{kind}-policy --{kind}-name{name} --policy-arn{}",
-                arg(arn)
-            ),
-        );
+        toggle(l, 0, entity, arn, "false", "attach");
         l.push(0, "elif [ \"$state\" = absent ]; then");
         l.push(
             1,
@@ -376,4 +305,37 @@ impl View<'_> {
         }
         format!("arn:{partition}:iam::{account}:policy/{new_name}")
     }
+}
+
+/// The shape of every conditional attach or detach: asks whether `arn` is
+/// attached to `entity` and, when the answer is `when` (`true`, `false`),
+/// runs `aws iam {verb}-{kind}-policy`. The caller closes the `if` (with
+/// `fi`, or goes on with `else`/`elif`).
+fn toggle(
+    l: &mut Lines,
+    depth: usize,
+    entity: &account::Entity,
+    arn: &str,
+    when: &str,
+    verb: &str,
+) {
+    let kind = entity.kind.as_str();
+    // A helper's positional argument: never joined to an option.
+    l.push(
+        depth,
+        format!(
+            "state=$(attached {kind} {} {})",
+            shell_word(&entity.name),
+            json_word(arn)
+        ),
+    );
+    l.push(depth, format!("if [ \"$state\" = {when} ]; then"));
+    l.push(
+        depth + 1,
+        format!(
+            "aws iam {verb}-{kind}-policy --{kind}-name{} --policy-arn{}",
+            arg(&entity.name),
+            arg(arn)
+        ),
+    );
 }
