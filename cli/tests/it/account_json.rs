@@ -10,7 +10,7 @@ use serde_json::Value;
 /// `pare account --format json` on a generated account of `roles` roles:
 /// the output and the document.
 fn json_for(roles: usize) -> (String, Value) {
-    let account = pare_engine::account::synthetic::generate(pare_catalog::embedded(), roles, 1);
+    let account = pare_testkit::synthetic::generate(pare_catalog::embedded(), roles, 1);
     let dir = tempfile::tempdir().unwrap();
     let details = dir.path().join("details.json");
     let findings = dir.path().join("findings.jsonl");

@@ -64,7 +64,6 @@ mod jobs;
 mod plan;
 mod principal_usage;
 mod scope;
-pub mod synthetic;
 
 #[cfg(test)]
 mod tests;

@@ -2,19 +2,13 @@
 //! random unused lists and the real catalog, keeps the guarantees that
 //! `verify` checks, is idempotent, and detaches exactly when nothing remains.
 
-#[path = "../common/testgen.rs"]
-mod testgen;
-
 use pare_engine::{ActionKey, Effect, Statement};
 use pare_engine::{
     ActionTable, Change, Known, KnownAction, Pattern, Policy, RecommendedAction, RefineOptions,
     Refinement, UnusedSet, ViolationKind, refine, verify,
 };
 use pare_engine::{VerifyChecks, verify_checking};
-use testgen::{Density, Rng, granted_by_service, to_article_json, unused_list};
-
-/// The seed of every list, fixed so that CI runs the same lists every time.
-const SEED: u64 = 0x7061_7265_2d76_6572;
+use pare_testkit::{Density, Rng, SEED, granted_by_service, to_article_json, unused_list};
 
 /// `PARE_PROPTEST_SEED=<n>` explores other lists locally; a failure message
 /// names the policy and the list, and the same seed reproduces it.

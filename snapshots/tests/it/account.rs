@@ -174,9 +174,9 @@ fn trust_policies_and_boundaries_are_never_touched() {
 #[test]
 fn the_synthetic_account_is_deterministic_and_verified() {
     let table = pare_catalog::embedded();
-    let first = account::synthetic::generate(table, 60, 7);
-    assert_eq!(first, account::synthetic::generate(table, 60, 7));
-    assert_ne!(first, account::synthetic::generate(table, 60, 8));
+    let first = pare_testkit::synthetic::generate(table, 60, 7);
+    assert_eq!(first, pare_testkit::synthetic::generate(table, 60, 7));
+    assert_ne!(first, pare_testkit::synthetic::generate(table, 60, 8));
     let account = Account::parse(&first.details).unwrap();
     assert!(account.diagnostics.is_empty());
     let findings = pare_engine::parse_findings(&first.findings).unwrap();

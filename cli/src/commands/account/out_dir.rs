@@ -573,7 +573,7 @@ mod tests {
     #[test]
     fn progress_shows_on_a_terminal_only() {
         let dir = scratch("progress");
-        let synthetic = pare_engine::account::synthetic::generate(pare_catalog::embedded(), 80, 3);
+        let synthetic = pare_testkit::synthetic::generate(pare_catalog::embedded(), 80, 3);
         std::fs::write(dir.join("details.json"), &synthetic.details).unwrap();
         std::fs::write(dir.join("findings.jsonl"), &synthetic.findings).unwrap();
         let args = |format: &str| -> Vec<OsString> {

@@ -679,7 +679,7 @@ mod tests {
 
     #[test]
     fn progress_names_each_account_on_a_terminal_only() {
-        use pare_engine::account::synthetic;
+        use pare_testkit::synthetic;
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("details")).unwrap();
         let mut findings = String::new();

@@ -1,10 +1,10 @@
-//! Fixtures shared by the benchmarks: the article's example, the catalogs,
-//! the managed-policy corpus and seeded unused lists over it.
-
-#![allow(
-    dead_code,
-    reason = "each benchmark binary uses a different part of the fixtures"
-)]
+//! Fixtures shared by the benchmarks of the engine and of the CLI: the
+//! article's example, the catalogs, the managed-policy corpus and seeded
+//! unused lists over it.
+//!
+//! For benchmarks only: a fixture that cannot load (a `PARE_BENCH_*` path
+//! that does not exist, say) stops the process with exit code 2 and a
+//! message, since a benchmark has nowhere to return an error to.
 
 use std::path::PathBuf;
 use std::sync::LazyLock;
@@ -12,22 +12,24 @@ use std::sync::LazyLock;
 use pare_engine::cmp_ci;
 use pare_engine::{AccessLevel, ActionTable, Known, KnownAction, Policy, UnusedSet};
 
-// The generator of the property tests, so the benchmarks measure the very
-// lists those tests check.
-#[path = "../../../engine/tests/common/testgen.rs"]
-pub mod testgen;
-
-pub use testgen::Density;
-
-/// The property tests' seed: list `n` of a policy here is list `n` there.
-const SEED: u64 = 0x7061_7265_2d76_6572;
+use crate::synthetic::{self, Synthetic};
+use crate::{Density, Rng, SEED, granted_by_service, unused_list};
 
 /// The article's policy, as written there.
-pub const ARTICLE_POLICY: &str = include_str!("../../../engine/tests/data/article-policy.json");
+pub const ARTICLE_POLICY: &str = include_str!("../../engine/tests/data/article-policy.json");
 /// The article's unused list, as written there.
-pub const ARTICLE_UNUSED: &str = include_str!("../../../engine/tests/data/article-unused.json");
+pub const ARTICLE_UNUSED: &str = include_str!("../../engine/tests/data/article-unused.json");
 /// The 58 `s3:Get*` actions of 2024.
-const S3_GET_2024: &str = include_str!("../../../engine/tests/data/s3-get-actions-2024.txt");
+const S3_GET_2024: &str = include_str!("../../engine/tests/data/s3-get-actions-2024.txt");
+
+/// What every benchmark ratio is taken against: reading and writing the
+/// article's policy with serde_json alone, the least any refinement must do.
+#[inline]
+pub fn baseline() -> Option<String> {
+    let value: serde_json::Value =
+        serde_json::from_str(std::hint::black_box(ARTICLE_POLICY)).ok()?;
+    serde_json::to_string_pretty(&value).ok()
+}
 
 /// The repository root, for data files too large to compile in.
 pub fn repo_root() -> PathBuf {
@@ -114,7 +116,7 @@ impl Case {
 }
 
 /// Every managed policy of the corpus with its seeded unused lists, drawn
-/// as the property tests draw them (same generator, seed and list numbers).
+/// as the property tests draw them (same generator, [`SEED`] and list numbers).
 pub static CORPUS: LazyLock<Vec<Case>> = LazyLock::new(|| {
     let path = corpus_path();
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
@@ -140,13 +142,13 @@ pub static CORPUS: LazyLock<Vec<Case>> = LazyLock::new(|| {
             }
         };
         let known = Known::new(table, [&policy], &UnusedSet::new());
-        let granted = testgen::granted_by_service(&policy, &known);
+        let granted = granted_by_service(&policy, &known);
         let lists = Density::ALL
             .iter()
             .zip(0u64..)
             .map(|(density, n)| {
-                let mut rng = testgen::Rng::for_case(SEED, &name, n);
-                (*density, testgen::unused_list(&granted, &mut rng, *density))
+                let mut rng = Rng::for_case(SEED, &name, n);
+                (*density, unused_list(&granted, &mut rng, *density))
             })
             .collect();
         cases.push(Case {
@@ -157,3 +159,13 @@ pub static CORPUS: LazyLock<Vec<Case>> = LazyLock::new(|| {
     }
     cases
 });
+
+/// How many roles the benchmarks' synthetic account has.
+pub const ROLES: usize = 1_000;
+
+/// The benchmarks' synthetic account: [`ROLES`] roles, one finding each, seed
+/// 1 over [`catalog`]. The engine's `account` benchmarks plan it; the CLI's
+/// bench binary writes it out (`PARE_BENCH_WRITE_ACCOUNT`) for timing
+/// `pare account` as a whole on the very same input.
+pub static ACCOUNT: LazyLock<Synthetic> =
+    LazyLock::new(|| synthetic::generate(catalog(), ROLES, 1));

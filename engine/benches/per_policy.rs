@@ -1,15 +1,13 @@
 //! Every AWS managed policy of the corpus refined on its own, against its
 //! seeded unused lists: totals per density, the distribution, and the
-//! slowest policies by name. `cargo bench -p pare-cli --bench per_policy`.
-
-mod common;
+//! slowest policies by name. `cargo bench -p pare-engine --bench per_policy`.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use pare_engine::{RefineOptions, refine};
-
-use common::{ARTICLE_POLICY, CORPUS, Density, catalog};
+use pare_testkit::Density;
+use pare_testkit::fixtures::{CORPUS, Case, catalog};
 
 /// Runs per policy and list; the median of them is the figure.
 const RUNS: usize = 5;
@@ -31,13 +29,12 @@ fn main() {
     let only: Option<Vec<String>> = std::env::var("PARE_BENCH_POLICY")
         .ok()
         .map(|names| names.split(',').map(str::to_string).collect());
-    let cases: Vec<&common::Case> = CORPUS
+    let cases: Vec<&Case> = CORPUS
         .iter()
         .filter(|case| only.as_ref().is_none_or(|names| names.contains(&case.name)))
         .collect();
     let baseline = median_of(201, || {
-        let value: Option<serde_json::Value> = serde_json::from_str(black_box(ARTICLE_POLICY)).ok();
-        black_box(value.and_then(|v| serde_json::to_string_pretty(&v).ok()));
+        black_box(pare_testkit::fixtures::baseline());
     });
 
     let mut figures: Vec<(Duration, &str, usize)> = Vec::with_capacity(cases.len());

@@ -1,11 +1,8 @@
-//! Seeded random unused lists for real policies, shared by the property tests
-//! and the benchmarks (include it with `#[path = ".../testgen.rs"] mod testgen;`).
+//! Seeded random unused lists for real policies, shared by the engine's
+//! property tests and the benchmarks, so that both see the very same lists.
 //!
 //! Deterministic by construction: a fixed seed gives the same lists on every
-//! machine, so a failure names a policy and a seed that reproduce it. No
-//! dependency beyond the engine: the generator is splitmix64.
-
-#![allow(dead_code)]
+//! machine, so a failure names a policy and a seed that reproduce it.
 
 use std::collections::BTreeMap;
 
@@ -13,61 +10,12 @@ use pare_engine::split_action;
 use pare_engine::{ActionKey, Effect};
 use pare_engine::{Known, Pattern, Policy, UnusedSet};
 
-/// splitmix64 (Steele, Lea, Flood 2014): tiny, fast, and good enough to pick
-/// actions; never for anything secret.
-#[derive(Clone, Debug)]
-pub struct Rng {
-    state: u64,
-}
+use crate::Rng;
 
-impl Rng {
-    /// A generator with this seed.
-    pub fn new(seed: u64) -> Rng {
-        Rng { state: seed }
-    }
-
-    /// A generator for one (policy, list) pair, so that each pair's list
-    /// does not depend on how many numbers earlier pairs drew.
-    pub fn for_case(seed: u64, name: &str, list: u64) -> Rng {
-        // FNV-1a over the name, mixed with the seed and the list number.
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for byte in name.bytes() {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        let mut rng = Rng::new(seed ^ hash ^ list.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        rng.next_u64();
-        rng
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (0 when `n` is 0). The modulo bias is irrelevant here.
-    pub fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            return 0;
-        }
-        (self.next_u64() % n as u64) as usize
-    }
-
-    /// True with probability `per_mille / 1000`.
-    pub fn chance(&mut self, per_mille: u32) -> bool {
-        self.next_u64() % 1000 < u64::from(per_mille)
-    }
-
-    /// One item of `items`, if any.
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
-        let i = self.below(items.len());
-        items.get(i)
-    }
-}
+/// The seed of the property tests' lists, fixed so that CI runs the same
+/// lists every time; the corpus benchmarks draw with it too, so list `n` of
+/// a policy there is list `n` here.
+pub const SEED: u64 = 0x7061_7265_2d76_6572;
 
 /// How much of what a policy grants goes unused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -223,4 +171,62 @@ pub fn to_article_json(unused: &UnusedSet) -> String {
         items.push(serde_json::json!({ "serviceNamespace": service, "actions": actions }));
     }
     serde_json::to_string(&items).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use pare_engine::{Known, Policy, UnusedSet};
+
+    use super::{Density, SEED, granted_by_service, to_article_json, unused_list};
+    use crate::fixtures::small_catalog;
+    use crate::{Rng, digest};
+
+    const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Action":["s3:Get*","lambda:Invoke*"],"Resource":"*"},
+        {"Effect":"Deny","Action":"s3:GetObject","Resource":"*"}]}"#;
+
+    fn lists() -> Vec<String> {
+        let policy = Policy::parse(POLICY).unwrap();
+        let known = Known::new(small_catalog(), [&policy], &UnusedSet::new());
+        let granted = granted_by_service(&policy, &known);
+        Density::ALL
+            .iter()
+            .zip(0u64..)
+            .map(|(density, n)| {
+                let mut rng = Rng::for_case(SEED, "Policy", n);
+                to_article_json(&unused_list(&granted, &mut rng, *density))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn granted_expands_allow_statements_only() {
+        let policy = Policy::parse(POLICY).unwrap();
+        let known = Known::new(small_catalog(), [&policy], &UnusedSet::new());
+        let granted = granted_by_service(&policy, &known);
+        assert_eq!(granted.keys().collect::<Vec<_>>(), ["lambda", "s3"]);
+        assert_eq!(
+            granted["lambda"],
+            ["lambda:InvokeAsync", "lambda:InvokeFunction"]
+        );
+        // The Deny does not take s3:GetObject away: this is what is granted
+        // by Allow statements, before any refinement.
+        assert!(granted["s3"].iter().any(|a| a == "s3:GetObject"));
+    }
+
+    /// Pinned like the synthetic account: the property tests and the corpus
+    /// benchmarks draw these lists, and a seed must keep naming the same ones.
+    #[test]
+    fn the_lists_are_pinned() {
+        assert_eq!(lists(), lists());
+        let digests: Vec<u64> = lists().iter().map(|l| digest(l)).collect();
+        assert_eq!(
+            digests,
+            [
+                0x2451_a77b_6496_ffaa,
+                0x1df2_4df4_23a5_1e22,
+                0x2722_5bf5_9642_e496
+            ]
+        );
+    }
 }
