@@ -3,9 +3,12 @@
 to a baseline measured in the same run, so that figures from a busy or slow
 machine still compare with each other.
 
-- Engine (cargo bench --bench engine, divan): ratios to `baseline`, reading
-  and writing the article's policy with serde_json alone.
-- Corpus, policy by policy (cargo bench --bench per_policy): its own table.
+- Engine and CLI (cargo bench -p pare-engine --bench engine and
+  -p pare-cli --bench cli, divan): ratios to `baseline`, reading and writing
+  the article's policy with serde_json alone, which each binary measures in
+  its own run.
+- Corpus, policy by policy (cargo bench -p pare-engine --bench per_policy):
+  its own table.
 - Whole process (the release `pare` binary): wall time and peak resident
   memory of each command, ratios to `pare --version` (process start alone).
 
@@ -118,28 +121,43 @@ def time_process(argv, runs, warmup):
     return statistics.median(walls), peak, exact
 
 
-def engine_table(quick):
-    args = ["cargo", "bench", "-p", "pare-cli", "--bench", "engine", "--"]
+def divan_results(package, bench, skips, quick):
+    """One divan binary's rows and its own `baseline`."""
+    args = ["cargo", "bench", "-p", package, "--bench", bench, "--"]
     if quick:
-        # The hostile inputs take seconds each; --quick keeps the cheap ones.
-        args += ["--sample-count", "10", "--skip", "corpus", "--skip", "account",
-                 "--skip", "hostile::worst_10240", "--skip", "hostile::wildcards_72"]
+        args += ["--sample-count", "10"]
+        for skip in skips:
+            args += ["--skip", skip]
     results = parse_divan(run(args))
     baseline = dict(results).get("baseline")
     if not baseline:
-        sys.exit("bench: no `baseline` row in divan's output")
+        sys.exit(f"bench: no `baseline` row in the output of `{bench}`")
+    return results, baseline
+
+
+def engine_table(quick):
+    # The hostile inputs take seconds each; --quick keeps the cheap ones.
+    engine, engine_baseline = divan_results(
+        "pare-engine", "engine",
+        ["corpus", "account", "hostile::worst_10240", "hostile::wildcards_72"], quick)
+    # The CLI's own benchmarks (the diff of very large policies), against the
+    # baseline of their own binary.
+    cli, cli_baseline = divan_results("pare-cli", "cli", [], quick)
     # The hostile inputs (issue 11) are also compared with the article's example.
-    article = dict(results).get("article/embedded_catalog")
-    print("\nEngine (cargo bench --bench engine), medians; ratio to `baseline` and to the article's example:")
+    article = dict(engine).get("article/embedded_catalog")
+    print("\nEngine (cargo bench -p pare-engine --bench engine) and CLI (-p pare-cli --bench cli), medians;")
+    print("ratio to the same binary's `baseline` and to the article's example:")
     print(f"  {'benchmark':<46} {'median':>10} {'x baseline':>12} {'x article':>10}")
-    for name, median in results:
+    rows = [(name, median, engine_baseline) for name, median in engine]
+    rows += [(name, median, cli_baseline) for name, median in cli if name != "baseline"]
+    for name, median, baseline in rows:
         versus = f"{median / article:>10,.1f}" if article else f"{'-':>10}"
         print(f"  {name:<46} {show(median):>10} {median / baseline:>12,.0f} {versus}")
 
 
 def corpus_table():
-    print("\nCorpus policy by policy (cargo bench --bench per_policy):")
-    for line in run(["cargo", "bench", "-p", "pare-cli", "--bench", "per_policy"]).splitlines():
+    print("\nCorpus policy by policy (cargo bench -p pare-engine --bench per_policy):")
+    for line in run(["cargo", "bench", "-p", "pare-engine", "--bench", "per_policy"]).splitlines():
         print("  " + line)
 
 
@@ -147,7 +165,8 @@ def process_table(runs):
     run(["cargo", "build", "--release", "-p", "pare-cli", "--bin", "pare"])
     pare = str(ROOT / "target" / "release" / "pare")
     account = Path(tempfile.mkdtemp(prefix="pare-bench-"))
-    run(["cargo", "bench", "-p", "pare-cli", "--bench", "engine"], env={"PARE_BENCH_WRITE_ACCOUNT": str(account)})
+    # The account the engine's `account` benchmarks plan, written by the CLI's bench binary.
+    run(["cargo", "bench", "-p", "pare-cli", "--bench", "cli"], env={"PARE_BENCH_WRITE_ACCOUNT": str(account)})
     article = ["examples/article/policy.json", "--unused", "examples/article/unused.json"]
     commands = [
         ("pare --version (baseline)", [pare, "--version"], runs),
@@ -177,7 +196,7 @@ def process_table(runs):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer samples; skip the corpus and account benches")
-    parser.add_argument("--no-engine", action="store_true", help="skip the divan suite")
+    parser.add_argument("--no-engine", action="store_true", help="skip the divan suites (engine and CLI)")
     parser.add_argument("--no-corpus", action="store_true", help="skip the policy-by-policy corpus report")
     parser.add_argument("--no-process", action="store_true", help="skip the whole-process timings")
     parser.add_argument("--runs", type=int, default=40, help="runs per whole-process command (default 40)")
