@@ -1,5 +1,6 @@
-//! A synthetic account for tests and benchmarks: roles, shared policies and one finding
-//! per role, generated deterministically from a seed over a given catalog.
+//! A synthetic account for tests and benchmarks: roles, shared policies and
+//! one finding per role, generated deterministically from a seed over a given
+//! catalog.
 //!
 //! The shape follows real accounts: a few dozen customer managed policies and
 //! a handful of AWS-managed-like ones attached to many roles each, one inline
