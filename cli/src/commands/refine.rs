@@ -12,6 +12,7 @@ use crate::args::{PolicyKindArg, Refine, RefineFormat};
 use crate::error::Error;
 use crate::input::{self, Catalog};
 use crate::io::Io;
+use crate::text::thousands;
 use crate::{diff, exit};
 
 /// Runs `pare refine`.
@@ -267,17 +268,7 @@ pub(crate) fn diagnostic_lines(
     let same = |a: &pare_engine::Diagnostic, b: &pare_engine::Diagnostic| {
         a.code == b.code && a.statement == b.statement && a.message == b.message
     };
-    // Each remark, by its first diagnostic and where that stands, with its
-    // first few subjects and how many it has. Nothing is kept per
-    // diagnostic: a list of millions of unknown actions makes millions of
-    // them.
-    struct Group<'d> {
-        first: Cow<'d, pare_engine::Diagnostic>,
-        at: usize,
-        subjects: Vec<std::sync::Arc<str>>,
-        count: usize,
-    }
-    let mut groups: Vec<Group<'_>> = Vec::new();
+    let mut groups: Vec<Remark<'_>> = Vec::new();
     for (at, diagnostic) in diagnostics.iter().enumerate() {
         match groups.iter_mut().find(|g| same(&g.first, &diagnostic)) {
             Some(group) => {
@@ -286,7 +277,7 @@ pub(crate) fn diagnostic_lines(
                 }
                 group.count += 1;
             }
-            None => groups.push(Group {
+            None => groups.push(Remark {
                 subjects: vec![diagnostic.subject.clone()],
                 first: diagnostic,
                 at,
@@ -296,24 +287,36 @@ pub(crate) fn diagnostic_lines(
     }
     let mut lines = Vec::new();
     for (at, diagnostic) in diagnostics.iter().enumerate() {
-        let Some(Group {
-            first,
-            at: first_at,
-            subjects,
-            count,
-        }) = groups.iter().find(|g| same(&g.first, &diagnostic))
-        else {
+        let Some(group) = groups.iter().find(|g| same(&g.first, &diagnostic)) else {
             continue;
         };
-        let count = *count;
-        if count <= separate {
+        if group.count <= separate {
             lines.push(diagnostic.to_string());
-            continue;
+        } else if at == group.at {
+            lines.push(group.line());
         }
-        if at != *first_at {
-            continue;
-        }
-        let named: Vec<String> = subjects
+    }
+    lines
+}
+
+/// One remark of [`diagnostic_lines`], by its first diagnostic and where
+/// that stands, with its first few subjects and how many it has. Nothing is
+/// kept per diagnostic: a list of millions of unknown actions makes
+/// millions of them.
+struct Remark<'d> {
+    first: Cow<'d, pare_engine::Diagnostic>,
+    at: usize,
+    subjects: Vec<std::sync::Arc<str>>,
+    count: usize,
+}
+
+impl Remark<'_> {
+    /// The remark as one line that names its first few subjects and counts
+    /// the rest.
+    fn line(&self) -> String {
+        let first = &self.first;
+        let named: Vec<String> = self
+            .subjects
             .iter()
             .take(SEPARATE_LINES)
             .map(|s| format!("`{s}`"))
@@ -331,15 +334,14 @@ pub(crate) fn diagnostic_lines(
             | DiagnosticCode::UnknownService
             | DiagnosticCode::MatchesNoAction => "entries",
         };
-        lines.push(format!(
+        format!(
             "{at}{} {what} ({} and {} more; `--format json` lists every one): each {}",
-            count,
+            self.count,
             named.join(", "),
-            count - SEPARATE_LINES,
+            self.count - SEPARATE_LINES,
             first.message
-        ));
+        )
     }
-    lines
 }
 
 /// `--format json`: the refined policy, the edits, the diagnostics and the sizes.
@@ -494,29 +496,3 @@ fn split_line(refined: &Policy, kind: PolicyKind, max: Option<usize>) -> Option<
 
 /// How reports name the size `--max-policy-size` sets.
 const USER_SIZE: &str = "size set with --max-policy-size";
-
-/// `6144` as `6,144`, as AWS's documentation writes its quotas.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(6144), "6,144");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-    }
-}

@@ -23,6 +23,7 @@ use crate::error::Error;
 use crate::input::{self, Catalog, Source};
 use crate::io::Io;
 use crate::safe::{self, Escaped, shell_word};
+use crate::text::thousands;
 use crate::{diff, exit};
 
 mod csv;
@@ -670,16 +671,4 @@ fn arg(value: &str) -> String {
     } else {
         format!(" {}", shell_word(value))
     }
-}
-
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
