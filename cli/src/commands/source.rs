@@ -39,7 +39,7 @@ struct Target {
 /// policies name (the source is file 0), the policies, and the notes about
 /// what could not be read, each with the index of its file.
 #[derive(Debug)]
-struct Sources {
+struct Edit {
     files: Vec<File>,
     targets: Vec<Target>,
     notes: Vec<(usize, pare_iac::Note)>,
@@ -56,8 +56,8 @@ struct Refining<'a> {
 /// Runs `pare refine` on a source file.
 pub fn run(config: &Refine, text: Text, format: Format, io: &mut Io<'_>) -> Result<i32, Error> {
     check_format(config.format, format)?;
-    let mut sources = Sources::read(config, &text, format, io)?;
-    let originals = sources.policies()?;
+    let mut edit = Edit::read(config, &text, format, io)?;
+    let originals = edit.policies()?;
     let catalog = Catalog::load(config.catalog.as_deref(), io.limits)?;
     let table = catalog.table();
     let refs: Vec<&pare_engine::Policy> = originals.iter().collect();
@@ -75,27 +75,25 @@ pub fn run(config: &Refine, text: Text, format: Format, io: &mut Io<'_>) -> Resu
         options,
     };
 
-    let outcomes = match sources.refine(&refining, io)? {
+    let outcomes = match edit.refine(&refining, io)? {
         ControlFlow::Continue(outcomes) => outcomes,
         ControlFlow::Break(code) => return Ok(code),
     };
-    let edited = sources.edited();
-    if let ControlFlow::Break(code) =
-        sources.read_back(format, &edited, &outcomes, &refining, io)?
-    {
+    let edited = edit.edited();
+    if let ControlFlow::Break(code) = edit.read_back(format, &edited, &outcomes, &refining, io)? {
         return Ok(code);
     }
-    let changed = sources.changed(&edited);
+    let changed = edit.changed(&edited);
     if config.write {
-        sources.write(&changed, &edited, io)?;
+        edit.write(&changed, &edited, io)?;
     } else {
-        sources.print(config.format, &changed, &edited, io)?;
+        edit.print(config.format, &changed, &edited, io)?;
     }
 
     resolved.write_notes(&mut io.stderr)?;
-    sources.write_notes(io)?;
+    edit.write_notes(io)?;
     write_unused_by_none(&outcomes, io)?;
-    let detach = sources.write_outcomes(&outcomes, io)?;
+    let detach = edit.write_outcomes(&outcomes, io)?;
     if detach && config.exit_code {
         return Ok(exit::DETACH);
     }
@@ -122,13 +120,13 @@ fn check_format(asked: RefineFormat, format: Format) -> Result<(), Error> {
     Ok(())
 }
 
-impl Sources {
+impl Edit {
     /// Scans the source, picks the policies `--resource` names and reads
     /// the files their `file()`s name.
     fn read(config: &Refine, text: &Text, format: Format, io: &mut Io<'_>) -> Result<Self, Error> {
         let scan = pare_iac::scan(format, &text.text).map_err(|e| located(text, &e))?;
         let chosen = choose(&scan.policies, config.resource.as_deref(), &text.name)?;
-        let mut sources = Sources {
+        let mut edit = Edit {
             files: vec![File {
                 name: text.name.clone(),
                 path: match &config.policy {
@@ -152,19 +150,19 @@ impl Sources {
         };
         for policy in &chosen {
             match &policy.body {
-                Body::Document(doc) => sources.targets.push(Target {
+                Body::Document(doc) => edit.targets.push(Target {
                     address: policy.address.clone(),
                     file: 0,
                     doc: doc.clone(),
                 }),
-                Body::File { path } => sources.read_file(config, policy, path, io)?,
+                Body::File { path } => edit.read_file(config, policy, path, io)?,
                 Body::Unread => {}
             }
         }
-        if sources.targets.is_empty() {
-            return Err(sources.unreadable(text, &chosen));
+        if edit.targets.is_empty() {
+            return Err(edit.unreadable(text, &chosen));
         }
-        Ok(sources)
+        Ok(edit)
     }
 
     /// Reads the JSON file a policy's `file()` names as one more file.
