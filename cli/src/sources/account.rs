@@ -136,14 +136,10 @@ impl AccountSources {
                 "say where the unused actions come from: `--findings PATH`, `--last-accessed PRINCIPAL=FILE`, `--used PRINCIPAL=FILE` or `--cloudtrail PATH`",
             ));
         }
-        if !sources.trail_config.is_empty()
-            && sources.cloudtrail.is_empty()
-            && sources.used.is_empty()
-        {
-            return Err(Error::input(
-                "`--trail-config` says what CloudTrail logged: give `--cloudtrail PATH` or a usage file with `--used`",
-            ));
-        }
+        check_trail_config(
+            &sources.trail_config,
+            !sources.cloudtrail.is_empty() || !sources.used.is_empty(),
+        )?;
         if sources.unused_since.is_some()
             && !has_findings
             && sources.last_accessed.is_empty()

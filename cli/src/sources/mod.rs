@@ -162,14 +162,10 @@ impl Sources {
                 "say where the unused actions come from: `--unused FINDINGS`, `--last-accessed FILE`, `--used FILE` or `--cloudtrail PATH`",
             ));
         }
-        if !sources.trail_config.is_empty()
-            && sources.cloudtrail.is_empty()
-            && sources.used.is_none()
-        {
-            return Err(Error::input(
-                "`--trail-config` says what CloudTrail logged: give `--cloudtrail PATH` or a usage file with `--used`",
-            ));
-        }
+        check_trail_config(
+            &sources.trail_config,
+            !sources.cloudtrail.is_empty() || sources.used.is_some(),
+        )?;
         // A usage file (`pare usage`) has times too: `resolve` checks that `--used` is one.
         if sources.unused_since.is_some()
             && sources.findings.is_none()
@@ -374,6 +370,17 @@ impl Gathered {
             principal: self.principal,
         }
     }
+}
+
+/// `--trail-config` says what CloudTrail logged: it needs `--cloudtrail`
+/// logs or a usage file (`--used`) to say it of.
+fn check_trail_config(trail_config: &[OsString], logs: bool) -> Result<(), Error> {
+    if !trail_config.is_empty() && !logs {
+        return Err(Error::input(
+            "`--trail-config` says what CloudTrail logged: give `--cloudtrail PATH` or a usage file with `--used`",
+        ));
+    }
+    Ok(())
 }
 
 /// A used-list from its text, checked against the catalog.
