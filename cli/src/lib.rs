@@ -18,6 +18,7 @@ pub mod output;
 pub mod safe;
 pub mod sources;
 pub mod split;
+mod text;
 
 pub use error::Error;
 pub use io::Io;

@@ -220,39 +220,10 @@ fn walk(
     let Some(node) = e.nodes.get(index) else {
         return;
     };
-    let branch = match last {
-        None => "",
-        Some(true) => "└── ",
-        Some(false) => "├── ",
-    };
-    let tree = format!("{indent}{branch}{}", label(e, node));
-    let (plain, status) = match (&node.unsafe_because, node.kind) {
-        (_, NodeKind::UnusedAction) => ("unused", style.unsafe_("unused")),
-        (None, _) => ("safe", style.safe("safe")),
-        (Some(_), _) => ("unsafe", style.unsafe_("unsafe")),
-    };
     let children: Vec<usize> = e.children(index).collect();
+    lines.push(node_line(e, node, indent, last, style));
     // Below a safe node every action is one the entry keeps: one line says it.
-    let collapse = node.unsafe_because.is_none() && !children.is_empty();
-    let mut rest = Vec::new();
-    if node.kind != NodeKind::UnusedAction {
-        if let Some(why) = reason(e, node) {
-            rest.push(why);
-        }
-    }
-    if let Some(entry) = &node.chosen {
-        rest.push(style.chosen(&format!("→ {entry}")));
-    }
-    if node.unsafe_because.is_none() && node.placed > 1 {
-        rest.push(format!("({} actions)", node.placed));
-    }
-    lines.push(Line {
-        tree,
-        status,
-        plain_status_len: plain.len(),
-        rest: rest.join("  "),
-    });
-    if collapse {
+    if node.unsafe_because.is_none() && !children.is_empty() {
         return;
     }
     let child_indent = match last {
@@ -260,30 +231,7 @@ fn walk(
         Some(true) => format!("{indent}    "),
         Some(false) => format!("{indent}│   "),
     };
-    // Long runs of unused leaves are summarized after the first few.
-    let mut shown_leaves = 0usize;
-    let hidden_leaves = children
-        .iter()
-        .filter_map(|&c| e.nodes.get(c))
-        .filter(|n| n.kind == NodeKind::UnusedAction)
-        .count()
-        .saturating_sub(UNUSED_LEAVES_SHOWN);
-    let visible: Vec<usize> = children
-        .iter()
-        .copied()
-        .filter(|&c| {
-            let leaf = e
-                .nodes
-                .get(c)
-                .is_some_and(|n| n.kind == NodeKind::UnusedAction);
-            if leaf {
-                shown_leaves += 1;
-                shown_leaves <= UNUSED_LEAVES_SHOWN
-            } else {
-                true
-            }
-        })
-        .collect();
+    let (visible, hidden_leaves) = visible_children(e, &children);
     for (i, &child) in visible.iter().enumerate() {
         let is_last = i + 1 == visible.len() && hidden_leaves == 0;
         walk(e, child, &child_indent, Some(is_last), style, lines);
@@ -296,6 +244,74 @@ fn walk(
             rest: format!("{hidden_leaves} more unused actions"),
         });
     }
+}
+
+/// One node's line: its branch and label, safe or not, and why.
+fn node_line(
+    e: &Explanation,
+    node: &ExplainNode,
+    indent: &str,
+    last: Option<bool>,
+    style: Style,
+) -> Line {
+    let branch = match last {
+        None => "",
+        Some(true) => "└── ",
+        Some(false) => "├── ",
+    };
+    let tree = format!("{indent}{branch}{}", label(e, node));
+    let (plain, status) = match (&node.unsafe_because, node.kind) {
+        (_, NodeKind::UnusedAction) => ("unused", style.unsafe_("unused")),
+        (None, _) => ("safe", style.safe("safe")),
+        (Some(_), _) => ("unsafe", style.unsafe_("unsafe")),
+    };
+    let mut rest = Vec::new();
+    if node.kind != NodeKind::UnusedAction {
+        if let Some(why) = reason(e, node) {
+            rest.push(why);
+        }
+    }
+    if let Some(entry) = &node.chosen {
+        rest.push(style.chosen(&format!("→ {entry}")));
+    }
+    if node.unsafe_because.is_none() && node.placed > 1 {
+        rest.push(format!("({} actions)", node.placed));
+    }
+    Line {
+        tree,
+        status,
+        plain_status_len: plain.len(),
+        rest: rest.join("  "),
+    }
+}
+
+/// The children to draw: long runs of unused leaves are summarized after
+/// the first few; and how many leaves that leaves out.
+fn visible_children(e: &Explanation, children: &[usize]) -> (Vec<usize>, usize) {
+    let is_leaf = |c: usize| {
+        e.nodes
+            .get(c)
+            .is_some_and(|n| n.kind == NodeKind::UnusedAction)
+    };
+    let hidden = children
+        .iter()
+        .filter(|&&c| is_leaf(c))
+        .count()
+        .saturating_sub(UNUSED_LEAVES_SHOWN);
+    let mut shown_leaves = 0usize;
+    let visible = children
+        .iter()
+        .copied()
+        .filter(|&c| {
+            if is_leaf(c) {
+                shown_leaves += 1;
+                shown_leaves <= UNUSED_LEAVES_SHOWN
+            } else {
+                true
+            }
+        })
+        .collect();
+    (visible, hidden)
 }
 
 /// Graphviz: green safe nodes, orange unsafe ones, the chosen ones emphasized.

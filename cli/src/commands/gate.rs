@@ -40,64 +40,33 @@ struct Finding {
     message: String,
 }
 
+/// What the gate found: the new grants and how many policies it compared.
+#[derive(Debug, Default)]
+struct Gate {
+    findings: Vec<Finding>,
+    compared: usize,
+}
+
 /// Runs the gate.
 pub fn run(config: &VerifyConfig, io: &mut Io<'_>) -> Result<i32, Error> {
     let old = input::read_policy_or_source(&config.original, io)?;
     let new = input::read_policy_or_source(&config.refined, io)?;
-    let mut findings = Vec::new();
-    let mut compared = 0;
+    let mut gate = Gate::default();
     match (old, new) {
         (PolicyOrSource::Policy(old_text, old), PolicyOrSource::Policy(new_text, new)) => {
             let old = plain(old_text.name, old_text.text, old.policy);
             let new = plain(new_text.name, new_text.text, new.policy);
-            compare("policy", Some(&old), &new, &mut findings);
-            compared += 1;
+            gate.compare("policy", Some(&old), &new);
         }
         (
             PolicyOrSource::Source(old_text, old_format),
             PolicyOrSource::Source(new_text, new_format),
         ) if old_format.describe() == new_format.describe() => {
-            let old_scan = pare_iac::scan(old_format, &old_text.text)
+            let old = pare_iac::scan(old_format, &old_text.text)
                 .map_err(|e| super::source::located(&old_text, &e))?;
-            let new_scan = pare_iac::scan(new_format, &new_text.text)
+            let new = pare_iac::scan(new_format, &new_text.text)
                 .map_err(|e| super::source::located(&new_text, &e))?;
-            for policy in &new_scan.policies {
-                let before = old_scan
-                    .policies
-                    .iter()
-                    .find(|p| p.address == policy.address);
-                let new = version(
-                    &config.refined,
-                    &new_text,
-                    &policy.body,
-                    &policy.address,
-                    io,
-                )?;
-                let old = match before {
-                    Some(before) => version(
-                        &config.original,
-                        &old_text,
-                        &before.body,
-                        &before.address,
-                        io,
-                    )?,
-                    None => None,
-                };
-                match new {
-                    Some(new) => {
-                        compare(&policy.address, old.as_ref(), &new, &mut findings);
-                        compared += 1;
-                    }
-                    None if before.is_some_and(|b| matches!(b.body, Body::Unread)) => {}
-                    None => findings.push(Finding {
-                        file: new_text.name.clone(),
-                        line: pare_iac::line_of(&new_text.text, policy.at),
-                        address: policy.address.clone(),
-                        rule: "unreadable",
-                        message: "pare cannot read this policy (see the notes of `pare refine`): check it by hand".to_string(),
-                    }),
-                }
-            }
+            gate.compare_sources(config, (&old_text, &old), (&new_text, &new), io)?;
         }
         (PolicyOrSource::Source(_, _), _) | (_, PolicyOrSource::Source(_, _)) => {
             return Err(Error::input(format!(
@@ -110,62 +79,122 @@ pub fn run(config: &VerifyConfig, io: &mut Io<'_>) -> Result<i32, Error> {
             ]));
         }
     }
+    gate.print(config.format, io)?;
+    gate.conclude(config, io)
+}
 
-    match config.format {
-        VerifyFormat::Text => {
-            for f in &findings {
+impl Gate {
+    /// Compares one policy's two versions.
+    fn compare(&mut self, address: &str, old: Option<&Version>, new: &Version) {
+        compare(address, old, new, &mut self.findings);
+        self.compared += 1;
+    }
+
+    /// Compares each policy of the new source with the policy of the same
+    /// address in the old one; a new policy pare cannot read is a finding.
+    fn compare_sources(
+        &mut self,
+        config: &VerifyConfig,
+        (old_text, old_scan): (&input::Text, &pare_iac::Scan),
+        (new_text, new_scan): (&input::Text, &pare_iac::Scan),
+        io: &mut Io<'_>,
+    ) -> Result<(), Error> {
+        for policy in &new_scan.policies {
+            let before = old_scan
+                .policies
+                .iter()
+                .find(|p| p.address == policy.address);
+            let new = version(&config.refined, new_text, &policy.body, &policy.address, io)?;
+            let old = match before {
+                Some(before) => version(
+                    &config.original,
+                    old_text,
+                    &before.body,
+                    &before.address,
+                    io,
+                )?,
+                None => None,
+            };
+            match new {
+                Some(new) => self.compare(&policy.address, old.as_ref(), &new),
+                None if before.is_some_and(|b| matches!(b.body, Body::Unread)) => {}
+                None => self.findings.push(Finding {
+                    file: new_text.name.clone(),
+                    line: pare_iac::line_of(&new_text.text, policy.at),
+                    address: policy.address.clone(),
+                    rule: "unreadable",
+                    message: "pare cannot read this policy (see the notes of `pare refine`): check it by hand".to_string(),
+                }),
+            }
+        }
+        Ok(())
+    }
+
+    /// Prints the new grants in the format asked for.
+    fn print(&self, format: VerifyFormat, io: &mut Io<'_>) -> Result<(), Error> {
+        let findings = &self.findings;
+        match format {
+            VerifyFormat::Text => {
+                for f in findings {
+                    writeln!(
+                        io.stdout,
+                        "{}:{}: `{}`: {}",
+                        Escaped(&f.file),
+                        f.line,
+                        Escaped(&f.address),
+                        Escaped(&f.message)
+                    )?;
+                }
+            }
+            VerifyFormat::Json => {
+                let list: Vec<Value> = findings
+                    .iter()
+                    .map(|f| json!({"file": f.file, "line": f.line, "address": f.address, "rule": f.rule, "message": f.message}))
+                    .collect();
+                let value = json!({"ok": findings.is_empty(), "compared": self.compared, "newGrants": list});
                 writeln!(
                     io.stdout,
-                    "{}:{}: `{}`: {}",
-                    Escaped(&f.file),
-                    f.line,
-                    Escaped(&f.address),
-                    Escaped(&f.message)
+                    "{}",
+                    serde_json::to_string_pretty(&value).unwrap_or_default()
+                )?;
+            }
+            VerifyFormat::Sarif => {
+                writeln!(
+                    io.stdout,
+                    "{}",
+                    serde_json::to_string_pretty(&sarif(findings)).unwrap_or_default()
                 )?;
             }
         }
-        VerifyFormat::Json => {
-            let list: Vec<Value> = findings
-                .iter()
-                .map(|f| json!({"file": f.file, "line": f.line, "address": f.address, "rule": f.rule, "message": f.message}))
-                .collect();
-            let value = json!({"ok": findings.is_empty(), "compared": compared, "newGrants": list});
-            writeln!(
-                io.stdout,
-                "{}",
-                serde_json::to_string_pretty(&value).unwrap_or_default()
-            )?;
-        }
-        VerifyFormat::Sarif => {
-            writeln!(
-                io.stdout,
-                "{}",
-                serde_json::to_string_pretty(&sarif(&findings)).unwrap_or_default()
-            )?;
-        }
+        Ok(())
     }
-    let policies = if compared == 1 { "policy" } else { "policies" };
-    if findings.is_empty() {
-        writeln!(
-            io.stderr,
-            "no new grants: `{}` grants nothing `{}` did not ({compared} {policies} compared)",
-            config.refined.name(),
-            config.original.name()
-        )?;
-        Ok(exit::SUCCESS)
-    } else {
-        writeln!(
-            io.stderr,
-            "{} new {} in `{}` ({compared} {policies} compared)",
-            findings.len(),
-            if findings.len() == 1 {
-                "grant"
-            } else {
-                "grants"
-            },
-            config.refined.name()
-        )?;
-        Ok(exit::VIOLATIONS)
+
+    /// The closing line on stderr, and the exit code.
+    fn conclude(&self, config: &VerifyConfig, io: &mut Io<'_>) -> Result<i32, Error> {
+        let compared = self.compared;
+        let policies = if compared == 1 { "policy" } else { "policies" };
+        if self.findings.is_empty() {
+            writeln!(
+                io.stderr,
+                "no new grants: `{}` grants nothing `{}` did not ({compared} {policies} compared)",
+                config.refined.name(),
+                config.original.name()
+            )?;
+            Ok(exit::SUCCESS)
+        } else {
+            writeln!(
+                io.stderr,
+                "{} new {} in `{}` ({compared} {policies} compared)",
+                self.findings.len(),
+                if self.findings.len() == 1 {
+                    "grant"
+                } else {
+                    "grants"
+                },
+                config.refined.name()
+            )?;
+            Ok(exit::VIOLATIONS)
+        }
     }
 }
 

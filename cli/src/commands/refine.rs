@@ -12,6 +12,7 @@ use crate::args::{PolicyKindArg, Refine, RefineFormat};
 use crate::error::Error;
 use crate::input::{self, Catalog};
 use crate::io::Io;
+use crate::text::thousands;
 use crate::{diff, exit};
 
 /// Runs `pare refine`.
@@ -42,32 +43,94 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
         ..config.options.clone()
     };
     let refinement = pare_engine::refine(&input.policy, unused, catalog.table(), &options);
-    if config.verify {
-        // The check shares no code with the refinement; a failure here is a
-        // bug in pare, so the result is withheld rather than printed.
-        let checks = pare_engine::VerifyChecks {
-            concise: options.wildcards,
-        };
-        let verification = pare_engine::verify_checking(
+    // The check shares no code with the refinement; a failure here is a
+    // bug in pare, so the result is withheld rather than printed.
+    if config.verify
+        && !verified(
             &input.policy,
-            &refinement.policy,
+            &refinement,
             unused,
             catalog.table(),
-            &checks,
-        );
-        if !verification.is_ok() {
-            for line in super::verify::violation_lines(&verification) {
-                writeln!(io.stderr, "error: {}", crate::safe::escape(&line))?;
-            }
-            writeln!(
-                io.stderr,
-                "error: the refined policy fails verification; please report this as a bug in pare"
-            )?;
-            return Ok(exit::VIOLATIONS);
-        }
+            &options,
+            io,
+        )?
+    {
+        return Ok(exit::VIOLATIONS);
     }
 
     let detach = refinement.recommended_action() == RecommendedAction::DetachPolicy;
+    print(config, &input, &refinement, detach, io)?;
+    resolved.write_notes(&mut io.stderr)?;
+    if io.verbose {
+        write_catalog(&catalog, io)?;
+    }
+    let separate = if io.verbose {
+        usize::MAX
+    } else {
+        SEPARATE_LINES
+    };
+    for line in diagnostic_lines(&refinement.diagnostics, separate) {
+        writeln!(io.stderr, "warning: {}", crate::safe::escape(&line))?;
+    }
+    if !resolved.nothing_active {
+        // With no source active, the notes above said why nothing is unused.
+        write_outcome(config.format, &refinement, detach, io)?;
+    }
+    // A policy to detach has no refined size to hold against a quota.
+    if !detach {
+        write_size(&input, &refinement.policy, kind, config.max_policy_size, io)?;
+    }
+    if config.verify {
+        writeln!(
+            io.stderr,
+            "note: verified: sound, safe, complete, structure kept, minimal change{}",
+            if options.wildcards { ", concise" } else { "" }
+        )?;
+    }
+    if detach && (config.format == RefineFormat::Policy || config.exit_code) {
+        return Ok(exit::DETACH);
+    }
+    if config.exit_code && refinement.changed() {
+        return Ok(exit::CHANGED);
+    }
+    Ok(exit::SUCCESS)
+}
+
+/// Checks the refinement; when it fails (a bug in pare), says why.
+fn verified(
+    original: &Policy,
+    refinement: &Refinement,
+    unused: &pare_engine::UnusedSet,
+    table: pare_engine::ActionTable<'_>,
+    options: &pare_engine::RefineOptions,
+    io: &mut Io<'_>,
+) -> Result<bool, Error> {
+    let checks = pare_engine::VerifyChecks {
+        concise: options.wildcards,
+    };
+    let verification =
+        pare_engine::verify_checking(original, &refinement.policy, unused, table, &checks);
+    if verification.is_ok() {
+        return Ok(true);
+    }
+    for line in super::verify::violation_lines(&verification) {
+        writeln!(io.stderr, "error: {}", crate::safe::escape(&line))?;
+    }
+    writeln!(
+        io.stderr,
+        "error: the refined policy fails verification; please report this as a bug in pare"
+    )?;
+    Ok(false)
+}
+
+/// Prints the refinement in the format asked for.
+fn print(
+    config: &Refine,
+    input: &PolicyInput,
+    refinement: &Refinement,
+    detach: bool,
+    io: &mut Io<'_>,
+) -> Result<(), Error> {
     let out = match config.format {
         // A document without statements is one IAM rejects: print none.
         RefineFormat::Policy if detach => String::new(),
@@ -86,14 +149,14 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
                 text
             }
         }
-        RefineFormat::Recommendation => pretty(&recommendation(&input, &refinement)),
+        RefineFormat::Recommendation => pretty(&recommendation(input, refinement)),
         // Written as it is serialized: as a `Value`, the edits and the
         // remarks of a list of millions of actions took gigabytes.
         RefineFormat::Json => {
             let mut out = std::io::BufWriter::new(&mut *io.stdout);
             serde_json::to_writer_pretty(
                 &mut out,
-                &everything(&input, &refinement, config.max_policy_size),
+                &everything(input, refinement, config.max_policy_size),
             )
             .map_err(std::io::Error::from)?;
             out.write_all(b"\n")?;
@@ -102,37 +165,38 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
         }
     };
     io.stdout.write_all(out.as_bytes())?;
+    Ok(())
+}
 
-    resolved.write_notes(&mut io.stderr)?;
-    if io.verbose {
-        let p = match &catalog {
-            Catalog::Embedded => pare_catalog::provenance(),
-            Catalog::Dir(dir) => dir.provenance(),
-        };
-        writeln!(
-            io.stderr,
-            "note: catalog: {}, data of {}, {} actions",
-            crate::safe::escape(&p.source),
-            crate::safe::escape(p.data_date.as_deref().unwrap_or("unknown date")),
-            p.action_count
-        )?;
-    }
-    let separate = if io.verbose {
-        usize::MAX
-    } else {
-        SEPARATE_LINES
+/// `--verbose`: which catalog the refinement read.
+fn write_catalog(catalog: &Catalog, io: &mut Io<'_>) -> Result<(), Error> {
+    let p = match catalog {
+        Catalog::Embedded => pare_catalog::provenance(),
+        Catalog::Dir(dir) => dir.provenance(),
     };
-    for line in diagnostic_lines(&refinement.diagnostics, separate) {
-        writeln!(io.stderr, "warning: {}", crate::safe::escape(&line))?;
-    }
-    if resolved.nothing_active {
-        // The notes above said why nothing is unused.
-    } else if !refinement.changed() {
+    writeln!(
+        io.stderr,
+        "note: catalog: {}, data of {}, {} actions",
+        crate::safe::escape(&p.source),
+        crate::safe::escape(p.data_date.as_deref().unwrap_or("unknown date")),
+        p.action_count
+    )?;
+    Ok(())
+}
+
+/// The note when nothing is refined or nothing is left.
+fn write_outcome(
+    format: RefineFormat,
+    refinement: &Refinement,
+    detach: bool,
+    io: &mut Io<'_>,
+) -> Result<(), Error> {
+    if !refinement.changed() {
         writeln!(
             io.stderr,
             "note: nothing to refine: the policy grants no unused action"
         )?;
-    } else if detach && config.format == RefineFormat::Policy {
+    } else if detach && format == RefineFormat::Policy {
         writeln!(
             io.stderr,
             "note: nothing in the policy is used: detach it (every statement was removed); no policy is printed, as IAM rejects one without statements (exit {})",
@@ -144,32 +208,23 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
             "note: nothing in the policy is used: detach it (every statement was removed)"
         )?;
     }
-    // A policy to detach has no refined size to hold against a quota.
-    if !detach {
-        let max = config.max_policy_size;
-        writeln!(
-            io.stderr,
-            "{}",
-            size_line(&input, &refinement.policy, kind, max)
-        )?;
-        if let Some(line) = split_line(&refinement.policy, kind, max) {
-            writeln!(io.stderr, "{line}")?;
-        }
+    Ok(())
+}
+
+/// The refined size against the quota, and a word on splitting it when
+/// it does not fit.
+fn write_size(
+    input: &PolicyInput,
+    refined: &Policy,
+    kind: PolicyKind,
+    max: Option<usize>,
+    io: &mut Io<'_>,
+) -> Result<(), Error> {
+    writeln!(io.stderr, "{}", size_line(input, refined, kind, max))?;
+    if let Some(line) = split_line(refined, kind, max) {
+        writeln!(io.stderr, "{line}")?;
     }
-    if config.verify {
-        writeln!(
-            io.stderr,
-            "note: verified: sound, safe, complete, structure kept, minimal change{}",
-            if options.wildcards { ", concise" } else { "" }
-        )?;
-    }
-    if detach && (config.format == RefineFormat::Policy || config.exit_code) {
-        return Ok(exit::DETACH);
-    }
-    if config.exit_code && refinement.changed() {
-        return Ok(exit::CHANGED);
-    }
-    Ok(exit::SUCCESS)
+    Ok(())
 }
 
 fn with_newline(mut text: String) -> String {
@@ -213,17 +268,7 @@ pub(crate) fn diagnostic_lines(
     let same = |a: &pare_engine::Diagnostic, b: &pare_engine::Diagnostic| {
         a.code == b.code && a.statement == b.statement && a.message == b.message
     };
-    // Each remark, by its first diagnostic and where that stands, with its
-    // first few subjects and how many it has. Nothing is kept per
-    // diagnostic: a list of millions of unknown actions makes millions of
-    // them.
-    struct Group<'d> {
-        first: Cow<'d, pare_engine::Diagnostic>,
-        at: usize,
-        subjects: Vec<std::sync::Arc<str>>,
-        count: usize,
-    }
-    let mut groups: Vec<Group<'_>> = Vec::new();
+    let mut groups: Vec<Remark<'_>> = Vec::new();
     for (at, diagnostic) in diagnostics.iter().enumerate() {
         match groups.iter_mut().find(|g| same(&g.first, &diagnostic)) {
             Some(group) => {
@@ -232,7 +277,7 @@ pub(crate) fn diagnostic_lines(
                 }
                 group.count += 1;
             }
-            None => groups.push(Group {
+            None => groups.push(Remark {
                 subjects: vec![diagnostic.subject.clone()],
                 first: diagnostic,
                 at,
@@ -242,24 +287,36 @@ pub(crate) fn diagnostic_lines(
     }
     let mut lines = Vec::new();
     for (at, diagnostic) in diagnostics.iter().enumerate() {
-        let Some(Group {
-            first,
-            at: first_at,
-            subjects,
-            count,
-        }) = groups.iter().find(|g| same(&g.first, &diagnostic))
-        else {
+        let Some(group) = groups.iter().find(|g| same(&g.first, &diagnostic)) else {
             continue;
         };
-        let count = *count;
-        if count <= separate {
+        if group.count <= separate {
             lines.push(diagnostic.to_string());
-            continue;
+        } else if at == group.at {
+            lines.push(group.line());
         }
-        if at != *first_at {
-            continue;
-        }
-        let named: Vec<String> = subjects
+    }
+    lines
+}
+
+/// One remark of [`diagnostic_lines`], by its first diagnostic and where
+/// that stands, with its first few subjects and how many it has. Nothing is
+/// kept per diagnostic: a list of millions of unknown actions makes
+/// millions of them.
+struct Remark<'d> {
+    first: Cow<'d, pare_engine::Diagnostic>,
+    at: usize,
+    subjects: Vec<std::sync::Arc<str>>,
+    count: usize,
+}
+
+impl Remark<'_> {
+    /// The remark as one line that names its first few subjects and counts
+    /// the rest.
+    fn line(&self) -> String {
+        let first = &self.first;
+        let named: Vec<String> = self
+            .subjects
             .iter()
             .take(SEPARATE_LINES)
             .map(|s| format!("`{s}`"))
@@ -277,15 +334,14 @@ pub(crate) fn diagnostic_lines(
             | DiagnosticCode::UnknownService
             | DiagnosticCode::MatchesNoAction => "entries",
         };
-        lines.push(format!(
+        format!(
             "{at}{} {what} ({} and {} more; `--format json` lists every one): each {}",
-            count,
+            self.count,
             named.join(", "),
-            count - SEPARATE_LINES,
+            self.count - SEPARATE_LINES,
             first.message
-        ));
+        )
     }
-    lines
 }
 
 /// `--format json`: the refined policy, the edits, the diagnostics and the sizes.
@@ -440,29 +496,3 @@ fn split_line(refined: &Policy, kind: PolicyKind, max: Option<usize>) -> Option<
 
 /// How reports name the size `--max-policy-size` sets.
 const USER_SIZE: &str = "size set with --max-policy-size";
-
-/// `6144` as `6,144`, as AWS's documentation writes its quotas.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(6144), "6,144");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-    }
-}

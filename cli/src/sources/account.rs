@@ -26,21 +26,22 @@ pub struct AccountSourceArgs {
     #[arg(long, value_name = "PATH")]
     pub cloudtrail: Vec<PathBuf>,
 
-    /// What the trail logs, for `--cloudtrail`: `aws cloudtrail get-event-selectors` or
-    /// `describe-trails` output. Without it, data events count as not logged. Repeat for
-    /// each trail of the logs: an event counts as logged when any of them logs it.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help = concat!(
+        "What the trail logs, for `--cloudtrail`: ",
+        shared_help!(trail_config),
+        ". Without it, data events count as not logged. Repeat for each trail of the logs: ",
+        shared_help!(any_trail),
+    ))]
     pub trail_config: Vec<OsString>,
 
-    /// Count an action last accessed more than DAYS days before `--as-of` as unused
-    /// (exactly DAYS days ago still counts as used); for `--last-accessed`,
-    /// `--cloudtrail` and the findings' `lastAccessed` times.
-    #[arg(long, value_name = "DAYS", allow_negative_numbers = true, value_parser = parse_days)]
+    #[arg(long, value_name = "DAYS", allow_negative_numbers = true, value_parser = parse_days,
+        help = concat!(
+            shared_help!(unused_since),
+            "; for `--last-accessed`, `--cloudtrail` and the findings' `lastAccessed` times",
+        ))]
     pub unused_since: Option<u32>,
 
-    /// Take `--used` and `--last-accessed` action names that the catalog does not
-    /// know as they are (actions newer than the catalog), instead of stopping.
-    #[arg(long)]
+    #[arg(long, help = shared_help!(accept_unknown_used))]
     pub accept_unknown_used: bool,
 }
 
@@ -135,14 +136,10 @@ impl AccountSources {
                 "say where the unused actions come from: `--findings PATH`, `--last-accessed PRINCIPAL=FILE`, `--used PRINCIPAL=FILE` or `--cloudtrail PATH`",
             ));
         }
-        if !sources.trail_config.is_empty()
-            && sources.cloudtrail.is_empty()
-            && sources.used.is_empty()
-        {
-            return Err(Error::input(
-                "`--trail-config` says what CloudTrail logged: give `--cloudtrail PATH` or a usage file with `--used`",
-            ));
-        }
+        check_trail_config(
+            &sources.trail_config,
+            !sources.cloudtrail.is_empty() || !sources.used.is_empty(),
+        )?;
         if sources.unused_since.is_some()
             && !has_findings
             && sources.last_accessed.is_empty()
@@ -171,87 +168,22 @@ impl AccountSources {
             as_of: self.as_of.unwrap_or_else(|| timestamp(io.now)),
             days,
         });
-        let mut reports = Vec::new();
         let mut findings = findings;
-        if let Some(window) = &window {
-            for finding in &mut findings {
-                if finding.finding_type == "UnusedPermission" && finding.is_active() {
-                    let inference =
-                        usage::from_findings(std::mem::take(&mut finding.unused), Some(window))
-                            .map_err(|e| Error::input(format!("finding `{}`: {e}", finding.id)))?;
-                    finding.unused = inference.unused;
-                    reports.push(PrincipalReport {
-                        principal: finding.resource.clone(),
-                        file: None,
-                        policies: Vec::new(),
-                        report: inference.report,
-                    });
-                }
-            }
-        }
+        let mut reports = match &window {
+            Some(window) => windowed(&mut findings, window)?,
+            None => Vec::new(),
+        };
         let mut usage = PrincipalUsage::from_findings(account, findings);
         for (kind, list) in [("last-accessed", &self.last_accessed), ("used", &self.used)] {
             for item in list {
-                let entity = principal(account, &item.principal)?;
-                let held = account.held_policies(entity);
-                let policies: Vec<&Policy> = held.iter().map(|(_, p)| *p).collect();
-                let names: Vec<String> = held.iter().map(|(n, _)| (*n).to_string()).collect();
-                let source = Source::Path(item.file.clone());
-                let accept = self.accept_unknown_used;
-                let mut accepted = Vec::new();
-                let mut inference = if kind == "used" {
-                    let text = input::read_text(&source, input::Kind::Data, io)?;
-                    if UsageFile::is_usage_file(&text.text) {
-                        // A usage file for this principal: read as the logs it came from.
-                        let arn = account
-                            .entities
-                            .get(entity)
-                            .map(|e| e.arn.clone())
-                            .unwrap_or_default();
-                        let inferred = crate::cloudtrail::from_usage_file(
-                            &text,
-                            &self.trail_config,
-                            Some(&arn),
-                            &policies,
-                            table,
-                            window.as_ref(),
-                            io,
-                        )?;
-                        // The report names its source on every line already.
-                        accepted.extend(inferred.notes.into_iter().map(|note| {
-                            note.strip_prefix("cloudtrail: ")
-                                .map_or(note.clone(), str::to_string)
-                        }));
-                        for warning in &inferred.warnings {
-                            writeln!(io.stderr, "warning: {}", crate::safe::escape(warning))?;
-                        }
-                        inferred.inference
-                    } else {
-                        let used = parse_used(&text, accept, table, &mut accepted)?;
-                        usage::from_used_list(&policies, &used, table)
-                    }
-                } else {
-                    let data = read_last_accessed(&source, accept, table, &mut accepted, io)?;
-                    usage::from_last_accessed(&data, &policies, table, window.as_ref())
-                };
-                inference.report.notes.extend(accepted);
-                let arn = account
-                    .entities
-                    .get(entity)
-                    .map(|e| e.arn.clone())
-                    .unwrap_or_default();
-                usage.add(
+                let file = PrincipalSource {
+                    kind,
+                    item,
                     account,
-                    entity,
-                    format!("{kind}:{}", source.name()),
-                    inference.unused,
-                );
-                reports.push(PrincipalReport {
-                    principal: arn,
-                    file: Some(source.name()),
-                    policies: names,
-                    report: inference.report,
-                });
+                    table,
+                    window: window.as_ref(),
+                };
+                reports.push(self.apply_file(&file, &mut usage, io)?);
             }
         }
         if !self.cloudtrail.is_empty() {
@@ -265,6 +197,91 @@ impl AccountSources {
             )?;
         }
         Ok((usage, reports))
+    }
+
+    /// One `--last-accessed` or `--used` file: its principal's unused set
+    /// added to `usage`, and its report.
+    fn apply_file(
+        &self,
+        file: &PrincipalSource<'_>,
+        usage: &mut PrincipalUsage,
+        io: &mut Io<'_>,
+    ) -> Result<PrincipalReport, Error> {
+        let PrincipalSource {
+            kind,
+            item,
+            account,
+            table,
+            window,
+        } = *file;
+        let entity = principal(account, &item.principal)?;
+        let held = account.held_policies(entity);
+        let policies: Vec<&Policy> = held.iter().map(|(_, p)| *p).collect();
+        let names: Vec<String> = held.iter().map(|(n, _)| (*n).to_string()).collect();
+        let source = Source::Path(item.file.clone());
+        let arn = account
+            .entities
+            .get(entity)
+            .map(|e| e.arn.clone())
+            .unwrap_or_default();
+        let accept = self.accept_unknown_used;
+        let mut accepted = Vec::new();
+        let mut inference = if kind == "used" {
+            let text = input::read_text(&source, input::Kind::Data, io)?;
+            if UsageFile::is_usage_file(&text.text) {
+                self.infer_usage_file(&text, &arn, &policies, file, &mut accepted, io)?
+            } else {
+                let used = parse_used(&text, accept, table, &mut accepted)?;
+                usage::from_used_list(&policies, &used, table)
+            }
+        } else {
+            let data = read_last_accessed(&source, accept, table, &mut accepted, io)?;
+            usage::from_last_accessed(&data, &policies, table, window)
+        };
+        inference.report.notes.extend(accepted);
+        usage.add(
+            account,
+            entity,
+            format!("{kind}:{}", source.name()),
+            inference.unused,
+        );
+        Ok(PrincipalReport {
+            principal: arn,
+            file: Some(source.name()),
+            policies: names,
+            report: inference.report,
+        })
+    }
+
+    /// A usage file given to `--used` for the principal `arn`: read as the
+    /// logs it came from; its notes go to the report, its warnings to stderr.
+    fn infer_usage_file(
+        &self,
+        text: &input::Text,
+        arn: &str,
+        policies: &[&Policy],
+        file: &PrincipalSource<'_>,
+        accepted: &mut Vec<String>,
+        io: &mut Io<'_>,
+    ) -> Result<usage::Inference, Error> {
+        let inferred = crate::cloudtrail::from_usage_file(
+            text,
+            &self.trail_config,
+            Some(arn),
+            policies,
+            file.table,
+            file.window,
+            io,
+        )?;
+        // The report names its source on every line already.
+        accepted.extend(inferred.notes.into_iter().map(|note| {
+            note.strip_prefix("cloudtrail: ")
+                .map_or(note.clone(), str::to_string)
+        }));
+        for warning in &inferred.warnings {
+            writeln!(io.stderr, "warning: {}", crate::safe::escape(warning))?;
+        }
+        Ok(inferred.inference)
     }
 
     /// `--cloudtrail`: the logs read once, each event attributed to its
@@ -348,6 +365,37 @@ impl AccountSources {
         }
         Ok(())
     }
+}
+
+/// One `--last-accessed` or `--used` argument, with what reading it needs.
+#[derive(Clone, Copy)]
+struct PrincipalSource<'a> {
+    /// `last-accessed` or `used`.
+    kind: &'static str,
+    item: &'a PrincipalFile,
+    account: &'a Account,
+    table: ActionTable<'a>,
+    window: Option<&'a Window>,
+}
+
+/// `--unused-since` over the active `UnusedPermission` findings: each
+/// keeps what the window leaves unused, and reports what it inferred.
+fn windowed(findings: &mut [Finding], window: &Window) -> Result<Vec<PrincipalReport>, Error> {
+    let mut reports = Vec::new();
+    for finding in findings {
+        if finding.finding_type == "UnusedPermission" && finding.is_active() {
+            let inference = usage::from_findings(std::mem::take(&mut finding.unused), Some(window))
+                .map_err(|e| Error::input(format!("finding `{}`: {e}", finding.id)))?;
+            finding.unused = inference.unused;
+            reports.push(PrincipalReport {
+                principal: finding.resource.clone(),
+                file: None,
+                policies: Vec::new(),
+                report: inference.report,
+            });
+        }
+    }
+    Ok(reports)
 }
 
 /// The role or user that `name` (an ARN or a name) designates.

@@ -22,6 +22,27 @@ use crate::error::Error;
 use crate::input::{self, Source};
 use crate::io::Io;
 
+/// The help that `pare refine`'s and `pare account`'s source flags share,
+/// in one place: each command's text adds what the flag reaches there.
+/// (clap takes a one-paragraph doc comment as the help, lines joined and
+/// its final period dropped: these are written that way.)
+macro_rules! shared_help {
+    (trail_config) => {
+        "`aws cloudtrail get-event-selectors` or `describe-trails` output"
+    };
+    (any_trail) => {
+        "an event counts as logged when any of them logs it"
+    };
+    (unused_since) => {
+        "Count an action last accessed more than DAYS days before `--as-of` as unused \
+         (exactly DAYS days ago still counts as used)"
+    };
+    (accept_unknown_used) => {
+        "Take `--used` and `--last-accessed` action names that the catalog does not know \
+         as they are (actions newer than the catalog), instead of stopping"
+    };
+}
+
 /// The flags that name a source of "unused" besides `--unused` findings,
 /// flattened into each command that refines.
 #[derive(Clone, Debug, Default, Args)]
@@ -46,18 +67,22 @@ pub struct SourceArgs {
     #[arg(long, value_name = "PATH")]
     pub cloudtrail: Vec<PathBuf>,
 
-    /// What the trail logs, for `--cloudtrail` and usage files: `aws cloudtrail
-    /// get-event-selectors` or `describe-trails` output. Without it, management events
-    /// are assumed logged and data events not (their actions stay granted). Repeat for
-    /// each trail of the logs (an organization trail and the account's own): an event
-    /// counts as logged when any of them logs it.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help = concat!(
+        "What the trail logs, for `--cloudtrail` and usage files: ",
+        shared_help!(trail_config),
+        ". Without it, management events are assumed logged and data events not (their \
+         actions stay granted). Repeat for each trail of the logs (an organization trail and \
+         the account's own): ",
+        shared_help!(any_trail),
+    ))]
     pub trail_config: Vec<OsString>,
 
-    /// Count an action last accessed more than DAYS days before `--as-of` as unused
-    /// (exactly DAYS days ago still counts as used). Applies to `--last-accessed`,
-    /// `--cloudtrail`, usage files, and the `lastAccessed` times of `--unused` findings.
-    #[arg(long, value_name = "DAYS", allow_negative_numbers = true, value_parser = parse_days)]
+    #[arg(long, value_name = "DAYS", allow_negative_numbers = true, value_parser = parse_days,
+        help = concat!(
+            shared_help!(unused_since),
+            ". Applies to `--last-accessed`, `--cloudtrail`, usage files, and the \
+             `lastAccessed` times of `--unused` findings",
+        ))]
     pub unused_since: Option<u32>,
 
     /// Findings and logs are per principal: when the `--unused` findings, the
@@ -66,10 +91,10 @@ pub struct SourceArgs {
     #[arg(long, value_name = "ARN")]
     pub principal: Option<String>,
 
-    /// Take `--used` and `--last-accessed` action names that the catalog does not
-    /// know as they are (actions newer than the catalog), instead of stopping: a
-    /// misnamed used action would leave the real one unprotected.
-    #[arg(long)]
+    #[arg(long, help = concat!(
+        shared_help!(accept_unknown_used),
+        ": a misnamed used action would leave the real one unprotected",
+    ))]
     pub accept_unknown_used: bool,
 }
 
@@ -137,14 +162,10 @@ impl Sources {
                 "say where the unused actions come from: `--unused FINDINGS`, `--last-accessed FILE`, `--used FILE` or `--cloudtrail PATH`",
             ));
         }
-        if !sources.trail_config.is_empty()
-            && sources.cloudtrail.is_empty()
-            && sources.used.is_none()
-        {
-            return Err(Error::input(
-                "`--trail-config` says what CloudTrail logged: give `--cloudtrail PATH` or a usage file with `--used`",
-            ));
-        }
+        check_trail_config(
+            &sources.trail_config,
+            !sources.cloudtrail.is_empty() || sources.used.is_some(),
+        )?;
         // A usage file (`pare usage`) has times too: `resolve` checks that `--used` is one.
         if sources.unused_since.is_some()
             && sources.findings.is_none()
@@ -193,48 +214,29 @@ impl Sources {
             as_of: self.reference_date(io),
             days,
         });
-        let mut inferences = Vec::new();
-        let mut finding_notes = Vec::new();
-        let mut nothing_active = false;
-        let mut principal = None;
-        let mut accepted = Vec::new();
+        let mut gathered = Gathered::default();
         if let Some(source) = &self.findings {
-            let (text, skipped) = match source {
-                Source::Path(dir) if dir.is_dir() => {
-                    let (stream, skipped) = input::read_findings_dir(dir, io.limits)?;
-                    let name = dir.display().to_string();
-                    (input::Text { name, text: stream }, skipped)
-                }
-                _ => (input::read_text(source, input::Kind::Data, io)?, Vec::new()),
-            };
-            let read = read_unused(&text.text, self.principal.as_deref())
-                .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
-            // The set holds what it needs: a list of millions of actions need
-            // not stay in memory twice.
-            drop(text);
-            finding_notes = skipped;
-            finding_notes.extend(read.notes());
-            nothing_active = read.nothing_active();
-            principal.clone_from(&read.principal);
-            let inference = usage::from_findings(read.set, window.as_ref())
-                .map_err(|e| Error::input(format!("{}: {e}", source.name())))?;
-            inferences.push(inference);
+            gathered.findings(self, source, window.as_ref(), io)?;
         }
         if let Some(source) = &self.last_accessed {
-            let data =
-                read_last_accessed(source, self.accept_unknown_used, table, &mut accepted, io)?;
-            inferences.push(usage::from_last_accessed(
+            let data = read_last_accessed(
+                source,
+                self.accept_unknown_used,
+                table,
+                &mut gathered.accepted,
+                io,
+            )?;
+            gathered.inferences.push(usage::from_last_accessed(
                 &data,
                 policies,
                 table,
                 window.as_ref(),
             ));
         }
-        let mut warnings = Vec::new();
         if let Some(source) = &self.used {
             let text = input::read_text(source, input::Kind::Data, io)?;
             if UsageFile::is_usage_file(&text.text) {
-                let inferred = crate::cloudtrail::from_usage_file(
+                gathered.cloudtrail(crate::cloudtrail::from_usage_file(
                     &text,
                     &self.trail_config,
                     self.principal.as_deref(),
@@ -242,28 +244,13 @@ impl Sources {
                     table,
                     window.as_ref(),
                     io,
-                )?;
-                finding_notes.extend(inferred.notes);
-                warnings.extend(inferred.warnings);
-                principal.get_or_insert(inferred.principal);
-                inferences.push(inferred.inference);
+                )?);
             } else {
-                if self.unused_since.is_some()
-                    && self.findings.is_none()
-                    && self.last_accessed.is_none()
-                    && self.cloudtrail.is_empty()
-                {
-                    return Err(Error::input(format!(
-                        "`--unused-since` needs times to compare, and {} is a plain list: give a usage file (`pare usage`), `--cloudtrail PATH`, `--unused FINDINGS` or `--last-accessed FILE`",
-                        text.name
-                    )));
-                }
-                let used = parse_used(&text, self.accept_unknown_used, table, &mut accepted)?;
-                inferences.push(usage::from_used_list(policies, &used, table));
+                gathered.used_list(self, &text, policies, table)?;
             }
         }
         if !self.cloudtrail.is_empty() {
-            let inferred = crate::cloudtrail::from_logs(
+            gathered.cloudtrail(crate::cloudtrail::from_logs(
                 &self.cloudtrail,
                 &self.trail_config,
                 self.principal.as_deref(),
@@ -271,37 +258,129 @@ impl Sources {
                 table,
                 window.as_ref(),
                 io,
-            )?;
-            finding_notes.extend(inferred.notes);
-            warnings.extend(inferred.warnings);
-            principal.get_or_insert(inferred.principal);
-            inferences.push(inferred.inference);
+            )?);
         }
-        let mut unused: Option<UnusedSet> = None;
-        let mut reports = Vec::with_capacity(inferences.len());
-        for inference in inferences {
-            unused = Some(match unused {
-                None => inference.unused,
-                Some(so_far) => so_far.intersection(&inference.unused),
-            });
-            reports.push(inference.report);
-        }
-        finding_notes.extend(accepted);
-        Ok(Resolved {
-            unused: unused.unwrap_or_default(),
-            combined: reports.len() > 1,
-            reports,
-            finding_notes,
-            warnings,
-            nothing_active,
-            principal,
-        })
+        Ok(gathered.resolved())
     }
 
     /// `--as-of`, or now.
     pub fn reference_date(&self, io: &Io<'_>) -> Timestamp {
         self.as_of.unwrap_or_else(|| timestamp(io.now))
     }
+}
+
+/// What [`Sources::resolve`] gathers, source by source: an inference
+/// each, and what to say about them.
+#[derive(Default)]
+struct Gathered {
+    inferences: Vec<usage::Inference>,
+    finding_notes: Vec<String>,
+    warnings: Vec<String>,
+    nothing_active: bool,
+    principal: Option<String>,
+    /// The unknown action names taken as they are, said last.
+    accepted: Vec<String>,
+}
+
+impl Gathered {
+    /// `--unused`: findings (a file, or a directory of them) or an unused
+    /// list.
+    fn findings(
+        &mut self,
+        sources: &Sources,
+        source: &Source,
+        window: Option<&Window>,
+        io: &mut Io<'_>,
+    ) -> Result<(), Error> {
+        let (text, skipped) = match source {
+            Source::Path(dir) if dir.is_dir() => {
+                let (stream, skipped) = input::read_findings_dir(dir, io.limits)?;
+                let name = dir.display().to_string();
+                (input::Text { name, text: stream }, skipped)
+            }
+            _ => (input::read_text(source, input::Kind::Data, io)?, Vec::new()),
+        };
+        let read = read_unused(&text.text, sources.principal.as_deref())
+            .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
+        // The set holds what it needs: a list of millions of actions need
+        // not stay in memory twice.
+        drop(text);
+        self.finding_notes.extend(skipped);
+        self.finding_notes.extend(read.notes());
+        self.nothing_active = read.nothing_active();
+        self.principal.clone_from(&read.principal);
+        let inference = usage::from_findings(read.set, window)
+            .map_err(|e| Error::input(format!("{}: {e}", source.name())))?;
+        self.inferences.push(inference);
+        Ok(())
+    }
+
+    /// `--used` with a plain list of actions, which has no times.
+    fn used_list(
+        &mut self,
+        sources: &Sources,
+        text: &input::Text,
+        policies: &[&Policy],
+        table: ActionTable<'_>,
+    ) -> Result<(), Error> {
+        if sources.unused_since.is_some()
+            && sources.findings.is_none()
+            && sources.last_accessed.is_none()
+            && sources.cloudtrail.is_empty()
+        {
+            return Err(Error::input(format!(
+                "`--unused-since` needs times to compare, and {} is a plain list: give a usage file (`pare usage`), `--cloudtrail PATH`, `--unused FINDINGS` or `--last-accessed FILE`",
+                text.name
+            )));
+        }
+        let used = parse_used(text, sources.accept_unknown_used, table, &mut self.accepted)?;
+        self.inferences
+            .push(usage::from_used_list(policies, &used, table));
+        Ok(())
+    }
+
+    /// `--cloudtrail` logs, or a usage file given to `--used`.
+    fn cloudtrail(&mut self, inferred: crate::cloudtrail::Inferred) {
+        self.finding_notes.extend(inferred.notes);
+        self.warnings.extend(inferred.warnings);
+        self.principal.get_or_insert(inferred.principal);
+        self.inferences.push(inferred.inference);
+    }
+
+    /// The sources' sets intersected, and their reports in order.
+    fn resolved(self) -> Resolved {
+        let mut unused: Option<UnusedSet> = None;
+        let mut reports = Vec::with_capacity(self.inferences.len());
+        for inference in self.inferences {
+            unused = Some(match unused {
+                None => inference.unused,
+                Some(so_far) => so_far.intersection(&inference.unused),
+            });
+            reports.push(inference.report);
+        }
+        let mut finding_notes = self.finding_notes;
+        finding_notes.extend(self.accepted);
+        Resolved {
+            unused: unused.unwrap_or_default(),
+            combined: reports.len() > 1,
+            reports,
+            finding_notes,
+            warnings: self.warnings,
+            nothing_active: self.nothing_active,
+            principal: self.principal,
+        }
+    }
+}
+
+/// `--trail-config` says what CloudTrail logged: it needs `--cloudtrail`
+/// logs or a usage file (`--used`) to say it of.
+fn check_trail_config(trail_config: &[OsString], logs: bool) -> Result<(), Error> {
+    if !trail_config.is_empty() && !logs {
+        return Err(Error::input(
+            "`--trail-config` says what CloudTrail logged: give `--cloudtrail PATH` or a usage file with `--used`",
+        ));
+    }
+    Ok(())
 }
 
 /// A used-list from its text, checked against the catalog.

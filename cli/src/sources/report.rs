@@ -9,19 +9,6 @@ use pare_engine::usage::{SourceReport, UsageSource};
 pub fn summary_lines(report: &SourceReport, policy_names: &[String]) -> Vec<String> {
     let mut lines = Vec::new();
     let source = report.source.describe();
-    fn list<S: AsRef<str>>(items: &[S]) -> String {
-        const SHOWN: usize = 8;
-        let mut text = items
-            .iter()
-            .take(SHOWN)
-            .map(|s| format!("`{}`", s.as_ref()))
-            .collect::<Vec<_>>()
-            .join(", ");
-        if items.len() > SHOWN {
-            text.push_str(&format!(", and {} more", items.len() - SHOWN));
-        }
-        text
-    }
     if !report.services_never_used.is_empty() {
         lines.push(format!(
             "{source}: {} service(s) never used: {}",
@@ -87,4 +74,19 @@ pub fn summary_lines(report: &SourceReport, policy_names: &[String]) -> Vec<Stri
         lines.push(format!("{source}: {note}"));
     }
     lines
+}
+
+/// The first few items, quoted, and how many more there are.
+fn list<S: AsRef<str>>(items: &[S]) -> String {
+    const SHOWN: usize = 8;
+    let mut text = items
+        .iter()
+        .take(SHOWN)
+        .map(|s| format!("`{}`", s.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > SHOWN {
+        text.push_str(&format!(", and {} more", items.len() - SHOWN));
+    }
+    text
 }

@@ -93,3 +93,104 @@ pub fn python() -> String {
     assert!(output.status.success());
     String::from_utf8(output.stdout).unwrap().trim().to_string()
 }
+
+/// Where a test runs `apply.sh` and `rollback.sh`: a temporary directory
+/// with the fake `aws` on `bin/` and the model's state in files the
+/// environment of each command names.
+#[cfg(unix)]
+pub struct FakeAws {
+    dir: tempfile::TempDir,
+    /// The model's variables: one model and its seed, or a directory of
+    /// one model per profile.
+    model: Vec<(&'static str, std::path::PathBuf)>,
+}
+
+/// What one script run left: its exit code, stderr, and every call the
+/// fake `aws` logged, each as its words.
+#[cfg(unix)]
+pub struct ScriptRun {
+    pub code: i32,
+    pub stderr: String,
+    pub calls: Vec<Vec<String>>,
+}
+
+#[cfg(unix)]
+impl FakeAws {
+    /// One model, `iam.json`, seeded from `details.json` on its first call.
+    pub fn one_model() -> FakeAws {
+        let dir = tempfile::tempdir().unwrap();
+        install_fake_aws(dir.path());
+        let model = vec![
+            ("FAKE_IAM", dir.path().join("iam.json")),
+            ("FAKE_IAM_SEED", dir.path().join("details.json")),
+        ];
+        FakeAws { dir, model }
+    }
+
+    /// One model per `--profile`, in `profiles/`, each seeded from its
+    /// `PROFILE.seed.json`.
+    pub fn per_profile() -> FakeAws {
+        let dir = tempfile::tempdir().unwrap();
+        install_fake_aws(dir.path());
+        let profiles = dir.path().join("profiles");
+        std::fs::create_dir(&profiles).unwrap();
+        let model = vec![("FAKE_IAM_PROFILES", profiles)];
+        FakeAws { dir, model }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `program`, run in the directory with the fake `aws` first on the
+    /// `PATH`, its model's variables and its log (`AWS_LOG`).
+    fn command(&self, program: &str) -> std::process::Command {
+        let mut command = std::process::Command::new(program);
+        let path = format!(
+            "{}:{}",
+            self.root().join("bin").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        command
+            .current_dir(self.root())
+            .env("PATH", path)
+            .env_remove("FAKE_IAM")
+            .env_remove("FAKE_IAM_SEED")
+            .env_remove("FAKE_IAM_PROFILES")
+            .envs(self.model.iter().map(|(k, v)| (k, v)))
+            .env("AWS_LOG", self.root().join("aws.log"));
+        command
+    }
+
+    /// `aws ARGS` against the model; panics when the call fails.
+    pub fn aws(&self, args: &[&str]) -> String {
+        let output = self
+            .command("aws")
+            .args(args)
+            .output()
+            .expect("python3 runs");
+        assert!(
+            output.status.success(),
+            "aws {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    /// `bash SCRIPT ARGS`, with the calls it made to the fake `aws`.
+    pub fn run(&self, script: &Path, args: &[&str]) -> ScriptRun {
+        let log = self.root().join("aws.log");
+        let _ = std::fs::remove_file(&log);
+        let output = self
+            .command("bash")
+            .arg(script)
+            .args(args)
+            .output()
+            .expect("bash runs");
+        ScriptRun {
+            code: output.status.code().unwrap_or(-1),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+            calls: aws_calls(&log),
+        }
+    }
+}

@@ -8,7 +8,6 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -19,7 +18,7 @@ fn fixtures() -> PathBuf {
 }
 
 struct Org {
-    dir: tempfile::TempDir,
+    aws: crate::common::FakeAws,
 }
 
 /// What one script run left.
@@ -54,10 +53,8 @@ impl Org {
     /// The fake `aws` on `bin/`, one model per account seeded from its
     /// details, and the organization's plan in `plan/`.
     fn new() -> Org {
-        let dir = tempfile::tempdir().unwrap();
-        crate::common::install_fake_aws(dir.path());
-        let profiles = dir.path().join("profiles");
-        std::fs::create_dir(&profiles).unwrap();
+        let aws = crate::common::FakeAws::per_profile();
+        let profiles = aws.root().join("profiles");
         let details = fixtures().join("org/details");
         for account in ACCOUNTS {
             std::fs::copy(
@@ -84,7 +81,7 @@ impl Org {
             serde_json::json!({ "PermissionSets": sets }).to_string(),
         )
         .unwrap();
-        let org = Org { dir };
+        let org = Org { aws };
         let args: Vec<OsString> = vec![
             "pare".into(),
             "account".into(),
@@ -106,44 +103,19 @@ impl Org {
     }
 
     fn root(&self) -> &Path {
-        self.dir.path()
+        self.aws.root()
     }
 
     fn plan(&self) -> PathBuf {
         self.root().join("plan")
     }
 
-    fn command(&self, program: &str) -> Command {
-        let mut command = Command::new(program);
-        let path = format!(
-            "{}:{}",
-            self.root().join("bin").display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        command
-            .current_dir(self.root())
-            .env("PATH", path)
-            .env("FAKE_IAM_PROFILES", self.root().join("profiles"))
-            .env_remove("FAKE_IAM")
-            .env("AWS_LOG", self.root().join("aws.log"));
-        command
-    }
-
     /// `aws --profile PROFILE ARGS` against the model; panics when it fails.
     fn aws(&self, account: &str, args: &[&str]) -> String {
-        let output = self
-            .command("aws")
-            .arg("--profile")
-            .arg(profile(account))
-            .args(args)
-            .output()
-            .expect("python3 runs");
-        assert!(
-            output.status.success(),
-            "aws {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
+        let profile = profile(account);
+        let mut all = vec!["--profile", profile.as_str()];
+        all.extend_from_slice(args);
+        self.aws.aws(&all)
     }
 
     fn state(&self, account: &str) -> Value {
@@ -156,19 +128,11 @@ impl Org {
 
     /// `bash plan/ACCOUNT/SCRIPT ARGS...`.
     fn run(&self, account: &str, script: &str, args: &[&str]) -> Run {
-        let log = self.root().join("aws.log");
-        let _ = std::fs::remove_file(&log);
-        let output = self
-            .command("bash")
-            .arg(self.plan().join(account).join(script))
-            .args(args)
-            .output()
-            .expect("bash runs");
-        let calls = crate::common::aws_calls(&log).into_iter().collect();
+        let run = self.aws.run(&self.plan().join(account).join(script), args);
         Run {
-            code: output.status.code().unwrap_or(-1),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-            calls,
+            code: run.code,
+            stderr: run.stderr,
+            calls: run.calls,
         }
     }
 

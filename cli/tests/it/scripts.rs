@@ -10,7 +10,6 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -21,7 +20,7 @@ fn fixture() -> PathBuf {
 }
 
 struct Account {
-    dir: tempfile::TempDir,
+    aws: crate::common::FakeAws,
 }
 
 /// What a script run left: its exit code, stderr, and the calls that
@@ -36,10 +35,9 @@ impl Account {
     /// A directory with the fake `aws` on `bin/`, seeded from `details`, and
     /// the plan `pare account` makes for it in `plan/`.
     fn new(details: &Path, findings: &Path, catalog: &Path) -> Account {
-        let dir = tempfile::tempdir().unwrap();
-        crate::common::install_fake_aws(dir.path());
-        std::fs::copy(details, dir.path().join("details.json")).unwrap();
-        let account = Account { dir };
+        let aws = crate::common::FakeAws::one_model();
+        std::fs::copy(details, aws.root().join("details.json")).unwrap();
+        let account = Account { aws };
         let args: Vec<OsString> = [
             "pare".into(),
             "account".into(),
@@ -60,42 +58,16 @@ impl Account {
     }
 
     fn root(&self) -> &Path {
-        self.dir.path()
+        self.aws.root()
     }
 
     fn plan(&self) -> PathBuf {
         self.root().join("plan")
     }
 
-    fn command(&self, program: &str) -> Command {
-        let mut command = Command::new(program);
-        let path = format!(
-            "{}:{}",
-            self.root().join("bin").display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        command
-            .current_dir(self.root())
-            .env("PATH", path)
-            .env("FAKE_IAM", self.root().join("iam.json"))
-            .env("FAKE_IAM_SEED", self.root().join("details.json"))
-            .env("AWS_LOG", self.root().join("aws.log"));
-        command
-    }
-
     /// `aws ARGS` against the model; panics when the call fails.
     fn aws(&self, args: &[&str]) -> String {
-        let output = self
-            .command("aws")
-            .args(args)
-            .output()
-            .expect("python3 runs");
-        assert!(
-            output.status.success(),
-            "aws {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
+        self.aws.aws(args)
     }
 
     /// The model's state, without its version counters.
@@ -105,14 +77,9 @@ impl Account {
 
     /// Runs `plan/NAME` with bash.
     fn run(&self, script: &str) -> Run {
-        let log = self.root().join("aws.log");
-        let _ = std::fs::remove_file(&log);
-        let output = self
-            .command("bash")
-            .arg(self.plan().join(script))
-            .output()
-            .expect("bash runs");
-        let changes = crate::common::aws_calls(&log)
+        let run = self.aws.run(&self.plan().join(script), &[]);
+        let changes = run
+            .calls
             .into_iter()
             .filter(|call| {
                 let verb = call.get(1).map_or("", String::as_str);
@@ -120,8 +87,8 @@ impl Account {
             })
             .collect();
         Run {
-            code: output.status.code().unwrap_or(-1),
-            stderr: String::from_utf8(output.stderr).unwrap(),
+            code: run.code,
+            stderr: run.stderr,
             changes,
         }
     }

@@ -129,61 +129,33 @@ pub(super) fn read_bundle(dir: &Path, io: &mut Io<'_>) -> Result<Vec<PermissionS
     Ok(sets)
 }
 
-fn read_set(dir: &Path, io: &mut Io<'_>) -> Result<PermissionSet, Error> {
-    let read = |file: &str, io: &mut Io<'_>| -> Result<Value, Error> {
-        let path = dir.join(file);
+/// One permission set's directory of the bundle, read file by file.
+struct SetDir<'a> {
+    dir: &'a Path,
+}
+
+impl SetDir<'_> {
+    /// One of its files, as JSON.
+    fn read(&self, file: &str, io: &mut Io<'_>) -> Result<Value, Error> {
+        let path = self.dir.join(file);
         let text = input::read_text(&Source::Path(path), input::Kind::Data, io)?;
         pare_engine::parse_json(&text.text).map_err(|e| Error::input(format!("{}: {e}", text.name)))
-    };
-    let bad =
-        |file: &str, what: &str| Error::input(format!("{}: {what}", dir.join(file).display()));
-    let describe = read(DESCRIBE, io)?;
-    let set = describe.get("PermissionSet").ok_or_else(|| {
-        bad(
-            DESCRIBE,
-            "expected `aws sso-admin describe-permission-set` output (`PermissionSet`)",
-        )
-    })?;
-    let name = set.get("Name").and_then(Value::as_str).unwrap_or("");
-    if !is_permission_set_name(name) {
-        return Err(bad(
-            DESCRIBE,
-            &format!(
-                "`PermissionSet.Name` `{}` is not a permission set name (1 to 32 letters, digits and `_+=,.@-`)",
-                safe::escape(name)
-            ),
-        ));
     }
-    let arn = set
-        .get("PermissionSetArn")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let instance_arn = instance_of(arn).ok_or_else(|| {
-        bad(
-            DESCRIBE,
-            &format!(
-                "`PermissionSet.PermissionSetArn` `{}` is not a permission set ARN",
-                safe::escape(arn)
-            ),
-        )
-    })?;
-    let inline = match read(INLINE, io)?.get("InlinePolicy") {
-        Some(Value::String(text)) if text.trim().is_empty() => None,
-        Some(Value::String(text)) => {
-            let policy =
-                Policy::parse(text).map_err(|e| bad(INLINE, &format!("`InlinePolicy`: {e}")))?;
-            Some((text.clone(), policy))
-        }
-        None | Some(Value::Null) => None,
-        Some(_) => return Err(bad(INLINE, "`InlinePolicy` must be a string")),
-    };
-    let list = |value: &Value, key: &str, field: &str| -> Result<Vec<String>, Error> {
+
+    /// What is wrong with one of its files.
+    fn bad(&self, file: &str, what: &str) -> Error {
+        Error::input(format!("{}: {what}", self.dir.join(file).display()))
+    }
+
+    /// The string `field` of each item of the array `key` of `value` (none
+    /// when `key` is absent).
+    fn list(&self, value: &Value, key: &str, field: &str) -> Result<Vec<String>, Error> {
         let Some(items) = value.get(key) else {
             return Ok(Vec::new());
         };
-        let items = items
-            .as_array()
-            .ok_or_else(|| Error::input(format!("{}: `{key}` must be an array", dir.display())))?;
+        let items = items.as_array().ok_or_else(|| {
+            Error::input(format!("{}: `{key}` must be an array", self.dir.display()))
+        })?;
         items
             .iter()
             .map(|item| {
@@ -193,36 +165,98 @@ fn read_set(dir: &Path, io: &mut Io<'_>) -> Result<PermissionSet, Error> {
                     .ok_or_else(|| {
                         Error::input(format!(
                             "{}: `{key}[].{field}` must be a string",
-                            dir.display()
+                            self.dir.display()
                         ))
                     })
             })
             .collect()
-    };
-    let aws_managed = list(&read(MANAGED, io)?, "AttachedManagedPolicies", "Arn")?;
-    let customer = read(CUSTOMER, io)?;
-    let names = list(&customer, "CustomerManagedPolicyReferences", "Name")?;
-    let customer_managed = names;
-    let accounts_value = read(ACCOUNTS, io)?;
-    let accounts: Vec<String> = accounts_value
-        .get("AccountIds")
-        .and_then(Value::as_array)
-        .ok_or_else(|| bad(ACCOUNTS, "expected `aws sso-admin list-accounts-for-provisioned-permission-set` output (`AccountIds`)"))?
-        .iter()
-        .map(|v| v.as_str().unwrap_or("").to_string())
-        .collect();
-    if let Some(odd) = accounts.iter().find(|a| !is_account_id(a)) {
-        return Err(bad(
-            ACCOUNTS,
-            &format!(
-                "`{}` is not an AWS account id (12 digits)",
-                safe::escape(odd)
-            ),
-        ));
     }
+
+    /// `describe-permission-set.json`: the name, the ARN and the
+    /// instance's ARN.
+    fn describe(&self, io: &mut Io<'_>) -> Result<(String, String, String), Error> {
+        let describe = self.read(DESCRIBE, io)?;
+        let set = describe.get("PermissionSet").ok_or_else(|| {
+            self.bad(
+                DESCRIBE,
+                "expected `aws sso-admin describe-permission-set` output (`PermissionSet`)",
+            )
+        })?;
+        let name = set.get("Name").and_then(Value::as_str).unwrap_or("");
+        if !is_permission_set_name(name) {
+            return Err(self.bad(
+                DESCRIBE,
+                &format!(
+                    "`PermissionSet.Name` `{}` is not a permission set name (1 to 32 letters, digits and `_+=,.@-`)",
+                    safe::escape(name)
+                ),
+            ));
+        }
+        let arn = set
+            .get("PermissionSetArn")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let instance_arn = instance_of(arn).ok_or_else(|| {
+            self.bad(
+                DESCRIBE,
+                &format!(
+                    "`PermissionSet.PermissionSetArn` `{}` is not a permission set ARN",
+                    safe::escape(arn)
+                ),
+            )
+        })?;
+        Ok((name.to_string(), arn.to_string(), instance_arn))
+    }
+
+    /// The inline policy, its text and the document; none when empty.
+    fn inline(&self, io: &mut Io<'_>) -> Result<Option<(String, Policy)>, Error> {
+        match self.read(INLINE, io)?.get("InlinePolicy") {
+            Some(Value::String(text)) if text.trim().is_empty() => Ok(None),
+            Some(Value::String(text)) => {
+                let policy = Policy::parse(text)
+                    .map_err(|e| self.bad(INLINE, &format!("`InlinePolicy`: {e}")))?;
+                Ok(Some((text.clone(), policy)))
+            }
+            None | Some(Value::Null) => Ok(None),
+            Some(_) => Err(self.bad(INLINE, "`InlinePolicy` must be a string")),
+        }
+    }
+
+    /// The accounts the set is provisioned to, each an account id.
+    fn accounts(&self, io: &mut Io<'_>) -> Result<Vec<String>, Error> {
+        let accounts: Vec<String> = self
+            .read(ACCOUNTS, io)?
+            .get("AccountIds")
+            .and_then(Value::as_array)
+            .ok_or_else(|| self.bad(ACCOUNTS, "expected `aws sso-admin list-accounts-for-provisioned-permission-set` output (`AccountIds`)"))?
+            .iter()
+            .map(|v| v.as_str().unwrap_or("").to_string())
+            .collect();
+        if let Some(odd) = accounts.iter().find(|a| !is_account_id(a)) {
+            return Err(self.bad(
+                ACCOUNTS,
+                &format!(
+                    "`{}` is not an AWS account id (12 digits)",
+                    safe::escape(odd)
+                ),
+            ));
+        }
+        Ok(accounts)
+    }
+}
+
+/// Reads one permission set's directory, its files in a fixed order.
+fn read_set(dir: &Path, io: &mut Io<'_>) -> Result<PermissionSet, Error> {
+    let dir = SetDir { dir };
+    let (name, arn, instance_arn) = dir.describe(io)?;
+    let inline = dir.inline(io)?;
+    let aws_managed = dir.list(&dir.read(MANAGED, io)?, "AttachedManagedPolicies", "Arn")?;
+    let customer = dir.read(CUSTOMER, io)?;
+    let customer_managed = dir.list(&customer, "CustomerManagedPolicyReferences", "Name")?;
+    let accounts = dir.accounts(io)?;
     Ok(PermissionSet {
-        name: name.to_string(),
-        arn: arn.to_string(),
+        name,
+        arn,
         instance_arn,
         inline,
         aws_managed,
@@ -308,6 +342,15 @@ struct Change<'a> {
     removed: LevelCounts,
 }
 
+/// What every permission set is planned against: the roles the accounts'
+/// plans saw, the accounts planned, and the refinement's table and options.
+struct Across<'a> {
+    roles: &'a AccountRoles,
+    planned: &'a BTreeMap<String, String>,
+    table: pare_engine::ActionTable<'a>,
+    options: &'a pare_engine::RefineOptions,
+}
+
 /// Plans every permission set of the bundle from the roles the accounts'
 /// plans saw, and writes its files and scripts under `identity-center/`.
 pub(super) fn plan_sets(
@@ -318,123 +361,23 @@ pub(super) fn plan_sets(
     options: &pare_engine::RefineOptions,
     mut write: Option<&mut dyn FnMut(OutFile) -> Result<(), Error>>,
 ) -> Result<Vec<SetReport>, Error> {
+    let across = Across {
+        roles,
+        planned,
+        table,
+        options,
+    };
     let mut reports = Vec::new();
     let mut changes = Vec::new();
     let mut layout = Layout::default();
     for set in sets {
-        let mut report = SetReport {
-            name: set.name.clone(),
-            arn: set.arn.clone(),
-            accounts: set.accounts.clone(),
-            decision: "no-inline-policy",
-            removed: LevelCounts::default(),
-            kept_because: Vec::new(),
-            aws_managed: set.aws_managed.clone(),
-            customer_managed: set.customer_managed.clone(),
-        };
-        let Some((text, original)) = &set.inline else {
-            reports.push(report);
-            continue;
-        };
-        report.decision = "keep";
-        // Every account it is provisioned to must vouch for an action.
-        let mut sets_of: Vec<(&str, &UnusedSet)> = Vec::new();
-        for account in &set.accounts {
-            if !planned.contains_key(account) {
-                report.kept_because.push(format!(
-                    "provisioned to {account}, whose details are not in this run"
-                ));
-                continue;
-            }
-            match roles.get(&(set.name.clone(), account.clone())) {
-                None => report.kept_because.push(format!(
-                    "{account}'s details have no AWSReservedSSO_{}_ role",
-                    set.name
-                )),
-                Some(None) => report
-                    .kept_because
-                    .push(format!("its role in {account} has no finding")),
-                Some(Some(unused)) => sets_of.push((account, unused)),
-            }
-        }
-        if set.accounts.is_empty() {
-            report
-                .kept_because
-                .push("provisioned to no account".to_string());
-        }
-        let dir = layout.claim(
-            "identity-center",
-            &set.name,
-            format!("the permission set `{}`", set.name),
-        );
-        // Each account's role alone: the per-account alternative.
-        let mut files: Vec<OutFile> = Vec::new();
-        for (account, unused) in &sets_of {
-            let own = pare_engine::refine(original, unused, table, options);
-            if own.changed() {
-                files.push(OutFile::text(
-                    format!("{dir}/alternatives/{account}.json"),
-                    pretty(&own.policy),
-                ));
-            }
-        }
-        let shared = match sets_of.split_first() {
-            Some(((_, first), rest)) if report.kept_because.is_empty() => {
-                let all = rest
-                    .iter()
-                    .fold((*first).clone(), |acc, (_, set)| acc.intersection(set));
-                let refined = pare_engine::refine(original, &all, table, options);
-                refined.changed().then_some((refined, all))
-            }
-            _ => None,
-        };
-        if let Some((refined, all)) = shared {
-            let known = Known::new(table, [original, &refined.policy], &all);
-            report.removed = removed_counts(original, &refined.policy, &known);
-            let delete = refined.recommended_action() == RecommendedAction::DetachPolicy;
-            report.decision = if delete {
-                "delete-inline"
-            } else {
-                "put-inline"
-            };
-            let refined_text = script::no_backtick(&pretty(&refined.policy));
-            files.push(OutFile::text(
-                format!("{dir}/inline.json"),
-                refined_text.clone(),
-            ));
-            // What the scripts compare the live policy with (a JSON string:
-            // Identity Center keeps the inline policy as text), and what
-            // rollback.sh puts back, byte for byte.
-            files.push(OutFile::text(format!("{dir}/original.json"), text.clone()));
-            files.push(OutFile::text(
-                format!("{dir}/check/original.json"),
-                script::no_backtick(&serde_json::to_string(text).unwrap_or_default()),
-            ));
-            files.push(OutFile::text(
-                format!("{dir}/check/inline.json"),
-                script::no_backtick(&serde_json::to_string(&refined_text).unwrap_or_default()),
-            ));
-            files.push(OutFile::text(
-                format!("{dir}/inline.diff"),
-                diff::unified(
-                    &format!("original/{dir}.json"),
-                    &pretty(original),
-                    &format!("refined/{dir}.json"),
-                    &pretty(&refined.policy),
-                ),
-            ));
-            changes.push(Change {
-                set,
-                dir: dir.clone(),
-                delete,
-                removed: report.removed,
-            });
-        }
+        let (report, files, change) = plan_set(set, &across, &mut layout);
         if let Some(write) = write.as_deref_mut() {
             for file in files {
                 write(file)?;
             }
         }
+        changes.extend(change);
         reports.push(report);
     }
     if let Some(write) = write {
@@ -450,6 +393,133 @@ pub(super) fn plan_sets(
         }
     }
     Ok(reports)
+}
+
+/// Plans one permission set: its report, its files and, when its inline
+/// policy changes, the change the scripts make.
+fn plan_set<'a>(
+    set: &'a PermissionSet,
+    across: &Across<'_>,
+    layout: &mut Layout,
+) -> (SetReport, Vec<OutFile>, Option<Change<'a>>) {
+    let mut report = SetReport {
+        name: set.name.clone(),
+        arn: set.arn.clone(),
+        accounts: set.accounts.clone(),
+        decision: "no-inline-policy",
+        removed: LevelCounts::default(),
+        kept_because: Vec::new(),
+        aws_managed: set.aws_managed.clone(),
+        customer_managed: set.customer_managed.clone(),
+    };
+    let Some((text, original)) = &set.inline else {
+        return (report, Vec::new(), None);
+    };
+    report.decision = "keep";
+    let vouching = report.vouching(set, across);
+    let dir = layout.claim(
+        "identity-center",
+        &set.name,
+        format!("the permission set `{}`", set.name),
+    );
+    // Each account's role alone: the per-account alternative.
+    let mut files: Vec<OutFile> = Vec::new();
+    for (account, unused) in &vouching {
+        let own = pare_engine::refine(original, unused, across.table, across.options);
+        if own.changed() {
+            files.push(OutFile::text(
+                format!("{dir}/alternatives/{account}.json"),
+                pretty(&own.policy),
+            ));
+        }
+    }
+    let shared = match vouching.split_first() {
+        Some(((_, first), rest)) if report.kept_because.is_empty() => {
+            let all = rest
+                .iter()
+                .fold((*first).clone(), |acc, (_, set)| acc.intersection(set));
+            let refined = pare_engine::refine(original, &all, across.table, across.options);
+            refined.changed().then_some((refined, all))
+        }
+        _ => None,
+    };
+    let Some((refined, all)) = shared else {
+        return (report, files, None);
+    };
+    let known = Known::new(across.table, [original, &refined.policy], &all);
+    report.removed = removed_counts(original, &refined.policy, &known);
+    let delete = refined.recommended_action() == RecommendedAction::DetachPolicy;
+    report.decision = if delete {
+        "delete-inline"
+    } else {
+        "put-inline"
+    };
+    files.extend(refined_files(&dir, text, original, &refined.policy));
+    let change = Change {
+        set,
+        dir,
+        delete,
+        removed: report.removed,
+    };
+    (report, files, Some(change))
+}
+
+impl SetReport {
+    /// The unused set of the set's role in each account it is provisioned
+    /// to; every account that cannot vouch for an action says why in
+    /// `kept_because`.
+    fn vouching<'a>(
+        &mut self,
+        set: &'a PermissionSet,
+        across: &Across<'a>,
+    ) -> Vec<(&'a str, &'a UnusedSet)> {
+        let mut vouching = Vec::new();
+        for account in &set.accounts {
+            if !across.planned.contains_key(account) {
+                self.kept_because.push(format!(
+                    "provisioned to {account}, whose details are not in this run"
+                ));
+                continue;
+            }
+            match across.roles.get(&(set.name.clone(), account.clone())) {
+                None => self.kept_because.push(format!(
+                    "{account}'s details have no AWSReservedSSO_{}_ role",
+                    set.name
+                )),
+                Some(None) => self
+                    .kept_because
+                    .push(format!("its role in {account} has no finding")),
+                Some(Some(unused)) => vouching.push((account.as_str(), unused)),
+            }
+        }
+        if set.accounts.is_empty() {
+            self.kept_because
+                .push("provisioned to no account".to_string());
+        }
+        vouching
+    }
+}
+
+/// The files of a refined inline policy: the policy, the original, what
+/// the scripts compare the live policy with, and the diff.
+fn refined_files(dir: &str, text: &str, original: &Policy, refined: &Policy) -> Vec<OutFile> {
+    let refined_text = script::no_backtick(&pretty(refined));
+    vec![
+        OutFile::text(format!("{dir}/inline.json"), refined_text.clone()),
+        // What the scripts compare the live policy with (a JSON string:
+        // Identity Center keeps the inline policy as text), and what
+        // rollback.sh puts back, byte for byte.
+        OutFile::text(format!("{dir}/original.json"), text.to_string()),
+        OutFile::text(
+            format!("{dir}/check/original.json"),
+            script::no_backtick(&serde_json::to_string(text).unwrap_or_default()),
+        ),
+        OutFile::text(
+            format!("{dir}/check/inline.json"),
+            script::no_backtick(&serde_json::to_string(&refined_text).unwrap_or_default()),
+        ),
+        diff_file(format!("{dir}/inline.diff"), dir, original, refined),
+    ]
 }
 
 /// The permission sets' `apply.sh` or `rollback.sh`.
@@ -496,6 +566,7 @@ fn scripts(changes: &[Change<'_>], script: Script) -> String {
     out
 }
 
+/// One permission set's section of a script: what it does, then its steps.
 fn set_section(change: &Change<'_>, script: Script) -> String {
     let set = change.set;
     // Every path below is `identity-center/`-relative, under the sanitized name.
@@ -515,6 +586,19 @@ fn set_section(change: &Change<'_>, script: Script) -> String {
         r.write,
         set.accounts.join(", ")
     ));
+    for line in set_steps(change, script, dir) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// The steps of one permission set's section: compare the live inline
+/// policy with the one the script starts from, then put (or delete) and
+/// provision; a set already in the end state is provisioned again where
+/// an earlier run's provisioning did not go through.
+fn set_steps(change: &Change<'_>, script: Script, dir: &str) -> Vec<String> {
+    let set = change.set;
     let what = shell_word(&safe::escape(&format!("permission set `{}`", set.name)));
     let ids = format!(
         "--instance-arn{} --permission-set-arn{}",
@@ -590,11 +674,7 @@ fn set_section(change: &Change<'_>, script: Script) -> String {
     ));
     l.push("  fi".to_string());
     l.push("fi".to_string());
-    for line in l {
-        out.push_str(&line);
-        out.push('\n');
-    }
-    out
+    l
 }
 
 /// The permission set an Identity Center role of `account` was made for.

@@ -23,6 +23,7 @@ use crate::error::Error;
 use crate::input::{self, Catalog, Source};
 use crate::io::Io;
 use crate::safe::{self, Escaped, shell_word};
+use crate::text::thousands;
 use crate::{diff, exit};
 
 mod csv;
@@ -209,34 +210,10 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
         .sources
         .apply(findings, &account, catalog.table(), io)?;
 
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    let options = PlanOptions {
-        threads,
-        max_policy_size: config.max_policy_size,
-        refine: pare_engine::RefineOptions {
-            catalog_date: crate::sources::catalog_data_date(config.catalog.as_deref(), io.limits),
-            ..pare_engine::RefineOptions::default()
-        },
-    };
-    let plan = {
-        let show = io.stderr_is_terminal;
-        let stderr = &mut io.stderr;
-        let mut last = usize::MAX;
-        let mut progress = |done: usize, total: usize| {
-            // One update per percent is plenty for a person and costs nothing.
-            let percent = (done * 100).checked_div(total).unwrap_or(100);
-            if show && total > 50 && percent != last {
-                last = percent;
-                let _ = write!(stderr, "\rrefining {done}/{total} policies");
-                if done == total {
-                    let _ = write!(stderr, "\r\x1b[K");
-                }
-            }
-        };
-        // The plan takes the usage: each principal's set moves into it
-        // rather than being copied, and the rest goes before output.
-        account::plan_owned(&account, usage, catalog.table(), &options, &mut progress)
-    };
+    let options = plan_options(config, max_threads(), io.limits);
+    // The plan takes the usage: each principal's set moves into it rather
+    // than being copied, and the rest goes before output.
+    let plan = plan_with_progress(&account, usage, catalog.table(), &options, io);
     // The policies the code holds change there, by patches; see iac.rs.
     let code = if config.code.any() {
         Some(iac::map(
@@ -264,49 +241,19 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
         write_out_dir(out, |write| view.out_files(&layout, write))?;
         layout_notes = layout.notes;
     }
-    let text = match config.format {
-        AccountFormat::Table => {
-            view.table(io.columns) + &crate::sources::account_table_section(&source_reports)
-        }
-        AccountFormat::Json => {
-            // Written as it is built, one principal at a time: the whole
-            // document as a `Value` and then as text took several times the
-            // memory of the plan itself.
-            let mut frame = view.json_frame();
-            crate::sources::add_to_json(&mut frame, &source_reports);
-            let mut out = std::io::BufWriter::new(&mut io.stdout);
-            let document = JsonOut {
-                view: &view,
-                frame: &frame,
-            };
-            serde_json::to_writer_pretty(&mut out, &document).map_err(std::io::Error::from)?;
-            out.write_all(b"\n")?;
-            out.flush()?;
-            String::new()
-        }
-        AccountFormat::Csv => view.csv()?,
-    };
-    io.stdout.write_all(text.as_bytes())?;
-    if config.format == AccountFormat::Csv {
-        // CSV has no room for them: the source reports go beside it.
-        let section = crate::sources::account_table_section(&source_reports);
-        io.stderr.write_all(section.trim_start().as_bytes())?;
-    }
-    // Kept to [`DIAGNOSTIC_WIDTH`] columns, continuation lines indented;
-    // `--format json` has each whole, with its code.
+    view.print(config.format, &source_reports, io)?;
     for diagnostic in &plan.diagnostics {
-        let line = format!(
-            "warning: {}: {}",
-            Escaped(&diagnostic.subject),
-            Escaped(&diagnostic.message)
-        );
-        io.stderr
-            .write_all(table::wrap(&line, DIAGNOSTIC_WIDTH).as_bytes())?;
+        write_warning(
+            io,
+            &format!(
+                "warning: {}: {}",
+                Escaped(&diagnostic.subject),
+                Escaped(&diagnostic.message)
+            ),
+        )?;
     }
     for note in code.iter().flat_map(|c| &c.notes).chain(&layout_notes) {
-        let line = format!("warning: {}", Escaped(note));
-        io.stderr
-            .write_all(table::wrap(&line, DIAGNOSTIC_WIDTH).as_bytes())?;
+        write_warning(io, &format!("warning: {}", Escaped(note)))?;
     }
     if let Some(out) = &config.out {
         writeln!(
@@ -321,6 +268,99 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
     } else {
         exit::SUCCESS
     })
+}
+
+/// How many threads a plan may use.
+fn max_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
+
+/// The planner's options: `threads` for one account's policies, the
+/// `--max-policy-size`, and the catalog's date for the refinements.
+fn plan_options(config: &AccountConfig, threads: usize, limits: input::Limits) -> PlanOptions {
+    PlanOptions {
+        threads,
+        max_policy_size: config.max_policy_size,
+        refine: pare_engine::RefineOptions {
+            catalog_date: crate::sources::catalog_data_date(config.catalog.as_deref(), limits),
+            ..pare_engine::RefineOptions::default()
+        },
+    }
+}
+
+/// Plans the account, counting the policies refined on a terminal.
+fn plan_with_progress(
+    account: &Account,
+    usage: pare_engine::account::PrincipalUsage,
+    table: pare_engine::ActionTable<'_>,
+    options: &PlanOptions,
+    io: &mut Io<'_>,
+) -> Plan {
+    let show = io.stderr_is_terminal;
+    let stderr = &mut io.stderr;
+    let mut last = usize::MAX;
+    let mut progress = |done: usize, total: usize| {
+        // One update per percent is plenty for a person and costs nothing.
+        let percent = (done * 100).checked_div(total).unwrap_or(100);
+        if show && total > 50 && percent != last {
+            last = percent;
+            let _ = write!(stderr, "\rrefining {done}/{total} policies");
+            if done == total {
+                let _ = write!(stderr, "\r\x1b[K");
+            }
+        }
+    };
+    account::plan_owned(account, usage, table, options, &mut progress)
+}
+
+/// Writes a warning on stderr, kept to [`DIAGNOSTIC_WIDTH`] columns with
+/// continuation lines indented (`--format json` has each whole, with its
+/// code).
+fn write_warning(io: &mut Io<'_>, line: &str) -> Result<(), Error> {
+    io.stderr
+        .write_all(table::wrap(line, DIAGNOSTIC_WIDTH).as_bytes())?;
+    Ok(())
+}
+
+impl View<'_> {
+    /// Prints the plan on stdout in the format asked for; the source
+    /// reports end the table, and go on stderr beside a CSV.
+    fn print(
+        &self,
+        format: AccountFormat,
+        source_reports: &[crate::sources::PrincipalReport],
+        io: &mut Io<'_>,
+    ) -> Result<(), Error> {
+        let text = match format {
+            AccountFormat::Table => {
+                self.table(io.columns) + &crate::sources::account_table_section(source_reports)
+            }
+            AccountFormat::Json => {
+                // Written as it is built, one principal at a time: the whole
+                // document as a `Value` and then as text took several times the
+                // memory of the plan itself.
+                let mut frame = self.json_frame();
+                crate::sources::add_to_json(&mut frame, source_reports);
+                let mut out = std::io::BufWriter::new(&mut io.stdout);
+                let document = JsonOut {
+                    view: self,
+                    frame: &frame,
+                };
+                serde_json::to_writer_pretty(&mut out, &document).map_err(std::io::Error::from)?;
+                out.write_all(b"\n")?;
+                out.flush()?;
+                String::new()
+            }
+            AccountFormat::Csv => self.csv()?,
+        };
+        io.stdout.write_all(text.as_bytes())?;
+        if format == AccountFormat::Csv {
+            // CSV has no room for them: the source reports go beside it.
+            let section = crate::sources::account_table_section(source_reports);
+            io.stderr.write_all(section.trim_start().as_bytes())?;
+        }
+        Ok(())
+    }
 }
 
 /// The split alternative of an over-quota managed policy.
@@ -631,16 +671,4 @@ fn arg(value: &str) -> String {
     } else {
         format!(" {}", shell_word(value))
     }
-}
-
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

@@ -165,8 +165,15 @@ mod tests {
         }
     }
 
-    #[test]
-    fn an_error_in_prepare_comes_after_every_earlier_item() {
+    /// Runs ten items on one, two and four threads, `prepare` failing on
+    /// item `prepare_fails` and `emit` on `emit_fails`: the error is the
+    /// one an in-order run meets first, after the items before it.
+    fn fails_in_order(
+        prepare_fails: usize,
+        emit_fails: Option<usize>,
+        error: &str,
+        emitted: &[usize],
+    ) {
         for threads in [1, 2, 4] {
             let mut seen = Vec::new();
             let err = run(
@@ -174,52 +181,35 @@ mod tests {
                 threads,
                 &mut seen,
                 |_, n| {
-                    if n == 6 {
-                        Err(Error::input("item 6"))
+                    if n == prepare_fails {
+                        Err(Error::input(format!("prepare {n}")))
                     } else {
                         Ok(n)
                     }
                 },
                 |n| n,
                 |seen, r| {
+                    if Some(r) == emit_fails {
+                        return Err(Error::input(format!("emit {r}")));
+                    }
                     seen.push(r);
                     Ok(())
                 },
             )
             .unwrap_err();
-            assert!(err.to_string().contains("item 6"), "{err}");
-            assert_eq!(seen, vec![0, 1, 2, 3, 4, 5]);
+            assert!(err.to_string().contains(error), "{threads} threads: {err}");
+            assert_eq!(seen, emitted, "{threads} threads");
         }
     }
 
     #[test]
+    fn an_error_in_prepare_comes_after_every_earlier_item() {
+        fails_in_order(6, None, "prepare 6", &[0, 1, 2, 3, 4, 5]);
+    }
+
+    #[test]
     fn the_first_error_in_order_wins() {
-        for threads in [1, 2, 4] {
-            let mut seen = Vec::new();
-            let err = run(
-                10,
-                threads,
-                &mut seen,
-                |_, n| {
-                    if n == 7 {
-                        Err(Error::input("prepare 7"))
-                    } else {
-                        Ok(n)
-                    }
-                },
-                |n| n,
-                |seen, r| {
-                    if r == 3 {
-                        return Err(Error::input("emit 3"));
-                    }
-                    seen.push(r);
-                    Ok(())
-                },
-            )
-            .unwrap_err();
-            assert!(err.to_string().contains("emit 3"), "{err}");
-            assert_eq!(seen, vec![0, 1, 2]);
-        }
+        fails_in_order(7, Some(3), "emit 3", &[0, 1, 2]);
     }
 
     #[test]

@@ -2,6 +2,33 @@
 
 use super::*;
 
+/// Where a file of `--out` has its directory, before the layout names it.
+enum Parent {
+    Entity(usize),
+    Alternatives(usize),
+    Fixed(&'static str),
+}
+
+/// Which map of the [`Layout`] a claimed base path goes to.
+enum Place {
+    Policy(usize),
+    Alternative(usize, usize),
+}
+
+/// A base path to claim: its directory, the name from the details, what
+/// it is (for messages), and where the claim is kept.
+struct Request<'a> {
+    parent: Parent,
+    name: &'a str,
+    what: String,
+    place: Place,
+}
+
+/// Whether the sanitizer changes `name` on its way to a path.
+fn altered(name: &str) -> bool {
+    safe::path_component(name) != name
+}
+
 impl View<'_> {
     /// Where each file of `--out` goes, decided once for the whole plan (see
     /// [`Layout`]): every name from the details passes through
@@ -10,18 +37,37 @@ impl View<'_> {
     /// their places first, so an altered name never displaces a plain one;
     /// otherwise the plan's order decides.
     pub(super) fn layout(&self) -> Layout {
-        /// Where a file's directory is.
-        enum Parent {
-            Entity(usize),
-            Alternatives(usize),
-            Fixed(&'static str),
+        let mut requests = self.layout_requests();
+        let mut layout = Layout::default();
+        // The principals' directories first: a file's directory is part of its path.
+        self.claim_entities(&requests, &mut layout);
+        requests.sort_by_cached_key(|request| altered(request.name));
+        for request in requests {
+            let dir = match request.parent {
+                Parent::Entity(e) => layout.entities.get(&e).cloned().unwrap_or_default(),
+                Parent::Alternatives(e) => format!(
+                    "alternatives/{}",
+                    layout.entities.get(&e).cloned().unwrap_or_default()
+                ),
+                Parent::Fixed(dir) => dir.to_string(),
+            };
+            let base = layout.claim(&dir, request.name, request.what);
+            match request.place {
+                Place::Policy(index) => {
+                    layout.policies.insert(index, base);
+                }
+                Place::Alternative(entity, policy) => {
+                    layout.alternatives.insert((entity, policy), base);
+                }
+            }
         }
-        /// Which map the claimed base path goes to.
-        enum Place {
-            Policy(usize),
-            Alternative(usize, usize),
-        }
-        let mut requests: Vec<(Parent, &str, String, Place)> = Vec::new();
+        layout
+    }
+
+    /// A base path for each refined policy, then for each alternative, in
+    /// the plan's order.
+    fn layout_requests(&self) -> Vec<Request<'_>> {
+        let mut requests = Vec::new();
         for (index, policy) in self.plan.policies.iter().enumerate() {
             if policy.original.is_none() || policy.outcome.is_none() || !policy.decision.changes() {
                 continue;
@@ -36,7 +82,12 @@ impl View<'_> {
                 }
                 PolicyRef::Managed(arn) => (Parent::Fixed("managed"), format!("`{arn}`")),
             };
-            requests.push((parent, &policy.name, what, Place::Policy(index)));
+            requests.push(Request {
+                parent,
+                name: &policy.name,
+                what,
+                place: Place::Policy(index),
+            });
         }
         for principal in &self.plan.principals {
             for holding in &principal.holdings {
@@ -46,34 +97,34 @@ impl View<'_> {
                 if holding.alternative.is_none() || policy.original.is_none() {
                     continue;
                 }
-                let what = format!(
-                    "the alternative of `{}` for {}",
-                    policy.name,
-                    self.label(principal.entity)
-                );
-                requests.push((
-                    Parent::Alternatives(principal.entity),
-                    &policy.name,
-                    what,
-                    Place::Alternative(principal.entity, holding.policy),
-                ));
+                requests.push(Request {
+                    parent: Parent::Alternatives(principal.entity),
+                    name: &policy.name,
+                    what: format!(
+                        "the alternative of `{}` for {}",
+                        policy.name,
+                        self.label(principal.entity)
+                    ),
+                    place: Place::Alternative(principal.entity, holding.policy),
+                });
             }
         }
-        let altered = |name: &str| safe::path_component(name) != name;
+        requests
+    }
 
-        // The principals' directories first: a file's directory is part of its path.
+    /// The directory of each principal a request names, plain names first.
+    fn claim_entities(&self, requests: &[Request<'_>], layout: &mut Layout) {
         let mut entities: Vec<usize> = Vec::new();
         let mut listed = std::collections::HashSet::new();
-        for (parent, ..) in &requests {
-            if let Parent::Entity(e) | Parent::Alternatives(e) = parent {
-                if listed.insert(*e) {
-                    entities.push(*e);
+        for request in requests {
+            if let Parent::Entity(e) | Parent::Alternatives(e) = request.parent {
+                if listed.insert(e) {
+                    entities.push(e);
                 }
             }
         }
         let name_of = |e: usize| self.account.entities.get(e).map(|x| x.name.as_str());
         entities.sort_by_cached_key(|&e| name_of(e).is_none_or(altered));
-        let mut layout = Layout::default();
         for entity in entities {
             let (kind, name, label) = self.account.entities.get(entity).map_or_else(
                 || ("entity", format!("#{entity}"), format!("#{entity}")),
@@ -82,28 +133,6 @@ impl View<'_> {
             let dir = layout.claim(kind, &name, label);
             layout.entities.insert(entity, dir);
         }
-
-        requests.sort_by_cached_key(|(_, name, ..)| altered(name));
-        for (parent, name, what, place) in requests {
-            let dir = match parent {
-                Parent::Entity(e) => layout.entities.get(&e).cloned().unwrap_or_default(),
-                Parent::Alternatives(e) => format!(
-                    "alternatives/{}",
-                    layout.entities.get(&e).cloned().unwrap_or_default()
-                ),
-                Parent::Fixed(dir) => dir.to_string(),
-            };
-            let base = layout.claim(&dir, name, what);
-            match place {
-                Place::Policy(index) => {
-                    layout.policies.insert(index, base);
-                }
-                Place::Alternative(entity, policy) => {
-                    layout.alternatives.insert((entity, policy), base);
-                }
-            }
-        }
-        layout
     }
 
     /// Renders each file of `--out` and hands it to `write` at once: holding
@@ -114,53 +143,12 @@ impl View<'_> {
         write: &mut dyn FnMut(OutFile) -> Result<(), Error>,
     ) -> Result<(), Error> {
         for (index, policy) in self.plan.policies.iter().enumerate() {
-            let (Some(original), Some(outcome)) = (&policy.original, &policy.outcome) else {
-                continue;
-            };
             if !policy.decision.changes() {
                 continue;
             }
-            let Some(base) = layout.policies.get(&index) else {
-                continue;
-            };
-            if !matches!(policy.decision, Decision::DeleteInline | Decision::Detach) {
-                write(OutFile::text(
-                    format!("{base}.json"),
-                    script::no_backtick(&pretty(&outcome.policy)),
-                ))?;
+            if let Some(base) = layout.policies.get(&index) {
+                policy_files(policy, base, write)?;
             }
-            // Over its quota: the parts of the split alternative, for a
-            // reviewer who takes it (apply.sh does not).
-            if let Some(limit) = policy.quota.filter(|q| q.over()).map(|q| q.limit) {
-                if matches!(policy.reference, PolicyRef::Managed(_)) {
-                    let parts =
-                        crate::split::by_statements(&outcome.policy, limit).unwrap_or_default();
-                    for (i, part) in parts.iter().enumerate() {
-                        let text = serde_json::to_string_pretty(part).unwrap_or_default();
-                        write(OutFile::text(
-                            format!("{base}.part{}.json", i + 1),
-                            script::no_backtick(&text) + "\n",
-                        ))?;
-                    }
-                }
-            }
-            // The inline document as it was: what the scripts compare the
-            // live one with, and what rollback.sh puts back.
-            if matches!(policy.reference, PolicyRef::Inline { .. }) {
-                write(OutFile::text(
-                    format!("original/{base}.json"),
-                    script::no_backtick(&pretty(original)),
-                ))?;
-            }
-            write(OutFile::text(
-                format!("{base}.diff"),
-                diff::unified(
-                    &format!("original/{base}.json"),
-                    &pretty(original),
-                    &format!("refined/{base}.json"),
-                    &pretty(&outcome.policy),
-                ),
-            ))?;
         }
         for principal in &self.plan.principals {
             for holding in &principal.holdings {
@@ -176,14 +164,11 @@ impl View<'_> {
                     continue;
                 };
                 write(OutFile::text(format!("{base}.json"), pretty(&own.policy)))?;
-                write(OutFile::text(
+                write(diff_file(
                     format!("{base}.diff"),
-                    diff::unified(
-                        &format!("original/{base}.json"),
-                        &pretty(original),
-                        &format!("refined/{base}.json"),
-                        &pretty(&own.policy),
-                    ),
+                    base,
+                    original,
+                    &own.policy,
                 ))?;
             }
         }
@@ -201,6 +186,66 @@ impl View<'_> {
             executable: true,
         })
     }
+}
+
+/// The files of one changed policy at `base`: the refined document (none
+/// for one to delete or detach), the parts of an over-quota managed policy,
+/// an inline policy's original and the diff.
+fn policy_files(
+    policy: &PolicyPlan,
+    base: &str,
+    write: &mut dyn FnMut(OutFile) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let (Some(original), Some(outcome)) = (&policy.original, &policy.outcome) else {
+        return Ok(());
+    };
+    if !matches!(policy.decision, Decision::DeleteInline | Decision::Detach) {
+        write(OutFile::text(
+            format!("{base}.json"),
+            script::no_backtick(&pretty(&outcome.policy)),
+        ))?;
+    }
+    // Over its quota: the parts of the split alternative, for a
+    // reviewer who takes it (apply.sh does not).
+    if let Some(limit) = policy.quota.filter(|q| q.over()).map(|q| q.limit) {
+        if matches!(policy.reference, PolicyRef::Managed(_)) {
+            let parts = crate::split::by_statements(&outcome.policy, limit).unwrap_or_default();
+            for (i, part) in parts.iter().enumerate() {
+                let text = serde_json::to_string_pretty(part).unwrap_or_default();
+                write(OutFile::text(
+                    format!("{base}.part{}.json", i + 1),
+                    script::no_backtick(&text) + "\n",
+                ))?;
+            }
+        }
+    }
+    // The inline document as it was: what the scripts compare the
+    // live one with, and what rollback.sh puts back.
+    if matches!(policy.reference, PolicyRef::Inline { .. }) {
+        write(OutFile::text(
+            format!("original/{base}.json"),
+            script::no_backtick(&pretty(original)),
+        ))?;
+    }
+    write(diff_file(
+        format!("{base}.diff"),
+        base,
+        original,
+        &outcome.policy,
+    ))
+}
+
+/// The diff file `path` from `original/NAME.json` to `refined/NAME.json`.
+pub(super) fn diff_file(path: String, name: &str, original: &Policy, refined: &Policy) -> OutFile {
+    OutFile::text(
+        path,
+        diff::unified(
+            &format!("original/{name}.json"),
+            &pretty(original),
+            &format!("refined/{name}.json"),
+            &pretty(refined),
+        ),
+    )
 }
 
 /// Where the files of `--out` go: one directory per principal

@@ -65,17 +65,28 @@ impl View<'_> {
 
     /// The totals a security reviewer reads first, and the findings' fate.
     pub(super) fn summary(&self) -> String {
-        let mut out = String::new();
         let changed: Vec<&PolicyPlan> = self
             .plan
             .policies
             .iter()
             .filter(|p| p.decision.changes())
             .collect();
-        let mut total = LevelCounts::default();
-        for policy in &changed {
-            levels::add(&mut total, &Self::removed(policy));
+        let c = &self.plan.counts;
+        let mut lines = vec![self.decisions_line(), removed_line(&changed)];
+        lines.extend(over_quota_line(&changed));
+        lines.push(findings_line(c));
+        lines.extend(other_sets_line(c));
+        lines.extend(self.other_finding_lines());
+        let mut out = String::new();
+        for line in lines {
+            out.push_str(&line);
+            out.push('\n');
         }
+        out
+    }
+
+    /// How many principals hold how many policies, and each decision's count.
+    fn decisions_line(&self) -> String {
         let count = |d: &str| {
             self.plan
                 .policies
@@ -83,8 +94,7 @@ impl View<'_> {
                 .filter(|p| p.decision.label() == d)
                 .count()
         };
-        let _ = writeln!(
-            out,
+        format!(
             "{} with {} {} {}: {} put-inline, {} delete-inline, {} new-version, {} detach, {} replace, {} keep, {} skipped",
             plural(self.plan.principals.len(), "principal", "principals"),
             // Findings alone, or other sources of unused as well.
@@ -106,74 +116,93 @@ impl View<'_> {
             count("replace"),
             count("keep"),
             count("skipped"),
-        );
-        let _ = writeln!(
-            out,
-            "actions no longer granted: {} permissions management, {} write, {} tagging, {} list, {} read{} ({} in all, counted per policy)",
-            total.permissions_management,
-            total.write,
-            total.tagging,
-            total.list,
-            total.read,
-            if total.unknown > 0 {
-                format!(", {} of unknown level", total.unknown)
-            } else {
-                String::new()
-            },
-            thousands(total.total),
-        );
-        let over = changed
-            .iter()
-            .filter(|p| p.quota.is_some_and(|q| q.over()))
-            .count();
-        if over > 0 {
-            let limits = if changed.iter().any(|p| p.quota.is_some_and(|q| q.user_set)) {
-                "IAM's size quotas or --max-policy-size"
-            } else {
-                "IAM's size quotas"
-            };
-            let _ = writeln!(
-                out,
-                "{over} refined policies would not fit {limits}; apply.sh leaves them commented out"
-            );
-        }
-        let c = &self.plan.counts;
-        let _ = writeln!(
-            out,
-            "findings: {} read, {} UnusedPermission applied, {} reported below, {} archived and {} resolved ignored, {} of other types ignored, {} for unknown principals, {} for other accounts, {} duplicates",
-            c.read,
-            c.unused_permission,
-            c.reported,
-            c.archived,
-            c.resolved,
-            c.other_type,
-            c.unknown_principal,
-            c.other_account,
-            c.duplicate
-        );
-        if let Some(line) = other_sets_line(c) {
-            let _ = writeln!(out, "{line}");
-        }
-        for other in &self.plan.other_findings {
-            let who = other
-                .entity
-                .map_or_else(|| other.resource.clone(), |e| self.label(e));
-            let what = match other.finding_type.as_str() {
-                "UnusedIAMRole" => "the role is unused: consider deleting it",
-                "UnusedIAMUserAccessKey" => "an access key is unused: consider deactivating it",
-                "UnusedIAMUserPassword" => "the console password is unused: consider removing it",
-                _ => "reported",
-            };
-            let _ = writeln!(
-                out,
-                "{}: {}: {what} (finding `{}`)",
-                Escaped(&other.finding_type),
-                Escaped(&who),
-                Escaped(&other.id)
-            );
-        }
-        out
+        )
     }
+
+    /// The findings of other types (unused roles, keys, passwords), one
+    /// line each.
+    fn other_finding_lines(&self) -> Vec<String> {
+        self.plan
+            .other_findings
+            .iter()
+            .map(|other| {
+                let who = other
+                    .entity
+                    .map_or_else(|| other.resource.clone(), |e| self.label(e));
+                let what = match other.finding_type.as_str() {
+                    "UnusedIAMRole" => "the role is unused: consider deleting it",
+                    "UnusedIAMUserAccessKey" => "an access key is unused: consider deactivating it",
+                    "UnusedIAMUserPassword" => {
+                        "the console password is unused: consider removing it"
+                    }
+                    _ => "reported",
+                };
+                format!(
+                    "{}: {}: {what} (finding `{}`)",
+                    Escaped(&other.finding_type),
+                    Escaped(&who),
+                    Escaped(&other.id)
+                )
+            })
+            .collect()
+    }
+}
+
+/// The actions the changed policies no longer grant, by access level.
+fn removed_line(changed: &[&PolicyPlan]) -> String {
+    let mut total = LevelCounts::default();
+    for policy in changed {
+        levels::add(&mut total, &View::removed(policy));
+    }
+    format!(
+        "actions no longer granted: {} permissions management, {} write, {} tagging, {} list, {} read{} ({} in all, counted per policy)",
+        total.permissions_management,
+        total.write,
+        total.tagging,
+        total.list,
+        total.read,
+        if total.unknown > 0 {
+            format!(", {} of unknown level", total.unknown)
+        } else {
+            String::new()
+        },
+        thousands(total.total),
+    )
+}
+
+/// How many refined policies are over their quota, if any.
+fn over_quota_line(changed: &[&PolicyPlan]) -> Option<String> {
+    let over = changed
+        .iter()
+        .filter(|p| p.quota.is_some_and(|q| q.over()))
+        .count();
+    if over == 0 {
+        return None;
+    }
+    let limits = if changed.iter().any(|p| p.quota.is_some_and(|q| q.user_set)) {
+        "IAM's size quotas or --max-policy-size"
+    } else {
+        "IAM's size quotas"
+    };
+    Some(format!(
+        "{over} refined policies would not fit {limits}; apply.sh leaves them commented out"
+    ))
+}
+
+/// What became of the findings read.
+fn findings_line(c: &pare_engine::account::FindingCounts) -> String {
+    format!(
+        "findings: {} read, {} UnusedPermission applied, {} reported below, {} archived and {} resolved ignored, {} of other types ignored, {} for unknown principals, {} for other accounts, {} duplicates",
+        c.read,
+        c.unused_permission,
+        c.reported,
+        c.archived,
+        c.resolved,
+        c.other_type,
+        c.unknown_principal,
+        c.other_account,
+        c.duplicate
+    )
 }
 
 /// The access-level columns the table shows.
@@ -239,7 +268,12 @@ impl Fit {
 }
 
 fn natural_widths(lines: &[Vec<String>]) -> Vec<usize> {
-    (0..header().len())
+    column_widths(lines, header().len())
+}
+
+/// The width of each of the first `columns` columns: its widest cell.
+pub(super) fn column_widths(lines: &[Vec<String>], columns: usize) -> Vec<usize> {
+    (0..columns)
         .map(|c| {
             lines
                 .iter()

@@ -16,8 +16,8 @@ use std::path::PathBuf;
 
 use pare_engine::account::{Account, Decision, Plan, PolicyRef};
 use pare_engine::{ActionTable, UnusedSet};
+use pare_iac::Document;
 use pare_iac::state::Identity;
-use pare_iac::{Body, Document};
 
 use super::Layout;
 use crate::error::Error;
@@ -439,18 +439,9 @@ fn read_back(
         let doc = if file.relative.ends_with(".json") && file.root == "terraform" {
             pare_iac::read_json_policy(new).ok()
         } else {
-            let format = pare_iac::detect(&file.relative, new);
-            format
-                .and_then(|f| pare_iac::scan(f, new).ok())
-                .and_then(|scan| {
-                    scan.policies
-                        .into_iter()
-                        .find(|p| p.address == group.address)
-                })
-                .and_then(|p| match p.body {
-                    Body::Document(doc) => Some(doc),
-                    _ => None,
-                })
+            pare_iac::detect(&file.relative, new).and_then(|format| {
+                crate::commands::source::document_at(format, new, &group.address)
+            })
         };
         let read_back = doc.and_then(|d| d.policy().ok()).map(|(p, _)| p);
         if read_back.as_ref().map(pare_engine::Policy::to_value)
@@ -565,42 +556,9 @@ fn refine_group(
     }) {
         return Ok(Refined::Same);
     }
-    let mut sets: Vec<&UnusedSet> = Vec::new();
-    for &index in &group.policies {
-        let Some(policy) = cx.plan.policies.get(index) else {
-            continue;
-        };
-        if let Decision::Replace { .. } = policy.decision {
-            return Ok(Refined::Not(
-                "the plan replaces it by a new policy (a permissions boundary too?): mirror that in the code by hand".to_string(),
-            ));
-        }
-        if !policy.without_finding.is_empty() {
-            return Ok(Refined::Not(
-                "a principal it reaches has no finding".to_string(),
-            ));
-        }
-        for holder in &policy.holders {
-            match unused_of.get(holder) {
-                Some(set) => sets.push(set),
-                None => {
-                    return Ok(Refined::Not(
-                        "a principal it reaches has no finding".to_string(),
-                    ));
-                }
-            }
-        }
-    }
-    let Some((first, rest)) = sets.split_first() else {
-        return Ok(Refined::Not("no principal holds it".to_string()));
-    };
-    let unused: std::borrow::Cow<'_, UnusedSet> = if rest.is_empty() {
-        std::borrow::Cow::Borrowed(*first)
-    } else {
-        std::borrow::Cow::Owned(
-            rest.iter()
-                .fold((*first).clone(), |acc, set| acc.intersection(set)),
-        )
+    let unused = match shared_unused(group, cx, unused_of) {
+        Ok(unused) => unused,
+        Err(why) => return Ok(Refined::Not(why)),
     };
     let Some(file) = files.get(group.file) else {
         return Ok(Refined::Not("its file was not read".to_string()));
@@ -626,6 +584,47 @@ fn refine_group(
         Refined::Same
     } else {
         Refined::Changed(Box::new(outcome))
+    })
+}
+
+/// What every principal the group's policies reach leaves unused, or why
+/// the group is not refined: a replaced policy, or a principal without a
+/// finding.
+fn shared_unused<'a>(
+    group: &Group,
+    cx: &Context<'_>,
+    unused_of: &HashMap<usize, &'a UnusedSet>,
+) -> Result<std::borrow::Cow<'a, UnusedSet>, String> {
+    let mut sets: Vec<&UnusedSet> = Vec::new();
+    for &index in &group.policies {
+        let Some(policy) = cx.plan.policies.get(index) else {
+            continue;
+        };
+        if let Decision::Replace { .. } = policy.decision {
+            return Err(
+                "the plan replaces it by a new policy (a permissions boundary too?): mirror that in the code by hand".to_string(),
+            );
+        }
+        if !policy.without_finding.is_empty() {
+            return Err("a principal it reaches has no finding".to_string());
+        }
+        for holder in &policy.holders {
+            match unused_of.get(holder) {
+                Some(set) => sets.push(set),
+                None => return Err("a principal it reaches has no finding".to_string()),
+            }
+        }
+    }
+    let Some((first, rest)) = sets.split_first() else {
+        return Err("no principal holds it".to_string());
+    };
+    Ok(if rest.is_empty() {
+        std::borrow::Cow::Borrowed(*first)
+    } else {
+        std::borrow::Cow::Owned(
+            rest.iter()
+                .fold((*first).clone(), |acc, set| acc.intersection(set)),
+        )
     })
 }
 

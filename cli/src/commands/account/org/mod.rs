@@ -192,28 +192,12 @@ pub(super) fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error>
         Some(dir) => identity_center::read_bundle(dir, io)?,
         None => Vec::new(),
     };
-    // The organization's findings stream, split by the account each names.
-    let mut order: Vec<String> = Vec::new();
-    let mut by_account: HashMap<String, Vec<Finding>> = HashMap::new();
-    for finding in findings {
-        let account = account_of_arn(&finding.resource).unwrap_or("").to_string();
-        if !by_account.contains_key(&account) {
-            order.push(account.clone());
-        }
-        by_account.entry(account).or_default().push(finding);
-    }
+    let (order, by_account) = split_by_account(findings);
     // Accounts are planned in parallel, each on one thread; a lone account
     // uses the threads inside its plan instead.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let threads = max_threads();
     let workers = threads.min(files.len());
-    let options = PlanOptions {
-        threads: if workers > 1 { 1 } else { threads },
-        max_policy_size: config.max_policy_size,
-        refine: pare_engine::RefineOptions {
-            catalog_date: crate::sources::catalog_data_date(config.catalog.as_deref(), io.limits),
-            ..pare_engine::RefineOptions::default()
-        },
-    };
+    let options = plan_options(config, if workers > 1 { 1 } else { threads }, io.limits);
     let mut run = OrgRun {
         config,
         catalog: &catalog,
@@ -224,131 +208,23 @@ pub(super) fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error>
         exit: exit::SUCCESS,
         roles: AccountRoles::new(),
     };
-    let total = files.len();
-    let table = catalog.table();
     match &config.out {
         Some(out) => write_out_dir(out, |write| {
-            let mut driver = Driver {
-                run: &mut run,
-                io: &mut *io,
-                write: Some(&mut *write),
-            };
-            plan_accounts(&mut driver, &files, workers)?;
-            check_sources_placed(&config.sources, &run.seen)?;
-            run.summary.permission_sets = identity_center::plan_sets(
-                &permission_sets,
-                &run.roles,
-                &run.seen,
-                table,
-                &options.refine,
-                Some(write),
-            )?;
-            Ok(())
+            run.plan_all(&files, workers, &permission_sets, io, Some(write))
         })?,
-        None => {
-            let mut driver = Driver {
-                run: &mut run,
-                io: &mut *io,
-                write: None,
-            };
-            plan_accounts(&mut driver, &files, workers)?;
-            check_sources_placed(&config.sources, &run.seen)?;
-            run.summary.permission_sets = identity_center::plan_sets(
-                &permission_sets,
-                &run.roles,
-                &run.seen,
-                table,
-                &options.refine,
-                None,
-            )?;
-        }
+        None => run.plan_all(&files, workers, &permission_sets, io, None)?,
     }
-    if io.stderr_is_terminal && total > 1 {
+    if io.stderr_is_terminal && files.len() > 1 {
         write!(io.stderr, "\r\x1b[K")?;
     }
     if config.identity_center.is_some() {
-        // Roles of permission sets the bundle does not have: nothing can be planned for them.
-        let mut missing: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for (set, account) in run.roles.keys() {
-            if !permission_sets.iter().any(|p| p.name == *set) {
-                missing.entry(set).or_default().push(account);
-            }
-        }
-        for (set, mut accounts) in missing {
-            accounts.sort_unstable();
-            let line = format!(
-                "warning: the permission set `{}` of the Identity Center roles in {} is not in the `--identity-center` bundle: nothing is planned for it",
-                Escaped(set),
-                accounts.join(", ")
-            );
-            io.stderr
-                .write_all(table::wrap(&line, DIAGNOSTIC_WIDTH).as_bytes())?;
-        }
+        write_sets_not_in_bundle(&run.roles, &permission_sets, io)?;
     }
-    let OrgRun {
-        mut summary,
-        mut by_account,
-        exit: mut code,
-        ..
-    } = run;
-    for set in &summary.permission_sets {
-        code = worse(code, set.exit_code());
-    }
-    for account in order {
-        let Some(findings) = by_account.remove(&account) else {
-            continue;
-        };
-        summary.unplaced_findings.push(Unplaced {
-            account_id: account,
-            findings: findings.len(),
-            ids: findings.into_iter().map(|f| f.id).collect(),
-        });
-    }
-    summary
-        .unplaced_findings
-        .sort_by(|a, b| a.account_id.cmp(&b.account_id));
-    let mut total_row = AccountRow {
-        account_id: "total".to_string(),
-        ..AccountRow::default()
-    };
-    for row in &summary.accounts {
-        total_row.add(row);
-    }
-    summary.total = total_row;
-
+    let (summary, code) = run.finish(order);
     for unplaced in &summary.unplaced_findings {
-        let line = if unplaced.account_id.is_empty() {
-            format!(
-                "warning: {} no account in their resource ARN; they are not applied to any account",
-                plural(unplaced.findings, "finding names", "findings name")
-            )
-        } else {
-            format!(
-                "warning: {} for account {}, which no details file covers: not applied to any account",
-                plural(unplaced.findings, "finding is", "findings are"),
-                Escaped(&unplaced.account_id)
-            )
-        };
-        io.stderr
-            .write_all(table::wrap(&line, DIAGNOSTIC_WIDTH).as_bytes())?;
+        write_warning(io, &unplaced_warning(unplaced))?;
     }
-    let text = match config.format {
-        AccountFormat::Table => summary_table(&summary),
-        AccountFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&summary)
-                .map_err(|e| Error::input("cannot write JSON").with_source(e))?;
-            text.push('\n');
-            text
-        }
-        AccountFormat::Csv => summary_csv(&summary)?,
-    };
-    io.stdout.write_all(text.as_bytes())?;
-    if config.format == AccountFormat::Csv {
-        // The CSV has one row per account: the permission sets go beside it.
-        for set in &summary.permission_sets {
-            writeln!(io.stderr, "{}", set.line())?;
-        }
-    }
+    print_summary(config.format, &summary, io)?;
     if let Some(out) = &config.out {
         writeln!(
             io.stderr,
@@ -363,6 +239,86 @@ pub(super) fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error>
     } else {
         exit::SUCCESS
     })
+}
+
+/// The organization's findings stream, split by the account each names,
+/// and the accounts in the order the stream first names them.
+fn split_by_account(findings: Vec<Finding>) -> (Vec<String>, HashMap<String, Vec<Finding>>) {
+    let mut order: Vec<String> = Vec::new();
+    let mut by_account: HashMap<String, Vec<Finding>> = HashMap::new();
+    for finding in findings {
+        let account = account_of_arn(&finding.resource).unwrap_or("").to_string();
+        if !by_account.contains_key(&account) {
+            order.push(account.clone());
+        }
+        by_account.entry(account).or_default().push(finding);
+    }
+    (order, by_account)
+}
+
+/// Roles of permission sets the bundle does not have: nothing can be
+/// planned for them.
+fn write_sets_not_in_bundle(
+    roles: &AccountRoles,
+    permission_sets: &[identity_center::PermissionSet],
+    io: &mut Io<'_>,
+) -> Result<(), Error> {
+    let mut missing: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (set, account) in roles.keys() {
+        if !permission_sets.iter().any(|p| p.name == *set) {
+            missing.entry(set).or_default().push(account);
+        }
+    }
+    for (set, mut accounts) in missing {
+        accounts.sort_unstable();
+        write_warning(
+            io,
+            &format!(
+                "warning: the permission set `{}` of the Identity Center roles in {} is not in the `--identity-center` bundle: nothing is planned for it",
+                Escaped(set),
+                accounts.join(", ")
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+/// The warning for findings no account of the run took.
+fn unplaced_warning(unplaced: &Unplaced) -> String {
+    if unplaced.account_id.is_empty() {
+        format!(
+            "warning: {} no account in their resource ARN; they are not applied to any account",
+            plural(unplaced.findings, "finding names", "findings name")
+        )
+    } else {
+        format!(
+            "warning: {} for account {}, which no details file covers: not applied to any account",
+            plural(unplaced.findings, "finding is", "findings are"),
+            Escaped(&unplaced.account_id)
+        )
+    }
+}
+
+/// Prints the organization summary on stdout in the format asked for.
+fn print_summary(format: AccountFormat, summary: &Summary, io: &mut Io<'_>) -> Result<(), Error> {
+    let text = match format {
+        AccountFormat::Table => summary_table(summary),
+        AccountFormat::Json => {
+            let mut text = serde_json::to_string_pretty(summary)
+                .map_err(|e| Error::input("cannot write JSON").with_source(e))?;
+            text.push('\n');
+            text
+        }
+        AccountFormat::Csv => summary_csv(summary)?,
+    };
+    io.stdout.write_all(text.as_bytes())?;
+    if format == AccountFormat::Csv {
+        // The CSV has one row per account: the permission sets go beside it.
+        for set in &summary.permission_sets {
+            writeln!(io.stderr, "{}", set.line())?;
+        }
+    }
+    Ok(())
 }
 
 /// The state of a run between accounts.
@@ -519,6 +475,71 @@ fn plan_one(
 }
 
 impl OrgRun<'_> {
+    /// Plans every account, checks that each per-principal source found its
+    /// account, then plans the permission sets from the roles the accounts
+    /// hold; with `--out`, writes each plan as it is made.
+    fn plan_all(
+        &mut self,
+        files: &[PathBuf],
+        workers: usize,
+        permission_sets: &[identity_center::PermissionSet],
+        io: &mut Io<'_>,
+        mut write: Option<&mut dyn FnMut(OutFile) -> Result<(), Error>>,
+    ) -> Result<(), Error> {
+        let mut driver = Driver {
+            run: &mut *self,
+            io,
+            write: write.as_deref_mut(),
+        };
+        plan_accounts(&mut driver, files, workers)?;
+        check_sources_placed(&self.config.sources, &self.seen)?;
+        self.summary.permission_sets = identity_center::plan_sets(
+            permission_sets,
+            &self.roles,
+            &self.seen,
+            self.catalog.table(),
+            &self.options.refine,
+            write,
+        )?;
+        Ok(())
+    }
+
+    /// The summary completed: the findings no account took, sorted, and
+    /// the total row; and the run's exit code, the permission sets' with it.
+    fn finish(self, order: Vec<String>) -> (Summary, i32) {
+        let OrgRun {
+            mut summary,
+            mut by_account,
+            exit: mut code,
+            ..
+        } = self;
+        for set in &summary.permission_sets {
+            code = worse(code, set.exit_code());
+        }
+        for account in order {
+            let Some(findings) = by_account.remove(&account) else {
+                continue;
+            };
+            summary.unplaced_findings.push(Unplaced {
+                account_id: account,
+                findings: findings.len(),
+                ids: findings.into_iter().map(|f| f.id).collect(),
+            });
+        }
+        summary
+            .unplaced_findings
+            .sort_by(|a, b| a.account_id.cmp(&b.account_id));
+        let mut total_row = AccountRow {
+            account_id: "total".to_string(),
+            ..AccountRow::default()
+        };
+        for row in &summary.accounts {
+            total_row.add(row);
+        }
+        summary.total = total_row;
+        (summary, code)
+    }
+
     /// Reads one account and places it: its id, checked once in the run,
     /// and its findings.
     fn prepare(&mut self, file: &Path, io: &mut Io<'_>) -> Result<Prepared, Error> {
@@ -599,18 +620,17 @@ impl OrgRun<'_> {
             write!(io.stderr, "\r\x1b[K")?;
         }
         for diagnostic in &plan.diagnostics {
-            let line = format!(
-                "warning: {dir}: {}: {}",
-                Escaped(&diagnostic.subject),
-                Escaped(&diagnostic.message)
-            );
-            io.stderr
-                .write_all(table::wrap(&line, DIAGNOSTIC_WIDTH).as_bytes())?;
+            write_warning(
+                io,
+                &format!(
+                    "warning: {dir}: {}: {}",
+                    Escaped(&diagnostic.subject),
+                    Escaped(&diagnostic.message)
+                ),
+            )?;
         }
         for note in &notes {
-            let line = format!("warning: {dir}: {}", Escaped(note));
-            io.stderr
-                .write_all(table::wrap(&line, DIAGNOSTIC_WIDTH).as_bytes())?;
+            write_warning(io, &format!("warning: {dir}: {}", Escaped(note)))?;
         }
         for (index, entity) in account.entities.iter().enumerate() {
             if let Some(set) = identity_center::role_set(entity) {

@@ -155,63 +155,17 @@ pub(super) fn summary_table(summary: &Summary) -> String {
                 .collect(),
         );
     }
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| {
-            lines
-                .iter()
-                .map(|l| l.get(c).map_or(0, |s| s.chars().count()))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for line in &lines {
-        let mut text = String::new();
-        for (c, cell) in line.iter().enumerate() {
-            let width = widths.get(c).copied().unwrap_or(0);
-            let pad = " ".repeat(width.saturating_sub(cell.chars().count()));
-            if c > 0 {
-                text.push_str("  ");
-                text.push_str(&pad);
-                text.push_str(cell);
-            } else {
-                text.push_str(cell);
-                text.push_str(&pad);
-            }
-        }
-        out.push_str(text.trim_end());
-        out.push('\n');
-    }
+    let mut out = aligned(
+        &lines,
+        &super::super::table::column_widths(&lines, header.len()),
+    );
     out.push('\n');
     let _ = writeln!(
         out,
         "REMOVED: actions no longer granted, counted per policy, by access level (PERM: permissions management); what apply.sh applies"
     );
-    for row in &summary.accounts {
-        let r = &row.refused;
-        if row.refused_total() == 0 {
-            continue;
-        }
-        let _ = writeln!(
-            out,
-            "refused in {}: {} over a size quota (left commented out in apply.sh), {} skipped (unreadable, or held by an Identity Center role), {} for principals not in its details",
-            Escaped(&row.account_id),
-            plural(r.over_quota, "policy", "policies"),
-            plural(r.skipped, "policy", "policies"),
-            plural(r.findings_not_applied, "finding", "findings"),
-        );
-    }
-    for unplaced in &summary.unplaced_findings {
-        let account = if unplaced.account_id.is_empty() {
-            "no account".to_string()
-        } else {
-            format!("account {}", Escaped(&unplaced.account_id))
-        };
-        let _ = writeln!(
-            out,
-            "not applied: {} for {account}, which no details file covers",
-            plural(unplaced.findings, "finding", "findings")
-        );
+    for line in refused_lines(summary) {
+        let _ = writeln!(out, "{line}");
     }
     for set in &summary.permission_sets {
         let _ = writeln!(out, "{}", set.line());
@@ -238,6 +192,60 @@ pub(super) fn summary_table(summary: &Summary) -> String {
         let _ = writeln!(out, "{line}");
     }
     out
+}
+
+/// The rows, the first column aligned left and the others right, two
+/// spaces apart.
+fn aligned(lines: &[Vec<String>], widths: &[usize]) -> String {
+    let mut out = String::new();
+    for line in lines {
+        let mut text = String::new();
+        for (c, cell) in line.iter().enumerate() {
+            let width = widths.get(c).copied().unwrap_or(0);
+            let pad = " ".repeat(width.saturating_sub(cell.chars().count()));
+            if c > 0 {
+                text.push_str("  ");
+                text.push_str(&pad);
+                text.push_str(cell);
+            } else {
+                text.push_str(cell);
+                text.push_str(&pad);
+            }
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// What each account refused, then the findings no account took.
+fn refused_lines(summary: &Summary) -> Vec<String> {
+    let mut lines = Vec::new();
+    for row in &summary.accounts {
+        let r = &row.refused;
+        if row.refused_total() == 0 {
+            continue;
+        }
+        lines.push(format!(
+            "refused in {}: {} over a size quota (left commented out in apply.sh), {} skipped (unreadable, or held by an Identity Center role), {} for principals not in its details",
+            Escaped(&row.account_id),
+            plural(r.over_quota, "policy", "policies"),
+            plural(r.skipped, "policy", "policies"),
+            plural(r.findings_not_applied, "finding", "findings"),
+        ));
+    }
+    for unplaced in &summary.unplaced_findings {
+        let account = if unplaced.account_id.is_empty() {
+            "no account".to_string()
+        } else {
+            format!("account {}", Escaped(&unplaced.account_id))
+        };
+        lines.push(format!(
+            "not applied: {} for {account}, which no details file covers",
+            plural(unplaced.findings, "finding", "findings")
+        ));
+    }
+    lines
 }
 
 /// `--format csv`: one row per account (a spreadsheet sums them).
