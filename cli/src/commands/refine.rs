@@ -28,9 +28,7 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
         ));
     }
     let catalog = Catalog::load(config.catalog.as_deref(), io.limits)?;
-    let resolved = config
-        .sources
-        .resolve(&[&input.policy], catalog.table(), io)?;
+    let resolved = config.sources.resolve(&[&input.policy], &catalog, io)?;
     let unused = &resolved.unused;
     let kind = quota_kind(
         input.kind,
@@ -105,10 +103,7 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
 
     resolved.write_notes(&mut io.stderr)?;
     if io.verbose {
-        let p = match &catalog {
-            Catalog::Embedded => pare_catalog::provenance(),
-            Catalog::Dir(dir) => dir.provenance(),
-        };
+        let p = catalog.provenance();
         writeln!(
             io.stderr,
             "note: catalog: {}, data of {}, {} actions",

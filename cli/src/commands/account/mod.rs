@@ -205,9 +205,7 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
     drop(details);
     let findings = read_findings(&config.findings, io.limits)?;
     let catalog = Catalog::load(config.catalog.as_deref(), io.limits)?;
-    let (usage, source_reports) = config
-        .sources
-        .apply(findings, &account, catalog.table(), io)?;
+    let (usage, source_reports) = config.sources.apply(findings, &account, &catalog, io)?;
 
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let options = PlanOptions {
