@@ -506,11 +506,27 @@ impl<'k, 'u> Checker<'k, 'u> {
         }
     }
 
+    /// An `Action` statement against its original, guarantee by guarantee.
     pub(super) fn pair_action(&mut self, i: usize, o: &Side<'_>, r: &Side<'_>, fitted: bool) {
-        let at = Some(i);
         let original = self.expand_all(&o.patterns);
+        self.action_sound(i, o, r, fitted, &original);
+        let blind = self.blind_entries(o);
+        self.action_safe(i, r, &blind);
+        self.action_complete(i, r, &original);
+        self.blind_kept(i, &blind, r);
+        self.action_minimal(i, o, r);
+    }
 
-        // Sound: each entry stays inside an original entry's language.
+    /// Sound: each entry stays inside an original entry's language.
+    /// `original`: what the original statement grants of K.
+    fn action_sound(
+        &mut self,
+        i: usize,
+        o: &Side<'_>,
+        r: &Side<'_>,
+        fitted: bool,
+        original: &BTreeSet<&'k str>,
+    ) {
         for p in &r.patterns {
             if fitted || contained(o, p) {
                 continue;
@@ -546,14 +562,15 @@ impl<'k, 'u> Checker<'k, 'u> {
                 };
                 (message, examples)
             };
-            self.push(at, ViolationKind::Unsound, message, examples);
+            self.push(Some(i), ViolationKind::Unsound, message, examples);
         }
+    }
 
-        // Safe: no unused known action, no entry confined to a wholly unused
-        // service. A wildcard the catalog cannot see is kept whatever it
-        // grants of K (only names the inputs mention).
-        let blind = self.blind_entries(o);
-        let refined = self.expand_all(&r.patterns);
+    /// Safe: no unused known action, no entry confined to a wholly unused
+    /// service. A wildcard the catalog cannot see (`blind`) is kept whatever
+    /// it grants of K (only names the inputs mention).
+    fn action_safe(&mut self, i: usize, r: &Side<'_>, blind: &[(String, String)]) {
+        let at = Some(i);
         let seen: Vec<Pattern> = r
             .patterns
             .iter()
@@ -586,8 +603,12 @@ impl<'k, 'u> Checker<'k, 'u> {
                 }
             }
         }
+    }
 
-        // Complete: every used action of the original is still granted.
+    /// Complete: every used action of the original (`original`, over K) is
+    /// still granted.
+    fn action_complete(&mut self, i: usize, r: &Side<'_>, original: &BTreeSet<&'k str>) {
+        let refined = self.expand_all(&r.patterns);
         let lost: Vec<&str> = original
             .iter()
             .copied()
@@ -595,12 +616,13 @@ impl<'k, 'u> Checker<'k, 'u> {
             .collect();
         if !lost.is_empty() {
             let (message, examples) = about(&lost, "no longer grants", "used");
-            self.push(at, ViolationKind::Incomplete, message, examples);
+            self.push(Some(i), ViolationKind::Incomplete, message, examples);
         }
+    }
 
-        self.blind_kept(i, &blind, r);
-
-        // Minimal change: entries that touch nothing unused stay as written.
+    /// Minimal change: entries that touch nothing unused stay as written.
+    fn action_minimal(&mut self, i: usize, o: &Side<'_>, r: &Side<'_>) {
+        let at = Some(i);
         let exact: HashSet<&str> = r.statement.entries().iter().map(String::as_str).collect();
         let mut touched_any = false;
         let mut kept_missing: Vec<&str> = Vec::new();
