@@ -470,16 +470,34 @@ pub(crate) fn refine_entry_with<'k>(
     if !wide {
         actions = classify(&pattern, unused, known);
     }
-    let index = &shared.index;
+    with_entry_problem(&pattern, actions, |problem| {
+        Outcome::Replace(
+            Trie::walk(problem, &shared.index, Mode::Emitted)
+                .emitted
+                .into(),
+        )
+    })
+}
+
+/// The trie's problem for a wildcard entry of an Allow `Action` statement,
+/// over `actions` (its range, classified: [`classify`]): rooted at the
+/// entry's literal part, covering what its language covers, forcing no star.
+/// Put together here only, and handed to `then`: the refinement walks it,
+/// `pare explain` walks it and asks its [`crate::trie::Safety`] about the
+/// nodes it adds.
+pub(crate) fn with_entry_problem<'k, R>(
+    pattern: &Pattern,
+    actions: Vec<(&'k str, Class)>,
+    then: impl FnOnce(&Problem<'k, '_>) -> R,
+) -> R {
     let covers = |p: &str| pattern.covers_prefix(p);
     let never = |_: &str| false;
-    let problem = Problem {
+    then(&Problem {
         actions,
-        root_hint: literal,
+        root_hint: pattern.literal_prefix(),
         covers: &covers,
         force_star: &never,
-    };
-    Outcome::Replace(Trie::walk(&problem, index, Mode::Emitted).emitted.into())
+    })
 }
 
 /// What the trie of an entry with this literal part ranges over. The range
@@ -563,23 +581,14 @@ pub(crate) fn generalize_with<'k>(
     evaluate_all: bool,
     shared: &Shared<'k>,
 ) -> Trie {
-    let covers = |p: &str| pattern.covers_prefix(p);
-    let never = |_: &str| false;
     let mode = if evaluate_all {
         Mode::All
     } else {
         Mode::Visited
     };
-    Trie::walk(
-        &Problem {
-            actions: classify(pattern, unused, known),
-            root_hint: pattern.literal_prefix(),
-            covers: &covers,
-            force_star: &never,
-        },
-        &shared.index,
-        mode,
-    )
+    with_entry_problem(pattern, classify(pattern, unused, known), |problem| {
+        Trie::walk(problem, &shared.index, mode)
+    })
 }
 
 /// A string that hashes and compares ASCII case-insensitively.
