@@ -666,12 +666,25 @@ impl<'k, 'u> Checker<'k, 'u> {
         }
     }
 
+    /// A `NotAction` statement against its original, guarantee by guarantee.
     pub(super) fn pair_not_action(&mut self, i: usize, o: &Side<'_>, r: &Side<'_>) {
-        let at = Some(i);
         let o_excluded = self.expand_all(&o.patterns);
         let r_excluded = self.expand_all(&r.patterns);
+        let dropped = self.not_action_sound(i, o, r, &r_excluded);
+        self.not_action_safe(i, r, &r_excluded);
+        self.not_action_complete(i, &o_excluded, &r_excluded);
+        self.not_action_minimal(i, o, r, &o_excluded, dropped);
+    }
 
-        // Sound: the exclusions only grow.
+    /// Sound: the exclusions only grow. `r_excluded`: what the refined
+    /// statement excludes of K. Returns whether an exclusion was dropped.
+    fn not_action_sound(
+        &mut self,
+        i: usize,
+        o: &Side<'_>,
+        r: &Side<'_>,
+        r_excluded: &BTreeSet<&'k str>,
+    ) -> bool {
         let mut dropped = false;
         for entry in o.statement.entries() {
             if !r.statement.entries().contains(entry) {
@@ -691,11 +704,16 @@ impl<'k, 'u> Checker<'k, 'u> {
                         examples,
                     )
                 };
-                self.push(at, ViolationKind::Unsound, message, examples);
+                self.push(Some(i), ViolationKind::Unsound, message, examples);
             }
         }
+        dropped
+    }
 
-        // Safe: every unused known action is excluded, and every wholly unused service as a whole.
+    /// Safe: every unused known action is excluded, and every wholly unused
+    /// service as a whole.
+    fn not_action_safe(&mut self, i: usize, r: &Side<'_>, r_excluded: &BTreeSet<&'k str>) {
+        let at = Some(i);
         let granted_unused: Vec<&str> = self
             .unused_known
             .iter()
@@ -720,8 +738,15 @@ impl<'k, 'u> Checker<'k, 'u> {
                 );
             }
         }
+    }
 
-        // Complete: nothing used is newly excluded.
+    /// Complete: nothing used is newly excluded.
+    fn not_action_complete(
+        &mut self,
+        i: usize,
+        o_excluded: &BTreeSet<&'k str>,
+        r_excluded: &BTreeSet<&'k str>,
+    ) {
         let lost: Vec<&str> = r_excluded
             .iter()
             .copied()
@@ -729,11 +754,22 @@ impl<'k, 'u> Checker<'k, 'u> {
             .collect();
         if !lost.is_empty() {
             let (message, examples) = about(&lost, "no longer grants", "used");
-            self.push(at, ViolationKind::Incomplete, message, examples);
+            self.push(Some(i), ViolationKind::Incomplete, message, examples);
         }
+    }
 
-        // Minimal change: a statement that grants nothing unused stays as
-        // written, and the original exclusions stay first, as written.
+    /// Minimal change: a statement that grants nothing unused stays as
+    /// written, and the original exclusions stay first, as written (unless
+    /// one was `dropped`, already reported).
+    fn not_action_minimal(
+        &mut self,
+        i: usize,
+        o: &Side<'_>,
+        r: &Side<'_>,
+        o_excluded: &BTreeSet<&'k str>,
+        dropped: bool,
+    ) {
+        let at = Some(i);
         let grants_unused = self.unused_known.iter().any(|a| !o_excluded.contains(a))
             || self.unused.services().any(|s| {
                 let all = Pattern::new(&format!("{}:*", s.name));
