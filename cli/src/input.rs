@@ -677,4 +677,57 @@ mod tests {
             "p.json"
         );
     }
+
+    /// A `--catalog DIR` copy with one service, `s3`, whose file lists `operations`.
+    fn catalog_dir(root: &Path, name: &str, operations: &str) -> PathBuf {
+        let dir = root.join(name);
+        std::fs::create_dir_all(dir.join("v1/s3")).unwrap();
+        std::fs::write(
+            dir.join("index.json"),
+            r#"[{"service": "s3", "url": "https://servicereference.us-east-1.amazonaws.com/v1/s3/s3.json"}]"#,
+        )
+        .unwrap();
+        let action = r#"{"Name": "GetObject", "Annotations": {"Properties": {"IsList": false, "IsPermissionManagement": false, "IsTaggingOnly": false, "IsWrite": false}}, "SupportedBy": {"IAM Action Last Accessed": true}}"#;
+        std::fs::write(
+            dir.join("v1/s3/s3.json"),
+            format!(r#"{{"Name": "s3", "Version": "v1.4", "Actions": [{action}]{operations}}}"#),
+        )
+        .unwrap();
+        dir
+    }
+
+    #[test]
+    fn each_catalog_carries_its_own_event_table() {
+        use pare_engine::EventLookup;
+        let root = tempfile::tempdir().unwrap();
+        let with = catalog_dir(
+            root.path(),
+            "with",
+            r#", "Operations": [{"Name": "FetchObjectFast", "AuthorizedActions": [{"Name": "GetObject", "Service": "s3"}], "SDK": [{"Name": "s3", "Method": "fetch_object_fast", "Package": "Boto3"}]}]"#,
+        );
+        let without = catalog_dir(root.path(), "without", "");
+        // Three catalogs alive at once, on one thread: each maps with its own table.
+        let with = Catalog::load(Some(&with), Limits::default()).unwrap();
+        let without = Catalog::load(Some(&without), Limits::default()).unwrap();
+        let embedded = Catalog::load(None, Limits::default()).unwrap();
+        let fetch = |catalog: &Catalog| {
+            catalog
+                .events()
+                .lookup("s3.amazonaws.com", "FetchObjectFast")
+        };
+        assert_eq!(fetch(&with), EventLookup::Actions(&["s3:GetObject"]));
+        assert_eq!(with.events().len(), 1);
+        assert_eq!(fetch(&without), EventLookup::UnknownEvent);
+        assert_eq!(fetch(&embedded), EventLookup::UnknownEvent);
+        assert_eq!(without.events().len(), pare_catalog::events().len());
+        let Catalog::Dir(dir) = &without else {
+            panic!("`--catalog DIR` is a directory catalog")
+        };
+        assert_eq!(
+            dir.events().unwrap_err(),
+            "its service files list no `Operations`"
+        );
+        // Asked again, the table is the one built first.
+        assert_eq!(fetch(&with), EventLookup::Actions(&["s3:GetObject"]));
+    }
 }
