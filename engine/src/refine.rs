@@ -629,16 +629,6 @@ fn refine_action_statement<'k>(
     outcomes: &mut HashMap<String, Outcome>,
     edits: &mut Edits,
 ) -> Option<Statement> {
-    /// What stands at an entry's place, before duplicates go.
-    enum Segment<'s> {
-        /// The entry itself, kept.
-        Kept(&'s String),
-        /// Its replacement; `again` when the statement already spelled out
-        /// the same list (then every entry of it is a duplicate, known
-        /// without a lookup: many spellings of one wide wildcard replace it
-        /// by thousands).
-        List { list: Arc<[String]>, again: bool },
-    }
     let mut segments: Vec<Segment<'_>> = Vec::new();
     let mut replaced: HashSet<String> = HashSet::new();
     let place = Place {
@@ -688,41 +678,58 @@ fn refine_action_statement<'k>(
         // contract says of every statement whose action list ends up empty.
         return (!statement.entries().is_empty()).then(|| statement.clone());
     }
+    let deduped = dedup(&segments, length, &place, &mut local);
+    edits.parts.append(&mut local.parts);
+    (!deduped.is_empty()).then(|| statement.with_entries(deduped))
+}
+
+/// What stands at an entry's place, before duplicates go.
+enum Segment<'s> {
+    /// The entry itself, kept.
+    Kept(&'s String),
+    /// Its replacement; `again` when the statement already spelled out
+    /// the same list (then every entry of it is a duplicate, known
+    /// without a lookup: many spellings of one wide wildcard replace it
+    /// by thousands).
+    List { list: Arc<[String]>, again: bool },
+}
+
+/// The statement's new entries: the first of each case-insensitive class,
+/// in order, `length` of them at most; each later one is recorded in
+/// `local` as a duplicate removed.
+fn dedup(segments: &[Segment<'_>], length: usize, place: &Place, local: &mut Edits) -> Vec<String> {
     // Which entries come first in their case-insensitive class: a linear scan
     // would make a long list quadratic, and a lowercased copy of each entry
     // cost more than the rest of a refinement of many wide wildcards.
     let mut deduped: Vec<String> = Vec::new();
-    {
-        let mut seen: HashSet<CaseFree<'_>> = HashSet::with_capacity(length.min(1 << 16));
-        for segment in &segments {
-            match segment {
-                Segment::Kept(entry) => {
+    let mut seen: HashSet<CaseFree<'_>> = HashSet::with_capacity(length.min(1 << 16));
+    for segment in segments {
+        match segment {
+            Segment::Kept(entry) => {
+                if seen.insert(CaseFree(entry)) {
+                    deduped.push((*entry).clone());
+                } else {
+                    local.push(place.edit(Change::Removed {
+                        entry: (*entry).clone(),
+                        reason: RemovalReason::Duplicate,
+                    }));
+                }
+            }
+            Segment::List { list, again: true } => {
+                local.push_duplicates(place, list, 0..list.len());
+            }
+            Segment::List { list, again: false } => {
+                for (i, entry) in list.iter().enumerate() {
                     if seen.insert(CaseFree(entry)) {
-                        deduped.push((*entry).clone());
+                        deduped.push(entry.clone());
                     } else {
-                        local.push(place.edit(Change::Removed {
-                            entry: (*entry).clone(),
-                            reason: RemovalReason::Duplicate,
-                        }));
-                    }
-                }
-                Segment::List { list, again: true } => {
-                    local.push_duplicates(&place, list, 0..list.len());
-                }
-                Segment::List { list, again: false } => {
-                    for (i, entry) in list.iter().enumerate() {
-                        if seen.insert(CaseFree(entry)) {
-                            deduped.push(entry.clone());
-                        } else {
-                            local.push_duplicates(&place, list, i..i + 1);
-                        }
+                        local.push_duplicates(place, list, i..i + 1);
                     }
                 }
             }
         }
     }
-    edits.parts.append(&mut local.parts);
-    (!deduped.is_empty()).then(|| statement.with_entries(deduped))
+    deduped
 }
 
 #[cfg(test)]
