@@ -98,7 +98,7 @@ fn pare_scan(paths: &[PathBuf]) -> u64 {
     let mut io = pare_cli::Io::buffers(b"", &mut out, &mut err);
     let scan = pare_cli::cloudtrail::scan(paths, None, &mut io)
         .unwrap_or_else(|e| fail(&format!("scan: {}", e.chain())));
-    let events = pare_cli::cloudtrail::event_table();
+    let events = pare_catalog::events();
     let file = pare_engine::usage::UsageFile::from_scan(
         &scan.trail,
         scan.files as u64,

@@ -7,7 +7,6 @@
 //! gzipped file inflates to: a small file that inflates without end is an
 //! error at the cap, not an exhausted memory.
 
-use std::cell::RefCell;
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -18,114 +17,34 @@ use pare_engine::usage::{
     CloudTrail, Coverage, Observability, ObservedUsage, Tally, TrailConfig, UsageFile,
     coverage_lines,
 };
-use pare_engine::{ActionTable, Policy, Window};
-use pare_engine::{EventMapping, EventTable};
+use pare_engine::{Policy, Window};
 
 use crate::error::Error;
-use crate::input::{self, Kind, Limits};
+use crate::input::{self, Catalog, Kind, Limits};
 use crate::io::Io;
 
-/// `--catalog DIR` of the command running on this thread, and its event
-/// table once built (or why it could not be). Set by [`use_catalog_dir`],
-/// which every command that reads a catalog calls through
-/// [`crate::input::Catalog::load`]; per thread, because tests run commands
-/// side by side in one process.
-struct DirEvents {
-    dir: PathBuf,
-    limits: Limits,
-    built: Option<Result<EventTable<'static>, String>>,
-}
-
-thread_local! {
-    static CATALOG_EVENTS: RefCell<Option<DirEvents>> = const { RefCell::new(None) };
-}
-
-/// Records the command's `--catalog DIR` (read within `limits`), or its
-/// absence: CloudTrail events are mapped with the directory's own
-/// operations when it has them, with the embedded table otherwise.
-pub fn use_catalog_dir(dir: Option<&Path>, limits: Limits) {
-    CATALOG_EVENTS.with(|cell| {
-        *cell.borrow_mut() = dir.map(|dir| DirEvents {
-            dir: dir.to_path_buf(),
-            limits,
-            built: None,
-        });
-    });
-}
-
-/// The event → actions table `pare` maps events with: the one built from
-/// `--catalog DIR` when given and buildable, the embedded one otherwise.
-pub fn event_table() -> EventTable<'static> {
-    match dir_events() {
-        Some((_, Ok(table))) => table,
-        _ => pare_catalog::events(),
-    }
-}
-
-/// What to say about the event table in use when `--catalog DIR` was given:
-/// `Ok(note)` when it came from the directory, `Err(warning)` when the
-/// embedded table stands in for it; `None` without `--catalog`.
-pub fn event_table_origin() -> Option<Result<String, String>> {
-    let (dir, built) = dir_events()?;
-    let shown = dir.display().to_string();
-    let dir = crate::safe::escape(&shown);
-    Some(match built {
-        Ok(table) => Ok(format!(
-            "cloudtrail: events mapped with the table built from `{dir}` ({} events, sources named by {})",
+/// What to say about the event table `catalog` maps events with, when
+/// `--catalog DIR` was given: a note when it came from the directory, a
+/// warning when the embedded table stands in for it; nothing without
+/// `--catalog`.
+pub fn note_event_table(catalog: &Catalog, notes: &mut Vec<String>, warnings: &mut Vec<String>) {
+    let Catalog::Dir(dir) = catalog else { return };
+    let shown = dir.path().display().to_string();
+    let shown = crate::safe::escape(&shown);
+    match dir.events() {
+        Ok(table) => notes.push(format!(
+            "cloudtrail: events mapped with the table built from `{shown}` ({} events, sources named by {})",
             table.len(),
             pare_catalog::event_provenance().sdk
         )),
-        Err(why) => Err(format!(
-            "cloudtrail: no event table could be built from `{dir}` ({}): events are mapped with the embedded table, of the reference of {}",
-            crate::safe::escape(&why),
+        Err(why) => warnings.push(format!(
+            "cloudtrail: no event table could be built from `{shown}` ({}): events are mapped with the embedded table, of the reference of {}",
+            crate::safe::escape(why),
             pare_catalog::event_provenance()
                 .reference_date
                 .unwrap_or("an unknown date")
         )),
-    })
-}
-
-/// The directory and its table, built at first use.
-fn dir_events() -> Option<(PathBuf, Result<EventTable<'static>, String>)> {
-    CATALOG_EVENTS.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        let state = slot.as_mut()?;
-        let built = match &state.built {
-            Some(built) => built.clone(),
-            None => {
-                let built = build_dir_events(&state.dir, state.limits);
-                state.built = Some(built.clone());
-                built
-            }
-        };
-        Some((state.dir.clone(), built))
-    })
-}
-
-/// Builds the directory's event table with the catalog's own code (the
-/// sync's), and keeps it for the life of the process: `pare` runs one
-/// command, and the engine borrows the rows.
-fn build_dir_events(dir: &Path, limits: Limits) -> Result<EventTable<'static>, String> {
-    let catalog = pare_catalog::load_dir_with(dir, |path| limits.read_file(path, Kind::Catalog))
-        .map_err(|e| e.to_string())?;
-    let built = pare_catalog::events::load_events_dir_with(dir, &catalog, |path| {
-        limits.read_file(path, Kind::Catalog)
-    })
-    .map_err(|e| e.to_string())?;
-    if built.rows.is_empty() {
-        return Err("its service files list no `Operations`".to_string());
     }
-    let rows: &'static [pare_catalog::events::EventRow] = Box::leak(built.rows.into_boxed_slice());
-    let mappings: Vec<EventMapping<'static>> = rows
-        .iter()
-        .map(|row| {
-            let actions: Vec<&'static str> = row.actions.iter().map(String::as_str).collect();
-            let actions: &'static [&'static str] = Box::leak(actions.into_boxed_slice());
-            EventMapping::new(&row.event_source, &row.event_name, actions)
-        })
-        .collect();
-    let mappings: &'static [EventMapping<'static>] = Box::leak(mappings.into_boxed_slice());
-    EventTable::new(mappings).map_err(|e| e.to_string())
 }
 
 /// How deep a `--cloudtrail` directory is walked (S3's layout is seven levels).
@@ -426,7 +345,7 @@ pub fn infer(
     usage: &ObservedUsage,
     observability: &Observability,
     policies: &[&Policy],
-    table: ActionTable<'_>,
+    table: pare_engine::ActionTable<'_>,
     window: Option<&Window>,
 ) -> pare_engine::usage::Inference {
     pare_engine::usage::from_cloudtrail(policies, usage, observability, table, window)
@@ -438,22 +357,19 @@ pub fn from_logs(
     trail_config_files: &[OsString],
     principal: Option<&str>,
     policies: &[&Policy],
-    table: ActionTable<'_>,
+    catalog: &Catalog,
     window: Option<&Window>,
     io: &mut Io<'_>,
 ) -> Result<Inferred, Error> {
+    let table = catalog.table();
     let config = trail_config(trail_config_files, io)?;
     let scan = scan(paths, window, io)?;
     let principal = choose_principal(&scan.trail.principals(), principal)?;
     covers_account(&scan.trail.coverage(), &principal)?;
-    let events = event_table();
+    let events = catalog.events();
     let usage = scan.trail.usage_of(&principal, &events, table);
     let (mut notes, mut warnings) = scan_notes(&scan, window);
-    match event_table_origin() {
-        Some(Ok(note)) => notes.push(note),
-        Some(Err(warning)) => warnings.push(warning),
-        None => {}
-    }
+    note_event_table(catalog, &mut notes, &mut warnings);
     if usage.actions.is_empty() && usage.unmapped.is_empty() {
         notes.push(format!(
             "cloudtrail: the logs show no call by `{principal}`: every observable granted action is unused"
@@ -476,10 +392,11 @@ pub fn from_usage_file(
     trail_config_files: &[OsString],
     principal: Option<&str>,
     policies: &[&Policy],
-    table: ActionTable<'_>,
+    catalog: &Catalog,
     window: Option<&Window>,
     io: &mut Io<'_>,
 ) -> Result<Inferred, Error> {
+    let table = catalog.table();
     let file =
         UsageFile::parse(&text.text).map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
     let config = trail_config(trail_config_files, io)?;
@@ -499,17 +416,13 @@ pub fn from_usage_file(
         .collect();
     let (mut notes, mut warnings) =
         summary(read, file.denied, None, &coverage, &unattributed, window);
-    match event_table_origin() {
-        Some(Ok(note)) => notes.push(note),
-        Some(Err(warning)) => warnings.push(warning),
-        None => {}
-    }
+    note_event_table(catalog, &mut notes, &mut warnings);
     if usage.actions.is_empty() && usage.unmapped.is_empty() {
         notes.push(format!(
             "cloudtrail: the usage file shows no call by `{principal}`: every observable granted action is unused"
         ));
     }
-    let events = event_table();
+    let events = catalog.events();
     let observability = Observability::new(&events, config);
     let inference = infer(&usage, &observability, policies, table, window);
     Ok(Inferred {

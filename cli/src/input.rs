@@ -9,8 +9,10 @@
 use std::ffi::OsStr;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
-use pare_engine::{ActionTable, PolicyInput, UnusedSet};
+use pare_catalog::Provenance;
+use pare_engine::{ActionTable, EventMapping, EventTable, PolicyInput, UnusedSet};
 
 use crate::error::Error;
 use crate::io::Io;
@@ -490,22 +492,23 @@ pub fn read_unused(source: &Source, io: &mut Io<'_>) -> Result<UnusedSet, Error>
     UnusedSet::parse(&text.text).map_err(|e| engine_error(&text.name, &e))
 }
 
-/// The catalog a command works against: the embedded table, or a directory
-/// laid out like the service reference. The CLI never touches the network.
+/// The catalog a command works against: the embedded tables, or a
+/// directory laid out like the service reference. It carries both tables a
+/// command maps names with: the actions ([`Catalog::table`]) and the
+/// CloudTrail events ([`Catalog::events`]). The CLI never touches the
+/// network.
 #[derive(Debug)]
 pub enum Catalog {
-    /// The table compiled into `pare`.
+    /// The tables compiled into `pare`.
     Embedded,
     /// A copy of the reference read at start-up.
-    Dir(pare_catalog::Catalog),
+    Dir(CatalogDir),
 }
 
 impl Catalog {
     /// Loads `--catalog DIR` when given, or takes the embedded table; each
     /// file of `DIR` is read within `limits`.
     pub fn load(dir: Option<&Path>, limits: Limits) -> Result<Catalog, Error> {
-        // CloudTrail events map through the same directory's operations.
-        crate::cloudtrail::use_catalog_dir(dir, limits);
         match dir {
             None => Ok(Catalog::Embedded),
             Some(dir) => {
@@ -515,7 +518,12 @@ impl Catalog {
                             Error::input(format!("cannot load the catalog `{}`", dir.display()))
                                 .with_source(e)
                         })?;
-                Ok(Catalog::Dir(catalog))
+                Ok(Catalog::Dir(CatalogDir {
+                    path: dir.to_path_buf(),
+                    limits,
+                    catalog,
+                    events: OnceLock::new(),
+                }))
             }
         }
     }
@@ -524,8 +532,85 @@ impl Catalog {
     pub fn table(&self) -> ActionTable<'_> {
         match self {
             Catalog::Embedded => pare_catalog::embedded(),
-            Catalog::Dir(catalog) => catalog.table(),
+            Catalog::Dir(dir) => dir.catalog.table(),
         }
+    }
+
+    /// Where the action table came from and what it holds.
+    pub fn provenance(&self) -> &Provenance {
+        match self {
+            Catalog::Embedded => pare_catalog::provenance(),
+            Catalog::Dir(dir) => dir.catalog.provenance(),
+        }
+    }
+
+    /// The event → actions table CloudTrail events are mapped with: the one
+    /// built from the directory's operations when it has them, the embedded
+    /// one otherwise ([`CatalogDir::events`] says why).
+    pub fn events(&self) -> EventTable<'static> {
+        match self {
+            Catalog::Dir(dir) => dir.events().unwrap_or_else(|_| pare_catalog::events()),
+            Catalog::Embedded => pare_catalog::events(),
+        }
+    }
+}
+
+/// `--catalog DIR`: the directory's action table, and its event table once
+/// a command maps CloudTrail events (built at first use: most commands never
+/// need it, and building it reads every service file again).
+#[derive(Debug)]
+pub struct CatalogDir {
+    path: PathBuf,
+    limits: Limits,
+    catalog: pare_catalog::Catalog,
+    events: OnceLock<Result<EventTable<'static>, String>>,
+}
+
+impl CatalogDir {
+    /// The directory, as given.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Where the directory's action table came from and what it holds.
+    pub fn provenance(&self) -> &Provenance {
+        self.catalog.provenance()
+    }
+
+    /// The event table built from the directory's own operations, or why
+    /// none could be built (then the embedded table stands in for it).
+    pub fn events(&self) -> Result<EventTable<'static>, &str> {
+        self.events
+            .get_or_init(|| self.build_events())
+            .as_ref()
+            .map(|table| *table)
+            .map_err(String::as_str)
+    }
+
+    /// Builds the event table with the catalog's own code (the sync's), and
+    /// keeps its rows for the life of the process: `pare` runs one command,
+    /// and the engine borrows the rows.
+    fn build_events(&self) -> Result<EventTable<'static>, String> {
+        let limits = self.limits;
+        let built = pare_catalog::events::load_events_dir_with(&self.path, &self.catalog, |path| {
+            limits.read_file(path, Kind::Catalog)
+        })
+        .map_err(|e| e.to_string())?;
+        if built.rows.is_empty() {
+            return Err("its service files list no `Operations`".to_string());
+        }
+        let rows: &'static [pare_catalog::events::EventRow] =
+            Box::leak(built.rows.into_boxed_slice());
+        let mappings: Vec<EventMapping<'static>> = rows
+            .iter()
+            .map(|row| {
+                let actions: Vec<&'static str> = row.actions.iter().map(String::as_str).collect();
+                let actions: &'static [&'static str] = Box::leak(actions.into_boxed_slice());
+                EventMapping::new(&row.event_source, &row.event_name, actions)
+            })
+            .collect();
+        let mappings: &'static [EventMapping<'static>] = Box::leak(mappings.into_boxed_slice());
+        EventTable::new(mappings).map_err(|e| e.to_string())
     }
 }
 
@@ -591,5 +676,58 @@ mod tests {
             Source::from_arg(OsStr::new("dir/p.json")).file_name(),
             "p.json"
         );
+    }
+
+    /// A `--catalog DIR` copy with one service, `s3`, whose file lists `operations`.
+    fn catalog_dir(root: &Path, name: &str, operations: &str) -> PathBuf {
+        let dir = root.join(name);
+        std::fs::create_dir_all(dir.join("v1/s3")).unwrap();
+        std::fs::write(
+            dir.join("index.json"),
+            r#"[{"service": "s3", "url": "https://servicereference.us-east-1.amazonaws.com/v1/s3/s3.json"}]"#,
+        )
+        .unwrap();
+        let action = r#"{"Name": "GetObject", "Annotations": {"Properties": {"IsList": false, "IsPermissionManagement": false, "IsTaggingOnly": false, "IsWrite": false}}, "SupportedBy": {"IAM Action Last Accessed": true}}"#;
+        std::fs::write(
+            dir.join("v1/s3/s3.json"),
+            format!(r#"{{"Name": "s3", "Version": "v1.4", "Actions": [{action}]{operations}}}"#),
+        )
+        .unwrap();
+        dir
+    }
+
+    #[test]
+    fn each_catalog_carries_its_own_event_table() {
+        use pare_engine::EventLookup;
+        let root = tempfile::tempdir().unwrap();
+        let with = catalog_dir(
+            root.path(),
+            "with",
+            r#", "Operations": [{"Name": "FetchObjectFast", "AuthorizedActions": [{"Name": "GetObject", "Service": "s3"}], "SDK": [{"Name": "s3", "Method": "fetch_object_fast", "Package": "Boto3"}]}]"#,
+        );
+        let without = catalog_dir(root.path(), "without", "");
+        // Three catalogs alive at once, on one thread: each maps with its own table.
+        let with = Catalog::load(Some(&with), Limits::default()).unwrap();
+        let without = Catalog::load(Some(&without), Limits::default()).unwrap();
+        let embedded = Catalog::load(None, Limits::default()).unwrap();
+        let fetch = |catalog: &Catalog| {
+            catalog
+                .events()
+                .lookup("s3.amazonaws.com", "FetchObjectFast")
+        };
+        assert_eq!(fetch(&with), EventLookup::Actions(&["s3:GetObject"]));
+        assert_eq!(with.events().len(), 1);
+        assert_eq!(fetch(&without), EventLookup::UnknownEvent);
+        assert_eq!(fetch(&embedded), EventLookup::UnknownEvent);
+        assert_eq!(without.events().len(), pare_catalog::events().len());
+        let Catalog::Dir(dir) = &without else {
+            panic!("`--catalog DIR` is a directory catalog")
+        };
+        assert_eq!(
+            dir.events().unwrap_err(),
+            "its service files list no `Operations`"
+        );
+        // Asked again, the table is the one built first.
+        assert_eq!(fetch(&with), EventLookup::Actions(&["s3:GetObject"]));
     }
 }

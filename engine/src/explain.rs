@@ -13,9 +13,11 @@ use std::collections::BTreeMap;
 
 use crate::known::Known;
 use crate::pattern::Pattern;
-use crate::refine::{Outcome, RemovalReason, Shared, classify, generalize_with, refine_entry_with};
+use crate::refine::{
+    Outcome, RemovalReason, Shared, classify, refine_entry_with, with_entry_problem,
+};
 use crate::table::{cmp_ci, starts_with_ci};
-use crate::trie::{Class, Nesting, Problem, Safety, Unsafe, cut_points};
+use crate::trie::{Class, Mode, Nesting, Safety, Trie, Unsafe, cut_points};
 use crate::unused::UnusedSet;
 
 /// What the refinement does with the entry, in the terms of `SEMANTICS.md`.
@@ -106,47 +108,41 @@ pub fn explain(pattern: &str, unused: &UnusedSet, known: &Known<'_>) -> Explanat
         );
     }
 
-    let trie = generalize_with(&parsed, unused, known, true, &shared);
-    let replaced = matches!(verdict, Verdict::Replaced(_));
-    // With no action left to place the trie is empty; the picture then starts
-    // at the entry's literal part.
-    let root = if trie.nodes.is_empty() {
-        literal.to_string()
-    } else {
-        trie.root.clone()
-    };
+    // The problem the refinement walks, walked whole: every node evaluated
+    // by the trie, and the same rule asked about the nodes the picture adds.
+    with_entry_problem(&parsed, classify(&parsed, unused, known), |problem| {
+        let trie = Trie::walk(problem, &shared.index, Mode::All);
+        let replaced = matches!(verdict, Verdict::Replaced(_));
+        // With no action left to place the trie is empty; the picture then
+        // starts at the entry's literal part.
+        let root = if trie.nodes.is_empty() {
+            literal.to_string()
+        } else {
+            trie.root.clone()
+        };
+        // The unused actions under the root, as the problem classes them.
+        let unused_here: Vec<&str> = problem
+            .actions
+            .iter()
+            .filter(|(a, class)| *class == Class::Unused && starts_with_ci(a, &root))
+            .map(|(a, _)| *a)
+            .collect();
+        let rule = Safety::new(problem);
+        let safety = |prefix: &str| rule.of(prefix);
 
-    // The range K holds under the root, classified as the generalization does.
-    let range: Vec<&str> = known.with_prefix(&root);
-    let unused_here: Vec<&str> = range
-        .iter()
-        .copied()
-        .filter(|a| unused.contains(a))
-        .collect();
-    // The trie's own rule, over the names the refinement classified.
-    let covers = |p: &str| parsed.covers_prefix(p);
-    let never = |_: &str| false;
-    let problem = Problem {
-        actions: classify(&parsed, unused, known),
-        root_hint: literal,
-        covers: &covers,
-        force_star: &never,
-    };
-    let rule = Safety::new(&problem);
-    let safety = |prefix: &str| rule.of(prefix);
+        let mut by_key = trie_nodes(&trie, &root, replaced, &safety);
+        hang_unused(&mut by_key, &unused_here, &parsed, &root, &safety);
+        let nodes = nest(by_key, &root, &rule);
 
-    let mut by_key = trie_nodes(&trie, &root, replaced, &safety);
-    hang_unused(&mut by_key, &unused_here, &parsed, &root, &safety);
-    let nodes = nest(by_key, &root, &rule);
-
-    Explanation {
-        pattern: pattern.to_string(),
-        verdict,
-        root,
-        nodes,
-        matched: matched.len(),
-        matched_unused,
-    }
+        Explanation {
+            pattern: pattern.to_string(),
+            verdict,
+            root,
+            nodes,
+            matched: matched.len(),
+            matched_unused,
+        }
+    })
 }
 
 /// What the refinement does with the entry.
@@ -173,7 +169,10 @@ fn verdict<'k>(
     }
 }
 
-/// The picture of a literal entry: one node.
+/// The picture of a literal entry: one node. A literal is not walked (the
+/// refinement removes it when it is unused and keeps it otherwise), so its
+/// node says only that, in the trie's terms; the trie's rule for `name*`
+/// would also count the longer actions that start with the name.
 fn literal_entry(
     pattern: &str,
     verdict: Verdict,

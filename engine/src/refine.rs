@@ -470,16 +470,34 @@ pub(crate) fn refine_entry_with<'k>(
     if !wide {
         actions = classify(&pattern, unused, known);
     }
-    let index = &shared.index;
+    with_entry_problem(&pattern, actions, |problem| {
+        Outcome::Replace(
+            Trie::walk(problem, &shared.index, Mode::Emitted)
+                .emitted
+                .into(),
+        )
+    })
+}
+
+/// The trie's problem for a wildcard entry of an Allow `Action` statement,
+/// over `actions` (its range, classified: [`classify`]): rooted at the
+/// entry's literal part, covering what its language covers, forcing no star.
+/// Put together here only, and handed to `then`: the refinement walks it,
+/// `pare explain` walks it and asks its [`crate::trie::Safety`] about the
+/// nodes it adds.
+pub(crate) fn with_entry_problem<'k, R>(
+    pattern: &Pattern,
+    actions: Vec<(&'k str, Class)>,
+    then: impl FnOnce(&Problem<'k, '_>) -> R,
+) -> R {
     let covers = |p: &str| pattern.covers_prefix(p);
     let never = |_: &str| false;
-    let problem = Problem {
+    then(&Problem {
         actions,
-        root_hint: literal,
+        root_hint: pattern.literal_prefix(),
         covers: &covers,
         force_star: &never,
-    };
-    Outcome::Replace(Trie::walk(&problem, index, Mode::Emitted).emitted.into())
+    })
 }
 
 /// What the trie of an entry with this literal part ranges over. The range
@@ -563,23 +581,14 @@ pub(crate) fn generalize_with<'k>(
     evaluate_all: bool,
     shared: &Shared<'k>,
 ) -> Trie {
-    let covers = |p: &str| pattern.covers_prefix(p);
-    let never = |_: &str| false;
     let mode = if evaluate_all {
         Mode::All
     } else {
         Mode::Visited
     };
-    Trie::walk(
-        &Problem {
-            actions: classify(pattern, unused, known),
-            root_hint: pattern.literal_prefix(),
-            covers: &covers,
-            force_star: &never,
-        },
-        &shared.index,
-        mode,
-    )
+    with_entry_problem(pattern, classify(pattern, unused, known), |problem| {
+        Trie::walk(problem, &shared.index, mode)
+    })
 }
 
 /// A string that hashes and compares ASCII case-insensitively.
@@ -620,16 +629,6 @@ fn refine_action_statement<'k>(
     outcomes: &mut HashMap<String, Outcome>,
     edits: &mut Edits,
 ) -> Option<Statement> {
-    /// What stands at an entry's place, before duplicates go.
-    enum Segment<'s> {
-        /// The entry itself, kept.
-        Kept(&'s String),
-        /// Its replacement; `again` when the statement already spelled out
-        /// the same list (then every entry of it is a duplicate, known
-        /// without a lookup: many spellings of one wide wildcard replace it
-        /// by thousands).
-        List { list: Arc<[String]>, again: bool },
-    }
     let mut segments: Vec<Segment<'_>> = Vec::new();
     let mut replaced: HashSet<String> = HashSet::new();
     let place = Place {
@@ -679,41 +678,58 @@ fn refine_action_statement<'k>(
         // contract says of every statement whose action list ends up empty.
         return (!statement.entries().is_empty()).then(|| statement.clone());
     }
+    let deduped = dedup(&segments, length, &place, &mut local);
+    edits.parts.append(&mut local.parts);
+    (!deduped.is_empty()).then(|| statement.with_entries(deduped))
+}
+
+/// What stands at an entry's place, before duplicates go.
+enum Segment<'s> {
+    /// The entry itself, kept.
+    Kept(&'s String),
+    /// Its replacement; `again` when the statement already spelled out
+    /// the same list (then every entry of it is a duplicate, known
+    /// without a lookup: many spellings of one wide wildcard replace it
+    /// by thousands).
+    List { list: Arc<[String]>, again: bool },
+}
+
+/// The statement's new entries: the first of each case-insensitive class,
+/// in order, `length` of them at most; each later one is recorded in
+/// `local` as a duplicate removed.
+fn dedup(segments: &[Segment<'_>], length: usize, place: &Place, local: &mut Edits) -> Vec<String> {
     // Which entries come first in their case-insensitive class: a linear scan
     // would make a long list quadratic, and a lowercased copy of each entry
     // cost more than the rest of a refinement of many wide wildcards.
     let mut deduped: Vec<String> = Vec::new();
-    {
-        let mut seen: HashSet<CaseFree<'_>> = HashSet::with_capacity(length.min(1 << 16));
-        for segment in &segments {
-            match segment {
-                Segment::Kept(entry) => {
+    let mut seen: HashSet<CaseFree<'_>> = HashSet::with_capacity(length.min(1 << 16));
+    for segment in segments {
+        match segment {
+            Segment::Kept(entry) => {
+                if seen.insert(CaseFree(entry)) {
+                    deduped.push((*entry).clone());
+                } else {
+                    local.push(place.edit(Change::Removed {
+                        entry: (*entry).clone(),
+                        reason: RemovalReason::Duplicate,
+                    }));
+                }
+            }
+            Segment::List { list, again: true } => {
+                local.push_duplicates(place, list, 0..list.len());
+            }
+            Segment::List { list, again: false } => {
+                for (i, entry) in list.iter().enumerate() {
                     if seen.insert(CaseFree(entry)) {
-                        deduped.push((*entry).clone());
+                        deduped.push(entry.clone());
                     } else {
-                        local.push(place.edit(Change::Removed {
-                            entry: (*entry).clone(),
-                            reason: RemovalReason::Duplicate,
-                        }));
-                    }
-                }
-                Segment::List { list, again: true } => {
-                    local.push_duplicates(&place, list, 0..list.len());
-                }
-                Segment::List { list, again: false } => {
-                    for (i, entry) in list.iter().enumerate() {
-                        if seen.insert(CaseFree(entry)) {
-                            deduped.push(entry.clone());
-                        } else {
-                            local.push_duplicates(&place, list, i..i + 1);
-                        }
+                        local.push_duplicates(place, list, i..i + 1);
                     }
                 }
             }
         }
     }
-    edits.parts.append(&mut local.parts);
-    (!deduped.is_empty()).then(|| statement.with_entries(deduped))
+    deduped
 }
 
 #[cfg(test)]

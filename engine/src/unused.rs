@@ -524,22 +524,7 @@ fn read_details(
     set: &mut UnusedSet,
     names: &mut Names,
 ) -> Result<(), Error> {
-    let service = match object.get("serviceNamespace") {
-        Some(Value::String(s)) if is_service_name(s) => s.to_ascii_lowercase(),
-        Some(Value::String(s)) => {
-            return Err(Error::shape(
-                join(path, "serviceNamespace"),
-                format!("`{s}` is not a service prefix"),
-            ));
-        }
-        Some(other) => {
-            return Err(Error::shape(
-                join(path, "serviceNamespace"),
-                format!("`serviceNamespace` must be a string, found {}", kind(other)),
-            ));
-        }
-        None => return Err(Error::shape(path, "the entry has no `serviceNamespace`")),
-    };
+    let service = read_namespace(object, path)?;
     let service_last = optional_string(object, "lastAccessed", path)?;
     let actions = match object.get("actions") {
         None | Some(Value::Null) => {
@@ -569,46 +554,7 @@ fn read_details(
     };
     for (i, item) in actions.iter().enumerate() {
         let item_path = format!("{}[{i}]", join(path, "actions"));
-        let (name, last) = match item {
-            Value::String(s) => (s.as_str(), None),
-            Value::Object(o) => match o.get("action") {
-                Some(Value::String(s)) => {
-                    (s.as_str(), optional_string(o, "lastAccessed", &item_path)?)
-                }
-                Some(other) => {
-                    return Err(Error::shape(
-                        join(&item_path, "action"),
-                        format!("`action` must be a string, found {}", kind(other)),
-                    ));
-                }
-                None => return Err(Error::shape(item_path, "the entry has no `action`")),
-            },
-            other => {
-                return Err(Error::shape(
-                    item_path,
-                    format!(
-                        "an action must be a string or an `{{\"action\": ...}}` object, found {}",
-                        kind(other)
-                    ),
-                ));
-            }
-        };
-        let action = match name.split_once(':') {
-            Some((prefix, action)) if prefix.eq_ignore_ascii_case(&service) => action,
-            Some((prefix, _)) => {
-                return Err(Error::shape(
-                    item_path,
-                    format!("`{name}` has the prefix `{prefix}`, but the entry is for `{service}`"),
-                ));
-            }
-            None => name,
-        };
-        if !is_action_name(action) {
-            return Err(Error::shape(
-                item_path,
-                format!("`{name}` is not an action name"),
-            ));
-        }
+        let (action, last) = read_detail_action(item, &item_path, &service)?;
         let mut name = String::with_capacity(service.len() + 1 + action.len());
         name.push_str(&service);
         name.push(':');
@@ -619,6 +565,71 @@ fn read_details(
         });
     }
     Ok(())
+}
+
+/// The `serviceNamespace` of a details object at `path`, lowercased.
+fn read_namespace(object: &Map<String, Value>, path: &str) -> Result<String, Error> {
+    match object.get("serviceNamespace") {
+        Some(Value::String(s)) if is_service_name(s) => Ok(s.to_ascii_lowercase()),
+        Some(Value::String(s)) => Err(Error::shape(
+            join(path, "serviceNamespace"),
+            format!("`{s}` is not a service prefix"),
+        )),
+        Some(other) => Err(Error::shape(
+            join(path, "serviceNamespace"),
+            format!("`serviceNamespace` must be a string, found {}", kind(other)),
+        )),
+        None => Err(Error::shape(path, "the entry has no `serviceNamespace`")),
+    }
+}
+
+/// One element of a details object's `actions`, at `item_path`, of the
+/// service `service`: a name or an `{"action": ...}` object. The action's
+/// name without its service prefix, and its `lastAccessed`.
+fn read_detail_action<'v>(
+    item: &'v Value,
+    item_path: &str,
+    service: &str,
+) -> Result<(&'v str, Option<String>), Error> {
+    let (name, last) = match item {
+        Value::String(s) => (s.as_str(), None),
+        Value::Object(o) => match o.get("action") {
+            Some(Value::String(s)) => (s.as_str(), optional_string(o, "lastAccessed", item_path)?),
+            Some(other) => {
+                return Err(Error::shape(
+                    join(item_path, "action"),
+                    format!("`action` must be a string, found {}", kind(other)),
+                ));
+            }
+            None => return Err(Error::shape(item_path, "the entry has no `action`")),
+        },
+        other => {
+            return Err(Error::shape(
+                item_path,
+                format!(
+                    "an action must be a string or an `{{\"action\": ...}}` object, found {}",
+                    kind(other)
+                ),
+            ));
+        }
+    };
+    let action = match name.split_once(':') {
+        Some((prefix, action)) if prefix.eq_ignore_ascii_case(service) => action,
+        Some((prefix, _)) => {
+            return Err(Error::shape(
+                item_path,
+                format!("`{name}` has the prefix `{prefix}`, but the entry is for `{service}`"),
+            ));
+        }
+        None => name,
+    };
+    if !is_action_name(action) {
+        return Err(Error::shape(
+            item_path,
+            format!("`{name}` is not an action name"),
+        ));
+    }
+    Ok((action, last))
 }
 
 pub(crate) fn optional_string(

@@ -15,10 +15,7 @@ use crate::sources;
 /// Runs `pare catalog`.
 pub fn run(config: &CatalogInfo, io: &mut Io<'_>) -> Result<i32, Error> {
     let catalog = Catalog::load(config.catalog.as_deref(), io.limits)?;
-    let provenance: &Provenance = match &catalog {
-        Catalog::Embedded => pare_catalog::provenance(),
-        Catalog::Dir(dir) => dir.provenance(),
-    };
+    let provenance: &Provenance = catalog.provenance();
     if config.services {
         for service in provenance.services.iter() {
             writeln!(io.stdout, "{}\t{}", service.name, service.action_count)?;

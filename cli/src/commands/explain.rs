@@ -30,7 +30,7 @@ pub fn run(config: &Explain, io: &mut Io<'_>) -> Result<i32, Error> {
     let policy = pare_engine::parse_policy_input(&document.to_string())
         .map_err(|e| Error::input(format!("the pattern: {e}")))?
         .policy;
-    let resolved = config.sources.resolve(&[&policy], catalog.table(), io)?;
+    let resolved = config.sources.resolve(&[&policy], &catalog, io)?;
     let unused = resolved.unused.clone();
     let known = Known::new(catalog.table(), [], &unused);
     let explanation = explain(&config.pattern, &unused, &known);

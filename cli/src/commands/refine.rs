@@ -29,9 +29,7 @@ pub fn run(config: &Refine, io: &mut Io<'_>) -> Result<i32, Error> {
         ));
     }
     let catalog = Catalog::load(config.catalog.as_deref(), io.limits)?;
-    let resolved = config
-        .sources
-        .resolve(&[&input.policy], catalog.table(), io)?;
+    let resolved = config.sources.resolve(&[&input.policy], &catalog, io)?;
     let unused = &resolved.unused;
     let kind = quota_kind(
         input.kind,
@@ -170,10 +168,7 @@ fn print(
 
 /// `--verbose`: which catalog the refinement read.
 fn write_catalog(catalog: &Catalog, io: &mut Io<'_>) -> Result<(), Error> {
-    let p = match catalog {
-        Catalog::Embedded => pare_catalog::provenance(),
-        Catalog::Dir(dir) => dir.provenance(),
-    };
+    let p = catalog.provenance();
     writeln!(
         io.stderr,
         "note: catalog: {}, data of {}, {} actions",

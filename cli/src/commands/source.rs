@@ -61,7 +61,7 @@ pub fn run(config: &Refine, text: Text, format: Format, io: &mut Io<'_>) -> Resu
     let catalog = Catalog::load(config.catalog.as_deref(), io.limits)?;
     let table = catalog.table();
     let refs: Vec<&pare_engine::Policy> = originals.iter().collect();
-    let resolved = config.sources.resolve(&refs, table, io)?;
+    let resolved = config.sources.resolve(&refs, &catalog, io)?;
     let options = pare_engine::RefineOptions {
         catalog_date: crate::sources::catalog_data_date(config.catalog.as_deref(), io.limits),
         ..config.options.clone()

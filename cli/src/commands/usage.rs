@@ -87,7 +87,7 @@ pub fn run(config: &Usage, io: &mut Io<'_>) -> Result<i32, Error> {
     };
     let window = config.unused_since.map(|days| Window { as_of, days });
     let scan = crate::cloudtrail::scan(&config.cloudtrail, window.as_ref(), io)?;
-    let events = crate::cloudtrail::event_table();
+    let events = catalog.events();
     let files = u64::try_from(scan.files).unwrap_or(u64::MAX);
     let mut file = UsageFile::from_scan(&scan.trail, files, &events, table);
     if !config.principals.is_empty() {
@@ -107,11 +107,7 @@ pub fn run(config: &Usage, io: &mut Io<'_>) -> Result<i32, Error> {
         }
     }
     let (mut notes, mut warnings) = crate::cloudtrail::scan_notes(&scan, window.as_ref());
-    match crate::cloudtrail::event_table_origin() {
-        Some(Ok(note)) => notes.push(note),
-        Some(Err(warning)) => warnings.push(warning),
-        None => {}
-    }
+    crate::cloudtrail::note_event_table(&catalog, &mut notes, &mut warnings);
     for warning in &warnings {
         writeln!(io.stderr, "warning: {}", crate::safe::escape(warning))?;
     }

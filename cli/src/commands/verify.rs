@@ -142,9 +142,7 @@ pub fn run(config: &VerifyConfig, io: &mut Io<'_>) -> Result<i32, Error> {
     let refined = read_refined(&config.refined, &original.policy, io)?;
     let catalog = Catalog::load(config.catalog.as_deref(), io.limits)?;
     // The unused set is inferred against the original: what it granted.
-    let unused = sources
-        .resolve(&[&original.policy], catalog.table(), io)?
-        .unused;
+    let unused = sources.resolve(&[&original.policy], &catalog, io)?.unused;
     let verification = pare_engine::verify_checking(
         &original.policy,
         &refined,

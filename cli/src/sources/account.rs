@@ -161,9 +161,10 @@ impl AccountSources {
         &self,
         findings: Vec<Finding>,
         account: &Account,
-        table: ActionTable<'_>,
+        catalog: &Catalog,
         io: &mut Io<'_>,
     ) -> Result<(PrincipalUsage, Vec<PrincipalReport>), Error> {
+        let table = catalog.table();
         let window = self.unused_since.map(|days| Window {
             as_of: self.as_of.unwrap_or_else(|| timestamp(io.now)),
             days,
@@ -180,6 +181,7 @@ impl AccountSources {
                     kind,
                     item,
                     account,
+                    catalog,
                     table,
                     window: window.as_ref(),
                 };
@@ -189,7 +191,7 @@ impl AccountSources {
         if !self.cloudtrail.is_empty() {
             self.apply_cloudtrail(
                 account,
-                table,
+                catalog,
                 window.as_ref(),
                 &mut usage,
                 &mut reports,
@@ -213,6 +215,7 @@ impl AccountSources {
             account,
             table,
             window,
+            ..
         } = *file;
         let entity = principal(account, &item.principal)?;
         let held = account.held_policies(entity);
@@ -269,7 +272,7 @@ impl AccountSources {
             &self.trail_config,
             Some(arn),
             policies,
-            file.table,
+            file.catalog,
             file.window,
             io,
         )?;
@@ -291,7 +294,7 @@ impl AccountSources {
     fn apply_cloudtrail(
         &self,
         account: &Account,
-        table: ActionTable<'_>,
+        catalog: &Catalog,
         window: Option<&Window>,
         usage: &mut PrincipalUsage,
         reports: &mut Vec<PrincipalReport>,
@@ -300,18 +303,15 @@ impl AccountSources {
         let config = crate::cloudtrail::trail_config(&self.trail_config, io)?;
         let scan = crate::cloudtrail::scan(&self.cloudtrail, window, io)?;
         let (mut notes, mut warnings) = crate::cloudtrail::scan_notes(&scan, window);
-        match crate::cloudtrail::event_table_origin() {
-            Some(Ok(note)) => notes.push(note),
-            Some(Err(warning)) => warnings.push(warning),
-            None => {}
-        }
+        crate::cloudtrail::note_event_table(catalog, &mut notes, &mut warnings);
         for warning in &warnings {
             writeln!(io.stderr, "warning: {}", crate::safe::escape(warning))?;
         }
         for note in &notes {
             writeln!(io.stderr, "note: {}", crate::safe::escape(note))?;
         }
-        let events = crate::cloudtrail::event_table();
+        let table = catalog.table();
+        let events = catalog.events();
         let observability = usage::Observability::new(&events, config);
         let coverage = scan.trail.coverage();
         let covered: std::collections::BTreeSet<&str> = coverage.iter().map(|(a, _)| *a).collect();
@@ -374,6 +374,7 @@ struct PrincipalSource<'a> {
     kind: &'static str,
     item: &'a PrincipalFile,
     account: &'a Account,
+    catalog: &'a Catalog,
     table: ActionTable<'a>,
     window: Option<&'a Window>,
 }

@@ -19,7 +19,7 @@ use pare_engine::{ActionTable, Finding, Policy, Timestamp, UnusedSet, Window, re
 
 use crate::args::Command;
 use crate::error::Error;
-use crate::input::{self, Source};
+use crate::input::{self, Catalog, Source};
 use crate::io::Io;
 
 /// The help that `pare refine`'s and `pare account`'s source flags share,
@@ -207,9 +207,10 @@ impl Sources {
     pub fn resolve(
         &self,
         policies: &[&Policy],
-        table: ActionTable<'_>,
+        catalog: &Catalog,
         io: &mut Io<'_>,
     ) -> Result<Resolved, Error> {
+        let table = catalog.table();
         let window = self.unused_since.map(|days| Window {
             as_of: self.reference_date(io),
             days,
@@ -241,7 +242,7 @@ impl Sources {
                     &self.trail_config,
                     self.principal.as_deref(),
                     policies,
-                    table,
+                    catalog,
                     window.as_ref(),
                     io,
                 )?);
@@ -255,7 +256,7 @@ impl Sources {
                 &self.trail_config,
                 self.principal.as_deref(),
                 policies,
-                table,
+                catalog,
                 window.as_ref(),
                 io,
             )?);

@@ -303,59 +303,115 @@ pub fn from_last_accessed(
     let known = Known::new(table, policies.iter().copied(), &UnusedSet::new());
     let grants = grants(policies, &known);
     let granted = granted_set(&grants);
-    let mut unused = UnusedSet::new();
-    let mut report = SourceReport::new(UsageSource::LastAccessed);
-    let recent = |at: Option<Timestamp>| match (at, window) {
-        (None, _) => false,
-        (Some(_), None) => true,
-        (Some(at), Some(window)) => window.is_recent(at),
+    let mut pass = ReportPass {
+        table,
+        known: &known,
+        granted: &granted,
+        window,
+        unused: UnusedSet::new(),
+        report: SourceReport::new(UsageSource::LastAccessed),
+        kept: BTreeSet::new(),
+        listed: BTreeSet::new(),
+        used_services: BTreeSet::new(),
+        seen_services: BTreeSet::new(),
     };
-    let mut used_services: BTreeSet<String> = BTreeSet::new();
-    let mut seen_services: BTreeSet<String> = BTreeSet::new();
-    let mut kept: BTreeSet<String> = BTreeSet::new();
-    // Every action some `TrackedActionsLastAccessed` lists, lowercased.
-    let mut listed: BTreeSet<String> = BTreeSet::new();
     for service in &data.services {
-        seen_services.insert(service.namespace.clone());
-        // An action accessed recently means the service was, whatever its own
-        // time says: never call a service unused while one of its actions is used.
-        let service_used = recent(service.last_authenticated)
+        pass.seen_services.insert(service.namespace.clone());
+        if pass.service_used(service) {
+            pass.used_service(service);
+        } else {
+            pass.never_used_service(&service.namespace);
+        }
+    }
+    pass.keep_unlisted_granted();
+    pass.note_unseen_services();
+    pass.note_report_limits(data);
+    let ReportPass {
+        unused,
+        mut report,
+        kept,
+        ..
+    } = pass;
+    finish(&mut report);
+    report.wildcards_kept_alive = kept_alive(&grants, &unused, &kept);
+    Inference { unused, report }
+}
+
+/// What [`from_last_accessed`] gathers while it reads the report, service
+/// by service, and then its notes about what the report leaves out.
+struct ReportPass<'p, 't> {
+    table: ActionTable<'t>,
+    known: &'p Known<'t>,
+    /// The granted actions, lowercased, with their canonical names.
+    granted: &'p BTreeMap<String, String>,
+    window: Option<&'p Window>,
+    unused: UnusedSet,
+    report: SourceReport,
+    /// The granted actions kept because no report can show them unused.
+    kept: BTreeSet<String>,
+    /// Every action some `TrackedActionsLastAccessed` lists, lowercased.
+    listed: BTreeSet<String>,
+    used_services: BTreeSet<String>,
+    seen_services: BTreeSet<String>,
+}
+
+impl ReportPass<'_, '_> {
+    /// Whether `at` counts as a use: any time without a window, one inside it with one.
+    fn recent(&self, at: Option<Timestamp>) -> bool {
+        match (at, self.window) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(at), Some(window)) => window.is_recent(at),
+        }
+    }
+
+    /// An action accessed recently means the service was, whatever its own
+    /// time says: never call a service unused while one of its actions is used.
+    fn service_used(&self, service: &ServiceLastAccessed) -> bool {
+        self.recent(service.last_authenticated)
             || service
                 .tracked_actions
                 .iter()
                 .flatten()
-                .any(|a| recent(a.last_accessed));
-        if !service_used {
-            let prefix = format!("{}:", service.namespace);
-            let actions = known.with_prefix(&prefix);
-            report.services_never_used.push(service.namespace.clone());
-            if actions.iter().any(|a| is_permission_only(a)) {
-                // Not the whole service: its permission-only actions are used
-                // while other services are called, so they must stay.
-                // Only the granted ones need listing: an action no statement
-                // grants is never placed by the refinement anyway.
-                for action in actions {
-                    if !granted.contains_key(&action.to_ascii_lowercase()) {
-                        continue;
-                    }
-                    if !is_permission_only(action) {
-                        unused.insert_action(action, None);
-                    } else {
-                        report.permission_only_kept.push(action.to_string());
-                        kept.insert(action.to_ascii_lowercase());
-                    }
-                }
-            } else {
-                unused.insert_service(&service.namespace, None);
-            }
-            continue;
+                .any(|a| self.recent(a.last_accessed))
+    }
+
+    /// A service not called: unused whole, or action by action when it has
+    /// permission-only actions.
+    fn never_used_service(&mut self, namespace: &str) {
+        let prefix = format!("{namespace}:");
+        let actions = self.known.with_prefix(&prefix);
+        self.report.services_never_used.push(namespace.to_string());
+        if !actions.iter().any(|a| is_permission_only(a)) {
+            self.unused.insert_service(namespace, None);
+            return;
         }
-        used_services.insert(service.namespace.clone());
+        // Not the whole service: its permission-only actions are used
+        // while other services are called, so they must stay.
+        // Only the granted ones need listing: an action no statement
+        // grants is never placed by the refinement anyway.
+        for action in actions {
+            if !self.granted.contains_key(&action.to_ascii_lowercase()) {
+                continue;
+            }
+            if !is_permission_only(action) {
+                self.unused.insert_action(action, None);
+            } else {
+                self.report.permission_only_kept.push(action.to_string());
+                self.kept.insert(action.to_ascii_lowercase());
+            }
+        }
+    }
+
+    /// A service called: its tracked actions the report lists as not
+    /// accessed (recently) are unused.
+    fn used_service(&mut self, service: &ServiceLastAccessed) {
+        self.used_services.insert(service.namespace.clone());
         let mut reported: BTreeMap<String, bool> = BTreeMap::new();
         for action in service.tracked_actions.iter().flatten() {
             let name = format!("{}:{}", service.namespace, action.name);
-            listed.insert(name.to_ascii_lowercase());
-            let was_recent = recent(action.last_accessed);
+            self.listed.insert(name.to_ascii_lowercase());
+            let was_recent = self.recent(action.last_accessed);
             reported
                 .entry(name.to_ascii_lowercase())
                 .and_modify(|r| *r |= was_recent)
@@ -365,80 +421,94 @@ pub fn from_last_accessed(
             if was_recent {
                 continue;
             }
-            let tracked = table
+            let tracked = self
+                .table
                 .get(&lower)
                 .is_some_and(|row| row.last_accessed_tracked);
             // The catalog decides what is tracked: IAM listing an action the
             // catalog marks untracked (or does not know) is not enough.
             if tracked && !is_permission_only(&lower) {
-                let name = known
+                let name = self
+                    .known
                     .canonical(&lower)
                     .map_or(lower.clone(), str::to_string);
-                unused.insert_action(&name, None);
-                report.actions_unused.push(name.into());
+                self.unused.insert_action(&name, None);
+                self.report.actions_unused.push(name.into());
             }
         }
     }
-    // What stays granted in the used services without being tracked.
-    let mut not_listed: Vec<&str> = Vec::new();
-    for (lower, name) in &granted {
-        let (service, _) = split_action(lower);
-        if !used_services.contains(service) || unused.contains(lower) {
-            continue;
+
+    /// What stays granted in the used services without being tracked, and
+    /// a note on the tracked ones the report does not list.
+    fn keep_unlisted_granted(&mut self) {
+        let mut not_listed: Vec<&str> = Vec::new();
+        for (lower, name) in self.granted {
+            let (service, _) = split_action(lower);
+            if !self.used_services.contains(service) || self.unused.contains(lower) {
+                continue;
+            }
+            if keep_unobservable(lower, name, self.table, &mut self.report, &mut self.kept) {
+                continue;
+            }
+            if !self.listed.contains(lower) {
+                not_listed.push(name.as_str());
+            }
         }
-        if keep_unobservable(lower, name, table, &mut report, &mut kept) {
-            continue;
+        if !not_listed.is_empty() {
+            self.report.notes.push(format!(
+                "{} granted action(s) that the catalog marks tracked are not in the report, so they stay: {}",
+                not_listed.len(),
+                first_few(&not_listed)
+            ));
         }
-        if !listed.contains(lower) {
-            not_listed.push(name.as_str());
+    }
+
+    /// A note on the granted services the report does not list.
+    fn note_unseen_services(&mut self) {
+        let unseen: BTreeSet<&str> = self
+            .granted
+            .keys()
+            .map(|a| split_action(a).0)
+            .filter(|s| !self.seen_services.contains(*s))
+            .collect();
+        if !unseen.is_empty() {
+            self.report.notes.push(format!(
+                "nothing inferred for {} granted service(s) that the report does not list: {}",
+                unseen.len(),
+                unseen
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
         }
     }
-    if !not_listed.is_empty() {
-        report.notes.push(format!(
-            "{} granted action(s) that the catalog marks tracked are not in the report, so they stay: {}",
-            not_listed.len(),
-            first_few(&not_listed)
-        ));
+
+    /// Notes on what the report cannot show: a service-level job, a
+    /// truncated report, the window.
+    fn note_report_limits(&mut self, data: &LastAccessed) {
+        let notes = &mut self.report.notes;
+        if data.job_type.as_deref() == Some("SERVICE_LEVEL") {
+            notes.push(
+                "the job was generated at `SERVICE_LEVEL`: only unused services can be inferred (generate it with `--granularity ACTION_LEVEL`)"
+                    .to_string(),
+            );
+        }
+        if data.is_truncated {
+            notes.push(
+                "the report is truncated (`IsTruncated`): services on later pages were not considered"
+                    .to_string(),
+            );
+        }
+        if let Some(window) = self.window {
+            notes.push(format!(
+                "unused means not accessed since {} ({} day(s) before {})",
+                window.cutoff(),
+                window.days,
+                window.as_of
+            ));
+        }
     }
-    let unseen: BTreeSet<&str> = granted
-        .keys()
-        .map(|a| split_action(a).0)
-        .filter(|s| !seen_services.contains(*s))
-        .collect();
-    if !unseen.is_empty() {
-        report.notes.push(format!(
-            "nothing inferred for {} granted service(s) that the report does not list: {}",
-            unseen.len(),
-            unseen
-                .iter()
-                .map(|s| format!("`{s}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    if data.job_type.as_deref() == Some("SERVICE_LEVEL") {
-        report.notes.push(
-            "the job was generated at `SERVICE_LEVEL`: only unused services can be inferred (generate it with `--granularity ACTION_LEVEL`)"
-                .to_string(),
-        );
-    }
-    if data.is_truncated {
-        report.notes.push(
-            "the report is truncated (`IsTruncated`): services on later pages were not considered"
-                .to_string(),
-        );
-    }
-    if let Some(window) = window {
-        report.notes.push(format!(
-            "unused means not accessed since {} ({} day(s) before {})",
-            window.cutoff(),
-            window.days,
-            window.as_of
-        ));
-    }
-    finish(&mut report);
-    report.wildcards_kept_alive = kept_alive(&grants, &unused, &kept);
-    Inference { unused, report }
 }
 
 /// Sorts and deduplicates the report's lists, so output is deterministic.

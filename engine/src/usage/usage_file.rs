@@ -246,40 +246,7 @@ impl UsageFile {
     pub fn parse(text: &str) -> Result<UsageFile, Error> {
         let text = json::strip_bom(text);
         let file: FileJson = serde_json::from_str(text).map_err(|e| Error::json(&e))?;
-        if file.pare_usage != USAGE_FILE_VERSION {
-            return Err(Error::shape(
-                "pareUsage",
-                format!(
-                    "a usage file of version {} (this pare reads version {USAGE_FILE_VERSION}): write it again with this `pare usage`",
-                    file.pare_usage
-                ),
-            ));
-        }
-        if file.source != "cloudtrail" {
-            return Err(Error::shape(
-                "source",
-                format!("`{}` is not a usage source pare knows", file.source),
-            ));
-        }
-        let time = |path: String, text: &str| -> Result<Timestamp, Error> {
-            Timestamp::parse(text).map_err(|e| Error::shape(path, e.message))
-        };
-        let seen = |path: &str, first: &str, last: &str, count: u64, denied: u64| {
-            let first = time(format!("{path}.first"), first)?;
-            let last = time(format!("{path}.last"), last)?;
-            if first > last || count == 0 || denied > count {
-                return Err(Error::shape(
-                    path.to_string(),
-                    "`first` must not be after `last`, and `count` must be at least 1 and `denied`",
-                ));
-            }
-            Ok(Seen {
-                first,
-                last,
-                count,
-                denied,
-            })
-        };
+        check_header(&file)?;
         let mut out = UsageFile {
             files: file.files,
             events: file.events,
@@ -291,8 +258,8 @@ impl UsageFile {
             out.coverage.push((
                 c.account,
                 Coverage {
-                    first: time(format!("{path}.first"), &c.first)?,
-                    last: time(format!("{path}.last"), &c.last)?,
+                    first: read_time(format!("{path}.first"), &c.first)?,
+                    last: read_time(format!("{path}.last"), &c.last)?,
                     events: c.events,
                     regions: c.regions.into_iter().collect(),
                 },
@@ -308,74 +275,122 @@ impl UsageFile {
             ));
         }
         for (i, p) in file.principals.into_iter().enumerate() {
-            let path = format!("principals[{i}]");
-            if !p.arn.starts_with("arn:") {
-                return Err(Error::shape(
-                    format!("{path}.arn"),
-                    format!("`{}` is not an ARN", p.arn),
-                ));
-            }
             if p.path_unknown {
                 out.pathless.insert(p.arn.clone());
             }
-            let mut usage = ObservedUsage {
-                principal: p.arn,
-                ..ObservedUsage::default()
-            };
-            for (j, a) in p.actions.into_iter().enumerate() {
-                let at = format!("{path}.actions[{j}]");
-                let (service, action) = split_action(&a.action);
-                if !a.action.contains(':') || !is_service_name(service) || !is_action_name(action) {
-                    return Err(Error::shape(
-                        format!("{at}.action"),
-                        format!("expected `service:Action`, found `{}`", a.action),
-                    ));
-                }
-                let seen = seen(&at, &a.first, &a.last, a.count, a.denied)?;
-                usage.add(&a.action, &seen, ActionTable::empty());
-            }
-            for (j, u) in p.unmapped.into_iter().enumerate() {
-                let at = format!("{path}.unmapped[{j}]");
-                let seen = seen(&at, &u.first, &u.last, u.count, u.denied)?;
-                usage.unmapped.push(Call {
-                    source: u.event_source,
-                    name: u.event_name,
-                    seen,
-                });
-            }
-            for (j, u) in p.no_permission.into_iter().enumerate() {
-                let at = format!("{path}.noPermission[{j}]");
-                // Only what pare itself knows to need no permission: an
-                // unmapped event moved here by hand would free its service.
-                if !needs_no_permission(&u.event_source, &u.event_name) {
-                    return Err(Error::shape(
-                        at,
-                        format!(
-                            "`{} {}` is not an operation pare knows to need no permission",
-                            u.event_source, u.event_name
-                        ),
-                    ));
-                }
-                let seen = seen(&at, &u.first, &u.last, u.count, u.denied)?;
-                usage.no_permission.push(Call {
-                    source: u.event_source,
-                    name: u.event_name,
-                    seen,
-                });
-            }
-            for service in p.unmapped_services {
-                if !is_service_name(&service) {
-                    return Err(Error::shape(
-                        format!("{path}.unmappedServices"),
-                        format!("`{service}` is not a service prefix"),
-                    ));
-                }
-                usage.unmapped_services.insert(service.to_ascii_lowercase());
-            }
-            out.principals.push(usage);
+            out.principals
+                .push(read_principal(&format!("principals[{i}]"), p)?);
         }
         Ok(out)
     }
+}
+
+/// The version and the source: the ones this `pare` writes.
+fn check_header(file: &FileJson) -> Result<(), Error> {
+    if file.pare_usage != USAGE_FILE_VERSION {
+        return Err(Error::shape(
+            "pareUsage",
+            format!(
+                "a usage file of version {} (this pare reads version {USAGE_FILE_VERSION}): write it again with this `pare usage`",
+                file.pare_usage
+            ),
+        ));
+    }
+    if file.source != "cloudtrail" {
+        return Err(Error::shape(
+            "source",
+            format!("`{}` is not a usage source pare knows", file.source),
+        ));
+    }
+    Ok(())
+}
+
+/// A time of the file, at `path`.
+fn read_time(path: String, text: &str) -> Result<Timestamp, Error> {
+    Timestamp::parse(text).map_err(|e| Error::shape(path, e.message))
+}
+
+/// The first and last time, count and denied count of an entry at `path`.
+fn read_seen(path: &str, first: &str, last: &str, count: u64, denied: u64) -> Result<Seen, Error> {
+    let first = read_time(format!("{path}.first"), first)?;
+    let last = read_time(format!("{path}.last"), last)?;
+    if first > last || count == 0 || denied > count {
+        return Err(Error::shape(
+            path.to_string(),
+            "`first` must not be after `last`, and `count` must be at least 1 and `denied`",
+        ));
+    }
+    Ok(Seen {
+        first,
+        last,
+        count,
+        denied,
+    })
+}
+
+/// One principal's entry, at `path`.
+fn read_principal(path: &str, p: PrincipalJson) -> Result<ObservedUsage, Error> {
+    if !p.arn.starts_with("arn:") {
+        return Err(Error::shape(
+            format!("{path}.arn"),
+            format!("`{}` is not an ARN", p.arn),
+        ));
+    }
+    let mut usage = ObservedUsage {
+        principal: p.arn,
+        ..ObservedUsage::default()
+    };
+    for (j, a) in p.actions.into_iter().enumerate() {
+        let at = format!("{path}.actions[{j}]");
+        let (service, action) = split_action(&a.action);
+        if !a.action.contains(':') || !is_service_name(service) || !is_action_name(action) {
+            return Err(Error::shape(
+                format!("{at}.action"),
+                format!("expected `service:Action`, found `{}`", a.action),
+            ));
+        }
+        let seen = read_seen(&at, &a.first, &a.last, a.count, a.denied)?;
+        usage.add(&a.action, &seen, ActionTable::empty());
+    }
+    for (j, u) in p.unmapped.into_iter().enumerate() {
+        let at = format!("{path}.unmapped[{j}]");
+        let seen = read_seen(&at, &u.first, &u.last, u.count, u.denied)?;
+        usage.unmapped.push(Call {
+            source: u.event_source,
+            name: u.event_name,
+            seen,
+        });
+    }
+    for (j, u) in p.no_permission.into_iter().enumerate() {
+        let at = format!("{path}.noPermission[{j}]");
+        // Only what pare itself knows to need no permission: an
+        // unmapped event moved here by hand would free its service.
+        if !needs_no_permission(&u.event_source, &u.event_name) {
+            return Err(Error::shape(
+                at,
+                format!(
+                    "`{} {}` is not an operation pare knows to need no permission",
+                    u.event_source, u.event_name
+                ),
+            ));
+        }
+        let seen = read_seen(&at, &u.first, &u.last, u.count, u.denied)?;
+        usage.no_permission.push(Call {
+            source: u.event_source,
+            name: u.event_name,
+            seen,
+        });
+    }
+    for service in p.unmapped_services {
+        if !is_service_name(&service) {
+            return Err(Error::shape(
+                format!("{path}.unmappedServices"),
+                format!("`{service}` is not a service prefix"),
+            ));
+        }
+        usage.unmapped_services.insert(service.to_ascii_lowercase());
+    }
+    Ok(usage)
 }
 
 #[cfg(test)]

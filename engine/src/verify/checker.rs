@@ -506,11 +506,27 @@ impl<'k, 'u> Checker<'k, 'u> {
         }
     }
 
+    /// An `Action` statement against its original, guarantee by guarantee.
     pub(super) fn pair_action(&mut self, i: usize, o: &Side<'_>, r: &Side<'_>, fitted: bool) {
-        let at = Some(i);
         let original = self.expand_all(&o.patterns);
+        self.action_sound(i, o, r, fitted, &original);
+        let blind = self.blind_entries(o);
+        self.action_safe(i, r, &blind);
+        self.action_complete(i, r, &original);
+        self.blind_kept(i, &blind, r);
+        self.action_minimal(i, o, r);
+    }
 
-        // Sound: each entry stays inside an original entry's language.
+    /// Sound: each entry stays inside an original entry's language.
+    /// `original`: what the original statement grants of K.
+    fn action_sound(
+        &mut self,
+        i: usize,
+        o: &Side<'_>,
+        r: &Side<'_>,
+        fitted: bool,
+        original: &BTreeSet<&'k str>,
+    ) {
         for p in &r.patterns {
             if fitted || contained(o, p) {
                 continue;
@@ -546,14 +562,15 @@ impl<'k, 'u> Checker<'k, 'u> {
                 };
                 (message, examples)
             };
-            self.push(at, ViolationKind::Unsound, message, examples);
+            self.push(Some(i), ViolationKind::Unsound, message, examples);
         }
+    }
 
-        // Safe: no unused known action, no entry confined to a wholly unused
-        // service. A wildcard the catalog cannot see is kept whatever it
-        // grants of K (only names the inputs mention).
-        let blind = self.blind_entries(o);
-        let refined = self.expand_all(&r.patterns);
+    /// Safe: no unused known action, no entry confined to a wholly unused
+    /// service. A wildcard the catalog cannot see (`blind`) is kept whatever
+    /// it grants of K (only names the inputs mention).
+    fn action_safe(&mut self, i: usize, r: &Side<'_>, blind: &[(String, String)]) {
+        let at = Some(i);
         let seen: Vec<Pattern> = r
             .patterns
             .iter()
@@ -586,8 +603,12 @@ impl<'k, 'u> Checker<'k, 'u> {
                 }
             }
         }
+    }
 
-        // Complete: every used action of the original is still granted.
+    /// Complete: every used action of the original (`original`, over K) is
+    /// still granted.
+    fn action_complete(&mut self, i: usize, r: &Side<'_>, original: &BTreeSet<&'k str>) {
+        let refined = self.expand_all(&r.patterns);
         let lost: Vec<&str> = original
             .iter()
             .copied()
@@ -595,12 +616,13 @@ impl<'k, 'u> Checker<'k, 'u> {
             .collect();
         if !lost.is_empty() {
             let (message, examples) = about(&lost, "no longer grants", "used");
-            self.push(at, ViolationKind::Incomplete, message, examples);
+            self.push(Some(i), ViolationKind::Incomplete, message, examples);
         }
+    }
 
-        self.blind_kept(i, &blind, r);
-
-        // Minimal change: entries that touch nothing unused stay as written.
+    /// Minimal change: entries that touch nothing unused stay as written.
+    fn action_minimal(&mut self, i: usize, o: &Side<'_>, r: &Side<'_>) {
+        let at = Some(i);
         let exact: HashSet<&str> = r.statement.entries().iter().map(String::as_str).collect();
         let mut touched_any = false;
         let mut kept_missing: Vec<&str> = Vec::new();
@@ -644,12 +666,25 @@ impl<'k, 'u> Checker<'k, 'u> {
         }
     }
 
+    /// A `NotAction` statement against its original, guarantee by guarantee.
     pub(super) fn pair_not_action(&mut self, i: usize, o: &Side<'_>, r: &Side<'_>) {
-        let at = Some(i);
         let o_excluded = self.expand_all(&o.patterns);
         let r_excluded = self.expand_all(&r.patterns);
+        let dropped = self.not_action_sound(i, o, r, &r_excluded);
+        self.not_action_safe(i, r, &r_excluded);
+        self.not_action_complete(i, &o_excluded, &r_excluded);
+        self.not_action_minimal(i, o, r, &o_excluded, dropped);
+    }
 
-        // Sound: the exclusions only grow.
+    /// Sound: the exclusions only grow. `r_excluded`: what the refined
+    /// statement excludes of K. Returns whether an exclusion was dropped.
+    fn not_action_sound(
+        &mut self,
+        i: usize,
+        o: &Side<'_>,
+        r: &Side<'_>,
+        r_excluded: &BTreeSet<&'k str>,
+    ) -> bool {
         let mut dropped = false;
         for entry in o.statement.entries() {
             if !r.statement.entries().contains(entry) {
@@ -669,11 +704,16 @@ impl<'k, 'u> Checker<'k, 'u> {
                         examples,
                     )
                 };
-                self.push(at, ViolationKind::Unsound, message, examples);
+                self.push(Some(i), ViolationKind::Unsound, message, examples);
             }
         }
+        dropped
+    }
 
-        // Safe: every unused known action is excluded, and every wholly unused service as a whole.
+    /// Safe: every unused known action is excluded, and every wholly unused
+    /// service as a whole.
+    fn not_action_safe(&mut self, i: usize, r: &Side<'_>, r_excluded: &BTreeSet<&'k str>) {
+        let at = Some(i);
         let granted_unused: Vec<&str> = self
             .unused_known
             .iter()
@@ -698,8 +738,15 @@ impl<'k, 'u> Checker<'k, 'u> {
                 );
             }
         }
+    }
 
-        // Complete: nothing used is newly excluded.
+    /// Complete: nothing used is newly excluded.
+    fn not_action_complete(
+        &mut self,
+        i: usize,
+        o_excluded: &BTreeSet<&'k str>,
+        r_excluded: &BTreeSet<&'k str>,
+    ) {
         let lost: Vec<&str> = r_excluded
             .iter()
             .copied()
@@ -707,11 +754,22 @@ impl<'k, 'u> Checker<'k, 'u> {
             .collect();
         if !lost.is_empty() {
             let (message, examples) = about(&lost, "no longer grants", "used");
-            self.push(at, ViolationKind::Incomplete, message, examples);
+            self.push(Some(i), ViolationKind::Incomplete, message, examples);
         }
+    }
 
-        // Minimal change: a statement that grants nothing unused stays as
-        // written, and the original exclusions stay first, as written.
+    /// Minimal change: a statement that grants nothing unused stays as
+    /// written, and the original exclusions stay first, as written (unless
+    /// one was `dropped`, already reported).
+    fn not_action_minimal(
+        &mut self,
+        i: usize,
+        o: &Side<'_>,
+        r: &Side<'_>,
+        o_excluded: &BTreeSet<&'k str>,
+        dropped: bool,
+    ) {
+        let at = Some(i);
         let grants_unused = self.unused_known.iter().any(|a| !o_excluded.contains(a))
             || self.unused.services().any(|s| {
                 let all = Pattern::new(&format!("{}:*", s.name));

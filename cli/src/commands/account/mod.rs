@@ -206,9 +206,7 @@ pub fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error> {
     drop(details);
     let findings = read_findings(&config.findings, io.limits)?;
     let catalog = Catalog::load(config.catalog.as_deref(), io.limits)?;
-    let (usage, source_reports) = config
-        .sources
-        .apply(findings, &account, catalog.table(), io)?;
+    let (usage, source_reports) = config.sources.apply(findings, &account, &catalog, io)?;
 
     let options = plan_options(config, max_threads(), io.limits);
     // The plan takes the usage: each principal's set moves into it rather

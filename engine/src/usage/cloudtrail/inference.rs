@@ -345,104 +345,26 @@ pub fn from_cloudtrail(
     let known = Known::new(table, policies.iter().copied(), &seen);
     let grants = grants(policies, &known);
     let granted = granted_set(&grants);
-    let mut unused = UnusedSet::new();
-    let mut report = SourceReport::new(UsageSource::CloudTrail);
-    let mut kept = BTreeSet::new();
-    let mut reasons: BTreeMap<Unobservable, Vec<&str>> = BTreeMap::new();
-    let mut before_window: Vec<&str> = Vec::new();
-    let mut unmapped_service: Vec<&str> = Vec::new();
-    for (lower, name) in &granted {
-        if let Some(used) = usage.actions.get(lower) {
-            if window.is_none_or(|w| w.is_recent(used.seen.last)) {
-                continue;
-            }
-            before_window.push(name);
-        }
-        if is_permission_only(lower) {
-            report.permission_only_kept.push(name.clone());
-            kept.insert(lower.clone());
-            continue;
-        }
-        let Some(row) = table.get(lower) else {
-            report.untracked_kept.push(name.clone());
-            kept.insert(lower.clone());
-            continue;
-        };
-        if usage.unmapped_services.contains(row.service()) {
-            unmapped_service.push(name);
-            report.untracked_kept.push(name.clone());
-            kept.insert(lower.clone());
-            continue;
-        }
-        if let Some(reason) = observability.why_unobservable(lower, is_write(row.access)) {
-            reasons.entry(reason).or_default().push(name);
-            report.untracked_kept.push(name.clone());
-            kept.insert(lower.clone());
-            continue;
-        }
-        unused.insert_action(name, None);
-        report.actions_unused.push(Arc::from(name.as_str()));
-    }
-    report.notes.push(observability.config.describe());
-    report.notes.extend(observability.config.all_notes());
-    for (reason, names) in &reasons {
-        report.notes.push(format!(
-            "{} granted action(s) kept, {reason}: {}",
-            names.len(),
-            first_few(names)
-        ));
-    }
-    if !unmapped_service.is_empty() {
-        report.notes.push(format!(
-            "{} granted action(s) kept because their service has events the table cannot map: {}",
-            unmapped_service.len(),
-            first_few(&unmapped_service)
-        ));
-    }
-    if !usage.unmapped.is_empty() {
-        let total: u64 = usage.unmapped.iter().map(|c| c.seen.count).sum();
-        let examples: Vec<String> = usage
-            .unmapped
-            .iter()
-            .map(|c| format!("{} {}", c.source, c.name))
-            .collect();
-        let examples: Vec<&str> = examples.iter().map(String::as_str).collect();
-        report.notes.push(format!(
-            "{total} event(s) of {} operation(s) the event table cannot map: {}",
-            usage.unmapped.len(),
-            first_few(&examples)
-        ));
-    }
-    if !usage.no_permission.is_empty() {
-        let total: u64 = usage.no_permission.iter().map(|c| c.seen.count).sum();
-        let examples: Vec<String> = usage
-            .no_permission
-            .iter()
-            .map(|c| format!("{} {}", c.source, c.name))
-            .collect();
-        let examples: Vec<&str> = examples.iter().map(String::as_str).collect();
-        report.notes.push(format!(
-            "{total} event(s) of {} operation(s) that need no permission, counted for no action: {}",
-            usage.no_permission.len(),
-            first_few(&examples)
-        ));
-    }
+    let mut verdicts = Verdicts::judge(&granted, usage, observability, table, window);
+    verdicts.note_kept(observability);
+    let report = &mut verdicts.report;
+    report.notes.extend(calls_note(
+        &usage.unmapped,
+        "operation(s) the event table cannot map",
+    ));
+    report.notes.extend(calls_note(
+        &usage.no_permission,
+        "operation(s) that need no permission, counted for no action",
+    ));
     if let Some(window) = window {
-        if !before_window.is_empty() {
-            report.notes.push(format!(
-                "{} granted action(s) used only before {}: {}",
-                before_window.len(),
-                window.cutoff(),
-                first_few(&before_window)
-            ));
-        }
-        report.notes.push(format!(
-            "unused means not called since {} ({} day(s) before {})",
-            window.cutoff(),
-            window.days,
-            window.as_of
-        ));
+        verdicts.note_window(window);
     }
+    let Verdicts {
+        unused,
+        mut report,
+        kept,
+        ..
+    } = verdicts;
     let used_not_granted: Vec<&str> = usage
         .actions
         .iter()
@@ -459,4 +381,136 @@ pub fn from_cloudtrail(
     finish(&mut report);
     report.wildcards_kept_alive = kept_alive(&grants, &unused, &kept);
     Inference { unused, report }
+}
+
+/// What [`from_cloudtrail`] decided for each granted action: unused, or
+/// kept and why.
+struct Verdicts<'g> {
+    unused: UnusedSet,
+    report: SourceReport,
+    /// The kept actions, lowercased.
+    kept: BTreeSet<String>,
+    /// The actions kept because the logs cannot show their use, by reason.
+    reasons: BTreeMap<Unobservable, Vec<&'g str>>,
+    /// The actions used, but only before the window.
+    before_window: Vec<&'g str>,
+    /// The actions kept because their service has events the table cannot map.
+    unmapped_service: Vec<&'g str>,
+}
+
+impl<'g> Verdicts<'g> {
+    /// Each granted action (lowercased, with its name) in turn: used within
+    /// the window, kept because no log can show it, or unused.
+    fn judge(
+        granted: &'g BTreeMap<String, String>,
+        usage: &ObservedUsage,
+        observability: &Observability,
+        table: ActionTable<'_>,
+        window: Option<&Window>,
+    ) -> Verdicts<'g> {
+        let mut verdicts = Verdicts {
+            unused: UnusedSet::new(),
+            report: SourceReport::new(UsageSource::CloudTrail),
+            kept: BTreeSet::new(),
+            reasons: BTreeMap::new(),
+            before_window: Vec::new(),
+            unmapped_service: Vec::new(),
+        };
+        for (lower, name) in granted {
+            if let Some(used) = usage.actions.get(lower) {
+                if window.is_none_or(|w| w.is_recent(used.seen.last)) {
+                    continue;
+                }
+                verdicts.before_window.push(name);
+            }
+            if is_permission_only(lower) {
+                verdicts.report.permission_only_kept.push(name.clone());
+                verdicts.kept.insert(lower.clone());
+                continue;
+            }
+            let Some(row) = table.get(lower) else {
+                verdicts.keep_untracked(lower, name);
+                continue;
+            };
+            if usage.unmapped_services.contains(row.service()) {
+                verdicts.unmapped_service.push(name);
+                verdicts.keep_untracked(lower, name);
+                continue;
+            }
+            if let Some(reason) = observability.why_unobservable(lower, is_write(row.access)) {
+                verdicts.reasons.entry(reason).or_default().push(name);
+                verdicts.keep_untracked(lower, name);
+                continue;
+            }
+            verdicts.unused.insert_action(name, None);
+            verdicts
+                .report
+                .actions_unused
+                .push(Arc::from(name.as_str()));
+        }
+        verdicts
+    }
+
+    /// Keeps a granted action the logs cannot show unused.
+    fn keep_untracked(&mut self, lower: &str, name: &str) {
+        self.report.untracked_kept.push(name.to_string());
+        self.kept.insert(lower.to_string());
+    }
+
+    /// What the trail logs, and the kept actions by reason.
+    fn note_kept(&mut self, observability: &Observability) {
+        let notes = &mut self.report.notes;
+        notes.push(observability.config.describe());
+        notes.extend(observability.config.all_notes());
+        for (reason, names) in &self.reasons {
+            notes.push(format!(
+                "{} granted action(s) kept, {reason}: {}",
+                names.len(),
+                first_few(names)
+            ));
+        }
+        if !self.unmapped_service.is_empty() {
+            notes.push(format!(
+                "{} granted action(s) kept because their service has events the table cannot map: {}",
+                self.unmapped_service.len(),
+                first_few(&self.unmapped_service)
+            ));
+        }
+    }
+
+    /// The actions used only before the window, and what the window means.
+    fn note_window(&mut self, window: &Window) {
+        if !self.before_window.is_empty() {
+            self.report.notes.push(format!(
+                "{} granted action(s) used only before {}: {}",
+                self.before_window.len(),
+                window.cutoff(),
+                first_few(&self.before_window)
+            ));
+        }
+        self.report.notes.push(format!(
+            "unused means not called since {} ({} day(s) before {})",
+            window.cutoff(),
+            window.days,
+            window.as_of
+        ));
+    }
+}
+
+/// A note on calls counted for no action (`what` they are), when there are any.
+fn calls_note(calls: &[Call], what: &str) -> Option<String> {
+    if calls.is_empty() {
+        return None;
+    }
+    let total: u64 = calls.iter().map(|c| c.seen.count).sum();
+    let examples: Vec<String> = calls
+        .iter()
+        .map(|c| format!("{} {}", c.source, c.name))
+        .collect();
+    let examples: Vec<&str> = examples.iter().map(String::as_str).collect();
+    Some(format!(
+        "{total} event(s) of {} {what}: {}",
+        calls.len(),
+        first_few(&examples)
+    ))
 }

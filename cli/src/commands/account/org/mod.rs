@@ -454,12 +454,7 @@ fn plan_one(
         sources,
     } = prepared;
     let mut stderr = Vec::new();
-    let applied = sources.apply(
-        findings,
-        &account,
-        catalog.table(),
-        &mut streamless.io(&mut stderr),
-    );
+    let applied = sources.apply(findings, &account, catalog, &mut streamless.io(&mut stderr));
     let plan = applied.map(|(usage, reports)| {
         let plan = account::plan_owned(&account, usage, catalog.table(), options, &mut |_, _| {});
         (plan, reports)
