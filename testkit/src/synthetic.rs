@@ -123,103 +123,142 @@ fn granted(document: &Value, table: ActionTable<'_>) -> Vec<String> {
 /// An account of `roles` roles over `table`, the same for the same seed.
 pub fn generate(table: ActionTable<'_>, roles: usize, seed: u64) -> Synthetic {
     let mut rng = Rng::new(seed);
+    let services = services(table);
+    let managed = managed_policies(&mut rng, table, &services);
+    let mut role_list = Vec::with_capacity(roles);
+    let mut findings = String::new();
+    for r in 0..roles {
+        let (role, finding) = role(&mut rng, r, table, &services, &managed);
+        role_list.push(role);
+        findings.push_str(&finding.to_string());
+        findings.push('\n');
+    }
+    Synthetic {
+        details: details(role_list, &managed),
+        findings,
+    }
+}
+
+/// A managed policy of the account: its name, ARN and document.
+type Managed = (String, String, Value);
+
+/// The services the policies draw from: the usual ones the table knows,
+/// or every service of a table that knows none of them.
+fn services(table: ActionTable<'_>) -> Vec<&str> {
     let services: Vec<&str> = SERVICES
         .iter()
         .copied()
         .filter(|s| !table.with_prefix(&format!("{s}:")).is_empty())
         .collect();
-    let services: Vec<&str> = if services.is_empty() {
+    if services.is_empty() {
         table.services()
     } else {
         services
+    }
+}
+
+/// Forty managed policies, one in eight of them AWS managed.
+fn managed_policies(rng: &mut Rng, table: ActionTable<'_>, services: &[&str]) -> Vec<Managed> {
+    (0..40)
+        .map(|i| {
+            let aws = i % 8 == 0;
+            let name = if aws {
+                format!("SyntheticAwsPolicy{i:02}")
+            } else {
+                format!("app-policy-{i:02}")
+            };
+            let arn = if aws {
+                format!("arn:aws:iam::aws:policy/{name}")
+            } else {
+                format!("arn:aws:iam::{ACCOUNT_ID}:policy/{name}")
+            };
+            (name, arn, document(rng, table, services))
+        })
+        .collect()
+}
+
+/// Role `r`: its entry of `RoleDetailList` and its unused-access finding.
+fn role(
+    rng: &mut Rng,
+    r: usize,
+    table: ActionTable<'_>,
+    services: &[&str],
+    managed: &[Managed],
+) -> (Value, Value) {
+    let name = format!("role-{r:04}");
+    let arn = format!("arn:aws:iam::{ACCOUNT_ID}:role/{name}");
+    let inline = document(rng, table, services);
+    let mut attached: Vec<usize> = (0..1 + rng.below(3))
+        .map(|_| rng.below(managed.len()))
+        .collect();
+    attached.sort_unstable();
+    attached.dedup();
+    let mut grants = granted(&inline, table);
+    for &m in &attached {
+        if let Some((_, _, doc)) = managed.get(m) {
+            grants.extend(granted(doc, table));
+        }
+    }
+    grants.sort();
+    grants.dedup();
+    let inline_document = if rng.chance_percent(30) {
+        url_encoded(&inline)
+    } else {
+        inline
     };
+    let role = json!({
+        "RoleName": name,
+        "Arn": arn,
+        "Path": "/",
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "RolePolicyList": [{"PolicyName": format!("{name}-inline"), "PolicyDocument": inline_document}],
+        "AttachedManagedPolicies": attached.iter().filter_map(|&m| managed.get(m)).map(|(n, a, _)| json!({"PolicyName": n, "PolicyArn": a})).collect::<Vec<_>>(),
+    });
+    let finding = finding(rng, r, &arn, &grants);
+    (role, finding)
+}
 
-    let managed_count = 40;
-    let mut managed: Vec<(String, String, Value)> = Vec::new();
-    for i in 0..managed_count {
-        let aws = i % 8 == 0;
-        let name = if aws {
-            format!("SyntheticAwsPolicy{i:02}")
-        } else {
-            format!("app-policy-{i:02}")
-        };
-        let arn = if aws {
-            format!("arn:aws:iam::aws:policy/{name}")
-        } else {
-            format!("arn:aws:iam::{ACCOUNT_ID}:policy/{name}")
-        };
-        managed.push((name, arn, document(&mut rng, table, &services)));
-    }
-
-    let mut role_list = Vec::with_capacity(roles);
-    let mut findings = String::new();
-    for r in 0..roles {
-        let name = format!("role-{r:04}");
-        let arn = format!("arn:aws:iam::{ACCOUNT_ID}:role/{name}");
-        let inline = document(&mut rng, table, &services);
-        let mut attached: Vec<usize> = (0..1 + rng.below(3))
-            .map(|_| rng.below(managed.len()))
-            .collect();
-        attached.sort_unstable();
-        attached.dedup();
-        let mut grants = granted(&inline, table);
-        for &m in &attached {
-            if let Some((_, _, doc)) = managed.get(m) {
-                grants.extend(granted(doc, table));
+/// The finding of role `r`: most of what a role may do it never does, so 40
+/// to 90 percent of its grants are listed as unused, one service in twenty
+/// as wholly unused.
+fn finding(rng: &mut Rng, r: usize, arn: &str, grants: &[String]) -> Value {
+    let share = 40 + rng.below(51) as u64;
+    let mut by_service: std::collections::BTreeMap<&str, Vec<&str>> =
+        std::collections::BTreeMap::new();
+    for action in grants {
+        if rng.chance_percent(share) {
+            if let Some((service, name)) = action.split_once(':') {
+                by_service.entry(service).or_default().push(name);
             }
         }
-        grants.sort();
-        grants.dedup();
-        let inline_document = if rng.chance_percent(30) {
-            url_encoded(&inline)
-        } else {
-            inline
-        };
-        role_list.push(json!({
-            "RoleName": name,
-            "Arn": arn,
-            "Path": "/",
-            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
-            "RolePolicyList": [{"PolicyName": format!("{name}-inline"), "PolicyDocument": inline_document}],
-            "AttachedManagedPolicies": attached.iter().filter_map(|&m| managed.get(m)).map(|(n, a, _)| json!({"PolicyName": n, "PolicyArn": a})).collect::<Vec<_>>(),
-        }));
-        // Most of what a role may do it never does: list 40 to 90 percent as unused.
-        let share = 40 + rng.below(51) as u64;
-        let mut by_service: std::collections::BTreeMap<&str, Vec<&str>> =
-            std::collections::BTreeMap::new();
-        for action in &grants {
-            if rng.chance_percent(share) {
-                if let Some((service, name)) = action.split_once(':') {
-                    by_service.entry(service).or_default().push(name);
-                }
-            }
-        }
-        let details: Vec<Value> = by_service
-            .iter()
-            .map(|(service, actions)| {
-                if rng.chance_percent(5) {
-                    json!({"unusedPermissionDetails": {"serviceNamespace": service}})
-                } else {
-                    json!({"unusedPermissionDetails": {"serviceNamespace": service,
-                        "actions": actions.iter().map(|a| json!({"action": a})).collect::<Vec<_>>()}})
-                }
-            })
-            .collect();
-        let finding = json!({
-            "id": format!("00000000-0000-4000-8000-{r:012}"),
-            "resource": arn,
-            "resourceType": "AWS::IAM::Role",
-            "resourceOwnerAccount": ACCOUNT_ID,
-            "status": "ACTIVE",
-            "findingType": "UnusedPermission",
-            "analyzedAt": "2026-06-10T08:15:30+00:00",
-            "createdAt": "2026-06-01T00:00:00+00:00",
-            "updatedAt": "2026-06-10T08:15:30+00:00",
-            "findingDetails": details,
-        });
-        findings.push_str(&finding.to_string());
-        findings.push('\n');
     }
+    let details: Vec<Value> = by_service
+        .iter()
+        .map(|(service, actions)| {
+            if rng.chance_percent(5) {
+                json!({"unusedPermissionDetails": {"serviceNamespace": service}})
+            } else {
+                json!({"unusedPermissionDetails": {"serviceNamespace": service,
+                    "actions": actions.iter().map(|a| json!({"action": a})).collect::<Vec<_>>()}})
+            }
+        })
+        .collect();
+    json!({
+        "id": format!("00000000-0000-4000-8000-{r:012}"),
+        "resource": arn,
+        "resourceType": "AWS::IAM::Role",
+        "resourceOwnerAccount": ACCOUNT_ID,
+        "status": "ACTIVE",
+        "findingType": "UnusedPermission",
+        "analyzedAt": "2026-06-10T08:15:30+00:00",
+        "createdAt": "2026-06-01T00:00:00+00:00",
+        "updatedAt": "2026-06-10T08:15:30+00:00",
+        "findingDetails": details,
+    })
+}
+
+/// The authorization details of the roles and managed policies, as text.
+fn details(roles: Vec<Value>, managed: &[Managed]) -> String {
     let policies: Vec<Value> = managed
         .iter()
         .map(|(name, arn, doc)| {
@@ -233,13 +272,10 @@ pub fn generate(table: ActionTable<'_>, roles: usize, seed: u64) -> Synthetic {
     let details = json!({
         "UserDetailList": [],
         "GroupDetailList": [],
-        "RoleDetailList": role_list,
+        "RoleDetailList": roles,
         "Policies": policies,
     });
-    Synthetic {
-        details: serde_json::to_string_pretty(&details).unwrap_or_default(),
-        findings,
-    }
+    serde_json::to_string_pretty(&details).unwrap_or_default()
 }
 
 #[cfg(test)]
