@@ -241,14 +241,20 @@ pub(super) fn optional_time(
     }
 }
 
-/// The first eight of `names`, backticked, for a note that gives the count beside it.
+/// The first eight of `names`, backticked, for a note that gives the count
+/// beside it; "and N more" says that the list is cut.
 pub(super) fn first_few(names: &[&str]) -> String {
-    names
+    const SHOWN: usize = 8;
+    let mut text = names
         .iter()
-        .take(8)
+        .take(SHOWN)
         .map(|a| format!("`{a}`"))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    if names.len() > SHOWN {
+        text.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    text
 }
 
 /// Keeps a granted action that no log can show unused: a permission-only
