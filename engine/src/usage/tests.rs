@@ -602,7 +602,8 @@ fn a_cut_list_of_names_says_how_many_it_leaves_out() {
     use super::last_accessed::first_few;
     let names: Vec<String> = (0..10).map(|i| format!("s3:Get{i}")).collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    let eight = "`s3:Get0`, `s3:Get1`, `s3:Get2`, `s3:Get3`, `s3:Get4`, `s3:Get5`, `s3:Get6`, `s3:Get7`";
+    let eight =
+        "`s3:Get0`, `s3:Get1`, `s3:Get2`, `s3:Get3`, `s3:Get4`, `s3:Get5`, `s3:Get6`, `s3:Get7`";
     assert_eq!(first_few(&names[..8]), eight);
     assert_eq!(first_few(&names[..9]), format!("{eight} and 1 more"));
     assert_eq!(first_few(&names), format!("{eight} and 2 more"));
