@@ -196,6 +196,19 @@ pub fn refine_with(
     known: &Known<'_>,
     options: &RefineOptions,
 ) -> Refinement {
+    refine_indexed(policy, unused, known, options, &Index::new())
+}
+
+/// [`refine_with`], taking the trie's candidates from `index`, which may
+/// hold them from earlier refinements over the same catalog (the result is
+/// the same: the candidates depend only on the names).
+pub(crate) fn refine_indexed(
+    policy: &Policy,
+    unused: &UnusedSet,
+    known: &Known<'_>,
+    options: &RefineOptions,
+    index: &Index,
+) -> Refinement {
     let mut edits = Edits::new();
     let mut diagnostics = Vec::new();
     let mut statements = Vec::with_capacity(policy.statements().len());
@@ -204,7 +217,7 @@ pub fn refine_with(
     let mut outcomes: HashMap<String, Outcome> = HashMap::new();
     // The trie's candidates and K's classes, built when first needed and
     // shared by every entry and statement of the policy.
-    let shared = Shared::new();
+    let shared = Shared::sharing(index);
     let trie_index = &shared.index;
     for (index, statement) in policy.statements().iter().enumerate() {
         diagnose_literals(index, statement, unused, known, &mut diagnostics);
@@ -287,7 +300,7 @@ pub(crate) fn refine_entry(
 /// class every known action and cut every name again.
 pub(crate) struct Shared<'k> {
     /// The trie's candidates, service by service.
-    pub(crate) index: Index<'k>,
+    pub(crate) index: Index,
     /// Every known action with whether it is unused, for wide entries.
     wide: OnceCell<Vec<(&'k str, bool)>>,
     /// Whether a wildcard's language matches some catalog action, by
@@ -299,8 +312,13 @@ pub(crate) struct Shared<'k> {
 
 impl<'k> Shared<'k> {
     pub(crate) fn new() -> Shared<'k> {
+        Shared::sharing(&Index::new())
+    }
+
+    /// Computed afresh, with the trie's candidates taken from `index`.
+    pub(crate) fn sharing(index: &Index) -> Shared<'k> {
         Shared {
-            index: Index::new(),
+            index: index.clone(),
             wide: OnceCell::new(),
             matched: RefCell::new(HashMap::new()),
             by_length: OnceCell::new(),

@@ -146,9 +146,9 @@ fn lowercase_range<S: AsRef<str>>(items: &[S], key: &str) -> std::ops::Range<usi
 /// sorted and merged by lowercased key. They depend only on the names, so an
 /// [`Index`] keeps them for every later walk over the same names.
 #[derive(Debug)]
-struct Block<'a> {
+struct Block {
     /// The names, as the problem gave them (to check that a kept block fits).
-    names: Vec<&'a str>,
+    names: Vec<Box<str>>,
     /// The names, lowercased: ranges are found with plain byte comparisons.
     lower: Vec<String>,
     /// The distinct keys, sorted: a key's descendants follow it.
@@ -171,8 +171,8 @@ struct Key {
     end: u32,
 }
 
-impl<'a> Block<'a> {
-    fn new(names: &[&'a str]) -> Block<'a> {
+impl Block {
+    fn new(names: &[&str]) -> Block {
         let lower: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
         let key_of = |&(i, len, _): &(u32, u32, bool)| -> &str {
             let name = lower.get(i as usize).map_or("", String::as_str);
@@ -251,7 +251,7 @@ impl<'a> Block<'a> {
             }
         }
         Block {
-            names: names.to_vec(),
+            names: names.iter().map(|&n| Box::from(n)).collect(),
             lower,
             keys,
             producers,
@@ -274,37 +274,37 @@ impl<'a> Block<'a> {
         name.get(..c.len as usize).unwrap_or(name)
     }
 
-    /// Whether the block was built over exactly `names`.
+    /// Whether the block was built over exactly `names` (the same strings:
+    /// a block outlives the refinement that built it, see [`Index`]).
     fn fits(&self, names: &[&str]) -> bool {
-        self.names.len() == names.len()
-            && self
-                .names
-                .iter()
-                .zip(names)
-                .all(|(a, b)| std::ptr::eq(*a, *b))
+        self.names.len() == names.len() && self.names.iter().zip(names).all(|(a, b)| **a == **b)
     }
 }
 
 /// The candidate nodes of every trie over one catalog, kept service by
 /// service as walks first need them: a refinement builds one for all its
 /// entries and statements, so a policy of many wildcards that span the whole
-/// catalog cuts and sorts its names once, not once per entry. Each walk
-/// still decides every node for its own entry.
-#[derive(Debug, Default)]
-pub struct Index<'a> {
-    blocks: RefCell<HashMap<String, Rc<Block<'a>>>>,
+/// catalog cuts and sorts its names once, not once per entry. A block holds
+/// its own copy of the names it was cut from and is used again only for the
+/// same names, so an index may also serve many refinements (the jobs of
+/// `pare account` on one thread share one): the candidates depend only on
+/// the names, never on the unused set. Each walk still decides every node
+/// for its own entry. A clone shares the blocks.
+#[derive(Clone, Debug, Default)]
+pub struct Index {
+    blocks: Rc<RefCell<HashMap<String, Rc<Block>>>>,
 }
 
-impl<'a> Index<'a> {
+impl Index {
     /// An empty index.
-    pub fn new() -> Index<'a> {
+    pub fn new() -> Index {
         Index::default()
     }
 
     /// The block over `names`, all of one service `service` (lowercased,
     /// with its colon), built on first use; `None` for the service: the
     /// names have no service in common, and the block is not kept.
-    fn block(&self, service: Option<&str>, names: &[&'a str]) -> Rc<Block<'a>> {
+    fn block(&self, service: Option<&str>, names: &[&str]) -> Rc<Block> {
         let Some(service) = service else {
             return Rc::new(Block::new(names));
         };
@@ -593,7 +593,7 @@ impl<'a> Walker<'_, 'a, '_> {
     }
 
     /// Walks the keys `keys` of `block`, whose names start at `offset`.
-    fn walk_block(&mut self, block: &Block<'_>, offset: usize, keys: std::ops::Range<usize>) {
+    fn walk_block(&mut self, block: &Block, offset: usize, keys: std::ops::Range<usize>) {
         // Nodes under a safe node are evaluated only when explaining.
         let mut safe_end = 0usize;
         let mut k = keys.start;
@@ -649,8 +649,8 @@ fn find_root<'a>(
     problem: &Problem<'a, '_>,
     names: &[&'a str],
     runs: &[(Option<String>, std::ops::Range<usize>)],
-    block_of: &dyn Fn(&(Option<String>, std::ops::Range<usize>)) -> Rc<Block<'a>>,
-) -> Option<(usize, Rc<Block<'a>>, usize, String)> {
+    block_of: &dyn Fn(&(Option<String>, std::ops::Range<usize>)) -> Rc<Block>,
+) -> Option<(usize, Rc<Block>, usize, String)> {
     let first_placed = problem
         .actions
         .iter()
@@ -707,7 +707,7 @@ impl Trie {
     }
 
     /// [`Trie::build`] over the candidates kept in `index`.
-    pub(crate) fn walk<'a>(problem: &Problem<'a, '_>, index: &Index<'a>, mode: Mode) -> Trie {
+    pub(crate) fn walk<'a>(problem: &Problem<'a, '_>, index: &Index, mode: Mode) -> Trie {
         let names: Vec<&'a str> = problem.actions.iter().map(|(n, _)| *n).collect();
         let runs = service_runs(&names);
         let mut walker = Walker {

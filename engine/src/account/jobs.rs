@@ -4,6 +4,7 @@ use std::sync::OnceLock;
 
 use super::*;
 use crate::known::concrete_action;
+use crate::trie::Index;
 
 /// The distinct (policy, unused set) pairs to refine: accounts repeat both a
 /// lot (one AWS managed policy on hundreds of roles, one inline policy copied
@@ -168,6 +169,7 @@ pub(super) fn run_job(
     table: ActionTable<'_>,
     options: &RefineOptions,
     base: Option<&PolicyBase<'_>>,
+    index: &Index,
 ) -> RefinedPolicy {
     let base = base.filter(|b| b.covers(unused));
     let own;
@@ -178,7 +180,7 @@ pub(super) fn run_job(
             &own
         }
     };
-    let refinement = refine::refine_with(policy, unused, known, options);
+    let refinement = refine::refine_indexed(policy, unused, known, options, index);
     let removed = match (refinement.changed(), base) {
         (false, _) => LevelCounts::default(),
         (true, Some(base)) => {
@@ -233,6 +235,8 @@ pub(super) fn run_jobs(
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let work = |report: &mut dyn FnMut(usize)| {
+        // The trie's candidates of each service, cut once per thread.
+        let index = Index::new();
         let mut out = Vec::new();
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
@@ -242,7 +246,7 @@ pub(super) fn run_jobs(
             let unused = job.unused(scopes);
             out.push((
                 i,
-                run_job(job.policy, &unused, table, options, base_of(job)),
+                run_job(job.policy, &unused, table, options, base_of(job), &index),
             ));
             report(done.fetch_add(1, Ordering::Relaxed) + 1);
         }
@@ -275,6 +279,7 @@ pub(super) fn run_jobs(
                     table,
                     options,
                     base_of(job),
+                    &Index::new(),
                 ))
             })
         })

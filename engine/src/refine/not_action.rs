@@ -12,13 +12,13 @@ use crate::unused::UnusedSet;
     clippy::too_many_arguments,
     reason = "the refinement's shared state, passed down"
 )]
-pub(super) fn refine_not_action_statement<'k>(
+pub(super) fn refine_not_action_statement(
     index: usize,
     statement: &Statement,
     unused: &UnusedSet,
-    known: &'k Known<'_>,
+    known: &Known<'_>,
     options: &RefineOptions,
-    trie_index: &Index<'k>,
+    trie_index: &Index,
     edits: &mut Edits,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Statement> {
@@ -104,7 +104,7 @@ impl<'k> Granted<'k> {
         statement: &Statement,
         unused: &UnusedSet,
         options: &RefineOptions,
-        trie_index: &Index<'k>,
+        trie_index: &Index,
     ) -> Vec<String> {
         let mut additions: Vec<String> = if options.wildcards {
             let covers = |_: &str| true;

@@ -210,6 +210,55 @@ fn a_shared_index_changes_no_entry() {
     assert_ne!(Pattern::language_key("*a?"), Pattern::language_key("*?a"));
 }
 
+/// `pare account` keeps one trie index per thread for all its jobs: a
+/// block cut for one refinement serves the next only over the same names,
+/// whatever the unused set, and a K with a name of its own (a literal the
+/// catalog does not know) gets its own block.
+#[test]
+fn an_index_shared_by_refinements_changes_no_refinement() {
+    let rows: Vec<KnownAction> = [
+        "s3:GetBucketPolicy",
+        "s3:GetObject",
+        "s3:GetObjectAcl",
+        "s3:GetObjectTagging",
+        "s3:ListBucket",
+        "s3:PutObject",
+        "s3:PutObjectAcl",
+    ]
+    .iter()
+    .map(|n| KnownAction::new_static(n, AccessLevel::READ, true))
+    .collect();
+    let table = ActionTable::new(&rows).unwrap();
+    let runs = [
+        (r#"["s3:Get*","s3:Put*"]"#, "s3:GetObjectAcl\n"),
+        (r#"["s3:*"]"#, "s3:PutObjectAcl\ns3:GetBucketPolicy\n"),
+        (
+            r#"["s3:Get*","s3:GetObjectLegalHold"]"#,
+            "s3:GetObjectTagging\n",
+        ),
+        (r#"["s3:*Object*"]"#, "s3:GetObject\n"),
+        (r#"["s3:Get*"]"#, "s3:GetObjectAcl\n"),
+    ];
+    let index = Index::new();
+    let options = RefineOptions::default();
+    for (actions, unused) in runs {
+        let policy = Policy::parse(&format!(
+            r#"{{"Statement":[{{"Effect":"Allow","Action":{actions},"Resource":"*"}}]}}"#
+        ))
+        .unwrap();
+        let unused = UnusedSet::parse(unused).unwrap();
+        let known = Known::new(table, [&policy], &unused);
+        let shared = refine_indexed(&policy, &unused, &known, &options, &index);
+        let alone = refine_with(&policy, &unused, &known, &options);
+        assert_eq!(
+            serde_json::to_string(&shared.policy).unwrap(),
+            serde_json::to_string(&alone.policy).unwrap(),
+            "{actions}"
+        );
+        assert!(shared.changed(), "{actions}");
+    }
+}
+
 /// Found by the `refine` fuzz target: a statement written with an empty
 /// `Action` list ends up empty, so it is removed like any other.
 #[test]

@@ -129,7 +129,7 @@ impl<'a> ByLength<'a> {
 
     /// What the walk of a pattern that matches the names of at least `n`
     /// characters emits, sorted case-insensitively.
-    pub(crate) fn emitted(&self, index: &Index<'a>, n: usize) -> Vec<String> {
+    pub(crate) fn emitted(&self, index: &Index, n: usize) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for (r, run) in self.runs.iter().enumerate() {
             // Nothing granted here: no node.
@@ -163,7 +163,7 @@ impl<'a> ByLength<'a> {
     }
 
     /// Run `r`'s entries with their intervals of `n`, in the block's order.
-    fn frontier(&self, index: &Index<'a>, r: usize, run: &Run) -> Frontier {
+    fn frontier(&self, index: &Index, r: usize, run: &Run) -> Frontier {
         if let Some(frontier) = self.frontiers.borrow().get(&r) {
             return Rc::clone(frontier);
         }
@@ -182,7 +182,7 @@ impl<'a> ByLength<'a> {
 
     /// The entries of `block` (whose names start at `offset`) and the `n`
     /// each is emitted for: see the module's comment.
-    fn intervals(&self, block: &Block<'_>, offset: usize) -> Vec<(u32, u32, String)> {
+    fn intervals(&self, block: &Block, offset: usize) -> Vec<(u32, u32, String)> {
         let mut out = Vec::new();
         // The open ancestors: (end of subtree, length, has `U`).
         let mut open: Vec<(u32, u32, bool)> = Vec::new();
