@@ -339,17 +339,7 @@ mod hostile {
     /// integration test `a_policy_just_under_the_limit_is_refined_like_each_of_its_statements`
     /// checks the result; its time is measured here).
     pub fn just_under_the_limit_policy() -> String {
-        let statement = r#"{"Sid":"S","Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:Get*","ec2:Describe*","lambda:InvokeFunction"],"Resource":"arn:aws:s3:::bucket/*"}"#;
-        let bytes = pare_engine::MAX_INPUT_BYTES - 4096;
-        let mut text = String::with_capacity(bytes + statement.len() + 64);
-        text.push_str(r#"{"Version":"2012-10-17","Statement":["#);
-        while text.len() < bytes {
-            text.push_str(statement);
-            text.push(',');
-        }
-        text.push_str(statement);
-        text.push_str("]}");
-        text
+        pare_testkit::repeated_statements_policy(pare_engine::MAX_INPUT_BYTES - 4096)
     }
 
     /// [`just_under_the_limit_policy`], with two unused actions it grants.

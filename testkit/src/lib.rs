@@ -21,6 +21,23 @@ pub mod synthetic;
 pub use rng::Rng;
 pub use unused::{Density, MAX_SERVICES, SEED, granted_by_service, to_article_json, unused_list};
 
+/// A policy of about `bytes` bytes (at least one statement): the same
+/// ordinary statement again and again, as a generator gone wrong or a
+/// concatenation of files would produce. Used by the tests and the
+/// benchmark of policies near the size the engine reads.
+pub fn repeated_statements_policy(bytes: usize) -> String {
+    let statement = r#"{"Sid":"S","Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:Get*","ec2:Describe*","lambda:InvokeFunction"],"Resource":"arn:aws:s3:::bucket/*"}"#;
+    let mut text = String::with_capacity(bytes + statement.len() + 64);
+    text.push_str(r#"{"Version":"2012-10-17","Statement":["#);
+    while text.len() < bytes {
+        text.push_str(statement);
+        text.push(',');
+    }
+    text.push_str(statement);
+    text.push_str("]}");
+    text
+}
+
 /// FNV-1a of a text, to pin generated data in a test.
 #[cfg(test)]
 fn digest(text: &str) -> u64 {

@@ -80,19 +80,9 @@ fn pare_counting(args: &[&str], stdin: &[u8]) -> (i32, String, String, usize) {
 
 const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:Get*","iam:PassRole"],"Resource":"*"}]}"#;
 
-/// A policy of about `bytes` bytes: many ordinary statements, as a generator
-/// gone wrong or a concatenation of files would produce.
+/// A policy of about `bytes` bytes: many ordinary statements.
 fn big_policy(bytes: usize) -> String {
-    let statement = r#"{"Sid":"S","Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:Get*","ec2:Describe*","lambda:InvokeFunction"],"Resource":"arn:aws:s3:::bucket/*"}"#;
-    let mut text = String::with_capacity(bytes + statement.len() + 64);
-    text.push_str(r#"{"Version":"2012-10-17","Statement":["#);
-    while text.len() < bytes {
-        text.push_str(statement);
-        text.push(',');
-    }
-    text.push_str(statement);
-    text.push_str("]}");
-    text
+    pare_testkit::repeated_statements_policy(bytes)
 }
 
 #[test]
