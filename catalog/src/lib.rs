@@ -32,7 +32,7 @@
 
 use std::borrow::Cow;
 
-use pare_engine::{AccessLevel, ActionTable, EventMapping, EventTable, KnownAction};
+use pare_engine::{AccessLevel, ActionTable, EventMapping, EventTable, KnownAction, LookupIndex};
 
 mod error;
 pub mod events;
@@ -133,8 +133,11 @@ static EMBEDDED_PROVENANCE: Provenance = Provenance {
 pub fn embedded() -> ActionTable<'static> {
     // A test checks these rows with `ActionTable::new`; checking them again at
     // every start-up would cost time for nothing.
-    ActionTable::from_sorted_unchecked(&ACTIONS)
+    ActionTable::from_sorted_unchecked(&ACTIONS).with_lookup(&LOOKUP)
 }
+
+/// The embedded table's hash index, built once a run has looked up enough names.
+static LOOKUP: LookupIndex = LookupIndex::new();
 
 /// Where the embedded table came from and what it holds.
 pub fn provenance() -> &'static Provenance {

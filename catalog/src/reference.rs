@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 use std::path::Path;
 
 use pare_engine::cmp_ci;
-use pare_engine::{AccessLevel, ActionTable, KnownAction};
+use pare_engine::{AccessLevel, ActionTable, KnownAction, LookupIndex};
 use serde::Deserialize;
 
 use crate::error::{Error, ErrorKind};
@@ -149,6 +149,8 @@ impl ServiceActions {
 pub struct Catalog {
     actions: Vec<KnownAction>,
     provenance: Provenance,
+    /// The actions' hash index for lookups, built when a run needs it.
+    lookup: LookupIndex,
 }
 
 impl Catalog {
@@ -198,13 +200,14 @@ impl Catalog {
         Ok(Catalog {
             actions,
             provenance,
+            lookup: LookupIndex::new(),
         })
     }
 
     /// The action table over this catalog, for the engine.
     pub fn table(&self) -> ActionTable<'_> {
         // The rows were sorted and checked for duplicates when the catalog was built.
-        ActionTable::from_sorted_unchecked(&self.actions)
+        ActionTable::from_sorted_unchecked(&self.actions).with_lookup(&self.lookup)
     }
 
     /// The actions, sorted by lowercased name.

@@ -63,7 +63,9 @@ pub use refine::{
     Change, Diagnostic, DiagnosticCode, Diagnostics, Edit, Edits, RefineOptions, Refinement,
     RemovalReason, refine,
 };
-pub use table::{AccessLevel, ActionTable, KnownAction, cmp_ci, split_action, starts_with_ci};
+pub use table::{
+    AccessLevel, ActionTable, KnownAction, LookupIndex, cmp_ci, split_action, starts_with_ci,
+};
 pub use time::{CATALOG_MAX_AGE_DAYS, Timestamp, Window, catalog_staleness};
 pub use trie::Unsafe;
 pub use unused::{Finding, UnusedRead, UnusedSet, parse_findings, read_unused};
