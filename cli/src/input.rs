@@ -137,6 +137,100 @@ impl Limits {
             .map(|m| m.len());
         read_capped(file, known, self.cap(kind), kind)
     }
+
+    /// Reads the JSON values of `path` one at a time, within the cap on
+    /// `kind`, without holding the whole file: the text of each complete
+    /// top-level value (JSON Lines, or values one after another) goes to
+    /// `each` and is dropped before the next is read, so memory holds the
+    /// largest value, not the file. `Ok(false)` when the file is not a clean
+    /// stream (gzip or UTF-16, a syntax error, a truncated value, or `each`
+    /// returned `false`): the caller then reads it whole for the error.
+    pub fn stream_json_values(
+        self,
+        path: &Path,
+        kind: Kind,
+        each: impl FnMut(&str) -> bool,
+    ) -> std::io::Result<bool> {
+        let cap = self.cap(kind);
+        let file = std::fs::File::open(path)?;
+        if file.metadata().is_ok_and(|m| m.is_file() && m.len() > cap) {
+            return Err(too_large(cap, kind));
+        }
+        stream_values(file, cap, kind, STREAM_CHUNK, each)
+    }
+}
+
+/// [`Limits::stream_json_values`] of any reader, `chunk` bytes at a time.
+fn stream_values(
+    reader: impl Read,
+    cap: u64,
+    kind: Kind,
+    chunk: usize,
+    mut each: impl FnMut(&str) -> bool,
+) -> std::io::Result<bool> {
+    let mut reader = reader.take(cap.saturating_add(1));
+    let mut buf: Vec<u8> = Vec::new();
+    let mut pos = 0;
+    let mut total: u64 = 0;
+    let mut eof = false;
+    loop {
+        let rest = buf.get(pos..).unwrap_or(&[]);
+        let mut stream =
+            serde_json::Deserializer::from_slice(rest).into_iter::<serde::de::IgnoredAny>();
+        match stream.next() {
+            Some(Ok(_)) => {
+                let end = stream.byte_offset();
+                let Some(text) = rest.get(..end).and_then(|v| std::str::from_utf8(v).ok()) else {
+                    return Ok(false);
+                };
+                if !each(text) {
+                    return Ok(false);
+                }
+                pos += end;
+                continue;
+            }
+            // Only white space is left.
+            None if eof => return Ok(true),
+            None => pos = buf.len(),
+            Some(Err(e)) if e.is_eof() && !eof => {}
+            Some(Err(_)) => return Ok(false),
+        }
+        // More bytes: the buffer holds what is not read yet, and grows
+        // only for a value larger than it.
+        buf.drain(..pos);
+        pos = 0;
+        // At least the four bytes the first read needs to tell a byte-order
+        // mark, gzip or UTF-16.
+        let want = buf.len().max(chunk).max(4);
+        let start = buf.len();
+        let read = (&mut reader).take(want as u64).read_to_end(&mut buf)?;
+        total += read as u64;
+        if total > cap {
+            return Err(too_large(cap, kind));
+        }
+        if start == 0 && total == u64::try_from(read).unwrap_or(0) {
+            if not_utf8(&buf).is_some() {
+                return Ok(false);
+            }
+            if buf.starts_with(BOM) {
+                pos = BOM.len();
+            }
+        }
+        eof = read < want;
+    }
+}
+
+/// The bytes [`Limits::stream_json_values`] reads at a time.
+const STREAM_CHUNK: usize = 1 << 20;
+
+/// UTF-8's byte-order mark.
+const BOM: &[u8] = "\u{feff}".as_bytes();
+
+fn too_large(cap: u64, kind: Kind) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::FileTooLarge,
+        format!("larger than {}, {}", show_size(cap), kind.what()),
+    )
 }
 
 /// A size as `--max-input-size` takes it: bytes, or with a binary suffix
@@ -186,12 +280,7 @@ pub fn read_capped(
     cap: u64,
     kind: Kind,
 ) -> std::io::Result<Vec<u8>> {
-    let too_large = || {
-        std::io::Error::new(
-            std::io::ErrorKind::FileTooLarge,
-            format!("larger than {}, {}", show_size(cap), kind.what()),
-        )
-    };
+    let too_large = || too_large(cap, kind);
     if known.is_some_and(|len| len > cap) {
         return Err(too_large());
     }
@@ -644,6 +733,84 @@ mod tests {
         );
         // A size the file system reports is checked before reading.
         let err = read_capped(&b""[..], Some(11), cap, Kind::Policy).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::FileTooLarge);
+    }
+
+    /// The values `stream_values` gives, or `None` when it says to read whole.
+    fn streamed(bytes: &[u8], chunk: usize) -> std::io::Result<Option<Vec<String>>> {
+        let mut values = Vec::new();
+        let clean = stream_values(bytes, 1 << 30, Kind::Data, chunk, |text| {
+            values.push(text.trim().to_string());
+            true
+        })?;
+        Ok(clean.then_some(values))
+    }
+
+    #[test]
+    fn streamed_values_are_the_values_at_any_chunk_size() {
+        let mut text = String::from("\u{feff}");
+        let mut expected = Vec::new();
+        for i in 0..300 {
+            // Values of every size, one larger than every chunk below, with
+            // multi-byte characters and escapes to cut through.
+            let value = format!(
+                r#"{{"id":"{i}","name":"é{}\"\u00e9","n":[{}]}}"#,
+                "x".repeat(i * 7),
+                (0..i % 40).map(|n| n.to_string()).collect::<Vec<_>>().join(",")
+            );
+            text.push_str(&value);
+            text.push_str(["\n", " ", "\r\n\n", ""][i % 4]);
+            expected.push(value);
+        }
+        for chunk in [1, 2, 3, 7, 64, 1000, 1 << 20] {
+            assert_eq!(
+                streamed(text.as_bytes(), chunk).unwrap(),
+                Some(expected.clone()),
+                "chunk {chunk}"
+            );
+        }
+        assert_eq!(streamed(b"", 4).unwrap(), Some(vec![]));
+        assert_eq!(streamed(b" \n\t ", 1).unwrap(), Some(vec![]));
+    }
+
+    #[test]
+    fn streams_that_are_not_clean_are_read_whole() {
+        // Truncated, a syntax error after good values, gzip, UTF-16, bad UTF-8
+        // in a string: the caller reads these whole for the error.
+        for bad in [
+            &b"{\"a\":1}\n{\"b\":"[..],
+            b"{\"a\":1}\n{\"b\" 2}",
+            b"{} x",
+            b"\x1f\x8b\x08\x00",
+            b"\xff\xfe{\x00}\x00",
+            b"{\"a\":\"\xff\"}",
+        ] {
+            for chunk in [1, 5, 1 << 20] {
+                assert_eq!(streamed(bad, chunk).unwrap(), None, "{bad:?} {chunk}");
+            }
+        }
+        // `each` refusing a value stops the stream.
+        let mut seen = 0;
+        let clean = stream_values(&b"{} {} {}"[..], 100, Kind::Data, 2, |_| {
+            seen += 1;
+            seen < 2
+        })
+        .unwrap();
+        assert!(!clean);
+        assert_eq!(seen, 2);
+    }
+
+    #[test]
+    fn an_endless_stream_stops_at_the_cap() {
+        for byte in [b' ', b'['] {
+            let err = stream_values(std::io::repeat(byte), 1 << 20, Kind::Data, 4096, |_| true)
+                .unwrap_err();
+            assert_eq!(err.kind(), std::io::ErrorKind::FileTooLarge);
+        }
+        // Exactly at the cap is fine; one byte more is not.
+        let ok = stream_values(&b"{}   "[..], 5, Kind::Data, 2, |_| true).unwrap();
+        assert!(ok);
+        let err = stream_values(&b"{}    "[..], 5, Kind::Data, 2, |_| true).unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::FileTooLarge);
     }
 

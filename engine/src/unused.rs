@@ -708,7 +708,7 @@ pub(crate) fn is_action_name(s: &str) -> bool {
 mod findings;
 mod ocsf;
 
-pub use findings::{Finding, parse_findings};
+pub use findings::{Finding, FindingsReader, parse_findings};
 use findings::{items_of, read_finding_details};
 
 #[cfg(test)]

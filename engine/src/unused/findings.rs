@@ -123,18 +123,52 @@ fn parse_findings_one_by_one(text: &str) -> Option<Vec<Finding>> {
     let mut stream = serde_json::Deserializer::from_str(body).into_iter::<serde::de::IgnoredAny>();
     let mut start = 0;
     let mut findings = Vec::new();
-    let mut names = Names::default();
+    let mut reader = FindingsReader::new();
     while let Some(item) = stream.next() {
         item.ok()?;
         let end = stream.byte_offset();
-        let value = json::parse(body.get(start..end)?).ok()?;
+        findings.extend(reader.value(body.get(start..end)?)?);
         start = end;
-        for (_, item) in items_of(&value, "").ok()? {
-            let object = item.as_object()?;
-            findings.push(finding_of(object, "", &mut names)?.ok()?);
-        }
     }
     Some(findings)
+}
+
+/// Findings read one top-level JSON value at a time, for a caller that
+/// streams a file too large to hold (an organization's findings): the
+/// values' texts are read and dropped in turn, and the names of every value
+/// are shared as [`parse_findings`] shares them.
+#[derive(Default)]
+pub struct FindingsReader {
+    names: Names,
+}
+
+impl std::fmt::Debug for FindingsReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FindingsReader")
+            .field("names", &self.names.0.len())
+            .finish()
+    }
+}
+
+impl FindingsReader {
+    /// A reader that has read nothing.
+    pub fn new() -> FindingsReader {
+        FindingsReader::default()
+    }
+
+    /// The findings of one value's text (a finding, an array of them, or a
+    /// Security Hub page), or `None` when the value is not clean: a syntax
+    /// error, or an item that is not a finding. The caller then reads the
+    /// whole input with [`parse_findings`], whose error is the one to report.
+    pub fn value(&mut self, text: &str) -> Option<Vec<Finding>> {
+        let value = json::parse(text).ok()?;
+        let mut findings = Vec::new();
+        for (_, item) in items_of(&value, "").ok()? {
+            let object = item.as_object()?;
+            findings.push(finding_of(object, "", &mut self.names)?.ok()?);
+        }
+        Some(findings)
+    }
 }
 
 /// The elements of one top-level value with their paths: the items of an

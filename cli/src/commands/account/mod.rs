@@ -435,17 +435,32 @@ fn read_findings(paths: &[PathBuf], limits: input::Limits) -> Result<Vec<Finding
         }
     }
     let mut findings = Vec::new();
+    // One reader for every file: a directory of a finding per file shares
+    // the action names of all of them.
+    let mut reader = pare_engine::FindingsReader::new();
     for file in files {
         let name = file.display().to_string();
-        let bytes = limits
-            .read_file(&file, input::Kind::Data)
-            .map_err(|e| Error::input(format!("cannot read `{name}`")).with_source(e))?;
-        let text = input::decode(&name, bytes)?;
-        if text.trim().is_empty() {
-            continue;
+        let cannot_read = |e| Error::input(format!("cannot read `{name}`")).with_source(e);
+        // An organization's stream is hundreds of MB: its values are read
+        // one at a time, the text of each dropped once it is a finding.
+        let mut parsed = Vec::new();
+        let clean = limits
+            .stream_json_values(&file, input::Kind::Data, |text| {
+                reader.value(text).map(|f| parsed.extend(f)).is_some()
+            })
+            .map_err(cannot_read)?;
+        if !clean {
+            // The whole-file reader reports what is wrong, as it always has.
+            let bytes = limits
+                .read_file(&file, input::Kind::Data)
+                .map_err(cannot_read)?;
+            let text = input::decode(&name, bytes)?;
+            if text.trim().is_empty() {
+                continue;
+            }
+            parsed = pare_engine::parse_findings(&text)
+                .map_err(|e| Error::input(format!("{name}: {e}")))?;
         }
-        let parsed =
-            pare_engine::parse_findings(&text).map_err(|e| Error::input(format!("{name}: {e}")))?;
         findings.extend(parsed);
     }
     Ok(findings)
