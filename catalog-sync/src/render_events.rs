@@ -48,10 +48,11 @@ pub fn render_events(events: &EventCatalog, catalog: &Catalog) -> String {
 //! called by no boto3 client; operations of clients the SDK lacks: {unknown_clients}.
 //! Fallbacks to `<service>:<Operation>`: {fallbacks}.
 //!
-//! `EVENTS` has one line per event, `(eventSource, eventName, actions)`, the
-//! actions sorted and separated by spaces, all sorted, so that a sync's diff
-//! reads as the list of what changed. `lib.rs` turns the rows into the table
-//! at first use.
+//! `EVENTS` has one line per event, `eventSource eventName actions`
+//! separated by spaces, the actions sorted and the lines sorted, so that a
+//! sync's diff reads as the list of what changed. The lines make one string
+//! (`concat!`): a table of `&str` would cost three relocations per row at
+//! every start of `pare`. `lib.rs` splits it into the table at first use.
 
 {reference}
 pub(crate) const REFERENCE_DATE: Option<&str> = {date_const};
@@ -61,7 +62,7 @@ pub(crate) const SOURCE_COUNT: usize = {sources};
 pub(crate) const EVENT_COUNT: usize = {rows};
 
 #[rustfmt::skip]
-pub(crate) static EVENTS: [(&str, &str, &str); EVENT_COUNT] = [
+pub(crate) const EVENTS: &str = concat!(
 ",
         date_text = date.unwrap_or("unknown"),
         sdk = events.sdk.description(),
@@ -80,15 +81,15 @@ pub(crate) static EVENTS: [(&str, &str, &str); EVENT_COUNT] = [
         sha_const = str_const("SDK_SHA256", &events.sdk.sha256),
     );
     for row in &events.rows {
-        let _ = writeln!(
-            out,
-            "    ({}, {}, {}),",
-            q(&row.event_source),
-            q(&row.event_name),
-            q(&row.actions.join(" "))
+        let line = format!(
+            "{} {} {}\n",
+            row.event_source,
+            row.event_name,
+            row.actions.join(" ")
         );
+        let _ = writeln!(out, "    {},", q(&line));
     }
-    out.push_str("];\n");
+    out.push_str(");\n");
     out
 }
 
@@ -106,7 +107,7 @@ fn str_const(name: &str, value: &str) -> String {
 /// The rows of a rendered event table, as their lines.
 fn row_lines(text: &str) -> BTreeSet<&str> {
     text.lines()
-        .filter(|line| line.starts_with("    (\""))
+        .filter(|line| line.starts_with("    \"") && line.ends_with("\\n\","))
         .collect()
 }
 
@@ -130,7 +131,13 @@ impl EventChanges {
         let before = old.map(|text| row_lines(text).len());
         let old = old.map(row_lines).unwrap_or_default();
         let new_rows = row_lines(new);
-        let name = |line: &&str| line.trim().trim_end_matches(',').to_owned();
+        // `    "s3.amazonaws.com ListObjectsV2 s3:ListBucket\n",` reads as
+        // `s3.amazonaws.com ListObjectsV2 s3:ListBucket`.
+        let name = |line: &&str| {
+            let line = line.trim();
+            let line = line.strip_prefix('"').unwrap_or(line);
+            line.strip_suffix("\\n\",").unwrap_or(line).to_owned()
+        };
         EventChanges {
             added: new_rows.difference(&old).map(name).collect(),
             removed: old.difference(&new_rows).map(name).collect(),
@@ -160,5 +167,55 @@ impl EventChanges {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(lines: &[&str]) -> String {
+        let mut text =
+            "pub(crate) const REFERENCE: &str =\n    \"AWS Service Authorization Reference\";\n\
+             #[rustfmt::skip]\npub(crate) const EVENTS: &str = concat!(\n"
+                .to_owned();
+        for line in lines {
+            text.push_str(&format!("    {:?},\n", format!("{line}\n")));
+        }
+        text.push_str(");\n");
+        text
+    }
+
+    /// A row whose actions changed shows as removed and added; the long
+    /// constant broken over two lines is no row.
+    #[test]
+    fn changes_read_as_event_lines() {
+        let old = table(&[
+            "s3.amazonaws.com GetObject s3:GetObject",
+            "s3.amazonaws.com ListObjectsV2 s3:ListBucket",
+        ]);
+        let new = table(&[
+            "ec2.amazonaws.com DescribeInstances ec2:DescribeInstances",
+            "s3.amazonaws.com ListObjectsV2 s3:ListBucket s3express:ListBucket",
+        ]);
+        let changes = EventChanges::between(Some(&old), &new);
+        assert_eq!(
+            changes,
+            EventChanges {
+                added: vec![
+                    "ec2.amazonaws.com DescribeInstances ec2:DescribeInstances".to_owned(),
+                    "s3.amazonaws.com ListObjectsV2 s3:ListBucket s3express:ListBucket".to_owned(),
+                ],
+                removed: vec![
+                    "s3.amazonaws.com GetObject s3:GetObject".to_owned(),
+                    "s3.amazonaws.com ListObjectsV2 s3:ListBucket".to_owned(),
+                ],
+                rows: 2,
+                before: Some(2),
+            }
+        );
+        let same = EventChanges::between(Some(&new), &new);
+        assert!(same.added.is_empty() && same.removed.is_empty());
+        assert_eq!(EventChanges::between(None, &new).before, None);
     }
 }

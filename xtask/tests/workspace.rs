@@ -108,7 +108,7 @@ fn sync_catalog_writes_into_the_workspace_it_runs_in() {
     // The event table and the SDK copy moved with it.
     let events = std::fs::read_to_string(root.join("catalog/src/events_generated.rs")).unwrap();
     assert!(
-        events.contains("    (\"s3.amazonaws.com\", \"ListObjectsV2\", \"s3:ListBucket\"),\n"),
+        events.contains("    \"s3.amazonaws.com ListObjectsV2 s3:ListBucket\\n\",\n"),
         "{events}"
     );
     let sdk = std::fs::read(root.join("catalog/tests/data/aws-sdk/botocore.json")).unwrap();

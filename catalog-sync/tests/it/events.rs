@@ -164,19 +164,33 @@ async fn a_sync_reads_the_wheel_pypi_names_and_renders_the_event_table() {
         ("2006-03-01", "s3")
     );
     let text = std::fs::read_to_string(dir.join("events_generated.rs")).unwrap();
-    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("    (\"")).collect();
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("    \"") && l.ends_with(r#"\n","#))
+        .collect();
     assert_eq!(
         rows,
         [
             // Every action the operation authorizes that the catalog knows.
-            "    (\"ec2.amazonaws.com\", \"DescribeInstances\", \"ec2:DescribeInstances\"),",
+            r#"    "ec2.amazonaws.com DescribeInstances ec2:DescribeInstances\n","#,
             // No AuthorizedActions: `s3:GetObjectAttributes` is in the catalog.
-            "    (\"s3.amazonaws.com\", \"GetObjectAttributes\", \"s3:GetObjectAttributes\"),",
+            r#"    "s3.amazonaws.com GetObjectAttributes s3:GetObjectAttributes\n","#,
             // `s3-object-lambda:ListBucket` is not in this catalog: left out.
-            "    (\"s3.amazonaws.com\", \"ListObjectsV2\", \"s3:ListBucket\"),",
-            "    (\"s3.amazonaws.com\", \"PutObject\", \"s3:PutObject\"),",
+            r#"    "s3.amazonaws.com ListObjectsV2 s3:ListBucket\n","#,
+            r#"    "s3.amazonaws.com PutObject s3:PutObject\n","#,
         ]
     );
+    assert!(
+        text.contains("pub(crate) const EVENT_COUNT: usize = 4;\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "pub(crate) const EVENTS: &str = concat!(\n    \"ec2.amazonaws.com DescribeInstances"
+        ),
+        "{text}"
+    );
+    assert!(text.ends_with("\n);\n"), "{text}");
     // What was left out is counted in the banner.
     assert!(
         text.contains("Left out: 1 operations without an action the catalog knows, 1\n"),
