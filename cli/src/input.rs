@@ -591,7 +591,7 @@ pub enum Catalog {
     /// The tables compiled into `pare`.
     Embedded,
     /// A copy of the reference read at start-up.
-    Dir(CatalogDir),
+    Dir(Box<CatalogDir>),
 }
 
 impl Catalog {
@@ -607,12 +607,12 @@ impl Catalog {
                             Error::input(format!("cannot load the catalog `{}`", dir.display()))
                                 .with_source(e)
                         })?;
-                Ok(Catalog::Dir(CatalogDir {
+                Ok(Catalog::Dir(Box::new(CatalogDir {
                     path: dir.to_path_buf(),
                     limits,
                     catalog,
                     events: OnceLock::new(),
-                }))
+                })))
             }
         }
     }
@@ -756,7 +756,10 @@ mod tests {
             let value = format!(
                 r#"{{"id":"{i}","name":"é{}\"\u00e9","n":[{}]}}"#,
                 "x".repeat(i * 7),
-                (0..i % 40).map(|n| n.to_string()).collect::<Vec<_>>().join(",")
+                (0..i % 40)
+                    .map(|n| n.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
             );
             text.push_str(&value);
             text.push_str(["\n", " ", "\r\n\n", ""][i % 4]);
