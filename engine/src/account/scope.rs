@@ -34,6 +34,12 @@ pub(super) fn scope_of(policy: &Policy) -> Option<Scope> {
                 .push(pattern.literal_prefix().to_ascii_lowercase());
         }
     }
+    // A prefix another one starts with adds nothing: `s3:*` makes `s3:Get*`
+    // and `s3:GetObject` redundant.
+    for prefixes in scope.values_mut() {
+        prefixes.sort();
+        prefixes.dedup_by(|longer, shorter| longer.starts_with(shorter.as_str()));
+    }
     Some(scope)
 }
 
@@ -49,32 +55,49 @@ pub(super) fn project(unused: &UnusedSet, scope: &Scope) -> UnusedSet {
             out.insert_service(&service.name, service.last_accessed.clone());
         }
     }
-    for action in unused.actions() {
-        if action_in_scope(&action.name, scope) {
-            out.insert(action.clone());
-        }
+    for action in in_scope(unused, scope) {
+        out.insert(action.clone());
     }
     out
 }
 
-/// Whether an unused action starts with the literal part of an entry of its service.
-pub(super) fn action_in_scope(name: &str, scope: &Scope) -> bool {
-    let service = crate::table::split_action(name).0;
+/// The unused actions of `unused` that start with the literal part of an
+/// entry of their service in `scope`, in the set's order. The set is sorted by name, so each service's actions are
+/// one run: the scope is looked up once per run, not once per action.
+fn in_scope<'u>(
+    unused: &'u UnusedSet,
+    scope: &'u Scope,
+) -> impl Iterator<Item = &'u crate::unused::UnusedAction> {
+    let mut run: Option<(&'u str, Option<&'u Vec<String>>)> = None;
+    unused.actions().filter(move |action| {
+        let service = crate::table::split_action(&action.name).0;
+        let prefixes = match run {
+            Some((current, prefixes)) if current == service => prefixes,
+            _ => {
+                let prefixes = service_scope(service, scope);
+                run = Some((service, prefixes));
+                prefixes
+            }
+        };
+        prefixes.is_some_and(|prefixes| {
+            prefixes
+                .iter()
+                .any(|p| crate::table::starts_with_ci(&action.name, p))
+        })
+    })
+}
+
+/// The literal prefixes of `service`'s entries in `scope`.
+fn service_scope<'s>(service: &str, scope: &'s Scope) -> Option<&'s Vec<String>> {
     // A set's names have their service lowercased already (see
     // `UnusedSet::insert_action`), so most lookups need no lowercased copy.
-    let prefixes = match scope.get(service) {
-        Some(prefixes) => prefixes,
+    match scope.get(service) {
+        Some(prefixes) => Some(prefixes),
         None if service.bytes().any(|b| b.is_ascii_uppercase()) => {
-            match scope.get(&service.to_ascii_lowercase()) {
-                Some(prefixes) => prefixes,
-                None => return false,
-            }
+            scope.get(&service.to_ascii_lowercase())
         }
-        None => return false,
-    };
-    prefixes
-        .iter()
-        .any(|p| crate::table::starts_with_ci(name, p))
+        None => None,
+    }
 }
 
 /// `unused_key(&project(unused, scope))`, without building the projection.
@@ -86,13 +109,16 @@ pub(super) fn projected_key(unused: &UnusedSet, scope: &Scope) -> String {
             key.push_str(":*\n");
         }
     }
-    for action in unused.actions() {
-        if action_in_scope(&action.name, scope) {
-            key.push_str(&action.name.to_ascii_lowercase());
-            key.push('\n');
-        }
+    for action in in_scope(unused, scope) {
+        push_lowercase(&mut key, &action.name);
+        key.push('\n');
     }
     key
+}
+
+/// Appends `text` ASCII-lowercased, without a lowercased copy of it.
+fn push_lowercase(key: &mut String, text: &str) {
+    key.extend(text.chars().map(|c| c.to_ascii_lowercase()));
 }
 
 /// A canonical text of an unused set, for telling identical sets apart cheaply.
@@ -103,8 +129,82 @@ pub(super) fn unused_key(set: &UnusedSet) -> String {
         key.push_str(":*\n");
     }
     for action in set.actions() {
-        key.push_str(&action.name.to_ascii_lowercase());
+        push_lowercase(&mut key, &action.name);
         key.push('\n');
     }
     key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(actions: &[&str]) -> Policy {
+        let text = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": actions, "Resource": "*"},
+                {"Effect": "Deny", "Action": "iam:*", "Resource": "*"},
+            ],
+        });
+        Policy::parse(&text.to_string()).unwrap()
+    }
+
+    /// The rule `project` applies, written out for one action at a time.
+    fn naive(unused: &UnusedSet, actions: &[&str]) -> Vec<String> {
+        unused
+            .actions()
+            .filter(|action| {
+                actions.iter().any(|entry| {
+                    let pattern = Pattern::new(entry);
+                    let (service, _) = crate::table::split_action(entry);
+                    crate::table::split_action(&action.name)
+                        .0
+                        .eq_ignore_ascii_case(service)
+                        && crate::table::starts_with_ci(&action.name, pattern.literal_prefix())
+                })
+            })
+            .map(|a| a.name.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn projection_keeps_what_an_entry_can_match() {
+        let mut unused = UnusedSet::new();
+        for name in [
+            "s3:GetObject",
+            "s3:GetBucketPolicy",
+            "s3:PutObject",
+            "s3-outposts:GetObject",
+            "EC2:DescribeInstances",
+            "ec2:RunInstances",
+            "iam:PassRole",
+            "sts:AssumeRole",
+            "lambda:InvokeFunction",
+        ] {
+            unused.insert_action(name, None);
+        }
+        for actions in [
+            &["s3:Get*", "s3:GetObject", "ec2:Describe*"][..],
+            &["s3:*", "s3:Get*", "EC2:run*", "sts:AssumeRole"],
+            &["S3-OUTPOSTS:*", "lambda:Invoke?unction", "s3:Put*"],
+            &["iam:PassRole", "s3:g*"],
+            &["nothing:here"],
+        ] {
+            let policy = policy(actions);
+            let scope = scope_of(&policy).unwrap();
+            let projected: Vec<String> = project(&unused, &scope)
+                .actions()
+                .map(|a| a.name.to_string())
+                .collect();
+            assert_eq!(projected, naive(&unused, actions), "{actions:?}");
+            assert_eq!(
+                projected_key(&unused, &scope),
+                unused_key(&project(&unused, &scope)),
+                "{actions:?}"
+            );
+        }
+        // A wildcard service cannot be scoped.
+        assert!(scope_of(&policy(&["s3*:Get*"])).is_none());
+    }
 }
