@@ -328,11 +328,8 @@ impl<'k> Shared<'k> {
     /// The known actions, each with whether it is unused, found once.
     fn wide(&self, unused: &UnusedSet, known: &'k Known<'_>) -> &[(&'k str, bool)] {
         self.wide.get_or_init(|| {
-            known
-                .all()
-                .into_iter()
-                .map(|a| (a, unused.contains(a)))
-                .collect()
+            let mut is_unused = unused.contains_in_order();
+            known.all().into_iter().map(|a| (a, is_unused(a))).collect()
         })
     }
 
@@ -448,11 +445,12 @@ pub(crate) fn refine_entry_with<'k>(
     let mut actions: Vec<(&str, Class)> = if wide {
         shared.classify(&pattern, range_prefix(literal), unused, known)
     } else {
+        let mut is_unused = unused.contains_in_order();
         known
             .with_prefix(literal)
             .into_iter()
             .map(|a| {
-                let class = match (pattern.matches(a), unused.contains(a)) {
+                let class = match (pattern.matches(a), is_unused(a)) {
                     (false, _) => Class::NotGranted,
                     (true, true) => Class::Unused,
                     (true, false) => Class::Placed,
@@ -535,11 +533,12 @@ pub(crate) fn classify<'k>(
     unused: &UnusedSet,
     known: &'k Known<'_>,
 ) -> Vec<(&'k str, Class)> {
+    let mut is_unused = unused.contains_in_order();
     known
         .with_prefix(range_prefix(pattern.literal_prefix()))
         .into_iter()
         .map(|a| {
-            let class = if unused.contains(a) {
+            let class = if is_unused(a) {
                 Class::Unused
             } else if pattern.matches(a) {
                 Class::Placed

@@ -128,6 +128,36 @@ impl UnusedSet {
         self.is_service_unused(service) || self.find(action).is_ok()
     }
 
+    /// [`UnusedSet::contains`] for names asked in sorted order (ASCII
+    /// case-insensitively), as a refinement classes the known actions of a
+    /// range: a cursor walks the set forward, so asking every name of a
+    /// service costs one pass, not a binary search each. A name asked out of
+    /// order gets the binary search, so every answer is right in any order.
+    pub(crate) fn contains_in_order(&self) -> impl FnMut(&str) -> bool + '_ {
+        // Every action before `at` sorts before the last name asked.
+        let mut at = 0;
+        move |action| {
+            let (service, _) = split_action(action);
+            if self.is_service_unused(service) {
+                return true;
+            }
+            let before = |i: usize| {
+                self.actions
+                    .get(i)
+                    .is_some_and(|a| cmp_ci(&a.name, action) == Ordering::Less)
+            };
+            if at > 0 && !before(at - 1) {
+                return self.find(action).is_ok();
+            }
+            while before(at) {
+                at += 1;
+            }
+            self.actions
+                .get(at)
+                .is_some_and(|a| cmp_ci(&a.name, action) == Ordering::Equal)
+        }
+    }
+
     /// Whether the whole service is unused.
     pub fn is_service_unused(&self, service: &str) -> bool {
         !self.services.is_empty() && with_lowercase(service, |key| self.services.contains_key(key))

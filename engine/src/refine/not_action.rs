@@ -67,10 +67,11 @@ impl<'k> Granted<'k> {
         let grants = |a: &str| !excluded.iter().any(|p| p.matches(a));
         let mut actions: Vec<(&str, Class)> = Vec::new();
         let (mut placed, mut used) = (0usize, 0usize);
+        let mut is_unused = unused.contains_in_order();
         for a in known.all() {
             let class = if !grants(a) {
                 Class::Free
-            } else if unused.contains(a) {
+            } else if is_unused(a) {
                 placed += 1;
                 Class::Placed
             } else {

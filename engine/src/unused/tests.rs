@@ -437,3 +437,51 @@ fn huge_security_hub_findings_are_read_whole() {
     assert_eq!(first.unused.actions().count(), 50_000);
     assert_eq!(first.resource.len(), a.len() + 100_000);
 }
+
+#[test]
+fn contains_in_order_answers_as_contains_in_any_order() {
+    let mut set = UnusedSet::new();
+    for name in [
+        "s3:GetObject",
+        "S3:PutObject",
+        "s3-outposts:GetObject",
+        "ec2:RunInstances",
+        "ec2:StartInstances",
+        "sts:AssumeRole",
+    ] {
+        set.insert_action(name, None);
+    }
+    set.insert_service("lambda", None);
+    let mut names: Vec<&str> = vec![
+        "a:A",
+        "ec2:Describe",
+        "EC2:RUNINSTANCES",
+        "ec2:RunInstancesX",
+        "ec2:StartInstances",
+        "lambda:Invoke",
+        "s3-outposts:GetObject",
+        "s3:GetObject",
+        "s3:getobject",
+        "s3:PutObject",
+        "s3:Q",
+        "sts:AssumeRole",
+        "zz:Z",
+    ];
+    names.sort_by(|a, b| cmp_ci(a, b));
+    let expected: Vec<bool> = names.iter().map(|n| set.contains(n)).collect();
+    assert_eq!(expected.iter().filter(|&&b| b).count(), 8);
+    // Sorted, reversed, and shuffled by a fixed rotation: the same answers.
+    let mut orders = vec![names.clone()];
+    orders.push(names.iter().rev().copied().collect());
+    for k in 1..names.len() {
+        let mut rotated = names.clone();
+        rotated.rotate_left(k);
+        orders.push(rotated);
+    }
+    for order in orders {
+        let mut is_unused = set.contains_in_order();
+        for name in &order {
+            assert_eq!(is_unused(name), set.contains(name), "{name} in {order:?}");
+        }
+    }
+}
