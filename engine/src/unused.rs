@@ -149,12 +149,14 @@ impl UnusedSet {
             if at > 0 && !before(at - 1) {
                 return self.find(action).is_ok();
             }
-            while before(at) {
-                at += 1;
+            while let Some(next) = self.actions.get(at) {
+                match cmp_ci(&next.name, action) {
+                    Ordering::Less => at += 1,
+                    Ordering::Equal => return true,
+                    Ordering::Greater => return false,
+                }
             }
-            self.actions
-                .get(at)
-                .is_some_and(|a| cmp_ci(&a.name, action) == Ordering::Equal)
+            false
         }
     }
 
