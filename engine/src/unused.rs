@@ -584,10 +584,15 @@ fn read_details(
             ));
         }
     };
+    // One buffer for every name: an organization's findings list millions.
+    let mut name = String::new();
     for (i, item) in actions.iter().enumerate() {
-        let item_path = format!("{}[{i}]", join(path, "actions"));
-        let (action, last) = read_detail_action(item, &item_path, &service)?;
-        let mut name = String::with_capacity(service.len() + 1 + action.len());
+        // The item's path is built only for its error (it was an allocation
+        // per action read); the same item fails the same way again.
+        let (action, last) = read_detail_action(item, "", &service).or_else(|_| {
+            read_detail_action(item, &format!("{}[{i}]", join(path, "actions")), &service)
+        })?;
+        name.clear();
         name.push_str(&service);
         name.push(':');
         name.push_str(action);
