@@ -128,6 +128,43 @@ impl UnusedSet {
         self.is_service_unused(service) || self.find(action).is_ok()
     }
 
+    /// [`UnusedSet::contains`] for each of `names`, which are sorted
+    /// case-insensitively (K): the set's actions are stepped through beside
+    /// them (galloping, so a set far larger than the names costs the log of
+    /// each gap) and each service is looked up once per run of its names.
+    pub(crate) fn contains_each_sorted(&self, names: &[&str]) -> Vec<bool> {
+        let mut out = Vec::with_capacity(names.len());
+        let mut at = 0usize;
+        let mut service: Option<(&str, bool)> = None;
+        for &name in names {
+            let (this, _) = split_action(name);
+            let whole = match service {
+                Some((last, unused)) if last == this => unused,
+                _ => {
+                    let unused = self.is_service_unused(this);
+                    service = Some((this, unused));
+                    unused
+                }
+            };
+            let rest = self.actions.get(at..).unwrap_or(&[]);
+            let below = |a: &UnusedAction| cmp_ci(&a.name, name).is_lt();
+            let mut bound = 1usize;
+            while bound < rest.len() && rest.get(bound - 1).is_some_and(below) {
+                bound = bound.saturating_mul(2);
+            }
+            at += rest
+                .get(..bound.min(rest.len()))
+                .unwrap_or(&[])
+                .partition_point(below);
+            let listed = self
+                .actions
+                .get(at)
+                .is_some_and(|a| cmp_ci(&a.name, name).is_eq());
+            out.push(whole || listed);
+        }
+        out
+    }
+
     /// Whether the whole service is unused.
     pub fn is_service_unused(&self, service: &str) -> bool {
         !self.services.is_empty() && with_lowercase(service, |key| self.services.contains_key(key))
