@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::known::Known;
 use crate::pattern::Pattern;
 use crate::policy::{ActionKey, Effect, Policy, Statement};
-use crate::table::ActionTable;
+use crate::table::{ActionTable, gallop};
 use crate::trie::{ByLength, Class, Index, Mode, Problem, Trie};
 use crate::unused::UnusedSet;
 
@@ -764,20 +764,6 @@ fn dedup(segments: &[Segment<'_>], place: &Place, local: &mut Edits) -> Vec<Stri
         }
     }
     deduped
-}
-
-/// How many items of `sorted` come first with `below` true (it holds for
-/// a prefix of them), found by doubling steps and a binary search within
-/// the last: the log of the answer, not of the length.
-fn gallop<T>(sorted: &[T], below: impl Fn(&T) -> bool) -> usize {
-    let mut bound = 1usize;
-    while bound < sorted.len() && sorted.get(bound - 1).is_some_and(&below) {
-        bound = bound.saturating_mul(2);
-    }
-    sorted
-        .get(..bound.min(sorted.len()))
-        .unwrap_or(&[])
-        .partition_point(below)
 }
 
 /// `text` lowercased (ASCII) into `out`.

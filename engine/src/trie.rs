@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::table::{cmp_ci, starts_with_ci};
+use crate::table::{cmp_ci, gallop, starts_with_ci};
 
 /// Why a node may not become a wildcard.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -430,12 +430,31 @@ impl<'p, 'a, 'f> Safety<'p, 'a, 'f> {
     }
 
     /// [`Safety::count_under`] for each of `classes`, the names found once.
+    #[cfg(test)]
     pub(crate) fn counts_under<const N: usize>(
         &self,
         classes: [Class; N],
         prefix: &str,
     ) -> [usize; N] {
         let range = self.range(prefix);
+        classes.map(|class| self.count(class, &range))
+    }
+
+    /// [`Safety::counts_under`] for prefixes asked in sorted order (case
+    /// aside, as [`cmp_ci`] sorts): `from` carries where the last one's names
+    /// began, and each search gallops on from there instead of searching all
+    /// of K (`pare explain` asks for every node of the whole catalog).
+    pub(crate) fn counts_under_sorted<const N: usize>(
+        &self,
+        classes: [Class; N],
+        prefix: &str,
+        from: &mut usize,
+    ) -> [usize; N] {
+        let actions = &self.problem.actions;
+        let rest = actions.get(*from..).unwrap_or(&[]);
+        *from += gallop(rest, |(n, _)| cmp_ci(n, prefix).is_lt());
+        let under = actions.get(*from..).unwrap_or(&[]);
+        let range = *from..*from + gallop(under, |(n, _)| starts_with_ci(n, prefix));
         classes.map(|class| self.count(class, &range))
     }
 

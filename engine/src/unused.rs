@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use crate::error::{Error, ErrorKind, Location};
 use crate::json;
 use crate::policy::{join, kind};
-use crate::table::{cmp_ci, split_action};
+use crate::table::{cmp_ci, gallop, split_action};
 
 /// One unused action, as the finding spelled it (service prefix lowercased).
 ///
@@ -147,15 +147,7 @@ impl UnusedSet {
                 }
             };
             let rest = self.actions.get(at..).unwrap_or(&[]);
-            let below = |a: &UnusedAction| cmp_ci(&a.name, name).is_lt();
-            let mut bound = 1usize;
-            while bound < rest.len() && rest.get(bound - 1).is_some_and(below) {
-                bound = bound.saturating_mul(2);
-            }
-            at += rest
-                .get(..bound.min(rest.len()))
-                .unwrap_or(&[])
-                .partition_point(below);
+            at += gallop(rest, |a| cmp_ci(&a.name, name).is_lt());
             let listed = self
                 .actions
                 .get(at)

@@ -169,6 +169,21 @@ fn safety_gives_the_first_reason() {
     }
     assert_eq!(rule.count_under(Class::Placed, "s3:Get"), 2);
     assert_eq!(rule.count_under(Class::Unused, "s3:GetObject"), 0);
+    // Asked in sorted order (any case), from a cursor, the counts are the same.
+    let mut prefixes = vec![
+        "", "a", "s3:", "S3:G", "s3:get", "s3:GetB", "s3:GetBucketAcl", "s3:GetBucketAclX",
+        "s3:GETO", "s3:GetObjectAcl", "s3:P", "s3:PutObject", "s3:Q", "t",
+    ];
+    prefixes.sort_by(|a, b| cmp_ci(a, b));
+    let mut from = 0;
+    let all = [Class::Placed, Class::Unused, Class::NotGranted, Class::Used];
+    for prefix in prefixes {
+        assert_eq!(
+            rule.counts_under_sorted(all, prefix, &mut from),
+            rule.counts_under(all, prefix),
+            "`{prefix}`"
+        );
+    }
 }
 
 #[test]
