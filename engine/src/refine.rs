@@ -732,11 +732,18 @@ fn dedup(segments: &[Segment<'_>], place: &Place, local: &mut Edits) -> Vec<Stri
                     }
                     let seen = match &unordered {
                         None => {
-                            let rest = listed.get(at..).unwrap_or(&[]);
-                            at += gallop(rest, |k| **k < *key);
+                            // Lists of one statement overlap: the entry is
+                            // most often the next one of `listed`.
+                            if listed.get(at).is_some_and(|k| **k != *key) {
+                                let rest = listed.get(at..).unwrap_or(&[]);
+                                at += gallop(rest, |k| **k < *key);
+                            }
+                            let listed_here = listed.get(at).is_some_and(|k| **k == *key);
+                            if listed_here {
+                                at += 1;
+                            }
                             while kept_at.next_if(|k| ***k < *key).is_some() {}
-                            listed.get(at).is_some_and(|k| **k == *key)
-                                || kept_at.peek().is_some_and(|k| ***k == *key)
+                            listed_here || kept_at.peek().is_some_and(|k| ***k == *key)
                         }
                         Some(own) => {
                             own.contains(key.as_slice())
@@ -769,7 +776,8 @@ fn dedup(segments: &[Segment<'_>], place: &Place, local: &mut Edits) -> Vec<Stri
 /// `text` lowercased (ASCII) into `out`.
 fn lowercase_into(text: &str, out: &mut Vec<u8>) {
     out.clear();
-    out.extend(text.bytes().map(|b| b.to_ascii_lowercase()));
+    out.extend_from_slice(text.as_bytes());
+    out.make_ascii_lowercase();
 }
 
 /// Two sorted vectors of distinct keys, with no key in both, merged.
