@@ -283,7 +283,18 @@ fn dedup_keeps_the_first_of_each_class_in_order() {
     // of order or with case twins of each other; each is held to the plain
     // rule: an entry is a duplicate when one equal but for case stands
     // before it.
-    let words = ["s3:Get*", "s3:GET*", "s3:GetObject", "s3:Put*", "ec2:*", "EC2:*", "a", "b-c", "B-C", "s3:get"];
+    let words = [
+        "s3:Get*",
+        "s3:GET*",
+        "s3:GetObject",
+        "s3:Put*",
+        "ec2:*",
+        "EC2:*",
+        "a",
+        "b-c",
+        "B-C",
+        "s3:get",
+    ];
     let mut seed = 0xdedu64;
     let mut below = |n: usize| {
         seed = seed
@@ -292,19 +303,28 @@ fn dedup_keeps_the_first_of_each_class_in_order() {
         ((seed >> 33) as usize) % n
     };
     let texts: Vec<String> = words.iter().map(|w| w.to_string()).collect();
-    let place = Place { statement: 0, sid: None, key: ActionKey::Action };
+    let place = Place {
+        statement: 0,
+        sid: None,
+        key: ActionKey::Action,
+    };
     for round in 0..2_000 {
         let mut segments: Vec<Segment<'_>> = Vec::new();
         for _ in 0..below(6) {
             if below(3) == 0 {
                 segments.push(Segment::Kept(&texts[below(texts.len())]));
             } else {
-                let mut list: Vec<String> = (0..below(8)).map(|_| texts[below(texts.len())].clone()).collect();
+                let mut list: Vec<String> = (0..below(8))
+                    .map(|_| texts[below(texts.len())].clone())
+                    .collect();
                 if below(4) != 0 {
                     list.sort_by(|a, b| crate::table::cmp_ci(a, b));
                     list.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
                 }
-                segments.push(Segment::List { list: list.into(), again: false });
+                segments.push(Segment::List {
+                    list: list.into(),
+                    again: false,
+                });
             }
         }
         let mut local = Edits::new();
@@ -327,7 +347,10 @@ fn dedup_keeps_the_first_of_each_class_in_order() {
         let removed: Vec<String> = local
             .iter()
             .map(|edit| match &edit.change {
-                Change::Removed { entry, reason: RemovalReason::Duplicate } => entry.clone(),
+                Change::Removed {
+                    entry,
+                    reason: RemovalReason::Duplicate,
+                } => entry.clone(),
                 other => panic!("{other:?}"),
             })
             .collect();

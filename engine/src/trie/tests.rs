@@ -171,8 +171,20 @@ fn safety_gives_the_first_reason() {
     assert_eq!(rule.count_under(Class::Unused, "s3:GetObject"), 0);
     // Asked in sorted order (any case), from a cursor, the counts are the same.
     let mut prefixes = vec![
-        "", "a", "s3:", "S3:G", "s3:get", "s3:GetB", "s3:GetBucketAcl", "s3:GetBucketAclX",
-        "s3:GETO", "s3:GetObjectAcl", "s3:P", "s3:PutObject", "s3:Q", "t",
+        "",
+        "a",
+        "s3:",
+        "S3:G",
+        "s3:get",
+        "s3:GetB",
+        "s3:GetBucketAcl",
+        "s3:GetBucketAclX",
+        "s3:GETO",
+        "s3:GetObjectAcl",
+        "s3:P",
+        "s3:PutObject",
+        "s3:Q",
+        "t",
     ];
     prefixes.sort_by(|a, b| cmp_ci(a, b));
     let mut from = 0;
@@ -302,7 +314,11 @@ fn block_by_string_sort(names: &[&str]) -> (Vec<Key>, Vec<(u32, bool)>) {
     for (i, action) in names.iter().enumerate() {
         let colon = action.find(':').map_or(0, |i| i + 1);
         for cut in cut_points(&action[colon..]) {
-            let len = if action.get(..colon + cut).is_some() { colon + cut } else { action.len() };
+            let len = if action.get(..colon + cut).is_some() {
+                colon + cut
+            } else {
+                action.len()
+            };
             candidates.push((i as u32, len as u32, false));
         }
         candidates.push((i as u32, action.len() as u32, true));
@@ -312,7 +328,10 @@ fn block_by_string_sort(names: &[&str]) -> (Vec<Key>, Vec<(u32, bool)>) {
     let mut producers = Vec::new();
     for (n, &(i, len, whole)) in candidates.iter().enumerate() {
         let n = n as u32;
-        if keys.last().is_none_or(|k| key_of(k.name, k.len) != key_of(i, len)) {
+        if keys
+            .last()
+            .is_none_or(|k| key_of(k.name, k.len) != key_of(i, len))
+        {
             if let Some(last) = keys.last_mut() {
                 last.producers.end = n;
             }
@@ -332,9 +351,14 @@ fn block_by_string_sort(names: &[&str]) -> (Vec<Key>, Vec<(u32, bool)>) {
     if let Some(last) = keys.last_mut() {
         last.producers.end = producers.len() as u32;
     }
-    let strings: Vec<String> = keys.iter().map(|k| key_of(k.name, k.len).to_string()).collect();
+    let strings: Vec<String> = keys
+        .iter()
+        .map(|k| key_of(k.name, k.len).to_string())
+        .collect();
     for (k, key) in keys.iter_mut().enumerate() {
-        let after = strings[k + 1..].iter().position(|s| !s.starts_with(&strings[k]));
+        let after = strings[k + 1..]
+            .iter()
+            .position(|s| !s.starts_with(&strings[k]));
         key.end = (k + 1 + after.unwrap_or(strings.len() - k - 1)) as u32;
     }
     (keys, producers)

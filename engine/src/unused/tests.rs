@@ -442,7 +442,16 @@ fn huge_security_hub_findings_are_read_whole() {
 fn contains_each_sorted_says_what_contains_says() {
     // Sets of listed actions and whole services, and sorted names that
     // fall before, between, on (in any case) and after them.
-    let words = ["a", "B", "get", "Get", "GetObject", "getobjectacl", "z", "-x"];
+    let words = [
+        "a",
+        "B",
+        "get",
+        "Get",
+        "GetObject",
+        "getobjectacl",
+        "z",
+        "-x",
+    ];
     let services = ["s3", "S3", "ec2", "iam", "x-y"];
     let mut seed = 0x5e7u64;
     let mut below = |n: usize| {
@@ -469,6 +478,10 @@ fn contains_each_sorted_says_what_contains_says() {
         names.sort_by(|a, b| cmp_ci(a, b));
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         let each: Vec<bool> = names.iter().map(|n| set.contains(n)).collect();
-        assert_eq!(set.contains_each_sorted(&names), each, "round {round}: {names:?}");
+        assert_eq!(
+            set.contains_each_sorted(&names),
+            each,
+            "round {round}: {names:?}"
+        );
     }
 }
