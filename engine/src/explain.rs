@@ -329,13 +329,15 @@ fn nest(
     // Nesting by characters, as wildcards match.
     let mut nodes: Vec<ExplainNode> = Vec::with_capacity(by_key.len());
     let mut nesting = Nesting::default();
+    // The keys come sorted: each node's names are found from the last one's.
+    let mut from = 0usize;
     for (key, mut node) in by_key {
         if !starts_with_ci(&node.prefix, root) {
             continue;
         }
         node.parent = nesting.enter(&key);
         [node.placed, node.unused] =
-            rule.counts_under([Class::Placed, Class::Unused], &node.prefix);
+            rule.counts_under_sorted([Class::Placed, Class::Unused], &node.prefix, &mut from);
         nodes.push(node);
     }
     nodes

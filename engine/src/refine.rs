@@ -3,14 +3,14 @@
 
 use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
 use crate::known::Known;
 use crate::pattern::Pattern;
 use crate::policy::{ActionKey, Effect, Policy, Statement};
-use crate::table::ActionTable;
+use crate::table::{ActionTable, gallop};
 use crate::trie::{ByLength, Class, Index, Mode, Problem, Trie};
 use crate::unused::UnusedSet;
 
@@ -328,8 +328,9 @@ impl<'k> Shared<'k> {
     /// The known actions, each with whether it is unused, found once.
     fn wide(&self, unused: &UnusedSet, known: &'k Known<'_>) -> &[(&'k str, bool)] {
         self.wide.get_or_init(|| {
-            let mut is_unused = unused.contains_in_order();
-            known.all().into_iter().map(|a| (a, is_unused(a))).collect()
+            let all = known.all();
+            let unused = unused.contains_each_sorted(&all);
+            all.into_iter().zip(unused).collect()
         })
     }
 
@@ -608,30 +609,6 @@ pub(crate) fn generalize_with<'k>(
     })
 }
 
-/// A string that hashes and compares ASCII case-insensitively.
-struct CaseFree<'s>(&'s str);
-
-impl PartialEq for CaseFree<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.eq_ignore_ascii_case(other.0)
-    }
-}
-
-impl Eq for CaseFree<'_> {}
-
-impl std::hash::Hash for CaseFree<'_> {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        let mut buffer = [0u8; 64];
-        for chunk in self.0.as_bytes().chunks(buffer.len()) {
-            let slot = buffer.get_mut(..chunk.len()).unwrap_or(&mut []);
-            slot.copy_from_slice(chunk);
-            slot.make_ascii_lowercase();
-            state.write(slot);
-        }
-        state.write_u8(0xff);
-    }
-}
-
 #[expect(
     clippy::too_many_arguments,
     reason = "the refinement's shared state, passed down"
@@ -654,7 +631,6 @@ fn refine_action_statement<'k>(
         key: ActionKey::Action,
     };
     let mut local = Edits::new();
-    let mut length = 0usize;
     for entry in statement.entries() {
         // Entries with one language (`*?*`, `?*`; any case) have one outcome.
         let key = Pattern::language_key(entry);
@@ -667,17 +643,13 @@ fn refine_action_statement<'k>(
             }
         };
         match outcome {
-            Outcome::Keep => {
-                segments.push(Segment::Kept(entry));
-                length += 1;
-            }
+            Outcome::Keep => segments.push(Segment::Kept(entry)),
             Outcome::Remove(reason) => local.push(place.edit(Change::Removed {
                 entry: entry.clone(),
                 reason,
             })),
             Outcome::Replace(with) => {
                 let again = !replaced.insert(key);
-                length += with.len();
                 segments.push(Segment::List {
                     list: Arc::clone(&with),
                     again,
@@ -695,7 +667,7 @@ fn refine_action_statement<'k>(
         // contract says of every statement whose action list ends up empty.
         return (!statement.entries().is_empty()).then(|| statement.clone());
     }
-    let deduped = dedup(&segments, length, &place, &mut local);
+    let deduped = dedup(&segments, &place, &mut local);
     edits.parts.append(&mut local.parts);
     (!deduped.is_empty()).then(|| statement.with_entries(deduped))
 }
@@ -712,41 +684,121 @@ enum Segment<'s> {
 }
 
 /// The statement's new entries: the first of each case-insensitive class,
-/// in order, `length` of them at most; each later one is recorded in
-/// `local` as a duplicate removed.
-fn dedup(segments: &[Segment<'_>], length: usize, place: &Place, local: &mut Edits) -> Vec<String> {
-    // Which entries come first in their case-insensitive class: a linear scan
-    // would make a long list quadratic, and a lowercased copy of each entry
-    // cost more than the rest of a refinement of many wide wildcards.
+/// in order; each later one is recorded in `local` as a duplicate removed.
+///
+/// Entries are compared by their lowercased bytes. A replacement list comes
+/// sorted (case aside) and distinct, as the walks leave it, and a hostile
+/// policy brings dozens of lists of thousands of entries: so each list is
+/// stepped through beside the sorted entries of the lists before it (and
+/// those kept as written), a comparison of short byte strings per entry
+/// instead of hashing each one, and its new entries are merged in. A list
+/// that is not in that order is still deduplicated, entry by entry.
+fn dedup(segments: &[Segment<'_>], place: &Place, local: &mut Edits) -> Vec<String> {
     let mut deduped: Vec<String> = Vec::new();
-    let mut seen: HashSet<CaseFree<'_>> = HashSet::with_capacity(length.min(1 << 16));
+    // The entries kept as written (those the statement spelled out).
+    let mut kept: BTreeSet<Box<[u8]>> = BTreeSet::new();
+    // The entries of the lists so far, sorted and distinct.
+    let mut listed: Vec<Box<[u8]>> = Vec::new();
+    let mut key: Vec<u8> = Vec::new();
+    let mut previous: Vec<u8> = Vec::new();
     for segment in segments {
         match segment {
             Segment::Kept(entry) => {
-                if seen.insert(CaseFree(entry)) {
-                    deduped.push((*entry).clone());
-                } else {
+                lowercase_into(entry, &mut key);
+                let seen = kept.contains(key.as_slice())
+                    || listed.binary_search_by(|k| (**k).cmp(&key)).is_ok();
+                if seen {
                     local.push(place.edit(Change::Removed {
                         entry: (*entry).clone(),
                         reason: RemovalReason::Duplicate,
                     }));
+                } else {
+                    kept.insert(key.as_slice().into());
+                    deduped.push((*entry).clone());
                 }
             }
             Segment::List { list, again: true } => {
                 local.push_duplicates(place, list, 0..list.len());
             }
             Segment::List { list, again: false } => {
+                let mut fresh: Vec<Box<[u8]>> = Vec::new();
+                // Cursors into `listed` and `kept`, while the list is in order;
+                // past an entry out of order, its own new entries so far.
+                let mut at = 0usize;
+                let mut kept_at = kept.iter().peekable();
+                let mut unordered: Option<BTreeSet<Box<[u8]>>> = None;
                 for (i, entry) in list.iter().enumerate() {
-                    if seen.insert(CaseFree(entry)) {
-                        deduped.push(entry.clone());
-                    } else {
-                        local.push_duplicates(place, list, i..i + 1);
+                    lowercase_into(entry, &mut key);
+                    if unordered.is_none() && i > 0 && key <= previous {
+                        unordered = Some(fresh.iter().cloned().collect());
                     }
+                    let seen = match &unordered {
+                        None => {
+                            // Lists of one statement overlap: the entry is
+                            // most often the next one of `listed`.
+                            if listed.get(at).is_some_and(|k| **k != *key) {
+                                let rest = listed.get(at..).unwrap_or(&[]);
+                                at += gallop(rest, |k| **k < *key);
+                            }
+                            let listed_here = listed.get(at).is_some_and(|k| **k == *key);
+                            if listed_here {
+                                at += 1;
+                            }
+                            while kept_at.next_if(|k| ***k < *key).is_some() {}
+                            listed_here || kept_at.peek().is_some_and(|k| ***k == *key)
+                        }
+                        Some(own) => {
+                            own.contains(key.as_slice())
+                                || kept.contains(key.as_slice())
+                                || listed.binary_search_by(|k| (**k).cmp(&key)).is_ok()
+                        }
+                    };
+                    if seen {
+                        local.push_duplicates(place, list, i..i + 1);
+                    } else {
+                        deduped.push(entry.clone());
+                        let new: Box<[u8]> = key.as_slice().into();
+                        if let Some(own) = &mut unordered {
+                            own.insert(new.clone());
+                        }
+                        fresh.push(new);
+                    }
+                    std::mem::swap(&mut key, &mut previous);
                 }
+                if unordered.is_some() {
+                    fresh.sort_unstable();
+                }
+                listed = merge_sorted(std::mem::take(&mut listed), fresh);
             }
         }
     }
     deduped
+}
+
+/// `text` lowercased (ASCII) into `out`.
+fn lowercase_into(text: &str, out: &mut Vec<u8>) {
+    out.clear();
+    out.extend_from_slice(text.as_bytes());
+    out.make_ascii_lowercase();
+}
+
+/// Two sorted vectors of distinct keys, with no key in both, merged.
+fn merge_sorted(a: Vec<Box<[u8]>>, b: Vec<Box<[u8]>>) -> Vec<Box<[u8]>> {
+    if b.is_empty() {
+        return a;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if x <= y => a.next(),
+            (_, Some(_)) => b.next(),
+            (Some(_), None) => a.next(),
+            (None, None) => break,
+        };
+        out.extend(next);
+    }
+    out
 }
 
 #[cfg(test)]

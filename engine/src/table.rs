@@ -174,6 +174,21 @@ pub fn starts_with_ci(s: &str, prefix: &str) -> bool {
             .all(|(a, b)| a.eq_ignore_ascii_case(b))
 }
 
+/// How many items of `sorted` come first with `below` true (it holds for a
+/// prefix of them), found by doubling steps and a binary search within the
+/// last: the log of the answer, not of the length. For cursors that move
+/// forward through a sorted list, as sorted keys are looked up in turn.
+pub(crate) fn gallop<T>(sorted: &[T], below: impl Fn(&T) -> bool) -> usize {
+    let mut bound = 1usize;
+    while bound < sorted.len() && sorted.get(bound - 1).is_some_and(&below) {
+        bound = bound.saturating_mul(2);
+    }
+    sorted
+        .get(..bound.min(sorted.len()))
+        .unwrap_or(&[])
+        .partition_point(below)
+}
+
 /// A borrowed, validated action table: sorted by lowercased name, no
 /// case-insensitive duplicates, every name of the form `service:Action`.
 #[derive(Clone, Copy, Debug)]

@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::table::{cmp_ci, starts_with_ci};
+use crate::table::{cmp_ci, gallop, starts_with_ci};
 
 /// Why a node may not become a wildcard.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -113,8 +113,16 @@ pub struct Trie {
 
 /// Where a wildcard may stand in an action name (byte offsets into the part after `service:`).
 pub fn cut_points(name: &str) -> Vec<usize> {
+    let mut cuts = Vec::new();
+    for_each_cut(name, |cut| cuts.push(cut));
+    cuts
+}
+
+/// [`cut_points`], each handed to `f` in order (the candidates of a whole
+/// catalog are cut without a vector per name).
+fn for_each_cut(name: &str, mut f: impl FnMut(usize)) {
     let bytes = name.as_bytes();
-    let mut cuts = vec![0];
+    f(0);
     for i in 1..bytes.len() {
         let prev = bytes.get(i - 1).copied().unwrap_or(0);
         let cur = bytes.get(i).copied().unwrap_or(0);
@@ -125,20 +133,9 @@ pub fn cut_points(name: &str) -> Vec<usize> {
             && prev.is_ascii_uppercase()
             && next.is_some_and(|n| n.is_ascii_lowercase());
         if word_start || acronym_end || prev == b'-' {
-            cuts.push(i);
+            f(i);
         }
     }
-    cuts
-}
-
-/// The run of `items` (lowercased, sorted) that starts with `key` (lowercased).
-fn lowercase_range<S: AsRef<str>>(items: &[S], key: &str) -> std::ops::Range<usize> {
-    let start = items.partition_point(|s| s.as_ref() < key);
-    let len = items
-        .get(start..)
-        .unwrap_or(&[])
-        .partition_point(|s| s.as_ref().starts_with(key));
-    start..start + len
 }
 
 /// The candidate nodes over one service's names (or over every name, when
@@ -158,7 +155,7 @@ struct Block {
 }
 
 /// One distinct candidate prefix of a [`Block`].
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Key {
     /// The name it was first cut from, and its length in bytes.
     name: u32,
@@ -174,68 +171,88 @@ struct Key {
 impl Block {
     fn new(names: &[&str]) -> Block {
         let lower: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
-        let key_of = |&(i, len, _): &(u32, u32, bool)| -> &str {
+        let key_of = |i: u32, len: u32| -> &str {
             let name = lower.get(i as usize).map_or("", String::as_str);
             name.get(..len as usize).unwrap_or(name)
         };
-        let mut candidates: Vec<(u32, u32, bool)> = Vec::new();
+        // Each candidate as (first name under it, length, name, whole name).
+        // The names are sorted, so the names under a prefix are one run and
+        // two distinct prefixes sort as their (first name, length): a prefix
+        // before every longer prefix of the same run, and disjoint runs in
+        // the order of their prefixes. Sorting these integers gives the
+        // order of the keys without comparing a string, and the name and
+        // whole-name flag last keep the producers of a key in the order
+        // they were found (by name, its cuts before its whole name).
+        let mut candidates: Vec<(u32, u32, u32, bool)> = Vec::new();
         for (i, action) in names.iter().enumerate() {
             let i = u32::try_from(i).unwrap_or(u32::MAX);
             let colon = action.find(':').map_or(0, |i| i + 1);
             let name = action.get(colon..).unwrap_or("");
             let whole = u32::try_from(action.len()).unwrap_or(u32::MAX);
-            for cut in cut_points(name) {
+            // The first name under each of this name's prefixes: the
+            // prefixes grow, so each search starts where the last ended.
+            let (mut from, mut last) = (0usize, 0u32);
+            let mut push = |len: u32, is_whole: bool| {
+                // (A cut inside a character stands for the whole name, so
+                // the lengths may step back.)
+                if len < last {
+                    from = 0;
+                }
+                last = len;
+                let key = key_of(i, len);
+                let rest = lower.get(from..i as usize).unwrap_or(&[]);
+                from += rest.partition_point(|s| s.as_str() < key);
+                let start = u32::try_from(from).unwrap_or(u32::MAX);
+                candidates.push((start, len, i, is_whole));
+            };
+            for_each_cut(name, |cut| {
                 let len = if action.get(..colon + cut).is_some() {
                     u32::try_from(colon + cut).unwrap_or(whole)
                 } else {
                     whole
                 };
-                candidates.push((i, len, false));
-            }
-            candidates.push((i, whole, true));
+                push(len, false);
+            });
+            push(whole, true);
         }
-        // Stable: the producers of a key stay in the order they were found,
-        // so the first spelling of a key wins.
-        candidates.sort_by(|a, b| key_of(a).cmp(key_of(b)));
+        candidates.sort_unstable();
         let mut keys: Vec<Key> = Vec::new();
         let mut producers: Vec<(u32, bool)> = Vec::with_capacity(candidates.len());
-        let mut start = 0u32;
-        for (n, candidate) in candidates.iter().enumerate() {
+        let mut previous: Option<(u32, u32)> = None;
+        for (n, &(start, len, i, is_whole)) in candidates.iter().enumerate() {
             let n = u32::try_from(n).unwrap_or(u32::MAX);
-            let same = keys.last().is_some_and(|last: &Key| {
-                key_of(&(last.name, last.len, false)) == key_of(candidate)
-            });
-            if !same {
+            if previous != Some((start, len)) {
+                previous = Some((start, len));
                 if let Some(last) = keys.last_mut() {
-                    last.producers = start..n;
+                    last.producers.end = n;
                 }
-                start = n;
-                let range = lowercase_range(&lower, key_of(candidate));
+                let key = key_of(i, len);
+                let under = lower
+                    .get(start as usize..)
+                    .unwrap_or(&[])
+                    .partition_point(|s| s.starts_with(key));
                 keys.push(Key {
-                    name: candidate.0,
-                    len: candidate.1,
+                    name: i,
+                    len,
                     producers: n..n,
-                    names: u32::try_from(range.start).unwrap_or(u32::MAX)
-                        ..u32::try_from(range.end).unwrap_or(u32::MAX),
+                    names: start..start.saturating_add(u32::try_from(under).unwrap_or(u32::MAX)),
                     end: 0,
                 });
             }
-            producers.push((candidate.0, candidate.2));
+            producers.push((i, is_whole));
         }
         let total = u32::try_from(producers.len()).unwrap_or(u32::MAX);
         if let Some(last) = keys.last_mut() {
-            last.producers = start..total;
+            last.producers.end = total;
         }
-        // Each key's subtree ends at the first later key it is not a prefix of.
+        // Each key's subtree ends at the first later key it is not a prefix
+        // of: the first key past the names under it.
         let count = u32::try_from(keys.len()).unwrap_or(u32::MAX);
         let mut open: Vec<usize> = Vec::new();
         for k in 0..keys.len() {
-            let key = keys.get(k).map_or("", |c| key_of(&(c.name, c.len, false)));
+            let start = keys.get(k).map_or(0, |c| c.names.start);
             while let Some(&top) = open.last() {
-                let top_key = keys
-                    .get(top)
-                    .map_or("", |c| key_of(&(c.name, c.len, false)));
-                if key.starts_with(top_key) {
+                if keys.get(top).is_some_and(|c| start < c.names.end) {
                     break;
                 }
                 if let Some(closed) = keys.get_mut(top) {
@@ -413,12 +430,31 @@ impl<'p, 'a, 'f> Safety<'p, 'a, 'f> {
     }
 
     /// [`Safety::count_under`] for each of `classes`, the names found once.
+    #[cfg(test)]
     pub(crate) fn counts_under<const N: usize>(
         &self,
         classes: [Class; N],
         prefix: &str,
     ) -> [usize; N] {
         let range = self.range(prefix);
+        classes.map(|class| self.count(class, &range))
+    }
+
+    /// [`Safety::counts_under`] for prefixes asked in sorted order (case
+    /// aside, as [`cmp_ci`] sorts): `from` carries where the last one's names
+    /// began, and each search gallops on from there instead of searching all
+    /// of K (`pare explain` asks for every node of the whole catalog).
+    pub(crate) fn counts_under_sorted<const N: usize>(
+        &self,
+        classes: [Class; N],
+        prefix: &str,
+        from: &mut usize,
+    ) -> [usize; N] {
+        let actions = &self.problem.actions;
+        let rest = actions.get(*from..).unwrap_or(&[]);
+        *from += gallop(rest, |(n, _)| cmp_ci(n, prefix).is_lt());
+        let under = actions.get(*from..).unwrap_or(&[]);
+        let range = *from..*from + gallop(under, |(n, _)| starts_with_ci(n, prefix));
         classes.map(|class| self.count(class, &range))
     }
 

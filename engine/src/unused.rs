@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use crate::error::{Error, ErrorKind, Location};
 use crate::json;
 use crate::policy::{join, kind};
-use crate::table::{cmp_ci, split_action};
+use crate::table::{cmp_ci, gallop, split_action};
 
 /// One unused action, as the finding spelled it (service prefix lowercased).
 ///
@@ -130,9 +130,10 @@ impl UnusedSet {
 
     /// [`UnusedSet::contains`] for names asked in sorted order (ASCII
     /// case-insensitively), as a refinement classes the known actions of a
-    /// range: a cursor walks the set forward, so asking every name of a
-    /// service costs one pass, not a binary search each. A name asked out of
-    /// order gets the binary search, so every answer is right in any order.
+    /// range: a cursor steps through the set beside them (galloping, so a
+    /// set far larger than the names costs the log of each gap), not a binary
+    /// search each. A name asked out of order gets the binary search, so
+    /// every answer is right in any order.
     pub(crate) fn contains_in_order(&self) -> impl FnMut(&str) -> bool + '_ {
         // Every action before `at` sorts before the last name asked.
         let mut at = 0;
@@ -141,23 +142,27 @@ impl UnusedSet {
             if self.is_service_unused(service) {
                 return true;
             }
-            let before = |i: usize| {
-                self.actions
-                    .get(i)
-                    .is_some_and(|a| cmp_ci(&a.name, action) == Ordering::Less)
-            };
-            if at > 0 && !before(at - 1) {
+            let passed = at > 0
+                && self
+                    .actions
+                    .get(at - 1)
+                    .is_some_and(|a| cmp_ci(&a.name, action).is_ge());
+            if passed {
                 return self.find(action).is_ok();
             }
-            while let Some(next) = self.actions.get(at) {
-                match cmp_ci(&next.name, action) {
-                    Ordering::Less => at += 1,
-                    Ordering::Equal => return true,
-                    Ordering::Greater => return false,
-                }
-            }
-            false
+            let rest = self.actions.get(at..).unwrap_or(&[]);
+            at += gallop(rest, |a| cmp_ci(&a.name, action).is_lt());
+            self.actions
+                .get(at)
+                .is_some_and(|a| cmp_ci(&a.name, action).is_eq())
         }
+    }
+
+    /// [`UnusedSet::contains`] for each of `names` (sorted case-insensitively
+    /// for speed; see [`UnusedSet::contains_in_order`]).
+    pub(crate) fn contains_each_sorted(&self, names: &[&str]) -> Vec<bool> {
+        let mut is_unused = self.contains_in_order();
+        names.iter().map(|name| is_unused(name)).collect()
     }
 
     /// Whether the whole service is unused.

@@ -275,3 +275,86 @@ fn a_statement_written_empty_is_removed() {
     let v = crate::verify(&policy, &refined.policy, &unused, table);
     assert!(v.is_ok(), "{v}");
 }
+
+#[test]
+fn dedup_keeps_the_first_of_each_class_in_order() {
+    // Statements of entries kept as written and replacement lists, the
+    // lists mostly sorted and distinct (as the walks leave them), some out
+    // of order or with case twins of each other; each is held to the plain
+    // rule: an entry is a duplicate when one equal but for case stands
+    // before it.
+    let words = [
+        "s3:Get*",
+        "s3:GET*",
+        "s3:GetObject",
+        "s3:Put*",
+        "ec2:*",
+        "EC2:*",
+        "a",
+        "b-c",
+        "B-C",
+        "s3:get",
+    ];
+    let mut seed = 0xdedu64;
+    let mut below = |n: usize| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((seed >> 33) as usize) % n
+    };
+    let texts: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+    let place = Place {
+        statement: 0,
+        sid: None,
+        key: ActionKey::Action,
+    };
+    for round in 0..2_000 {
+        let mut segments: Vec<Segment<'_>> = Vec::new();
+        for _ in 0..below(6) {
+            if below(3) == 0 {
+                segments.push(Segment::Kept(&texts[below(texts.len())]));
+            } else {
+                let mut list: Vec<String> = (0..below(8))
+                    .map(|_| texts[below(texts.len())].clone())
+                    .collect();
+                if below(4) != 0 {
+                    list.sort_by(|a, b| crate::table::cmp_ci(a, b));
+                    list.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+                }
+                segments.push(Segment::List {
+                    list: list.into(),
+                    again: false,
+                });
+            }
+        }
+        let mut local = Edits::new();
+        let deduped = dedup(&segments, &place, &mut local);
+        let mut seen: HashSet<String> = HashSet::new();
+        let (mut first, mut duplicates) = (Vec::new(), Vec::new());
+        for segment in &segments {
+            let entries: Vec<&String> = match segment {
+                Segment::Kept(entry) => vec![*entry],
+                Segment::List { list, .. } => list.iter().collect(),
+            };
+            for entry in entries {
+                if seen.insert(entry.to_ascii_lowercase()) {
+                    first.push(entry.clone());
+                } else {
+                    duplicates.push(entry.clone());
+                }
+            }
+        }
+        let removed: Vec<String> = local
+            .iter()
+            .map(|edit| match &edit.change {
+                Change::Removed {
+                    entry,
+                    reason: RemovalReason::Duplicate,
+                } => entry.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(deduped, first, "round {round}");
+        assert_eq!(removed, duplicates, "round {round}");
+    }
+}

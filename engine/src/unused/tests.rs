@@ -485,3 +485,51 @@ fn contains_in_order_answers_as_contains_in_any_order() {
         }
     }
 }
+
+#[test]
+fn contains_each_sorted_says_what_contains_says() {
+    // Sets of listed actions and whole services, and sorted names that
+    // fall before, between, on (in any case) and after them.
+    let words = [
+        "a",
+        "B",
+        "get",
+        "Get",
+        "GetObject",
+        "getobjectacl",
+        "z",
+        "-x",
+    ];
+    let services = ["s3", "S3", "ec2", "iam", "x-y"];
+    let mut seed = 0x5e7u64;
+    let mut below = |n: usize| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((seed >> 33) as usize) % n
+    };
+    for round in 0..300 {
+        let name = |below: &mut dyn FnMut(usize) -> usize| {
+            let service = services[below(services.len())];
+            let action: String = (0..below(3)).map(|_| words[below(words.len())]).collect();
+            format!("{service}:{action}")
+        };
+        let mut set = UnusedSet::new();
+        for _ in 0..below(60) {
+            let n = name(&mut below);
+            set.insert_action(&n, None);
+        }
+        if below(3) == 0 {
+            set.insert_service(services[below(services.len())], None);
+        }
+        let mut names: Vec<String> = (0..below(80)).map(|_| name(&mut below)).collect();
+        names.sort_by(|a, b| cmp_ci(a, b));
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let each: Vec<bool> = names.iter().map(|n| set.contains(n)).collect();
+        assert_eq!(
+            set.contains_each_sorted(&names),
+            each,
+            "round {round}: {names:?}"
+        );
+    }
+}
