@@ -140,8 +140,9 @@ impl Limits {
 
     /// Reads the JSON values of `path` one at a time, within the cap on
     /// `kind`, without holding the whole file: the text of each complete
-    /// top-level value (JSON Lines, or values one after another) goes to
-    /// `each` and is dropped before the next is read, so memory holds the
+    /// top-level value (JSON Lines, or values one after another), with the
+    /// white space before it, goes to `each` with its offset in the file,
+    /// and is dropped before the next is read, so memory holds the
     /// largest value, not the file. `Ok(false)` when the file is not a clean
     /// stream (gzip or UTF-16, a syntax error, a truncated value, or `each`
     /// returned `false`): the caller then reads it whole for the error.
@@ -149,7 +150,7 @@ impl Limits {
         self,
         path: &Path,
         kind: Kind,
-        each: impl FnMut(&str) -> bool,
+        each: impl FnMut(u64, &str) -> bool,
     ) -> std::io::Result<bool> {
         let cap = self.cap(kind);
         let file = std::fs::File::open(path)?;
@@ -166,12 +167,14 @@ fn stream_values(
     cap: u64,
     kind: Kind,
     chunk: usize,
-    mut each: impl FnMut(&str) -> bool,
+    mut each: impl FnMut(u64, &str) -> bool,
 ) -> std::io::Result<bool> {
     let mut reader = reader.take(cap.saturating_add(1));
     let mut buf: Vec<u8> = Vec::new();
     let mut pos = 0;
     let mut total: u64 = 0;
+    // The file's bytes before `buf`.
+    let mut dropped: u64 = 0;
     let mut eof = false;
     loop {
         let rest = buf.get(pos..).unwrap_or(&[]);
@@ -183,7 +186,7 @@ fn stream_values(
                 let Some(text) = rest.get(..end).and_then(|v| std::str::from_utf8(v).ok()) else {
                     return Ok(false);
                 };
-                if !each(text) {
+                if !each(dropped + pos as u64, text) {
                     return Ok(false);
                 }
                 pos += end;
@@ -198,6 +201,7 @@ fn stream_values(
         // More bytes: the buffer holds what is not read yet, and grows
         // only for a value larger than it.
         buf.drain(..pos);
+        dropped += pos as u64;
         pos = 0;
         // At least the four bytes the first read needs to tell a byte-order
         // mark, gzip or UTF-16.
@@ -739,7 +743,10 @@ mod tests {
     /// The values `stream_values` gives, or `None` when it says to read whole.
     fn streamed(bytes: &[u8], chunk: usize) -> std::io::Result<Option<Vec<String>>> {
         let mut values = Vec::new();
-        let clean = stream_values(bytes, 1 << 30, Kind::Data, chunk, |text| {
+        let clean = stream_values(bytes, 1 << 30, Kind::Data, chunk, |offset, text| {
+            // Each value's offset is where its text is in the input.
+            let at = usize::try_from(offset).unwrap();
+            assert_eq!(bytes.get(at..at + text.len()), Some(text.as_bytes()));
             values.push(text.trim().to_string());
             true
         })?;
@@ -794,7 +801,7 @@ mod tests {
         }
         // `each` refusing a value stops the stream.
         let mut seen = 0;
-        let clean = stream_values(&b"{} {} {}"[..], 100, Kind::Data, 2, |_| {
+        let clean = stream_values(&b"{} {} {}"[..], 100, Kind::Data, 2, |_, _| {
             seen += 1;
             seen < 2
         })
@@ -806,14 +813,16 @@ mod tests {
     #[test]
     fn an_endless_stream_stops_at_the_cap() {
         for byte in [b' ', b'['] {
-            let err = stream_values(std::io::repeat(byte), 1 << 20, Kind::Data, 4096, |_| true)
-                .unwrap_err();
+            let err = stream_values(std::io::repeat(byte), 1 << 20, Kind::Data, 4096, |_, _| {
+                true
+            })
+            .unwrap_err();
             assert_eq!(err.kind(), std::io::ErrorKind::FileTooLarge);
         }
         // Exactly at the cap is fine; one byte more is not.
-        let ok = stream_values(&b"{}   "[..], 5, Kind::Data, 2, |_| true).unwrap();
+        let ok = stream_values(&b"{}   "[..], 5, Kind::Data, 2, |_, _| true).unwrap();
         assert!(ok);
-        let err = stream_values(&b"{}    "[..], 5, Kind::Data, 2, |_| true).unwrap_err();
+        let err = stream_values(&b"{}    "[..], 5, Kind::Data, 2, |_, _| true).unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::FileTooLarge);
     }
 

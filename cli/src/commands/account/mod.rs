@@ -412,6 +412,42 @@ fn plan_exit_code(plan: &Plan) -> i32 {
 /// Every finding of every file, files in argument order and directories in
 /// name order. A file that cannot be read or parsed stops the run.
 fn read_findings(paths: &[PathBuf], limits: input::Limits) -> Result<Vec<Finding>, Error> {
+    let files = findings_files(paths)?;
+    let mut findings = Vec::new();
+    // One reader for every file: a directory of a finding per file shares
+    // the action names of all of them.
+    let mut reader = pare_engine::FindingsReader::new();
+    for file in files {
+        let name = file.display().to_string();
+        let cannot_read = |e| Error::input(format!("cannot read `{name}`")).with_source(e);
+        // An organization's stream is hundreds of MB: its values are read
+        // one at a time, the text of each dropped once it is a finding.
+        let mut parsed = Vec::new();
+        let clean = limits
+            .stream_json_values(&file, input::Kind::Data, |_, text| {
+                reader.value(text).map(|f| parsed.extend(f)).is_some()
+            })
+            .map_err(cannot_read)?;
+        if !clean {
+            // The whole-file reader reports what is wrong, as it always has.
+            let bytes = limits
+                .read_file(&file, input::Kind::Data)
+                .map_err(cannot_read)?;
+            let text = input::decode(&name, bytes)?;
+            if text.trim().is_empty() {
+                continue;
+            }
+            parsed = pare_engine::parse_findings(&text)
+                .map_err(|e| Error::input(format!("{name}: {e}")))?;
+        }
+        findings.extend(parsed);
+    }
+    Ok(findings)
+}
+
+/// The files `--findings` names: each file, and each directory's files in
+/// name order (hidden ones left out).
+pub(super) fn findings_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
@@ -434,36 +470,7 @@ fn read_findings(paths: &[PathBuf], limits: input::Limits) -> Result<Vec<Finding
             files.push(path.clone());
         }
     }
-    let mut findings = Vec::new();
-    // One reader for every file: a directory of a finding per file shares
-    // the action names of all of them.
-    let mut reader = pare_engine::FindingsReader::new();
-    for file in files {
-        let name = file.display().to_string();
-        let cannot_read = |e| Error::input(format!("cannot read `{name}`")).with_source(e);
-        // An organization's stream is hundreds of MB: its values are read
-        // one at a time, the text of each dropped once it is a finding.
-        let mut parsed = Vec::new();
-        let clean = limits
-            .stream_json_values(&file, input::Kind::Data, |text| {
-                reader.value(text).map(|f| parsed.extend(f)).is_some()
-            })
-            .map_err(cannot_read)?;
-        if !clean {
-            // The whole-file reader reports what is wrong, as it always has.
-            let bytes = limits
-                .read_file(&file, input::Kind::Data)
-                .map_err(cannot_read)?;
-            let text = input::decode(&name, bytes)?;
-            if text.trim().is_empty() {
-                continue;
-            }
-            parsed = pare_engine::parse_findings(&text)
-                .map_err(|e| Error::input(format!("{name}: {e}")))?;
-        }
-        findings.extend(parsed);
-    }
-    Ok(findings)
+    Ok(files)
 }
 
 /// The plan with the account it was made from, for rendering.

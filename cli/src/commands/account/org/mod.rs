@@ -17,6 +17,7 @@ use pare_engine::account::{account_of_arn, is_account_id};
 
 use super::*;
 
+mod findings;
 mod summary;
 use summary::*;
 
@@ -186,13 +187,12 @@ pub(super) fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error>
         check_out_dir(out)?;
     }
     let files = details_files(&config.organization)?;
-    let findings = read_findings(&config.findings, io.limits)?;
+    let by_account = findings::scan(&config.findings, io.limits)?;
     let catalog = Catalog::load(config.catalog.as_deref(), io.limits)?;
     let permission_sets = match &config.identity_center {
         Some(dir) => identity_center::read_bundle(dir, io)?,
         None => Vec::new(),
     };
-    let (order, by_account) = split_by_account(findings);
     // Accounts are planned in parallel, each on one thread; a lone account
     // uses the threads inside its plan instead.
     let threads = max_threads();
@@ -220,7 +220,7 @@ pub(super) fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error>
     if config.identity_center.is_some() {
         write_sets_not_in_bundle(&run.roles, &permission_sets, io)?;
     }
-    let (summary, code) = run.finish(order);
+    let (summary, code) = run.finish();
     for unplaced in &summary.unplaced_findings {
         write_warning(io, &unplaced_warning(unplaced))?;
     }
@@ -239,21 +239,6 @@ pub(super) fn run(config: &AccountConfig, io: &mut Io<'_>) -> Result<i32, Error>
     } else {
         exit::SUCCESS
     })
-}
-
-/// The organization's findings stream, split by the account each names,
-/// and the accounts in the order the stream first names them.
-fn split_by_account(findings: Vec<Finding>) -> (Vec<String>, HashMap<String, Vec<Finding>>) {
-    let mut order: Vec<String> = Vec::new();
-    let mut by_account: HashMap<String, Vec<Finding>> = HashMap::new();
-    for finding in findings {
-        let account = account_of_arn(&finding.resource).unwrap_or("").to_string();
-        if !by_account.contains_key(&account) {
-            order.push(account.clone());
-        }
-        by_account.entry(account).or_default().push(finding);
-    }
-    (order, by_account)
 }
 
 /// Roles of permission sets the bundle does not have: nothing can be
@@ -327,7 +312,7 @@ struct OrgRun<'a> {
     catalog: &'a Catalog,
     options: &'a PlanOptions,
     /// The findings not yet given to an account, by the account they name.
-    by_account: HashMap<String, Vec<Finding>>,
+    by_account: findings::ByAccount,
     /// The accounts planned, with the file each came from.
     seen: BTreeMap<String, String>,
     summary: Summary,
@@ -344,7 +329,8 @@ struct Prepared {
     /// Its directory in the plan.
     dir: String,
     account: Account,
-    findings: Vec<Finding>,
+    /// Its findings, read on the thread that plans it.
+    findings: Option<findings::Share>,
     /// This account's share of the per-principal sources.
     sources: crate::sources::AccountSources,
 }
@@ -454,7 +440,9 @@ fn plan_one(
         sources,
     } = prepared;
     let mut stderr = Vec::new();
-    let applied = sources.apply(findings, &account, catalog, &mut streamless.io(&mut stderr));
+    let findings = findings.map_or(Ok(Vec::new()), |share| share.read(&id));
+    let applied =
+        findings.and_then(|f| sources.apply(f, &account, catalog, &mut streamless.io(&mut stderr)));
     let plan = applied.map(|(usage, reports)| {
         let plan = account::plan_owned(&account, usage, catalog.table(), options, &mut |_, _| {});
         (plan, reports)
@@ -501,24 +489,21 @@ impl OrgRun<'_> {
 
     /// The summary completed: the findings no account took, sorted, and
     /// the total row; and the run's exit code, the permission sets' with it.
-    fn finish(self, order: Vec<String>) -> (Summary, i32) {
+    fn finish(self) -> (Summary, i32) {
         let OrgRun {
             mut summary,
-            mut by_account,
+            by_account,
             exit: mut code,
             ..
         } = self;
         for set in &summary.permission_sets {
             code = worse(code, set.exit_code());
         }
-        for account in order {
-            let Some(findings) = by_account.remove(&account) else {
-                continue;
-            };
+        for (account, findings) in by_account.into_rest() {
             summary.unplaced_findings.push(Unplaced {
                 account_id: account,
                 findings: findings.len(),
-                ids: findings.into_iter().map(|f| f.id).collect(),
+                ids: findings.ids(),
             });
         }
         summary
@@ -552,7 +537,7 @@ impl OrgRun<'_> {
         // The one sanitizer of names that reach a path; an id that passed
         // `is_account_id` comes out unchanged.
         let dir = safe::path_component(&id);
-        let findings = self.by_account.remove(&id).unwrap_or_default();
+        let findings = self.by_account.take(&id);
         let mut sources = self.config.sources.clone();
         let here = |item: &crate::sources::PrincipalFile| {
             account_of_arn(&item.principal) == Some(id.as_str())
