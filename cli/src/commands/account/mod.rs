@@ -423,11 +423,13 @@ fn read_findings(paths: &[PathBuf], limits: input::Limits) -> Result<Vec<Finding
         // An organization's stream is hundreds of MB: its values are read
         // one at a time, the text of each dropped once it is a finding.
         let mut parsed = Vec::new();
-        let clean = limits
-            .stream_json_values(&file, input::Kind::Data, |_, text| {
-                reader.value(text).map(|f| parsed.extend(f)).is_some()
-            })
-            .map_err(cannot_read)?;
+        // A pipe cannot be read again for its error: it is read whole.
+        let clean = std::fs::metadata(&file).is_ok_and(|m| m.is_file())
+            && limits
+                .stream_json_values(&file, input::Kind::Data, |_, text| {
+                    reader.value(text).map(|f| parsed.extend(f)).is_some()
+                })
+                .map_err(cannot_read)?;
         if !clean {
             // The whole-file reader reports what is wrong, as it always has.
             let bytes = limits

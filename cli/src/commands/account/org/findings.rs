@@ -104,30 +104,33 @@ pub(super) fn scan(paths: &[PathBuf], limits: input::Limits) -> Result<ByAccount
         let name = path.display().to_string();
         let cannot_read = |e| Error::input(format!("cannot read `{name}`")).with_source(e);
         let mut placed: Vec<(String, Entry)> = Vec::new();
-        let clean = limits
-            .stream_json_values(path, input::Kind::Data, |offset, text| {
-                if let Some((resource, id)) = head(text) {
-                    let len = text.len();
-                    let at = Entry::At {
-                        file: n,
-                        offset,
-                        len,
-                        id,
+        // Only a regular file can be read again, later or for its error: a
+        // pipe (`--findings <(...)`) is read whole, as before.
+        let clean = std::fs::metadata(path).is_ok_and(|m| m.is_file())
+            && limits
+                .stream_json_values(path, input::Kind::Data, |offset, text| {
+                    if let Some((resource, id)) = head(text) {
+                        let len = text.len();
+                        let at = Entry::At {
+                            file: n,
+                            offset,
+                            len,
+                            id,
+                        };
+                        placed.push((account_of(&resource), at));
+                        return true;
+                    }
+                    let Some(found) = reader.value(text) else {
+                        return false;
                     };
-                    placed.push((account_of(&resource), at));
-                    return true;
-                }
-                let Some(found) = reader.value(text) else {
-                    return false;
-                };
-                placed.extend(
-                    found
-                        .into_iter()
-                        .map(|f| (account_of(&f.resource), Entry::Read(f))),
-                );
-                true
-            })
-            .map_err(cannot_read)?;
+                    placed.extend(
+                        found
+                            .into_iter()
+                            .map(|f| (account_of(&f.resource), Entry::Read(f))),
+                    );
+                    true
+                })
+                .map_err(cannot_read)?;
         if !clean {
             // The whole-file reader reports what is wrong, as it always has.
             placed = read_whole(path, limits)?
@@ -304,6 +307,45 @@ mod tests {
         let (account, share) = rest.into_iter().next().unwrap();
         assert_eq!(account, b);
         assert_eq!(share.ids(), ["2", "4"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_pipe_is_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("findings.fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("mkfifo is not available: skipped");
+            return;
+        }
+        let a = "111111111111";
+        let text = format!(
+            "{}\n{}\n",
+            finding("1", a, DETAILS),
+            finding("2", a, DETAILS)
+        );
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::write(fifo, text).unwrap())
+        };
+        let mut by = scan(std::slice::from_ref(&fifo), input::Limits::default()).unwrap();
+        writer.join().unwrap();
+        let share = by.take(a).unwrap();
+        assert!(share.entries.iter().all(|e| matches!(e, Entry::Read(_))));
+        let ids: Vec<String> = share.read(a).unwrap().into_iter().map(|f| f.id).collect();
+        assert_eq!(ids, ["1", "2"]);
+        // A bad value in a pipe is the whole input's error, not an empty
+        // input (a pipe cannot be read a second time for it).
+        let bad = format!("{}\n{{\"findingType\": 7}}\n", finding("1", a, DETAILS));
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::write(fifo, bad).unwrap())
+        };
+        let err = scan(std::slice::from_ref(&fifo), input::Limits::default());
+        writer.join().unwrap();
+        let chain = err.err().map(|e| e.chain()).unwrap_or_default();
+        assert!(chain.contains("<value 2>"), "{chain}");
     }
 
     #[test]
