@@ -206,13 +206,13 @@ fn stream_values(
         // At least the four bytes the first read needs to tell a byte-order
         // mark, gzip or UTF-16.
         let want = buf.len().max(chunk).max(4);
-        let start = buf.len();
+        let first = total == 0;
         let read = (&mut reader).take(want as u64).read_to_end(&mut buf)?;
         total += read as u64;
         if total > cap {
             return Err(too_large(cap, kind));
         }
-        if start == 0 && total == u64::try_from(read).unwrap_or(0) {
+        if first {
             if not_utf8(&buf).is_some() {
                 return Ok(false);
             }

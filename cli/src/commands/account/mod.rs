@@ -432,19 +432,28 @@ fn read_findings(paths: &[PathBuf], limits: input::Limits) -> Result<Vec<Finding
                 .map_err(cannot_read)?;
         if !clean {
             // The whole-file reader reports what is wrong, as it always has.
-            let bytes = limits
-                .read_file(&file, input::Kind::Data)
-                .map_err(cannot_read)?;
-            let text = input::decode(&name, bytes)?;
-            if text.trim().is_empty() {
-                continue;
-            }
-            parsed = pare_engine::parse_findings(&text)
-                .map_err(|e| Error::input(format!("{name}: {e}")))?;
+            parsed = read_findings_whole(&file, limits)?;
         }
         findings.extend(parsed);
     }
     Ok(findings)
+}
+
+/// The findings of a whole file (none when it is empty), or the error that
+/// names what is wrong with it.
+pub(super) fn read_findings_whole(
+    path: &std::path::Path,
+    limits: input::Limits,
+) -> Result<Vec<Finding>, Error> {
+    let name = path.display().to_string();
+    let bytes = limits
+        .read_file(path, input::Kind::Data)
+        .map_err(|e| Error::input(format!("cannot read `{name}`")).with_source(e))?;
+    let text = input::decode(&name, bytes)?;
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    pare_engine::parse_findings(&text).map_err(|e| Error::input(format!("{name}: {e}")))
 }
 
 /// The files `--findings` names: each file, and each directory's files in

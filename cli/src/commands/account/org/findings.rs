@@ -20,6 +20,7 @@ use pare_engine::{Finding, FindingsReader};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
+use super::super::read_findings_whole;
 use crate::error::Error;
 use crate::input;
 
@@ -133,7 +134,7 @@ pub(super) fn scan(paths: &[PathBuf], limits: input::Limits) -> Result<ByAccount
                 .map_err(cannot_read)?;
         if !clean {
             // The whole-file reader reports what is wrong, as it always has.
-            placed = read_whole(path, limits)?
+            placed = read_findings_whole(path, limits)?
                 .into_iter()
                 .map(|f| (account_of(&f.resource), Entry::Read(f)))
                 .collect();
@@ -143,19 +144,6 @@ pub(super) fn scan(paths: &[PathBuf], limits: input::Limits) -> Result<ByAccount
         }
     }
     Ok(by)
-}
-
-/// The findings of a whole file, or the error `pare account` gives for it.
-fn read_whole(path: &std::path::Path, limits: input::Limits) -> Result<Vec<Finding>, Error> {
-    let name = path.display().to_string();
-    let bytes = limits
-        .read_file(path, input::Kind::Data)
-        .map_err(|e| Error::input(format!("cannot read `{name}`")).with_source(e))?;
-    let text = input::decode(&name, bytes)?;
-    if text.trim().is_empty() {
-        return Ok(Vec::new());
-    }
-    pare_engine::parse_findings(&text).map_err(|e| Error::input(format!("{name}: {e}")))
 }
 
 impl ByAccount {
@@ -251,7 +239,7 @@ impl Share {
             let Some(found) = reader.value(&text) else {
                 // Not a finding after all: the whole file's error, as the
                 // scan would have given it had it parsed the value.
-                read_whole(path, self.files.limits)?;
+                read_findings_whole(path, self.files.limits)?;
                 return Err(changed());
             };
             match found.as_slice() {
@@ -384,7 +372,7 @@ mod tests {
         std::fs::write(&path, format!("{}\n{bad}\n", finding("1", a, DETAILS))).unwrap();
         let mut by = scan(std::slice::from_ref(&path), input::Limits::default()).unwrap();
         let late = by.take(a).unwrap().read(a).unwrap_err().chain();
-        let whole = read_whole(&path, input::Limits::default())
+        let whole = read_findings_whole(&path, input::Limits::default())
             .unwrap_err()
             .chain();
         assert_eq!(late, whole);
