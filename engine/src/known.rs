@@ -163,9 +163,16 @@ impl<'a> Known<'a> {
 /// `name` as a concrete action with a lowercase service prefix, or `None`
 /// when it has a wildcard or is not of the form `service:Action`.
 pub fn concrete_action(name: &str) -> Option<String> {
+    is_concrete_action(name).then(|| {
+        let (service, action) = split_action(name);
+        format!("{}:{action}", service.to_ascii_lowercase())
+    })
+}
+
+/// Whether [`concrete_action`] accepts `name`, without making its canonical form.
+pub fn is_concrete_action(name: &str) -> bool {
     let (service, action) = split_action(name);
-    (name.contains(':') && is_service_name(service) && is_action_name(action))
-        .then(|| format!("{}:{action}", service.to_ascii_lowercase()))
+    name.contains(':') && is_service_name(service) && is_action_name(action)
 }
 
 /// The sorted run of `items` that starts with `prefix`.

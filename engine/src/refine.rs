@@ -401,6 +401,21 @@ impl<'k> Shared<'k> {
     }
 }
 
+/// Whether `entry` has no `*` or `?` (as [`Pattern::is_literal`] says,
+/// without parsing it).
+pub(crate) fn is_literal(entry: &str) -> bool {
+    !entry.contains(['*', '?'])
+}
+
+/// Rule 1 for a literal entry: removed when the set lists it.
+fn literal_outcome(entry: &str, unused: &UnusedSet) -> Outcome {
+    if unused.contains(entry) {
+        Outcome::Remove(RemovalReason::Unused)
+    } else {
+        Outcome::Keep
+    }
+}
+
 /// [`refine_entry`], with what the refinement shares in `shared`.
 pub(crate) fn refine_entry_with<'k>(
     entry: &str,
@@ -409,14 +424,10 @@ pub(crate) fn refine_entry_with<'k>(
     options: &RefineOptions,
     shared: &Shared<'k>,
 ) -> Outcome {
-    let pattern = Pattern::new(entry);
-    if pattern.is_literal() {
-        return if unused.contains(entry) {
-            Outcome::Remove(RemovalReason::Unused)
-        } else {
-            Outcome::Keep
-        };
+    if is_literal(entry) {
+        return literal_outcome(entry, unused);
     }
+    let pattern = Pattern::new(entry);
     // A wildcard confined to a wholly unused service grants only unused actions, known or not.
     if pattern
         .fixed_service()
@@ -632,15 +643,21 @@ fn refine_action_statement<'k>(
     };
     let mut local = Edits::new();
     for entry in statement.entries() {
-        // Entries with one language (`*?*`, `?*`; any case) have one outcome.
-        let key = Pattern::language_key(entry);
-        let outcome = match outcomes.get(&key) {
-            Some(outcome) => outcome.clone(),
-            None => {
-                let outcome = refine_entry_with(entry, unused, known, options, shared);
-                outcomes.insert(key.clone(), outcome.clone());
-                outcome
-            }
+        // A literal's outcome is one lookup: no memo.
+        let (outcome, key) = if is_literal(entry) {
+            (literal_outcome(entry, unused), None)
+        } else {
+            // Entries with one language (`*?*`, `?*`; any case) have one outcome.
+            let key = Pattern::language_key(entry);
+            let outcome = match outcomes.get(&key) {
+                Some(outcome) => outcome.clone(),
+                None => {
+                    let outcome = refine_entry_with(entry, unused, known, options, shared);
+                    outcomes.insert(key.clone(), outcome.clone());
+                    outcome
+                }
+            };
+            (outcome, Some(key))
         };
         match outcome {
             Outcome::Keep => segments.push(Segment::Kept(entry)),
@@ -649,7 +666,9 @@ fn refine_action_statement<'k>(
                 reason,
             })),
             Outcome::Replace(with) => {
-                let again = !replaced.insert(key);
+                // Only a wildcard is replaced (it has a key); without one,
+                // the list is checked entry by entry, which is always right.
+                let again = key.is_some_and(|key| !replaced.insert(key));
                 segments.push(Segment::List {
                     list: Arc::clone(&with),
                     again,

@@ -135,12 +135,23 @@ impl UnusedSet {
     /// search each. A name asked out of order gets the binary search, so
     /// every answer is right in any order.
     pub(crate) fn contains_in_order(&self) -> impl FnMut(&str) -> bool + '_ {
-        // Every action before `at` sorts before the last name asked.
+        // Every action before `at` sorts before, or is, the last name asked.
         let mut at = 0;
+        // The service of the last name asked, and whether it is wholly
+        // unused: sorted names come in runs of one service.
+        let mut service_seen = String::new();
+        let mut service_unused = false;
         move |action| {
             let (service, _) = split_action(action);
-            if self.is_service_unused(service) {
-                return true;
+            if !self.services.is_empty() {
+                if !service_seen.eq_ignore_ascii_case(service) {
+                    service_seen.clear();
+                    service_seen.push_str(service);
+                    service_unused = self.is_service_unused(service);
+                }
+                if service_unused {
+                    return true;
+                }
             }
             let passed = at > 0
                 && self
@@ -150,11 +161,23 @@ impl UnusedSet {
             if passed {
                 return self.find(action).is_ok();
             }
+            // Most often the cursor is already there: one comparison.
+            match self.actions.get(at).map(|a| cmp_ci(&a.name, action)) {
+                None | Some(Ordering::Greater) => return false,
+                Some(Ordering::Equal) => {
+                    at += 1;
+                    return true;
+                }
+                Some(Ordering::Less) => at += 1,
+            }
             let rest = self.actions.get(at..).unwrap_or(&[]);
             at += gallop(rest, |a| cmp_ci(&a.name, action).is_lt());
-            self.actions
+            let found = self
+                .actions
                 .get(at)
-                .is_some_and(|a| cmp_ci(&a.name, action).is_eq())
+                .is_some_and(|a| cmp_ci(&a.name, action).is_eq());
+            at += usize::from(found);
+            found
         }
     }
 

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::{BlindSpot, Diagnostic, DiagnosticCode, RefineOptions, Shared};
-use crate::known::{Known, concrete_action};
+use crate::known::{Known, is_concrete_action};
 use crate::pattern::Pattern;
 use crate::policy::{ActionKey, Effect, Policy, Statement};
 use crate::table::{cmp_ci, split_action};
@@ -160,22 +160,23 @@ pub(super) fn diagnose_literals(
         if entry.contains(['*', '?']) {
             continue;
         }
-        let diagnostic = match concrete_action(entry) {
-            None => Some((
+        let diagnostic = if !is_concrete_action(entry) {
+            Some((
                 DiagnosticCode::MalformedAction,
                 "is not of the form `service:Action`; it matches nothing and is kept as written",
-            )),
-            Some(_) if !known.in_catalog(entry) && removes_unused && unused.contains(entry) => {
-                Some((
-                    DiagnosticCode::UnknownAction,
-                    "is not in the catalog (a new action, a typo, or a retired service); removed, as it is reported unused",
-                ))
-            }
-            Some(_) if !known.in_catalog(entry) => Some((
+            ))
+        } else if known.in_catalog(entry) {
+            None
+        } else if removes_unused && unused.contains(entry) {
+            Some((
+                DiagnosticCode::UnknownAction,
+                "is not in the catalog (a new action, a typo, or a retired service); removed, as it is reported unused",
+            ))
+        } else {
+            Some((
                 DiagnosticCode::UnknownAction,
                 "is not in the catalog (a new action, a typo, or a retired service); kept as written",
-            )),
-            Some(_) => None,
+            ))
         };
         if let Some((code, message)) = diagnostic {
             diagnostics.push(Diagnostic {
@@ -205,6 +206,9 @@ pub(super) fn diagnose_blind_wildcards(
     };
     let refined = statement.effect() == Effect::Allow && statement.key() == ActionKey::Action;
     for entry in statement.entries() {
+        if super::is_literal(entry) {
+            continue;
+        }
         let pattern = Pattern::new(entry);
         let Some(blind) = shared.blind_spot(&pattern, known.table()) else {
             continue;
