@@ -770,6 +770,7 @@ pub(crate) fn is_action_name(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+mod fast;
 mod findings;
 mod ocsf;
 

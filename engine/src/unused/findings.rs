@@ -161,6 +161,10 @@ impl FindingsReader {
     /// error, or an item that is not a finding. The caller then reads the
     /// whole input with [`parse_findings`], whose error is the one to report.
     pub fn value(&mut self, text: &str) -> Option<Vec<Finding>> {
+        // Most values are one plain finding: read without a JSON tree.
+        if let Some(finding) = super::fast::finding(text, &mut self.names) {
+            return Some(vec![finding]);
+        }
         let value = json::parse(text).ok()?;
         let mut findings = Vec::new();
         for (_, item) in items_of(&value, "").ok()? {
@@ -200,7 +204,7 @@ pub(super) fn items_of<'v>(
 }
 
 /// A finding of either shape, or `None` when `object` is neither.
-fn finding_of(
+pub(super) fn finding_of(
     object: &Map<String, Value>,
     path: &str,
     names: &mut Names,
