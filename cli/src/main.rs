@@ -4,6 +4,10 @@ use std::process::ExitCode;
 
 use pare_cli::Io;
 
+/// mimalloc, for speed: see the workspace's `Cargo.toml`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let code = pare_cli::run(std::env::args_os(), &mut Io::real());
     // `run` only returns the documented codes 0, 1 and 2, all of which fit a byte.
