@@ -545,12 +545,13 @@ pub(crate) fn classify<'k>(
     unused: &UnusedSet,
     known: &'k Known<'_>,
 ) -> Vec<(&'k str, Class)> {
-    let mut is_unused = unused.contains_in_order();
-    known
-        .with_prefix(range_prefix(pattern.literal_prefix()))
+    let names = known.with_prefix(range_prefix(pattern.literal_prefix()));
+    let unused = unused.contains_each_sorted(&names);
+    names
         .into_iter()
-        .map(|a| {
-            let class = if is_unused(a) {
+        .zip(unused)
+        .map(|(a, is_unused)| {
+            let class = if is_unused {
                 Class::Unused
             } else if pattern.matches(a) {
                 Class::Placed
