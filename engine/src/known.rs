@@ -139,19 +139,28 @@ impl<'a> Known<'a> {
     /// explain, account and the usage sources. `verify` keeps its own
     /// expansion on purpose: it is the independent check of the others.
     pub fn granted_by(&self, statement: &Statement) -> Vec<&str> {
-        let patterns: Vec<Pattern> = statement
-            .entries()
-            .iter()
-            .map(|e| Pattern::new(e))
-            .collect();
         match statement.key() {
             ActionKey::Action => {
-                let mut out: Vec<&str> = patterns.iter().flat_map(|p| self.matching(p)).collect();
+                // As `matching` each entry, without parsing the literals (most
+                // entries; an account run asks this for every policy it refines).
+                let mut out: Vec<&str> = Vec::with_capacity(statement.entries().len());
+                for entry in statement.entries() {
+                    if entry.contains(['*', '?']) {
+                        out.extend(self.matching(&Pattern::new(entry)));
+                    } else {
+                        out.extend(self.canonical(entry));
+                    }
+                }
                 out.sort_by(|a, b| cmp_ci(a, b));
                 out.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
                 out
             }
             ActionKey::NotAction => {
+                let patterns: Vec<Pattern> = statement
+                    .entries()
+                    .iter()
+                    .map(|e| Pattern::new(e))
+                    .collect();
                 let mut out = self.all();
                 out.retain(|a| !patterns.iter().any(|p| p.matches(a)));
                 out
