@@ -129,7 +129,8 @@ impl<'p> Jobs<'p> {
 /// grants were rebuilt for every job, thousands of times for one shared policy.
 pub(super) struct PolicyBase<'t> {
     known: Known<'t>,
-    granted: OnceLock<Vec<Box<str>>>,
+    /// What the policy grants, each action with its access level.
+    granted: OnceLock<Vec<(Box<str>, Option<AccessLevel>)>>,
 }
 
 impl<'t> PolicyBase<'t> {
@@ -150,12 +151,14 @@ impl<'t> PolicyBase<'t> {
         })
     }
 
-    /// The known actions `policy` (this base's) grants, sorted.
-    fn granted(&self, policy: &Policy) -> &[Box<str>] {
+    /// The known actions `policy` (this base's) grants, sorted, with their
+    /// access levels (looked up once here, not by every job).
+    fn granted(&self, policy: &Policy) -> &[(Box<str>, Option<AccessLevel>)] {
         self.granted.get_or_init(|| {
+            let table = self.known.table();
             granted(policy, &self.known)
                 .into_iter()
-                .map(Box::from)
+                .map(|action| (Box::from(action), table.get(action).map(|a| a.access)))
                 .collect()
         })
     }
@@ -186,9 +189,9 @@ pub(super) fn run_job(
         (true, Some(base)) => {
             let after = granted(&refinement.policy, known);
             let mut counts = LevelCounts::default();
-            for action in base.granted(policy) {
+            for (action, level) in base.granted(policy) {
                 if after.binary_search(&&**action).is_err() {
-                    counts.add(known.table().get(action).map(|a| a.access));
+                    counts.add(*level);
                 }
             }
             counts
