@@ -242,6 +242,21 @@ mod account {
         Some(plan.policies.len())
     }
 
+    /// The floor issue 16 measures `pare account` against: a plain
+    /// serde_json read of the same inputs (the details and each line of the
+    /// findings as `Value`s) and a write of as many bytes (the details again).
+    #[divan::bench(sample_count = 10, sample_size = 1)]
+    fn floor() -> Option<usize> {
+        let details: serde_json::Value = serde_json::from_str(black_box(&ACCOUNT.details)).ok()?;
+        let mut findings = 0;
+        for line in black_box(&ACCOUNT.findings).lines() {
+            let finding: serde_json::Value = serde_json::from_str(line).ok()?;
+            findings += usize::from(finding.is_object());
+        }
+        let written = serde_json::to_string(&details).ok()?;
+        Some(written.len() + findings)
+    }
+
     /// Only reading the details and the findings.
     #[divan::bench(sample_count = 10, sample_size = 1)]
     fn parse_only() -> Option<usize> {
