@@ -118,7 +118,13 @@ pub(super) fn projected_key(unused: &UnusedSet, scope: &Scope) -> String {
 
 /// Appends `text` ASCII-lowercased, without a lowercased copy of it.
 fn push_lowercase(key: &mut String, text: &str) {
-    key.extend(text.chars().map(|c| c.to_ascii_lowercase()));
+    // Copied whole, then lowercased in place: a key holds every unused
+    // action of a principal, and pushing it a character at a time showed.
+    let start = key.len();
+    key.push_str(text);
+    if let Some(copied) = key.get_mut(start..) {
+        copied.make_ascii_lowercase();
+    }
 }
 
 /// A canonical text of an unused set, for telling identical sets apart cheaply.
