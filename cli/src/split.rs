@@ -127,13 +127,10 @@ fn by_actions(statement: &Value, limit: usize) -> Option<Vec<Value>> {
     )
 }
 
-/// IAM's size of a JSON value: its compact text without white space.
+/// IAM's size of a JSON value: its compact text without white space
+/// (counted as it is written: [`Policy::size_of`]).
 pub fn size(value: &Value) -> usize {
-    serde_json::to_string(value)
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .count()
+    Policy::size_of(value)
 }
 
 #[cfg(test)]

@@ -165,7 +165,7 @@ fn verdict<'k>(
             Verdict::RemovedServiceUnused
         }
         Outcome::Remove(_) => Verdict::RemovedOnlyUnused,
-        Outcome::Replace(with) => Verdict::Replaced(with.to_vec()),
+        Outcome::Replace(with) => Verdict::Replaced(with.iter().map(|e| e.to_string()).collect()),
     }
 }
 
