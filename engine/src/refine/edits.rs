@@ -129,12 +129,7 @@ impl Edits {
 
     /// Appends a `duplicate` removal of each of `list[run]`, joining the
     /// run to the last one when it continues it.
-    pub(super) fn push_duplicates(
-        &mut self,
-        place: &Place,
-        list: &List,
-        run: Range<usize>,
-    ) {
+    pub(super) fn push_duplicates(&mut self, place: &Place, list: &List, run: Range<usize>) {
         if let Some(Part::Duplicates {
             place: last_place,
             list: last,
