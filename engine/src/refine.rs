@@ -803,7 +803,7 @@ fn dedup(segments: &[Segment<'_>], place: &Place, local: &mut Edits) -> Vec<Stri
                     if seen {
                         local.push_duplicates(place, list, i..i + 1);
                     } else {
-                        deduped.push(entry.to_string());
+                        deduped.push(String::from(&**entry));
                         by_address.insert(address(entry));
                         fresh.push((at, key.as_slice().into()));
                     }

@@ -102,7 +102,7 @@ impl Edits {
                     Part::Replaced { place, entry, with } => {
                         Box::new(std::iter::once(Cow::Owned(place.edit(Change::Replaced {
                             entry: entry.clone(),
-                            with: with.iter().map(|e| e.to_string()).collect(),
+                            with: with.iter().map(|e| String::from(&**e)).collect(),
                         }))))
                     }
                     Part::Duplicates { place, list, run } => Box::new(
@@ -111,7 +111,7 @@ impl Edits {
                             .iter()
                             .map(move |entry| {
                                 Cow::Owned(place.edit(Change::Removed {
-                                    entry: entry.to_string(),
+                                    entry: String::from(&**entry),
                                     reason: RemovalReason::Duplicate,
                                 }))
                             }),
