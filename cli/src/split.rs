@@ -150,24 +150,15 @@ pub fn size(value: &Value) -> usize {
     }
 }
 
-/// [`string_size`]'s rule for each ASCII character, by its code.
-const ASCII_SIZE: [u8; 128] = {
-    let mut sizes = [1u8; 128];
-    let mut b = 0;
-    while b < 0x20 {
-        sizes[b] = 6;
-        b += 1;
+/// [`string_size`]'s rule for an ASCII character (a lookup once compiled).
+fn ascii_size(b: u8) -> usize {
+    match b {
+        b' ' => 0,
+        b'"' | b'\\' | 0x08 | 0x0c | b'\n' | b'\r' | b'\t' => 2,
+        0..=0x1f => 6,
+        _ => 1,
     }
-    sizes[0x08] = 2;
-    sizes[0x0c] = 2;
-    sizes[b'\n' as usize] = 2;
-    sizes[b'\r' as usize] = 2;
-    sizes[b'\t' as usize] = 2;
-    sizes[b'"' as usize] = 2;
-    sizes[b'\\' as usize] = 2;
-    sizes[b' ' as usize] = 0;
-    sizes
-};
+}
 
 /// The size of a string as JSON writes it: its quotes, and each character
 /// as `serde_json` escapes it (`\"`, `\\`, `\n` and the like: two; other
@@ -181,9 +172,7 @@ fn string_size(text: &str) -> usize {
         _ => 1,
     };
     let body: usize = if text.is_ascii() {
-        text.bytes()
-            .map(|b| usize::from(ASCII_SIZE[usize::from(b & 0x7f)]))
-            .sum()
+        text.bytes().map(ascii_size).sum()
     } else {
         text.chars().map(one).sum()
     };
