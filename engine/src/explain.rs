@@ -130,7 +130,7 @@ pub fn explain(pattern: &str, unused: &UnusedSet, known: &Known<'_>) -> Explanat
         let rule = Safety::new(problem);
         let safety = |prefix: &str| rule.of(prefix);
 
-        let mut by_key = trie_nodes(&trie, &root, replaced, &safety);
+        let mut by_key = trie_nodes(trie.nodes, &root, replaced, &safety);
         hang_unused(&mut by_key, &unused_here, &parsed, &root, &safety);
         let nodes = nest(by_key, &root, &rule);
 
@@ -165,7 +165,9 @@ fn verdict<'k>(
             Verdict::RemovedServiceUnused
         }
         Outcome::Remove(_) => Verdict::RemovedOnlyUnused,
-        Outcome::Replace(with) => Verdict::Replaced(with.to_vec()),
+        Outcome::Replace(with) => {
+            Verdict::Replaced(with.iter().map(|e| String::from(&**e)).collect())
+        }
     }
 }
 
@@ -210,53 +212,114 @@ fn literal_entry(
     }
 }
 
-/// The trie's nodes, keyed by lowercased prefix so that nesting can be
-/// recomputed once the unused actions hang among them, and the root.
+/// The picture's nodes, keyed by lowercased prefix so that nesting can be
+/// recomputed once the unused actions hang among them: the trie's nodes in
+/// a vector sorted by key (the walk gives them in that order: tens of
+/// thousands for a whole-catalog wildcard), and the few the picture adds in
+/// a map. Together they are what one map of every node was.
+struct ByKey {
+    trie: Vec<(String, ExplainNode)>,
+    added: BTreeMap<String, ExplainNode>,
+}
+
+impl ByKey {
+    fn trie_index(&self, key: &str) -> Result<usize, usize> {
+        self.trie.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+
+    fn get_mut(&mut self, key: &str) -> Option<&mut ExplainNode> {
+        match self.trie_index(key) {
+            Ok(i) => self.trie.get_mut(i).map(|(_, node)| node),
+            Err(_) => self.added.get_mut(key),
+        }
+    }
+
+    /// Adds `key`'s node unless there is one.
+    fn add(&mut self, key: String, node: impl FnOnce() -> ExplainNode) {
+        if self.trie_index(&key).is_err() {
+            self.added.entry(key).or_insert_with(node);
+        }
+    }
+
+    /// Whether some key is `key` (`exact`) or starts with it.
+    fn has(&self, key: &str, exact: bool) -> bool {
+        let here = |k: &str| if exact { k == key } else { k.starts_with(key) };
+        let at = self.trie_index(key).unwrap_or_else(|i| i);
+        self.trie.get(at).is_some_and(|(k, _)| here(k))
+            || self
+                .added
+                .range::<str, _>((std::ops::Bound::Included(key), std::ops::Bound::Unbounded))
+                .next()
+                .is_some_and(|(k, _)| here(k))
+    }
+
+    /// Every node, sorted by key.
+    fn into_sorted(self) -> impl Iterator<Item = (String, ExplainNode)> {
+        let mut added = self.added.into_iter().peekable();
+        let mut trie = self.trie.into_iter().peekable();
+        std::iter::from_fn(move || match (trie.peek(), added.peek()) {
+            (Some((a, _)), Some((b, _))) if b < a => added.next(),
+            (Some(_), _) => trie.next(),
+            (None, _) => added.next(),
+        })
+    }
+}
+
+/// The trie's nodes, keyed by lowercased prefix, and the root.
 fn trie_nodes(
-    trie: &crate::trie::Trie,
+    nodes: Vec<crate::trie::Node>,
     root: &str,
     replaced: bool,
     safety: &dyn Fn(&str) -> Option<Unsafe>,
-) -> BTreeMap<String, ExplainNode> {
-    // Every node, keyed by its lowercased prefix so nesting can be recomputed.
-    let mut by_key: BTreeMap<String, ExplainNode> = BTreeMap::new();
-    for node in &trie.nodes {
-        by_key.insert(
-            node.prefix.to_ascii_lowercase(),
-            ExplainNode {
-                prefix: node.prefix.clone(),
-                parent: None,
-                kind: NodeKind::Trie,
-                is_action: node.is_action,
-                is_unused: false,
-                placed: node.placed,
-                unused: 0,
-                unsafe_because: node.unsafe_because.clone(),
-                chosen: node.emitted.clone().filter(|_| replaced),
-            },
-        );
+) -> ByKey {
+    let mut trie: Vec<(String, ExplainNode)> = nodes
+        .into_iter()
+        .map(|node| {
+            (
+                node.prefix.to_ascii_lowercase(),
+                ExplainNode {
+                    prefix: node.prefix,
+                    parent: None,
+                    kind: NodeKind::Trie,
+                    is_action: node.is_action,
+                    is_unused: false,
+                    placed: node.placed,
+                    unused: 0,
+                    unsafe_because: node.unsafe_because,
+                    chosen: node.emitted.filter(|_| replaced),
+                },
+            )
+        })
+        .collect();
+    if !trie.is_sorted_by(|(a, _), (b, _)| a < b) {
+        // As a map would hold them: sorted, the last node of a key kept.
+        trie.reverse();
+        trie.sort_by(|(a, _), (b, _)| a.cmp(b));
+        trie.dedup_by(|(a, _), (b, _)| a == b);
     }
+    let mut by_key = ByKey {
+        trie,
+        added: BTreeMap::new(),
+    };
     // A trie rooted at the empty prefix (`*`, `*Get*`) is a forest: give it one root.
-    by_key
-        .entry(root.to_ascii_lowercase())
-        .or_insert_with(|| ExplainNode {
-            prefix: root.to_string(),
-            parent: None,
-            kind: NodeKind::Trie,
-            is_action: false,
-            is_unused: false,
-            placed: 0,
-            unused: 0,
-            unsafe_because: safety(root),
-            chosen: None,
-        });
+    by_key.add(root.to_ascii_lowercase(), || ExplainNode {
+        prefix: root.to_string(),
+        parent: None,
+        kind: NodeKind::Trie,
+        is_action: false,
+        is_unused: false,
+        placed: 0,
+        unused: 0,
+        unsafe_because: safety(root),
+        chosen: None,
+    });
     by_key
 }
 
 /// Hangs the unused actions the entry grants under the deepest node that is a
 /// prefix of each, grouping those that share a word below it into a branch.
 fn hang_unused(
-    by_key: &mut BTreeMap<String, ExplainNode>,
+    by_key: &mut ByKey,
     unused_here: &[&str],
     parsed: &Pattern,
     root: &str,
@@ -264,24 +327,29 @@ fn hang_unused(
 ) {
     let root_key = root.to_ascii_lowercase();
     // Unused actions grouped by the trie node they hang under and the first
-    // word below it; a word several of them share becomes a branch.
-    let trie_keys: Vec<String> = by_key.keys().cloned().collect();
+    // word below it; a word several of them share becomes a branch. The
+    // nodes looked at are those before any is added.
     let mut groups: BTreeMap<(String, String), Vec<&str>> = BTreeMap::new();
+    let mut hung: Vec<String> = Vec::new();
     // Only the unused actions the entry grants are drawn; the others still
     // count in the reasons (they make prefixes unsafe all the same).
     for action in unused_here.iter().filter(|a| parsed.matches(a)) {
         let key = action.to_ascii_lowercase();
-        if let Some(node) = by_key.get_mut(&key) {
-            node.is_unused = true;
+        if by_key.has(&key, true) {
+            hung.push(key);
             continue;
         }
-        let deepest = deepest_prefix(&trie_keys, &key).unwrap_or_else(|| root_key.clone());
-        let branch = word_below(action, deepest.len())
-            .filter(|b| !trie_keys.iter().any(|k| k.starts_with(b.as_str())));
+        let deepest = deepest_prefix(by_key, &key).unwrap_or_else(|| root_key.clone());
+        let branch = word_below(action, deepest.len()).filter(|b| !by_key.has(b.as_str(), false));
         groups
             .entry((deepest, branch.unwrap_or_default()))
             .or_default()
             .push(action);
+    }
+    for key in hung {
+        if let Some(node) = by_key.get_mut(&key) {
+            node.is_unused = true;
+        }
     }
     for ((_, branch), actions) in &groups {
         if actions.len() >= 2 && !branch.is_empty() {
@@ -290,7 +358,7 @@ fn hang_unused(
                 .and_then(|a| a.get(..branch.len()))
                 .unwrap_or(branch)
                 .to_string();
-            by_key.entry(branch.clone()).or_insert_with(|| ExplainNode {
+            by_key.add(branch.clone(), || ExplainNode {
                 prefix: display.clone(),
                 parent: None,
                 kind: NodeKind::UnusedBranch,
@@ -303,35 +371,29 @@ fn hang_unused(
             });
         }
         for action in actions {
-            by_key
-                .entry(action.to_ascii_lowercase())
-                .or_insert_with(|| ExplainNode {
-                    prefix: action.to_string(),
-                    parent: None,
-                    kind: NodeKind::UnusedAction,
-                    is_action: false,
-                    is_unused: true,
-                    placed: 0,
-                    unused: 0,
-                    unsafe_because: safety(action),
-                    chosen: None,
-                });
+            by_key.add(action.to_ascii_lowercase(), || ExplainNode {
+                prefix: action.to_string(),
+                parent: None,
+                kind: NodeKind::UnusedAction,
+                is_action: false,
+                is_unused: true,
+                placed: 0,
+                unused: 0,
+                unsafe_because: safety(action),
+                chosen: None,
+            });
         }
     }
 }
 
 /// The nodes under the root in prefix order, each with its parent and counts.
-fn nest(
-    by_key: BTreeMap<String, ExplainNode>,
-    root: &str,
-    rule: &Safety<'_, '_, '_>,
-) -> Vec<ExplainNode> {
+fn nest(by_key: ByKey, root: &str, rule: &Safety<'_, '_, '_>) -> Vec<ExplainNode> {
     // Nesting by characters, as wildcards match.
-    let mut nodes: Vec<ExplainNode> = Vec::with_capacity(by_key.len());
+    let mut nodes: Vec<ExplainNode> = Vec::with_capacity(by_key.trie.len() + by_key.added.len());
     let mut nesting = Nesting::default();
     // The keys come sorted: each node's names are found from the last one's.
     let mut from = 0usize;
-    for (key, mut node) in by_key {
+    for (key, mut node) in by_key.into_sorted() {
         if !starts_with_ci(&node.prefix, root) {
             continue;
         }
@@ -343,12 +405,12 @@ fn nest(
     nodes
 }
 
-/// The longest of the sorted lowercase `keys` that `key` starts with.
-fn deepest_prefix(keys: &[String], key: &str) -> Option<String> {
+/// The longest of the keys of `by_key` that `key` starts with.
+fn deepest_prefix(by_key: &ByKey, key: &str) -> Option<String> {
     (0..=key.len())
         .rev()
         .filter_map(|end| key.get(..end))
-        .find(|candidate| keys.binary_search_by(|k| k.as_str().cmp(candidate)).is_ok())
+        .find(|candidate| by_key.has(candidate, true))
         .map(str::to_string)
 }
 
@@ -630,5 +692,86 @@ mod article {
             ]
         );
         assert_eq!(e.result(), chosen);
+    }
+
+    #[test]
+    fn nodes_by_key_are_what_one_map_of_every_node_was() {
+        // The trie's nodes in a sorted vector (or out of order, with a key
+        // twice) and nodes added beside them, held to one map: what each
+        // lookup finds and the order of the whole.
+        let node = |prefix: &str, placed: usize| ExplainNode {
+            prefix: prefix.to_string(),
+            parent: None,
+            kind: NodeKind::Trie,
+            is_action: false,
+            is_unused: false,
+            placed,
+            unused: 0,
+            unsafe_because: None,
+            chosen: None,
+        };
+        let words = [
+            "", "a", "ab", "abc", "ac", "b", "ba", "bab", "c", "s3:", "s3:get",
+        ];
+        let mut seed = 0xb7ee_u64;
+        let mut below = |n: usize| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((seed >> 33) as usize) % n
+        };
+        for round in 0..500 {
+            let mut trie: Vec<crate::trie::Node> = (0..below(8))
+                .map(|i| crate::trie::Node {
+                    prefix: words[below(words.len())].to_string(),
+                    parent: None,
+                    is_action: false,
+                    placed: i,
+                    unsafe_because: None,
+                    visited: true,
+                    emitted: None,
+                })
+                .collect();
+            if below(3) != 0 {
+                trie.sort_by(|a, b| a.prefix.cmp(&b.prefix));
+                trie.dedup_by(|a, b| a.prefix == b.prefix);
+            }
+            let mut model: BTreeMap<String, ExplainNode> = BTreeMap::new();
+            for n in &trie {
+                model.insert(n.prefix.clone(), node(&n.prefix, n.placed));
+            }
+            let root = words[below(words.len())];
+            model
+                .entry(root.to_string())
+                .or_insert_with(|| node(root, 0));
+            let mut by_key = trie_nodes(trie, root, false, &|_| None);
+            for step in 0..6 {
+                let key = words[below(words.len())];
+                let keys: Vec<&String> = model.keys().collect();
+                assert_eq!(
+                    by_key.has(key, true),
+                    model.contains_key(key),
+                    "round {round}"
+                );
+                assert_eq!(
+                    by_key.has(key, false),
+                    keys.iter().any(|k| k.starts_with(key)),
+                    "round {round}, `{key}`"
+                );
+                if below(2) == 0 {
+                    by_key.add(key.to_string(), || node(key, 100 + step));
+                    model
+                        .entry(key.to_string())
+                        .or_insert_with(|| node(key, 100 + step));
+                } else if let Some(n) = by_key.get_mut(key) {
+                    n.unused = step;
+                    model.get_mut(key).unwrap().unused = step;
+                } else {
+                    assert!(!model.contains_key(key));
+                }
+            }
+            let all: Vec<(String, ExplainNode)> = by_key.into_sorted().collect();
+            assert_eq!(all, model.into_iter().collect::<Vec<_>>(), "round {round}");
+        }
     }
 }

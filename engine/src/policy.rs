@@ -264,10 +264,85 @@ impl Policy {
 
     /// The size IAM counts against its quotas: characters, white space excluded.
     pub fn size(&self) -> usize {
-        self.to_compact_string()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .count()
+        Policy::size_of(self)
+    }
+
+    /// IAM's size of any JSON value (a policy, a statement, an action):
+    /// the characters of its compact text, white space excluded. Counted as
+    /// the text is written, never held: the size report of a refined
+    /// statement of thousands of actions asks it of each one. 0 when the
+    /// value does not serialize.
+    pub fn size_of<T: Serialize + ?Sized>(value: &T) -> usize {
+        let mut counter = CharCounter::default();
+        match serde_json::to_writer(&mut counter, value) {
+            Ok(()) => counter.count,
+            Err(_) => 0,
+        }
+    }
+}
+
+/// A writer that keeps nothing: it counts the characters written that are
+/// not white space (`char::is_whitespace`), as `text.chars().filter(..)`
+/// would count them in the whole text. A character may come split across
+/// writes: its first bytes wait in `pending`.
+#[derive(Default)]
+struct CharCounter {
+    count: usize,
+    pending: [u8; 4],
+    pending_len: usize,
+}
+
+impl CharCounter {
+    fn byte(&mut self, b: u8) {
+        if self.pending_len == 0 {
+            if b.is_ascii() {
+                self.count += usize::from(!char::from(b).is_whitespace());
+                return;
+            }
+        } else if b & 0xC0 != 0x80 {
+            // A sequence cut short (not from valid UTF-8): it counted as one
+            // character, as `from_utf8_lossy` would make it; start afresh.
+            self.count += 1;
+            self.pending_len = 0;
+            return self.byte(b);
+        }
+        if let Some(slot) = self.pending.get_mut(self.pending_len) {
+            *slot = b;
+            self.pending_len += 1;
+        }
+        let first = self.pending.first().copied().unwrap_or(0);
+        let width = match first {
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            _ => 4,
+        };
+        if self.pending_len >= width {
+            let bytes = self.pending.get(..self.pending_len).unwrap_or(&[]);
+            let white = std::str::from_utf8(bytes)
+                .ok()
+                .and_then(|s| s.chars().next())
+                .is_some_and(char::is_whitespace);
+            self.count += usize::from(!white);
+            self.pending_len = 0;
+        }
+    }
+}
+
+impl std::io::Write for CharCounter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        for &b in bytes {
+            if self.pending_len == 0 && b.is_ascii() {
+                // Most of what a policy writes: one byte a character.
+                self.count += usize::from(!matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' '));
+            } else {
+                self.byte(b);
+            }
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -772,5 +847,93 @@ mod tests {
     fn size_ignores_white_space() {
         let policy = Policy::parse("{ \"Statement\" : [ ] }").unwrap();
         assert_eq!(policy.size(), "{\"Statement\":[]}".len());
+    }
+
+    /// The plain rule the counting writer stands for.
+    fn size_as_text(value: &Value) -> usize {
+        serde_json::to_string(value)
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .count()
+    }
+
+    #[test]
+    fn counted_size_is_the_size_of_the_text() {
+        // Random values of strings mixing ASCII, escapes, white space of
+        // every width (U+0085, U+00A0, U+1680, U+2003, U+3000) and other
+        // characters of two, three and four bytes; each counted as written
+        // and as the whole text, and written again cut at every byte.
+        let pieces = [
+            "s3:GetObject",
+            " ",
+            "\t",
+            "\n",
+            "\u{b}",
+            "\u{c}",
+            "\r",
+            "\"",
+            "\\",
+            "\u{1}",
+            "\u{85}",
+            "\u{a0}",
+            "\u{1680}",
+            "\u{2003}",
+            "\u{2028}",
+            "\u{3000}",
+            "é",
+            "\u{ff}",
+            "€",
+            "\u{1f600}",
+            "\u{10ffff}",
+            "x",
+        ];
+        let mut seed = 0x5a11_u64;
+        let mut below = |n: usize| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((seed >> 33) as usize) % n
+        };
+        for round in 0..500 {
+            let text = |below: &mut dyn FnMut(usize) -> usize| -> String {
+                (0..below(6)).map(|_| pieces[below(pieces.len())]).collect()
+            };
+            let mut map = Map::new();
+            for _ in 0..below(4) {
+                let key = text(&mut below);
+                let list: Vec<Value> = (0..below(4))
+                    .map(|_| Value::String(text(&mut below)))
+                    .collect();
+                map.insert(key, Value::Array(list));
+            }
+            map.insert("n".to_string(), Value::from(below(1000)));
+            let value = Value::Object(map);
+            assert_eq!(
+                Policy::size_of(&value),
+                size_as_text(&value),
+                "round {round}: {value}"
+            );
+            let written = serde_json::to_vec(&value).unwrap();
+            for cut in 0..=written.len() {
+                let mut counter = CharCounter::default();
+                let (a, b) = written.split_at(cut);
+                std::io::Write::write_all(&mut counter, a).unwrap();
+                std::io::Write::write_all(&mut counter, b).unwrap();
+                assert_eq!(
+                    counter.count,
+                    size_as_text(&value),
+                    "round {round}, cut {cut}"
+                );
+            }
+        }
+        let policy = Policy::parse(
+            "{\"Id\":\"a\u{a0}b \u{3000}\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:*\"}]}",
+        )
+        .unwrap();
+        assert_eq!(
+            policy.size(),
+            size_as_text(&serde_json::to_value(&policy).unwrap())
+        );
     }
 }

@@ -281,8 +281,15 @@ pub(crate) enum Outcome {
     Keep,
     Remove(RemovalReason),
     /// Shared by every entry of the language (a hostile policy repeats one).
-    Replace(Arc<[String]>),
+    Replace(List),
 }
+
+/// A replacement list: its entries are shared too, with the other lists
+/// that hold them (the patterns of a hostile policy are replaced by
+/// thousands of entries each, most of them the same nodes of one walk), so
+/// that a list is not copied entry by entry and the statement's duplicate
+/// check can tell two of the same entry by their address.
+pub(crate) type List = Arc<[Arc<str>]>;
 
 /// Rules 1 to 4 for one entry of an Allow `Action` statement.
 #[cfg(test)]
@@ -491,7 +498,7 @@ pub(crate) fn refine_entry_with<'k>(
             actions
                 .iter()
                 .filter(|(_, class)| *class == Class::Placed)
-                .map(|(a, _)| a.to_string())
+                .map(|(a, _)| Arc::from(*a))
                 .collect(),
         );
     }
@@ -502,7 +509,9 @@ pub(crate) fn refine_entry_with<'k>(
         Outcome::Replace(
             Trie::walk(problem, &shared.index, Mode::Emitted)
                 .emitted
-                .into(),
+                .into_iter()
+                .map(Arc::from)
+                .collect(),
         )
     })
 }
@@ -700,25 +709,33 @@ enum Segment<'s> {
     /// the same list (then every entry of it is a duplicate, known
     /// without a lookup: many spellings of one wide wildcard replace it
     /// by thousands).
-    List { list: Arc<[String]>, again: bool },
+    List { list: List, again: bool },
 }
 
 /// The statement's new entries: the first of each case-insensitive class,
 /// in order; each later one is recorded in `local` as a duplicate removed.
 ///
-/// Entries are compared by their lowercased bytes. A replacement list comes
-/// sorted (case aside) and distinct, as the walks leave it, and a hostile
-/// policy brings dozens of lists of thousands of entries: so each list is
-/// stepped through beside the sorted entries of the lists before it (and
-/// those kept as written), a comparison of short byte strings per entry
-/// instead of hashing each one, and its new entries are merged in. A list
-/// that is not in that order is still deduplicated, entry by entry.
+/// Entries are compared by their lowercased bytes. A hostile policy brings
+/// dozens of replacement lists of thousands of entries, most of them
+/// entries of the lists before: the lists share their entries (one walk
+/// made them), so an entry listed before is first looked for by its
+/// address, a hash of a pointer and no byte compared. The others (new
+/// entries, or ones spelled again by another list) are compared by their
+/// lowercased bytes: a list comes sorted that way and distinct, as the walks
+/// leave it, so those are stepped through beside the sorted entries of the
+/// lists before it (and those kept as written), and merged in where the
+/// stepping found their places. A list that is not in that order is still
+/// deduplicated, entry by entry.
 fn dedup(segments: &[Segment<'_>], place: &Place, local: &mut Edits) -> Vec<String> {
     let mut deduped: Vec<String> = Vec::new();
     // The entries kept as written (those the statement spelled out).
     let mut kept: BTreeSet<Box<[u8]>> = BTreeSet::new();
-    // The entries of the lists so far, sorted and distinct.
+    // The entries of the lists so far, lowercased, sorted and distinct; and
+    // the addresses of the same entries (`segments` holds them all, so no
+    // other entry can take one of those addresses meanwhile).
     let mut listed: Vec<Box<[u8]>> = Vec::new();
+    let mut by_address: HashSet<usize, BuildAddressHasher> = HashSet::default();
+    let address = |entry: &Arc<str>| Arc::as_ptr(entry).cast::<u8>() as usize;
     let mut key: Vec<u8> = Vec::new();
     let mut previous: Vec<u8> = Vec::new();
     for segment in segments {
@@ -741,21 +758,27 @@ fn dedup(segments: &[Segment<'_>], place: &Place, local: &mut Edits) -> Vec<Stri
                 local.push_duplicates(place, list, 0..list.len());
             }
             Segment::List { list, again: false } => {
-                let mut fresh: Vec<Box<[u8]>> = Vec::new();
-                // Cursors into `listed` and `kept`, while the list is in order;
-                // past an entry out of order, its own new entries so far.
+                // The list's new entries, each with its place in `listed`.
+                let mut fresh: Vec<(usize, Box<[u8]>)> = Vec::new();
+                // Cursors into `listed` and `kept`, while the list is in order
+                // (of the entries compared by their bytes); past an entry out
+                // of order, its own new entries so far.
                 let mut at = 0usize;
                 let mut kept_at = kept.iter().peekable();
                 let mut unordered: Option<BTreeSet<Box<[u8]>>> = None;
+                let mut first = true;
                 for (i, entry) in list.iter().enumerate() {
-                    lowercase_into(entry, &mut key);
-                    if unordered.is_none() && i > 0 && key <= previous {
-                        unordered = Some(fresh.iter().cloned().collect());
+                    if by_address.contains(&address(entry)) {
+                        local.push_duplicates(place, list, i..i + 1);
+                        continue;
                     }
-                    let seen = match &unordered {
+                    lowercase_into(entry, &mut key);
+                    if unordered.is_none() && !first && key <= previous {
+                        unordered = Some(fresh.iter().map(|(_, k)| k.clone()).collect());
+                    }
+                    first = false;
+                    let seen = match &mut unordered {
                         None => {
-                            // Lists of one statement overlap: the entry is
-                            // most often the next one of `listed`.
                             if listed.get(at).is_some_and(|k| **k != *key) {
                                 let rest = listed.get(at..).unwrap_or(&[]);
                                 at += gallop(rest, |k| **k < *key);
@@ -768,31 +791,71 @@ fn dedup(segments: &[Segment<'_>], place: &Place, local: &mut Edits) -> Vec<Stri
                             listed_here || kept_at.peek().is_some_and(|k| ***k == *key)
                         }
                         Some(own) => {
-                            own.contains(key.as_slice())
+                            let seen = own.contains(key.as_slice())
                                 || kept.contains(key.as_slice())
-                                || listed.binary_search_by(|k| (**k).cmp(&key)).is_ok()
+                                || listed.binary_search_by(|k| (**k).cmp(&key)).is_ok();
+                            if !seen {
+                                own.insert(key.as_slice().into());
+                            }
+                            seen
                         }
                     };
                     if seen {
                         local.push_duplicates(place, list, i..i + 1);
                     } else {
-                        deduped.push(entry.clone());
-                        let new: Box<[u8]> = key.as_slice().into();
-                        if let Some(own) = &mut unordered {
-                            own.insert(new.clone());
-                        }
-                        fresh.push(new);
+                        deduped.push(String::from(&**entry));
+                        by_address.insert(address(entry));
+                        fresh.push((at, key.as_slice().into()));
                     }
                     std::mem::swap(&mut key, &mut previous);
                 }
                 if unordered.is_some() {
-                    fresh.sort_unstable();
+                    fresh.sort_unstable_by(|(_, a), (_, b)| a.cmp(b));
+                    for (at, entry) in &mut fresh {
+                        *at = listed.partition_point(|k| k < entry);
+                    }
                 }
-                listed = merge_sorted(std::mem::take(&mut listed), fresh);
+                listed = merge_at(std::mem::take(&mut listed), fresh);
             }
         }
     }
     deduped
+}
+
+/// Hashes an address by one multiplication (addresses are not chosen by
+/// whoever wrote the policy, so no keyed hash is needed to spread them).
+#[derive(Clone, Copy, Default)]
+struct BuildAddressHasher;
+
+impl std::hash::BuildHasher for BuildAddressHasher {
+    type Hasher = AddressHasher;
+
+    fn build_hasher(&self) -> AddressHasher {
+        AddressHasher(0)
+    }
+}
+
+struct AddressHasher(u64);
+
+impl std::hash::Hasher for AddressHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        // The product's high bits are its best mixed; the table takes both.
+        self.0 ^ (self.0 >> 32)
+    }
 }
 
 /// `text` lowercased (ASCII) into `out`.
@@ -802,22 +865,22 @@ fn lowercase_into(text: &str, out: &mut Vec<u8>) {
     out.make_ascii_lowercase();
 }
 
-/// Two sorted vectors of distinct keys, with no key in both, merged.
-fn merge_sorted(a: Vec<Box<[u8]>>, b: Vec<Box<[u8]>>) -> Vec<Box<[u8]>> {
-    if b.is_empty() {
-        return a;
+/// `sorted` with each of `fresh` inserted before the entry at its index
+/// (indices into `sorted`, in order): the new entries of a list, placed
+/// where stepping through `sorted` found them, with no comparison.
+fn merge_at(sorted: Vec<Box<[u8]>>, fresh: Vec<(usize, Box<[u8]>)>) -> Vec<Box<[u8]>> {
+    if fresh.is_empty() {
+        return sorted;
     }
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
-    loop {
-        let next = match (a.peek(), b.peek()) {
-            (Some(x), Some(y)) if x <= y => a.next(),
-            (_, Some(_)) => b.next(),
-            (Some(_), None) => a.next(),
-            (None, None) => break,
-        };
-        out.extend(next);
+    let mut out = Vec::with_capacity(sorted.len() + fresh.len());
+    let mut sorted = sorted.into_iter();
+    let mut taken = 0usize;
+    for (at, entry) in fresh {
+        out.extend(sorted.by_ref().take(at.saturating_sub(taken)));
+        taken = taken.max(at);
+        out.push(entry);
     }
+    out.extend(sorted);
     out
 }
 

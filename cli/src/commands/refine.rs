@@ -215,8 +215,10 @@ fn write_size(
     max: Option<usize>,
     io: &mut Io<'_>,
 ) -> Result<(), Error> {
-    writeln!(io.stderr, "{}", size_line(input, refined, kind, max))?;
-    if let Some(line) = split_line(refined, kind, max) {
+    // Counted once: a refined policy can hold tens of thousands of actions.
+    let after = refined.size();
+    writeln!(io.stderr, "{}", size_line(input, after, kind, max))?;
+    if let Some(line) = split_line(refined, after, kind, max) {
         writeln!(io.stderr, "{line}")?;
     }
     Ok(())
@@ -429,13 +431,7 @@ fn quotas(kind: PolicyKind) -> Vec<(PolicyKind, usize)> {
 /// One short line: the refined size (IAM counts characters without white
 /// space) against the one quota that applies, with what is left or the
 /// excess; a warning when it is over. `--format json` has every quota.
-fn size_line(
-    input: &PolicyInput,
-    refined: &Policy,
-    kind: PolicyKind,
-    max: Option<usize>,
-) -> String {
-    let after = refined.size();
+fn size_line(input: &PolicyInput, after: usize, kind: PolicyKind, max: Option<usize>) -> String {
     let quota = kind.quota().unwrap_or(usize::MAX);
     let (limit, name) = match max {
         Some(max) if max < quota => (max, USER_SIZE),
@@ -466,13 +462,18 @@ fn size_line(
 /// it into several managed policies that each fit, and its cost (issue #18).
 /// Inline quotas count all of a principal's inline policies together, so no
 /// split helps there.
-fn split_line(refined: &Policy, kind: PolicyKind, max: Option<usize>) -> Option<String> {
+fn split_line(
+    refined: &Policy,
+    after: usize,
+    kind: PolicyKind,
+    max: Option<usize>,
+) -> Option<String> {
     if !matches!(kind, PolicyKind::Managed | PolicyKind::Unknown) {
         return None;
     }
     let quota = PolicyKind::Managed.quota()?;
     let limit = max.map_or(quota, |max| max.min(quota));
-    if refined.size() <= limit {
+    if after <= limit {
         return None;
     }
     Some(match crate::split::by_statements(refined, limit) {

@@ -5,7 +5,7 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
-use super::{Change, Edit, RemovalReason};
+use super::{Change, Edit, List, RemovalReason};
 use crate::policy::ActionKey;
 
 /// The edits of a refinement, in order.
@@ -52,12 +52,12 @@ pub(super) enum Part {
     Replaced {
         place: Place,
         entry: String,
-        with: Arc<[String]>,
+        with: List,
     },
     /// A `duplicate` removal of each of `list[run]`, in order.
     Duplicates {
         place: Place,
-        list: Arc<[String]>,
+        list: List,
         run: Range<usize>,
     },
 }
@@ -102,7 +102,7 @@ impl Edits {
                     Part::Replaced { place, entry, with } => {
                         Box::new(std::iter::once(Cow::Owned(place.edit(Change::Replaced {
                             entry: entry.clone(),
-                            with: with.to_vec(),
+                            with: with.iter().map(|e| String::from(&**e)).collect(),
                         }))))
                     }
                     Part::Duplicates { place, list, run } => Box::new(
@@ -111,7 +111,7 @@ impl Edits {
                             .iter()
                             .map(move |entry| {
                                 Cow::Owned(place.edit(Change::Removed {
-                                    entry: entry.clone(),
+                                    entry: String::from(&**entry),
                                     reason: RemovalReason::Duplicate,
                                 }))
                             }),
@@ -129,12 +129,7 @@ impl Edits {
 
     /// Appends a `duplicate` removal of each of `list[run]`, joining the
     /// run to the last one when it continues it.
-    pub(super) fn push_duplicates(
-        &mut self,
-        place: &Place,
-        list: &Arc<[String]>,
-        run: Range<usize>,
-    ) {
+    pub(super) fn push_duplicates(&mut self, place: &Place, list: &List, run: Range<usize>) {
         if let Some(Part::Duplicates {
             place: last_place,
             list: last,

@@ -26,6 +26,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use super::{Block, Index, service_runs};
 
@@ -39,7 +40,10 @@ fn char_len(s: &str) -> usize {
 }
 
 /// A run's entries, each with the lowest and highest `n` it is emitted for.
-type Frontier = Rc<Vec<(u32, u32, String)>>;
+/// Each entry is made once and shared by every list that holds it: the
+/// lists of a hostile policy's patterns are thousands of entries each, most
+/// of them the same nodes.
+type Frontier = Rc<Vec<(u32, u32, Arc<str>)>>;
 
 /// One service's names.
 #[derive(Debug)]
@@ -51,6 +55,9 @@ struct Run {
     longest_granted: Option<usize>,
     /// Whether some name is unused.
     has_unused: bool,
+    /// The service's own node's entry (`svc:*`, or its one name), for the
+    /// patterns it is emitted for.
+    whole: Arc<str>,
 }
 
 /// The emitted entries of every pattern of only `?` and `*` with a `*`, over
@@ -76,8 +83,17 @@ impl<'a> ByLength<'a> {
             .into_iter()
             .map(|(service, range)| {
                 let slice = names.get(range.clone()).unwrap_or(&[]);
+                let service = service?;
+                let first = slice.first().map_or("", |(n, _)| *n);
+                let whole = if slice.len() >= 2 {
+                    let head = first.get(..service.len()).unwrap_or(first);
+                    Arc::from(format!("{head}*"))
+                } else {
+                    Arc::from(first)
+                };
                 Some(Run {
-                    service: service?,
+                    service,
+                    whole,
                     longest_granted: slice
                         .iter()
                         .filter(|(_, unused)| !unused)
@@ -129,8 +145,8 @@ impl<'a> ByLength<'a> {
 
     /// What the walk of a pattern that matches the names of at least `n`
     /// characters emits, sorted case-insensitively.
-    pub(crate) fn emitted(&self, index: &Index, n: usize) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
+    pub(crate) fn emitted(&self, index: &Index, n: usize) -> Vec<Arc<str>> {
+        let mut out: Vec<Arc<str>> = Vec::new();
         for (r, run) in self.runs.iter().enumerate() {
             // Nothing granted here: no node.
             if run.longest_granted.is_none_or(|len| len < n) {
@@ -138,13 +154,7 @@ impl<'a> ByLength<'a> {
             }
             // The service's own node, safe: every name is granted.
             if char_len(&run.service) >= n && !run.has_unused {
-                let first = self.name(run.names.start);
-                out.push(if run.names.len() >= 2 {
-                    let head = first.get(..run.service.len()).unwrap_or(first);
-                    format!("{head}*")
-                } else {
-                    first.to_string()
-                });
+                out.push(Arc::clone(&run.whole));
                 continue;
             }
             let frontier = self.frontier(index, r, run);
@@ -153,7 +163,7 @@ impl<'a> ByLength<'a> {
                 frontier
                     .iter()
                     .filter(|(low, high, _)| *low <= n && n <= *high)
-                    .map(|(_, _, entry)| entry.clone()),
+                    .map(|(_, _, entry)| Arc::clone(entry)),
             );
         }
         // Sorted and distinct already, as the walk leaves its entries: the
@@ -187,7 +197,7 @@ impl<'a> ByLength<'a> {
 
     /// The entries of `block` (whose names start at `offset`) and the `n`
     /// each is emitted for: see the module's comment.
-    fn intervals(&self, block: &Block, offset: usize) -> Vec<(u32, u32, String)> {
+    fn intervals(&self, block: &Block, offset: usize) -> Vec<(u32, u32, Arc<str>)> {
         let mut out = Vec::new();
         // The open ancestors: (end of subtree, length, has `U`).
         let mut open: Vec<(u32, u32, bool)> = Vec::new();
@@ -212,10 +222,10 @@ impl<'a> ByLength<'a> {
                     Some((_, parent_len, false)) => parent_len.saturating_add(1),
                     _ => 0,
                 };
-                let entry = if names.len() >= 2 {
-                    format!("{spelled}*")
+                let entry: Arc<str> = if names.len() >= 2 {
+                    format!("{spelled}*").into()
                 } else {
-                    self.name(names.start).to_string()
+                    self.name(names.start).into()
                 };
                 if low <= len {
                     out.push((low, len, entry));
@@ -231,7 +241,7 @@ impl<'a> ByLength<'a> {
             {
                 // The name itself, granted; the first producer is that name
                 // (it sorts before every longer name it starts).
-                out.push((0, len, spelled.to_string()));
+                out.push((0, len, spelled.into()));
             }
         }
         out
