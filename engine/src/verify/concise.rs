@@ -1,5 +1,8 @@
 //! Guarantee 6, conciseness: brute-force questions about one wildcard's replacement.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use super::checker::Checker;
 use super::*;
 
@@ -11,6 +14,11 @@ pub(super) struct ConciseSpace<'e, 'k> {
     pub(super) placed: Vec<&'k str>,
     pub(super) forbidden: Vec<&'k str>,
     pub(super) root: usize,
+    /// What [`ConciseSpace::is_node`] answered, by lowercased prefix: each
+    /// added entry asks about every prefix of it, and a short prefix spans
+    /// all the placed actions (a hostile refinement adds tens of thousands
+    /// of entries under one wildcard).
+    nodes: RefCell<HashMap<String, bool>>,
 }
 
 impl<'e, 'k> ConciseSpace<'e, 'k> {
@@ -40,6 +48,7 @@ impl<'e, 'k> ConciseSpace<'e, 'k> {
             placed,
             forbidden,
             root: 0,
+            nodes: RefCell::new(HashMap::new()),
         };
         space.root = (0..=literal.len())
             .rev()
@@ -54,9 +63,15 @@ impl<'e, 'k> ConciseSpace<'e, 'k> {
         let Some(prefix) = text.get(..n) else {
             return false;
         };
-        prefix_run(&self.placed, prefix)
+        let key = prefix.to_ascii_lowercase();
+        if let Some(&known) = self.nodes.borrow().get(&key) {
+            return known;
+        }
+        let node = prefix_run(&self.placed, prefix)
             .iter()
-            .any(|a| a.len() == n || cut_points(a).contains(&n))
+            .any(|a| a.len() == n || cut_points(a).contains(&n));
+        self.nodes.borrow_mut().insert(key, node);
+        node
     }
 
     /// Whether `p*` would be a safe entry: no action that must stay
