@@ -67,7 +67,7 @@ pub(super) fn project(unused: &UnusedSet, scope: &Scope) -> UnusedSet {
 fn in_scope<'u>(
     unused: &'u UnusedSet,
     scope: &'u Scope,
-) -> impl Iterator<Item = &'u crate::unused::UnusedAction> {
+) -> impl Iterator<Item = crate::unused::UnusedAction<'u>> {
     let mut run: Option<(&'u str, Option<&'u Vec<String>>)> = None;
     unused.actions().filter(move |action| {
         let service = crate::table::split_action(&action.name).0;

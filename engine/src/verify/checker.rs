@@ -38,7 +38,7 @@ impl<'k, 'u> Checker<'k, 'u> {
             known,
             unused,
             unused_known,
-            known_len: known.table().len() + known.extras().len(),
+            known_len: known.table().len() + known.extra_count(),
             cache: HashMap::new(),
             violations: Vec::new(),
             compared: 0,
