@@ -55,7 +55,9 @@ impl<'a> Known<'a> {
         // policy spells too keeps the policy's spelling (the first seen).
         let list = Arc::clone(unused.list());
         let mut policy_names = extras.iter().peekable();
-        let mut listed = Vec::new();
+        // Room for every name at once (a list of unknown actions is most of
+        // them), given back below: doubling held the old and the new vector.
+        let mut listed = Vec::with_capacity(list.len());
         for (i, name) in list.names().enumerate() {
             if !is_unknown(table, name) {
                 continue;
