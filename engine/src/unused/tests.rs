@@ -49,10 +49,9 @@ fn finding_forms() {
     assert!(set.contains("s3:GetBucketAcl"));
     assert_eq!(
         set.actions()
-            .find(|a| &*a.name == "s3:GetBucketAcl")
+            .find(|a| a.name == "s3:GetBucketAcl")
             .unwrap()
-            .last_accessed
-            .as_deref(),
+            .last_accessed,
         Some("2026-01-02T03:04:05+00:00")
     );
     let archived = finding.replace("ACTIVE", "ARCHIVED");
@@ -274,13 +273,7 @@ fn security_hub_findings_read_like_access_analyzers() {
     assert_eq!(first.resource_type, "AWS::IAM::Role");
     assert_eq!(first.analyzed_at.as_deref(), Some("2026-06-10T08:15:30Z"));
     assert_eq!(
-        first
-            .unused
-            .actions()
-            .next()
-            .unwrap()
-            .last_accessed
-            .as_deref(),
+        first.unused.actions().next().unwrap().last_accessed,
         Some("2026-01-02T03:04:05Z")
     );
     let statuses: Vec<&str> = findings.iter().map(|f| f.status.as_str()).collect();

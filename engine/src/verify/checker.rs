@@ -27,7 +27,7 @@ impl<'k, 'u> Checker<'k, 'u> {
         let known: &'k Known<'k> = known;
         let mut unused_known = BTreeSet::new();
         for action in unused.actions() {
-            if let Some(name) = known.canonical(&action.name) {
+            if let Some(name) = known.canonical(action.name) {
                 unused_known.insert(name);
             }
         }
