@@ -180,8 +180,7 @@ impl NameList {
     }
 
     /// Sorts the names case-insensitively and keeps the first entry of each
-    /// (the first pushed: entries are pushed at rising offsets, so ordering
-    /// equal names by offset is a stable sort without its buffer).
+    /// (the first pushed).
     pub(crate) fn settle(&mut self) {
         if self.is_settled() {
             self.shrink();
@@ -193,7 +192,10 @@ impl NameList {
             text.get(start..start + e.len as usize).unwrap_or_default()
         };
         if !entries.is_sorted_by(|a, b| cmp_ci(name(a), name(b)) != Ordering::Greater) {
-            entries.sort_unstable_by(|a, b| cmp_ci(name(a), name(b)).then(a.start.cmp(&b.start)));
+            // Stable, so the first entry of a name stays first: its buffer
+            // (half the entries, 26 MB for 4.3 million) is passing, and
+            // findings come in sorted runs (one per service) that it merges.
+            entries.sort_by(|a, b| cmp_ci(name(a), name(b)));
         }
         entries.dedup_by(|later, earlier| cmp_ci(name(later), name(earlier)) == Ordering::Equal);
         self.shrink();
