@@ -218,9 +218,10 @@ impl UnusedSet {
         debug_assert!(names.is_sorted_by(|a, b| cmp_ci(a, b).is_le()));
         let mut out = Vec::with_capacity(names.len());
         // The first listed action not before the first name.
+        let list = &*self.actions;
         let mut at = names.first().map_or(0, |first| {
-            self.actions
-                .partition_point(|a| cmp_ci(&a.name, first).is_lt())
+            list.entries()
+                .partition_point(|a| cmp_ci(list.name_of(a), first).is_lt())
         });
         let mut service_seen = String::new();
         let mut service_unused = false;
@@ -238,7 +239,11 @@ impl UnusedSet {
                 }
             }
             let found = loop {
-                match self.actions.get(at).map(|a| cmp_ci(&a.name, name)) {
+                match list
+                    .entries()
+                    .get(at)
+                    .map(|a| cmp_ci(list.name_of(a), name))
+                {
                     None | Some(Ordering::Greater) => break false,
                     Some(Ordering::Equal) => break true,
                     Some(Ordering::Less) => at += 1,
