@@ -581,8 +581,8 @@ fn parse_policy(text: Text) -> Result<(Text, PolicyInput), Error> {
 
 /// Reads an unused list in any form [`UnusedSet::parse`] accepts.
 pub fn read_unused(source: &Source, io: &mut Io<'_>) -> Result<UnusedSet, Error> {
-    let text = read_text(source, Kind::Data, io)?;
-    UnusedSet::parse(&text.text).map_err(|e| engine_error(&text.name, &e))
+    let Text { name, text } = read_text(source, Kind::Data, io)?;
+    UnusedSet::parse_owned(text).map_err(|e| engine_error(&name, &e))
 }
 
 /// The catalog a command works against: the embedded tables, or a

@@ -8,15 +8,20 @@ use std::sync::Arc;
 use crate::pattern::Pattern;
 use crate::policy::{ActionKey, Policy, Statement};
 use crate::table::{ActionTable, cmp_ci, split_action, starts_with_ci};
-use crate::unused::{UnusedSet, is_action_name, is_service_name};
+use crate::unused::{NameList, UnusedSet, is_action_name, is_service_name};
 
 /// K: the table and the extra names, each sorted case-insensitively.
 #[derive(Clone, Debug)]
 pub struct Known<'a> {
     table: ActionTable<'a>,
-    /// Shared with the unused list where it spells the name the same way:
-    /// a list of millions of unknown actions is not copied.
+    /// The policies' names the catalog does not know (and the list does
+    /// not name).
     extras: Vec<Arc<str>>,
+    /// The unused list's names, shared with the set (a list of millions of
+    /// unknown actions is not copied): those the catalog does not know are
+    /// the entries at `listed`, in the set's (sorted) order.
+    list: Arc<NameList>,
+    listed: Vec<u32>,
 }
 
 impl<'a> Known<'a> {
@@ -26,35 +31,59 @@ impl<'a> Known<'a> {
         policies: impl IntoIterator<Item = &'p Policy>,
         unused: &UnusedSet,
     ) -> Known<'a> {
-        let mut extras: Vec<Arc<str>> = Vec::new();
-        let mut add = |name: &str, shared: Option<&Arc<str>>| {
-            // The catalog compares case-insensitively, so most names (the
-            // catalog's own actions) are settled without building a copy.
+        // The catalog compares case-insensitively, so most names (the
+        // catalog's own actions) are settled without building a copy.
+        let unknown = |name: &str| -> Option<String> {
             if table.get(name).is_some() {
-                return;
+                return None;
             }
-            if let Some(canonical) = concrete_action(name) {
-                if table.get(&canonical).is_none() {
-                    extras.push(match shared {
-                        Some(shared) if **shared == *canonical => Arc::clone(shared),
-                        _ => Arc::from(canonical),
-                    });
-                }
-            }
+            concrete_action(name).filter(|canonical| table.get(canonical).is_none())
         };
+        let mut extras: Vec<Arc<str>> = Vec::new();
         for policy in policies {
             for statement in policy.statements() {
                 for entry in statement.entries() {
-                    add(entry, None);
+                    if let Some(canonical) = unknown(entry) {
+                        extras.push(Arc::from(canonical));
+                    }
                 }
             }
         }
-        for action in unused.actions() {
-            add(&action.name, Some(&action.name));
-        }
         extras.sort_by(|a, b| cmp_ci(a, b));
         extras.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
-        Known { table, extras }
+        // The set's names are canonical, sorted and distinct; a name a
+        // policy spells too keeps the policy's spelling (the first seen).
+        let list = Arc::clone(unused.list());
+        let mut policy_names = extras.iter().peekable();
+        // Room for every name at once (a list of unknown actions is most of
+        // them), given back below: doubling held the old and the new vector.
+        let mut listed = Vec::with_capacity(list.len());
+        for (i, name) in list.names().enumerate() {
+            if !is_unknown(table, name) {
+                continue;
+            }
+            while policy_names
+                .next_if(|p| cmp_ci(p, name) == Ordering::Less)
+                .is_some()
+            {}
+            if policy_names
+                .peek()
+                .is_some_and(|p| p.eq_ignore_ascii_case(name))
+            {
+                continue;
+            }
+            // A set's entries fit 32 bits (its offsets do).
+            if let Ok(i) = u32::try_from(i) {
+                listed.push(i);
+            }
+        }
+        listed.shrink_to_fit();
+        Known {
+            table,
+            extras,
+            list,
+            listed,
+        }
     }
 
     /// The catalog behind K.
@@ -62,9 +91,36 @@ impl<'a> Known<'a> {
         self.table
     }
 
-    /// The names K holds beyond the catalog.
-    pub fn extras(&self) -> &[Arc<str>] {
-        &self.extras
+    /// The names K holds beyond the catalog, sorted.
+    pub fn extras(&self) -> Vec<&str> {
+        self.extras_with_prefix("")
+    }
+
+    /// How many names K holds beyond the catalog.
+    pub fn extra_count(&self) -> usize {
+        self.extras.len() + self.listed.len()
+    }
+
+    /// The unused list's `i`-th name.
+    fn listed_name(&self, i: u32) -> &str {
+        self.list.name(i as usize)
+    }
+
+    /// The extras starting with `prefix` (case-insensitively), sorted: the
+    /// policies' and the list's merged.
+    fn extras_with_prefix(&self, prefix: &str) -> Vec<&str> {
+        let own = prefix_slice(&self.extras, prefix);
+        let start = self
+            .listed
+            .partition_point(|&i| cmp_ci(self.listed_name(i), prefix) == Ordering::Less);
+        let listed = self.listed.get(start..).unwrap_or(&[]);
+        let len = listed.partition_point(|&i| starts_with_ci(self.listed_name(i), prefix));
+        let listed = listed.get(..len).unwrap_or(&[]);
+        merge(
+            own.iter().map(|e| &**e),
+            listed.iter().map(|&i| self.listed_name(i)),
+            own.len() + listed.len(),
+        )
     }
 
     /// The spelling K uses for `name` (the catalog's, or the first one seen).
@@ -72,11 +128,14 @@ impl<'a> Known<'a> {
         if let Some(row) = self.table.get(name) {
             return Some(&row.name);
         }
-        self.extras
-            .binary_search_by(|e| cmp_ci(e, name))
+        if let Ok(i) = self.extras.binary_search_by(|e| cmp_ci(e, name)) {
+            return self.extras.get(i).map(|e| &**e);
+        }
+        self.listed
+            .binary_search_by(|&i| cmp_ci(self.listed_name(i), name))
             .ok()
-            .and_then(|i| self.extras.get(i))
-            .map(|e| &**e)
+            .and_then(|i| self.listed.get(i))
+            .map(|&i| self.listed_name(i))
     }
 
     /// Whether the catalog itself knows `name`.
@@ -87,32 +146,13 @@ impl<'a> Known<'a> {
     /// Every known action starting with `prefix` (case-insensitively), sorted.
     pub fn with_prefix(&self, prefix: &str) -> Vec<&str> {
         let rows = self.table.with_prefix(prefix);
-        let extras = prefix_slice(&self.extras, prefix);
-        let mut out = Vec::with_capacity(rows.len() + extras.len());
-        let (mut i, mut j) = (0, 0);
-        loop {
-            match (rows.get(i), extras.get(j)) {
-                (Some(row), Some(extra)) => {
-                    if cmp_ci(&row.name, extra) == Ordering::Less {
-                        out.push(row.name.as_ref());
-                        i += 1;
-                    } else {
-                        out.push(&**extra);
-                        j += 1;
-                    }
-                }
-                (Some(row), None) => {
-                    out.push(row.name.as_ref());
-                    i += 1;
-                }
-                (None, Some(extra)) => {
-                    out.push(&**extra);
-                    j += 1;
-                }
-                (None, None) => break,
-            }
-        }
-        out
+        let extras = self.extras_with_prefix(prefix);
+        let capacity = rows.len() + extras.len();
+        merge(
+            rows.iter().map(|row| row.name.as_ref()),
+            extras.into_iter(),
+            capacity,
+        )
     }
 
     /// Every known action, sorted.
@@ -169,6 +209,35 @@ impl<'a> Known<'a> {
     }
 }
 
+/// Whether a set's name (canonical already: see `UnusedSet::insert_action`)
+/// is a concrete action the catalog does not know.
+fn is_unknown(table: ActionTable<'_>, name: &str) -> bool {
+    let (service, action) = split_action(name);
+    table.get(name).is_none()
+        && name.contains(':')
+        && is_service_name(service)
+        && is_action_name(action)
+}
+
+/// Two sorted runs of names as one (case-insensitively; on a tie, `a`'s
+/// first, as a stable sort of `a` then `b` puts them).
+fn merge<'s>(
+    a: impl Iterator<Item = &'s str>,
+    b: impl Iterator<Item = &'s str>,
+    capacity: usize,
+) -> Vec<&'s str> {
+    let mut out = Vec::with_capacity(capacity);
+    let mut b = b.peekable();
+    for x in a {
+        while let Some(y) = b.next_if(|y| cmp_ci(y, x) == Ordering::Less) {
+            out.push(y);
+        }
+        out.push(x);
+    }
+    out.extend(b);
+    out
+}
+
 /// `name` as a concrete action with a lowercase service prefix, or `None`
 /// when it has a wildcard or is not of the form `service:Action`.
 pub fn concrete_action(name: &str) -> Option<String> {
@@ -220,11 +289,52 @@ mod tests {
         let mut unused = UnusedSet::new();
         unused.insert_action("s3:Zap", None);
         let known = Known::new(table, [&policy], &unused);
-        let extras: Vec<&str> = known.extras().iter().map(|e| &**e).collect();
-        assert_eq!(extras, ["s3:GetNew", "s3:Zap"]);
+        assert_eq!(known.extras(), ["s3:GetNew", "s3:Zap"]);
+        assert_eq!(known.extra_count(), 2);
         assert_eq!(known.with_prefix("s3:get"), ["s3:GetNew", "s3:GetObject"]);
         assert_eq!(known.canonical("S3:GETOBJECT"), Some("s3:GetObject"));
         assert_eq!(known.all().len(), 4);
+    }
+
+    #[test]
+    fn the_lists_unknown_names_are_shared_and_a_policys_spelling_wins() {
+        let rows = [KnownAction::new_static(
+            "s3:GetObject",
+            AccessLevel::READ,
+            true,
+        )];
+        let table = ActionTable::new(&rows).unwrap();
+        let policy = Policy::parse(
+            r#"{"Statement":[{"Effect":"Allow","Action":["s3:zap","s3:New","s3:GetObject"],"Resource":"*"}]}"#,
+        )
+        .unwrap();
+        let unused = UnusedSet::parse(
+            "s3:Zap
+S3:GETOBJECT
+s3:Yes
+ec2:Run
+",
+        )
+        .unwrap();
+        let known = Known::new(table, [&policy], &unused);
+        assert_eq!(known.extras(), ["ec2:Run", "s3:New", "s3:Yes", "s3:zap"]);
+        assert_eq!(known.extra_count(), 4);
+        assert_eq!(
+            known.with_prefix("S3:"),
+            ["s3:GetObject", "s3:New", "s3:Yes", "s3:zap"]
+        );
+        assert_eq!(known.canonical("S3:ZAP"), Some("s3:zap"));
+        assert_eq!(known.canonical("s3:getobject"), Some("s3:GetObject"));
+        assert_eq!(known.canonical("s3:Absent"), None);
+        // The list's name is the set's own text, not a copy.
+        let yes = known.canonical("s3:yes").unwrap();
+        let listed = unused.actions().find(|a| a.name == "s3:Yes").unwrap();
+        assert!(std::ptr::eq(yes, listed.name));
+        // K without a list, or without a policy.
+        let bare = Known::new(table, [&policy], &UnusedSet::new());
+        assert_eq!(bare.extras(), ["s3:New", "s3:zap"]);
+        let listed_only = Known::new(table, [], &unused);
+        assert_eq!(listed_only.extras(), ["ec2:Run", "s3:Yes", "s3:Zap"]);
     }
 
     #[test]

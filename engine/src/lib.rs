@@ -68,7 +68,9 @@ pub use table::{
 };
 pub use time::{CATALOG_MAX_AGE_DAYS, Timestamp, Window, catalog_staleness};
 pub use trie::Unsafe;
-pub use unused::{Finding, FindingsReader, UnusedRead, UnusedSet, parse_findings, read_unused};
+pub use unused::{
+    Finding, FindingsReader, UnusedRead, UnusedSet, parse_findings, read_unused, read_unused_owned,
+};
 pub use verify::{Verification, VerifyChecks, Violation, ViolationKind, verify, verify_checking};
 
 /// The two walks of the generalization trie (by service, and over the whole

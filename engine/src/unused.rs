@@ -4,6 +4,7 @@
 //! (one finding, an array of them, or JSON Lines), or from plain text with one
 //! `service:Action` per line.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -14,19 +15,6 @@ use crate::error::{Error, ErrorKind, Location};
 use crate::json;
 use crate::policy::{join, kind};
 use crate::table::{cmp_ci, gallop, split_action};
-
-/// One unused action, as the finding spelled it (service prefix lowercased).
-///
-/// The texts are shared: the findings of an account name the same actions
-/// over and over, and every set that holds one (a finding's, an intersection,
-/// a projection) points at one copy.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnusedAction {
-    /// `service:Action`.
-    pub name: Arc<str>,
-    /// When it was last used, if ever (ISO 8601, as the finding wrote it).
-    pub last_accessed: Option<Arc<str>>,
-}
 
 /// A service reported wholly unused: every action of it, known or not.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -39,12 +27,15 @@ pub struct UnusedService {
 
 /// The set U of unused actions, compared case-insensitively.
 ///
-/// The actions are a vector sorted case-insensitively, one entry per action:
-/// an account's findings hold a hundred thousand of them, and a B-tree of
-/// owned keys took several times the space for no faster lookup.
+/// The actions are sorted case-insensitively, one entry per action, their
+/// names in one buffer ([`list`]): an account's findings hold a hundred
+/// thousand of them, and an unused list can hold millions. The buffer is
+/// shared: cloning a set, or the lists made from it (K's extras, a source's
+/// report, the remarks about it), copies no name; changing a shared set
+/// copies it first.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UnusedSet {
-    actions: Vec<UnusedAction>,
+    actions: Arc<NameList>,
     services: BTreeMap<String, UnusedService>,
 }
 
@@ -54,33 +45,42 @@ impl UnusedSet {
         UnusedSet::default()
     }
 
-    /// Adds one action (`service:Action`).
+    /// Adds one action (`service:Action`). A set holds up to 4 GiB of
+    /// names (readers refuse larger lists); past that, the action is left
+    /// out, which keeps it granted.
     pub fn insert_action(&mut self, name: &str, last_accessed: Option<String>) {
         self.insert(UnusedAction {
-            name: action_name(name).into(),
-            last_accessed: last_accessed.map(Arc::from),
+            name: &action_name(name),
+            last_accessed: last_accessed.as_deref(),
         });
     }
 
-    /// Adds one action as another set holds it (its texts are shared, not
-    /// copied). The first entry for an action wins.
-    pub fn insert(&mut self, action: UnusedAction) {
-        match self.actions.last() {
-            None => self.actions.push(action),
-            Some(last) if cmp_ci(&last.name, &action.name) == Ordering::Less => {
-                self.actions.push(action)
+    /// Adds one action as another set holds it. The first entry for an
+    /// action wins.
+    pub fn insert(&mut self, action: UnusedAction<'_>) {
+        let UnusedAction {
+            name,
+            last_accessed: last,
+        } = action;
+        let at = match self.actions.entries().last() {
+            None => 0,
+            Some(e) if cmp_ci(self.actions.name_of(e), name) == Ordering::Less => {
+                self.actions.len()
             }
-            Some(_) => {
-                if let Err(at) = self.find(&action.name) {
-                    self.actions.insert(at, action);
-                }
-            }
+            Some(_) => match self.find(name) {
+                Ok(_) => return,
+                Err(at) => at,
+            },
+        };
+        let list = Arc::make_mut(&mut self.actions);
+        if let Some(entry) = list.place(name, last) {
+            list.insert_entry(at, entry);
         }
     }
 
     /// Makes room for `additional` more actions.
     pub fn reserve(&mut self, additional: usize) {
-        self.actions.reserve_exact(additional);
+        Arc::make_mut(&mut self.actions).reserve(additional);
     }
 
     /// Marks a whole service unused.
@@ -99,17 +99,37 @@ impl UnusedSet {
     }
 
     /// Takes everything of `other`, its actions pushed unsorted: readers
-    /// absorb whole lists, then settle once.
+    /// absorb whole lists, then settle once. A set with no actions takes
+    /// `other`'s as they are.
     fn absorb(&mut self, other: UnusedSet) {
-        self.actions.extend(other.actions);
+        if self.actions.is_empty() {
+            self.actions = other.actions;
+        } else if !other.actions.is_empty() {
+            let list = Arc::make_mut(&mut self.actions);
+            list.reserve(other.actions.len());
+            for action in other.actions.iter() {
+                list.push(action.name, action.last_accessed);
+            }
+        }
         for service in other.services.into_values() {
             self.insert_service(&service.name, service.last_accessed);
         }
     }
 
+    /// Pushes one action unsorted (a reader settles the set once at the
+    /// end). `false` when the set's buffer is full.
+    fn push(&mut self, name: &str, last: Option<&str>) -> bool {
+        Arc::make_mut(&mut self.actions).push(name, last)
+    }
+
     /// The actions listed one by one, sorted.
-    pub fn actions(&self) -> impl Iterator<Item = &UnusedAction> {
+    pub fn actions(&self) -> impl ExactSizeIterator<Item = UnusedAction<'_>> + '_ {
         self.actions.iter()
+    }
+
+    /// The storage of the actions, for lists that share it.
+    pub(crate) fn list(&self) -> &Arc<NameList> {
+        &self.actions
     }
 
     /// The services reported wholly unused, sorted.
@@ -141,6 +161,7 @@ impl UnusedSet {
         // unused: sorted names come in runs of one service.
         let mut service_seen = String::new();
         let mut service_unused = false;
+        let list = &*self.actions;
         move |action| {
             let (service, _) = split_action(action);
             if !self.services.is_empty() {
@@ -154,15 +175,19 @@ impl UnusedSet {
                 }
             }
             let passed = at > 0
-                && self
-                    .actions
+                && list
+                    .entries()
                     .get(at - 1)
-                    .is_some_and(|a| cmp_ci(&a.name, action).is_ge());
+                    .is_some_and(|a| cmp_ci(list.name_of(a), action).is_ge());
             if passed {
                 return self.find(action).is_ok();
             }
             // Most often the cursor is already there: one comparison.
-            match self.actions.get(at).map(|a| cmp_ci(&a.name, action)) {
+            match list
+                .entries()
+                .get(at)
+                .map(|a| cmp_ci(list.name_of(a), action))
+            {
                 None | Some(Ordering::Greater) => return false,
                 Some(Ordering::Equal) => {
                     at += 1;
@@ -170,12 +195,12 @@ impl UnusedSet {
                 }
                 Some(Ordering::Less) => at += 1,
             }
-            let rest = self.actions.get(at..).unwrap_or(&[]);
-            at += gallop(rest, |a| cmp_ci(&a.name, action).is_lt());
-            let found = self
-                .actions
+            let rest = list.entries().get(at..).unwrap_or(&[]);
+            at += gallop(rest, |a| cmp_ci(list.name_of(a), action).is_lt());
+            let found = list
+                .entries()
                 .get(at)
-                .is_some_and(|a| cmp_ci(&a.name, action).is_eq());
+                .is_some_and(|a| cmp_ci(list.name_of(a), action).is_eq());
             at += usize::from(found);
             found
         }
@@ -193,9 +218,10 @@ impl UnusedSet {
         debug_assert!(names.is_sorted_by(|a, b| cmp_ci(a, b).is_le()));
         let mut out = Vec::with_capacity(names.len());
         // The first listed action not before the first name.
+        let list = &*self.actions;
         let mut at = names.first().map_or(0, |first| {
-            self.actions
-                .partition_point(|a| cmp_ci(&a.name, first).is_lt())
+            list.entries()
+                .partition_point(|a| cmp_ci(list.name_of(a), first).is_lt())
         });
         let mut service_seen = String::new();
         let mut service_unused = false;
@@ -213,7 +239,11 @@ impl UnusedSet {
                 }
             }
             let found = loop {
-                match self.actions.get(at).map(|a| cmp_ci(&a.name, name)) {
+                match list
+                    .entries()
+                    .get(at)
+                    .map(|a| cmp_ci(list.name_of(a), name))
+                {
                     None | Some(Ordering::Greater) => break false,
                     Some(Ordering::Equal) => break true,
                     Some(Ordering::Less) => at += 1,
@@ -246,8 +276,8 @@ impl UnusedSet {
             .map(|a| (a, other))
             .chain(other.actions().map(|a| (a, self)))
         {
-            if within.contains(&action.name) {
-                out.actions.push(action.clone());
+            if within.contains(action.name) {
+                out.push(action.name, action.last_accessed);
             }
         }
         out.settle();
@@ -255,38 +285,36 @@ impl UnusedSet {
     }
 
     /// Keeps only what `keep` accepts (used by sources that filter by age).
-    pub fn retain_actions(&mut self, keep: impl FnMut(&UnusedAction) -> bool) {
-        self.actions.retain(keep);
+    pub fn retain_actions(&mut self, keep: impl FnMut(UnusedAction<'_>) -> bool) {
+        Arc::make_mut(&mut self.actions).retain(keep);
     }
 
     /// Where `action` is, or would go, in the sorted actions.
     fn find(&self, action: &str) -> Result<usize, usize> {
-        self.actions
-            .binary_search_by(|probe| cmp_ci(&probe.name, action))
+        self.actions.find(action)
     }
 
     /// Sorts actions pushed in any order and keeps the first entry of each:
-    /// readers push a whole list, then settle it once.
+    /// readers push a whole list, then settle it once. A settled set, shared
+    /// or not, is left as it is.
     fn settle(&mut self) {
-        // A stable sort takes room for half the list: not needed when the
-        // list came sorted, as generated lists of millions of actions do.
-        if !self
-            .actions
-            .is_sorted_by(|a, b| cmp_ci(&a.name, &b.name) != Ordering::Greater)
-        {
-            self.actions.sort_by(|a, b| cmp_ci(&a.name, &b.name));
+        if let Some(list) = Arc::get_mut(&mut self.actions) {
+            list.settle();
+        } else if !self.actions.is_settled() {
+            Arc::make_mut(&mut self.actions).settle();
         }
-        self.actions
-            .dedup_by(|later, earlier| cmp_ci(&later.name, &earlier.name) == Ordering::Equal);
-        // A set lives as long as the plan: the room a reader left for growth
-        // was a seventh of an account run's memory.
-        self.actions.shrink_to_fit();
     }
 
     /// Reads any supported unused-list format: [`read_unused`] with no
     /// principal chosen, so findings for several principals are an error.
     pub fn parse(text: &str) -> Result<UnusedSet, Error> {
         read_unused(text, None).map(|read| read.set)
+    }
+
+    /// [`UnusedSet::parse`] of a text the set may keep: a text list becomes
+    /// the set's own buffer instead of being copied.
+    pub fn parse_owned(text: String) -> Result<UnusedSet, Error> {
+        read_unused_owned(text, None).map(|read| read.set)
     }
 }
 
@@ -362,17 +390,29 @@ impl UnusedRead {
 /// skipped and counted (other types alone, with no `UnusedPermission`
 /// finding, are an error: such a list says nothing about actions).
 pub fn read_unused(text: &str, principal: Option<&str>) -> Result<UnusedRead, Error> {
-    let text = json::strip_bom(text);
-    let trimmed = text.trim_start();
+    read_unused_cow(Cow::Borrowed(text), principal)
+}
+
+/// [`read_unused`] of a text the set may keep: a text list (one action a
+/// line) becomes the set's own buffer instead of being copied, so a list of
+/// millions of actions is in memory once.
+pub fn read_unused_owned(text: String, principal: Option<&str>) -> Result<UnusedRead, Error> {
+    read_unused_cow(Cow::Owned(text), principal)
+}
+
+fn read_unused_cow(whole: Cow<'_, str>, principal: Option<&str>) -> Result<UnusedRead, Error> {
+    let skip = whole.len() - json::strip_bom(&whole).len();
+    let trimmed = whole.get(skip..).unwrap_or_default().trim_start();
     if !(trimmed.starts_with('[') || trimmed.starts_with('{')) {
         if let Some(principal) = principal {
             return Err(no_principals(principal));
         }
-        return parse_text(text).map(|set| UnusedRead {
+        return parse_text(whole.into_owned(), skip).map(|set| UnusedRead {
             set,
             ..UnusedRead::default()
         });
     }
+    let text = json::strip_bom(&whole);
     let mut read = UnusedRead::default();
     let mut names = Names::default();
     let mut findings: Vec<(Finding, String)> = Vec::new();
@@ -523,8 +563,9 @@ fn action_name(name: &str) -> String {
     format!("{}:{action}", service.to_ascii_lowercase())
 }
 
-/// One copy of each text a reader meets: an account's findings repeat the
-/// same action names (and often the same dates) thousands of times.
+/// One copy of each date a reader meets: an account's findings repeat the
+/// same dates thousands of times. (Names are copied into each set's buffer,
+/// which takes less than a pointer to a shared copy did.)
 #[derive(Default)]
 struct Names(HashSet<Arc<str>>);
 
@@ -660,12 +701,20 @@ fn read_details(
         name.push_str(&service);
         name.push(':');
         name.push_str(action);
-        set.actions.push(UnusedAction {
-            name: names.get(&name),
-            last_accessed: last.map(|last| names.get(&last)),
-        });
+        let last = last.map(|last| names.get(&last));
+        if !set.push(&name, last.as_deref()) {
+            return Err(Error::shape(path, too_large()));
+        }
     }
     Ok(())
+}
+
+/// Why a list is refused when its names pass what a set holds.
+fn too_large() -> String {
+    format!(
+        "the unused list names more than {} GiB of actions, more than pare holds in one set",
+        list::MAX_TEXT.div_ceil(1 << 30)
+    )
 }
 
 /// The `serviceNamespace` of a details object at `path`, lowercased.
@@ -749,14 +798,24 @@ pub(crate) fn optional_string(
 }
 
 /// Plain text: one `service:Action` (or `service:*` for a whole service) per
-/// line; blank lines and `#` comments are skipped.
-fn parse_text(text: &str) -> Result<UnusedSet, Error> {
+/// line; blank lines and `#` comments are skipped. `skip` bytes at the start
+/// (a byte-order mark) are not read.
+///
+/// The text itself becomes the set's buffer: each action is an entry
+/// pointing into it, and its service is lowercased in place. A list of
+/// millions of actions is not copied.
+fn parse_text(mut text: String, skip: usize) -> Result<UnusedSet, Error> {
     let mut set = UnusedSet::new();
     // At most one action a line: room for them at once, not by doubling,
     // which at the last step held the old and the new vector together.
-    set.actions.reserve_exact(text.lines().count());
-    for (n, line) in text.lines().enumerate() {
-        let line = line.split('#').next().unwrap_or("").trim();
+    let body = text.get(skip..).unwrap_or_default();
+    let mut entries = Vec::with_capacity(body.lines().count());
+    let mut offset = skip;
+    for (n, raw) in body.split_inclusive('\n').enumerate() {
+        let at = offset;
+        offset += raw.len();
+        let uncommented = raw.split('#').next().unwrap_or("");
+        let line = uncommented.trim();
         if line.is_empty() {
             continue;
         }
@@ -771,10 +830,11 @@ fn parse_text(text: &str) -> Result<UnusedSet, Error> {
         match line.split_once(':') {
             Some((service, "*")) if is_service_name(service) => set.insert_service(service, None),
             Some((service, action)) if is_service_name(service) && is_action_name(action) => {
-                set.actions.push(UnusedAction {
-                    name: action_name(line).into(),
-                    last_accessed: None,
-                });
+                let start = at + (uncommented.len() - uncommented.trim_start().len());
+                let Some(entry) = NameList::span(start, line.len()) else {
+                    return Err(error(too_large()));
+                };
+                entries.push(entry);
             }
             _ => {
                 return Err(error(format!(
@@ -783,6 +843,17 @@ fn parse_text(text: &str) -> Result<UnusedSet, Error> {
             }
         }
     }
+    // Sets hold the service lowercased, as `action_name` writes it.
+    for entry in &entries {
+        let (start, len) = entry.bounds();
+        if let Some(name) = text.get_mut(start..start + len) {
+            let service = name.split(':').next().map_or(0, str::len);
+            if let Some(service) = name.get_mut(..service) {
+                service.make_ascii_lowercase();
+            }
+        }
+    }
+    set.actions = Arc::new(NameList::over(text, entries));
     set.settle();
     if set.is_empty() {
         return Err(Error {
@@ -808,7 +879,11 @@ pub(crate) fn is_action_name(s: &str) -> bool {
 
 mod fast;
 mod findings;
+mod list;
 mod ocsf;
+
+pub(crate) use list::NameList;
+pub use list::{ActionNames, UnusedAction};
 
 pub use findings::{Finding, FindingsReader, parse_findings};
 use findings::{items_of, read_finding_details};

@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(set) = UnusedSet::parse(text) {
         // Every action read back is one the set contains.
         for action in set.actions() {
-            assert!(set.contains(&action.name));
+            assert!(set.contains(action.name));
         }
     }
     if let Ok(findings) = parse_findings(text) {

@@ -154,7 +154,7 @@ pub fn unused_list(
 pub fn to_article_json(unused: &UnusedSet) -> String {
     let mut by_service: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for action in unused.actions() {
-        let (service, name) = split_action(&action.name);
+        let (service, name) = split_action(action.name);
         by_service
             .entry(service.to_string())
             .or_default()

@@ -15,7 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use clap::Args;
 use pare_engine::account::{Account, PrincipalLookupError, PrincipalUsage};
 use pare_engine::usage::{self, LastAccessed, SourceReport, UsageFile, UsedList};
-use pare_engine::{ActionTable, Finding, Policy, Timestamp, UnusedSet, Window, read_unused};
+use pare_engine::{ActionTable, Finding, Policy, Timestamp, UnusedSet, Window, read_unused_owned};
 
 use crate::args::Command;
 use crate::error::Error;
@@ -301,11 +301,11 @@ impl Gathered {
             }
             _ => (input::read_text(source, input::Kind::Data, io)?, Vec::new()),
         };
-        let read = read_unused(&text.text, sources.principal.as_deref())
-            .map_err(|e| Error::input(format!("{}: {e}", text.name)))?;
-        // The set holds what it needs: a list of millions of actions need
-        // not stay in memory twice.
-        drop(text);
+        // A text list becomes the set's own buffer: a list of millions of
+        // actions is in memory once.
+        let input::Text { name, text } = text;
+        let read = read_unused_owned(text, sources.principal.as_deref())
+            .map_err(|e| Error::input(format!("{name}: {e}")))?;
         self.finding_notes.extend(skipped);
         self.finding_notes.extend(read.notes());
         self.nothing_active = read.nothing_active();

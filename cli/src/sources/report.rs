@@ -23,7 +23,7 @@ pub fn summary_lines(report: &SourceReport, policy_names: &[String]) -> Vec<Stri
             if report.actions_unused.is_empty() {
                 String::new()
             } else {
-                format!(": {}", list(&report.actions_unused))
+                format!(": {}", list_of(report.actions_unused.iter()))
             }
         ));
     }
@@ -78,15 +78,20 @@ pub fn summary_lines(report: &SourceReport, policy_names: &[String]) -> Vec<Stri
 
 /// The first few items, quoted, and how many more there are.
 fn list<S: AsRef<str>>(items: &[S]) -> String {
+    list_of(items.iter().map(AsRef::as_ref))
+}
+
+/// [`list`] of items as they come.
+fn list_of<'s>(items: impl ExactSizeIterator<Item = &'s str>) -> String {
     const SHOWN: usize = 8;
+    let count = items.len();
     let mut text = items
-        .iter()
         .take(SHOWN)
-        .map(|s| format!("`{}`", s.as_ref()))
+        .map(|s| format!("`{s}`"))
         .collect::<Vec<_>>()
         .join(", ");
-    if items.len() > SHOWN {
-        text.push_str(&format!(", and {} more", items.len() - SHOWN));
+    if count > SHOWN {
+        text.push_str(&format!(", and {} more", count - SHOWN));
     }
     text
 }

@@ -145,8 +145,8 @@ impl<'t> PolicyBase<'t> {
     /// name K lacks (see [`Known::new`], which adds exactly those).
     fn covers(&self, unused: &UnusedSet) -> bool {
         unused.actions().all(|action| {
-            self.known.in_catalog(&action.name)
-                || concrete_action(&action.name)
+            self.known.in_catalog(action.name)
+                || concrete_action(action.name)
                     .is_none_or(|canonical| self.known.canonical(&canonical).is_some())
         })
     }

@@ -56,7 +56,7 @@ pub(super) fn project(unused: &UnusedSet, scope: &Scope) -> UnusedSet {
         }
     }
     for action in in_scope(unused, scope) {
-        out.insert(action.clone());
+        out.insert(action);
     }
     out
 }
@@ -67,10 +67,10 @@ pub(super) fn project(unused: &UnusedSet, scope: &Scope) -> UnusedSet {
 fn in_scope<'u>(
     unused: &'u UnusedSet,
     scope: &'u Scope,
-) -> impl Iterator<Item = &'u crate::unused::UnusedAction> {
+) -> impl Iterator<Item = crate::unused::UnusedAction<'u>> {
     let mut run: Option<(&'u str, Option<&'u Vec<String>>)> = None;
     unused.actions().filter(move |action| {
-        let service = crate::table::split_action(&action.name).0;
+        let service = crate::table::split_action(action.name).0;
         let prefixes = match run {
             Some((current, prefixes)) if current == service => prefixes,
             _ => {
@@ -82,7 +82,7 @@ fn in_scope<'u>(
         prefixes.is_some_and(|prefixes| {
             prefixes
                 .iter()
-                .any(|p| crate::table::starts_with_ci(&action.name, p))
+                .any(|p| crate::table::starts_with_ci(action.name, p))
         })
     })
 }
@@ -110,7 +110,7 @@ pub(super) fn projected_key(unused: &UnusedSet, scope: &Scope) -> String {
         }
     }
     for action in in_scope(unused, scope) {
-        push_lowercase(&mut key, &action.name);
+        push_lowercase(&mut key, action.name);
         key.push('\n');
     }
     key
@@ -135,7 +135,7 @@ pub(super) fn unused_key(set: &UnusedSet) -> String {
         key.push_str(":*\n");
     }
     for action in set.actions() {
-        push_lowercase(&mut key, &action.name);
+        push_lowercase(&mut key, action.name);
         key.push('\n');
     }
     key
@@ -164,10 +164,10 @@ mod tests {
                 actions.iter().any(|entry| {
                     let pattern = Pattern::new(entry);
                     let (service, _) = crate::table::split_action(entry);
-                    crate::table::split_action(&action.name)
+                    crate::table::split_action(action.name)
                         .0
                         .eq_ignore_ascii_case(service)
-                        && crate::table::starts_with_ci(&action.name, pattern.literal_prefix())
+                        && crate::table::starts_with_ci(action.name, pattern.literal_prefix())
                 })
             })
             .map(|a| a.name.to_string())

@@ -8,16 +8,17 @@ use crate::known::{Known, is_concrete_action};
 use crate::pattern::Pattern;
 use crate::policy::{ActionKey, Effect, Policy, Statement};
 use crate::table::{cmp_ci, split_action};
-use crate::unused::UnusedSet;
+use crate::unused::{NameList, UnusedSet};
 
 /// The diagnostics of a refinement, in order.
 ///
 /// A finding lists every unused action of a principal, and a list of
 /// millions of actions the catalog does not know makes two remarks each: as
 /// one [`Diagnostic`] apiece they took ten times the list's own size. So the
-/// remarks about the list's actions are held as one record of their names
-/// (shared with the list) and which remarks each gets; [`Diagnostics::iter`]
-/// gives each remark as a `Diagnostic`, in the order they were made.
+/// remarks about the list's actions are held as one record: the list's
+/// names (its storage, shared) and one byte per action saying which remarks
+/// it gets; [`Diagnostics::iter`] gives each remark as a `Diagnostic`, in the
+/// order they were made.
 #[derive(Clone, Debug, Default)]
 pub struct Diagnostics {
     pub(super) parts: Vec<Part>,
@@ -26,16 +27,17 @@ pub struct Diagnostics {
 #[derive(Clone, Debug)]
 pub(super) enum Part {
     One(Diagnostic),
-    /// Remarks about actions of the unused list: for each action, its name
-    /// and which remarks it gets ([`ActionRemarks::UNKNOWN`] first, then
+    /// Remarks about actions of the unused list: for each action, which
+    /// remarks it gets ([`ActionRemarks::UNKNOWN`] first, then
     /// [`ActionRemarks::NOT_GRANTED`]).
     Actions(ActionRemarks),
 }
 
-/// Remarks about actions of the unused list, compactly.
+/// Remarks about actions of the unused list, compactly: the set's names as
+/// it holds them, and a byte per action (0 for none), in the set's order.
 #[derive(Clone, Debug, Default)]
 pub(super) struct ActionRemarks {
-    pub(super) names: Vec<Arc<str>>,
+    pub(super) names: Arc<NameList>,
     pub(super) remarks: Vec<u8>,
 }
 
@@ -46,7 +48,7 @@ impl ActionRemarks {
     pub(super) const NOT_GRANTED: u8 = 2;
 
     /// The remark `bit` about `name`.
-    fn diagnostic(name: &Arc<str>, bit: u8) -> Diagnostic {
+    fn diagnostic(name: &str, bit: u8) -> Diagnostic {
         let (code, message) = if bit == Self::UNKNOWN {
             (
                 DiagnosticCode::UnknownUnusedAction,
@@ -61,7 +63,7 @@ impl ActionRemarks {
         Diagnostic {
             code,
             statement: None,
-            subject: Arc::clone(name),
+            subject: Arc::from(name),
             message: Cow::Borrowed(message),
         }
     }
@@ -101,14 +103,14 @@ impl Diagnostics {
             |part| -> Box<dyn Iterator<Item = Cow<'_, Diagnostic>> + '_> {
                 match part {
                     Part::One(d) => Box::new(std::iter::once(Cow::Borrowed(d))),
-                    Part::Actions(a) => {
-                        Box::new(a.names.iter().zip(&a.remarks).flat_map(|(name, &remarks)| {
+                    Part::Actions(a) => Box::new(a.names.names().zip(&a.remarks).flat_map(
+                        |(name, &remarks)| {
                             [ActionRemarks::UNKNOWN, ActionRemarks::NOT_GRANTED]
                                 .into_iter()
                                 .filter(move |bit| remarks & bit != 0)
                                 .map(move |bit| Cow::Owned(ActionRemarks::diagnostic(name, bit)))
-                        }))
-                    }
+                        },
+                    )),
                 }
             },
         )
@@ -320,13 +322,13 @@ pub(super) fn diagnose_unused(
     let every: Vec<u8> = unused
         .actions()
         .map(|action| {
-            let unknown = if known.in_catalog(&action.name) {
+            let unknown = if known.in_catalog(action.name) {
                 0
             } else {
                 ActionRemarks::UNKNOWN
             };
             let not_granted =
-                !granted(&action.name) && !unused.is_service_unused(split_action(&action.name).0);
+                !granted(action.name) && !unused.is_service_unused(split_action(action.name).0);
             unknown
                 | if not_granted {
                     ActionRemarks::NOT_GRANTED
@@ -335,19 +337,11 @@ pub(super) fn diagnose_unused(
                 }
         })
         .collect();
-    let count = every.iter().filter(|&&r| r != 0).count();
-    if count > 0 {
-        let mut remarks = ActionRemarks {
-            names: Vec::with_capacity(count),
-            remarks: Vec::with_capacity(count),
-        };
-        for (action, remark) in unused.actions().zip(every) {
-            if remark != 0 {
-                remarks.names.push(Arc::clone(&action.name));
-                remarks.remarks.push(remark);
-            }
-        }
-        diagnostics.parts.push(Part::Actions(remarks));
+    if every.iter().any(|&r| r != 0) {
+        diagnostics.parts.push(Part::Actions(ActionRemarks {
+            names: Arc::clone(unused.list()),
+            remarks: every,
+        }));
     }
     for service in unused.services() {
         let prefix = format!("{}:", service.name);
@@ -382,5 +376,59 @@ pub(super) fn diagnose_unused(
                 message: "is reported wholly unused but this policy grants none of it (findings are per principal; another policy may)".into(),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::{AccessLevel, ActionTable, KnownAction};
+
+    #[test]
+    fn remarks_about_the_list_share_its_names_and_hold_a_byte_each() {
+        let rows = [KnownAction::new_static(
+            "s3:GetObject",
+            AccessLevel::READ,
+            true,
+        )];
+        let table = ActionTable::new(&rows).unwrap();
+        let policy = Policy::parse(
+            r#"{"Statement":[{"Effect":"Allow","Action":["s3:*","new:Granted"],"Resource":"*"}]}"#,
+        )
+        .unwrap();
+        let unused = UnusedSet::parse("new:Granted\nnew:Other\ns3:GetObject\ns3:Newer\n").unwrap();
+        let known = Known::new(table, [&policy], &unused);
+        let mut diagnostics = Diagnostics::new();
+        diagnose_unused(&policy, &unused, &known, &mut diagnostics);
+        let [Part::Actions(remarks)] = diagnostics.parts.as_slice() else {
+            panic!("one record of the list's remarks: {diagnostics:?}");
+        };
+        assert!(Arc::ptr_eq(&remarks.names, unused.list()), "names copied");
+        assert_eq!(
+            remarks.remarks,
+            [
+                ActionRemarks::UNKNOWN,
+                ActionRemarks::UNKNOWN | ActionRemarks::NOT_GRANTED,
+                0,
+                ActionRemarks::UNKNOWN,
+            ]
+        );
+        let seen: Vec<(DiagnosticCode, String)> = diagnostics
+            .iter()
+            .map(|d| (d.code, d.subject.to_string()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (
+                    DiagnosticCode::UnknownUnusedAction,
+                    "new:Granted".to_string()
+                ),
+                (DiagnosticCode::UnknownUnusedAction, "new:Other".to_string()),
+                (DiagnosticCode::UnusedNotGranted, "new:Other".to_string()),
+                (DiagnosticCode::UnknownUnusedAction, "s3:Newer".to_string()),
+            ]
+        );
+        assert_eq!(diagnostics.len(), 4);
     }
 }

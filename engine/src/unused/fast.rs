@@ -20,7 +20,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::{Finding, Names, UnusedAction, UnusedSet, is_action_name, is_service_name};
+use super::{Finding, Names, UnusedSet, is_action_name, is_service_name};
 use crate::json;
 
 /// An object with more keys than this is left to the strict reader: the
@@ -438,10 +438,10 @@ impl RawFinding<'_> {
                 name.push_str(&service);
                 name.push(':');
                 name.push_str(short);
-                unused.actions.push(UnusedAction {
-                    name: names.get(&name),
-                    last_accessed: action.last_accessed.map(|last| names.get(&last)),
-                });
+                let last = action.last_accessed.map(|last| names.get(&last));
+                if !unused.push(&name, last.as_deref()) {
+                    return None;
+                }
             }
         }
         unused.settle();

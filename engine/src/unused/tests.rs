@@ -49,10 +49,9 @@ fn finding_forms() {
     assert!(set.contains("s3:GetBucketAcl"));
     assert_eq!(
         set.actions()
-            .find(|a| &*a.name == "s3:GetBucketAcl")
+            .find(|a| a.name == "s3:GetBucketAcl")
             .unwrap()
-            .last_accessed
-            .as_deref(),
+            .last_accessed,
         Some("2026-01-02T03:04:05+00:00")
     );
     let archived = finding.replace("ACTIVE", "ARCHIVED");
@@ -274,13 +273,7 @@ fn security_hub_findings_read_like_access_analyzers() {
     assert_eq!(first.resource_type, "AWS::IAM::Role");
     assert_eq!(first.analyzed_at.as_deref(), Some("2026-06-10T08:15:30Z"));
     assert_eq!(
-        first
-            .unused
-            .actions()
-            .next()
-            .unwrap()
-            .last_accessed
-            .as_deref(),
+        first.unused.actions().next().unwrap().last_accessed,
         Some("2026-01-02T03:04:05Z")
     );
     let statuses: Vec<&str> = findings.iter().map(|f| f.status.as_str()).collect();
@@ -532,4 +525,210 @@ fn contains_each_sorted_says_what_contains_says() {
             "round {round}: {names:?}"
         );
     }
+}
+
+/// A small deterministic generator for the tests below.
+fn lcg(seed: u64) -> impl FnMut(usize) -> usize {
+    let mut seed = seed;
+    move |n: usize| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((seed >> 33) as usize) % n.max(1)
+    }
+}
+
+/// The set as a plain model: lowercased name to the first spelling and
+/// date given, in case-insensitive order.
+fn model(set: &UnusedSet) -> Vec<(String, Option<String>)> {
+    set.actions()
+        .map(|a| (a.name.to_string(), a.last_accessed.map(str::to_string)))
+        .collect()
+}
+
+#[test]
+fn sets_in_one_buffer_behave_as_a_sorted_map_where_the_first_entry_wins() {
+    let services = ["s3", "S3", "ec2", "Ec2", "iam"];
+    let actions = ["Get", "get", "GetObject", "PUT", "put", "a-b", "A_B"];
+    let dates = [
+        None,
+        Some("2024-01-01T00:00:00Z"),
+        Some("2025-06-30T00:00:00Z"),
+    ];
+    let mut below = lcg(0xb0ff);
+    for round in 0..300 {
+        let name = |below: &mut dyn FnMut(usize) -> usize| {
+            format!(
+                "{}:{}",
+                services[below(services.len())],
+                actions[below(actions.len())]
+            )
+        };
+        // The model: a map by lowercased name, the first entry kept.
+        let mut expected: BTreeMap<String, (String, Option<String>)> = BTreeMap::new();
+        let keep = |expected: &mut BTreeMap<_, _>, name: &str, date: Option<&str>| {
+            let canonical = action_name(name);
+            expected
+                .entry(canonical.to_ascii_lowercase())
+                .or_insert((canonical, date.map(str::to_string)));
+        };
+        let mut set = UnusedSet::new();
+        let mut other = UnusedSet::new();
+        let mut pushed = UnusedSet::new();
+        for _ in 0..below(40) {
+            let n = name(&mut below);
+            let date = dates[below(dates.len())];
+            match below(3) {
+                0 => set.insert_action(&n, date.map(str::to_string)),
+                1 => other.insert_action(&n, date.map(str::to_string)),
+                _ => {
+                    // Unsorted pushes, settled once, as readers do.
+                    assert!(pushed.push(&action_name(&n), date));
+                }
+            }
+        }
+        let mut in_order: Vec<(String, Option<String>)> = Vec::new();
+        for s in [&set, &other] {
+            in_order.extend(model(s));
+        }
+        for action in pushed.actions.names().zip(pushed.actions.iter()) {
+            in_order.push((
+                action.0.to_string(),
+                action.1.last_accessed.map(str::to_string),
+            ));
+        }
+        for (n, d) in &in_order {
+            keep(&mut expected, n, d.as_deref());
+        }
+        pushed.settle();
+        let shared = other.clone();
+        set.extend(&other);
+        set.absorb(pushed.clone());
+        set.settle();
+        let got = model(&set);
+        let want: Vec<(String, Option<String>)> = expected.into_values().collect();
+        assert_eq!(got, want, "round {round}");
+        // Every name is found in any case, and nothing else is.
+        for (n, _) in &want {
+            assert!(set.contains(&n.to_ascii_uppercase()), "{n}");
+        }
+        assert!(!set.contains("s3:Absent"));
+        // `extend` copied from `other` without changing it.
+        assert_eq!(model(&shared), model(&other));
+        // Retain and intersection against the same model.
+        let mut kept = set.clone();
+        kept.retain_actions(|a| a.last_accessed.is_some());
+        let dated: Vec<_> = want.iter().filter(|(_, d)| d.is_some()).cloned().collect();
+        assert_eq!(model(&kept), dated, "round {round}");
+        assert_eq!(model(&set.intersection(&kept)), dated, "round {round}");
+    }
+}
+
+#[test]
+fn a_cloned_set_shares_its_buffer_until_it_changes() {
+    let mut set = UnusedSet::parse("s3:GetObject\niam:PassRole\n").unwrap();
+    let copy = set.clone();
+    assert!(Arc::ptr_eq(set.list(), copy.list()));
+    set.insert_action("ec2:RunInstances", None);
+    assert!(!Arc::ptr_eq(set.list(), copy.list()));
+    assert_eq!(copy.actions().len(), 2);
+    assert_eq!(set.actions().len(), 3);
+    // A set with no actions takes another's as they are.
+    let mut empty = UnusedSet::new();
+    empty.absorb(copy.clone());
+    assert!(Arc::ptr_eq(empty.list(), copy.list()));
+}
+
+#[test]
+fn a_text_list_is_the_sets_own_buffer() {
+    let text =
+        "\u{feff}# unused\r\nS3:GetObject  # a comment\r\n\n  IAM:PassRole\nec2:*\ns3:getobject\n"
+            .to_string();
+    let owned = text.clone();
+    let range = owned.as_ptr() as usize..owned.as_ptr() as usize + owned.len();
+    let set = UnusedSet::parse_owned(owned).unwrap();
+    // Not copied: the names point into the text read.
+    let names = set.list().names().next().unwrap().as_ptr();
+    assert!(range.contains(&(names as usize)), "the names were copied");
+    let names: Vec<&str> = set.actions().map(|a| a.name).collect();
+    // Services lowercased in place; the first spelling of a name wins.
+    assert_eq!(names, ["iam:PassRole", "s3:GetObject"]);
+    assert!(set.is_service_unused("ec2"));
+    assert_eq!(set, UnusedSet::parse(&text).unwrap());
+}
+
+#[test]
+fn text_lists_read_owned_or_borrowed_alike() {
+    let lines = [
+        "s3:GetObject",
+        "S3:GETOBJECT",
+        "  iam:PassRole  ",
+        "# comment",
+        "",
+        "ec2:Run# trailing",
+        "kms:*",
+        "Svc-1:Do_It",
+        "\tsts:AssumeRole\t",
+    ];
+    let ends = ["\n", "\r\n"];
+    let mut below = lcg(0x7e47);
+    for round in 0..300 {
+        let mut text = String::new();
+        if below(4) == 0 {
+            text.push('\u{feff}');
+        }
+        for _ in 0..below(12) {
+            text.push_str(lines[below(lines.len())]);
+            text.push_str(ends[below(ends.len())]);
+        }
+        if below(2) == 0 {
+            text.push_str(lines[below(lines.len())]);
+        }
+        let borrowed = read_unused(&text, None);
+        let owned = read_unused_owned(text.clone(), None);
+        assert_eq!(borrowed, owned, "round {round}: {text:?}");
+    }
+    // A bad line says where, either way.
+    let bad = "s3:GetObject\n\nnot an action\n".to_string();
+    let err = UnusedSet::parse_owned(bad.clone()).unwrap_err();
+    assert_eq!(err, UnusedSet::parse(&bad).unwrap_err());
+    assert_eq!(err.location, Some(Location::Text { line: 3, column: 1 }));
+}
+
+#[test]
+fn a_list_past_32_bit_offsets_is_refused_not_wrapped() {
+    assert!(NameList::span(list::MAX_TEXT, 1).is_some());
+    assert!(NameList::span(list::MAX_TEXT + 1, 1).is_none());
+    assert!(NameList::span(0, list::MAX_TEXT + 1).is_none());
+    let list = NameList::default();
+    assert!(list.fits(list::MAX_TEXT));
+    assert!(!list.fits(list::MAX_TEXT + 1));
+}
+
+#[test]
+fn a_reports_names_share_the_set_and_sort_like_it() {
+    let set = UnusedSet::parse("s3:PutObject\niam:PassRole\n").unwrap();
+    let mut names = ActionNames::of(&set);
+    names.sort_dedup();
+    assert!(
+        Arc::ptr_eq(&names.0, set.list()),
+        "a sorted list is not copied"
+    );
+    assert_eq!(
+        names.iter().collect::<Vec<_>>(),
+        ["iam:PassRole", "s3:PutObject"]
+    );
+    let mut pushed = ActionNames::new();
+    for name in ["s3:PutObject", "IAM:passrole", "iam:PassRole", "ec2:Run"] {
+        pushed.push(name);
+    }
+    pushed.sort_dedup();
+    assert_eq!(
+        pushed.iter().collect::<Vec<_>>(),
+        ["ec2:Run", "IAM:passrole", "s3:PutObject"]
+    );
+    assert_eq!(
+        serde_json::to_string(&pushed).unwrap(),
+        r#"["ec2:Run","IAM:passrole","s3:PutObject"]"#
+    );
 }

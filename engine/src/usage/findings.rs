@@ -14,7 +14,7 @@ pub fn from_findings(unused: UnusedSet, window: Option<&Window>) -> Result<Infer
         // The findings stand as they are: the set is passed on, not copied
         // (findings can list millions of actions).
         report.services_never_used = unused.services().map(|s| s.name.clone()).collect();
-        report.actions_unused = unused.actions().map(|a| Arc::clone(&a.name)).collect();
+        report.actions_unused = ActionNames::of(&unused);
         finish(&mut report);
         return Ok(Inference { unused, report });
     }
@@ -40,18 +40,17 @@ pub fn from_findings(unused: UnusedSet, window: Option<&Window>) -> Result<Infer
             report.services_never_used.push(service.name.clone());
         }
     }
-    // At their final size: findings can list millions of actions.
-    let actions = unused.actions().count();
-    kept.reserve(actions);
-    report.actions_unused.reserve_exact(actions);
+    // At its final size: findings can list millions of actions.
+    kept.reserve(unused.actions().len());
     for action in unused.actions() {
-        if recent(action.last_accessed.as_deref(), &action.name)? {
+        if recent(action.last_accessed, action.name)? {
             report.recently_used.push(action.name.to_string());
         } else {
-            kept.insert(action.clone());
-            report.actions_unused.push(Arc::clone(&action.name));
+            kept.insert(action);
         }
     }
+    // The report names what the set keeps, sharing its storage.
+    report.actions_unused = ActionNames::of(&kept);
     if let Some(window) = window {
         report.notes.push(format!(
             "unused means not accessed since {} ({} day(s) before {})",

@@ -439,7 +439,7 @@ impl ReportPass<'_, '_> {
                     .canonical(&lower)
                     .map_or(lower.clone(), str::to_string);
                 self.unused.insert_action(&name, None);
-                self.report.actions_unused.push(name.into());
+                self.report.actions_unused.push(&name);
             }
         }
     }
@@ -519,12 +519,7 @@ impl ReportPass<'_, '_> {
 
 /// Sorts and deduplicates the report's lists, so output is deterministic.
 pub(super) fn finish(report: &mut SourceReport) {
-    report
-        .actions_unused
-        .sort_by(|a, b| crate::table::cmp_ci(a, b));
-    report
-        .actions_unused
-        .dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    report.actions_unused.sort_dedup();
     for list in [
         &mut report.services_never_used,
         &mut report.untracked_kept,

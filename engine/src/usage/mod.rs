@@ -18,7 +18,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
@@ -29,6 +28,7 @@ use crate::pattern::Pattern;
 use crate::policy::{ActionKey, Effect, Policy, join, kind};
 use crate::table::{AccessLevel, ActionTable, split_action};
 use crate::time::*;
+pub use crate::unused::ActionNames;
 use crate::unused::{UnusedSet, is_action_name, is_service_name};
 
 mod cloudtrail;
@@ -109,10 +109,9 @@ pub struct SourceReport {
     pub source: UsageSource,
     /// Services inferred wholly unused (never used, or not within the window).
     pub services_never_used: Vec<String>,
-    /// Actions inferred unused one by one, sorted. Shared with the unused
-    /// set: findings of millions of actions made a copy of each here.
-    #[serde(serialize_with = "shared_names")]
-    pub actions_unused: Vec<Arc<str>>,
+    /// Actions inferred unused one by one, sorted. Findings share the
+    /// unused set's storage: they can list millions of actions.
+    pub actions_unused: ActionNames,
     /// Granted actions whose use this source cannot see (IAM does not track
     /// their last access, or the catalog does not know them): kept granted.
     pub untracked_kept: Vec<String>,
@@ -126,19 +125,12 @@ pub struct SourceReport {
     pub notes: Vec<String>,
 }
 
-fn shared_names<S: serde::Serializer>(
-    names: &[Arc<str>],
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.collect_seq(names.iter().map(|name| &**name))
-}
-
 impl SourceReport {
     fn new(source: UsageSource) -> SourceReport {
         SourceReport {
             source,
             services_never_used: Vec::new(),
-            actions_unused: Vec::new(),
+            actions_unused: ActionNames::new(),
             untracked_kept: Vec::new(),
             permission_only_kept: Vec::new(),
             wildcards_kept_alive: Vec::new(),

@@ -593,8 +593,8 @@ fn permission_only_actions_are_sorted_and_well_formed() {
 }
 
 /// The names of a report's list, for comparing with literals.
-fn names(list: &[std::sync::Arc<str>]) -> Vec<&str> {
-    list.iter().map(|name| &**name).collect()
+fn names(list: &ActionNames) -> Vec<&str> {
+    list.iter().collect()
 }
 
 #[test]

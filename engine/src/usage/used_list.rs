@@ -515,7 +515,7 @@ pub fn from_used_list(policies: &[&Policy], used: &UsedList, table: ActionTable<
         }
         if !keep_unobservable(lower, name, table, &mut report, &mut kept) {
             unused.insert_action(name, None);
-            report.actions_unused.push(name.as_str().into());
+            report.actions_unused.push(name);
         }
     }
     let not_granted: Vec<&str> = used

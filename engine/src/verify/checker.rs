@@ -27,7 +27,7 @@ impl<'k, 'u> Checker<'k, 'u> {
         let known: &'k Known<'k> = known;
         let mut unused_known = BTreeSet::new();
         for action in unused.actions() {
-            if let Some(name) = known.canonical(&action.name) {
+            if let Some(name) = known.canonical(action.name) {
                 unused_known.insert(name);
             }
         }
@@ -38,7 +38,7 @@ impl<'k, 'u> Checker<'k, 'u> {
             known,
             unused,
             unused_known,
-            known_len: known.table().len() + known.extras().len(),
+            known_len: known.table().len() + known.extra_count(),
             cache: HashMap::new(),
             violations: Vec::new(),
             compared: 0,

@@ -402,7 +402,7 @@ fn mutate(
             // An unused known action, added by name: always unsafe.
             let names: Vec<String> = unused
                 .actions()
-                .filter(|a| known.in_catalog(&a.name))
+                .filter(|a| known.in_catalog(a.name))
                 .map(|a| a.name.to_string())
                 .collect();
             let name = rng.pick(&names)?.clone();

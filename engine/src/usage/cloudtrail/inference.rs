@@ -443,10 +443,7 @@ impl<'g> Verdicts<'g> {
                 continue;
             }
             verdicts.unused.insert_action(name, None);
-            verdicts
-                .report
-                .actions_unused
-                .push(Arc::from(name.as_str()));
+            verdicts.report.actions_unused.push(name);
         }
         verdicts
     }

@@ -960,7 +960,7 @@ fn an_action_is_removed_only_if_observable_granted_and_absent() {
             let write = !matches!(row.access, AccessLevel::READ | AccessLevel::LIST);
             let granted = chosen
                 .iter()
-                .any(|e| crate::pattern::Pattern::new(e).matches(&action.name));
+                .any(|e| crate::pattern::Pattern::new(e).matches(action.name));
             assert!(
                 granted,
                 "case {case}: {} not granted by {chosen:?}",
