@@ -713,13 +713,7 @@ mod article {
         let words = [
             "", "a", "ab", "abc", "ac", "b", "ba", "bab", "c", "s3:", "s3:get",
         ];
-        let mut seed = 0xb7ee_u64;
-        let mut below = |n: usize| {
-            seed = seed
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            ((seed >> 33) as usize) % n
-        };
+        let mut below = crate::test_rng::below(0xb7ee_u64);
         for round in 0..500 {
             let mut trie: Vec<crate::trie::Node> = (0..below(8))
                 .map(|i| crate::trie::Node {

@@ -48,6 +48,9 @@ mod trie;
 mod unused;
 mod verify;
 
+#[cfg(test)]
+mod test_rng;
+
 pub use error::{Error, ErrorKind, Location};
 pub use events::{EventLookup, EventMapping, EventTable};
 pub use explain::{ExplainNode, Explanation, NodeKind, Verdict, explain};

@@ -898,13 +898,7 @@ mod tests {
             "\u{10ffff}",
             "x",
         ];
-        let mut seed = 0x5a11_u64;
-        let mut below = |n: usize| {
-            seed = seed
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            ((seed >> 33) as usize) % n
-        };
+        let mut below = crate::test_rng::below(0x5a11_u64);
         for round in 0..500 {
             let text = |below: &mut dyn FnMut(usize) -> usize| -> String {
                 (0..below(6)).map(|_| pieces[below(pieces.len())]).collect()

@@ -297,13 +297,7 @@ fn dedup_keeps_the_first_of_each_class_in_order() {
         "B-C",
         "s3:get",
     ];
-    let mut seed = 0xdedu64;
-    let mut below = |n: usize| {
-        seed = seed
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((seed >> 33) as usize) % n
-    };
+    let mut below = crate::test_rng::below(0xdedu64);
     let texts: Vec<String> = words.iter().map(|w| w.to_string()).collect();
     let shared: Vec<Arc<str>> = words.iter().map(|w| Arc::from(*w)).collect();
     let place = Place {

@@ -494,13 +494,7 @@ fn contains_each_sorted_says_what_contains_says() {
         "-x",
     ];
     let services = ["s3", "S3", "ec2", "iam", "x-y"];
-    let mut seed = 0x5e7u64;
-    let mut below = |n: usize| {
-        seed = seed
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((seed >> 33) as usize) % n
-    };
+    let mut below = crate::test_rng::below(0x5e7u64);
     for round in 0..300 {
         let name = |below: &mut dyn FnMut(usize) -> usize| {
             let service = services[below(services.len())];
