@@ -157,22 +157,11 @@ impl UnusedSet {
     pub(crate) fn contains_in_order(&self) -> impl FnMut(&str) -> bool + '_ {
         // Every action before `at` sorts before, or is, the last name asked.
         let mut at = 0;
-        // The service of the last name asked, and whether it is wholly
-        // unused: sorted names come in runs of one service.
-        let mut service_seen = String::new();
-        let mut service_unused = false;
+        let mut service_unused = self.service_unused_by_run();
         let list = &*self.actions;
         move |action| {
-            let (service, _) = split_action(action);
-            if !self.services.is_empty() {
-                if !service_seen.eq_ignore_ascii_case(service) {
-                    service_seen.clear();
-                    service_seen.push_str(service);
-                    service_unused = self.is_service_unused(service);
-                }
-                if service_unused {
-                    return true;
-                }
+            if service_unused(action) {
+                return true;
             }
             let passed = at > 0
                 && list
@@ -223,20 +212,11 @@ impl UnusedSet {
             list.entries()
                 .partition_point(|a| cmp_ci(list.name_of(a), first).is_lt())
         });
-        let mut service_seen = String::new();
-        let mut service_unused = false;
+        let mut service_unused = self.service_unused_by_run();
         for name in names {
-            if !self.services.is_empty() {
-                let (service, _) = split_action(name);
-                if !service_seen.eq_ignore_ascii_case(service) {
-                    service_seen.clear();
-                    service_seen.push_str(service);
-                    service_unused = self.is_service_unused(service);
-                }
-                if service_unused {
-                    out.push(true);
-                    continue;
-                }
+            if service_unused(name) {
+                out.push(true);
+                continue;
             }
             let found = loop {
                 match list
@@ -252,6 +232,25 @@ impl UnusedSet {
             out.push(found);
         }
         out
+    }
+
+    /// Whether a name's service is wholly unused, looked up once for each
+    /// run of names of one service (sorted names come in such runs).
+    fn service_unused_by_run(&self) -> impl FnMut(&str) -> bool + '_ {
+        let mut seen = String::new();
+        let mut unused = false;
+        move |name| {
+            if self.services.is_empty() {
+                return false;
+            }
+            let (service, _) = split_action(name);
+            if !seen.eq_ignore_ascii_case(service) {
+                seen.clear();
+                seen.push_str(service);
+                unused = self.is_service_unused(service);
+            }
+            unused
+        }
     }
 
     /// Whether the whole service is unused.
