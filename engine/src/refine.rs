@@ -503,7 +503,8 @@ pub(crate) fn refine_entry_with<'k>(
         );
     }
     if !wide {
-        actions = classify(&pattern, unused, known);
+        actions = around_literal(actions, literal, known)
+            .unwrap_or_else(|| classify(&pattern, unused, known));
     }
     with_entry_problem(&pattern, actions, |problem| {
         Outcome::Replace(
@@ -545,6 +546,41 @@ fn range_prefix(literal: &str) -> &str {
         Some(i) => literal.get(..=i).unwrap_or(""),
         None => "",
     }
+}
+
+/// The trie's range of an entry whose literal part reaches past its service
+/// (`s3:Get*`), from the classes of the names under the literal part alone:
+/// a name outside it cannot match the entry, so it is never placed, and is
+/// classed [`Class::NotGranted`] without asking the unused set or the
+/// pattern. [`classify`] would class some of those (and the unused names
+/// under the literal part that the entry does not match) [`Class::Unused`]
+/// instead: a walk that keeps only the emitted entries ([`Mode::Emitted`])
+/// tells the classes that block a node apart nowhere, so it emits the same.
+/// Most of a service (all of it but `Get…`) was classed, and looked up in
+/// the unused set, for every such entry of every job. `None` if the names
+/// under the literal part are not where they stand in the range (they
+/// always are: both are K's sorted names), and the caller classifies.
+fn around_literal<'k>(
+    under: Vec<(&'k str, Class)>,
+    literal: &str,
+    known: &'k Known<'_>,
+) -> Option<Vec<(&'k str, Class)>> {
+    let names = known.with_prefix(range_prefix(literal));
+    let start = names.partition_point(|n| crate::table::cmp_ci(n, literal).is_lt());
+    let (before, rest) = names.split_at_checked(start)?;
+    let (same, after) = rest.split_at_checked(under.len())?;
+    let in_place = same
+        .iter()
+        .zip(&under)
+        .all(|(a, (b, _))| std::ptr::eq(*a, *b));
+    if !in_place {
+        return None;
+    }
+    let mut out = Vec::with_capacity(names.len());
+    out.extend(before.iter().map(|&n| (n, Class::NotGranted)));
+    out.extend(under);
+    out.extend(after.iter().map(|&n| (n, Class::NotGranted)));
+    Some(out)
 }
 
 /// The known actions a wildcard entry's trie ranges over, each classed: under

@@ -362,3 +362,135 @@ fn dedup_keeps_the_first_of_each_class_in_order() {
         assert_eq!(removed, duplicates, "round {round}");
     }
 }
+
+/// An entry whose literal part reaches past its service (`s3:Get*`) is
+/// walked over its service's names with only those under the literal part
+/// classed (`around_literal`); the walk emits what it emits over the whole
+/// service classed by `classify`, on random catalogs (names with words,
+/// acronyms, digits, hyphens and case twins), K's own names, random
+/// entries and random unused sets.
+#[test]
+fn classing_only_the_literal_part_changes_no_walk() {
+    let mut below = crate::test_rng::below(0x11e7a1u64);
+    let words = [
+        "Get",
+        "GET",
+        "Put",
+        "Object",
+        "ObjectAcl",
+        "Acl",
+        "ACL",
+        "Bucket",
+        "X",
+        "List",
+        "Describe",
+        "Instance",
+        "Instances",
+        "V2",
+        "2",
+        "-",
+        "Tag",
+        "Tagging",
+        "DB",
+        "Db",
+        "Cluster",
+        "a",
+        "Get-",
+    ];
+    let services = ["s3", "ec2", "rds"];
+    let mut walks = 0usize;
+    for round in 0..400 {
+        let mut names: Vec<String> = Vec::new();
+        for _ in 0..5 + below(60) {
+            let service = services[below(services.len())];
+            let mut action = String::new();
+            for _ in 0..1 + below(4) {
+                action.push_str(words[below(words.len())]);
+            }
+            if action.starts_with('-') {
+                action.insert(0, 'A');
+            }
+            names.push(format!("{service}:{action}"));
+        }
+        names.sort_by(|a, b| crate::table::cmp_ci(a, b));
+        names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        let rows: Vec<KnownAction> = names
+            .iter()
+            .map(|n| KnownAction {
+                name: n.clone().into(),
+                access: AccessLevel::READ,
+                last_accessed_tracked: true,
+            })
+            .collect();
+        let table = ActionTable::new(&rows).unwrap();
+        // Unused: a random part of the catalog, and names it does not know.
+        let mut list = String::new();
+        for name in &names {
+            if below(3) == 0 {
+                list.push_str(name);
+                list.push('\n');
+            }
+        }
+        for _ in 0..below(3) {
+            let service = services[below(services.len())];
+            list.push_str(&format!("{service}:{}Unknown\n", words[below(words.len())]));
+        }
+        let unused = UnusedSet::parse(&list).unwrap();
+        let known = Known::new(table, [], &unused);
+        for _ in 0..8 {
+            // A literal part past the service: a random prefix of a name
+            // (or of its case twin), then `*`, `?` or both.
+            let base = &names[below(names.len())];
+            let colon = base.find(':').unwrap();
+            let cut = colon + 2 + below(base.len() - colon - 1);
+            let mut entry: String = base.get(..cut.min(base.len())).unwrap_or(base).to_string();
+            if below(4) == 0 {
+                entry = entry.to_ascii_uppercase();
+            }
+            entry.push_str(["*", "*Acl", "?*", "*a*", "*?"][below(5)]);
+            let pattern = Pattern::new(&entry);
+            let literal = pattern.literal_prefix();
+            assert!(literal.len() > range_prefix(literal).len(), "{entry}");
+            let under: Vec<(&str, Class)> = {
+                let mut is_unused = unused.contains_in_order();
+                known
+                    .with_prefix(literal)
+                    .into_iter()
+                    .map(|a| {
+                        let class = match (pattern.matches(a), is_unused(a)) {
+                            (false, _) => Class::NotGranted,
+                            (true, true) => Class::Unused,
+                            (true, false) => Class::Placed,
+                        };
+                        (a, class)
+                    })
+                    .collect()
+            };
+            let around = around_literal(under, literal, &known).expect("in place");
+            let index = Index::new();
+            let walk = |actions| {
+                with_entry_problem(&pattern, actions, |problem| {
+                    Trie::walk(problem, &index, Mode::Emitted).emitted
+                })
+            };
+            let whole = classify(&pattern, &unused, &known);
+            fn placed<'a>(a: &[(&'a str, Class)]) -> Vec<&'a str> {
+                a.iter()
+                    .filter(|(_, c)| *c == Class::Placed)
+                    .map(|(n, _)| *n)
+                    .collect()
+            }
+            assert_eq!(placed(&around), placed(&whole), "round {round}: {entry}");
+            assert_eq!(
+                around.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+                whole.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+                "round {round}: {entry}"
+            );
+            if !placed(&whole).is_empty() {
+                walks += 1;
+            }
+            assert_eq!(walk(around), walk(whole), "round {round}: {entry}");
+        }
+    }
+    assert!(walks > 1_000, "{walks} walks with something placed");
+}
