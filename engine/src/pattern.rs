@@ -148,6 +148,13 @@ impl Pattern {
         self.trailing_literal.is_some()
     }
 
+    /// The literal of a pattern that is a literal followed by one `*`,
+    /// ASCII-lowercased: the pattern matches exactly the strings that start
+    /// with it, case aside.
+    pub(crate) fn trailing_literal(&self) -> Option<&str> {
+        self.trailing_literal.as_deref()
+    }
+
     /// The service part, when the pattern can only match actions of one
     /// service: its literal prefix contains a colon.
     pub fn fixed_service(&self) -> Option<&str> {

@@ -7,7 +7,7 @@ use super::{BlindSpot, Diagnostic, DiagnosticCode, RefineOptions, Shared};
 use crate::known::{Known, is_concrete_action};
 use crate::pattern::Pattern;
 use crate::policy::{ActionKey, Effect, Policy, Statement};
-use crate::table::{cmp_ci, split_action};
+use crate::table::{cmp_ci, split_action, starts_with_ci};
 use crate::unused::{NameList, UnusedSet};
 
 /// The diagnostics of a refinement, in order.
@@ -263,21 +263,26 @@ pub(super) fn diagnose_blind_wildcards(
 /// literals sorted for binary search, the wildcards as patterns. A managed
 /// policy can list thousands of literals, and the diagnostics ask about every
 /// unused action.
-struct Entries {
-    literals: Vec<String>,
+struct Entries<'s> {
+    literals: Vec<&'s str>,
     wildcards: Vec<Pattern>,
 }
 
-impl Entries {
-    fn new(entries: &[String]) -> Entries {
-        let (mut literals, wildcards): (Vec<String>, Vec<String>) = entries
-            .iter()
-            .cloned()
-            .partition(|e| !e.contains(['*', '?']));
-        literals.sort_by(|a, b| cmp_ci(a, b));
+impl<'s> Entries<'s> {
+    fn new(entries: &'s [String]) -> Entries<'s> {
+        let mut literals = Vec::with_capacity(entries.len());
+        let mut wildcards = Vec::new();
+        for entry in entries {
+            if crate::refine::is_literal(entry) {
+                literals.push(entry.as_str());
+            } else {
+                wildcards.push(Pattern::new(entry));
+            }
+        }
+        literals.sort_unstable_by(|a, b| cmp_ci(a, b));
         Entries {
             literals,
-            wildcards: wildcards.iter().map(|e| Pattern::new(e)).collect(),
+            wildcards,
         }
     }
 
@@ -287,6 +292,38 @@ impl Entries {
             .binary_search_by(|l| cmp_ci(l, action))
             .is_ok()
             || self.wildcards.iter().any(|p| p.matches(action))
+    }
+
+    /// Calls `mark` with the index of each of `names` (sorted as [`cmp_ci`]
+    /// sorts, distinct case aside) that some entry matches, each at most
+    /// once per entry: what [`Entries::matches`] says of each name, found
+    /// by merging the literals into the names and by taking the run of
+    /// names a `prefix*` entry matches, not by trying every entry on every
+    /// name.
+    fn mark_matches(&self, names: &[&str], mut mark: impl FnMut(usize)) {
+        let mut literals = self.literals.iter().peekable();
+        for (i, name) in names.iter().enumerate() {
+            while literals.next_if(|l| cmp_ci(l, name).is_lt()).is_some() {}
+            if literals.peek().is_some_and(|l| cmp_ci(l, name).is_eq()) {
+                mark(i);
+            }
+        }
+        for pattern in &self.wildcards {
+            let (prefix, is_run) = match pattern.trailing_literal() {
+                Some(literal) => (literal, true),
+                None => (pattern.fixed_service().unwrap_or(""), false),
+            };
+            let start = names.partition_point(|n| cmp_ci(n, prefix).is_lt());
+            let run = names.get(start..).unwrap_or(&[]);
+            let run = run
+                .get(..run.partition_point(|n| starts_with_ci(n, prefix)))
+                .unwrap_or(&[]);
+            for (i, name) in run.iter().enumerate() {
+                if is_run || pattern.matches(name) {
+                    mark(start + i);
+                }
+            }
+        }
     }
 
     /// Whether an entry can only match actions of `service` (its literal part names it).
@@ -305,7 +342,7 @@ pub(super) fn diagnose_unused(
     known: &Known<'_>,
     diagnostics: &mut Diagnostics,
 ) {
-    let allows: Vec<(ActionKey, Entries)> = policy
+    let allows: Vec<(ActionKey, Entries<'_>)> = policy
         .statements()
         .iter()
         .filter(|s| s.effect() == Effect::Allow)
@@ -317,18 +354,42 @@ pub(super) fn diagnose_unused(
             ActionKey::NotAction => !entries.matches(a),
         })
     };
+    // Whether some Allow statement grants each unused action: an Action
+    // statement's matches, a NotAction statement's non-matches.
+    let names: Vec<&str> = unused.actions().map(|a| a.name).collect();
+    let mut granted_each = vec![false; names.len()];
+    for (key, entries) in &allows {
+        match key {
+            ActionKey::Action => entries.mark_matches(&names, |i| {
+                if let Some(g) = granted_each.get_mut(i) {
+                    *g = true;
+                }
+            }),
+            ActionKey::NotAction => {
+                let mut excluded = vec![false; names.len()];
+                entries.mark_matches(&names, |i| {
+                    if let Some(e) = excluded.get_mut(i) {
+                        *e = true;
+                    }
+                });
+                for (g, e) in granted_each.iter_mut().zip(excluded) {
+                    *g = *g || !e;
+                }
+            }
+        }
+    }
     // Which remarks each action gets, kept as one compact record (see
     // `Diagnostics`), decided first so that it is allocated at its size.
-    let every: Vec<u8> = unused
-        .actions()
-        .map(|action| {
-            let unknown = if known.in_catalog(action.name) {
+    let every: Vec<u8> = names
+        .iter()
+        .zip(&granted_each)
+        .map(|(&name, &granted)| {
+            let unknown = if known.in_catalog(name) {
                 0
             } else {
                 ActionRemarks::UNKNOWN
             };
-            let not_granted =
-                !granted(action.name) && !unused.is_service_unused(split_action(action.name).0);
+            let not_granted = !granted && !unused.is_service_unused(split_action(name).0);
             unknown
                 | if not_granted {
                     ActionRemarks::NOT_GRANTED
@@ -383,6 +444,69 @@ pub(super) fn diagnose_unused(
 mod tests {
     use super::*;
     use crate::table::{AccessLevel, ActionTable, KnownAction};
+
+    /// The merged marking says of each name what trying every entry on it
+    /// says, on random sorted names and random statements of literals (case
+    /// twins included), `prefix*` entries and other wildcards.
+    #[test]
+    fn marking_matches_agrees_with_matching_each_name() {
+        let mut below = crate::test_rng::below(0xd1a6u64);
+        let parts = [
+            "s3",
+            "S3",
+            "s3-outposts",
+            "ec2",
+            "Get",
+            "get",
+            "Object",
+            "Acl",
+            "X",
+            "-",
+            "?",
+            "*",
+        ];
+        let word = |below: &mut dyn FnMut(usize) -> usize, wild: bool| {
+            let mut w = String::new();
+            for _ in 0..1 + below(3) {
+                let part = parts[below(if wild { parts.len() } else { parts.len() - 2 })];
+                w.push_str(part);
+            }
+            w
+        };
+        let mut marked = 0usize;
+        for round in 0..3_000 {
+            let mut names: Vec<String> = (0..below(30))
+                .map(|_| format!("{}:{}", word(&mut below, false), word(&mut below, false)))
+                .collect();
+            names.sort_by(|a, b| cmp_ci(a, b));
+            names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let entries: Vec<String> = (0..below(8))
+                .map(|_| match below(4) {
+                    0 if !names.is_empty() => {
+                        let name = names[below(names.len())];
+                        if below(2) == 0 {
+                            name.to_ascii_uppercase()
+                        } else {
+                            name.to_string()
+                        }
+                    }
+                    1 if !names.is_empty() => {
+                        let name = names[below(names.len())];
+                        format!("{}*", name.get(..below(name.len() + 1)).unwrap_or(name))
+                    }
+                    _ => format!("{}:{}", word(&mut below, true), word(&mut below, true)),
+                })
+                .collect();
+            let statement = Entries::new(&entries);
+            let mut got = vec![false; names.len()];
+            statement.mark_matches(&names, |i| got[i] = true);
+            let expected: Vec<bool> = names.iter().map(|n| statement.matches(n)).collect();
+            assert_eq!(got, expected, "round {round}: {entries:?} over {names:?}");
+            marked += got.iter().filter(|&&g| g).count();
+        }
+        assert!(marked > 5_000, "{marked}");
+    }
 
     #[test]
     fn remarks_about_the_list_share_its_names_and_hold_a_byte_each() {
