@@ -407,14 +407,45 @@ fn rows_key(rows: &[KnownAction]) -> (usize, usize) {
     (rows.as_ptr() as usize, rows.len())
 }
 
-/// FNV-1a over the ASCII-lowercased bytes, then a multiplicative mix so that
-/// the high bits (the slot) depend on every byte.
+/// A hash of the ASCII-lowercased bytes, eight at a time: each word is
+/// lowercased in place ([`lowercase_word`]) and mixed in by a rotation and a
+/// multiplication, so that the high bits (the slot) depend on every byte.
+/// (It was FNV-1a a byte at a time, a fifth of a lookup's cost.) The rows
+/// are the catalog's, not chosen by whoever wrote an input, and a lookup of
+/// any name stops at the first empty slot.
 fn hash_ci(name: &str) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in name.bytes() {
-        hash = (hash ^ u64::from(byte.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3);
+    const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
+    let bytes = name.as_bytes();
+    let mut hash = (bytes.len() as u64).wrapping_mul(MIX);
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        hash = (hash.rotate_left(23) ^ lowercase_word(u64::from_le_bytes(word))).wrapping_mul(MIX);
     }
-    hash.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut word = [0u8; 8];
+        if let Some(head) = word.get_mut(..rest.len()) {
+            head.copy_from_slice(rest);
+        }
+        hash = (hash.rotate_left(23) ^ lowercase_word(u64::from_le_bytes(word))).wrapping_mul(MIX);
+    }
+    hash ^ (hash >> 29)
+}
+
+/// The eight bytes of `word`, each ASCII-lowercased (`A` to `Z` get the
+/// `0x20` bit; every other byte, non-ASCII ones included, is left alone).
+fn lowercase_word(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Each byte's low seven bits plus a constant, with no carry between
+    // bytes (at most 0x7f + 0x3f): the high bit says `>= b'A'`, `> b'Z'`.
+    let low = word & !HIGH;
+    let at_least_a = low + ONES * (0x80 - u64::from(b'A'));
+    let past_z = low + ONES * (0x80 - u64::from(b'Z') - 1);
+    let upper = at_least_a & !past_z & !word & HIGH;
+    word | (upper >> 2)
 }
 
 impl Slots {
@@ -484,6 +515,41 @@ mod tests {
         KnownAction::new_static("s3:GetObject", AccessLevel::READ, true),
         KnownAction::new_static("s3:PutObject", AccessLevel::WRITE, true),
     ];
+
+    /// The word-wise lowercasing is `to_ascii_lowercase` on every byte of
+    /// every word (each byte value in each position, and random words), and
+    /// names equal but for ASCII case hash alike.
+    #[test]
+    fn words_lowercase_as_bytes_do() {
+        let check = |word: u64| {
+            let expected = u64::from_le_bytes(word.to_le_bytes().map(|b| b.to_ascii_lowercase()));
+            assert_eq!(lowercase_word(word), expected, "{word:#018x}");
+        };
+        for byte in 0..=255u64 {
+            for at in 0..8 {
+                check(byte << (8 * at));
+                check((byte << (8 * at)) | 0x4141_4141_4141_4141 & !(0xff << (8 * at)));
+            }
+        }
+        let mut seed = 0x5eed_u64;
+        for _ in 0..100_000 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            check(seed);
+        }
+        for name in [
+            "s3:GetObject",
+            "EC2:describeINSTANCES",
+            "a",
+            "",
+            "sso-directory:X-Y",
+            "kms:Décrypt",
+        ] {
+            assert_eq!(hash_ci(name), hash_ci(&name.to_ascii_uppercase()), "{name}");
+            assert_eq!(hash_ci(name), hash_ci(&name.to_ascii_lowercase()), "{name}");
+        }
+        assert_ne!(hash_ci("s3:GetObject"), hash_ci("s3:GetObjec"));
+        assert_ne!(hash_ci("abcdefgh"), hash_ci("abcdefgh\0"));
+    }
 
     #[test]
     fn prefix_ranges_are_case_insensitive() {
