@@ -394,6 +394,33 @@ impl<'k> Shared<'k> {
         if pattern.is_literal() {
             return None;
         }
+        let remembered = self.index.blind_spots.borrow().get(table, pattern.as_str());
+        if let Some(answer) = remembered {
+            return match answer {
+                Blind::Seen => None,
+                Blind::UnknownService => pattern.fixed_service().map(BlindSpot::UnknownService),
+                Blind::NoCatalogAction => Some(BlindSpot::NoCatalogAction),
+            };
+        }
+        let found = self.blind_spot_found(pattern, table);
+        let answer = match found {
+            None => Blind::Seen,
+            Some(BlindSpot::UnknownService(_)) => Blind::UnknownService,
+            Some(BlindSpot::NoCatalogAction) => Blind::NoCatalogAction,
+        };
+        self.index
+            .blind_spots
+            .borrow_mut()
+            .remember(table, pattern.as_str(), answer);
+        found
+    }
+
+    /// [`Shared::blind_spot`], asked of the catalog.
+    fn blind_spot_found<'p>(
+        &self,
+        pattern: &'p Pattern,
+        table: ActionTable<'_>,
+    ) -> Option<BlindSpot<'p>> {
         if let Some(service) = unknown_service(pattern, table) {
             return Some(BlindSpot::UnknownService(service));
         }
@@ -405,6 +432,50 @@ impl<'k> Shared<'k> {
             matched
         });
         (!matched).then_some(BlindSpot::NoCatalogAction)
+    }
+}
+
+/// What [`Shared::blind_spot`] answered for each wildcard entry, by its
+/// exact text, over one catalog. The answer depends on the entry and the
+/// catalog alone (not on K or the unused set), so the refinements that share
+/// an [`Index`] (the jobs of `pare account` on one thread) ask the catalog
+/// once per distinct entry, not twice per entry of every job. Answers about
+/// other rows are forgotten when a refinement asks about a new table.
+#[derive(Debug, Default)]
+pub(crate) struct BlindSpots {
+    /// The address and length of the rows the answers are about.
+    rows: (usize, usize),
+    answers: HashMap<Box<str>, Blind>,
+}
+
+/// A remembered answer; the unknown service is the entry's own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Blind {
+    Seen,
+    UnknownService,
+    NoCatalogAction,
+}
+
+impl BlindSpots {
+    fn rows_of(table: ActionTable<'_>) -> (usize, usize) {
+        let rows = table.rows();
+        (rows.as_ptr() as usize, rows.len())
+    }
+
+    fn get(&self, table: ActionTable<'_>, entry: &str) -> Option<Blind> {
+        if self.rows != BlindSpots::rows_of(table) {
+            return None;
+        }
+        self.answers.get(entry).copied()
+    }
+
+    fn remember(&mut self, table: ActionTable<'_>, entry: &str, answer: Blind) {
+        let rows = BlindSpots::rows_of(table);
+        if self.rows != rows {
+            self.answers.clear();
+            self.rows = rows;
+        }
+        self.answers.insert(Box::from(entry), answer);
     }
 }
 

@@ -310,6 +310,9 @@ impl Block {
 #[derive(Clone, Debug, Default)]
 pub struct Index {
     blocks: Rc<RefCell<HashMap<String, Rc<Block>>>>,
+    /// What each wildcard entry's refinements learned of the catalog,
+    /// shared the same way (see [`crate::refine::BlindSpots`]).
+    pub(crate) blind_spots: Rc<RefCell<crate::refine::BlindSpots>>,
 }
 
 impl Index {

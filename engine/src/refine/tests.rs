@@ -494,3 +494,45 @@ fn classing_only_the_literal_part_changes_no_walk() {
     }
     assert!(walks > 1_000, "{walks} walks with something placed");
 }
+
+/// The blind spots an index remembers are about one catalog: asked of
+/// another table, the same entry is looked up again, and the answers of
+/// every kind come back as they were found.
+#[test]
+fn remembered_blind_spots_are_about_one_catalog() {
+    let with: Vec<KnownAction> = ["newsvc:DoThing", "s3:GetObject"]
+        .iter()
+        .map(|n| KnownAction::new_static(n, AccessLevel::READ, true))
+        .collect();
+    let without: Vec<KnownAction> = ["s3:GetObject", "s3:PutObject"]
+        .iter()
+        .map(|n| KnownAction::new_static(n, AccessLevel::READ, true))
+        .collect();
+    let (with, without) = (
+        ActionTable::new(&with).unwrap(),
+        ActionTable::new(&without).unwrap(),
+    );
+    let index = Index::new();
+    let ask = |entry: &str, table: ActionTable<'_>| {
+        let pattern = Pattern::new(entry);
+        let shared = Shared::sharing(&index);
+        format!("{:?}", shared.blind_spot(&pattern, table))
+    };
+    for _ in 0..2 {
+        assert_eq!(ask("newsvc:Do*", with), "None");
+        assert_eq!(ask("s3:Put*", with), "Some(NoCatalogAction)");
+        assert_eq!(
+            ask("newsvc:Do*", without),
+            "Some(UnknownService(\"newsvc\"))"
+        );
+        assert_eq!(ask("s3:Put*", without), "None");
+        assert_eq!(ask("S3:*Zzz", without), "Some(NoCatalogAction)");
+    }
+    // What is remembered is about the last table asked: its three entries.
+    assert_eq!(index.blind_spots.borrow().answers.len(), 3);
+    assert_eq!(
+        ask("newsvc:Do*", without),
+        "Some(UnknownService(\"newsvc\"))"
+    );
+    assert_eq!(index.blind_spots.borrow().answers.len(), 3);
+}
