@@ -234,7 +234,7 @@ mod tests {
         let mut below = crate::test_rng::below(0x5c0e_u64);
         let services = ["s3", "s3-outposts", "S3", "ec2", "iam"];
         let parts = ["Get", "get", "Object", "Acl", "Put", "P", "X", "Bucket"];
-        let mut name = |below: &mut dyn FnMut(usize) -> usize| {
+        let name = |below: &mut dyn FnMut(usize) -> usize| {
             let mut n = format!("{}:", services[below(services.len())]);
             for _ in 0..below(4) {
                 n.push_str(parts[below(parts.len())]);
