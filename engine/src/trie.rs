@@ -376,6 +376,14 @@ fn service_of(name: &str) -> Option<&str> {
 /// every candidate holds its name's colon. Names without a service make one
 /// run, with no service.
 fn service_runs(names: &[&str]) -> Vec<(Option<String>, std::ops::Range<usize>)> {
+    // Sorted names between two of one service are of that service too: the
+    // names of one service (most problems) are one run, found without
+    // reading every name.
+    if let (Some(first), Some(last)) = (names.first(), names.last()) {
+        if let Some(service) = service_of(first).filter(|s| starts_with_ci(last, s)) {
+            return vec![(Some(service.to_ascii_lowercase()), 0..names.len())];
+        }
+    }
     if !names.iter().all(|n| n.contains(':')) {
         return vec![(None, 0..names.len())];
     }
