@@ -384,7 +384,13 @@ fn string_size(text: &str) -> usize {
         c if c.is_whitespace() => 0,
         _ => 1,
     };
-    let body: usize = if text.is_ascii() {
+    // Most strings are printable ASCII with nothing to escape: one
+    // character each. Counting the others has no early exit, so it runs
+    // many bytes at a time.
+    let plain = |b: u8| (b' ' + 1..=b'~').contains(&b) && b != b'"' && b != b'\\';
+    let body: usize = if text.bytes().filter(|&b| !plain(b)).count() == 0 {
+        text.len()
+    } else if text.is_ascii() {
         text.bytes().map(ascii_size).sum()
     } else {
         text.chars().map(one).sum()
