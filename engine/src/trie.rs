@@ -109,6 +109,9 @@ pub struct Trie {
     pub root: String,
     /// The emitted entries, sorted case-insensitively.
     pub emitted: Vec<String>,
+    /// Each node's names, a range of the problem's actions (beside
+    /// [`Trie::nodes`]): what the names under it are, without a search.
+    pub(crate) ranges: Vec<std::ops::Range<usize>>,
 }
 
 /// Where a wildcard may stand in an action name (byte offsets into the part after `service:`).
@@ -532,6 +535,16 @@ impl<'p, 'a, 'f> Safety<'p, 'a, 'f> {
         classes.map(|class| self.count(class, &range))
     }
 
+    /// The counts of `classes` among the names of `range` (those that start
+    /// with some prefix, found by the caller).
+    pub(crate) fn counts_in<const N: usize>(
+        &self,
+        classes: [Class; N],
+        range: &std::ops::Range<usize>,
+    ) -> [usize; N] {
+        classes.map(|class| self.count(class, range))
+    }
+
     /// The names that start with `prefix` (case aside).
     fn range(&self, prefix: &str) -> std::ops::Range<usize> {
         let actions = &self.problem.actions;
@@ -627,6 +640,7 @@ struct Walker<'p, 'a, 'f> {
     safety: Safety<'p, 'a, 'f>,
     mode: Mode,
     nodes: Vec<Node>,
+    ranges: Vec<std::ops::Range<usize>>,
     nesting: Nesting,
     emitted: Vec<String>,
 }
@@ -689,6 +703,7 @@ impl<'a> Walker<'_, 'a, '_> {
                 self.emitted.push(entry.clone());
             }
             let parent = self.nesting.enter(key);
+            self.ranges.push(range);
             self.nodes.push(Node {
                 prefix: prefix.to_string(),
                 parent,
@@ -824,6 +839,7 @@ impl Trie {
             safety: Safety::new(problem),
             mode,
             nodes: Vec::new(),
+            ranges: Vec::new(),
             nesting: Nesting::default(),
             emitted: Vec::new(),
         };
@@ -877,6 +893,7 @@ impl Trie {
         emitted.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
         Trie {
             nodes: walker.nodes,
+            ranges: walker.ranges,
             root: root_prefix,
             emitted,
         }
