@@ -6,8 +6,10 @@
 //! takes one of the principal's attached-policy slots: the trade-off the
 //! reports name.
 
-use pare_engine::Policy;
-use serde_json::Value;
+use std::ops::Range;
+
+use pare_engine::{ActionKey, Policy, Statement};
+use serde_json::{Map, Value};
 
 /// IAM's default quota of managed policies attached to one role, user or
 /// group; an account can raise it to [`MAX_ATTACHED`].
@@ -21,162 +23,173 @@ pub const MAX_ATTACHED: usize = 20;
 /// the limit alone is first cut by its actions ([`by_actions`]). `None`
 /// when that cannot be done, or the document has no statement to split.
 pub fn by_statements(policy: &Policy, limit: usize) -> Option<Vec<Value>> {
-    let Ok(Value::Object(mut document)) = serde_json::to_value(policy) else {
+    let parts = plan(policy, limit)?;
+    let Ok(Value::Object(mut document)) = serde_json::to_value(policy.with_statements(Vec::new()))
+    else {
         return None;
     };
     // Taken out, so that each part's frame copies only the other fields.
-    let statements = match document.remove("Statement") {
-        Some(Value::Array(all)) => all,
-        Some(one @ Value::Object(_)) => vec![one],
-        _ => return None,
-    };
+    document.remove("Statement");
     let frame = |part: Vec<Value>| -> Value {
         let mut map = document.clone();
         map.insert("Statement".to_string(), Value::Array(part));
         Value::Object(map)
     };
+    // Each cut statement's frame: its fields with the list emptied in its
+    // place (so that the fields keep their order), made once.
+    let mut cut_frames: Vec<Option<Map<String, Value>>> = vec![None; policy.statements().len()];
+    let statements = policy.statements();
+    let mut out = Vec::with_capacity(parts.len());
+    for part in parts {
+        let mut values = Vec::with_capacity(part.len());
+        for piece in part {
+            let Some(statement) = statements.get(piece.statement) else {
+                continue;
+            };
+            let Some((number, actions)) = piece.cut else {
+                values.push(Value::Object(statement.to_object()));
+                continue;
+            };
+            let slot = cut_frames.get_mut(piece.statement)?;
+            let fields = slot.get_or_insert_with(|| statement.with_entries(Vec::new()).to_object());
+            let mut map = fields.clone();
+            let list = statement.entries().get(actions).unwrap_or(&[]);
+            map.insert(
+                "Action".to_string(),
+                Value::Array(list.iter().cloned().map(Value::String).collect()),
+            );
+            if let Some(sid) = statement.sid() {
+                map.insert("Sid".to_string(), Value::String(format!("{sid}{number}")));
+            }
+            values.push(Value::Object(map));
+        }
+        out.push(frame(values));
+    }
+    Some(out)
+}
+
+/// How many parts [`by_statements`] makes, without making them.
+pub fn count(policy: &Policy, limit: usize) -> Option<usize> {
+    plan(policy, limit).map(|parts| parts.len())
+}
+
+/// One statement of a part: a statement whole, or a piece of its `Action`
+/// list (the piece's number, from 1, and the range of the list).
+struct Piece {
+    statement: usize,
+    cut: Option<(usize, Range<usize>)>,
+    /// Its size as written.
+    size: usize,
+}
+
+/// The parts of [`by_statements`], each a list of pieces: sized from the
+/// policy itself ([`Policy::size`] and the like), nothing copied.
+fn plan(policy: &Policy, limit: usize) -> Option<Vec<Vec<Piece>>> {
     // A part's size is its frame's (with an empty array) plus each
     // statement's, plus a comma between two.
-    let empty = size(&frame(Vec::new()));
+    let empty = policy.with_statements(Vec::new()).size();
     // A statement too large alone is first cut by its `Action` list.
-    let mut pieces = Vec::with_capacity(statements.len());
-    for statement in statements {
-        if empty + size(&statement) > limit {
-            pieces.extend(by_actions(&statement, limit.saturating_sub(empty))?);
+    let mut pieces: Vec<Piece> = Vec::with_capacity(policy.statements().len());
+    for (s, statement) in policy.statements().iter().enumerate() {
+        let own = statement.size();
+        if empty + own > limit {
+            pieces.extend(by_actions(s, statement, own, limit.saturating_sub(empty))?);
         } else {
-            pieces.push(statement);
+            pieces.push(Piece {
+                statement: s,
+                cut: None,
+                size: own,
+            });
         }
     }
-    let statements = pieces;
-    let mut parts: Vec<Vec<Value>> = Vec::new();
-    let mut current: Vec<Value> = Vec::new();
+    let sizes: Vec<usize> = pieces.iter().map(|piece| piece.size).collect();
+    let ranges = pack(empty, &sizes, limit)?;
+    let mut pieces = pieces.into_iter();
+    Some(
+        ranges
+            .into_iter()
+            .map(|range| pieces.by_ref().take(range.len()).collect())
+            .collect(),
+    )
+}
+
+/// Items of the given sizes, in order, packed greedily into runs that each
+/// fit `limit` with a frame of size `empty` and a comma between two items.
+/// `None` when one item does not fit alone.
+fn pack(empty: usize, sizes: &[usize], limit: usize) -> Option<Vec<Range<usize>>> {
+    let mut runs: Vec<Range<usize>> = Vec::new();
+    let mut start = 0;
     let mut used = empty;
-    for statement in statements {
-        let own = size(&statement);
+    for (i, &own) in sizes.iter().enumerate() {
         if empty + own > limit {
             return None;
         }
-        let comma = usize::from(!current.is_empty());
+        let comma = usize::from(i > start);
         if used + comma + own > limit {
-            parts.push(std::mem::take(&mut current));
+            runs.push(start..i);
+            start = i;
             used = empty;
         }
-        used += usize::from(!current.is_empty()) + own;
-        current.push(statement);
+        used += usize::from(i > start) + own;
     }
-    if !current.is_empty() {
-        parts.push(current);
+    if start < sizes.len() {
+        runs.push(start..sizes.len());
     }
-    Some(parts.into_iter().map(frame).collect())
+    Some(runs)
 }
 
-/// A statement cut into several with the same `Effect`, `Resource` and
-/// `Condition`, each with part of its `Action` list and each within `limit`:
-/// together they allow (or deny) exactly what it does. A `Sid` gets the
-/// piece's number (`Sid` is alphanumeric). `None` for a statement with no
-/// `Action` list (`NotAction` cannot be cut: each piece would grant more),
-/// or one whose frame or single action is already over.
-fn by_actions(statement: &Value, limit: usize) -> Option<Vec<Value>> {
-    let Value::Object(fields) = statement else {
+/// A statement (number `s`, of size `own`) cut into several with the same
+/// `Effect`, `Resource` and `Condition`, each with part of its `Action` list
+/// and each within `limit`: together they allow (or deny) exactly what it
+/// does. A `Sid` gets the piece's number (`Sid` is alphanumeric). `None` for
+/// a statement with no `Action` list (`NotAction` cannot be cut: each piece
+/// would grant more), or one whose frame or single action is already over.
+fn by_actions(s: usize, statement: &Statement, own: usize, limit: usize) -> Option<Vec<Piece>> {
+    if statement.key() != ActionKey::Action || !statement.entries_are_a_list() {
         return None;
-    };
-    let Some(Value::Array(actions)) = fields.get("Action") else {
-        return None;
-    };
-    // The statement's other fields, with the list emptied in its place (so
-    // that the fields keep their order): each piece copies only those, not
-    // the whole list again (a list of thousands of entries is cut into
-    // hundreds of pieces).
-    let mut frame = fields.clone();
-    frame.insert("Action".to_string(), Value::Array(Vec::new()));
-    let piece = |n: usize, part: Vec<Value>| -> Value {
-        let mut map = frame.clone();
-        map.insert("Action".to_string(), Value::Array(part));
-        if let Some(Value::String(sid)) = fields.get("Sid") {
-            map.insert("Sid".to_string(), Value::String(format!("{sid}{n}")));
+    }
+    let actions = statement.entries();
+    let sizes: Vec<usize> = actions.iter().map(|a| Policy::size_of_str(a)).collect();
+    // The statement's size with its list emptied, and the first piece's
+    // `Sid` (one digit longer).
+    let list = 2 + sizes.len().saturating_sub(1) + sizes.iter().sum::<usize>();
+    let suffix = |n: usize| {
+        if statement.sid().is_some() {
+            n.to_string().len()
+        } else {
+            0
         }
-        Value::Object(map)
     };
     // Room for the longest `Sid` suffix the pieces can get.
     let room = limit.checked_sub(actions.len().to_string().len())?;
-    let empty = size(&piece(1, Vec::new()));
-    let mut out: Vec<Vec<Value>> = Vec::new();
-    let mut current: Vec<Value> = Vec::new();
-    let mut used = empty;
-    for action in actions {
-        let own = size(action);
-        if empty + own > room {
-            return None;
-        }
-        let comma = usize::from(!current.is_empty());
-        if used + comma + own > room {
-            out.push(std::mem::take(&mut current));
-            used = empty;
-        }
-        used += usize::from(!current.is_empty()) + own;
-        current.push(action.clone());
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
+    let frame = own.checked_sub(list)? + 2;
+    let runs = pack(frame + suffix(1), &sizes, room)?;
     Some(
-        out.into_iter()
+        runs.into_iter()
             .enumerate()
-            .map(|(i, part)| piece(i + 1, part))
+            .map(|(i, range)| {
+                let size = frame
+                    + suffix(i + 1)
+                    + range.len().saturating_sub(1)
+                    + sizes
+                        .get(range.clone())
+                        .unwrap_or(&[])
+                        .iter()
+                        .sum::<usize>();
+                Piece {
+                    statement: s,
+                    cut: Some((i + 1, range)),
+                    size,
+                }
+            })
             .collect(),
     )
 }
 
 /// IAM's size of a JSON value: its compact text without white space
-/// ([`Policy::size_of`]), counted from the value without writing it: the
-/// split asks it of every action of a statement of thousands.
+/// ([`Policy::size_of`]), counted from the value without writing it.
 pub fn size(value: &Value) -> usize {
-    match value {
-        Value::String(text) => string_size(text),
-        Value::Array(items) => {
-            2 + items.len().saturating_sub(1) + items.iter().map(size).sum::<usize>()
-        }
-        Value::Object(fields) => {
-            // Braces, a colon per field and a comma between two.
-            2 + fields.len()
-                + fields.len().saturating_sub(1)
-                + fields
-                    .iter()
-                    .map(|(key, value)| string_size(key) + size(value))
-                    .sum::<usize>()
-        }
-        // Numbers, booleans and null: as written (no white space in them).
-        other => Policy::size_of(other),
-    }
-}
-
-/// [`string_size`]'s rule for an ASCII character (a lookup once compiled).
-fn ascii_size(b: u8) -> usize {
-    match b {
-        b' ' => 0,
-        b'"' | b'\\' | 0x08 | 0x0c | b'\n' | b'\r' | b'\t' => 2,
-        0..=0x1f => 6,
-        _ => 1,
-    }
-}
-
-/// The size of a string as JSON writes it: its quotes, and each character
-/// as `serde_json` escapes it (`\"`, `\\`, `\n` and the like: two; other
-/// control characters, `\u00XX`: six; anything else as itself, and white
-/// space not counted).
-fn string_size(text: &str) -> usize {
-    let one = |c: char| match c {
-        '"' | '\\' | '\u{8}' | '\u{c}' | '\n' | '\r' | '\t' => 2,
-        '\u{0}'..='\u{1f}' => 6,
-        c if c.is_whitespace() => 0,
-        _ => 1,
-    };
-    let body: usize = if text.is_ascii() {
-        text.bytes().map(ascii_size).sum()
-    } else {
-        text.chars().map(one).sum()
-    };
-    2 + body
+    Policy::size_of_value(value)
 }
 
 #[cfg(test)]
@@ -317,6 +330,163 @@ mod tests {
             let plain = text.chars().filter(|c| !c.is_whitespace()).count();
             assert_eq!(size(&v), plain, "round {round}: {text}");
         }
+    }
+
+    /// The split as it was written before it was planned from sizes: every
+    /// statement and piece built as a `Value` and measured.
+    fn by_values(policy: &Policy, limit: usize) -> Option<Vec<Value>> {
+        let Ok(Value::Object(mut document)) = serde_json::to_value(policy) else {
+            return None;
+        };
+        let statements = match document.remove("Statement") {
+            Some(Value::Array(all)) => all,
+            Some(one @ Value::Object(_)) => vec![one],
+            _ => return None,
+        };
+        let frame = |part: Vec<Value>| -> Value {
+            let mut map = document.clone();
+            map.insert("Statement".to_string(), Value::Array(part));
+            Value::Object(map)
+        };
+        let empty = size(&frame(Vec::new()));
+        let mut pieces = Vec::new();
+        for statement in statements {
+            if empty + size(&statement) > limit {
+                pieces.extend(by_actions_values(&statement, limit.saturating_sub(empty))?);
+            } else {
+                pieces.push(statement);
+            }
+        }
+        let sizes: Vec<usize> = pieces.iter().map(size).collect();
+        let runs = pack(empty, &sizes, limit)?;
+        let mut pieces = pieces.into_iter();
+        Some(
+            runs.into_iter()
+                .map(|run| frame(pieces.by_ref().take(run.len()).collect()))
+                .collect(),
+        )
+    }
+
+    fn by_actions_values(statement: &Value, limit: usize) -> Option<Vec<Value>> {
+        let Value::Object(fields) = statement else {
+            return None;
+        };
+        let Some(Value::Array(actions)) = fields.get("Action") else {
+            return None;
+        };
+        let mut frame = fields.clone();
+        frame.insert("Action".to_string(), Value::Array(Vec::new()));
+        let piece = |n: usize, part: Vec<Value>| -> Value {
+            let mut map = frame.clone();
+            map.insert("Action".to_string(), Value::Array(part));
+            if let Some(Value::String(sid)) = fields.get("Sid") {
+                map.insert("Sid".to_string(), Value::String(format!("{sid}{n}")));
+            }
+            Value::Object(map)
+        };
+        let room = limit.checked_sub(actions.len().to_string().len())?;
+        let empty = size(&piece(1, Vec::new()));
+        let sizes: Vec<usize> = actions.iter().map(size).collect();
+        let runs = pack(empty, &sizes, room)?;
+        Some(
+            runs.into_iter()
+                .enumerate()
+                .map(|(i, run)| piece(i + 1, actions[run].to_vec()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn the_planned_split_is_the_split_of_the_values() {
+        // Random policies: statements whole and over the limit alone, with
+        // and without a `Sid` (an empty one too), pieces past the ninth (a longer suffix), `NotAction`, a
+        // one-string `Action`, escapes and wide characters, `Statement` as
+        // an object or a list, before or after the other fields.
+        let mut seed = 0x5b11_u64;
+        let mut below = |n: usize| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((seed >> 33) as usize) % n
+        };
+        let words = [
+            "s3:Get", "Object", "\"", "é", "\n", " ", "ec2:*", "\u{3000}", "Acl",
+        ];
+        let mut compared = 0;
+        for round in 0..400 {
+            let mut statements = Vec::new();
+            for _ in 0..below(5) {
+                let actions: Vec<String> = (0..[0, 1, 3, 40, 400][below(5)])
+                    .map(|a| {
+                        let word: String = (0..below(3) + 1)
+                            .map(|_| words[below(words.len())])
+                            .collect();
+                        format!("{word}{a}")
+                    })
+                    .collect();
+                let mut statement = serde_json::Map::new();
+                match below(3) {
+                    0 => {}
+                    1 => {
+                        statement.insert("Sid".into(), Value::String(format!("S{}", below(20))));
+                    }
+                    _ => {
+                        statement.insert("Sid".into(), Value::String(String::new()));
+                    }
+                }
+                statement.insert("Effect".into(), Value::String("Allow".into()));
+                let key = if below(6) == 0 { "NotAction" } else { "Action" };
+                let list = match actions.as_slice() {
+                    [one] if below(2) == 0 => Value::String(one.clone()),
+                    _ => serde_json::json!(actions),
+                };
+                statement.insert(key.into(), list);
+                statement.insert("Resource".into(), Value::String("*".into()));
+                if below(2) == 0 {
+                    statement.insert(
+                        "Condition".into(),
+                        serde_json::json!({"StringLike": {"a\u{1}": ["\"x\"", 1.5]}}),
+                    );
+                }
+                statements.push(Value::Object(statement));
+            }
+            let statement = match statements.as_slice() {
+                [one] if below(2) == 0 => one.clone(),
+                _ => Value::Array(statements),
+            };
+            let document = if below(2) == 0 {
+                serde_json::json!({"Version": "2012-10-17", "Statement": statement, "Id": "x"})
+            } else {
+                serde_json::json!({"Statement": statement, "Version": "2012-10-17"})
+            };
+            let p = Policy::from_value(document, "").unwrap();
+            for limit in [40, 300, 2_000, 6_144] {
+                let want = by_values(&p, limit);
+                compared += usize::from(want.as_ref().is_some_and(|parts| parts.len() > 1));
+                assert_eq!(
+                    by_statements(&p, limit),
+                    want,
+                    "round {round}, limit {limit}"
+                );
+                assert_eq!(count(&p, limit), want.as_ref().map(Vec::len));
+                // Each piece sized as it is written.
+                let planned = plan(&p, limit).map(|parts| {
+                    parts
+                        .iter()
+                        .flatten()
+                        .map(|piece| piece.size)
+                        .collect::<Vec<_>>()
+                });
+                let written = want.map(|parts| {
+                    parts
+                        .iter()
+                        .flat_map(|part| part["Statement"].as_array().unwrap().iter().map(size))
+                        .collect::<Vec<_>>()
+                });
+                assert_eq!(planned, written, "round {round}, limit {limit}");
+            }
+        }
+        assert!(compared > 200, "{compared}");
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! prefix of it.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use crate::known::Known;
 use crate::pattern::Pattern;
@@ -130,7 +131,7 @@ pub fn explain(pattern: &str, unused: &UnusedSet, known: &Known<'_>) -> Explanat
         let rule = Safety::new(problem);
         let safety = |prefix: &str| rule.of(prefix);
 
-        let mut by_key = trie_nodes(trie.nodes, &root, replaced, &safety);
+        let mut by_key = trie_nodes(trie.nodes, trie.ranges, &root, replaced, &safety);
         hang_unused(&mut by_key, &unused_here, &parsed, &root, &safety);
         let nodes = nest(by_key, &root, &rule);
 
@@ -217,19 +218,21 @@ fn literal_entry(
 /// a vector sorted by key (the walk gives them in that order: tens of
 /// thousands for a whole-catalog wildcard), and the few the picture adds in
 /// a map. Together they are what one map of every node was.
+/// A trie node keeps its names (a range of the problem's actions), so that
+/// its counts need no search.
 struct ByKey {
-    trie: Vec<(String, ExplainNode)>,
+    trie: Vec<(String, ExplainNode, Range<usize>)>,
     added: BTreeMap<String, ExplainNode>,
 }
 
 impl ByKey {
     fn trie_index(&self, key: &str) -> Result<usize, usize> {
-        self.trie.binary_search_by(|(k, _)| k.as_str().cmp(key))
+        self.trie.binary_search_by(|(k, ..)| k.as_str().cmp(key))
     }
 
     fn get_mut(&mut self, key: &str) -> Option<&mut ExplainNode> {
         match self.trie_index(key) {
-            Ok(i) => self.trie.get_mut(i).map(|(_, node)| node),
+            Ok(i) => self.trie.get_mut(i).map(|(_, node, _)| node),
             Err(_) => self.added.get_mut(key),
         }
     }
@@ -245,7 +248,7 @@ impl ByKey {
     fn has(&self, key: &str, exact: bool) -> bool {
         let here = |k: &str| if exact { k == key } else { k.starts_with(key) };
         let at = self.trie_index(key).unwrap_or_else(|i| i);
-        self.trie.get(at).is_some_and(|(k, _)| here(k))
+        self.trie.get(at).is_some_and(|(k, ..)| here(k))
             || self
                 .added
                 .range::<str, _>((std::ops::Bound::Included(key), std::ops::Bound::Unbounded))
@@ -253,14 +256,14 @@ impl ByKey {
                 .is_some_and(|(k, _)| here(k))
     }
 
-    /// Every node, sorted by key.
-    fn into_sorted(self) -> impl Iterator<Item = (String, ExplainNode)> {
+    /// Every node, sorted by key, with its names when it is the trie's.
+    fn into_sorted(self) -> impl Iterator<Item = (String, ExplainNode, Option<Range<usize>>)> {
         let mut added = self.added.into_iter().peekable();
         let mut trie = self.trie.into_iter().peekable();
         std::iter::from_fn(move || match (trie.peek(), added.peek()) {
-            (Some((a, _)), Some((b, _))) if b < a => added.next(),
-            (Some(_), _) => trie.next(),
-            (None, _) => added.next(),
+            (Some((a, ..)), Some((b, _))) if b < a => added.next().map(|(k, n)| (k, n, None)),
+            (Some(_), _) => trie.next().map(|(k, n, names)| (k, n, Some(names))),
+            (None, _) => added.next().map(|(k, n)| (k, n, None)),
         })
     }
 }
@@ -268,13 +271,15 @@ impl ByKey {
 /// The trie's nodes, keyed by lowercased prefix, and the root.
 fn trie_nodes(
     nodes: Vec<crate::trie::Node>,
+    ranges: Vec<Range<usize>>,
     root: &str,
     replaced: bool,
     safety: &dyn Fn(&str) -> Option<Unsafe>,
 ) -> ByKey {
-    let mut trie: Vec<(String, ExplainNode)> = nodes
+    let mut trie: Vec<(String, ExplainNode, Range<usize>)> = nodes
         .into_iter()
-        .map(|node| {
+        .zip(ranges)
+        .map(|(node, names)| {
             (
                 node.prefix.to_ascii_lowercase(),
                 ExplainNode {
@@ -288,14 +293,15 @@ fn trie_nodes(
                     unsafe_because: node.unsafe_because,
                     chosen: node.emitted.filter(|_| replaced),
                 },
+                names,
             )
         })
         .collect();
-    if !trie.is_sorted_by(|(a, _), (b, _)| a < b) {
+    if !trie.is_sorted_by(|(a, ..), (b, ..)| a < b) {
         // As a map would hold them: sorted, the last node of a key kept.
         trie.reverse();
-        trie.sort_by(|(a, _), (b, _)| a.cmp(b));
-        trie.dedup_by(|(a, _), (b, _)| a == b);
+        trie.sort_by(|(a, ..), (b, ..)| a.cmp(b));
+        trie.dedup_by(|(a, ..), (b, ..)| a == b);
     }
     let mut by_key = ByKey {
         trie,
@@ -393,13 +399,21 @@ fn nest(by_key: ByKey, root: &str, rule: &Safety<'_, '_, '_>) -> Vec<ExplainNode
     let mut nesting = Nesting::default();
     // The keys come sorted: each node's names are found from the last one's.
     let mut from = 0usize;
-    for (key, mut node) in by_key.into_sorted() {
+    for (key, mut node, names) in by_key.into_sorted() {
         if !starts_with_ci(&node.prefix, root) {
             continue;
         }
         node.parent = nesting.enter(&key);
-        [node.placed, node.unused] =
-            rule.counts_under_sorted([Class::Placed, Class::Unused], &node.prefix, &mut from);
+        [node.placed, node.unused] = match names {
+            // A trie node's names are known: the search would find them.
+            Some(names) => {
+                from = names.start;
+                rule.counts_in([Class::Placed, Class::Unused], &names)
+            }
+            None => {
+                rule.counts_under_sorted([Class::Placed, Class::Unused], &node.prefix, &mut from)
+            }
+        };
         nodes.push(node);
     }
     nodes
@@ -738,7 +752,9 @@ mod article {
             model
                 .entry(root.to_string())
                 .or_insert_with(|| node(root, 0));
-            let mut by_key = trie_nodes(trie, root, false, &|_| None);
+            // Each node's names travel with it: here, from its count.
+            let ranges = trie.iter().map(|n| n.placed..n.placed + 1).collect();
+            let mut by_key = trie_nodes(trie, ranges, root, false, &|_| None);
             for step in 0..6 {
                 let key = words[below(words.len())];
                 let keys: Vec<&String> = model.keys().collect();
@@ -764,7 +780,15 @@ mod article {
                     assert!(!model.contains_key(key));
                 }
             }
-            let all: Vec<(String, ExplainNode)> = by_key.into_sorted().collect();
+            let all: Vec<(String, ExplainNode)> = by_key
+                .into_sorted()
+                .map(|(key, node, names)| {
+                    if let Some(names) = names {
+                        assert_eq!(names, node.placed..node.placed + 1, "round {round}");
+                    }
+                    (key, node)
+                })
+                .collect();
             assert_eq!(all, model.into_iter().collect::<Vec<_>>(), "round {round}");
         }
     }

@@ -113,6 +113,31 @@ impl Statement {
     }
 
     /// The action key's value: a lone string stays a string.
+    /// IAM's size of the statement as JSON (see [`Policy::size`]).
+    pub fn size(&self) -> usize {
+        object_size(self.frame.iter().map(|(name, value)| {
+            let size = if name == self.key.as_str() {
+                self.entries_size()
+            } else {
+                value_size(value)
+            };
+            (name.as_str(), size)
+        }))
+    }
+
+    /// The size of the entries as they are written (a string or a list).
+    fn entries_size(&self) -> usize {
+        match self.entries.as_slice() {
+            [one] if self.entries_were_string => string_size(one),
+            all => array_size(all.iter().map(|entry| string_size(entry))),
+        }
+    }
+
+    /// Whether the entries are written as a list (not as one string).
+    pub fn entries_are_a_list(&self) -> bool {
+        !matches!(self.entries.as_slice(), [_] if self.entries_were_string)
+    }
+
     fn entries_value(&self) -> Value {
         match self.entries.as_slice() {
             [one] if self.entries_were_string => Value::String(one.clone()),
@@ -262,9 +287,33 @@ impl Policy {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// The size IAM counts against its quotas: characters, white space excluded.
+    /// The size IAM counts against its quotas: characters, white space
+    /// excluded. Counted from the policy itself, as [`Policy::size_of`]
+    /// would count its text (a test holds them together), without writing
+    /// it: a refined policy can hold tens of thousands of actions.
     pub fn size(&self) -> usize {
-        Policy::size_of(self)
+        object_size(self.document.iter().map(|(name, value)| {
+            let size = if name != "Statement" {
+                value_size(value)
+            } else {
+                match self.statements.as_slice() {
+                    [one] if self.statement_is_object => one.size(),
+                    all => array_size(all.iter().map(Statement::size)),
+                }
+            };
+            (name.as_str(), size)
+        }))
+    }
+
+    /// IAM's size of a JSON value, counted from the value without writing
+    /// it (the same as [`Policy::size_of`]).
+    pub fn size_of_value(value: &Value) -> usize {
+        value_size(value)
+    }
+
+    /// IAM's size of a string as JSON writes it (quoted and escaped).
+    pub fn size_of_str(text: &str) -> usize {
+        string_size(text)
     }
 
     /// IAM's size of any JSON value (a policy, a statement, an action):
@@ -279,6 +328,74 @@ impl Policy {
             Err(_) => 0,
         }
     }
+}
+
+/// IAM's size of a JSON value (its compact text without white space, as
+/// [`Policy::size_of`] counts it), counted from the value without writing it.
+fn value_size(value: &Value) -> usize {
+    match value {
+        Value::String(text) => string_size(text),
+        Value::Array(items) => array_size(items.iter().map(value_size)),
+        Value::Object(fields) => object_size(
+            fields
+                .iter()
+                .map(|(key, value)| (key.as_str(), value_size(value))),
+        ),
+        // Numbers, booleans and null: as written (no white space in them).
+        other => Policy::size_of(other),
+    }
+}
+
+/// The size of an array of items of the given sizes: brackets and a comma
+/// between two.
+fn array_size(items: impl ExactSizeIterator<Item = usize>) -> usize {
+    2 + items.len().saturating_sub(1) + items.sum::<usize>()
+}
+
+/// The size of an object of fields of the given names and value sizes:
+/// braces, a colon per field and a comma between two.
+fn object_size<'k>(fields: impl ExactSizeIterator<Item = (&'k str, usize)>) -> usize {
+    let count = fields.len();
+    2 + count
+        + count.saturating_sub(1)
+        + fields
+            .map(|(key, value)| string_size(key) + value)
+            .sum::<usize>()
+}
+
+/// [`string_size`]'s rule for an ASCII character (a lookup once compiled).
+fn ascii_size(b: u8) -> usize {
+    match b {
+        b' ' => 0,
+        b'"' | b'\\' | 0x08 | 0x0c | b'\n' | b'\r' | b'\t' => 2,
+        0..=0x1f => 6,
+        _ => 1,
+    }
+}
+
+/// The size of a string as JSON writes it: its quotes, and each character
+/// as `serde_json` escapes it (`\"`, `\\`, `\n` and the like: two; other
+/// control characters, `\u00XX`: six; anything else as itself, and white
+/// space not counted).
+fn string_size(text: &str) -> usize {
+    let one = |c: char| match c {
+        '"' | '\\' | '\u{8}' | '\u{c}' | '\n' | '\r' | '\t' => 2,
+        '\u{0}'..='\u{1f}' => 6,
+        c if c.is_whitespace() => 0,
+        _ => 1,
+    };
+    // Most strings are printable ASCII with nothing to escape: one
+    // character each. Counting the others has no early exit, so it runs
+    // many bytes at a time.
+    let plain = |b: u8| (b' ' + 1..=b'~').contains(&b) && b != b'"' && b != b'\\';
+    let body: usize = if text.bytes().filter(|&b| !plain(b)).count() == 0 {
+        text.len()
+    } else if text.is_ascii() {
+        text.bytes().map(ascii_size).sum()
+    } else {
+        text.chars().map(one).sum()
+    };
+    2 + body
 }
 
 /// A writer that keeps nothing: it counts the characters written that are
@@ -918,6 +1035,32 @@ mod tests {
                 size_as_text(&value),
                 "round {round}: {value}"
             );
+            assert_eq!(Policy::size_of_value(&value), size_as_text(&value));
+            // A policy around it, counted from its parts: a statement whose
+            // one string became a list, and one still a string.
+            let one = Value::String(text(&mut below));
+            let document = serde_json::json!({
+                "Id": text(&mut below),
+                "Statement": [
+                    {"Sid": text(&mut below), "Effect": "Allow", "Action": one, "Condition": value},
+                    {"Effect": "Deny", "NotAction": [text(&mut below), text(&mut below)]},
+                ],
+                text(&mut below): [1.5, null],
+            });
+            let policy = Policy::from_value(document, "").unwrap();
+            let mut statements = policy.statements().to_vec();
+            let wider = statements[0].with_entries(vec![text(&mut below), text(&mut below)]);
+            for policy in [
+                policy.clone(),
+                policy.with_statements(vec![wider]),
+                policy.with_statements(statements.split_off(1)),
+                policy.with_statements(Vec::new()),
+            ] {
+                assert_eq!(policy.size(), Policy::size_of(&policy), "round {round}");
+                for statement in policy.statements() {
+                    assert_eq!(statement.size(), Policy::size_of(statement));
+                }
+            }
             let written = serde_json::to_vec(&value).unwrap();
             for cut in 0..=written.len() {
                 let mut counter = CharCounter::default();

@@ -109,6 +109,9 @@ pub struct Trie {
     pub root: String,
     /// The emitted entries, sorted case-insensitively.
     pub emitted: Vec<String>,
+    /// Each node's names, a range of the problem's actions (beside
+    /// [`Trie::nodes`]): what the names under it are, without a search.
+    pub(crate) ranges: Vec<std::ops::Range<usize>>,
 }
 
 /// Where a wildcard may stand in an action name (byte offsets into the part after `service:`).
@@ -144,10 +147,13 @@ fn for_each_cut(name: &str, mut f: impl FnMut(usize)) {
 /// [`Index`] keeps them for every later walk over the same names.
 #[derive(Debug)]
 struct Block {
-    /// The names, as the problem gave them (to check that a kept block fits).
-    names: Vec<Box<str>>,
-    /// The names, lowercased: ranges are found with plain byte comparisons.
-    lower: Vec<String>,
+    /// The names, as the problem gave them, one after the other (to check
+    /// that a kept block fits); name `i` is `bounds[i]..bounds[i + 1]`.
+    names: String,
+    /// The same, lowercased (the same lengths): ranges are found with plain
+    /// byte comparisons.
+    lower: String,
+    bounds: Vec<u32>,
     /// The distinct keys, sorted: a key's descendants follow it.
     keys: Vec<Key>,
     /// Each key's producers, in the order they were found: (name, whole name).
@@ -168,44 +174,69 @@ struct Key {
     end: u32,
 }
 
+/// The length in bytes of the common prefix of `a` and `b`.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
 impl Block {
+    /// The candidates of `names` (sorted case-insensitively), in time linear
+    /// in their characters but for a sort of each small group of keys.
+    ///
+    /// The names are sorted, so the names under a prefix are one run, and
+    /// two distinct prefixes sort as (the first name under them, their
+    /// length): a prefix before every longer prefix of the same run, and
+    /// disjoint runs in the order of their prefixes. Each candidate is
+    /// placed by those two integers, and no string is compared: the first
+    /// name under each prefix of a name comes from the prefix it shares with
+    /// the name before (`first_at`), and a key's names end where a name
+    /// shares less than the key with the one before it (`shared`).
     fn new(names: &[&str]) -> Block {
-        let lower: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
-        let key_of = |i: u32, len: u32| -> &str {
-            let name = lower.get(i as usize).map_or("", String::as_str);
-            name.get(..len as usize).unwrap_or(name)
+        let count = names.len();
+        let mut bounds: Vec<u32> = Vec::with_capacity(count + 1);
+        let mut joined = String::with_capacity(names.iter().map(|n| n.len()).sum());
+        bounds.push(0);
+        for name in names {
+            joined.push_str(name);
+            bounds.push(u32::try_from(joined.len()).unwrap_or(u32::MAX));
+        }
+        let lower = joined.to_ascii_lowercase();
+        let name_at = |text: &'_ str, i: usize| -> (usize, usize) {
+            let from = bounds.get(i).map_or(0, |&b| b as usize);
+            let to = bounds.get(i + 1).map_or(from, |&b| b as usize);
+            (from, to.max(from).min(text.len()))
         };
-        // Each candidate as (first name under it, length, name, whole name).
-        // The names are sorted, so the names under a prefix are one run and
-        // two distinct prefixes sort as their (first name, length): a prefix
-        // before every longer prefix of the same run, and disjoint runs in
-        // the order of their prefixes. Sorting these integers gives the
-        // order of the keys without comparing a string, and the name and
-        // whole-name flag last keep the producers of a key in the order
-        // they were found (by name, its cuts before its whole name).
-        let mut candidates: Vec<(u32, u32, u32, bool)> = Vec::new();
+        let lower_at = |i: usize| -> &[u8] {
+            let (from, to) = name_at(&lower, i);
+            lower.as_bytes().get(from..to).unwrap_or(&[])
+        };
+        // `shared[i]`: how many bytes name `i` shares with name `i - 1`.
+        let mut shared: Vec<u32> = Vec::with_capacity(count);
+        // Each candidate as (first name under it, length, name, whole name),
+        // in the order found: by name, its cuts (growing) before its whole
+        // name. `first_at[len]` is the first name under the current name's
+        // prefix of `len` bytes.
+        let mut candidates: Vec<(u32, u32, u32, bool)> = Vec::with_capacity(count * 4);
+        let mut first_at: Vec<u32> = Vec::new();
         for (i, action) in names.iter().enumerate() {
             let i = u32::try_from(i).unwrap_or(u32::MAX);
+            let here = lower_at(i as usize);
+            let common = match i.checked_sub(1) {
+                Some(before) => common_prefix(lower_at(before as usize), here),
+                None => 0,
+            };
+            shared.push(u32::try_from(common).unwrap_or(u32::MAX));
+            first_at.truncate(common + 1);
+            first_at.resize(here.len() + 1, i);
             let colon = action.find(':').map_or(0, |i| i + 1);
             let name = action.get(colon..).unwrap_or("");
             let whole = u32::try_from(action.len()).unwrap_or(u32::MAX);
-            // The first name under each of this name's prefixes: the
-            // prefixes grow, so each search starts where the last ended.
-            let (mut from, mut last) = (0usize, 0u32);
             let mut push = |len: u32, is_whole: bool| {
-                // (A cut inside a character stands for the whole name, so
-                // the lengths may step back.)
-                if len < last {
-                    from = 0;
-                }
-                last = len;
-                let key = key_of(i, len);
-                let rest = lower.get(from..i as usize).unwrap_or(&[]);
-                from += rest.partition_point(|s| s.as_str() < key);
-                let start = u32::try_from(from).unwrap_or(u32::MAX);
+                let start = first_at.get(len as usize).copied().unwrap_or(i);
                 candidates.push((start, len, i, is_whole));
             };
             for_each_cut(name, |cut| {
+                // (A cut inside a character stands for the whole name.)
                 let len = if action.get(..colon + cut).is_some() {
                     u32::try_from(colon + cut).unwrap_or(whole)
                 } else {
@@ -215,27 +246,61 @@ impl Block {
             });
             push(whole, true);
         }
-        candidates.sort_unstable();
+        // Grouped by their first name (a counting sort, stable), then each
+        // group sorted: most groups are a handful.
+        let mut offsets: Vec<usize> = vec![0; count + 1];
+        for &(start, ..) in &candidates {
+            if let Some(slot) = offsets.get_mut(start as usize + 1) {
+                *slot += 1;
+            }
+        }
+        for s in 1..offsets.len() {
+            let before = offsets.get(s - 1).copied().unwrap_or(0);
+            if let Some(slot) = offsets.get_mut(s) {
+                *slot += before;
+            }
+        }
+        let mut sorted: Vec<(u32, u32, u32, bool)> = vec![(0, 0, 0, false); candidates.len()];
+        let mut next = offsets.clone();
+        for &candidate in &candidates {
+            if let Some(at) = next.get_mut(candidate.0 as usize) {
+                if let Some(slot) = sorted.get_mut(*at) {
+                    *slot = candidate;
+                }
+                *at += 1;
+            }
+        }
+        for group in offsets.windows(2) {
+            if let [from, to] = *group {
+                if let Some(slice) = sorted.get_mut(from..to) {
+                    slice.sort_unstable();
+                }
+            }
+        }
         let mut keys: Vec<Key> = Vec::new();
-        let mut producers: Vec<(u32, bool)> = Vec::with_capacity(candidates.len());
+        let mut producers: Vec<(u32, bool)> = Vec::with_capacity(sorted.len());
         let mut previous: Option<(u32, u32)> = None;
-        for (n, &(start, len, i, is_whole)) in candidates.iter().enumerate() {
+        for (n, &(start, len, i, is_whole)) in sorted.iter().enumerate() {
             let n = u32::try_from(n).unwrap_or(u32::MAX);
             if previous != Some((start, len)) {
                 previous = Some((start, len));
                 if let Some(last) = keys.last_mut() {
                     last.producers.end = n;
                 }
-                let key = key_of(i, len);
-                let under = lower
-                    .get(start as usize..)
+                // The names under it run from its first name to the first
+                // later name that shares less than `len` bytes with the one
+                // before it; name `i` is among them.
+                let past = shared
+                    .get(i as usize + 1..)
                     .unwrap_or(&[])
-                    .partition_point(|s| s.starts_with(key));
+                    .iter()
+                    .position(|&s| s < len)
+                    .map_or(count, |p| i as usize + 1 + p);
                 keys.push(Key {
                     name: i,
                     len,
                     producers: n..n,
-                    names: start..start.saturating_add(u32::try_from(under).unwrap_or(u32::MAX)),
+                    names: start..u32::try_from(past).unwrap_or(u32::MAX),
                     end: 0,
                 });
             }
@@ -247,7 +312,7 @@ impl Block {
         }
         // Each key's subtree ends at the first later key it is not a prefix
         // of: the first key past the names under it.
-        let count = u32::try_from(keys.len()).unwrap_or(u32::MAX);
+        let key_count = u32::try_from(keys.len()).unwrap_or(u32::MAX);
         let mut open: Vec<usize> = Vec::new();
         for k in 0..keys.len() {
             let start = keys.get(k).map_or(0, |c| c.names.start);
@@ -256,7 +321,7 @@ impl Block {
                     break;
                 }
                 if let Some(closed) = keys.get_mut(top) {
-                    closed.end = u32::try_from(k).unwrap_or(count);
+                    closed.end = u32::try_from(k).unwrap_or(key_count);
                 }
                 open.pop();
             }
@@ -264,12 +329,13 @@ impl Block {
         }
         for k in open {
             if let Some(closed) = keys.get_mut(k) {
-                closed.end = count;
+                closed.end = key_count;
             }
         }
         Block {
-            names: names.iter().map(|&n| Box::from(n)).collect(),
+            names: joined,
             lower,
+            bounds,
             keys,
             producers,
         }
@@ -286,15 +352,26 @@ impl Block {
         (self.keys.get(k).map(|c| self.key_str(c)) == Some(key)).then_some(k)
     }
 
+    /// Name `i` of `text` (the names or their lowercased copy).
+    fn slice<'t>(&self, text: &'t str, i: usize) -> &'t str {
+        let from = self.bounds.get(i).map_or(0, |&b| b as usize);
+        let to = self.bounds.get(i + 1).map_or(from, |&b| b as usize);
+        text.get(from..to).unwrap_or("")
+    }
+
     fn key_str(&self, c: &Key) -> &str {
-        let name = self.lower.get(c.name as usize).map_or("", String::as_str);
+        let name = self.slice(&self.lower, c.name as usize);
         name.get(..c.len as usize).unwrap_or(name)
     }
 
     /// Whether the block was built over exactly `names` (the same strings:
     /// a block outlives the refinement that built it, see [`Index`]).
     fn fits(&self, names: &[&str]) -> bool {
-        self.names.len() == names.len() && self.names.iter().zip(names).all(|(a, b)| **a == **b)
+        self.bounds.len() == names.len() + 1
+            && names
+                .iter()
+                .enumerate()
+                .all(|(i, name)| self.slice(&self.names, i) == *name)
     }
 }
 
@@ -469,6 +546,16 @@ impl<'p, 'a, 'f> Safety<'p, 'a, 'f> {
         classes.map(|class| self.count(class, &range))
     }
 
+    /// The counts of `classes` among the names of `range` (those that start
+    /// with some prefix, found by the caller).
+    pub(crate) fn counts_in<const N: usize>(
+        &self,
+        classes: [Class; N],
+        range: &std::ops::Range<usize>,
+    ) -> [usize; N] {
+        classes.map(|class| self.count(class, range))
+    }
+
     /// The names that start with `prefix` (case aside).
     fn range(&self, prefix: &str) -> std::ops::Range<usize> {
         let actions = &self.problem.actions;
@@ -564,6 +651,7 @@ struct Walker<'p, 'a, 'f> {
     safety: Safety<'p, 'a, 'f>,
     mode: Mode,
     nodes: Vec<Node>,
+    ranges: Vec<std::ops::Range<usize>>,
     nesting: Nesting,
     emitted: Vec<String>,
 }
@@ -626,6 +714,7 @@ impl<'a> Walker<'_, 'a, '_> {
                 self.emitted.push(entry.clone());
             }
             let parent = self.nesting.enter(key);
+            self.ranges.push(range);
             self.nodes.push(Node {
                 prefix: prefix.to_string(),
                 parent,
@@ -761,6 +850,7 @@ impl Trie {
             safety: Safety::new(problem),
             mode,
             nodes: Vec::new(),
+            ranges: Vec::new(),
             nesting: Nesting::default(),
             emitted: Vec::new(),
         };
@@ -814,6 +904,7 @@ impl Trie {
         emitted.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
         Trie {
             nodes: walker.nodes,
+            ranges: walker.ranges,
             root: root_prefix,
             emitted,
         }

@@ -50,25 +50,29 @@ struct Style {
 }
 
 impl Style {
-    fn paint(self, code: &str, text: &str) -> String {
+    fn paint(self, out: &mut String, code: &str, text: &str) {
         if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            let _ = write!(out, "\x1b[{code}m{text}\x1b[0m");
         } else {
-            text.to_string()
+            out.push_str(text);
         }
     }
 
-    fn safe(self, text: &str) -> String {
-        self.paint("32", text)
+    fn safe(self, out: &mut String, text: &str) {
+        self.paint(out, "32", text);
     }
 
-    fn unsafe_(self, text: &str) -> String {
+    fn unsafe_(self, out: &mut String, text: &str) {
         // The article's orange, where the terminal has 256 colours.
-        self.paint("38;5;208", text)
+        self.paint(out, "38;5;208", text);
     }
 
-    fn chosen(self, text: &str) -> String {
-        self.paint("1", text)
+    fn chosen(self, out: &mut String, entry: &str) {
+        if self.color {
+            let _ = write!(out, "\x1b[1m→ {entry}\x1b[0m");
+        } else {
+            let _ = write!(out, "→ {entry}");
+        }
     }
 }
 
@@ -113,87 +117,101 @@ fn headline(e: &Explanation) -> String {
 }
 
 /// A node's name in the tree: its prefix relative to its parent's.
-fn label(e: &Explanation, node: &ExplainNode) -> String {
+fn label<'e>(e: &'e Explanation, node: &'e ExplainNode) -> &'e str {
     let parent = node
         .parent
         .and_then(|p| e.nodes.get(p))
         .map_or("", |p| p.prefix.as_str());
     match node.prefix.get(parent.len()..) {
-        _ if node.parent.is_none() && node.prefix.is_empty() => "(all actions)".to_string(),
-        Some(rest) if node.parent.is_some() && !rest.is_empty() => rest.to_string(),
-        _ => node.prefix.clone(),
+        _ if node.parent.is_none() && node.prefix.is_empty() => "(all actions)",
+        Some(rest) if node.parent.is_some() && !rest.is_empty() => rest,
+        _ => &node.prefix,
     }
 }
 
-/// Why a node is unsafe, in a few words.
-fn reason(e: &Explanation, node: &ExplainNode) -> Option<String> {
-    Some(match node.unsafe_because.as_ref()? {
-        Unsafe::Unused { .. } if node.kind == NodeKind::UnusedAction => "unused".to_string(),
-        Unsafe::Unused { count: 1, example } => format!("{example} is unused"),
+/// Why a node is unsafe, in a few words, written to `out`; false when it
+/// is safe.
+fn reason(out: &mut String, e: &Explanation, node: &ExplainNode) -> bool {
+    let Some(why) = node.unsafe_because.as_ref() else {
+        return false;
+    };
+    let p = &e.pattern;
+    let _ = match why {
+        Unsafe::Unused { .. } if node.kind == NodeKind::UnusedAction => write!(out, "unused"),
+        Unsafe::Unused { count: 1, example } => write!(out, "{example} is unused"),
         Unsafe::Unused { count, example } => {
-            format!("{count} unused actions start with it, e.g. {example}")
+            write!(out, "{count} unused actions start with it, e.g. {example}")
         }
         Unsafe::NotGranted { count: 1, example } => {
-            format!(
-                "{example} starts with it and {} does not grant it",
-                e.pattern
-            )
+            write!(out, "{example} starts with it and {p} does not grant it")
         }
-        Unsafe::NotGranted { count, example } => format!(
-            "{example} and {} more start with it and {} does not grant them",
-            count - 1,
-            e.pattern
+        Unsafe::NotGranted { count, example } => write!(
+            out,
+            "{example} and {} more start with it and {p} does not grant them",
+            count - 1
         ),
-        Unsafe::Used { count, example } => format!(
-            "{} must stay granted",
-            if *count > 1 {
-                format!("{example} and {} more", count - 1)
-            } else {
-                example.clone()
-            }
-        ),
-        Unsafe::Broader => format!(
-            "{}* would grant names that {} does not",
-            node.prefix, e.pattern
-        ),
-    })
+        Unsafe::Used { count, example } if *count > 1 => {
+            write!(out, "{example} and {} more must stay granted", count - 1)
+        }
+        Unsafe::Used { example, .. } => write!(out, "{example} must stay granted"),
+        Unsafe::Broader => write!(out, "{}* would grant names that {p} does not", node.prefix),
+    };
+    true
 }
 
-/// One line of the text tree, before alignment.
-struct Line {
-    tree: String,
-    status: String,
-    plain_status_len: usize,
-    rest: String,
-}
-
-/// The indented tree for a terminal.
+/// The indented tree for a terminal. Drawn in two walks of the tree, the
+/// first for the columns' widths, the second writing each line straight to
+/// the output: a whole-catalog wildcard draws tens of thousands of lines.
 pub fn render_text(e: &Explanation, color: bool) -> String {
     let style = Style { color };
-    let mut lines: Vec<Line> = Vec::new();
-    for (index, node) in e.nodes.iter().enumerate() {
-        if node.parent.is_none() {
-            walk(e, index, "", None, style, &mut lines);
-        }
-    }
-    let width = lines
-        .iter()
-        .map(|l| l.tree.chars().count())
-        .max()
-        .unwrap_or(0);
-    let status_width = lines.iter().map(|l| l.plain_status_len).max().unwrap_or(0);
+    // The widest tree column (in characters) and status.
+    let (mut width, mut status_width) = (0usize, 0usize);
+    draw(e, &mut |indent, branch, line| {
+        let (label, status) = match line {
+            Line::Node(node) => (label(e, node).chars().count(), status(node).len()),
+            Line::Hidden(_) => (1, 0),
+        };
+        width = width.max(indent.chars().count() + branch.chars().count() + label);
+        status_width = status_width.max(status);
+    });
     let mut out = String::new();
     let _ = writeln!(out, "{}", headline(e));
     out.push('\n');
-    for line in &lines {
-        let pad = width - line.tree.chars().count();
-        let mut text = format!("{}{}  {}", line.tree, " ".repeat(pad), line.status);
-        if !line.rest.is_empty() {
-            let status_pad = status_width - line.plain_status_len;
-            let _ = write!(text, "{}  {}", " ".repeat(status_pad), line.rest);
+    draw(e, &mut |indent, branch, line| {
+        let start = out.len();
+        let label = match line {
+            Line::Node(node) => label(e, node),
+            Line::Hidden(_) => "…",
+        };
+        let tree = indent.chars().count() + branch.chars().count() + label.chars().count();
+        out.push_str(indent);
+        out.push_str(branch);
+        out.push_str(label);
+        pad(&mut out, width - tree + 2);
+        let plain_status = match line {
+            Line::Node(node) => {
+                let plain = status(node);
+                match plain {
+                    "safe" => style.safe(&mut out, plain),
+                    _ => style.unsafe_(&mut out, plain),
+                }
+                plain
+            }
+            Line::Hidden(_) => "",
+        };
+        // The rest after the status column; nothing after it is trimmed
+        // away below with the padding.
+        pad(&mut out, status_width - plain_status.len() + 2);
+        match line {
+            Line::Node(node) => rest(&mut out, e, node, style),
+            Line::Hidden(hidden) => {
+                let _ = write!(out, "{hidden} more unused actions");
+            }
         }
-        let _ = writeln!(out, "{}", text.trim_end());
-    }
+        let kept = out.get(start..).map_or(0, |line| line.trim_end().len());
+        out.truncate(start + kept);
+        out.push('\n');
+    });
     if let Verdict::Replaced(_) = e.verdict {
         out.push('\n');
         let _ = writeln!(
@@ -208,80 +226,94 @@ pub fn render_text(e: &Explanation, color: bool) -> String {
     out
 }
 
-/// Adds `index` and, unless it is safe, its subtree to `lines`.
-fn walk(
-    e: &Explanation,
+/// `n` spaces.
+fn pad(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
+}
+
+/// One line of the text tree: a node's, or the line that counts the unused
+/// leaves left out under a node.
+#[derive(Clone, Copy)]
+enum Line<'e> {
+    Node(&'e ExplainNode),
+    Hidden(usize),
+}
+
+/// Hands each line of the tree, in order, to `visit` with its indentation
+/// and branch.
+fn draw<'e>(e: &'e Explanation, visit: &mut dyn FnMut(&str, &str, Line<'e>)) {
+    let mut indent = String::new();
+    for (index, node) in e.nodes.iter().enumerate() {
+        if node.parent.is_none() {
+            draw_node(e, index, &mut indent, None, visit);
+        }
+    }
+}
+
+/// Draws `index` and, unless it is safe, its subtree, under `indent`.
+fn draw_node<'e>(
+    e: &'e Explanation,
     index: usize,
-    indent: &str,
+    indent: &mut String,
     last: Option<bool>,
-    style: Style,
-    lines: &mut Vec<Line>,
+    visit: &mut dyn FnMut(&str, &str, Line<'e>),
 ) {
     let Some(node) = e.nodes.get(index) else {
         return;
     };
-    let children: Vec<usize> = e.children(index).collect();
-    lines.push(node_line(e, node, indent, last, style));
-    // Below a safe node every action is one the entry keeps: one line says it.
-    if node.unsafe_because.is_none() && !children.is_empty() {
-        return;
-    }
-    let child_indent = match last {
-        None => indent.to_string(),
-        Some(true) => format!("{indent}    "),
-        Some(false) => format!("{indent}│   "),
-    };
-    let (visible, hidden_leaves) = visible_children(e, &children);
-    for (i, &child) in visible.iter().enumerate() {
-        let is_last = i + 1 == visible.len() && hidden_leaves == 0;
-        walk(e, child, &child_indent, Some(is_last), style, lines);
-    }
-    if hidden_leaves > 0 {
-        lines.push(Line {
-            tree: format!("{child_indent}└── …"),
-            status: String::new(),
-            plain_status_len: 0,
-            rest: format!("{hidden_leaves} more unused actions"),
-        });
-    }
-}
-
-/// One node's line: its branch and label, safe or not, and why.
-fn node_line(
-    e: &Explanation,
-    node: &ExplainNode,
-    indent: &str,
-    last: Option<bool>,
-    style: Style,
-) -> Line {
     let branch = match last {
         None => "",
         Some(true) => "└── ",
         Some(false) => "├── ",
     };
-    let tree = format!("{indent}{branch}{}", label(e, node));
-    let (plain, status) = match (&node.unsafe_because, node.kind) {
-        (_, NodeKind::UnusedAction) => ("unused", style.unsafe_("unused")),
-        (None, _) => ("safe", style.safe("safe")),
-        (Some(_), _) => ("unsafe", style.unsafe_("unsafe")),
-    };
-    let mut rest = Vec::new();
-    if node.kind != NodeKind::UnusedAction {
-        if let Some(why) = reason(e, node) {
-            rest.push(why);
-        }
+    visit(indent, branch, Line::Node(node));
+    let children: Vec<usize> = e.children(index).collect();
+    // Below a safe node every action is one the entry keeps: one line says it.
+    if node.unsafe_because.is_none() && !children.is_empty() {
+        return;
     }
+    let at = indent.len();
+    match last {
+        None => {}
+        Some(true) => indent.push_str("    "),
+        Some(false) => indent.push_str("│   "),
+    }
+    let (visible, hidden_leaves) = visible_children(e, &children);
+    for (i, &child) in visible.iter().enumerate() {
+        let is_last = i + 1 == visible.len() && hidden_leaves == 0;
+        draw_node(e, child, indent, Some(is_last), visit);
+    }
+    if hidden_leaves > 0 {
+        visit(indent, "└── ", Line::Hidden(hidden_leaves));
+    }
+    indent.truncate(at);
+}
+
+/// A node's status: safe, unsafe, or an unused action.
+fn status(node: &ExplainNode) -> &'static str {
+    match (&node.unsafe_because, node.kind) {
+        (_, NodeKind::UnusedAction) => "unused",
+        (None, _) => "safe",
+        (Some(_), _) => "unsafe",
+    }
+}
+
+/// What a node's line says after its status: why it is unsafe, the entry
+/// chosen there, and how many actions a safe node stands for.
+fn rest(out: &mut String, e: &Explanation, node: &ExplainNode, style: Style) {
+    let mut any = node.kind != NodeKind::UnusedAction && reason(out, e, node);
+    let mut separate = |out: &mut String| {
+        if std::mem::replace(&mut any, true) {
+            out.push_str("  ");
+        }
+    };
     if let Some(entry) = &node.chosen {
-        rest.push(style.chosen(&format!("→ {entry}")));
+        separate(out);
+        style.chosen(out, entry);
     }
     if node.unsafe_because.is_none() && node.placed > 1 {
-        rest.push(format!("({} actions)", node.placed));
-    }
-    Line {
-        tree,
-        status,
-        plain_status_len: plain.len(),
-        rest: rest.join("  "),
+        separate(out);
+        let _ = write!(out, "({} actions)", node.placed);
     }
 }
 
@@ -339,7 +371,7 @@ pub fn render_dot(e: &Explanation) -> String {
         if let Some(slot) = shown.get_mut(index) {
             *slot = true;
         }
-        let mut text = label(e, node);
+        let mut text = label(e, node).to_string();
         if node.unsafe_because.is_none() && node.placed > 1 {
             let _ = write!(text, "\n{} actions", node.placed);
         }
@@ -370,7 +402,8 @@ pub fn render_dot(e: &Explanation) -> String {
             (None, _) => attrs.push("fillcolor=\"#9fd89f\"".to_string()),
             (Some(_), _) => attrs.push("fillcolor=\"#f7c59f\"".to_string()),
         }
-        if let Some(why) = reason(e, node) {
+        let mut why = String::new();
+        if reason(&mut why, e, node) {
             attrs.push(format!("tooltip=\"{}\"", escape(&why)));
         }
         if node.chosen.is_some() {

@@ -476,11 +476,11 @@ fn split_line(
     if after <= limit {
         return None;
     }
-    Some(match crate::split::by_statements(refined, limit) {
+    Some(match crate::split::count(refined, limit) {
         Some(parts) => format!(
             "note: it fits as {} managed policies split by statement, each taking one of the\n  \
              principal's {} attached-policy slots ({} at most)",
-            parts.len(),
+            parts,
             crate::split::DEFAULT_ATTACHED,
             crate::split::MAX_ATTACHED
         ),

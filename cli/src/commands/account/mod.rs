@@ -619,7 +619,7 @@ impl View<'_> {
             return None;
         }
         let outcome = policy.outcome.as_ref()?;
-        let Some(parts) = crate::split::by_statements(&outcome.policy, quota.limit) else {
+        let Some(parts) = crate::split::count(&outcome.policy, quota.limit) else {
             return Some(Split::Impossible);
         };
         // Each attaching principal trades this one slot for the parts.
@@ -627,13 +627,10 @@ impl View<'_> {
             .attachments
             .iter()
             .filter_map(|&a| self.account.entities.get(a))
-            .map(|e| e.attached.len().saturating_sub(1) + parts.len())
+            .map(|e| e.attached.len().saturating_sub(1) + parts)
             .max()
-            .unwrap_or(parts.len());
-        Some(Split::Parts {
-            parts: parts.len(),
-            attached,
-        })
+            .unwrap_or(parts);
+        Some(Split::Parts { parts, attached })
     }
 
     fn removed(policy: &PolicyPlan) -> LevelCounts {
