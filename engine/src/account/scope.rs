@@ -1,6 +1,7 @@
 //! What of an unused set can matter to a policy, and the keys that let jobs share work.
 
 use super::*;
+use crate::table::{cmp_ci, starts_with_ci};
 
 /// What of an unused set can matter to a policy: by service (lowercase), the
 /// literal parts (lowercase) of its Allow entries. `None` when an Allow
@@ -62,53 +63,58 @@ pub(super) fn project(unused: &UnusedSet, scope: &Scope) -> UnusedSet {
 }
 
 /// The unused actions of `unused` that start with the literal part of an
-/// entry of their service in `scope`, in the set's order. The set is sorted by name, so each service's actions are
-/// one run: the scope is looked up once per run, not once per action.
+/// entry of their service in `scope`, in the set's order.
 ///
-/// Within a run the prefixes are merged with the actions: they are sorted
-/// and none starts with another (see [`scope_of`]), so the names each one
-/// starts are disjoint runs in that order, and a prefix that sorts before an
-/// action it does not start also sorts before every later action's. Each
-/// action is compared with one or two prefixes, not with all of them.
+/// The set is sorted by name, so each service's actions are one run: the
+/// runs of the scope's services are found by binary search (a principal's
+/// set spans many services, a policy's scope a few), and within a run the
+/// prefixes are merged with the actions. The prefixes are sorted and none
+/// starts with another (see [`scope_of`]), so the names each one starts are
+/// disjoint runs in that order, and a prefix that sorts before an action it
+/// does not start also sorts before every later action's. Each action of a
+/// run is compared with one or two prefixes, and the actions of the other
+/// services not at all.
 fn in_scope<'u>(
     unused: &'u UnusedSet,
     scope: &'u Scope,
 ) -> impl Iterator<Item = crate::unused::UnusedAction<'u>> {
-    // The run's service, its prefixes, and the first that may still match.
-    let mut service_of_run: Option<&'u str> = None;
-    let mut prefixes: &'u [String] = &[];
-    let mut at = 0usize;
-    unused.actions().filter(move |action| {
-        let service = crate::table::split_action(action.name).0;
-        if service_of_run != Some(service) {
-            service_of_run = Some(service);
-            prefixes = service_scope(service, scope).map_or(&[][..], Vec::as_slice);
-            at = 0;
-        }
-        while let Some(prefix) = prefixes.get(at) {
-            if crate::table::starts_with_ci(action.name, prefix) {
-                return true;
-            }
-            if crate::table::cmp_ci(prefix, action.name).is_gt() {
-                return false;
-            }
-            at += 1;
-        }
-        false
+    let list = unused.list();
+    let entries = list.entries();
+    let mut head = String::new();
+    let mut runs: Vec<(std::ops::Range<usize>, &'u [String])> = scope
+        .iter()
+        .filter_map(|(service, prefixes)| {
+            head.clear();
+            head.push_str(service);
+            head.push(':');
+            let start = entries.partition_point(|e| cmp_ci(list.name_of(e), &head).is_lt());
+            let rest = entries.get(start..).unwrap_or(&[]);
+            let len = rest.partition_point(|e| starts_with_ci(list.name_of(e), &head));
+            (len > 0).then_some((start..start + len, prefixes.as_slice()))
+        })
+        .collect();
+    // In the set's order (`s3-x:` sorts before `s3:`, unlike `s3` and `s3-x`).
+    runs.sort_by_key(|(run, _)| run.start);
+    runs.into_iter().flat_map(move |(run, prefixes)| {
+        let mut at = 0usize;
+        entries
+            .get(run)
+            .unwrap_or(&[])
+            .iter()
+            .map(move |e| list.action_of(e))
+            .filter(move |action| {
+                while let Some(prefix) = prefixes.get(at) {
+                    if starts_with_ci(action.name, prefix) {
+                        return true;
+                    }
+                    if cmp_ci(prefix, action.name).is_gt() {
+                        return false;
+                    }
+                    at += 1;
+                }
+                false
+            })
     })
-}
-
-/// The literal prefixes of `service`'s entries in `scope`.
-fn service_scope<'s>(service: &str, scope: &'s Scope) -> Option<&'s Vec<String>> {
-    // A set's names have their service lowercased already (see
-    // `UnusedSet::insert_action`), so most lookups need no lowercased copy.
-    match scope.get(service) {
-        Some(prefixes) => Some(prefixes),
-        None if service.bytes().any(|b| b.is_ascii_uppercase()) => {
-            scope.get(&service.to_ascii_lowercase())
-        }
-        None => None,
-    }
 }
 
 /// `unused_key(&project(unused, scope))`, without building the projection.

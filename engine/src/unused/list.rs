@@ -109,7 +109,7 @@ impl NameList {
         self.entries.get(i).map_or("", |e| self.name_of(e))
     }
 
-    fn action_of(&self, entry: &Entry) -> UnusedAction<'_> {
+    pub(crate) fn action_of(&self, entry: &Entry) -> UnusedAction<'_> {
         let date = (entry.date as usize)
             .checked_sub(1)
             .and_then(|d| self.dates.get(d));
