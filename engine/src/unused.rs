@@ -83,6 +83,16 @@ impl UnusedSet {
         Arc::make_mut(&mut self.actions).reserve(additional);
     }
 
+    /// Makes room for `actions` more actions of `bytes` bytes of names in
+    /// all (a reader's estimate: room never used is never touched, while
+    /// growing a buffer of millions of names by doubling held the old and
+    /// the new one together).
+    fn reserve_names(&mut self, actions: usize, bytes: usize) {
+        let list = Arc::make_mut(&mut self.actions);
+        list.reserve(actions);
+        list.reserve_text(bytes);
+    }
+
     /// Marks a whole service unused.
     pub fn insert_service(&mut self, service: &str, last_accessed: Option<String>) {
         let name = service.to_ascii_lowercase();

@@ -54,6 +54,7 @@ pub(super) struct Gathered {
 /// must decide.
 pub(super) fn read_list(text: &str) -> Option<Gathered> {
     let mut reader = Reader::new(true);
+    reader.text = Some(text);
     let values = reader.values(text, usize::MAX)?;
     let findings = reader
         .findings
@@ -110,7 +111,9 @@ impl Place {
 }
 
 /// The reader's state across values.
-struct Reader {
+struct Reader<'t> {
+    /// The whole text, until room for the bare entries' actions is made.
+    text: Option<&'t str>,
     /// Whether bare `serviceNamespace` entries are read (an unused list)
     /// or left to the strict reader (findings alone).
     entries: bool,
@@ -123,14 +126,30 @@ struct Reader {
     name: String,
 }
 
-impl Reader {
-    fn new(entries: bool) -> Reader {
+impl Reader<'_> {
+    fn new(entries: bool) -> Self {
         Reader {
+            text: None,
             entries,
             set: UnusedSet::new(),
             findings: Vec::new(),
             value: 0,
             name: String::new(),
+        }
+    }
+
+    /// Makes room for the bare entries' actions once, when the first
+    /// `actions` of an entry may come: as many as the text has strings, and
+    /// as many bytes as the text and 16 more a name (for the prefix).
+    /// Pages of that room never written are never resident, so the
+    /// estimate may be generous; a set of millions of names that grew by
+    /// doubling held the old and the new buffer together, which was the
+    /// peak of the whole run.
+    fn make_room(&mut self) {
+        if let Some(text) = self.text.take() {
+            let strings = count_of(text.as_bytes(), b'"') / 2;
+            let bytes = text.len().saturating_add(strings.saturating_mul(16));
+            self.set.reserve_names(strings, bytes);
         }
     }
 
@@ -153,15 +172,20 @@ impl Reader {
     }
 }
 
+/// How many times `byte` is in `bytes`.
+fn count_of(bytes: &[u8], byte: u8) -> usize {
+    bytes.iter().filter(|b| **b == byte).count()
+}
+
 fn bail<E: de::Error>(why: &str) -> E {
     de::Error::custom(why)
 }
 
 /// A top-level value: an array of items, or one object (an item, or a
 /// Security Hub page).
-struct TopVisitor<'r>(&'r mut Reader);
+struct TopVisitor<'r, 't>(&'r mut Reader<'t>);
 
-impl<'de> Visitor<'de> for TopVisitor<'_> {
+impl<'de> Visitor<'de> for TopVisitor<'_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -183,7 +207,7 @@ impl<'de> Visitor<'de> for TopVisitor<'_> {
 
 /// The items of an array, each an object.
 fn items<'de, A: SeqAccess<'de>>(
-    reader: &mut Reader,
+    reader: &mut Reader<'_>,
     mut seq: A,
     at: fn(usize) -> At,
 ) -> Result<(), A::Error> {
@@ -200,12 +224,12 @@ fn items<'de, A: SeqAccess<'de>>(
     Ok(())
 }
 
-struct ItemSeed<'r> {
-    reader: &'r mut Reader,
+struct ItemSeed<'r, 't> {
+    reader: &'r mut Reader<'t>,
     at: At,
 }
 
-impl<'de> DeserializeSeed<'de> for ItemSeed<'_> {
+impl<'de> DeserializeSeed<'de> for ItemSeed<'_, '_> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -217,9 +241,9 @@ impl<'de> DeserializeSeed<'de> for ItemSeed<'_> {
 }
 
 /// A Security Hub page's `Findings`: an array of items.
-struct PageSeed<'r>(&'r mut Reader);
+struct PageSeed<'r, 't>(&'r mut Reader<'t>);
 
-impl<'de> DeserializeSeed<'de> for PageSeed<'_> {
+impl<'de> DeserializeSeed<'de> for PageSeed<'_, '_> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -227,7 +251,7 @@ impl<'de> DeserializeSeed<'de> for PageSeed<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for PageSeed<'_> {
+impl<'de> Visitor<'de> for PageSeed<'_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -241,12 +265,12 @@ impl<'de> Visitor<'de> for PageSeed<'_> {
 
 /// One object of the list: a bare `serviceNamespace` entry, a
 /// `get-finding-v2` finding, or (at the top level) a Security Hub page.
-struct ItemVisitor<'r> {
-    reader: &'r mut Reader,
+struct ItemVisitor<'r, 't> {
+    reader: &'r mut Reader<'t>,
     at: At,
 }
 
-impl<'de> Visitor<'de> for ItemVisitor<'_> {
+impl<'de> Visitor<'de> for ItemVisitor<'_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -261,6 +285,9 @@ impl<'de> Visitor<'de> for ItemVisitor<'_> {
         let mut finding = RawFinding::default();
         let mut page = false;
         while let Some(key) = keys.next(&mut map)? {
+            if key == "actions" && reader.entries {
+                reader.make_room();
+            }
             if details.field(&key, &mut map, &mut reader.set, &mut reader.name)? {
                 continue;
             }

@@ -166,6 +166,12 @@ impl NameList {
         self.entries.reserve_exact(additional);
     }
 
+    /// Makes room for `bytes` more bytes of names (at most [`MAX_TEXT`]).
+    pub(crate) fn reserve_text(&mut self, bytes: usize) {
+        let room = MAX_TEXT.saturating_sub(self.text.len());
+        self.text.reserve_exact(bytes.min(room));
+    }
+
     /// Keeps the actions `keep` accepts.
     pub(crate) fn retain(&mut self, mut keep: impl FnMut(UnusedAction<'_>) -> bool) {
         let mut entries = std::mem::take(&mut self.entries);
