@@ -29,7 +29,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::{Finding, UnusedSet, is_action_name, is_service_name};
+use super::{Finding, UnusedSet, is_action_name, is_service_name, ocsf};
 use crate::json;
 use crate::policy::join;
 
@@ -283,6 +283,7 @@ impl<'de> Visitor<'de> for ItemVisitor<'_, '_> {
         let mut keys = Keys::default();
         let mut details = Details::default();
         let mut finding = RawFinding::default();
+        let mut ocsf = RawOcsf::default();
         let mut page = false;
         while let Some(key) = keys.next(&mut map)? {
             if key == "actions" && reader.entries {
@@ -295,7 +296,9 @@ impl<'de> Visitor<'de> for ItemVisitor<'_, '_> {
             if key == "Findings" && top {
                 page = true;
                 map.next_value_seed(PageSeed(&mut *reader))?;
-            } else if !finding.field(&key, &mut map, &mut reader.name)? {
+            } else if !finding.field(&key, &mut map, &mut reader.name)?
+                && !ocsf.field(&key, &mut map, &mut reader.name)?
+            {
                 map.next_value::<Ignored>()?;
             }
         }
@@ -314,12 +317,20 @@ impl<'de> Visitor<'de> for ItemVisitor<'_, '_> {
                 return Err(bail("an entry where findings are read"));
             }
             details.finish(&mut reader.set, &mut reader.name)
-        } else if finding.is_finding && details.deferred.is_none() {
+        } else if details.deferred.is_some() {
+            // `actions` in a finding: the strict reader checks it as it is.
+            Err(bail("`actions` outside an entry"))
+        } else if finding.is_finding {
             reader.findings.push((finding.into_finding(), place));
             Ok(())
+        } else if ocsf.is_ocsf() {
+            let found = ocsf
+                .into_finding(finding.status)
+                .ok_or_else(|| bail("a Security Hub finding the strict reader refuses"))?;
+            reader.findings.push((found, place));
+            Ok(())
         } else {
-            // A Security Hub finding, or neither: the strict reader's.
-            Err(bail("not a plain finding or entry"))
+            Err(bail("neither a finding nor an entry"))
         }
     }
 }
@@ -560,14 +571,127 @@ impl<'de> RawFinding<'de> {
     }
 }
 
-/// `findingDetails`: `null`, or an array of objects whose
-/// `unusedPermissionDetails` push their actions into `set`.
-struct DetailList<'a> {
-    set: &'a mut UnusedSet,
-    name: &'a mut String,
+/// What the strict reader takes from a Security Hub (OCSF) finding, beside
+/// the `status` that a `get-finding-v2` finding has too.
+#[derive(Default)]
+struct RawOcsf<'de> {
+    /// Whether `metadata` is there (even as `null`), and its `uid`.
+    metadata: bool,
+    uid: Option<Cow<'de, str>>,
+    /// Whether `finding_info` is there (even as `null`), and what of it
+    /// is read.
+    info: bool,
+    types: Vec<Cow<'de, str>>,
+    modified: Option<Cow<'de, str>>,
+    created: Option<Cow<'de, str>>,
+    class_uid: bool,
+    unmapped_type: Option<Cow<'de, str>>,
+    /// The actions of `unmapped.findingDetails`, when it is there and not
+    /// `null`.
+    unused: Option<UnusedSet>,
+    /// Each of `resources`: its `type` and `uid`.
+    resources: Vec<Resource<'de>>,
+    activity: Option<Cow<'de, str>>,
+    status_id: Option<serde_json::Number>,
 }
 
-impl<'de> DeserializeSeed<'de> for DetailList<'_> {
+impl<'de> RawOcsf<'de> {
+    /// Reads the value of `key` if it is one an OCSF finding keeps; `false`
+    /// (nothing read) otherwise.
+    fn field<A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+        name: &mut String,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metadata" => {
+                self.metadata = true;
+                map.next_value_seed(Object(&mut Metadata(self)))?;
+            }
+            "finding_info" => {
+                self.info = true;
+                map.next_value_seed(Object(&mut Info(self)))?;
+            }
+            "class_uid" => {
+                self.class_uid = true;
+                map.next_value::<Ignored>()?;
+            }
+            "unmapped" => map.next_value_seed(Object(&mut Unmapped { ocsf: self, name }))?,
+            "resources" => {
+                self.resources = map.next_value::<Option<_>>()?.unwrap_or_default();
+            }
+            "activity_name" => self.activity = map.next_value::<OptionalText<'de>>()?.0,
+            "status_id" => self.status_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Whether the object is an OCSF finding (as `ocsf::is_ocsf` says).
+    fn is_ocsf(&self) -> bool {
+        self.metadata && (self.info || self.class_uid)
+    }
+
+    /// The finding the strict reader makes of the same object (`status` is
+    /// its OCSF `status`), or `None` where it refuses it.
+    fn into_finding(self, status: Option<Cow<'_, str>>) -> Option<Finding> {
+        let types: Vec<&str> = self.types.iter().map(|t| &**t).collect();
+        let unmapped = self.unmapped_type.map(Cow::into_owned);
+        let finding_type = ocsf::type_of(&types, || Ok::<_, ()>(unmapped)).ok()?;
+        let mut principal: Option<(String, &'static str)> = None;
+        for resource in &self.resources {
+            let Some(canonical) = resource.kind.as_deref().and_then(ocsf::principal_type) else {
+                continue;
+            };
+            let uid = resource.uid.as_deref()?;
+            match &principal {
+                Some((arn, _)) if !arn.eq_ignore_ascii_case(uid) => return None,
+                Some(_) => {}
+                None => principal = Some((uid.to_string(), canonical)),
+            }
+        }
+        let closed = self
+            .activity
+            .as_deref()
+            .is_some_and(|a| a.eq_ignore_ascii_case("Close"));
+        let status = if closed {
+            "RESOLVED"
+        } else if let Some(text) = status {
+            ocsf::status_word(&text)?
+        } else if let Some(n) = &self.status_id {
+            ocsf::status_number(n)?
+        } else {
+            "ACTIVE"
+        };
+        if finding_type == "UnusedPermission" && self.unused.is_none() {
+            return None;
+        }
+        let mut unused = self.unused.unwrap_or_default();
+        unused.settle();
+        let (resource, resource_type) = principal.unwrap_or_default();
+        Some(Finding {
+            id: self.uid.map(Cow::into_owned).unwrap_or_default(),
+            resource,
+            resource_type: resource_type.to_string(),
+            finding_type,
+            status: status.to_string(),
+            analyzed_at: self.modified.or(self.created).map(Cow::into_owned),
+            unused,
+        })
+    }
+}
+
+/// An object (or `null`) of which some keys are read: the rest are
+/// checked and dropped.
+trait Keyed<'de> {
+    /// Reads the value of `key` if it is one of those; `false` otherwise.
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error>;
+}
+
+struct Object<'k, K>(&'k mut K);
+
+impl<'de, K: Keyed<'de>> DeserializeSeed<'de> for Object<'_, K> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -575,11 +699,11 @@ impl<'de> DeserializeSeed<'de> for DetailList<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for DetailList<'_> {
+impl<'de, K: Keyed<'de>> Visitor<'de> for Object<'_, K> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of finding details")
+        f.write_str("an object or null")
     }
 
     fn visit_none<E: de::Error>(self) -> Result<(), E> {
@@ -591,10 +715,139 @@ impl<'de> Visitor<'de> for DetailList<'_> {
     }
 
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut keys = Keys::default();
+        while let Some(key) = keys.next(&mut map)? {
+            if !self.0.field(&key, &mut map)? {
+                map.next_value::<Ignored>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// OCSF's `metadata`: its `uid`.
+struct Metadata<'a, 'de>(&'a mut RawOcsf<'de>);
+
+impl<'de> Keyed<'de> for Metadata<'_, 'de> {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        if key != "uid" {
+            return Ok(false);
+        }
+        self.0.uid = map.next_value::<OptionalText<'de>>()?.0;
+        Ok(true)
+    }
+}
+
+/// OCSF's `finding_info`: its `types` and times.
+struct Info<'a, 'de>(&'a mut RawOcsf<'de>);
+
+impl<'de> Keyed<'de> for Info<'_, 'de> {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "types" => {
+                let types: Option<Vec<Text<'de>>> = map.next_value()?;
+                self.0.types = types.unwrap_or_default().into_iter().map(|t| t.0).collect();
+            }
+            "modified_time_dt" => self.0.modified = map.next_value::<OptionalText<'de>>()?.0,
+            "created_time_dt" => self.0.created = map.next_value::<OptionalText<'de>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+/// OCSF's `unmapped`: Access Analyzer's own type and details.
+struct Unmapped<'a, 'de> {
+    ocsf: &'a mut RawOcsf<'de>,
+    name: &'a mut String,
+}
+
+impl<'de> Keyed<'de> for Unmapped<'_, 'de> {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "findingType" => self.ocsf.unmapped_type = map.next_value::<OptionalText<'de>>()?.0,
+            "findingDetails" => {
+                let mut set = UnusedSet::new();
+                let listed = map.next_value_seed(DetailList {
+                    set: &mut set,
+                    name: &mut *self.name,
+                })?;
+                self.ocsf.unused = listed.then_some(set);
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+/// One of OCSF's `resources`: an object, of which `type` and `uid` are read.
+struct Resource<'de> {
+    kind: Option<Cow<'de, str>>,
+    uid: Option<Cow<'de, str>>,
+}
+
+impl<'de> de::Deserialize<'de> for Resource<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Resource<'de>, D::Error> {
+        let mut resource = Resource {
+            kind: None,
+            uid: None,
+        };
+        deserializer.deserialize_map(Object(&mut resource))?;
+        Ok(resource)
+    }
+}
+
+impl<'de> Keyed<'de> for Resource<'de> {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.kind = map.next_value::<OptionalText<'de>>()?.0,
+            "uid" => self.uid = map.next_value::<OptionalText<'de>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+/// `findingDetails`: `null`, or an array of objects whose
+/// `unusedPermissionDetails` push their actions into `set`.
+struct DetailList<'a> {
+    set: &'a mut UnusedSet,
+    name: &'a mut String,
+}
+
+impl<'de> DeserializeSeed<'de> for DetailList<'_> {
+    /// Whether it was an array (not `null`).
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DetailList<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of finding details")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
         deserializer.deserialize_seq(self)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
         while seq
             .next_element_seed(Detail {
                 set: &mut *self.set,
@@ -602,7 +855,7 @@ impl<'de> Visitor<'de> for DetailList<'_> {
             })?
             .is_some()
         {}
-        Ok(())
+        Ok(true)
     }
 }
 
@@ -1328,5 +1581,105 @@ mod tests {
             taken += usize::from(taken_as_strict(&text));
         }
         assert!(taken > 300, "{taken}");
+    }
+
+    /// A Security Hub page of two OCSF findings, as `get-findings-v2`
+    /// returns it (the fields `docs/aws-formats.md` describes).
+    const PAGE: &str = r#"{"Findings": [
+        {"metadata": {"uid": "m-1", "product": {"name": "IAM Access Analyzer"}, "version": "1.6.0"},
+         "class_uid": 2004, "activity_name": "Create",
+         "finding_info": {"uid": "f-1", "types": ["Software and Configuration Checks/UnusedPermission"],
+            "modified_time_dt": null, "created_time_dt": "2026-06-10T08:15:30Z"},
+         "status": "New",
+         "resources": [{"type": "Other", "uid": "x"}, {"type": "AwsIamRole", "uid": "arn:aws:iam::1:role/R"},
+            {"type": "AWS::IAM::Role", "uid": "ARN:aws:iam::1:role/R", "owner": {"account": {"uid": "1"}}}],
+         "unmapped": {"findingType": "UnusedPermission", "findingDetails": [{"unusedPermissionDetails":
+            {"actions": [{"action": "GetObject", "lastAccessed": "2026-01-02T03:04:05Z"}, {"action": "s3:PutObject"}],
+             "serviceNamespace": "s3"}}, {"unusedPermissionDetails": {"serviceNamespace": "kms"}}]}},
+        {"metadata": {"uid": "m-2"}, "finding_info": {"types": ["Other"]}, "status_id": 4,
+         "unmapped": {"findingType": "UnusedIAMRole"}}
+    ], "NextToken": null}"#;
+
+    #[test]
+    fn security_hub_findings_are_read_without_a_tree_as_the_strict_reader_reads_them() {
+        assert!(taken_as_strict(PAGE));
+        let read = read_list(PAGE).unwrap();
+        assert_eq!(read.findings.len(), 2);
+        assert_eq!(read.findings[0].0.resource, "arn:aws:iam::1:role/R");
+        assert_eq!(read.findings[0].1, "Findings[0]");
+        assert_eq!(read.findings[1].0.status, "RESOLVED");
+        assert_eq!(fast(PAGE), strict(PAGE));
+        let replacements: Vec<(&str, &str)> = vec![
+            ("\"status\": \"New\"", "\"status\": \"Suppressed\""),
+            ("\"status\": \"New\"", "\"status\": \"Sleeping\""),
+            ("\"status\": \"New\"", "\"status\": 1"),
+            ("\"status\": \"New\"", "\"status_id\": 9"),
+            ("\"status\": \"New\"", "\"status_id\": \"1\""),
+            ("\"status\": \"New\"", "\"status_id\": 3.0"),
+            ("\"activity_name\": \"Create\"", "\"activity_name\": \"close\""),
+            ("\"activity_name\": \"Create\"", "\"activity_name\": 5"),
+            ("\"class_uid\": 2004, ", ""),
+            ("\"class_uid\": 2004", "\"class_uid\": 2004, \"class_uid\": 2005"),
+            ("\"metadata\": {\"uid\": \"m-1\"", "\"metadata\": {\"uid\": 1"),
+            ("\"metadata\": {\"uid\": \"m-2\"}", "\"metadata\": null"),
+            ("\"metadata\": {\"uid\": \"m-2\"}", "\"metadata\": []"),
+            ("\"types\": [\"Other\"]", "\"types\": [5]"),
+            ("\"types\": [\"Other\"]", "\"types\": \"Other\""),
+            ("\"types\": [\"Other\"]", "\"types\": null"),
+            ("\"types\": [\"Other\"]", "\"types\": []"),
+            ("\"modified_time_dt\": null", "\"modified_time_dt\": \"2026-07-01T00:00:00Z\""),
+            ("\"modified_time_dt\": null", "\"modified_time_dt\": 7"),
+            ("\"uid\": \"ARN:aws:iam::1:role/R\"", "\"uid\": \"arn:aws:iam::1:role/Other\""),
+            ("\"uid\": \"ARN:aws:iam::1:role/R\"", "\"uid\": null"),
+            ("{\"type\": \"Other\", \"uid\": \"x\"}", "5"),
+            ("{\"type\": \"Other\", \"uid\": \"x\"}", "{\"type\": 5}"),
+            ("\"resources\": [", "\"resources\": null, \"x\": ["),
+            ("\"resources\": [", "\"resources\": {\"a\": ["),
+            ("\"unmapped\": {\"findingType\": \"UnusedIAMRole\"}", "\"unmapped\": null"),
+            ("\"findingType\": \"UnusedPermission\", \"findingDetails\": [", "\"findingDetails\": ["),
+            ("\"findingType\": \"UnusedPermission\", \"findingDetails\": [", "\"findingType\": \"UnusedPermission\", \"findingDetails\": null, \"x\": ["),
+            ("\"findingDetails\": [{\"unusedPermissionDetails\":", "\"findingDetails\": [{\"unusedPermissionDetails\": null, \"u\":"),
+            ("Software and Configuration Checks/UnusedPermission", "UnusedIAMRole"),
+            ("Software and Configuration Checks/UnusedPermission", "Other"),
+            ("\"s3:PutObject\"", "\"ec2:PutObject\""),
+            ("\"NextToken\": null", "\"NextToken\": null, \"Findings\": []"),
+            ("{\"metadata\": {\"uid\": \"m-2\"}", "{\"findingType\": \"UnusedIAMRole\", \"metadata\": {\"uid\": \"m-2\"}"),
+            ("{\"metadata\": {\"uid\": \"m-2\"}", "{\"serviceNamespace\": \"sqs\", \"metadata\": {\"uid\": \"m-2\"}"),
+        ];
+        let mut taken = 0;
+        for (from, to) in &replacements {
+            assert!(PAGE.contains(from), "{from}");
+            let text = PAGE.replacen(from, to, 1);
+            taken += usize::from(taken_as_strict(&text));
+            if let Some(found) = fast(&text) {
+                assert_eq!(strict(&text), Some(found), "{text}");
+            }
+        }
+        // Every variation the strict reader accepts is taken here.
+        assert!(taken >= 15, "{taken}");
+        let mut below = crate::test_rng::below(0x0c5f);
+        let punctuation = b"{}[]:,\"\\ 0an";
+        let mut taken = 0;
+        for _ in 0..4000 {
+            let mut edited = PAGE.as_bytes().to_vec();
+            for _ in 0..1 + below(3) {
+                let at = below(edited.len());
+                match below(3) {
+                    0 => {
+                        edited.remove(at);
+                    }
+                    1 => edited.insert(at, edited[at]),
+                    _ => edited[at] = punctuation[below(punctuation.len())],
+                }
+            }
+            let Ok(text) = String::from_utf8(edited) else {
+                continue;
+            };
+            taken += usize::from(taken_as_strict(&text));
+            if let Some(found) = fast(&text) {
+                assert_eq!(strict(&text), Some(found), "{text}");
+            }
+        }
+        assert!(taken > 200, "{taken}");
     }
 }
