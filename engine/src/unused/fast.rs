@@ -1534,6 +1534,16 @@ mod tests {
             let text = LIST.replacen(from, to, 1);
             taken += usize::from(taken_as_strict(&text));
         }
+        // Nesting near serde_json's limit inside an `actions` array met
+        // before its service (read apart, from a depth of 0): the strict
+        // reader's limit counts from the top.
+        for depth in 120..=128 {
+            let nested = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+            for from in ["\"GetObject\"", "\"UpdateFunctionCode\""] {
+                let to = format!("{{\"action\": \"Get\", \"x\": {nested}}}");
+                taken += usize::from(taken_as_strict(&LIST.replacen(from, &to, 1)));
+            }
+        }
         for text in [
             format!("{LIST} 5"),
             format!("{LIST} x"),
