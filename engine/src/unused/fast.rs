@@ -1554,7 +1554,7 @@ mod tests {
             format!("{{\"Findings\": {LIST}, \"serviceNamespace\": \"s3\"}}"),
             format!("{{\"serviceNamespace\": \"s3\", \"actions\": [\"A\"], \"Findings\": {LIST}}}"),
             format!("{{\"Findings\": {LIST}, \"actions\": [\"A\"]}}"),
-            format!("{{\"Findings\": null}}"),
+            "{\"Findings\": null}".to_string(),
             format!("{{\"Findings\": [{LIST}]}}"),
         ] {
             taken += usize::from(taken_as_strict(&text));
