@@ -83,6 +83,16 @@ impl UnusedSet {
         Arc::make_mut(&mut self.actions).reserve(additional);
     }
 
+    /// Makes room for `actions` more actions of `bytes` bytes of names in
+    /// all (a reader's estimate: room never used is never touched, while
+    /// growing a buffer of millions of names by doubling held the old and
+    /// the new one together).
+    fn reserve_names(&mut self, actions: usize, bytes: usize) {
+        let list = Arc::make_mut(&mut self.actions);
+        list.reserve(actions);
+        list.reserve_text(bytes);
+    }
+
     /// Marks a whole service unused.
     pub fn insert_service(&mut self, service: &str, last_accessed: Option<String>) {
         let name = service.to_ascii_lowercase();
@@ -411,8 +421,18 @@ fn read_unused_cow(whole: Cow<'_, str>, principal: Option<&str>) -> Result<Unuse
             ..UnusedRead::default()
         });
     }
-    let text = json::strip_bom(&whole);
-    let mut read = UnusedRead::default();
+    // Read without a JSON tree when the input is clean; the strict reader
+    // decides anything else (and gives every error).
+    let fast::Gathered { set, findings } =
+        fast::read_list(&whole).map_or_else(|| gather(&whole), Ok)?;
+    // The names are in the set's buffer now: the text can go.
+    drop(whole);
+    choose(set, findings, principal)
+}
+
+/// The strict reader: the whole input as JSON values, then their items.
+fn gather(text: &str) -> Result<fast::Gathered, Error> {
+    let mut set = UnusedSet::new();
     let mut names = Names::default();
     let mut findings: Vec<(Finding, String)> = Vec::new();
     let values = json::parse_stream(text)?;
@@ -426,9 +446,23 @@ fn read_unused_cow(whole: Cow<'_, str>, principal: Option<&str>) -> Result<Unuse
             format!("<value {}>", n + 1)
         };
         for (path, item) in items_of(value, &base)? {
-            read_item(item, &path, &mut read.set, &mut names, &mut findings)?;
+            read_item(item, &path, &mut set, &mut names, &mut findings)?;
         }
     }
+    Ok(fast::Gathered { set, findings })
+}
+
+/// The set of the bare entries and of the findings of the principal chosen
+/// (or the only one), with what became of the other findings.
+fn choose(
+    set: UnusedSet,
+    findings: Vec<(Finding, String)>,
+    principal: Option<&str>,
+) -> Result<UnusedRead, Error> {
+    let mut read = UnusedRead {
+        set,
+        ..UnusedRead::default()
+    };
     read.findings = findings.len();
     let principals = principals_of(findings.iter().map(|(f, _)| f));
     let chosen: Option<String> = match (principal, principals.as_slice()) {

@@ -161,9 +161,9 @@ impl FindingsReader {
     /// error, or an item that is not a finding. The caller then reads the
     /// whole input with [`parse_findings`], whose error is the one to report.
     pub fn value(&mut self, text: &str) -> Option<Vec<Finding>> {
-        // Most values are one plain finding: read without a JSON tree.
-        if let Some(finding) = super::fast::finding(text, &mut self.names) {
-            return Some(vec![finding]);
+        // Most values are plain findings: read without a JSON tree.
+        if let Some(findings) = super::fast::findings(text) {
+            return Some(findings);
         }
         let value = json::parse(text).ok()?;
         let mut findings = Vec::new();

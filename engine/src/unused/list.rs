@@ -42,6 +42,9 @@ impl Entry {
     }
 }
 
+/// From how many entries [`NameList::settle`] sorts in place.
+const UNSTABLE_FROM: usize = 1 << 16;
+
 /// The most bytes of names one list holds: offsets are 32 bits. Readers
 /// refuse a larger list before reading it (see [`NameList::fits`]).
 pub(crate) const MAX_TEXT: usize = u32::MAX as usize;
@@ -166,6 +169,12 @@ impl NameList {
         self.entries.reserve_exact(additional);
     }
 
+    /// Makes room for `bytes` more bytes of names (at most [`MAX_TEXT`]).
+    pub(crate) fn reserve_text(&mut self, bytes: usize) {
+        let room = MAX_TEXT.saturating_sub(self.text.len());
+        self.text.reserve_exact(bytes.min(room));
+    }
+
     /// Keeps the actions `keep` accepts.
     pub(crate) fn retain(&mut self, mut keep: impl FnMut(UnusedAction<'_>) -> bool) {
         let mut entries = std::mem::take(&mut self.entries);
@@ -191,11 +200,18 @@ impl NameList {
             let start = e.start as usize;
             text.get(start..start + e.len as usize).unwrap_or_default()
         };
-        if !entries.is_sorted_by(|a, b| cmp_ci(name(a), name(b)) != Ordering::Greater) {
-            // Stable, so the first entry of a name stays first: its buffer
-            // (half the entries, 26 MB for 4.3 million) is passing, and
-            // findings come in sorted runs (one per service) that it merges.
+        if entries.is_sorted_by(|a, b| cmp_ci(name(a), name(b)) != Ordering::Greater) {
+            // Sorted already: only duplicates to drop.
+        } else if entries.len() < UNSTABLE_FROM {
+            // Stable, so the first entry of a name stays first: findings
+            // come in sorted runs (one per service) that it merges.
             entries.sort_by(|a, b| cmp_ci(name(a), name(b)));
+        } else {
+            // In place: the stable sort's buffer of half the entries (26 MB
+            // for 4.3 million) came on top of the list's text, which the
+            // allocator had not given back yet. Entries are pushed at rising
+            // offsets, so among equal names the first pushed is still first.
+            entries.sort_unstable_by(|a, b| cmp_ci(name(a), name(b)).then(a.start.cmp(&b.start)));
         }
         entries.dedup_by(|later, earlier| cmp_ci(name(later), name(earlier)) == Ordering::Equal);
         self.shrink();

@@ -154,6 +154,18 @@ fn finding_type(
             }
         }
     }
+    type_of(&types, || match unmapped {
+        Some(unmapped) => optional_string(unmapped, "findingType", unmapped_path),
+        None => Ok(None),
+    })
+}
+
+/// The type of a finding of `types` (`finding_info.types`), and of
+/// `unmapped.findingType` (read only when no type is Access Analyzer's).
+pub(super) fn type_of<E>(
+    types: &[&str],
+    unmapped: impl FnOnce() -> Result<Option<String>, E>,
+) -> Result<String, E> {
     let known = |text: &str| {
         let last = text.rsplit('/').next().unwrap_or(text).trim();
         FINDING_TYPES
@@ -164,14 +176,42 @@ fn finding_type(
     if let Some(found) = types.iter().find_map(|t| known(t)) {
         return Ok(found);
     }
-    if let Some(unmapped) = unmapped {
-        if let Some(text) = optional_string(unmapped, "findingType", unmapped_path)? {
-            return Ok(known(&text).unwrap_or(text));
-        }
+    if let Some(text) = unmapped()? {
+        return Ok(known(&text).unwrap_or(text));
     }
     Ok(types
         .first()
         .map_or_else(|| "unknown".to_string(), |t| (*t).to_string()))
+}
+
+/// The resource type in Access Analyzer's spelling when `kind` names a
+/// principal.
+pub(super) fn principal_type(kind: &str) -> Option<&'static str> {
+    PRINCIPAL_TYPES
+        .iter()
+        .position(|t| t.eq_ignore_ascii_case(kind))
+        .and_then(|n| PRINCIPAL_TYPES.get(n % 2))
+        .copied()
+}
+
+/// What OCSF's `status` means, when it is one of its words.
+pub(super) fn status_word(text: &str) -> Option<&'static str> {
+    match text.to_ascii_lowercase().as_str() {
+        "new" | "in progress" | "in_progress" | "notified" => Some("ACTIVE"),
+        "suppressed" | "archived" => Some("ARCHIVED"),
+        "resolved" | "deleted" => Some("RESOLVED"),
+        _ => None,
+    }
+}
+
+/// What OCSF's `status_id` means, when it is one of its numbers.
+pub(super) fn status_number(n: &serde_json::Number) -> Option<&'static str> {
+    match n.as_u64() {
+        Some(1 | 2) => Some("ACTIVE"),
+        Some(3 | 5) => Some("ARCHIVED"),
+        Some(4 | 6) => Some("RESOLVED"),
+        _ => None,
+    }
 }
 
 /// The principal among `resources`: the one IAM role or user (by ARN, `uid`).
@@ -200,11 +240,7 @@ fn principal(object: &Map<String, Value>, path: &str) -> Result<(String, String)
         let Some(kind_of) = optional_string(resource, "type", &item_path)? else {
             continue;
         };
-        let Some(canonical) = PRINCIPAL_TYPES
-            .iter()
-            .position(|t| t.eq_ignore_ascii_case(&kind_of))
-            .and_then(|n| PRINCIPAL_TYPES.get(n % 2))
-        else {
+        let Some(canonical) = principal_type(&kind_of) else {
             continue;
         };
         let Some(uid) = optional_string(resource, "uid", &item_path)? else {
@@ -221,7 +257,7 @@ fn principal(object: &Map<String, Value>, path: &str) -> Result<(String, String)
                 ));
             }
             Some(_) => {}
-            None => found = Some((uid, (*canonical).to_string())),
+            None => found = Some((uid, canonical.to_string())),
         }
     }
     Ok(found.unwrap_or_default())
@@ -238,11 +274,9 @@ fn status(object: &Map<String, Value>, path: &str) -> Result<&'static str, Error
         }
     }
     if let Some(text) = optional_string(object, "status", path)? {
-        return match text.to_ascii_lowercase().as_str() {
-            "new" | "in progress" | "in_progress" | "notified" => Ok("ACTIVE"),
-            "suppressed" | "archived" => Ok("ARCHIVED"),
-            "resolved" | "deleted" => Ok("RESOLVED"),
-            _ => Err(Error::shape(
+        return match status_word(&text) {
+            Some(status) => Ok(status),
+            None => Err(Error::shape(
                 join(path, "status"),
                 format!(
                     "unknown OCSF `status` `{text}` (expected New, In Progress, Notified, Suppressed, Archived, Resolved or Deleted)"
@@ -252,11 +286,9 @@ fn status(object: &Map<String, Value>, path: &str) -> Result<&'static str, Error
     }
     match object.get("status_id") {
         None | Some(Value::Null) => Ok("ACTIVE"),
-        Some(Value::Number(n)) => match n.as_u64() {
-            Some(1 | 2) => Ok("ACTIVE"),
-            Some(3 | 5) => Ok("ARCHIVED"),
-            Some(4 | 6) => Ok("RESOLVED"),
-            _ => Err(Error::shape(
+        Some(Value::Number(n)) => match status_number(n) {
+            Some(status) => Ok(status),
+            None => Err(Error::shape(
                 join(path, "status_id"),
                 format!("unknown OCSF `status_id` {n}: whether the finding is in force is unknown"),
             )),

@@ -618,6 +618,55 @@ fn sets_in_one_buffer_behave_as_a_sorted_map_where_the_first_entry_wins() {
     }
 }
 
+/// A list past the size from which it is sorted in place keeps the first
+/// entry of each name, as the stable sort does: names pushed in any order
+/// with case twins and dates, to the first-entry-wins model, settled alone
+/// and after a settled part.
+#[test]
+fn a_large_list_sorted_in_place_keeps_the_first_entry_of_each_name() {
+    let mut below = crate::test_rng::below(0x1a_49e);
+    let dates = [
+        None,
+        Some("2024-01-01T00:00:00Z"),
+        Some("2025-06-30T00:00:00Z"),
+    ];
+    for settled_first in [false, true] {
+        let mut set = UnusedSet::new();
+        let mut expected: BTreeMap<String, (String, Option<String>)> = BTreeMap::new();
+        let mut push = |set: &mut UnusedSet, below: &mut dyn FnMut(usize) -> usize| {
+            let n = below(40_000);
+            let name = if below(2) == 0 {
+                format!("svc{}:Act{n}", n % 7)
+            } else {
+                format!("svc{}:ACT{n}", n % 7)
+            };
+            let date = dates[below(dates.len())];
+            assert!(set.push(&name, date));
+            expected
+                .entry(name.to_ascii_lowercase())
+                .or_insert((name, date.map(str::to_string)));
+        };
+        for _ in 0..40_000 {
+            push(&mut set, &mut below);
+        }
+        if settled_first {
+            set.settle();
+        }
+        for _ in 0..60_000 {
+            push(&mut set, &mut below);
+        }
+        assert!(set.actions.len() >= 1 << 16);
+        set.settle();
+        let want: Vec<(String, Option<String>)> = expected.into_values().collect();
+        let want: Vec<_> = {
+            let mut want = want;
+            want.sort_by(|a, b| cmp_ci(&a.0, &b.0));
+            want
+        };
+        assert_eq!(model(&set), want);
+    }
+}
+
 #[test]
 fn a_cloned_set_shares_its_buffer_until_it_changes() {
     let mut set = UnusedSet::parse("s3:GetObject\niam:PassRole\n").unwrap();
