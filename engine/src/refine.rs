@@ -535,19 +535,7 @@ pub(crate) fn refine_entry_with<'k>(
     let mut actions: Vec<(&str, Class)> = if wide {
         shared.classify(&pattern, range_prefix(literal), unused, known)
     } else {
-        let mut is_unused = unused.contains_in_order();
-        known
-            .with_prefix(literal)
-            .into_iter()
-            .map(|a| {
-                let class = match (pattern.matches(a), is_unused(a)) {
-                    (false, _) => Class::NotGranted,
-                    (true, true) => Class::Unused,
-                    (true, false) => Class::Placed,
-                };
-                (a, class)
-            })
-            .collect()
+        classify_under_literal(&pattern, unused, known)
     };
     let mut grants_unused = false;
     let mut used = 0usize;
@@ -617,6 +605,29 @@ fn range_prefix(literal: &str) -> &str {
         Some(i) => literal.get(..=i).unwrap_or(""),
         None => "",
     }
+}
+
+/// The known actions that start with `pattern`'s literal part, each classed:
+/// placed when the entry matches it and it is not unused, unused when both,
+/// not granted when the entry does not match it.
+fn classify_under_literal<'k>(
+    pattern: &Pattern,
+    unused: &UnusedSet,
+    known: &'k Known<'_>,
+) -> Vec<(&'k str, Class)> {
+    let mut is_unused = unused.contains_in_order();
+    known
+        .with_prefix(pattern.literal_prefix())
+        .into_iter()
+        .map(|a| {
+            let class = match (pattern.matches(a), is_unused(a)) {
+                (false, _) => Class::NotGranted,
+                (true, true) => Class::Unused,
+                (true, false) => Class::Placed,
+            };
+            (a, class)
+        })
+        .collect()
 }
 
 /// The trie's range of an entry whose literal part reaches past its service

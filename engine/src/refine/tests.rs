@@ -451,21 +451,7 @@ fn classing_only_the_literal_part_changes_no_walk() {
             let pattern = Pattern::new(&entry);
             let literal = pattern.literal_prefix();
             assert!(literal.len() > range_prefix(literal).len(), "{entry}");
-            let under: Vec<(&str, Class)> = {
-                let mut is_unused = unused.contains_in_order();
-                known
-                    .with_prefix(literal)
-                    .into_iter()
-                    .map(|a| {
-                        let class = match (pattern.matches(a), is_unused(a)) {
-                            (false, _) => Class::NotGranted,
-                            (true, true) => Class::Unused,
-                            (true, false) => Class::Placed,
-                        };
-                        (a, class)
-                    })
-                    .collect()
-            };
+            let under = classify_under_literal(&pattern, &unused, &known);
             let around = around_literal(under, literal, &known).expect("in place");
             let index = Index::new();
             let walk = |actions| {
