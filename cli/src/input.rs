@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 
 use pare_catalog::Provenance;
 use pare_engine::{ActionTable, EventMapping, EventTable, PolicyInput, UnusedSet};
+use serde::de::DeserializeOwned;
 
 use crate::error::Error;
 use crate::io::Io;
@@ -146,11 +147,14 @@ impl Limits {
     /// largest value, not the file. `Ok(false)` when the file is not a clean
     /// stream (gzip or UTF-16, a syntax error, a truncated value, or `each`
     /// returned `false`): the caller then reads it whole for the error.
-    pub fn stream_json_values(
+    ///
+    /// Each value is also read as a `T` in the same pass (`IgnoredAny` for
+    /// none): a `T` that fails on well-formed JSON makes the stream not clean.
+    pub fn stream_json_values<T: DeserializeOwned>(
         self,
         path: &Path,
         kind: Kind,
-        each: impl FnMut(u64, &str) -> bool,
+        each: impl FnMut(u64, &str, T) -> bool,
     ) -> std::io::Result<bool> {
         let cap = self.cap(kind);
         let file = std::fs::File::open(path)?;
@@ -162,12 +166,12 @@ impl Limits {
 }
 
 /// [`Limits::stream_json_values`] of any reader, `chunk` bytes at a time.
-fn stream_values(
+fn stream_values<T: DeserializeOwned>(
     reader: impl Read,
     cap: u64,
     kind: Kind,
     chunk: usize,
-    mut each: impl FnMut(u64, &str) -> bool,
+    mut each: impl FnMut(u64, &str, T) -> bool,
 ) -> std::io::Result<bool> {
     let mut reader = reader.take(cap.saturating_add(1));
     let mut buf: Vec<u8> = Vec::new();
@@ -178,15 +182,14 @@ fn stream_values(
     let mut eof = false;
     loop {
         let rest = buf.get(pos..).unwrap_or(&[]);
-        let mut stream =
-            serde_json::Deserializer::from_slice(rest).into_iter::<serde::de::IgnoredAny>();
+        let mut stream = serde_json::Deserializer::from_slice(rest).into_iter::<T>();
         match stream.next() {
-            Some(Ok(_)) => {
+            Some(Ok(value)) => {
                 let end = stream.byte_offset();
                 let Some(text) = rest.get(..end).and_then(|v| std::str::from_utf8(v).ok()) else {
                     return Ok(false);
                 };
-                if !each(dropped + pos as u64, text) {
+                if !each(dropped + pos as u64, text, value) {
                     return Ok(false);
                 }
                 pos += end;
@@ -710,6 +713,7 @@ impl CatalogDir {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::de::IgnoredAny;
 
     #[test]
     fn bom_is_stripped_and_bad_utf8_named() {
@@ -743,13 +747,19 @@ mod tests {
     /// The values `stream_values` gives, or `None` when it says to read whole.
     fn streamed(bytes: &[u8], chunk: usize) -> std::io::Result<Option<Vec<String>>> {
         let mut values = Vec::new();
-        let clean = stream_values(bytes, 1 << 30, Kind::Data, chunk, |offset, text| {
-            // Each value's offset is where its text is in the input.
-            let at = usize::try_from(offset).unwrap();
-            assert_eq!(bytes.get(at..at + text.len()), Some(text.as_bytes()));
-            values.push(text.trim().to_string());
-            true
-        })?;
+        let clean = stream_values(
+            bytes,
+            1 << 30,
+            Kind::Data,
+            chunk,
+            |offset, text, _: IgnoredAny| {
+                // Each value's offset is where its text is in the input.
+                let at = usize::try_from(offset).unwrap();
+                assert_eq!(bytes.get(at..at + text.len()), Some(text.as_bytes()));
+                values.push(text.trim().to_string());
+                true
+            },
+        )?;
         Ok(clean.then_some(values))
     }
 
@@ -801,10 +811,16 @@ mod tests {
         }
         // `each` refusing a value stops the stream.
         let mut seen = 0;
-        let clean = stream_values(&b"{} {} {}"[..], 100, Kind::Data, 2, |_, _| {
-            seen += 1;
-            seen < 2
-        })
+        let clean = stream_values(
+            &b"{} {} {}"[..],
+            100,
+            Kind::Data,
+            2,
+            |_, _, _: IgnoredAny| {
+                seen += 1;
+                seen < 2
+            },
+        )
         .unwrap();
         assert!(!clean);
         assert_eq!(seen, 2);
@@ -813,16 +829,22 @@ mod tests {
     #[test]
     fn an_endless_stream_stops_at_the_cap() {
         for byte in [b' ', b'['] {
-            let err = stream_values(std::io::repeat(byte), 1 << 20, Kind::Data, 4096, |_, _| {
-                true
-            })
+            let err = stream_values(
+                std::io::repeat(byte),
+                1 << 20,
+                Kind::Data,
+                4096,
+                |_, _, _: IgnoredAny| true,
+            )
             .unwrap_err();
             assert_eq!(err.kind(), std::io::ErrorKind::FileTooLarge);
         }
         // Exactly at the cap is fine; one byte more is not.
-        let ok = stream_values(&b"{}   "[..], 5, Kind::Data, 2, |_, _| true).unwrap();
+        let ok =
+            stream_values(&b"{}   "[..], 5, Kind::Data, 2, |_, _, _: IgnoredAny| true).unwrap();
         assert!(ok);
-        let err = stream_values(&b"{}    "[..], 5, Kind::Data, 2, |_, _| true).unwrap_err();
+        let err = stream_values(&b"{}    "[..], 5, Kind::Data, 2, |_, _, _: IgnoredAny| true)
+            .unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::FileTooLarge);
     }
 

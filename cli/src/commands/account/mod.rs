@@ -16,6 +16,7 @@ use pare_engine::account::{
     PolicyRef, PolicySource, PrincipalPlan,
 };
 use pare_engine::{Finding, Policy, RecommendedAction};
+use serde::de::IgnoredAny;
 use serde_json::{Value, json};
 
 use crate::args::CatalogArgs;
@@ -426,7 +427,7 @@ fn read_findings(paths: &[PathBuf], limits: input::Limits) -> Result<Vec<Finding
         // A pipe cannot be read again for its error: it is read whole.
         let clean = std::fs::metadata(&file).is_ok_and(|m| m.is_file())
             && limits
-                .stream_json_values(&file, input::Kind::Data, |_, text| {
+                .stream_json_values(&file, input::Kind::Data, |_, text, _: IgnoredAny| {
                     reader.value(text).map(|f| parsed.extend(f)).is_some()
                 })
                 .map_err(cannot_read)?;

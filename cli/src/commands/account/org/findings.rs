@@ -8,8 +8,8 @@
 //! Security Hub page, something that is not a finding) is read at once, as
 //! `pare account` reads findings for one account.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
@@ -17,8 +17,7 @@ use std::sync::Arc;
 
 use pare_engine::account::account_of_arn;
 use pare_engine::{Finding, FindingsReader};
-use serde::Deserialize;
-use serde::de::IgnoredAny;
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::super::read_findings_whole;
 use crate::error::Error;
@@ -54,35 +53,226 @@ enum Entry {
     },
 }
 
-/// What the scan reads of a value: enough to place it.
-#[derive(Deserialize)]
-struct Head<'a> {
-    #[serde(borrow, default)]
-    id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    resource: Option<Cow<'a, str>>,
-    #[serde(rename = "findingType", default)]
-    finding_type: Option<IgnoredAny>,
-    #[serde(rename = "findingDetails", default)]
-    finding_details: Option<IgnoredAny>,
-    #[serde(rename = "Findings", default)]
-    listed: Option<IgnoredAny>,
+/// What the scan reads of a value: enough to place it. It is read in
+/// the same pass that finds where the value ends (the stream's one parse),
+/// and reading it never fails on well-formed JSON: a value it cannot place
+/// (not an object, a field of the wrong type, a field twice) is read at
+/// once by the findings reader, which reports what is wrong.
+#[derive(Default)]
+pub(super) struct Head {
+    id: Option<String>,
+    resource: Option<String>,
+    finding_type: bool,
+    finding_details: bool,
+    listed: bool,
+    /// Not an object, a field of these five twice, or `id` or `resource`
+    /// not a string or `null`.
+    unplaceable: bool,
 }
 
-/// `(resource, id)` when `text` is one `get-finding-v2` finding whose
-/// reading can wait; `None` when it must be read now.
-fn head(text: &str) -> Option<(String, String)> {
-    if !text.trim_start().starts_with('{') {
-        return None;
+impl Head {
+    /// `(resource, id)` when the value is one `get-finding-v2` finding whose
+    /// reading can wait; `None` when it must be read now.
+    fn place(self) -> Option<(String, String)> {
+        let one_finding =
+            !self.unplaceable && !self.listed && (self.finding_type || self.finding_details);
+        one_finding.then_some(())?;
+        Some((self.resource?, self.id.unwrap_or_default()))
     }
-    let head: Head<'_> = serde_json::from_str(text).ok()?;
-    let one_finding =
-        head.listed.is_none() && (head.finding_type.is_some() || head.finding_details.is_some());
-    one_finding.then_some(())?;
-    Some((
-        head.resource?.into_owned(),
-        head.id.unwrap_or_default().into_owned(),
-    ))
+}
+
+impl<'de> Deserialize<'de> for Head {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Head, D::Error> {
+        deserializer.deserialize_any(HeadVisitor)
+    }
+}
+
+struct HeadVisitor;
+
+impl HeadVisitor {
+    fn other<E>(self) -> Result<Head, E> {
+        Ok(Head {
+            unplaceable: true,
+            ..Head::default()
+        })
+    }
+}
+
+impl<'de> Visitor<'de> for HeadVisitor {
+    type Value = Head;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Head, E> {
+        self.other()
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Head, E> {
+        self.other()
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Head, E> {
+        self.other()
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Head, E> {
+        self.other()
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Head, E> {
+        self.other()
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Head, E> {
+        self.other()
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Head, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        self.other()
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Head, A::Error> {
+        let mut head = Head::default();
+        let mut seen = [false; 5];
+        while let Some(key) = map.next_key::<HeadKey>()? {
+            let slot = match key {
+                HeadKey::Id => 0,
+                HeadKey::Resource => 1,
+                HeadKey::FindingType => 2,
+                HeadKey::FindingDetails => 3,
+                HeadKey::Findings => 4,
+                HeadKey::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            head.unplaceable |= std::mem::replace(&mut seen[slot], true);
+            match key {
+                HeadKey::Id | HeadKey::Resource => {
+                    let text = match map.next_value::<HeadText>()? {
+                        HeadText::Text(text) => Some(text),
+                        HeadText::Null => None,
+                        HeadText::Other => {
+                            head.unplaceable = true;
+                            None
+                        }
+                    };
+                    if key == HeadKey::Id {
+                        head.id = text;
+                    } else {
+                        head.resource = text;
+                    }
+                }
+                // `null` is as absent, as `Option` reads it.
+                _ => {
+                    let present = map.next_value::<Option<IgnoredAny>>()?.is_some();
+                    match key {
+                        HeadKey::FindingType => head.finding_type = present,
+                        HeadKey::FindingDetails => head.finding_details = present,
+                        _ => head.listed = present,
+                    }
+                }
+            }
+        }
+        Ok(head)
+    }
+}
+
+/// The keys [`Head`] reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum HeadKey {
+    Id,
+    Resource,
+    FindingType,
+    FindingDetails,
+    Findings,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for HeadKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<HeadKey, D::Error> {
+        deserializer.deserialize_identifier(HeadKeyVisitor)
+    }
+}
+
+struct HeadKeyVisitor;
+
+impl Visitor<'_> for HeadKeyVisitor {
+    type Value = HeadKey;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<HeadKey, E> {
+        Ok(match key {
+            "id" => HeadKey::Id,
+            "resource" => HeadKey::Resource,
+            "findingType" => HeadKey::FindingType,
+            "findingDetails" => HeadKey::FindingDetails,
+            "Findings" => HeadKey::Findings,
+            _ => HeadKey::Other,
+        })
+    }
+}
+
+/// `id` or `resource`: a string, `null`, or anything else (read past).
+enum HeadText {
+    Text(String),
+    Null,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for HeadText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<HeadText, D::Error> {
+        deserializer.deserialize_any(HeadTextVisitor)
+    }
+}
+
+struct HeadTextVisitor;
+
+impl<'de> Visitor<'de> for HeadTextVisitor {
+    type Value = HeadText;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<HeadText, E> {
+        Ok(HeadText::Text(text.to_string()))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<HeadText, E> {
+        Ok(HeadText::Null)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<HeadText, E> {
+        Ok(HeadText::Other)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<HeadText, E> {
+        Ok(HeadText::Other)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<HeadText, E> {
+        Ok(HeadText::Other)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<HeadText, E> {
+        Ok(HeadText::Other)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<HeadText, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(HeadText::Other)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<HeadText, A::Error> {
+        IgnoredAny.visit_map(map).map(|_| HeadText::Other)
+    }
 }
 
 fn account_of(resource: &str) -> String {
@@ -109,8 +299,8 @@ pub(super) fn scan(paths: &[PathBuf], limits: input::Limits) -> Result<ByAccount
         // pipe (`--findings <(...)`) is read whole, as before.
         let clean = std::fs::metadata(path).is_ok_and(|m| m.is_file())
             && limits
-                .stream_json_values(path, input::Kind::Data, |offset, text| {
-                    if let Some((resource, id)) = head(text) {
+                .stream_json_values(path, input::Kind::Data, |offset, text, head: Head| {
+                    if let Some((resource, id)) = head.place() {
                         let len = text.len();
                         let at = Entry::At {
                             file: n,
@@ -262,6 +452,134 @@ mod tests {
     }
 
     const DETAILS: &str = r#"[{"unusedPermissionDetails":{"serviceNamespace":"s3","actions":[{"action":"GetObject"}]}}]"#;
+
+    /// The scan's former reading of a value, a second parse of its text
+    /// (`serde`'s derive): the reference for [`Head`].
+    fn head_by_derive(text: &str) -> Option<(String, String)> {
+        use std::borrow::Cow;
+        #[derive(serde::Deserialize)]
+        struct Head<'a> {
+            #[serde(borrow, default)]
+            id: Option<Cow<'a, str>>,
+            #[serde(borrow, default)]
+            resource: Option<Cow<'a, str>>,
+            #[serde(rename = "findingType", default)]
+            finding_type: Option<IgnoredAny>,
+            #[serde(rename = "findingDetails", default)]
+            finding_details: Option<IgnoredAny>,
+            #[serde(rename = "Findings", default)]
+            listed: Option<IgnoredAny>,
+        }
+        if !text.trim_start().starts_with('{') {
+            return None;
+        }
+        let head: Head<'_> = serde_json::from_str(text).ok()?;
+        let one_finding = head.listed.is_none()
+            && (head.finding_type.is_some() || head.finding_details.is_some());
+        one_finding.then_some(())?;
+        Some((
+            head.resource?.into_owned(),
+            head.id.unwrap_or_default().into_owned(),
+        ))
+    }
+
+    /// How the scan places `text` now: `None` also when the stream would
+    /// not be clean (it never is not, on well-formed JSON).
+    fn head_in_stream(text: &str) -> Option<Option<(String, String)>> {
+        let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Head>();
+        let head = stream.next()?.ok()?;
+        Some(head.place())
+    }
+
+    #[test]
+    fn the_head_read_in_the_stream_places_as_a_second_parse_did() {
+        let f = r#""findingType":"UnusedPermission""#;
+        let d = r#""findingDetails":[]"#;
+        let r = r#""resource":"arn:aws:iam::111111111111:role/r""#;
+        let variations = [
+            format!(r#"{{"id":"1",{r},{f},{d}}}"#),
+            format!(r#"{{{r},{f}}}"#),
+            format!(r#"{{{r},{d}}}"#),
+            format!(r#"{{"id":"1",{r}}}"#),
+            format!(r#"{{"id":null,{r},{f}}}"#),
+            format!(r#"{{"id":7,{r},{f}}}"#),
+            format!(r#"{{"id":[1,{{"a":2}}],{r},{f}}}"#),
+            format!(r#"{{"id":{{"x":[]}},{r},{f}}}"#),
+            format!(r#"{{"id":true,{r},{f}}}"#),
+            format!(r#"{{"id":1.5e3,{r},{f}}}"#),
+            format!(r#"{{"id":-2,{r},{f}}}"#),
+            format!(r#"{{"id":"1","resource":null,{f}}}"#),
+            format!(r#"{{"id":"1","resource":["x"],{f}}}"#),
+            format!(r#"{{"id":"1",{f},{d}}}"#),
+            format!(r#"{{"id":"1",{r},"findingType":null}}"#),
+            format!(r#"{{"id":"1",{r},"findingType":null,"findingDetails":null}}"#),
+            format!(r#"{{"id":"1",{r},"findingType":null,{d}}}"#),
+            format!(r#"{{"id":"1",{r},{f},"Findings":[]}}"#),
+            format!(r#"{{"id":"1",{r},{f},"Findings":null}}"#),
+            format!(r#"{{"id":"1",{r},{f},"findings":[]}}"#),
+            format!(r#"{{"id":"1","id":"2",{r},{f}}}"#),
+            format!(r#"{{"id":"1",{r},{r},{f}}}"#),
+            format!(r#"{{"id":"1",{r},{f},{f}}}"#),
+            format!(r#"{{"id":"1",{r},{d},{d}}}"#),
+            format!(r#"{{"id":"1",{r},{f},"Findings":null,"Findings":null}}"#),
+            format!(r#"{{"other":{{"id":"x"}},"other":1,{r},{f}}}"#),
+            format!(r#"{{"\u0069d":"\u0031",{r},"finding\u0054ype":1}}"#),
+            format!(r#"{{"id":"a\"b\n",{r},{f}}}"#),
+            format!(r#"{{"ID":"1","Resource":"x",{r},"FindingType":1,{f}}}"#),
+            format!(r#"  {{"id":"1",{r},{f}}}"#),
+            format!(r#"[{{"id":"1",{r},{f}}}]"#),
+            r#"{"Findings":[{"id":"1"}]}"#.to_string(),
+            "{}".to_string(),
+            "[]".to_string(),
+            "\"text\"".to_string(),
+            "12".to_string(),
+            "null".to_string(),
+            "true".to_string(),
+        ];
+        let mut placed = 0;
+        for text in &variations {
+            let expected = head_by_derive(text);
+            placed += usize::from(expected.is_some());
+            assert_eq!(head_in_stream(text), Some(expected), "{text}");
+        }
+        assert!(placed >= 10, "{placed}");
+    }
+
+    /// Random edits of findings: on every edit that is still one JSON
+    /// value, the stream places it as the second parse did.
+    #[test]
+    fn edited_heads_place_as_a_second_parse_did() {
+        let mut rng = pare_testkit::Rng::new(16);
+        let base = format!(
+            r#"{{"id":"f-1","resource":"arn:aws:iam::111111111111:role/r","findingType":"UnusedPermission","findingDetails":{DETAILS},"Findings":null,"status":"ACTIVE"}}"#
+        );
+        let punctuation = b"{}[]:,\"\\ 0anlu";
+        let (mut well_formed, mut placed) = (0, 0);
+        for _ in 0..20_000 {
+            let mut edited = base.as_bytes().to_vec();
+            for _ in 0..1 + rng.below(3) {
+                let at = rng.below(edited.len());
+                match rng.below(3) {
+                    0 => {
+                        edited.remove(at);
+                    }
+                    1 => edited.insert(at, edited[at]),
+                    _ => edited[at] = punctuation[rng.below(punctuation.len())],
+                }
+            }
+            let Ok(text) = String::from_utf8(edited) else {
+                continue;
+            };
+            if serde_json::from_str::<IgnoredAny>(&text).is_err() {
+                continue;
+            }
+            well_formed += 1;
+            let expected = head_by_derive(&text);
+            placed += usize::from(expected.is_some());
+            assert_eq!(head_in_stream(&text), Some(expected), "{text}");
+        }
+        assert!(well_formed > 1000 && placed > 500, "{well_formed} {placed}");
+    }
 
     #[test]
     fn findings_are_placed_by_account_and_read_when_taken() {
