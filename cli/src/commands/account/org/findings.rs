@@ -136,7 +136,8 @@ impl<'de> Visitor<'de> for HeadVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Head, A::Error> {
         let mut head = Head::default();
-        let mut seen = [false; 5];
+        // One bit per key of the five, once seen.
+        let mut seen = 0u8;
         while let Some(key) = map.next_key::<HeadKey>()? {
             let slot = match key {
                 HeadKey::Id => 0,
@@ -149,7 +150,8 @@ impl<'de> Visitor<'de> for HeadVisitor {
                     continue;
                 }
             };
-            head.unplaceable |= std::mem::replace(&mut seen[slot], true);
+            head.unplaceable |= seen & (1 << slot) != 0;
+            seen |= 1 << slot;
             match key {
                 HeadKey::Id | HeadKey::Resource => {
                     let text = match map.next_value::<HeadText>()? {
