@@ -33,6 +33,8 @@ use super::{Finding, UnusedSet, is_action_name, is_service_name, ocsf};
 use crate::json;
 use crate::policy::join;
 
+mod plain;
+
 /// An object with more keys than this is left to the strict reader: the
 /// duplicate check here compares each key with those before it.
 const MAX_KEYS: usize = 32;
@@ -71,6 +73,9 @@ pub(super) fn read_list(text: &str) -> Option<Gathered> {
 /// `None` when the strict reader must decide. A bare `serviceNamespace`
 /// entry is not a finding: `None`.
 pub(super) fn findings(text: &str) -> Option<Vec<Finding>> {
+    if let Some(finding) = plain::finding(text) {
+        return Some(vec![finding]);
+    }
     let mut reader = Reader::new(false);
     reader.values(text, 1)?;
     Some(reader.findings.into_iter().map(|(f, _)| f).collect())
@@ -369,20 +374,14 @@ impl<'de> Details<'de> {
                 self.service = Some(service.to_ascii_lowercase());
             }
             "lastAccessed" => self.last_accessed = map.next_value::<OptionalText<'de>>()?.0,
-            "actions" => match &self.service {
-                Some(service) => {
-                    self.listed = map.next_value_seed(OptionalActions(Actions {
-                        service,
-                        set,
-                        name,
-                        deferred: false,
-                    }))?;
+            "actions" => {
+                let raw = map.next_value::<Option<&'de RawValue>>()?;
+                self.listed = raw.is_some();
+                match (raw, &self.service) {
+                    (Some(raw), Some(service)) => read_actions(raw, service, set, name)?,
+                    (raw, _) => self.deferred = raw,
                 }
-                None => {
-                    self.deferred = map.next_value::<Option<&'de RawValue>>()?;
-                    self.listed = self.deferred.is_some();
-                }
-            },
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -394,18 +393,7 @@ impl<'de> Details<'de> {
             return Err(bail("an entry without `serviceNamespace`"));
         };
         if let Some(raw) = self.deferred {
-            // Only names and `{"action", "lastAccessed"}` objects: nothing
-            // nested, so reading it apart cannot pass the depth at which
-            // the strict reader stops.
-            let mut de = serde_json::Deserializer::from_str(raw.get());
-            Actions {
-                service: &service,
-                set,
-                name,
-                deferred: true,
-            }
-            .deserialize(&mut de)
-            .map_err(|_| bail::<E>("an action the strict reader must see"))?;
+            read_actions(raw, &service, set, name)?;
         } else if !self.listed {
             // Without `actions` the whole service is unused: any other key
             // (a misspelled `actions`) is the strict reader's error.
@@ -418,35 +406,97 @@ impl<'de> Details<'de> {
     }
 }
 
-/// `actions` or `null`: whether it was there.
-struct OptionalActions<'a>(Actions<'a>);
-
-impl<'de> DeserializeSeed<'de> for OptionalActions<'_> {
-    type Value = bool;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
-        deserializer.deserialize_option(self)
+/// An `actions` array of `service`, read into `set`: the plain shape
+/// (names, and objects of `action` and `lastAccessed` with no escape) by
+/// [`plain::actions`], anything else by serde.
+fn read_actions<E: de::Error>(
+    raw: &RawValue,
+    service: &str,
+    set: &mut UnusedSet,
+    name: &mut String,
+) -> Result<(), E> {
+    if let Some(actions) = plain::actions(raw.get()) {
+        for (action, last_accessed) in actions {
+            push_action(service, action, last_accessed, set, name).map_err(bail)?;
+        }
+        return Ok(());
     }
+    // Read apart from its document, the array's nesting counts from 0, not
+    // from where the strict reader meets it (a few levels down: an entry
+    // is at most a page, a finding and its details deep). Other keys in
+    // its objects are read only when it is too shallow for that to matter.
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    Actions {
+        service,
+        set,
+        name,
+        refuse_other_keys: nesting(raw.get()) > SHALLOW,
+    }
+    .deserialize(&mut de)
+    .map_err(|_| bail("an action the strict reader must see"))
 }
 
-impl<'de> Visitor<'de> for OptionalActions<'_> {
-    type Value = bool;
+/// The deepest nesting [`read_actions`] reads apart with other keys in
+/// action objects: far below serde_json's limit of 128, whatever the depth
+/// of the array in its document.
+const SHALLOW: usize = 64;
 
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of actions or null")
+/// How deep arrays and objects nest in `text` (valid JSON).
+fn nesting(text: &str) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0, false, false);
+    for byte in text.bytes() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
     }
+    deepest
+}
 
-    fn visit_none<E: de::Error>(self) -> Result<bool, E> {
-        Ok(false)
+/// Pushes one action of `service` (its name with or without the prefix)
+/// into `set`, as the strict reader pushes it; why not, when it cannot.
+fn push_action(
+    service: &str,
+    action: &str,
+    last_accessed: Option<&str>,
+    set: &mut UnusedSet,
+    name: &mut String,
+) -> Result<(), &'static str> {
+    let short = match action.bytes().position(|b| b == b':') {
+        Some(colon) => {
+            let (prefix, short) = (action.get(..colon), action.get(colon + 1..));
+            if !prefix.is_some_and(|p| p.eq_ignore_ascii_case(service)) {
+                return Err("an action of another service");
+            }
+            short.unwrap_or_default()
+        }
+        None => action,
+    };
+    if !is_action_name(short) {
+        return Err("not an action name");
     }
-
-    fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
-        Ok(false)
+    name.clear();
+    name.push_str(service);
+    name.push(':');
+    name.push_str(short);
+    if !set.push(name, last_accessed) {
+        return Err("the set is full");
     }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
-        self.0.deserialize(deserializer).map(|()| true)
-    }
+    Ok(())
 }
 
 /// An `actions` array of the service `service`, each action pushed into
@@ -455,9 +505,9 @@ struct Actions<'a> {
     service: &'a str,
     set: &'a mut UnusedSet,
     name: &'a mut String,
-    /// Read apart from the rest: an action object with other keys (which
-    /// could nest) is left to the strict reader.
-    deferred: bool,
+    /// Whether an action object with other keys (which could nest) is
+    /// left to the strict reader: see [`read_actions`].
+    refuse_other_keys: bool,
 }
 
 impl<'de> DeserializeSeed<'de> for Actions<'_> {
@@ -480,27 +530,20 @@ impl<'de> Visitor<'de> for Actions<'_> {
             service,
             set,
             name,
-            deferred,
+            refuse_other_keys,
         } = self;
         while let Some(action) = seq.next_element::<RawAction<'de>>()? {
-            if deferred && action.other_key {
+            if refuse_other_keys && action.other_key {
                 return Err(bail("an action object with other keys"));
             }
-            let short = match action.name.split_once(':') {
-                Some((prefix, short)) if prefix.eq_ignore_ascii_case(service) => short,
-                Some(_) => return Err(bail("an action of another service")),
-                None => &action.name,
-            };
-            if !is_action_name(short) {
-                return Err(bail("not an action name"));
-            }
-            name.clear();
-            name.push_str(service);
-            name.push(':');
-            name.push_str(short);
-            if !set.push(name, action.last_accessed.as_deref()) {
-                return Err(bail("the set is full"));
-            }
+            push_action(
+                service,
+                &action.name,
+                action.last_accessed.as_deref(),
+                set,
+                name,
+            )
+            .map_err(bail)?;
         }
         Ok(())
     }
@@ -1138,6 +1181,118 @@ mod tests {
 
     /// The strict reader's findings of one value, as `FindingsReader` reads
     /// them without the fast path.
+    /// An `actions` array read into a set by serde alone (the reader
+    /// before [`plain::actions`]), or `None` when it bails.
+    fn actions_by_serde(text: &str) -> Option<UnusedSet> {
+        let (mut set, mut name) = (UnusedSet::new(), String::new());
+        let mut de = serde_json::Deserializer::from_str(text);
+        Actions {
+            service: "s3",
+            set: &mut set,
+            name: &mut name,
+            refuse_other_keys: false,
+        }
+        .deserialize(&mut de)
+        .ok()?;
+        Some(set)
+    }
+
+    /// The same array read as [`read_actions`] reads it.
+    fn actions_read(text: &str) -> Option<UnusedSet> {
+        let raw: &RawValue = serde_json::from_str(text).ok()?;
+        let (mut set, mut name) = (UnusedSet::new(), String::new());
+        read_actions::<serde_json::Error>(raw, "s3", &mut set, &mut name).ok()?;
+        Some(set)
+    }
+
+    /// The plain shapes are read by the byte scan, and every array (plain,
+    /// or any edit of one) gives the set serde gives, or is left to it.
+    #[test]
+    fn plain_actions_are_read_as_serde_reads_them() {
+        let plain = [
+            r#"[]"#,
+            r#" [ ] "#,
+            r#"["GetObject", "s3:PutObject", "S3:ListBucket"]"#,
+            r#"[{"action": "GetObject"}, {"action": "s3:PutObject", "lastAccessed": "2026-01-02T00:00:00Z"}]"#,
+            r#"[{"lastAccessed": null, "action": "GetObject"},{"action":"ListBucket","lastAccessed":null}]"#,
+            "[\n\t{\r\n\"action\" :\t\"GetObject\" }\n]",
+            r#"["GetObject", {"action": "GetObject", "lastAccessed": "2025-01-01T00:00:00Z"}]"#,
+            r#"["ec2:RunInstances"]"#,
+            r#"["Get*"]"#,
+            r#"[""]"#,
+            r#"["s3:"]"#,
+            r#"[":GetObject"]"#,
+        ];
+        let mut plain_taken = 0;
+        for text in plain {
+            let parsed = plain::actions(text);
+            assert!(parsed.is_some(), "{text}");
+            plain_taken += usize::from(actions_read(text).is_some());
+            assert_eq!(actions_read(text), actions_by_serde(text), "{text}");
+        }
+        assert_eq!(plain_taken, 7);
+        // Left to serde: escapes, other keys, duplicates, other types.
+        for text in [
+            r#"["Get\u004fbject"]"#,
+            r#"[{"action": "GetObject", "x": 1}]"#,
+            r#"[{"action": "GetObject", "x": [1, {"y": null}]}]"#,
+            r#"[{"action": "GetObject", "action": "PutObject"}]"#,
+            r#"[{"action": "GetObject", "lastAccessed": 5}]"#,
+            r#"[{"lastAccessed": "2026-01-02T00:00:00Z"}]"#,
+            r#"[{}]"#,
+            r#"[5]"#,
+            r#"[null]"#,
+            r#"[["GetObject"]]"#,
+        ] {
+            assert_eq!(plain::actions(text), None, "{text}");
+            assert_eq!(actions_read(text), actions_by_serde(text), "{text}");
+        }
+        // An array too deep to read apart with other keys is refused.
+        let deep = format!(
+            r#"[{{"action": "Get", "x": {}1{}}}]"#,
+            "[".repeat(SHALLOW),
+            "]".repeat(SHALLOW)
+        );
+        assert!(actions_by_serde(&deep).is_some());
+        assert_eq!(actions_read(&deep), None);
+        let mut rng = pare_testkit::Rng::new(11);
+        let base = plain[4].as_bytes();
+        let punctuation = b"{}[]:,\"\\ 0anlu";
+        let mut taken = 0;
+        for _ in 0..20_000 {
+            let mut edited = base.to_vec();
+            for _ in 0..1 + rng.below(3) {
+                let at = rng.below(edited.len());
+                match rng.below(3) {
+                    0 => {
+                        edited.remove(at);
+                    }
+                    1 => edited.insert(at, edited[at]),
+                    _ => edited[at] = punctuation[rng.below(punctuation.len())],
+                }
+            }
+            let Ok(text) = String::from_utf8(edited) else {
+                continue;
+            };
+            // The reader only ever reads an array serde found whole.
+            if serde_json::from_str::<&RawValue>(&text).is_err() {
+                continue;
+            }
+            let read = actions_read(&text);
+            taken += usize::from(read.is_some());
+            assert_eq!(read, actions_by_serde(&text), "{text}");
+        }
+        assert!(taken > 500, "{taken}");
+    }
+
+    #[test]
+    fn nesting_counts_brackets_outside_strings() {
+        assert_eq!(nesting("1"), 0);
+        assert_eq!(nesting("[]"), 1);
+        assert_eq!(nesting(r#"[{"a": [1]}, [[]]]"#), 3);
+        assert_eq!(nesting(r#"["[[[", "\"[[", {"]]]": "\\"}]"#), 2);
+    }
+
     fn strict(text: &str) -> Option<Vec<Finding>> {
         let value = json::parse(text).ok()?;
         let mut names = Names::default();

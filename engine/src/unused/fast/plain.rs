@@ -1,0 +1,426 @@
+//! The plain shapes, read by a byte scan: a `get-finding-v2` finding as
+//! Access Analyzer writes it, and an `actions` array of names and
+//! `{"action", "lastAccessed"}` objects.
+//!
+//! An organization's findings are a hundred thousand such values, each
+//! read after serde has found it whole. Read through serde's visitors, they
+//! cost about 60 instructions a byte (a visitor per object, key and
+//! string); this scan steps over the same bytes once. It is narrower than
+//! the typed reader around it: every string without an escape, no number
+//! or boolean, each key once, and only the keys Access Analyzer writes.
+//! On anything else it answers `None` and the typed reader reads the text,
+//! as it did before, so what this scan takes it reads as they would.
+
+use std::borrow::Cow;
+
+use super::{RawFinding, push_action};
+use crate::json;
+use crate::unused::{Finding, UnusedSet, is_service_name};
+
+/// The finding `text` holds, when it is one plain `get-finding-v2`
+/// finding; `None` for anything else.
+pub(super) fn finding(text: &str) -> Option<Finding> {
+    let mut scan = Plain::new(json::strip_bom(text));
+    let mut raw = RawFinding::default();
+    let mut name = String::new();
+    let mut seen = Seen::default();
+    scan.expect(b'{')?;
+    if !scan.eat(b'}') {
+        loop {
+            let key = scan.string()?;
+            scan.expect(b':')?;
+            seen.first(key)?;
+            let field = match key {
+                "id" => &mut raw.id,
+                "resource" => &mut raw.resource,
+                "resourceType" => &mut raw.resource_type,
+                "findingType" => {
+                    raw.is_finding = true;
+                    &mut raw.finding_type
+                }
+                "status" => &mut raw.status,
+                "analyzedAt" => &mut raw.analyzed_at,
+                "findingDetails" => {
+                    raw.is_finding = true;
+                    let set = raw.unused.get_or_insert_with(UnusedSet::new);
+                    scan.details(set, &mut name)?;
+                    &mut None
+                }
+                // Written by Access Analyzer, not read.
+                "createdAt" | "updatedAt" | "resourceOwnerAccount" | "error" => &mut None,
+                _ => return None,
+            };
+            if key != "findingDetails" {
+                *field = scan.string_or_null()?.map(Cow::Borrowed);
+            }
+            if !scan.eat(b',') {
+                scan.expect(b'}')?;
+                break;
+            }
+        }
+    }
+    (scan.at_end() && raw.is_finding).then(|| raw.into_finding())
+}
+
+/// The actions of an `actions` array's text when it has the plain shape: names, and objects of `action` and
+/// `lastAccessed` (a string or `null`) each at most once, every string
+/// without an escape. `None` for anything else, which serde then reads.
+pub(super) fn actions(text: &str) -> Option<Vec<(&str, Option<&str>)>> {
+    let mut scan = Plain::new(text);
+    let actions = scan.actions()?;
+    scan.at_end().then_some(actions)
+}
+
+/// The keys of one object so far, for the duplicate check (the objects
+/// read here have a handful).
+#[derive(Default)]
+struct Seen<'a>(Vec<&'a str>);
+
+impl<'a> Seen<'a> {
+    /// `Some` when `key` is new.
+    fn first(&mut self, key: &'a str) -> Option<()> {
+        if self.0.contains(&key) || self.0.len() >= 32 {
+            return None;
+        }
+        self.0.push(key);
+        Some(())
+    }
+}
+
+/// A cursor over JSON text; every step skips the white space before its
+/// token. What it takes is valid JSON whatever the text (its strings hold
+/// no control character), so a caller need not have parsed the text first.
+struct Plain<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Plain<'a> {
+    fn new(text: &'a str) -> Plain<'a> {
+        Plain { text, at: 0 }
+    }
+
+    #[inline]
+    fn peek(&mut self) -> Option<u8> {
+        let bytes = self.text.as_bytes();
+        while let Some(&byte) = bytes.get(self.at) {
+            if !matches!(byte, b' ' | b'\t' | b'\n' | b'\r') {
+                return Some(byte);
+            }
+            self.at += 1;
+        }
+        None
+    }
+
+    /// Whether the next token is `byte`, taken if so.
+    #[inline]
+    fn eat(&mut self, byte: u8) -> bool {
+        let here = self.peek() == Some(byte);
+        self.at += usize::from(here);
+        here
+    }
+
+    #[inline]
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        self.eat(byte).then_some(())
+    }
+
+    /// A string without an escape, as its text.
+    #[inline]
+    fn string(&mut self) -> Option<&'a str> {
+        self.expect(b'"')?;
+        let start = self.at;
+        let rest = self.text.as_bytes().get(start..)?;
+        let len = rest
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        (rest.get(len) == Some(&b'"')).then_some(())?;
+        self.at = start + len + 1;
+        self.text.get(start..start + len)
+    }
+
+    /// A string without an escape, or `null`.
+    fn string_or_null(&mut self) -> Option<Option<&'a str>> {
+        if self.peek()? == b'n' {
+            let null = self.text.get(self.at..)?.starts_with("null");
+            self.at += 4;
+            return null.then_some(None);
+        }
+        self.string().map(Some)
+    }
+
+    fn at_end(&mut self) -> bool {
+        self.peek().is_none()
+    }
+
+    /// An `actions` array: see [`actions`].
+    fn actions(&mut self) -> Option<Vec<(&'a str, Option<&'a str>)>> {
+        let mut out = Vec::new();
+        self.expect(b'[')?;
+        if self.eat(b']') {
+            return Some(out);
+        }
+        loop {
+            if self.peek()? == b'"' {
+                out.push((self.string()?, None));
+            } else {
+                self.expect(b'{')?;
+                let (mut action, mut last_accessed) = (None, None);
+                loop {
+                    let key = self.string()?;
+                    self.expect(b':')?;
+                    match key {
+                        "action" if action.is_none() => action = Some(self.string()?),
+                        "lastAccessed" if last_accessed.is_none() => {
+                            last_accessed = Some(self.string_or_null()?);
+                        }
+                        _ => return None,
+                    }
+                    if !self.eat(b',') {
+                        self.expect(b'}')?;
+                        break;
+                    }
+                }
+                out.push((action?, last_accessed.flatten()));
+            }
+            if !self.eat(b',') {
+                self.expect(b']')?;
+                return Some(out);
+            }
+        }
+    }
+
+    /// `findingDetails`: an array of objects, whose
+    /// `unusedPermissionDetails` go into `set`; their other keys are read
+    /// past when they hold an object of strings.
+    fn details(&mut self, set: &mut UnusedSet, name: &mut String) -> Option<()> {
+        self.expect(b'[')?;
+        if self.eat(b']') {
+            return Some(());
+        }
+        loop {
+            self.expect(b'{')?;
+            let mut seen = Seen::default();
+            if !self.eat(b'}') {
+                loop {
+                    let key = self.string()?;
+                    self.expect(b':')?;
+                    seen.first(key)?;
+                    if key == "unusedPermissionDetails" {
+                        self.permission_details(set, name)?;
+                    } else {
+                        self.object_of_strings()?;
+                    }
+                    if !self.eat(b',') {
+                        self.expect(b'}')?;
+                        break;
+                    }
+                }
+            }
+            if !self.eat(b',') {
+                self.expect(b']')?;
+                return Some(());
+            }
+        }
+    }
+
+    /// An object whose values are strings or `null`, read past.
+    fn object_of_strings(&mut self) -> Option<()> {
+        self.expect(b'{')?;
+        if self.eat(b'}') {
+            return Some(());
+        }
+        let mut seen = Seen::default();
+        loop {
+            seen.first(self.string()?)?;
+            self.expect(b':')?;
+            self.string_or_null()?;
+            if !self.eat(b',') {
+                return self.expect(b'}');
+            }
+        }
+    }
+
+    /// `unusedPermissionDetails`: its actions, or its whole service when
+    /// it lists none, into `set`.
+    fn permission_details(&mut self, set: &mut UnusedSet, name: &mut String) -> Option<()> {
+        self.expect(b'{')?;
+        let (mut service, mut actions, mut last_accessed) = (None, None, None);
+        let mut seen = Seen::default();
+        if !self.eat(b'}') {
+            loop {
+                let key = self.string()?;
+                self.expect(b':')?;
+                seen.first(key)?;
+                match key {
+                    "serviceNamespace" => service = Some(self.string()?),
+                    "actions" => actions = Some(self.actions()?),
+                    "lastAccessed" => last_accessed = self.string_or_null()?,
+                    _ => return None,
+                }
+                if !self.eat(b',') {
+                    self.expect(b'}')?;
+                    break;
+                }
+            }
+        }
+        let service = service.filter(|s| is_service_name(s))?.to_ascii_lowercase();
+        match actions {
+            Some(actions) => {
+                for (action, last_accessed) in actions {
+                    push_action(&service, action, last_accessed, set, name).ok()?;
+                }
+            }
+            None => set.insert_service(&service, last_accessed.map(str::to_string)),
+        }
+        Some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::unused::findings::finding_of;
+    use crate::unused::{Names, items_of};
+
+    /// The strict reader's findings of `text`, or `None` when it refuses it.
+    fn strict(text: &str) -> Option<Vec<Finding>> {
+        let value = json::parse(text).ok()?;
+        let mut names = Names::default();
+        let mut out = Vec::new();
+        for (_, item) in items_of(&value, "").ok()? {
+            out.push(finding_of(item.as_object()?, "", &mut names)?.ok()?);
+        }
+        Some(out)
+    }
+
+    /// A finding as Access Analyzer writes it (`get-finding-v2`), with an
+    /// action of every form, a whole service and a detail of another kind.
+    const FINDING: &str = r#"{
+        "analyzedAt": "2026-06-10T08:15:30+00:00",
+        "createdAt": "2026-06-01T00:00:00+00:00",
+        "error": null,
+        "id": "00000000-0000-4000-8000-000000000001",
+        "resource": "arn:aws:iam::111122223333:role/app",
+        "resourceType": "AWS::IAM::Role",
+        "resourceOwnerAccount": "111122223333",
+        "status": "ACTIVE",
+        "updatedAt": "2026-06-10T08:15:30+00:00",
+        "findingDetails": [
+            {"unusedPermissionDetails": {"serviceNamespace": "s3", "actions": [
+                {"action": "GetObject", "lastAccessed": "2026-01-02T00:00:00Z"},
+                {"action": "PutObject"}, "s3:ListBucket",
+                {"lastAccessed": null, "action": "S3:DeleteObject"}
+            ], "lastAccessed": "2026-01-02T00:00:00Z"}},
+            {"unusedPermissionDetails": {"actions": [{"action": "RunInstances"}], "serviceNamespace": "EC2"}},
+            {"unusedPermissionDetails": {"serviceNamespace": "dynamodb", "lastAccessed": "2025-12-01T00:00:00Z"}},
+            {"unusedIamRoleDetails": {"lastAccessed": "2026-01-01T00:00:00Z"}}
+        ],
+        "findingType": "UnusedPermission"
+    }"#;
+
+    #[test]
+    fn a_plain_finding_is_read_as_the_strict_reader_reads_it() {
+        let found = finding(FINDING).expect("the scan takes a plain finding");
+        assert_eq!(strict(FINDING), Some(vec![found.clone()]));
+        assert_eq!(found.unused.actions().count(), 5);
+        assert!(found.unused.is_service_unused("dynamodb"));
+        // One line, a byte-order mark, no details, details of no action.
+        for text in [
+            FINDING.replace('\n', ""),
+            format!("\u{feff}{FINDING}"),
+            r#"{"id":"x","resource":"arn:aws:iam::111122223333:role/a","findingType":"UnusedPermission"}"#.to_string(),
+            r#"{"resource":"r","findingDetails":[]}"#.to_string(),
+            r#"{"findingType":null,"findingDetails":[{}]}"#.to_string(),
+        ] {
+            let found = finding(&text).expect(&text);
+            assert_eq!(strict(&text), Some(vec![found]), "{text}");
+        }
+    }
+
+    #[test]
+    fn what_is_not_plain_is_left_to_the_typed_reader() {
+        for (from, to) in [
+            ("\"id\": \"0", "\"id\": \"\\u0030"),
+            ("\"error\": null", "\"error\": 5"),
+            ("\"error\": null", "\"error\": {}"),
+            ("\"error\": null", "\"other\": null"),
+            ("\"error\": null", "\"id\": null"),
+            ("\"status\": \"ACTIVE\"", "\"status\": true"),
+            ("\"findingDetails\": [", "\"findingDetails\": [null, "),
+            (
+                "\"findingDetails\": [",
+                "\"findingDetails\": [{\"x\": [1]}, ",
+            ),
+            (
+                "{\"action\": \"PutObject\"}",
+                "{\"action\": \"PutObject\", \"x\": null}",
+            ),
+            (
+                "\"serviceNamespace\": \"EC2\"",
+                "\"serviceNamespace\": null",
+            ),
+            (
+                "\"serviceNamespace\": \"EC2\"",
+                "\"serviceNamespace\": \"EC2\", \"x\": \"y\"",
+            ),
+            (
+                "\"lastAccessed\": \"2025-12-01T00:00:00Z\"",
+                "\"actions\": null",
+            ),
+            (
+                "\"findingType\": \"UnusedPermission\"",
+                "\"serviceNamespace\": \"s3\"",
+            ),
+        ] {
+            assert!(FINDING.contains(from), "{from}");
+            let text = FINDING.replacen(from, to, 1);
+            assert_eq!(finding(&text), None, "{text}");
+        }
+        assert_eq!(finding(&format!("[{FINDING}]")), None);
+        assert_eq!(finding(r#"{"id": "x"}"#), None);
+    }
+
+    /// Random edits of the finding, valid JSON or not: whatever the scan
+    /// takes, the strict reader reads the same.
+    #[test]
+    fn edited_findings_are_read_as_the_strict_reader_reads_them() {
+        let mut rng = pare_testkit::Rng::new(12);
+        let bytes = FINDING.as_bytes();
+        let punctuation = b"{}[]:,\"\\ 0anl\t\x01";
+        let mut taken = 0;
+        for _ in 0..30_000 {
+            let mut edited = bytes.to_vec();
+            for _ in 0..1 + rng.below(3) {
+                let at = rng.below(edited.len());
+                match rng.below(3) {
+                    0 => {
+                        edited.remove(at);
+                    }
+                    1 => edited.insert(at, edited[at]),
+                    _ => edited[at] = punctuation[rng.below(punctuation.len())],
+                }
+            }
+            let Ok(text) = String::from_utf8(edited) else {
+                continue;
+            };
+            if let Some(found) = finding(&text) {
+                taken += 1;
+                assert_eq!(strict(&text), Some(vec![found]), "{text}");
+            }
+        }
+        assert!(taken > 3000, "{taken}");
+    }
+
+    #[test]
+    fn strings_and_nulls() {
+        let mut scan = Plain::new(r#" "a" , null "b\"c" nul"#);
+        assert_eq!(scan.string(), Some("a"));
+        assert!(scan.eat(b','));
+        assert_eq!(scan.string_or_null(), Some(None));
+        assert_eq!(scan.string(), None);
+        assert_eq!(Plain::new("nul").string_or_null(), None);
+        assert_eq!(Plain::new("\"a\u{1}b\"").string(), None);
+        assert_eq!(Plain::new("\"é\"").string(), Some("é"));
+    }
+}
