@@ -905,9 +905,12 @@ pub(crate) fn is_service_name(s: &str) -> bool {
 
 /// An action name: letters, digits, `-` and `_`.
 pub(crate) fn is_action_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !s.is_empty() && s.bytes().all(is_action_byte)
+}
+
+/// A byte of an action name: a letter, a digit, `-` or `_`.
+pub(crate) fn is_action_byte(byte: u8) -> bool {
+    matches!(byte, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_')
 }
 
 mod fast;

@@ -29,7 +29,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::{Finding, UnusedSet, is_action_name, is_service_name, ocsf};
+use super::{Finding, UnusedSet, is_action_byte, is_action_name, is_service_name, ocsf};
 use crate::json;
 use crate::policy::join;
 
@@ -476,19 +476,21 @@ fn push_action(
     set: &mut UnusedSet,
     name: &mut String,
 ) -> Result<(), &'static str> {
-    let short = match action.bytes().position(|b| b == b':') {
-        Some(colon) => {
+    // The first byte that cannot be in an action name: none, or the colon
+    // after the prefix (a service name's bytes are all action bytes).
+    let short = match action.bytes().position(|b| !is_action_byte(b)) {
+        None if !action.is_empty() => action,
+        Some(colon) if action.as_bytes().get(colon) == Some(&b':') => {
             let (prefix, short) = (action.get(..colon), action.get(colon + 1..));
             if !prefix.is_some_and(|p| p.eq_ignore_ascii_case(service)) {
                 return Err("an action of another service");
             }
-            short.unwrap_or_default()
+            short
+                .filter(|s| is_action_name(s))
+                .ok_or("not an action name")?
         }
-        None => action,
+        _ => return Err("not an action name"),
     };
-    if !is_action_name(short) {
-        return Err("not an action name");
-    }
     name.clear();
     name.push_str(service);
     name.push(':');

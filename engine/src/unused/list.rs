@@ -196,12 +196,18 @@ impl NameList {
             return;
         }
         let NameList { text, entries, .. } = self;
+        let len = entries.len();
         let name = |e: &Entry| {
             let start = e.start as usize;
             text.get(start..start + e.len as usize).unwrap_or_default()
         };
         if entries.is_sorted_by(|a, b| cmp_ci(name(a), name(b)) != Ordering::Greater) {
             // Sorted already: only duplicates to drop.
+        } else if insertion_sort(entries, 2 * len, |a, b| {
+            cmp_ci(name(a), name(b)) == Ordering::Greater
+        }) {
+            // Nearly sorted (a finding's actions in byte order, not in
+            // case-insensitive order): a few moves did it.
         } else if entries.len() < UNSTABLE_FROM {
             // Stable, so the first entry of a name stays first: findings
             // come in sorted runs (one per service) that it merges.
@@ -229,6 +235,43 @@ impl NameList {
         self.entries
             .binary_search_by(|probe| cmp_ci(self.name_of(probe), name))
     }
+}
+
+/// Sorts `items` stably by insertion when that takes at most `moves`
+/// moves of one place (a list out of order in a few places); `false`,
+/// with `items` in some order of the same items, when it would take more.
+/// Equal items keep their order either way: an item never moves past an
+/// equal one, so a stable sort after a `false` keeps it too.
+fn insertion_sort<T: Copy>(
+    items: &mut [T],
+    mut moves: usize,
+    greater: impl Fn(&T, &T) -> bool,
+) -> bool {
+    for i in 1..items.len() {
+        let Some(&item) = items.get(i) else { break };
+        let mut at = i;
+        let mut done = true;
+        while at > 0
+            && items
+                .get(at - 1)
+                .is_some_and(|before| greater(before, &item))
+        {
+            if moves == 0 {
+                done = false;
+                break;
+            }
+            moves -= 1;
+            items.copy_within(at - 1..at, at);
+            at -= 1;
+        }
+        if let Some(slot) = items.get_mut(at) {
+            *slot = item;
+        }
+        if !done {
+            return false;
+        }
+    }
+    true
 }
 
 impl PartialEq for NameList {
@@ -288,5 +331,46 @@ impl ActionNames {
 impl serde::Serialize for ActionNames {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(self.iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Insertion within a budget sorts as the stable sort does, or gives
+    /// up with an order the stable sort then finishes as from the start.
+    #[test]
+    fn insertion_sort_is_the_stable_sort_or_gives_up() {
+        let mut rng = pare_testkit::Rng::new(3);
+        let (mut sorted, mut gave_up) = (0, 0);
+        for _ in 0..5_000 {
+            let len = rng.below(60);
+            // Keys with many ties, then a few out of place or shuffled.
+            let mut items: Vec<(usize, usize)> = (0..len).map(|i| (i / 3, i)).collect();
+            let most = if rng.chance(500) { 3 } else { 60 };
+            for _ in 0..rng.below(most) {
+                let (a, b) = (rng.below(len.max(1)), rng.below(len.max(1)));
+                if len > 0 {
+                    items.swap(a, b);
+                }
+            }
+            let mut expected = items.clone();
+            expected.sort_by_key(|a| a.0);
+            let mut tried = items.clone();
+            if insertion_sort(&mut tried, rng.below(2 * len + 1), |a, b| a.0 > b.0) {
+                sorted += 1;
+            } else {
+                gave_up += 1;
+                let mut left = tried.clone();
+                left.sort_unstable();
+                let mut all = items.clone();
+                all.sort_unstable();
+                assert_eq!(left, all, "a permutation of {items:?}");
+                tried.sort_by_key(|a| a.0);
+            }
+            assert_eq!(tried, expected, "{items:?}");
+        }
+        assert!(sorted > 1000 && gave_up > 1000, "{sorted} {gave_up}");
     }
 }

@@ -87,6 +87,32 @@ impl<'a> Seen<'a> {
     }
 }
 
+/// Where a plain string's text ends in `bytes`: the first quote,
+/// backslash or control character, found eight bytes at a time.
+fn string_end(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte of `word` below `limit` (at most 0x80);
+    // a byte can be marked wrongly only above one marked rightly (the
+    // borrow), so the lowest mark is exact.
+    let below = |word: u64, limit: u8| word.wrapping_sub(ONES * u64::from(limit)) & !word & HIGH;
+    let mut at = 0;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().ok()?);
+        let marks = below(word ^ (ONES * u64::from(b'"')), 1)
+            | below(word ^ (ONES * u64::from(b'\\')), 1)
+            | below(word, 0x20);
+        if marks != 0 {
+            return Some(at + marks.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    let tail = bytes.get(at..)?;
+    tail.iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .map(|i| at + i)
+}
+
 /// A cursor over JSON text; every step skips the white space before its
 /// token. What it takes is valid JSON whatever the text (its strings hold
 /// no control character), so a caller need not have parsed the text first.
@@ -131,9 +157,7 @@ impl<'a> Plain<'a> {
         self.expect(b'"')?;
         let start = self.at;
         let rest = self.text.as_bytes().get(start..)?;
-        let len = rest
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        let len = string_end(rest)?;
         (rest.get(len) == Some(&b'"')).then_some(())?;
         self.at = start + len + 1;
         self.text.get(start..start + len)
@@ -410,6 +434,39 @@ mod tests {
             }
         }
         assert!(taken > 3000, "{taken}");
+    }
+
+    #[test]
+    fn string_ends_are_found_as_byte_by_byte() {
+        let naive = |bytes: &[u8]| {
+            bytes
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        };
+        let mut rng = pare_testkit::Rng::new(7);
+        // Every byte value at every place of a word, after every byte.
+        for len in 0..20 {
+            for at in 0..len {
+                for value in 0..=255u8 {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = value;
+                    if at > 0 {
+                        bytes[at - 1] = rng.below(256) as u8;
+                    }
+                    assert_eq!(string_end(&bytes), naive(&bytes), "{bytes:?}");
+                }
+            }
+        }
+        for _ in 0..20_000 {
+            let len = rng.below(40);
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| match rng.below(4) {
+                    0 => rng.below(256) as u8,
+                    _ => b"az\x7f\x80\xff!#[]"[rng.below(9)],
+                })
+                .collect();
+            assert_eq!(string_end(&bytes), naive(&bytes), "{bytes:?}");
+        }
     }
 
     #[test]
