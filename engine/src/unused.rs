@@ -908,9 +908,20 @@ pub(crate) fn is_action_name(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(is_action_byte)
 }
 
-/// A byte of an action name: a letter, a digit, `-` or `_`.
+/// A byte of an action name: a letter, a digit, `-` or `_` (one bit test).
 pub(crate) fn is_action_byte(byte: u8) -> bool {
-    matches!(byte, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_')
+    const MASK: u128 = {
+        let mut mask = 0u128;
+        let mut b = 0u8;
+        while b < 128 {
+            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+                mask |= 1 << b;
+            }
+            b += 1;
+        }
+        mask
+    };
+    byte < 128 && (MASK >> byte) & 1 == 1
 }
 
 mod fast;

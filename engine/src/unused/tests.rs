@@ -775,3 +775,11 @@ fn a_reports_names_share_the_set_and_sort_like_it() {
         r#"["ec2:Run","IAM:passrole","s3:PutObject"]"#
     );
 }
+
+#[test]
+fn action_bytes_are_letters_digits_hyphens_and_underscores() {
+    for byte in 0..=255u8 {
+        let expected = byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_';
+        assert_eq!(super::is_action_byte(byte), expected, "{byte}");
+    }
+}
