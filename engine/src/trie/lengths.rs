@@ -23,7 +23,6 @@
 //! the general walk.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::ops::Range;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -69,9 +68,14 @@ pub(crate) struct ByLength<'a> {
     runs: Vec<Run>,
     /// How many names before each one are unused.
     unused_before: Vec<u32>,
+    /// The longest unused name's length in characters (`None` when no
+    /// name is unused): whether a pattern grants an unused name, asked once
+    /// per pattern, without a look at every name.
+    longest_unused: Option<usize>,
     /// Each run's entries with the interval of `n` they are emitted for,
-    /// built when a pattern first goes below the service's own node.
-    frontiers: RefCell<HashMap<usize, Frontier>>,
+    /// built when a pattern first goes below the service's own node, by
+    /// the run's index.
+    frontiers: RefCell<Vec<Option<Frontier>>>,
 }
 
 impl<'a> ByLength<'a> {
@@ -111,21 +115,25 @@ impl<'a> ByLength<'a> {
             count += u32::from(*unused);
             unused_before.push(count);
         }
+        let longest_unused = names
+            .iter()
+            .filter(|(_, unused)| *unused)
+            .map(|(n, _)| char_len(n))
+            .max();
+        let frontiers = RefCell::new(vec![None; runs.len()]);
         Some(ByLength {
             names: names.to_vec(),
             runs,
             unused_before,
-            frontiers: RefCell::new(HashMap::new()),
+            longest_unused,
+            frontiers,
         })
     }
 
     /// Whether a pattern that matches the names of at least `n` characters
     /// grants some unused name, and some name that is not unused.
     pub(crate) fn grants(&self, n: usize) -> (bool, bool) {
-        let unused = self
-            .names
-            .iter()
-            .any(|(name, unused)| *unused && char_len(name) >= n);
+        let unused = self.longest_unused.is_some_and(|len| len >= n);
         let granted = self
             .runs
             .iter()
@@ -159,10 +167,14 @@ impl<'a> ByLength<'a> {
             }
             let frontier = self.frontier(index, r, run);
             let n = u32::try_from(n).unwrap_or(u32::MAX);
+            let holds = |&&(low, high, _): &&(u32, u32, Arc<str>)| low <= n && n <= high;
+            // Counted first: a hostile pattern's list is thousands of
+            // entries, and growing it by doubling copied it again and again.
+            out.reserve(frontier.iter().filter(holds).count());
             out.extend(
                 frontier
                     .iter()
-                    .filter(|(low, high, _)| *low <= n && n <= *high)
+                    .filter(holds)
                     .map(|(_, _, entry)| Arc::clone(entry)),
             );
         }
@@ -179,7 +191,7 @@ impl<'a> ByLength<'a> {
 
     /// Run `r`'s entries with their intervals of `n`, in the block's order.
     fn frontier(&self, index: &Index, r: usize, run: &Run) -> Frontier {
-        if let Some(frontier) = self.frontiers.borrow().get(&r) {
+        if let Some(Some(frontier)) = self.frontiers.borrow().get(r) {
             return Rc::clone(frontier);
         }
         let names: Vec<&'a str> = self
@@ -190,15 +202,36 @@ impl<'a> ByLength<'a> {
             .map(|(n, _)| *n)
             .collect();
         let block = index.block(Some(&run.service), &names);
-        let frontier = Rc::new(self.intervals(&block, run.names.start));
-        self.frontiers.borrow_mut().insert(r, Rc::clone(&frontier));
+        let frontier = Rc::new(self.intervals(&block, run));
+        if let Some(slot) = self.frontiers.borrow_mut().get_mut(r) {
+            *slot = Some(Rc::clone(&frontier));
+        }
         frontier
     }
 
-    /// The entries of `block` (whose names start at `offset`) and the `n`
-    /// each is emitted for: see the module's comment.
-    fn intervals(&self, block: &Block, offset: usize) -> Vec<(u32, u32, Arc<str>)> {
+    /// The entries of `block` (run `run`'s candidates) and the `n` each is
+    /// emitted for: see the module's comment.
+    ///
+    /// An entry that is one whole name is made once per name, however many
+    /// keys emit it (every key above a name that is alone under it emits
+    /// that name), and a run of one name shares it with the run's own
+    /// entry: the lists of different `n` then hold one text at one address,
+    /// and the statement's duplicate check finds it by its address.
+    fn intervals(&self, block: &Block, run: &Run) -> Vec<(u32, u32, Arc<str>)> {
+        let offset = run.names.start;
         let mut out = Vec::new();
+        // Each name's entry, by its index in the run, once made.
+        let mut whole_names: Vec<Option<Arc<str>>> = vec![None; run.names.len()];
+        if let [only] = whole_names.as_mut_slice() {
+            *only = Some(Arc::clone(&run.whole));
+        }
+        let mut name_entry = |i: usize| -> Arc<str> {
+            match whole_names.get_mut(i) {
+                Some(Some(entry)) => Arc::clone(entry),
+                Some(slot) => Arc::clone(slot.insert(self.name(offset + i).into())),
+                None => self.name(offset + i).into(),
+            }
+        };
         // The open ancestors: (end of subtree, length, has `U`).
         let mut open: Vec<(u32, u32, bool)> = Vec::new();
         for (k, key) in block.keys.iter().enumerate() {
@@ -212,22 +245,27 @@ impl<'a> ByLength<'a> {
             let has_unused = self.any_unused(names.clone());
             let parent = open.last().copied();
             open.push((key.end, len, has_unused));
-            let first = block
+            let first_producer = block
                 .producers
                 .get(key.producers.start as usize)
-                .map_or("", |&(i, _)| self.name(offset + i as usize));
+                .map_or(0, |&(i, _)| i as usize);
+            let first = self.name(offset + first_producer);
             let spelled = first.get(..key.len as usize).unwrap_or(first);
             if !has_unused {
                 let low = match parent {
                     Some((_, parent_len, false)) => parent_len.saturating_add(1),
                     _ => 0,
                 };
-                let entry: Arc<str> = if names.len() >= 2 {
-                    format!("{spelled}*").into()
-                } else {
-                    self.name(names.start).into()
-                };
                 if low <= len {
+                    let entry: Arc<str> = if names.len() >= 2 {
+                        // Not `format!`: a hostile catalog walk makes thousands.
+                        let mut entry = String::with_capacity(spelled.len() + 1);
+                        entry.push_str(spelled);
+                        entry.push('*');
+                        entry.into()
+                    } else {
+                        name_entry(key.names.start as usize)
+                    };
                     out.push((low, len, entry));
                 }
             } else if block
@@ -241,7 +279,12 @@ impl<'a> ByLength<'a> {
             {
                 // The name itself, granted; the first producer is that name
                 // (it sorts before every longer name it starts).
-                out.push((0, len, spelled.into()));
+                let entry = if spelled.len() == first.len() {
+                    name_entry(first_producer)
+                } else {
+                    spelled.into()
+                };
+                out.push((0, len, entry));
             }
         }
         out

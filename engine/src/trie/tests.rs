@@ -285,10 +285,26 @@ fn lengths_walk_emits_what_the_walk_emits() {
         };
         let known = Known::new(table, [], &unused);
         let options = crate::refine::RefineOptions::default();
+        // One refinement's patterns share one walk: across all of them, an
+        // entry's text (case aside) stands at one address, which is how the
+        // statement's duplicate check finds it without reading it.
+        let shared = crate::refine::Shared::new();
+        let mut addresses: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::new();
         for n in 0..16 {
             let entry = format!("{}*", "?".repeat(n));
             let walked = crate::refine::generalize(&Pattern::new(&entry), &unused, &known);
             let outcome = crate::refine::refine_entry(&entry, &unused, &known, &options);
+            let in_one =
+                crate::refine::refine_entry_with(&entry, &unused, &known, &options, &shared);
+            assert_eq!(outcome, in_one, "round {round}, `{entry}`");
+            if let crate::refine::Outcome::Replace(with) = in_one {
+                for e in with.iter() {
+                    let address = std::sync::Arc::as_ptr(e).cast::<u8>() as usize;
+                    let first = *addresses.entry(e.to_ascii_lowercase()).or_insert(address);
+                    assert_eq!(first, address, "round {round}, `{entry}`, `{e}`, {names:?}");
+                }
+            }
             if let crate::refine::Outcome::Replace(with) = outcome {
                 let with: Vec<&str> = with.iter().map(|e| &**e).collect();
                 assert_eq!(
