@@ -848,10 +848,12 @@ fn dedup(segments: &[Segment<'_>], place: &Place, local: &mut Edits) -> Vec<Stri
     let mut deduped: Vec<String> = Vec::new();
     // The entries kept as written (those the statement spelled out).
     let mut kept: BTreeSet<Box<[u8]>> = BTreeSet::new();
-    // The entries of the lists so far, lowercased, sorted and distinct; and
+    // The entries of the lists so far, lowercased, sorted and distinct (each
+    // a span of `arena`, where every new entry's key is written once); and
     // the addresses of the same entries (`segments` holds them all, so no
     // other entry can take one of those addresses meanwhile).
-    let mut listed: Vec<Box<[u8]>> = Vec::new();
+    let mut arena = Arena::default();
+    let mut listed: Vec<Span> = Vec::new();
     let mut by_address: HashSet<usize, BuildAddressHasher> = HashSet::default();
     let address = |entry: &Arc<str>| Arc::as_ptr(entry).cast::<u8>() as usize;
     let mut key: Vec<u8> = Vec::new();
@@ -861,7 +863,7 @@ fn dedup(segments: &[Segment<'_>], place: &Place, local: &mut Edits) -> Vec<Stri
             Segment::Kept(entry) => {
                 lowercase_into(entry, &mut key);
                 let seen = kept.contains(key.as_slice())
-                    || listed.binary_search_by(|k| (**k).cmp(&key)).is_ok();
+                    || listed.binary_search_by(|&k| arena.get(k).cmp(&key)).is_ok();
                 if seen {
                     local.push(place.edit(Change::Removed {
                         entry: (*entry).clone(),
@@ -877,7 +879,7 @@ fn dedup(segments: &[Segment<'_>], place: &Place, local: &mut Edits) -> Vec<Stri
             }
             Segment::List { list, again: false } => {
                 // The list's new entries, each with its place in `listed`.
-                let mut fresh: Vec<(usize, Box<[u8]>)> = Vec::new();
+                let mut fresh: Vec<(usize, Span)> = Vec::new();
                 // Cursors into `listed` and `kept`, while the list is in order
                 // (of the entries compared by their bytes); past an entry out
                 // of order, its own new entries so far.
@@ -892,16 +894,21 @@ fn dedup(segments: &[Segment<'_>], place: &Place, local: &mut Edits) -> Vec<Stri
                     }
                     lowercase_into(entry, &mut key);
                     if unordered.is_none() && !first && key <= previous {
-                        unordered = Some(fresh.iter().map(|(_, k)| k.clone()).collect());
+                        unordered = Some(fresh.iter().map(|&(_, k)| arena.get(k).into()).collect());
                     }
                     first = false;
                     let seen = match &mut unordered {
                         None => {
-                            if listed.get(at).is_some_and(|k| **k != *key) {
+                            if listed
+                                .get(at)
+                                .is_some_and(|&k| arena.get(k) != key.as_slice())
+                            {
                                 let rest = listed.get(at..).unwrap_or(&[]);
-                                at += gallop(rest, |k| **k < *key);
+                                at += gallop(rest, |&k| arena.get(k) < key.as_slice());
                             }
-                            let listed_here = listed.get(at).is_some_and(|k| **k == *key);
+                            let listed_here = listed
+                                .get(at)
+                                .is_some_and(|&k| arena.get(k) == key.as_slice());
                             if listed_here {
                                 at += 1;
                             }
@@ -911,7 +918,7 @@ fn dedup(segments: &[Segment<'_>], place: &Place, local: &mut Edits) -> Vec<Stri
                         Some(own) => {
                             let seen = own.contains(key.as_slice())
                                 || kept.contains(key.as_slice())
-                                || listed.binary_search_by(|k| (**k).cmp(&key)).is_ok();
+                                || listed.binary_search_by(|&k| arena.get(k).cmp(&key)).is_ok();
                             if !seen {
                                 own.insert(key.as_slice().into());
                             }
@@ -923,14 +930,15 @@ fn dedup(segments: &[Segment<'_>], place: &Place, local: &mut Edits) -> Vec<Stri
                     } else {
                         deduped.push(String::from(&**entry));
                         by_address.insert(address(entry));
-                        fresh.push((at, key.as_slice().into()));
+                        fresh.push((at, arena.add(&key)));
                     }
                     std::mem::swap(&mut key, &mut previous);
                 }
                 if unordered.is_some() {
-                    fresh.sort_unstable_by(|(_, a), (_, b)| a.cmp(b));
+                    fresh.sort_unstable_by(|&(_, a), &(_, b)| arena.get(a).cmp(arena.get(b)));
                     for (at, entry) in &mut fresh {
-                        *at = listed.partition_point(|k| k < entry);
+                        let entry = arena.get(*entry);
+                        *at = listed.partition_point(|&k| arena.get(k) < entry);
                     }
                 }
                 listed = merge_at(std::mem::take(&mut listed), fresh);
@@ -938,6 +946,29 @@ fn dedup(segments: &[Segment<'_>], place: &Place, local: &mut Edits) -> Vec<Stri
         }
     }
     deduped
+}
+
+/// Where a key stands in an [`Arena`]: its start and end.
+type Span = (usize, usize);
+
+/// The lowercased keys of a statement's new entries, one after the other in
+/// one buffer: a key is written once and then handled as its [`Span`] (no
+/// allocation per entry, and the sorted keys move as two numbers each).
+#[derive(Default)]
+struct Arena {
+    bytes: Vec<u8>,
+}
+
+impl Arena {
+    fn add(&mut self, key: &[u8]) -> Span {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(key);
+        (start, self.bytes.len())
+    }
+
+    fn get(&self, (start, end): Span) -> &[u8] {
+        self.bytes.get(start..end).unwrap_or(&[])
+    }
 }
 
 /// Hashes an address by one multiplication (addresses are not chosen by
@@ -986,7 +1017,7 @@ fn lowercase_into(text: &str, out: &mut Vec<u8>) {
 /// `sorted` with each of `fresh` inserted before the entry at its index
 /// (indices into `sorted`, in order): the new entries of a list, placed
 /// where stepping through `sorted` found them, with no comparison.
-fn merge_at(sorted: Vec<Box<[u8]>>, fresh: Vec<(usize, Box<[u8]>)>) -> Vec<Box<[u8]>> {
+fn merge_at(sorted: Vec<Span>, fresh: Vec<(usize, Span)>) -> Vec<Span> {
     if fresh.is_empty() {
         return sorted;
     }

@@ -174,9 +174,24 @@ struct Key {
     end: u32,
 }
 
-/// The length in bytes of the common prefix of `a` and `b`.
+/// The length in bytes of the common prefix of `a` and `b`, compared eight
+/// bytes at a time (asked of every name of the catalog and the one before).
 fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+    let word = |s: &[u8], at: usize| -> Option<u64> {
+        let bytes: [u8; 8] = s.get(at..at + 8)?.try_into().ok()?;
+        Some(u64::from_le_bytes(bytes))
+    };
+    let mut at = 0;
+    while let (Some(x), Some(y)) = (word(a, at), word(b, at)) {
+        let differ = x ^ y;
+        if differ != 0 {
+            // The first differing byte is the lowest set one (little-endian).
+            return at + (differ.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    let (a, b) = (a.get(at..).unwrap_or(&[]), b.get(at..).unwrap_or(&[]));
+    at + a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }
 
 impl Block {
@@ -228,7 +243,9 @@ impl Block {
             shared.push(u32::try_from(common).unwrap_or(u32::MAX));
             first_at.truncate(common + 1);
             first_at.resize(here.len() + 1, i);
-            let colon = action.find(':').map_or(0, |i| i + 1);
+            // (A byte search: `find` sets up a searcher for every name, and
+            // a service's name is a few bytes.)
+            let colon = action.bytes().position(|b| b == b':').map_or(0, |i| i + 1);
             let name = action.get(colon..).unwrap_or("");
             let whole = u32::try_from(action.len()).unwrap_or(u32::MAX);
             let mut push = |len: u32, is_whole: bool| {
@@ -445,7 +462,9 @@ fn slot(class: Class) -> Option<usize> {
 
 /// A name's service with its colon (`s3:`), if it has one.
 fn service_of(name: &str) -> Option<&str> {
-    name.find(':').and_then(|i| name.get(..=i))
+    name.bytes()
+        .position(|b| b == b':')
+        .and_then(|i| name.get(..=i))
 }
 
 /// The runs of `names` (sorted case-insensitively) by service, each with
@@ -461,7 +480,7 @@ fn service_runs(names: &[&str]) -> Vec<(Option<String>, std::ops::Range<usize>)>
             return vec![(Some(service.to_ascii_lowercase()), 0..names.len())];
         }
     }
-    if !names.iter().all(|n| n.contains(':')) {
+    if !names.iter().all(|n| n.bytes().any(|b| b == b':')) {
         return vec![(None, 0..names.len())];
     }
     let mut runs = Vec::new();

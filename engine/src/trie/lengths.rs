@@ -42,7 +42,40 @@ fn char_len(s: &str) -> usize {
 /// Each entry is made once and shared by every list that holds it: the
 /// lists of a hostile policy's patterns are thousands of entries each, most
 /// of them the same nodes.
-type Frontier = Rc<Vec<(u32, u32, Arc<str>)>>;
+type Frontier = Rc<Intervals>;
+
+/// A run's entries and beside them (a vector of their own, read once per
+/// pattern to count and once to fill its list) the lowest and highest `n`
+/// each is emitted for.
+#[derive(Debug, Default)]
+struct Intervals {
+    bounds: Vec<(u32, u32)>,
+    entries: Vec<Arc<str>>,
+}
+
+impl Intervals {
+    fn push(&mut self, low: u32, high: u32, entry: Arc<str>) {
+        self.bounds.push((low, high));
+        self.entries.push(entry);
+    }
+
+    /// How many entries are emitted for `n`.
+    fn count(&self, n: u32) -> usize {
+        self.bounds
+            .iter()
+            .filter(|&&(low, high)| low <= n && n <= high)
+            .count()
+    }
+
+    /// The entries emitted for `n`, in order.
+    fn emitted(&self, n: u32) -> impl Iterator<Item = &Arc<str>> {
+        self.bounds
+            .iter()
+            .zip(&self.entries)
+            .filter(move |&(&(low, high), _)| low <= n && n <= high)
+            .map(|(_, entry)| entry)
+    }
+}
 
 /// One service's names.
 #[derive(Debug)]
@@ -154,7 +187,12 @@ impl<'a> ByLength<'a> {
     /// What the walk of a pattern that matches the names of at least `n`
     /// characters emits, sorted case-insensitively.
     pub(crate) fn emitted(&self, index: &Index, n: usize) -> Vec<Arc<str>> {
-        let mut out: Vec<Arc<str>> = Vec::new();
+        let n32 = u32::try_from(n).unwrap_or(u32::MAX);
+        // Each run's part: its own entry, or its frontier's entries that
+        // hold `n`. Counted first: a hostile pattern's list is thousands of
+        // entries, and growing it by doubling copied it again and again.
+        let mut parts: Vec<Result<&Arc<str>, Frontier>> = Vec::new();
+        let mut count = 0usize;
         for (r, run) in self.runs.iter().enumerate() {
             // Nothing granted here: no node.
             if run.longest_granted.is_none_or(|len| len < n) {
@@ -162,21 +200,20 @@ impl<'a> ByLength<'a> {
             }
             // The service's own node, safe: every name is granted.
             if char_len(&run.service) >= n && !run.has_unused {
-                out.push(Arc::clone(&run.whole));
+                parts.push(Ok(&run.whole));
+                count += 1;
                 continue;
             }
             let frontier = self.frontier(index, r, run);
-            let n = u32::try_from(n).unwrap_or(u32::MAX);
-            let holds = |&&(low, high, _): &&(u32, u32, Arc<str>)| low <= n && n <= high;
-            // Counted first: a hostile pattern's list is thousands of
-            // entries, and growing it by doubling copied it again and again.
-            out.reserve(frontier.iter().filter(holds).count());
-            out.extend(
-                frontier
-                    .iter()
-                    .filter(holds)
-                    .map(|(_, _, entry)| Arc::clone(entry)),
-            );
+            count += frontier.count(n32);
+            parts.push(Err(frontier));
+        }
+        let mut out: Vec<Arc<str>> = Vec::with_capacity(count);
+        for part in parts {
+            match part {
+                Ok(whole) => out.push(Arc::clone(whole)),
+                Err(frontier) => out.extend(frontier.emitted(n32).map(Arc::clone)),
+            }
         }
         // Sorted and distinct already, as the walk leaves its entries: the
         // runs come by service and each frontier in its keys' order, and the
@@ -217,9 +254,9 @@ impl<'a> ByLength<'a> {
     /// that name), and a run of one name shares it with the run's own
     /// entry: the lists of different `n` then hold one text at one address,
     /// and the statement's duplicate check finds it by its address.
-    fn intervals(&self, block: &Block, run: &Run) -> Vec<(u32, u32, Arc<str>)> {
+    fn intervals(&self, block: &Block, run: &Run) -> Intervals {
         let offset = run.names.start;
-        let mut out = Vec::new();
+        let mut out = Intervals::default();
         // Each name's entry, by its index in the run, once made.
         let mut whole_names: Vec<Option<Arc<str>>> = vec![None; run.names.len()];
         if let [only] = whole_names.as_mut_slice() {
@@ -266,7 +303,7 @@ impl<'a> ByLength<'a> {
                     } else {
                         name_entry(key.names.start as usize)
                     };
-                    out.push((low, len, entry));
+                    out.push(low, len, entry);
                 }
             } else if block
                 .producers
@@ -284,7 +321,7 @@ impl<'a> ByLength<'a> {
                 } else {
                     spelled.into()
                 };
-                out.push((0, len, entry));
+                out.push(0, len, entry);
             }
         }
         out

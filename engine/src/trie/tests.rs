@@ -208,6 +208,29 @@ fn nesting_is_by_characters() {
     assert_eq!(parents, [None, Some(0), Some(1), Some(1), Some(0)]);
 }
 
+#[test]
+fn the_common_prefix_by_words_is_the_common_prefix_by_bytes() {
+    // Pairs that differ at every place of a word or past the last whole
+    // word, or not at all, one a prefix of the other, of every length up
+    // to five words.
+    let mut rng = Lcg(0xc0_44a0);
+    let mut differed = 0;
+    for _ in 0..20_000 {
+        let a: Vec<u8> = (0..rng.below(41)).map(|_| b"aAb:-"[rng.below(5)]).collect();
+        let mut b = a.clone();
+        b.truncate(rng.below(a.len() + 2));
+        if !b.is_empty() && rng.below(3) != 0 {
+            let at = rng.below(b.len());
+            b[at] = b"aAb:-z"[rng.below(6)];
+        }
+        let expected = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+        assert_eq!(common_prefix(&a, &b), expected, "{a:?} {b:?}");
+        assert_eq!(common_prefix(&b, &a), expected, "{a:?} {b:?}");
+        differed += usize::from(expected < a.len().min(b.len()) && expected >= 8);
+    }
+    assert!(differed > 1_000, "{differed}");
+}
+
 fn cuts(name: &str) -> Vec<&str> {
     cut_points(name)
         .into_iter()
