@@ -353,7 +353,7 @@ impl<'k> Shared<'k> {
         Some(match by_length.grants(n) {
             (false, _) => Outcome::Keep,
             (true, false) => Outcome::Remove(RemovalReason::OnlyUnused),
-            (true, true) => Outcome::Replace(by_length.emitted(&self.index, n).into()),
+            (true, true) => Outcome::Replace(by_length.emitted(&self.index, n)),
         })
     }
 

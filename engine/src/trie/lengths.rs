@@ -186,7 +186,7 @@ impl<'a> ByLength<'a> {
 
     /// What the walk of a pattern that matches the names of at least `n`
     /// characters emits, sorted case-insensitively.
-    pub(crate) fn emitted(&self, index: &Index, n: usize) -> Vec<Arc<str>> {
+    pub(crate) fn emitted(&self, index: &Index, n: usize) -> Arc<[Arc<str>]> {
         let n32 = u32::try_from(n).unwrap_or(u32::MAX);
         // Each run's part: its own entry, or its frontier's entries that
         // hold `n`. Counted first: a hostile pattern's list is thousands of
@@ -208,11 +208,13 @@ impl<'a> ByLength<'a> {
             count += frontier.count(n32);
             parts.push(Err(frontier));
         }
-        let mut out: Vec<Arc<str>> = Vec::with_capacity(count);
-        for part in parts {
+        // The entries picked, then shared into the list made at its size
+        // (a vector made into a list was copied whole).
+        let mut out: Vec<&Arc<str>> = Vec::with_capacity(count);
+        for part in &parts {
             match part {
-                Ok(whole) => out.push(Arc::clone(whole)),
-                Err(frontier) => out.extend(frontier.emitted(n32).map(Arc::clone)),
+                Ok(whole) => out.push(whole),
+                Err(frontier) => out.extend(frontier.emitted(n32)),
             }
         }
         // Sorted and distinct already, as the walk leaves its entries: the
@@ -223,7 +225,7 @@ impl<'a> ByLength<'a> {
         // Sorting again cost as much as the rest of a hostile policy's walks;
         // the tests check the order.
         debug_assert!(out.is_sorted_by(|a, b| crate::table::cmp_ci(a, b).is_lt()));
-        out
+        out.into_iter().map(Arc::clone).collect()
     }
 
     /// Run `r`'s entries with their intervals of `n`, in the block's order.
@@ -269,6 +271,7 @@ impl<'a> ByLength<'a> {
                 None => self.name(offset + i).into(),
             }
         };
+        let mut star = String::new();
         // The open ancestors: (end of subtree, length, has `U`).
         let mut open: Vec<(u32, u32, bool)> = Vec::new();
         for (k, key) in block.keys.iter().enumerate() {
@@ -295,11 +298,12 @@ impl<'a> ByLength<'a> {
                 };
                 if low <= len {
                     let entry: Arc<str> = if names.len() >= 2 {
-                        // Not `format!`: a hostile catalog walk makes thousands.
-                        let mut entry = String::with_capacity(spelled.len() + 1);
-                        entry.push_str(spelled);
-                        entry.push('*');
-                        entry.into()
+                        // Written into one buffer, then copied once into
+                        // the entry (a `String` per entry was copied again).
+                        star.clear();
+                        star.push_str(spelled);
+                        star.push('*');
+                        Arc::from(star.as_str())
                     } else {
                         name_entry(key.names.start as usize)
                     };
