@@ -60,6 +60,33 @@ impl Rng {
         let i = self.below(items.len());
         items.get(i)
     }
+
+    /// `bytes` after one to three random edits, each a byte dropped,
+    /// doubled, or replaced by one of `punctuation`: the hostile variations
+    /// the readers' tests hold a fast path to its reference on.
+    pub fn edit(&mut self, bytes: &[u8], punctuation: &[u8]) -> Vec<u8> {
+        let mut edited = bytes.to_vec();
+        for _ in 0..1 + self.below(3) {
+            let at = self.below(edited.len());
+            match self.below(3) {
+                0 if at < edited.len() => {
+                    edited.remove(at);
+                }
+                1 => {
+                    if let Some(&byte) = edited.get(at) {
+                        edited.insert(at, byte);
+                    }
+                }
+                _ => {
+                    if let (Some(slot), Some(&byte)) = (edited.get_mut(at), self.pick(punctuation))
+                    {
+                        *slot = byte;
+                    }
+                }
+            }
+        }
+        edited
+    }
 }
 
 #[cfg(test)]

@@ -576,7 +576,23 @@ impl<'de> RawFinding<'de> {
         map: &mut A,
         name: &mut String,
     ) -> Result<bool, A::Error> {
-        let field = match key {
+        if key == "findingDetails" {
+            self.is_finding = true;
+            let set = self.unused.get_or_insert_with(UnusedSet::new);
+            map.next_value_seed(DetailList { set, name })?;
+            return Ok(true);
+        }
+        let Some(field) = self.text_field(key) else {
+            return Ok(false);
+        };
+        *field = map.next_value::<OptionalText<'de>>()?.0;
+        Ok(true)
+    }
+
+    /// Where the text of `key` goes if it is one of the finding's strings
+    /// (`findingType` also makes the object a finding).
+    fn text_field(&mut self, key: &str) -> Option<&mut Option<Cow<'de, str>>> {
+        Some(match key {
             "id" => &mut self.id,
             "resource" => &mut self.resource,
             "resourceType" => &mut self.resource_type,
@@ -586,16 +602,8 @@ impl<'de> RawFinding<'de> {
             }
             "status" => &mut self.status,
             "analyzedAt" => &mut self.analyzed_at,
-            "findingDetails" => {
-                self.is_finding = true;
-                let set = self.unused.get_or_insert_with(UnusedSet::new);
-                map.next_value_seed(DetailList { set, name })?;
-                return Ok(true);
-            }
-            _ => return Ok(false),
-        };
-        *field = map.next_value::<OptionalText<'de>>()?.0;
-        Ok(true)
+            _ => return None,
+        })
     }
 
     /// The finding the strict reader makes of the same object.
@@ -1262,17 +1270,7 @@ mod tests {
         let punctuation = b"{}[]:,\"\\ 0anlu";
         let mut taken = 0;
         for _ in 0..20_000 {
-            let mut edited = base.to_vec();
-            for _ in 0..1 + rng.below(3) {
-                let at = rng.below(edited.len());
-                match rng.below(3) {
-                    0 => {
-                        edited.remove(at);
-                    }
-                    1 => edited.insert(at, edited[at]),
-                    _ => edited[at] = punctuation[rng.below(punctuation.len())],
-                }
-            }
+            let edited = rng.edit(base, punctuation);
             let Ok(text) = String::from_utf8(edited) else {
                 continue;
             };
@@ -1295,7 +1293,7 @@ mod tests {
         assert_eq!(nesting(r#"["[[[", "\"[[", {"]]]": "\\"}]"#), 2);
     }
 
-    fn strict(text: &str) -> Option<Vec<Finding>> {
+    pub(super) fn strict(text: &str) -> Option<Vec<Finding>> {
         let value = json::parse(text).ok()?;
         let mut names = Names::default();
         let mut out = Vec::new();
@@ -1310,7 +1308,7 @@ mod tests {
     }
 
     /// A `get-finding-v2` finding as Access Analyzer returns it.
-    const BASE: &str = r#"{
+    pub(super) const BASE: &str = r#"{
         "analyzedAt": "2026-06-10T08:15:30+00:00",
         "createdAt": "2026-06-01T00:00:00+00:00",
         "error": null,

@@ -23,42 +23,24 @@ pub(super) fn finding(text: &str) -> Option<Finding> {
     let mut scan = Plain::new(json::strip_bom(text));
     let mut raw = RawFinding::default();
     let mut name = String::new();
-    let mut seen = Seen::default();
-    scan.expect(b'{')?;
-    if !scan.eat(b'}') {
-        loop {
-            let key = scan.string()?;
-            scan.expect(b':')?;
-            seen.first(key)?;
-            let field = match key {
-                "id" => &mut raw.id,
-                "resource" => &mut raw.resource,
-                "resourceType" => &mut raw.resource_type,
-                "findingType" => {
-                    raw.is_finding = true;
-                    &mut raw.finding_type
-                }
-                "status" => &mut raw.status,
-                "analyzedAt" => &mut raw.analyzed_at,
-                "findingDetails" => {
-                    raw.is_finding = true;
-                    let set = raw.unused.get_or_insert_with(UnusedSet::new);
-                    scan.details(set, &mut name)?;
-                    &mut None
-                }
-                // Written by Access Analyzer, not read.
-                "createdAt" | "updatedAt" | "resourceOwnerAccount" | "error" => &mut None,
-                _ => return None,
-            };
-            if key != "findingDetails" {
-                *field = scan.string_or_null()?.map(Cow::Borrowed);
-            }
-            if !scan.eat(b',') {
-                scan.expect(b'}')?;
-                break;
-            }
+    scan.object(|scan, key| {
+        if key == "findingDetails" {
+            raw.is_finding = true;
+            let set = raw.unused.get_or_insert_with(UnusedSet::new);
+            return scan.details(set, &mut name);
         }
-    }
+        let text = scan.string_or_null()?.map(Cow::Borrowed);
+        match raw.text_field(key) {
+            Some(field) => *field = text,
+            // Written by Access Analyzer, not read.
+            None if matches!(
+                key,
+                "createdAt" | "updatedAt" | "resourceOwnerAccount" | "error"
+            ) => {}
+            None => return None,
+        }
+        Some(())
+    })?;
     (scan.at_end() && raw.is_finding).then(|| raw.into_finding())
 }
 
@@ -71,18 +53,23 @@ pub(super) fn actions(text: &str) -> Option<Vec<(&str, Option<&str>)>> {
     scan.at_end().then_some(actions)
 }
 
-/// The keys of one object so far, for the duplicate check (the objects
-/// read here have a handful).
+/// The keys of one object so far, for the duplicate check: the objects
+/// read here have at most a dozen, and one with more is not plain.
 #[derive(Default)]
-struct Seen<'a>(Vec<&'a str>);
+struct Seen<'a> {
+    keys: [&'a str; 16],
+    len: usize,
+}
 
 impl<'a> Seen<'a> {
     /// `Some` when `key` is new.
     fn first(&mut self, key: &'a str) -> Option<()> {
-        if self.0.contains(&key) || self.0.len() >= 32 {
+        let before = self.keys.get(..self.len)?;
+        if before.contains(&key) {
             return None;
         }
-        self.0.push(key);
+        *self.keys.get_mut(self.len)? = key;
+        self.len += 1;
         Some(())
     }
 }
@@ -177,117 +164,92 @@ impl<'a> Plain<'a> {
         self.peek().is_none()
     }
 
-    /// An `actions` array: see [`actions`].
-    fn actions(&mut self) -> Option<Vec<(&'a str, Option<&'a str>)>> {
-        let mut out = Vec::new();
-        self.expect(b'[')?;
-        if self.eat(b']') {
-            return Some(out);
-        }
-        loop {
-            if self.peek()? == b'"' {
-                out.push((self.string()?, None));
-            } else {
-                self.expect(b'{')?;
-                let (mut action, mut last_accessed) = (None, None);
-                loop {
-                    let key = self.string()?;
-                    self.expect(b':')?;
-                    match key {
-                        "action" if action.is_none() => action = Some(self.string()?),
-                        "lastAccessed" if last_accessed.is_none() => {
-                            last_accessed = Some(self.string_or_null()?);
-                        }
-                        _ => return None,
-                    }
-                    if !self.eat(b',') {
-                        self.expect(b'}')?;
-                        break;
-                    }
-                }
-                out.push((action?, last_accessed.flatten()));
-            }
-            if !self.eat(b',') {
-                self.expect(b']')?;
-                return Some(out);
-            }
-        }
-    }
-
-    /// `findingDetails`: an array of objects, whose
-    /// `unusedPermissionDetails` go into `set`; their other keys are read
-    /// past when they hold an object of strings.
-    fn details(&mut self, set: &mut UnusedSet, name: &mut String) -> Option<()> {
-        self.expect(b'[')?;
-        if self.eat(b']') {
-            return Some(());
-        }
-        loop {
-            self.expect(b'{')?;
-            let mut seen = Seen::default();
-            if !self.eat(b'}') {
-                loop {
-                    let key = self.string()?;
-                    self.expect(b':')?;
-                    seen.first(key)?;
-                    if key == "unusedPermissionDetails" {
-                        self.permission_details(set, name)?;
-                    } else {
-                        self.object_of_strings()?;
-                    }
-                    if !self.eat(b',') {
-                        self.expect(b'}')?;
-                        break;
-                    }
-                }
-            }
-            if !self.eat(b',') {
-                self.expect(b']')?;
-                return Some(());
-            }
-        }
-    }
-
-    /// An object whose values are strings or `null`, read past.
-    fn object_of_strings(&mut self) -> Option<()> {
+    /// An object: each member's key, each once, to `member`, which reads
+    /// its value.
+    #[inline]
+    fn object(&mut self, mut member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
         self.expect(b'{')?;
         if self.eat(b'}') {
             return Some(());
         }
         let mut seen = Seen::default();
         loop {
-            seen.first(self.string()?)?;
+            let key = self.string()?;
             self.expect(b':')?;
-            self.string_or_null()?;
+            seen.first(key)?;
+            member(self, key)?;
             if !self.eat(b',') {
                 return self.expect(b'}');
             }
         }
     }
 
+    /// An array: each element read by `element`.
+    #[inline]
+    fn array(&mut self, mut element: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.expect(b'[')?;
+        if self.eat(b']') {
+            return Some(());
+        }
+        loop {
+            element(self)?;
+            if !self.eat(b',') {
+                return self.expect(b']');
+            }
+        }
+    }
+
+    /// An `actions` array: see [`actions`].
+    fn actions(&mut self) -> Option<Vec<(&'a str, Option<&'a str>)>> {
+        let mut out = Vec::new();
+        self.array(|scan| {
+            if scan.peek()? == b'"' {
+                out.push((scan.string()?, None));
+                return Some(());
+            }
+            let (mut action, mut last_accessed) = (None, None);
+            scan.object(|scan, key| {
+                match key {
+                    "action" => action = Some(scan.string()?),
+                    "lastAccessed" => last_accessed = scan.string_or_null()?,
+                    _ => return None,
+                }
+                Some(())
+            })?;
+            out.push((action?, last_accessed));
+            Some(())
+        })?;
+        Some(out)
+    }
+
+    /// `findingDetails`: an array of objects, whose
+    /// `unusedPermissionDetails` go into `set`; their other keys are read
+    /// past when they hold an object of strings.
+    fn details(&mut self, set: &mut UnusedSet, name: &mut String) -> Option<()> {
+        self.array(|scan| {
+            scan.object(|scan, key| {
+                if key == "unusedPermissionDetails" {
+                    scan.permission_details(set, name)
+                } else {
+                    scan.object(|scan, _| scan.string_or_null().map(|_| ()))
+                }
+            })
+        })
+    }
+
     /// `unusedPermissionDetails`: its actions, or its whole service when
     /// it lists none, into `set`.
     fn permission_details(&mut self, set: &mut UnusedSet, name: &mut String) -> Option<()> {
-        self.expect(b'{')?;
         let (mut service, mut actions, mut last_accessed) = (None, None, None);
-        let mut seen = Seen::default();
-        if !self.eat(b'}') {
-            loop {
-                let key = self.string()?;
-                self.expect(b':')?;
-                seen.first(key)?;
-                match key {
-                    "serviceNamespace" => service = Some(self.string()?),
-                    "actions" => actions = Some(self.actions()?),
-                    "lastAccessed" => last_accessed = self.string_or_null()?,
-                    _ => return None,
-                }
-                if !self.eat(b',') {
-                    self.expect(b'}')?;
-                    break;
-                }
+        self.object(|scan, key| {
+            match key {
+                "serviceNamespace" => service = Some(scan.string()?),
+                "actions" => actions = Some(scan.actions()?),
+                "lastAccessed" => last_accessed = scan.string_or_null()?,
+                _ => return None,
             }
-        }
+            Some(())
+        })?;
         let service = service.filter(|s| is_service_name(s))?.to_ascii_lowercase();
         match actions {
             Some(actions) => {
@@ -303,45 +265,8 @@ impl<'a> Plain<'a> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::{BASE as FINDING, strict};
     use super::*;
-    use crate::unused::findings::finding_of;
-    use crate::unused::{Names, items_of};
-
-    /// The strict reader's findings of `text`, or `None` when it refuses it.
-    fn strict(text: &str) -> Option<Vec<Finding>> {
-        let value = json::parse(text).ok()?;
-        let mut names = Names::default();
-        let mut out = Vec::new();
-        for (_, item) in items_of(&value, "").ok()? {
-            out.push(finding_of(item.as_object()?, "", &mut names)?.ok()?);
-        }
-        Some(out)
-    }
-
-    /// A finding as Access Analyzer writes it (`get-finding-v2`), with an
-    /// action of every form, a whole service and a detail of another kind.
-    const FINDING: &str = r#"{
-        "analyzedAt": "2026-06-10T08:15:30+00:00",
-        "createdAt": "2026-06-01T00:00:00+00:00",
-        "error": null,
-        "id": "00000000-0000-4000-8000-000000000001",
-        "resource": "arn:aws:iam::111122223333:role/app",
-        "resourceType": "AWS::IAM::Role",
-        "resourceOwnerAccount": "111122223333",
-        "status": "ACTIVE",
-        "updatedAt": "2026-06-10T08:15:30+00:00",
-        "findingDetails": [
-            {"unusedPermissionDetails": {"serviceNamespace": "s3", "actions": [
-                {"action": "GetObject", "lastAccessed": "2026-01-02T00:00:00Z"},
-                {"action": "PutObject"}, "s3:ListBucket",
-                {"lastAccessed": null, "action": "S3:DeleteObject"}
-            ], "lastAccessed": "2026-01-02T00:00:00Z"}},
-            {"unusedPermissionDetails": {"actions": [{"action": "RunInstances"}], "serviceNamespace": "EC2"}},
-            {"unusedPermissionDetails": {"serviceNamespace": "dynamodb", "lastAccessed": "2025-12-01T00:00:00Z"}},
-            {"unusedIamRoleDetails": {"lastAccessed": "2026-01-01T00:00:00Z"}}
-        ],
-        "findingType": "UnusedPermission"
-    }"#;
 
     #[test]
     fn a_plain_finding_is_read_as_the_strict_reader_reads_it() {
@@ -349,14 +274,24 @@ mod tests {
         assert_eq!(strict(FINDING), Some(vec![found.clone()]));
         assert_eq!(found.unused.actions().count(), 5);
         assert!(found.unused.is_service_unused("dynamodb"));
-        // One line, a byte-order mark, no details, details of no action.
+        // One line, a byte-order mark, actions as names (with the prefix
+        // in any case) and before their service, no details, details of no
+        // action.
         for text in [
             FINDING.replace('\n', ""),
+            FINDING.replacen("{\"action\": \"PutObject\"}", "\"S3:PutObject\"", 1),
+            FINDING.replacen(
+                "{\"serviceNamespace\": \"EC2\", \"actions\": [",
+                "{\"lastAccessed\": null, \"actions\": [",
+                1,
+            )
+            .replacen("\"ec2:StartInstances\"}\n            ]}}", "\"ec2:StartInstances\"}], \"serviceNamespace\": \"EC2\"}}", 1),
             format!("\u{feff}{FINDING}"),
             r#"{"id":"x","resource":"arn:aws:iam::111122223333:role/a","findingType":"UnusedPermission"}"#.to_string(),
             r#"{"resource":"r","findingDetails":[]}"#.to_string(),
             r#"{"findingType":null,"findingDetails":[{}]}"#.to_string(),
         ] {
+            assert_ne!(text, FINDING, "a variation that changed nothing");
             let found = finding(&text).expect(&text);
             assert_eq!(strict(&text), Some(vec![found]), "{text}");
         }
@@ -414,17 +349,7 @@ mod tests {
         let punctuation = b"{}[]:,\"\\ 0anl\t\x01";
         let mut taken = 0;
         for _ in 0..30_000 {
-            let mut edited = bytes.to_vec();
-            for _ in 0..1 + rng.below(3) {
-                let at = rng.below(edited.len());
-                match rng.below(3) {
-                    0 => {
-                        edited.remove(at);
-                    }
-                    1 => edited.insert(at, edited[at]),
-                    _ => edited[at] = punctuation[rng.below(punctuation.len())],
-                }
-            }
+            let edited = rng.edit(bytes, punctuation);
             let Ok(text) = String::from_utf8(edited) else {
                 continue;
             };

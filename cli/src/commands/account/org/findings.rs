@@ -558,17 +558,7 @@ mod tests {
         let punctuation = b"{}[]:,\"\\ 0anlu";
         let (mut well_formed, mut placed) = (0, 0);
         for _ in 0..20_000 {
-            let mut edited = base.as_bytes().to_vec();
-            for _ in 0..1 + rng.below(3) {
-                let at = rng.below(edited.len());
-                match rng.below(3) {
-                    0 => {
-                        edited.remove(at);
-                    }
-                    1 => edited.insert(at, edited[at]),
-                    _ => edited[at] = punctuation[rng.below(punctuation.len())],
-                }
-            }
+            let edited = rng.edit(base.as_bytes(), punctuation);
             let Ok(text) = String::from_utf8(edited) else {
                 continue;
             };
