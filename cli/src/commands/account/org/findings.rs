@@ -154,10 +154,10 @@ impl<'de> Visitor<'de> for HeadVisitor {
             seen |= 1 << slot;
             match key {
                 HeadKey::Id | HeadKey::Resource => {
-                    let text = match map.next_value::<HeadText>()? {
-                        HeadText::Text(text) => Some(text),
-                        HeadText::Null => None,
-                        HeadText::Other => {
+                    let text = match map.next_value::<Option<HeadText>>()? {
+                        Some(HeadText::Text(text)) => Some(text),
+                        None => None,
+                        Some(HeadText::Other(_)) => {
                             head.unplaceable = true;
                             None
                         }
@@ -221,60 +221,13 @@ impl Visitor<'_> for HeadKeyVisitor {
     }
 }
 
-/// `id` or `resource`: a string, `null`, or anything else (read past).
+/// `id` or `resource` (under `Option`, which takes `null`): a string, or
+/// anything else, read past.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
 enum HeadText {
     Text(String),
-    Null,
-    Other,
-}
-
-impl<'de> Deserialize<'de> for HeadText {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<HeadText, D::Error> {
-        deserializer.deserialize_any(HeadTextVisitor)
-    }
-}
-
-struct HeadTextVisitor;
-
-impl<'de> Visitor<'de> for HeadTextVisitor {
-    type Value = HeadText;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<HeadText, E> {
-        Ok(HeadText::Text(text.to_string()))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<HeadText, E> {
-        Ok(HeadText::Null)
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<HeadText, E> {
-        Ok(HeadText::Other)
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<HeadText, E> {
-        Ok(HeadText::Other)
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<HeadText, E> {
-        Ok(HeadText::Other)
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<HeadText, E> {
-        Ok(HeadText::Other)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<HeadText, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(HeadText::Other)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<HeadText, A::Error> {
-        IgnoredAny.visit_map(map).map(|_| HeadText::Other)
-    }
+    Other(IgnoredAny),
 }
 
 fn account_of(resource: &str) -> String {
