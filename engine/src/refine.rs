@@ -217,7 +217,13 @@ pub(crate) fn refine_indexed(
     let mut outcomes: HashMap<String, Outcome> = HashMap::new();
     // The trie's candidates and K's classes, built when first needed and
     // shared by every entry and statement of the policy.
-    let shared = Shared::sharing(index);
+    let shared = Shared::sharing(index).expecting(
+        policy
+            .statements()
+            .iter()
+            .filter(|s| s.effect() == Effect::Allow && s.key() == ActionKey::Action)
+            .flat_map(|s| s.entries().iter().map(String::as_str)),
+    );
     let trie_index = &shared.index;
     for (index, statement) in policy.statements().iter().enumerate() {
         diagnose_literals(index, statement, unused, known, &mut diagnostics);
@@ -315,6 +321,12 @@ pub(crate) struct Shared<'k> {
     matched: RefCell<HashMap<String, bool>>,
     /// The walks of patterns of only `?` and `*`, shared.
     by_length: OnceCell<Option<ByLength<'k>>>,
+    /// The lengths `n` of the refinement's patterns of only `?` and `*`
+    /// (sorted, distinct): the first such pattern to need the walk's
+    /// entries asks for every length at once (see [`ByLength::emitted_each`]).
+    lengths: Vec<usize>,
+    /// The lists made so far, by `n`.
+    by_length_lists: RefCell<HashMap<usize, List>>,
 }
 
 impl<'k> Shared<'k> {
@@ -329,7 +341,28 @@ impl<'k> Shared<'k> {
             wide: OnceCell::new(),
             matched: RefCell::new(HashMap::new()),
             by_length: OnceCell::new(),
+            lengths: Vec::new(),
+            by_length_lists: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// The same, told the lengths of the patterns of only `?` and `*` among
+    /// `entries` (the whole policy's): they are walked together.
+    pub(crate) fn expecting<'e>(
+        mut self,
+        entries: impl IntoIterator<Item = &'e str>,
+    ) -> Shared<'k> {
+        for entry in entries {
+            let only_wildcards = entry.bytes().all(|b| b == b'?' || b == b'*');
+            if only_wildcards && entry.contains('*') {
+                if let Some((n, true)) = Pattern::new(entry).lengths() {
+                    self.lengths.push(n);
+                }
+            }
+        }
+        self.lengths.sort_unstable();
+        self.lengths.dedup();
+        self
     }
 
     /// The known actions, each with whether it is unused, found once.
@@ -353,8 +386,29 @@ impl<'k> Shared<'k> {
         Some(match by_length.grants(n) {
             (false, _) => Outcome::Keep,
             (true, false) => Outcome::Remove(RemovalReason::OnlyUnused),
-            (true, true) => Outcome::Replace(by_length.emitted(&self.index, n)),
+            (true, true) => Outcome::Replace(self.emitted(by_length, n)),
         })
+    }
+
+    /// [`ByLength`]'s list for `n`, made with those of every length expected
+    /// and not made yet that replaces its pattern too.
+    fn emitted(&self, by_length: &ByLength<'k>, n: usize) -> List {
+        if let Some(list) = self.by_length_lists.borrow().get(&n) {
+            return Arc::clone(list);
+        }
+        let mut lists = self.by_length_lists.borrow_mut();
+        let mut lengths: Vec<usize> = self
+            .lengths
+            .iter()
+            .copied()
+            .filter(|m| !lists.contains_key(m) && by_length.grants(*m) == (true, true))
+            .collect();
+        if let Err(at) = lengths.binary_search(&n) {
+            lengths.insert(at, n);
+        }
+        let made = by_length.emitted_each(&self.index, &lengths);
+        lists.extend(lengths.into_iter().zip(made));
+        lists.get(&n).map_or_else(|| Arc::from([]), Arc::clone)
     }
 
     /// [`classify`] over the known actions under `range` (a service's

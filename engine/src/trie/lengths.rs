@@ -44,9 +44,9 @@ fn char_len(s: &str) -> usize {
 /// of them the same nodes.
 type Frontier = Rc<Intervals>;
 
-/// A run's entries and beside them (a vector of their own, read once per
-/// pattern to count and once to fill its list) the lowest and highest `n`
-/// each is emitted for.
+/// A run's entries and beside them (a vector of their own, read once to
+/// count and once to fill the lists of every length asked for) the lowest
+/// and highest `n` each is emitted for.
 #[derive(Debug, Default)]
 struct Intervals {
     bounds: Vec<(u32, u32)>,
@@ -57,23 +57,6 @@ impl Intervals {
     fn push(&mut self, low: u32, high: u32, entry: Arc<str>) {
         self.bounds.push((low, high));
         self.entries.push(entry);
-    }
-
-    /// How many entries are emitted for `n`.
-    fn count(&self, n: u32) -> usize {
-        self.bounds
-            .iter()
-            .filter(|&&(low, high)| low <= n && n <= high)
-            .count()
-    }
-
-    /// The entries emitted for `n`, in order.
-    fn emitted(&self, n: u32) -> impl Iterator<Item = &Arc<str>> {
-        self.bounds
-            .iter()
-            .zip(&self.entries)
-            .filter(move |&(&(low, high), _)| low <= n && n <= high)
-            .map(|(_, entry)| entry)
     }
 }
 
@@ -184,37 +167,73 @@ impl<'a> ByLength<'a> {
         self.names.get(i).map_or("", |(n, _)| n)
     }
 
-    /// What the walk of a pattern that matches the names of at least `n`
-    /// characters emits, sorted case-insensitively.
-    pub(crate) fn emitted(&self, index: &Index, n: usize) -> Arc<[Arc<str>]> {
-        let n32 = u32::try_from(n).unwrap_or(u32::MAX);
-        // Each run's part: its own entry, or its frontier's entries that
-        // hold `n`. Counted first: a hostile pattern's list is thousands of
-        // entries, and growing it by doubling copied it again and again.
-        let mut parts: Vec<Result<&Arc<str>, Frontier>> = Vec::new();
-        let mut count = 0usize;
+    /// What the walks of the patterns that match the names of at least `n`
+    /// characters emit, for each `n` of `lengths` (sorted and distinct):
+    /// one list each, sorted case-insensitively. One pass over each
+    /// service's entries serves every length: a hostile policy asks for
+    /// dozens of lengths, and a pass per length read every entry of the
+    /// catalog's frontiers again and again.
+    pub(crate) fn emitted_each(&self, index: &Index, lengths: &[usize]) -> Vec<Arc<[Arc<str>]>> {
+        debug_assert!(lengths.is_sorted_by(|a, b| a < b));
+        // The lengths up to `limit`, as a count of `lengths`.
+        let upto = |limit: usize| lengths.partition_point(|&n| n <= limit);
+        // Each run's part of the lists: its own entry for the lengths
+        // `..own`, its frontier's entries for `own..granted`. Counted first
+        // (a difference per entry, not a count per length): a hostile
+        // pattern's list is thousands of entries, and growing it by
+        // doubling copied it again and again.
+        let mut parts: Vec<(&Run, usize, usize, Option<Frontier>)> = Vec::new();
+        let mut counts: Vec<isize> = vec![0; lengths.len() + 1];
+        let mut add = |range: Range<usize>| {
+            if range.start < range.end {
+                if let Some(c) = counts.get_mut(range.start) {
+                    *c += 1;
+                }
+                if let Some(c) = counts.get_mut(range.end) {
+                    *c -= 1;
+                }
+            }
+        };
         for (r, run) in self.runs.iter().enumerate() {
             // Nothing granted here: no node.
-            if run.longest_granted.is_none_or(|len| len < n) {
-                continue;
-            }
+            let granted = run.longest_granted.map_or(0, upto);
             // The service's own node, safe: every name is granted.
-            if char_len(&run.service) >= n && !run.has_unused {
-                parts.push(Ok(&run.whole));
-                count += 1;
+            let own = if run.has_unused {
+                0
+            } else {
+                upto(char_len(&run.service)).min(granted)
+            };
+            if granted == 0 {
                 continue;
             }
-            let frontier = self.frontier(index, r, run);
-            count += frontier.count(n32);
-            parts.push(Err(frontier));
+            add(0..own);
+            let frontier = (own < granted).then(|| self.frontier(index, r, run));
+            if let Some(frontier) = &frontier {
+                for &(low, high) in &frontier.bounds {
+                    let from = lengths.partition_point(|&n| n < low as usize).max(own);
+                    add(from..upto(high as usize).min(granted));
+                }
+            }
+            parts.push((run, own, granted, frontier));
         }
-        // The entries picked, then shared into the list made at its size
-        // (a vector made into a list was copied whole).
-        let mut out: Vec<&Arc<str>> = Vec::with_capacity(count);
-        for part in &parts {
-            match part {
-                Ok(whole) => out.push(whole),
-                Err(frontier) => out.extend(frontier.emitted(n32)),
+        let mut lists: Vec<Vec<&Arc<str>>> = Vec::with_capacity(lengths.len());
+        let mut count = 0isize;
+        for &difference in counts.iter().take(lengths.len()) {
+            count += difference;
+            lists.push(Vec::with_capacity(usize::try_from(count).unwrap_or(0)));
+        }
+        for (run, own, granted, frontier) in &parts {
+            for list in lists.get_mut(..*own).unwrap_or(&mut []) {
+                list.push(&run.whole);
+            }
+            if let Some(frontier) = frontier {
+                for (&(low, high), entry) in frontier.bounds.iter().zip(&frontier.entries) {
+                    let from = lengths.partition_point(|&n| n < low as usize).max(*own);
+                    let to = upto(high as usize).min(*granted);
+                    for list in lists.get_mut(from..to).unwrap_or(&mut []) {
+                        list.push(entry);
+                    }
+                }
             }
         }
         // Sorted and distinct already, as the walk leaves its entries: the
@@ -224,8 +243,13 @@ impl<'a> ByLength<'a> {
         // length, and a name with `U` only as itself, which sorts first).
         // Sorting again cost as much as the rest of a hostile policy's walks;
         // the tests check the order.
-        debug_assert!(out.is_sorted_by(|a, b| crate::table::cmp_ci(a, b).is_lt()));
-        out.into_iter().map(Arc::clone).collect()
+        lists
+            .into_iter()
+            .map(|list| {
+                debug_assert!(list.is_sorted_by(|a, b| crate::table::cmp_ci(a, b).is_lt()));
+                list.into_iter().map(Arc::clone).collect()
+            })
+            .collect()
     }
 
     /// Run `r`'s entries with their intervals of `n`, in the block's order.

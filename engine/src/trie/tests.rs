@@ -312,8 +312,41 @@ fn lengths_walk_emits_what_the_walk_emits() {
         // entry's text (case aside) stands at one address, which is how the
         // statement's duplicate check finds it without reading it.
         let shared = crate::refine::Shared::new();
+        // And told every length first, so that the first pattern walks them
+        // all in one pass (some spelled `*?`, some `?*`), in another order.
+        let spellings: Vec<String> = (0..16)
+            .map(|n| match n % 3 {
+                0 => format!("{}*", "?".repeat(n)),
+                1 => format!("*{}", "?".repeat(n)),
+                _ => format!("?*{}", "?".repeat(n.saturating_sub(1))),
+            })
+            .chain(["s3:*".to_string(), "?".to_string(), "*".to_string()])
+            .collect();
+        let batched = crate::refine::Shared::new().expecting(spellings.iter().map(String::as_str));
         let mut addresses: std::collections::HashMap<String, usize> =
             std::collections::HashMap::new();
+        let mut batched_addresses: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::new();
+        let order: Vec<usize> = (0..16).map(|i| (i * 7 + round) % 16).collect();
+        for &n in &order {
+            let entry = &spellings[n];
+            let alone = crate::refine::refine_entry(entry, &unused, &known, &options);
+            let in_batch =
+                crate::refine::refine_entry_with(entry, &unused, &known, &options, &batched);
+            assert_eq!(
+                alone, in_batch,
+                "round {round}, `{entry}`, {names:?}, {listed:?}"
+            );
+            if let crate::refine::Outcome::Replace(with) = in_batch {
+                for e in with.iter() {
+                    let address = std::sync::Arc::as_ptr(e).cast::<u8>() as usize;
+                    let first = *batched_addresses
+                        .entry(e.to_ascii_lowercase())
+                        .or_insert(address);
+                    assert_eq!(first, address, "round {round}, `{entry}`, `{e}`, {names:?}");
+                }
+            }
+        }
         for n in 0..16 {
             let entry = format!("{}*", "?".repeat(n));
             let walked = crate::refine::generalize(&Pattern::new(&entry), &unused, &known);
