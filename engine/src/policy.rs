@@ -12,6 +12,8 @@ use serde_json::{Map, Value};
 use crate::error::{Error, ErrorKind, Location};
 use crate::json;
 
+mod pretty;
+
 /// `Allow` or `Deny` (IAM spells them with a capital and nothing else).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum Effect {
@@ -277,9 +279,11 @@ impl Policy {
         serde_json::to_value(self).unwrap_or_default()
     }
 
-    /// Pretty JSON (two-space indent), keys in their original order.
+    /// Pretty JSON (two-space indent), keys in their original order: what
+    /// `serde_json::to_string_pretty` makes of the policy, written directly
+    /// (see [`pretty`]).
     pub fn to_pretty_string(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        pretty::policy(self)
     }
 
     /// Compact JSON, as Access Analyzer puts it in `recommendedPolicy`.
@@ -941,6 +945,108 @@ mod tests {
             sized += usize::from(!is_plain(text));
         }
         assert!(sized > 1_000, "{sized}");
+    }
+
+    #[test]
+    fn the_pretty_text_is_serde_jsons() {
+        // Random policies: keys, entries and values with every kind of
+        // character (the escaped ones, DEL, space, non-ASCII) at any place,
+        // nested objects and arrays (empty ones too), numbers, booleans and
+        // null; one statement as an object or several, entries as a string
+        // or a list (empty too); held to serde_json's pretty printer.
+        const PIECES: [&str; 20] = [
+            "s3:GetObject",
+            "a",
+            "*",
+            "?",
+            "\"",
+            "\\",
+            "\n",
+            "\r",
+            "\t",
+            "\u{8}",
+            "\u{c}",
+            "\0",
+            "\u{1b}",
+            "\u{1f}",
+            "\u{7f}",
+            " ",
+            "é",
+            "\u{3000}",
+            "ec2:Describe*",
+            "/",
+        ];
+        type Below<'b> = &'b mut dyn FnMut(usize) -> usize;
+        fn text(below: Below<'_>) -> String {
+            (0..below(5)).map(|_| PIECES[below(PIECES.len())]).collect()
+        }
+        fn value(depth: usize, below: Below<'_>) -> Value {
+            match below(if depth > 3 { 5 } else { 7 }) {
+                0 => Value::Null,
+                1 => Value::Bool(below(2) == 0),
+                2 => serde_json::json!(below(1000) as f64 / 7.0),
+                3 => serde_json::json!(below(100_000) as i64 - 50_000),
+                4 => Value::String(text(below)),
+                5 => Value::Array((0..below(4)).map(|_| value(depth + 1, below)).collect()),
+                _ => Value::Object(
+                    (0..below(4))
+                        .map(|_| (text(below), value(depth + 1, below)))
+                        .collect(),
+                ),
+            }
+        }
+        let mut below = crate::test_rng::below(0x9e77_u64);
+        let mut compared = 0;
+        for _ in 0..400 {
+            let statements: Vec<Value> = (0..below(4) + 1)
+                .map(|_| {
+                    let mut statement = Map::new();
+                    if below(2) == 0 {
+                        statement.insert("Sid".into(), Value::String(text(&mut below)));
+                    }
+                    statement.insert("Effect".into(), Value::String("Allow".into()));
+                    let entries: Vec<Value> = (0..below(5))
+                        .map(|_| Value::String(text(&mut below)))
+                        .collect();
+                    let key = if below(4) == 0 { "NotAction" } else { "Action" };
+                    let action = match entries.as_slice() {
+                        [one] if below(2) == 0 => one.clone(),
+                        _ => Value::Array(entries),
+                    };
+                    statement.insert(key.into(), action);
+                    for _ in 0..below(3) {
+                        let name = text(&mut below);
+                        if !statement.contains_key(&name) && !name.contains("Action") {
+                            let v = value(2, &mut below);
+                            statement.insert(name, v);
+                        }
+                    }
+                    Value::Object(statement)
+                })
+                .collect();
+            let mut document = Map::new();
+            for _ in 0..below(3) {
+                let name = text(&mut below);
+                if name != "Statement" {
+                    let v = value(1, &mut below);
+                    document.insert(name, v);
+                }
+            }
+            let statement = match statements.as_slice() {
+                [one] if below(2) == 0 => one.clone(),
+                _ => Value::Array(statements),
+            };
+            document.insert("Statement".into(), statement);
+            let Ok(policy) = Policy::parse(&Value::Object(document).to_string()) else {
+                continue;
+            };
+            assert_eq!(
+                policy.to_pretty_string(),
+                serde_json::to_string_pretty(&policy).unwrap()
+            );
+            compared += 1;
+        }
+        assert!(compared > 300, "{compared}");
     }
 
     #[test]

@@ -246,6 +246,28 @@ fn every_managed_policy_verifies_against_itself_when_nothing_is_unused() {
     }
 }
 
+#[test]
+fn every_managed_policy_and_its_refinement_print_as_serde_json_prints_them() {
+    let table = pare_catalog::embedded();
+    for (name, policy) in corpus() {
+        let known = Known::new(table, [&policy], &UnusedSet::new());
+        let granted = granted_by_service(&policy, &known);
+        let unused = unused_list(
+            &granted,
+            &mut Rng::for_case(seed(), &name, 7),
+            Density::Half,
+        );
+        let refined = refine(&policy, &unused, table, &RefineOptions::default()).policy;
+        for policy in [&policy, &refined] {
+            assert_eq!(
+                policy.to_pretty_string(),
+                serde_json::to_string_pretty(policy).unwrap(),
+                "{name}"
+            );
+        }
+    }
+}
+
 /// Policies the corpus has few of: `*`, NotAction, infix wildcards, `?`,
 /// unknown actions, duplicates, a Deny beside the Allows.
 const HAND_BUILT: &[&str] = &[
