@@ -23,7 +23,7 @@ pub const MAX_ATTACHED: usize = 20;
 /// the limit alone is first cut by its actions ([`by_actions`]). `None`
 /// when that cannot be done, or the document has no statement to split.
 pub fn by_statements(policy: &Policy, limit: usize) -> Option<Vec<Value>> {
-    let parts = plan(policy, limit)?;
+    let parts = plan(policy, &Sizes::of(policy), limit)?;
     let Ok(Value::Object(mut document)) = serde_json::to_value(policy.with_statements(Vec::new()))
     else {
         return None;
@@ -70,7 +70,44 @@ pub fn by_statements(policy: &Policy, limit: usize) -> Option<Vec<Value>> {
 
 /// How many parts [`by_statements`] makes, without making them.
 pub fn count(policy: &Policy, limit: usize) -> Option<usize> {
-    plan(policy, limit).map(|parts| parts.len())
+    count_sized(policy, &Sizes::of(policy), limit)
+}
+
+/// [`count`], with the policy's sizes counted already.
+pub fn count_sized(policy: &Policy, sizes: &Sizes, limit: usize) -> Option<usize> {
+    plan(policy, sizes, limit).map(|parts| parts.len())
+}
+
+/// A policy's size as IAM counts it, with each statement's and each of its
+/// entries': every entry sized once (a refined policy can hold tens of
+/// thousands), for the size report and the split both.
+#[derive(Debug)]
+pub struct Sizes {
+    /// The policy's size ([`Policy::size`]).
+    pub total: usize,
+    statements: Vec<usize>,
+    entries: Vec<Vec<usize>>,
+}
+
+impl Sizes {
+    pub fn of(policy: &Policy) -> Sizes {
+        let entries: Vec<Vec<usize>> = policy
+            .statements()
+            .iter()
+            .map(|s| s.entries().iter().map(|e| Policy::size_of_str(e)).collect())
+            .collect();
+        let statements: Vec<usize> = policy
+            .statements()
+            .iter()
+            .zip(&entries)
+            .map(|(statement, sizes)| statement.size_with(sizes))
+            .collect();
+        Sizes {
+            total: policy.size_with(&statements),
+            statements,
+            entries,
+        }
+    }
 }
 
 /// One statement of a part: a statement whole, or a piece of its `Action`
@@ -83,17 +120,23 @@ struct Piece {
 }
 
 /// The parts of [`by_statements`], each a list of pieces: sized from the
-/// policy itself ([`Policy::size`] and the like), nothing copied.
-fn plan(policy: &Policy, limit: usize) -> Option<Vec<Vec<Piece>>> {
+/// policy's [`Sizes`], nothing copied.
+fn plan(policy: &Policy, sizes: &Sizes, limit: usize) -> Option<Vec<Vec<Piece>>> {
     // A part's size is its frame's (with an empty array) plus each
     // statement's, plus a comma between two.
     let empty = policy.with_statements(Vec::new()).size();
     // A statement too large alone is first cut by its `Action` list.
     let mut pieces: Vec<Piece> = Vec::with_capacity(policy.statements().len());
     for (s, statement) in policy.statements().iter().enumerate() {
-        let own = statement.size();
+        let own = sizes.statements.get(s).copied().unwrap_or(0);
         if empty + own > limit {
-            pieces.extend(by_actions(s, statement, own, limit.saturating_sub(empty))?);
+            let entries = sizes.entries.get(s).map_or(&[][..], Vec::as_slice);
+            pieces.extend(by_actions(
+                (s, statement),
+                entries,
+                own,
+                limit.saturating_sub(empty),
+            )?);
         } else {
             pieces.push(Piece {
                 statement: s,
@@ -144,12 +187,16 @@ fn pack(empty: usize, sizes: &[usize], limit: usize) -> Option<Vec<Range<usize>>
 /// does. A `Sid` gets the piece's number (`Sid` is alphanumeric). `None` for
 /// a statement with no `Action` list (`NotAction` cannot be cut: each piece
 /// would grant more), or one whose frame or single action is already over.
-fn by_actions(s: usize, statement: &Statement, own: usize, limit: usize) -> Option<Vec<Piece>> {
+fn by_actions(
+    (s, statement): (usize, &Statement),
+    sizes: &[usize],
+    own: usize,
+    limit: usize,
+) -> Option<Vec<Piece>> {
     if statement.key() != ActionKey::Action || !statement.entries_are_a_list() {
         return None;
     }
     let actions = statement.entries();
-    let sizes: Vec<usize> = actions.iter().map(|a| Policy::size_of_str(a)).collect();
     // The statement's size with its list emptied, and the first piece's
     // `Sid` (one digit longer).
     let list = 2 + sizes.len().saturating_sub(1) + sizes.iter().sum::<usize>();
@@ -163,7 +210,7 @@ fn by_actions(s: usize, statement: &Statement, own: usize, limit: usize) -> Opti
     // Room for the longest `Sid` suffix the pieces can get.
     let room = limit.checked_sub(actions.len().to_string().len())?;
     let frame = own.checked_sub(list)? + 2;
-    let runs = pack(frame + suffix(1), &sizes, room)?;
+    let runs = pack(frame + suffix(1), sizes, room)?;
     Some(
         runs.into_iter()
             .enumerate()
@@ -460,6 +507,11 @@ mod tests {
                 serde_json::json!({"Statement": statement, "Version": "2012-10-17"})
             };
             let p = Policy::from_value(document, "").unwrap();
+            // Each entry sized once, the same sizes as sized one by one.
+            let sizes = Sizes::of(&p);
+            assert_eq!(sizes.total, p.size(), "round {round}");
+            let each: Vec<usize> = p.statements().iter().map(Statement::size).collect();
+            assert_eq!(sizes.statements, each, "round {round}");
             for limit in [40, 300, 2_000, 6_144] {
                 let want = by_values(&p, limit);
                 compared += usize::from(want.as_ref().is_some_and(|parts| parts.len() > 1));
@@ -470,7 +522,7 @@ mod tests {
                 );
                 assert_eq!(count(&p, limit), want.as_ref().map(Vec::len));
                 // Each piece sized as it is written.
-                let planned = plan(&p, limit).map(|parts| {
+                let planned = plan(&p, &sizes, limit).map(|parts| {
                     parts
                         .iter()
                         .flatten()

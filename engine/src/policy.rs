@@ -117,9 +117,23 @@ impl Statement {
     /// The action key's value: a lone string stays a string.
     /// IAM's size of the statement as JSON (see [`Policy::size`]).
     pub fn size(&self) -> usize {
+        self.size_around(self.entries_size(string_size))
+    }
+
+    /// [`Statement::size`], from the sizes of its entries (one each, in
+    /// order, as [`Policy::size_of_str`] counts them): a caller that needs
+    /// both sizes each entry once.
+    pub fn size_with(&self, entry_sizes: &[usize]) -> usize {
+        debug_assert_eq!(entry_sizes.len(), self.entries.len());
+        let mut sizes = entry_sizes.iter();
+        self.size_around(self.entries_size(|_| sizes.next().copied().unwrap_or(0)))
+    }
+
+    /// The statement's size, its entries' written form being `entries`.
+    fn size_around(&self, entries: usize) -> usize {
         object_size(self.frame.iter().map(|(name, value)| {
             let size = if name == self.key.as_str() {
-                self.entries_size()
+                entries
             } else {
                 value_size(value)
             };
@@ -127,11 +141,12 @@ impl Statement {
         }))
     }
 
-    /// The size of the entries as they are written (a string or a list).
-    fn entries_size(&self) -> usize {
+    /// The size of the entries as they are written (a string or a list),
+    /// each entry's given by `size`, asked once each, in order.
+    fn entries_size(&self, mut size: impl FnMut(&str) -> usize) -> usize {
         match self.entries.as_slice() {
-            [one] if self.entries_were_string => string_size(one),
-            all => array_size(all.iter().map(|entry| string_size(entry))),
+            [one] if self.entries_were_string => size(one),
+            all => array_size(all.iter().map(|entry| size(entry))),
         }
     }
 
@@ -296,13 +311,27 @@ impl Policy {
     /// would count its text (a test holds them together), without writing
     /// it: a refined policy can hold tens of thousands of actions.
     pub fn size(&self) -> usize {
+        self.size_of_statements(Statement::size)
+    }
+
+    /// [`Policy::size`], from the sizes of its statements (one each, in
+    /// order, as [`Statement::size`] or [`Statement::size_with`] counts them).
+    pub fn size_with(&self, statement_sizes: &[usize]) -> usize {
+        debug_assert_eq!(statement_sizes.len(), self.statements.len());
+        let mut sizes = statement_sizes.iter();
+        self.size_of_statements(|_| sizes.next().copied().unwrap_or(0))
+    }
+
+    /// The policy's size, each statement's given by `size`, asked once
+    /// each, in order.
+    fn size_of_statements(&self, mut size: impl FnMut(&Statement) -> usize) -> usize {
         object_size(self.document.iter().map(|(name, value)| {
             let size = if name != "Statement" {
                 value_size(value)
             } else {
                 match self.statements.as_slice() {
-                    [one] if self.statement_is_object => one.size(),
-                    all => array_size(all.iter().map(Statement::size)),
+                    [one] if self.statement_is_object => size(one),
+                    all => array_size(all.iter().map(&mut size)),
                 }
             };
             (name.as_str(), size)

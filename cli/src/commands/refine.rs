@@ -215,10 +215,11 @@ fn write_size(
     max: Option<usize>,
     io: &mut Io<'_>,
 ) -> Result<(), Error> {
-    // Counted once: a refined policy can hold tens of thousands of actions.
-    let after = refined.size();
-    writeln!(io.stderr, "{}", size_line(input, after, kind, max))?;
-    if let Some(line) = split_line(refined, after, kind, max) {
+    // Each entry sized once, for both lines: a refined policy can hold tens
+    // of thousands of actions.
+    let sizes = crate::split::Sizes::of(refined);
+    writeln!(io.stderr, "{}", size_line(input, sizes.total, kind, max))?;
+    if let Some(line) = split_line(refined, &sizes, kind, max) {
         writeln!(io.stderr, "{line}")?;
     }
     Ok(())
@@ -464,10 +465,11 @@ fn size_line(input: &PolicyInput, after: usize, kind: PolicyKind, max: Option<us
 /// split helps there.
 fn split_line(
     refined: &Policy,
-    after: usize,
+    sizes: &crate::split::Sizes,
     kind: PolicyKind,
     max: Option<usize>,
 ) -> Option<String> {
+    let after = sizes.total;
     if !matches!(kind, PolicyKind::Managed | PolicyKind::Unknown) {
         return None;
     }
@@ -476,7 +478,7 @@ fn split_line(
     if after <= limit {
         return None;
     }
-    Some(match crate::split::count(refined, limit) {
+    Some(match crate::split::count_sized(refined, sizes, limit) {
         Some(parts) => format!(
             "note: it fits as {} managed policies split by statement, each taking one of the\n  \
              principal's {} attached-policy slots ({} at most)",
