@@ -126,17 +126,24 @@ pub fn cut_points(name: &str) -> Vec<usize> {
 fn for_each_cut(name: &str, mut f: impl FnMut(usize)) {
     let bytes = name.as_bytes();
     f(0);
-    for i in 1..bytes.len() {
-        let prev = bytes.get(i - 1).copied().unwrap_or(0);
-        let cur = bytes.get(i).copied().unwrap_or(0);
-        let next = bytes.get(i + 1).copied();
+    // Each byte after the first with the one before (the one after is
+    // looked at only after an uppercase one).
+    for (i, pair) in bytes.windows(2).enumerate() {
+        let &[prev, cur] = pair else {
+            continue;
+        };
+        // Most bytes are neither: lowercase, after anything but `-`.
+        if prev != b'-' && !cur.is_ascii_uppercase() {
+            continue;
+        }
+        let next = bytes.get(i + 2);
         let word_start =
             cur.is_ascii_uppercase() && (prev.is_ascii_lowercase() || prev.is_ascii_digit());
         let acronym_end = cur.is_ascii_uppercase()
             && prev.is_ascii_uppercase()
             && next.is_some_and(|n| n.is_ascii_lowercase());
         if word_start || acronym_end || prev == b'-' {
-            f(i);
+            f(i + 1);
         }
     }
 }
@@ -192,6 +199,36 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     }
     let (a, b) = (a.get(at..).unwrap_or(&[]), b.get(at..).unwrap_or(&[]));
     at + a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+/// `items` sorted stably by `key`, each key below `keys`: a count of each
+/// key, then each item put at its key's next place.
+fn counting_sort<T: Copy>(items: &[T], keys: usize, key: impl Fn(&T) -> usize) -> Vec<T> {
+    let mut starts: Vec<usize> = vec![0; keys + 1];
+    for item in items {
+        if let Some(slot) = starts.get_mut(key(item) + 1) {
+            *slot += 1;
+        }
+    }
+    for k in 1..starts.len() {
+        let before = starts.get(k - 1).copied().unwrap_or(0);
+        if let Some(slot) = starts.get_mut(k) {
+            *slot += before;
+        }
+    }
+    let Some(&first) = items.first() else {
+        return Vec::new();
+    };
+    let mut out: Vec<T> = vec![first; items.len()];
+    for &item in items {
+        if let Some(at) = starts.get_mut(key(&item)) {
+            if let Some(slot) = out.get_mut(*at) {
+                *slot = item;
+            }
+            *at += 1;
+        }
+    }
+    out
 }
 
 impl Block {
@@ -263,37 +300,14 @@ impl Block {
             });
             push(whole, true);
         }
-        // Grouped by their first name (a counting sort, stable), then each
-        // group sorted: most groups are a handful.
-        let mut offsets: Vec<usize> = vec![0; count + 1];
-        for &(start, ..) in &candidates {
-            if let Some(slot) = offsets.get_mut(start as usize + 1) {
-                *slot += 1;
-            }
-        }
-        for s in 1..offsets.len() {
-            let before = offsets.get(s - 1).copied().unwrap_or(0);
-            if let Some(slot) = offsets.get_mut(s) {
-                *slot += before;
-            }
-        }
-        let mut sorted: Vec<(u32, u32, u32, bool)> = vec![(0, 0, 0, false); candidates.len()];
-        let mut next = offsets.clone();
-        for &candidate in &candidates {
-            if let Some(at) = next.get_mut(candidate.0 as usize) {
-                if let Some(slot) = sorted.get_mut(*at) {
-                    *slot = candidate;
-                }
-                *at += 1;
-            }
-        }
-        for group in offsets.windows(2) {
-            if let [from, to] = *group {
-                if let Some(slice) = sorted.get_mut(from..to) {
-                    slice.sort_unstable();
-                }
-            }
-        }
+        // Sorted by (first name, length, name, whole): found in the order of
+        // (name, length, whole), so two stable counting sorts, by length and
+        // then by first name, leave each (first name, length) in that order.
+        // (A comparison sort of each first name's group made thousands of
+        // calls, most of them on a handful of candidates.)
+        let longest = candidates.iter().map(|c| c.1 as usize).max().unwrap_or(0);
+        let by_length = counting_sort(&candidates, longest + 1, |c| c.1 as usize);
+        let sorted = counting_sort(&by_length, count, |c| c.0 as usize);
         let mut keys: Vec<Key> = Vec::new();
         let mut producers: Vec<(u32, bool)> = Vec::with_capacity(sorted.len());
         let mut previous: Option<(u32, u32)> = None;

@@ -238,6 +238,42 @@ fn cuts(name: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The cut rule byte by byte, as written before the cuts were found over
+/// pairs of bytes: each position with the bytes around it looked up.
+fn cut_points_by_index(name: &str) -> Vec<usize> {
+    let bytes = name.as_bytes();
+    let mut cuts = vec![0];
+    for i in 1..bytes.len() {
+        let (prev, cur, next) = (bytes[i - 1], bytes[i], bytes.get(i + 1).copied());
+        let word_start =
+            cur.is_ascii_uppercase() && (prev.is_ascii_lowercase() || prev.is_ascii_digit());
+        let acronym_end = cur.is_ascii_uppercase()
+            && prev.is_ascii_uppercase()
+            && next.is_some_and(|n| n.is_ascii_lowercase());
+        if word_start || acronym_end || prev == b'-' {
+            cuts.push(i);
+        }
+    }
+    cuts
+}
+
+#[test]
+fn cuts_are_the_byte_by_byte_rule() {
+    let pieces = [
+        "a", "B", "C", "7", "-", "_", ":", "é", "Db", "ACL", "x-Y", "--", "Zz",
+    ];
+    let mut rng = Lcg(0xc075);
+    let mut cut = 0;
+    for _ in 0..5_000 {
+        let name: String = (0..rng.below(9))
+            .map(|_| pieces[rng.below(pieces.len())])
+            .collect();
+        assert_eq!(cut_points(&name), cut_points_by_index(&name), "{name:?}");
+        cut += cut_points(&name).len();
+    }
+    assert!(cut > 10_000, "{cut}");
+}
+
 #[test]
 fn word_starts() {
     assert_eq!(cuts("GetObject"), ["", "Get"]);
