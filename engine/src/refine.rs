@@ -941,9 +941,13 @@ fn dedup(segments: &[Segment<'_>], place: &Place, local: &mut Edits) -> Vec<Stri
                 let mut kept_at = kept.iter().peekable();
                 let mut unordered: Option<BTreeSet<Box<[u8]>>> = None;
                 let mut first = true;
+                // Where the duplicates just before this entry begin: each run
+                // of them is recorded once (most of a hostile list's entries
+                // are the lists' before it, in runs).
+                let mut duplicates_from: Option<usize> = None;
                 for (i, entry) in list.iter().enumerate() {
                     if by_address.contains(&address(entry)) {
-                        local.push_duplicates(place, list, i..i + 1);
+                        duplicates_from.get_or_insert(i);
                         continue;
                     }
                     lowercase_into(entry, &mut key);
@@ -980,13 +984,19 @@ fn dedup(segments: &[Segment<'_>], place: &Place, local: &mut Edits) -> Vec<Stri
                         }
                     };
                     if seen {
-                        local.push_duplicates(place, list, i..i + 1);
+                        duplicates_from.get_or_insert(i);
                     } else {
+                        if let Some(from) = duplicates_from.take() {
+                            local.push_duplicates(place, list, from..i);
+                        }
                         deduped.push(String::from(&**entry));
                         by_address.insert(address(entry));
                         fresh.push((at, arena.add(&key)));
                     }
                     std::mem::swap(&mut key, &mut previous);
+                }
+                if let Some(from) = duplicates_from {
+                    local.push_duplicates(place, list, from..list.len());
                 }
                 if unordered.is_some() {
                     fresh.sort_unstable_by(|&(_, a), &(_, b)| arena.get(a).cmp(arena.get(b)));
