@@ -504,3 +504,73 @@ fn a_block_orders_its_candidates_as_the_string_sort() {
         assert_eq!(block.producers, producers, "round {round}: {names:?}");
     }
 }
+
+/// A kept block is recognized by comparing words: it fits exactly the names
+/// it was built over, as the plain comparison of each name says, on random
+/// lists and random edits of them (a byte changed anywhere, a case twin,
+/// the same bytes cut into other names, a name more or less).
+#[test]
+fn a_kept_block_fits_what_the_plain_comparison_says() {
+    let words = [
+        "Get", "Object", "Acl", "a", "ACL", "-", "2", "é", "Describe", "Instances", "x",
+    ];
+    let mut rng = Lcg(0xf175);
+    let mut fitting = 0usize;
+    for round in 0..3_000 {
+        let mut names: Vec<String> = (0..1 + rng.below(12))
+            .map(|_| {
+                let mut name = String::from("svc:");
+                for _ in 0..rng.below(8) {
+                    name.push_str(words[rng.below(words.len())]);
+                }
+                name
+            })
+            .collect();
+        names.sort_by(|a, b| crate::table::cmp_ci(a, b));
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let block = Block::new(&refs);
+        assert!(block.fits(&refs), "round {round}: {refs:?}");
+        let mut other = names.clone();
+        match rng.below(5) {
+            0 => {
+                // One byte changed (ASCII stays ASCII).
+                let i = rng.below(other.len());
+                let mut bytes = other[i].clone().into_bytes();
+                let at = rng.below(bytes.len());
+                if bytes[at].is_ascii() {
+                    bytes[at] = b'!' + (bytes[at] + 1 + rng.below(90) as u8) % 94;
+                }
+                other[i] = String::from_utf8(bytes).unwrap_or_default();
+            }
+            1 => {
+                let i = rng.below(other.len());
+                other[i] = other[i].to_ascii_uppercase();
+            }
+            2 => {
+                // The last byte of one name moved to the front of the next.
+                let i = rng.below(other.len());
+                if i + 1 < other.len() {
+                    if let Some(c) = other[i].pop() {
+                        other[i + 1].insert(0, c);
+                    }
+                }
+            }
+            3 => {
+                if rng.below(2) == 0 {
+                    other.pop();
+                } else {
+                    other.push("svc:Zz".to_string());
+                }
+            }
+            _ => {}
+        }
+        let other: Vec<&str> = other.iter().map(String::as_str).collect();
+        assert_eq!(
+            block.fits(&other),
+            refs == other,
+            "round {round}: {refs:?} against {other:?}"
+        );
+        fitting += usize::from(refs == other);
+    }
+    assert!(fitting > 500 && fitting < 2_000, "{fitting}");
+}
