@@ -2,8 +2,10 @@
 
 use std::sync::OnceLock;
 
+use super::grants::{granted_rows, removed_counts_fast, removed_rows};
 use super::*;
 use crate::known::concrete_action;
+use crate::table::KnownAction;
 use crate::trie::Index;
 
 /// The distinct (policy, unused set) pairs to refine: accounts repeat both a
@@ -129,8 +131,16 @@ impl<'p> Jobs<'p> {
 /// grants were rebuilt for every job, thousands of times for one shared policy.
 pub(super) struct PolicyBase<'t> {
     known: Known<'t>,
-    /// What the policy grants, each action with its access level.
-    granted: OnceLock<Vec<(Box<str>, Option<AccessLevel>)>>,
+    /// What the policy grants.
+    granted: OnceLock<BaseGrants<'t>>,
+}
+
+/// What a shared policy grants before it is refined.
+enum BaseGrants<'t> {
+    /// K is the catalog: its rows (see [`granted_rows`]).
+    Rows(Vec<&'t KnownAction>),
+    /// Each action with its access level.
+    Names(Vec<(Box<str>, Option<AccessLevel>)>),
 }
 
 impl<'t> PolicyBase<'t> {
@@ -151,15 +161,21 @@ impl<'t> PolicyBase<'t> {
         })
     }
 
-    /// The known actions `policy` (this base's) grants, sorted, with their
-    /// access levels (looked up once here, not by every job).
-    fn granted(&self, policy: &Policy) -> &[(Box<str>, Option<AccessLevel>)] {
+    /// The known actions `policy` (this base's) grants, sorted: as rows when
+    /// K is the catalog, else with their access levels (looked up once here,
+    /// not by every job).
+    fn granted(&self, policy: &Policy) -> &BaseGrants<'t> {
         self.granted.get_or_init(|| {
+            if let Some(rows) = granted_rows(policy, &self.known) {
+                return BaseGrants::Rows(rows);
+            }
             let table = self.known.table();
-            granted(policy, &self.known)
-                .into_iter()
-                .map(|action| (Box::from(action), table.get(action).map(|a| a.access)))
-                .collect()
+            BaseGrants::Names(
+                granted(policy, &self.known)
+                    .into_iter()
+                    .map(|action| (Box::from(action), table.get(action).map(|a| a.access)))
+                    .collect(),
+            )
         })
     }
 }
@@ -186,17 +202,23 @@ pub(super) fn run_job(
     let refinement = refine::refine_indexed(policy, unused, known, options, index);
     let removed = match (refinement.changed(), base) {
         (false, _) => LevelCounts::default(),
-        (true, Some(base)) => {
-            let after = granted(&refinement.policy, known);
-            let mut counts = LevelCounts::default();
-            for (action, level) in base.granted(policy) {
-                if after.binary_search(&&**action).is_err() {
-                    counts.add(*level);
+        (true, Some(base)) => match base.granted(policy) {
+            BaseGrants::Rows(before) => match granted_rows(&refinement.policy, known) {
+                Some(after) => removed_rows(before, &after),
+                None => removed_counts(policy, &refinement.policy, known),
+            },
+            BaseGrants::Names(before) => {
+                let after = granted(&refinement.policy, known);
+                let mut counts = LevelCounts::default();
+                for (action, level) in before {
+                    if after.binary_search(&&**action).is_err() {
+                        counts.add(*level);
+                    }
                 }
+                counts
             }
-            counts
-        }
-        (true, None) => removed_counts(policy, &refinement.policy, known),
+        },
+        (true, None) => removed_counts_fast(policy, &refinement.policy, known),
     };
     RefinedPolicy {
         size: refinement.policy.size(),

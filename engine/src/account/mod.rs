@@ -59,6 +59,7 @@ use crate::unused::{Finding, UnusedSet};
 
 mod decide;
 mod details;
+mod grants;
 mod holdings;
 mod jobs;
 mod plan;
