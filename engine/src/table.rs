@@ -413,7 +413,7 @@ fn rows_key(rows: &[KnownAction]) -> (usize, usize) {
 /// (It was FNV-1a a byte at a time, a fifth of a lookup's cost.) The rows
 /// are the catalog's, not chosen by whoever wrote an input, and a lookup of
 /// any name stops at the first empty slot.
-fn hash_ci(name: &str) -> u64 {
+pub(crate) fn hash_ci(name: &str) -> u64 {
     const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
     let bytes = name.as_bytes();
     let mut hash = (bytes.len() as u64).wrapping_mul(MIX);

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 use super::grants::{granted_rows, removed_counts_fast, removed_rows};
 use super::*;
 use crate::known::concrete_action;
-use crate::table::KnownAction;
+use crate::table::{KnownAction, hash_ci};
 use crate::trie::Index;
 
 /// The distinct (policy, unused set) pairs to refine: accounts repeat both a
@@ -17,8 +17,11 @@ pub(super) struct Jobs<'p> {
     policies: HashMap<String, usize>,
     /// By policy id, what of an unused set can matter to it.
     scopes: Vec<Option<Scope>>,
-    /// Unused-set text to id.
-    sets: HashMap<String, usize>,
+    /// A hash of each distinct unused set (as the jobs see it, projected) to
+    /// the ids of the sets with that hash.
+    sets: HashMap<u64, Vec<usize>>,
+    /// By set id, the job that first had it (a new set makes a new job).
+    set_jobs: Vec<usize>,
     /// (policy id, set id) to job index.
     index: HashMap<(usize, usize), usize>,
     /// The pairs, in the order first asked for.
@@ -35,11 +38,12 @@ pub(super) struct Job<'p> {
 
 /// A job's unused set. A principal's own set is projected again when the job
 /// runs rather than held projected by every job until all have run (those
-/// copies were as large as the findings); a set made for the job (an
-/// intersection) is kept projected.
+/// copies were as large as the findings): the job holds which of its
+/// entries the projection keeps (`None`: the policy has no scope, the whole
+/// set). A set made for the job (an intersection) is kept projected.
 pub(super) enum JobSet<'p> {
     Projected(UnusedSet),
-    Source(&'p UnusedSet),
+    Source(&'p UnusedSet, Option<Vec<u32>>),
 }
 
 impl Job<'_> {
@@ -47,10 +51,95 @@ impl Job<'_> {
     fn unused<'a>(&'a self, scopes: &[Option<Scope>]) -> Cow<'a, UnusedSet> {
         match &self.set {
             JobSet::Projected(set) => Cow::Borrowed(set),
-            JobSet::Source(set) => match scopes.get(self.policy_id).and_then(Option::as_ref) {
-                Some(scope) => Cow::Owned(project(set, scope)),
-                None => Cow::Borrowed(set),
-            },
+            JobSet::Source(set, kept) => {
+                match (scopes.get(self.policy_id).and_then(Option::as_ref), kept) {
+                    (Some(scope), Some(kept)) => Cow::Owned(project_kept(set, scope, kept)),
+                    (Some(scope), None) => Cow::Owned(project(set, scope)),
+                    (None, _) => Cow::Borrowed(set),
+                }
+            }
+        }
+    }
+
+    /// Its set as the jobs compare them.
+    fn view<'a>(&'a self, scopes: &'a [Option<Scope>]) -> SetView<'a> {
+        match &self.set {
+            JobSet::Projected(set) => SetView::whole(set),
+            JobSet::Source(set, kept) => {
+                let scope = scopes.get(self.policy_id).and_then(Option::as_ref);
+                match (scope, kept) {
+                    (Some(scope), Some(kept)) => SetView {
+                        set,
+                        scope: Some((scope, kept)),
+                    },
+                    _ => SetView::whole(set),
+                }
+            }
+        }
+    }
+}
+
+/// An unused set as a job sees it: the whole set, or the services in a
+/// scope and the entries kept for it. Two views are the same set when
+/// `unused_key(&project(..))` of each is the same text: the same services
+/// (lowercase already) and the same actions in order, case aside.
+struct SetView<'a> {
+    set: &'a UnusedSet,
+    scope: Option<(&'a Scope, &'a [u32])>,
+}
+
+impl<'a> SetView<'a> {
+    fn whole(set: &'a UnusedSet) -> SetView<'a> {
+        SetView { set, scope: None }
+    }
+
+    fn services(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        let scope = self.scope.map(|(scope, _)| scope);
+        self.set
+            .services()
+            .filter(move |s| scope.is_none_or(|scope| scope.contains_key(&s.name)))
+            .map(|s| s.name.as_str())
+    }
+
+    fn actions(&self) -> Box<dyn Iterator<Item = &'a str> + 'a> {
+        let set = self.set;
+        match self.scope {
+            None => Box::new(set.actions().map(|a| a.name)),
+            Some((_, kept)) => {
+                let list = set.list();
+                let entries = list.entries();
+                Box::new(
+                    kept.iter()
+                        .filter_map(move |&i| entries.get(i as usize).map(|e| list.name_of(e))),
+                )
+            }
+        }
+    }
+
+    /// A hash of what [`SetView::same`] compares.
+    fn hash(&self) -> u64 {
+        const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut hash = 0u64;
+        for service in self.services() {
+            hash = (hash.rotate_left(5) ^ hash_ci(service) ^ 1).wrapping_mul(MIX);
+        }
+        for action in self.actions() {
+            hash = (hash.rotate_left(5) ^ hash_ci(action)).wrapping_mul(MIX);
+        }
+        hash
+    }
+
+    fn same(&self, other: &SetView<'_>) -> bool {
+        if !self.services().eq(other.services()) {
+            return false;
+        }
+        let (mut mine, mut theirs) = (self.actions(), other.actions());
+        loop {
+            match (mine.next(), theirs.next()) {
+                (None, None) => return true,
+                (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => {}
+                _ => return false,
+            }
         }
     }
 }
@@ -61,6 +150,7 @@ impl<'p> Jobs<'p> {
             policies: HashMap::new(),
             scopes: Vec::new(),
             sets: HashMap::new(),
+            set_jobs: Vec::new(),
             index: HashMap::new(),
             pairs: Vec::new(),
         }
@@ -94,23 +184,49 @@ impl<'p> Jobs<'p> {
         // A finding covers every policy of its principal; each policy only
         // needs the part of it that its entries can match (see `project`).
         let scope = self.scopes.get(policy_id).and_then(Option::as_ref);
-        // A principal's own set is projected when its job runs; here its key
-        // is enough. A set made for this job is kept projected.
+        // A principal's own set is projected when its job runs; here the
+        // entries it keeps are enough. A set made for this job is kept
+        // projected.
         let projected = match (&unused, scope) {
             (Cow::Owned(set), Some(scope)) => Some(project(set, scope)),
             _ => None,
         };
-        let key = match (&projected, scope) {
-            (Some(projected), _) => unused_key(projected),
-            (None, Some(scope)) => projected_key(&unused, scope),
-            (None, None) => unused_key(&unused),
+        let kept = match (&unused, scope) {
+            (Cow::Borrowed(set), Some(scope)) => Some(kept_entries(set, scope)),
+            _ => None,
         };
-        let next = self.sets.len();
-        let set_id = *self.sets.entry(key).or_insert(next);
+        // Identical sets are told apart by a hash, then compared.
+        let view = match (&projected, scope, &kept) {
+            (Some(projected), _, _) => SetView::whole(projected),
+            (None, Some(scope), Some(kept)) => SetView {
+                set: &unused,
+                scope: Some((scope, kept)),
+            },
+            _ => SetView::whole(&unused),
+        };
+        let hash = view.hash();
+        let found = self.sets.get(&hash).and_then(|ids| {
+            ids.iter().copied().find(|&id| {
+                self.set_jobs
+                    .get(id)
+                    .and_then(|&j| self.pairs.get(j))
+                    .is_some_and(|job| job.view(&self.scopes).same(&view))
+            })
+        });
+        let set_id = match found {
+            Some(id) => id,
+            None => {
+                let id = self.set_jobs.len();
+                // A new set makes a new pair, pushed below.
+                self.set_jobs.push(self.pairs.len());
+                self.sets.entry(hash).or_default().push(id);
+                id
+            }
+        };
         let next = self.pairs.len();
         *self.index.entry((policy_id, set_id)).or_insert_with(|| {
             let set = match (unused, projected) {
-                (Cow::Borrowed(source), _) => JobSet::Source(source),
+                (Cow::Borrowed(source), _) => JobSet::Source(source, kept),
                 (Cow::Owned(_), Some(projected)) => JobSet::Projected(projected),
                 (Cow::Owned(set), None) => JobSet::Projected(set),
             };
@@ -309,4 +425,103 @@ pub(super) fn run_jobs(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The jobs share a pair exactly when the policy and the canonical text
+    /// of its projected set (`unused_key`) are the same, and a job projects
+    /// its set from the entries it kept as `project` does: on random
+    /// policies (scoped or not), random sets (case twins, services that
+    /// start alike, wholly unused services), borrowed and owned.
+    #[test]
+    fn jobs_share_a_pair_when_the_projected_texts_are_the_same() {
+        let mut below = crate::test_rng::below(0x10b5);
+        let services = ["s3", "s3-outposts", "ec2", "iam"];
+        let parts = ["Get", "get", "Object", "Acl", "Put", "X"];
+        let name = |below: &mut dyn FnMut(usize) -> usize| {
+            let mut n = format!("{}:", services[below(services.len())]);
+            for _ in 0..1 + below(3) {
+                n.push_str(parts[below(parts.len())]);
+            }
+            n
+        };
+        let (mut shared, mut total) = (0usize, 0usize);
+        for round in 0..300 {
+            let policies: Vec<Policy> = (0..1 + below(4))
+                .map(|_| {
+                    let entries: Vec<String> = (0..1 + below(5))
+                        .map(|_| match below(6) {
+                            0 => format!("{}*", name(&mut below)),
+                            1 if round % 3 == 0 => "*".to_string(),
+                            _ => name(&mut below),
+                        })
+                        .collect();
+                    let text = serde_json::json!({"Version": "2012-10-17", "Statement": [
+                        {"Effect": "Allow", "Action": entries, "Resource": "*"}]});
+                    Policy::parse(&text.to_string()).unwrap()
+                })
+                .collect();
+            let sets: Vec<UnusedSet> = (0..1 + below(6))
+                .map(|_| {
+                    let mut set = UnusedSet::new();
+                    for _ in 0..below(8) {
+                        set.insert_action(&name(&mut below), None);
+                    }
+                    if below(6) == 0 {
+                        set.insert_service(services[below(services.len())], None);
+                    }
+                    set
+                })
+                .collect();
+            let mut jobs = Jobs::new();
+            let ids: Vec<usize> = policies.iter().map(|p| jobs.policy_id(p)).collect();
+            // (policy id, expected projected set, job).
+            let mut asked: Vec<(usize, UnusedSet, usize)> = Vec::new();
+            for _ in 0..12 {
+                let p = below(policies.len());
+                let set = &sets[below(sets.len())];
+                let scope = jobs.scopes[ids[p]].clone();
+                let expected = match &scope {
+                    Some(scope) => project(set, scope),
+                    None => set.clone(),
+                };
+                let unused = if below(3) == 0 {
+                    Cow::Owned(set.clone())
+                } else {
+                    Cow::Borrowed(set)
+                };
+                let job = jobs.job(&policies[p], ids[p], unused);
+                asked.push((ids[p], expected, job));
+            }
+            let (pairs, scopes) = jobs.into_parts();
+            for (i, (id, expected, job)) in asked.iter().enumerate() {
+                let first = asked.iter().position(|(_, _, j)| j == job) == Some(i);
+                if first {
+                    let made = pairs[*job].unused(&scopes);
+                    assert_eq!(&*made, expected, "round {round}, call {i}");
+                }
+                for (other_id, other, other_job) in &asked {
+                    // The comparison itself, not only the hash, across policies.
+                    let (mine, theirs) =
+                        (pairs[*job].view(&scopes), pairs[*other_job].view(&scopes));
+                    let same_text = unused_key(expected) == unused_key(other);
+                    assert_eq!(mine.same(&theirs), same_text, "round {round}, call {i}");
+                    if same_text {
+                        assert_eq!(mine.hash(), theirs.hash(), "round {round}, call {i}");
+                    }
+                    let same = id == other_id && same_text;
+                    assert_eq!(job == other_job, same, "round {round}, call {i}");
+                    shared += usize::from(same);
+                    total += 1;
+                }
+            }
+        }
+        assert!(
+            shared > total / 8 && shared < total / 2,
+            "{shared} of {total}"
+        );
+    }
 }

@@ -80,6 +80,13 @@ fn in_scope<'u>(
 ) -> impl Iterator<Item = crate::unused::UnusedAction<'u>> {
     let list = unused.list();
     let entries = list.entries();
+    in_scope_entries(unused, scope).filter_map(move |i| entries.get(i).map(|e| list.action_of(e)))
+}
+
+/// [`in_scope`], as indices into the set's entries.
+fn in_scope_entries<'u>(unused: &'u UnusedSet, scope: &'u Scope) -> impl Iterator<Item = usize> {
+    let list = unused.list();
+    let entries = list.entries();
     let mut head = String::new();
     let mut runs: Vec<(std::ops::Range<usize>, &'u [String])> = scope
         .iter()
@@ -97,27 +104,60 @@ fn in_scope<'u>(
     runs.sort_by_key(|(run, _)| run.start);
     runs.into_iter().flat_map(move |(run, prefixes)| {
         let mut at = 0usize;
+        let start = run.start;
         entries
             .get(run)
             .unwrap_or(&[])
             .iter()
-            .map(move |e| list.action_of(e))
-            .filter(move |action| {
+            .enumerate()
+            .filter(move |(_, e)| {
+                let name = list.name_of(e);
                 while let Some(prefix) = prefixes.get(at) {
-                    if starts_with_ci(action.name, prefix) {
+                    if starts_with_ci(name, prefix) {
                         return true;
                     }
-                    if cmp_ci(prefix, action.name).is_gt() {
+                    if cmp_ci(prefix, name).is_gt() {
                         return false;
                     }
                     at += 1;
                 }
                 false
             })
+            .map(move |(i, _)| start + i)
     })
 }
 
-/// `unused_key(&project(unused, scope))`, without building the projection.
+/// The indices (into the set's entries) of the actions [`in_scope`] keeps,
+/// in the set's order: a job holds these, not a projected copy, and
+/// projects from them when it runs ([`project_kept`]).
+pub(super) fn kept_entries(unused: &UnusedSet, scope: &Scope) -> Vec<u32> {
+    in_scope_entries(unused, scope)
+        .filter_map(|i| u32::try_from(i).ok())
+        .collect()
+}
+
+/// [`project`], from the entries [`kept_entries`] found.
+pub(super) fn project_kept(unused: &UnusedSet, scope: &Scope, kept: &[u32]) -> UnusedSet {
+    let mut out = UnusedSet::new();
+    for service in unused.services() {
+        if scope.contains_key(&service.name) {
+            out.insert_service(&service.name, service.last_accessed.clone());
+        }
+    }
+    let list = unused.list();
+    let entries = list.entries();
+    out.reserve(kept.len());
+    for &i in kept {
+        if let Some(entry) = entries.get(i as usize) {
+            out.insert(list.action_of(entry));
+        }
+    }
+    out
+}
+
+/// `unused_key(&project(unused, scope))`, without building the projection
+/// (the jobs compare sets by [`kept_entries`] now; the tests hold them to this).
+#[cfg(test)]
 pub(super) fn projected_key(unused: &UnusedSet, scope: &Scope) -> String {
     let mut key = String::new();
     for service in unused.services() {
@@ -134,6 +174,7 @@ pub(super) fn projected_key(unused: &UnusedSet, scope: &Scope) -> String {
 }
 
 /// Appends `text` ASCII-lowercased, without a lowercased copy of it.
+#[cfg(test)]
 fn push_lowercase(key: &mut String, text: &str) {
     // Copied whole, then lowercased in place: a key holds every unused
     // action of a principal, and pushing it a character at a time showed.
@@ -144,7 +185,9 @@ fn push_lowercase(key: &mut String, text: &str) {
     }
 }
 
-/// A canonical text of an unused set, for telling identical sets apart cheaply.
+/// A canonical text of an unused set: two sets the jobs take for the same
+/// have the same text.
+#[cfg(test)]
 pub(super) fn unused_key(set: &UnusedSet) -> String {
     let mut key = String::new();
     for service in set.services() {
