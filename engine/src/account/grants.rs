@@ -10,10 +10,7 @@ use crate::table::KnownAction;
 /// catalog (a policy's unknown action, an unused list's), which only
 /// [`granted`] sees. Otherwise the same actions as [`granted`]: K is then
 /// the catalog, whose rows are distinct case-insensitively.
-pub(super) fn granted_rows<'t>(
-    policy: &Policy,
-    known: &Known<'t>,
-) -> Option<Vec<&'t KnownAction>> {
+pub(super) fn granted_rows<'t>(policy: &Policy, known: &Known<'t>) -> Option<Vec<&'t KnownAction>> {
     if known.extra_count() > 0 {
         return None;
     }
@@ -65,7 +62,10 @@ pub(super) fn granted_rows<'t>(
 /// by address, as [`granted_rows`] gives them.
 pub(super) fn removed_rows(before: &[&KnownAction], after: &[&KnownAction]) -> LevelCounts {
     let mut counts = LevelCounts::default();
-    let mut after = after.iter().map(|row| std::ptr::from_ref(*row).addr()).peekable();
+    let mut after = after
+        .iter()
+        .map(|row| std::ptr::from_ref(*row).addr())
+        .peekable();
     for row in before {
         let at = std::ptr::from_ref(*row).addr();
         while after.next_if(|&a| a < at).is_some() {}

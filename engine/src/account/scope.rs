@@ -19,20 +19,27 @@ pub(super) fn scope_of(policy: &Policy) -> Option<Scope> {
             return None;
         }
         for entry in statement.entries() {
-            let pattern = Pattern::new(entry);
-            let service = if pattern.is_literal() {
+            // What `Pattern::literal_prefix` and `fixed_service` say, without
+            // parsing the entry (most are literals).
+            let wildcard = entry.find(['*', '?']);
+            let literal = wildcard.and_then(|at| entry.get(..at)).unwrap_or(entry);
+            let service = match (literal.split_once(':'), wildcard) {
+                (Some((service, _)), _) => service,
                 // A literal without a colon matches no action.
-                match entry.split_once(':') {
-                    Some((service, _)) => service,
-                    None => continue,
-                }
-            } else {
-                pattern.fixed_service()?
+                (None, None) => continue,
+                (None, Some(_)) => return None,
             };
-            scope
-                .entry(service.to_ascii_lowercase())
-                .or_default()
-                .push(pattern.literal_prefix().to_ascii_lowercase());
+            let prefix = literal.to_ascii_lowercase();
+            match prefix
+                .get(..service.len())
+                .and_then(|lower| scope.get_mut(lower))
+            {
+                Some(prefixes) => prefixes.push(prefix),
+                None => {
+                    let key = prefix.get(..service.len()).unwrap_or("").to_string();
+                    scope.entry(key).or_default().push(prefix);
+                }
+            }
         }
     }
     // A prefix another one starts with adds nothing: `s3:*` makes `s3:Get*`
@@ -325,5 +332,79 @@ mod tests {
             kept += projected.len();
         }
         assert!(kept > 5_000, "{kept}");
+    }
+
+    /// `scope_of` as it was written with a parsed pattern per entry.
+    fn scope_by_patterns(policy: &Policy) -> Option<Scope> {
+        let mut scope = Scope::new();
+        for statement in policy.statements() {
+            if statement.effect() != Effect::Allow {
+                continue;
+            }
+            if statement.key() == ActionKey::NotAction {
+                return None;
+            }
+            for entry in statement.entries() {
+                let pattern = Pattern::new(entry);
+                let service = if pattern.is_literal() {
+                    match entry.split_once(':') {
+                        Some((service, _)) => service,
+                        None => continue,
+                    }
+                } else {
+                    pattern.fixed_service()?
+                };
+                scope
+                    .entry(service.to_ascii_lowercase())
+                    .or_default()
+                    .push(pattern.literal_prefix().to_ascii_lowercase());
+            }
+        }
+        for prefixes in scope.values_mut() {
+            prefixes.sort();
+            prefixes.dedup_by(|longer, shorter| longer.starts_with(shorter.as_str()));
+        }
+        Some(scope)
+    }
+
+    /// The scope read without parsing patterns is the one read with them,
+    /// on random entries: wildcards before, at and after the colon, none,
+    /// entries without a colon, services in any case, Deny and NotAction.
+    #[test]
+    fn scope_without_patterns_is_the_scope_with_them() {
+        let mut below = crate::test_rng::below(0x5c09);
+        let pieces = ["s3", "S3", "ec2", ":", "Get", "*", "?", "Object", "x-y"];
+        let mut scoped = 0usize;
+        for round in 0..3_000 {
+            let statements: Vec<serde_json::Value> = (0..1 + below(3))
+                .map(|_| {
+                    let entries: Vec<String> = (0..1 + below(5))
+                        .map(|_| {
+                            let mut entry = String::new();
+                            if below(4) > 0 {
+                                entry.push_str(["s3:", "S3:", "ec2:", "Ec2-x:"][below(4)]);
+                            }
+                            for _ in 0..below(4) {
+                                entry.push_str(pieces[below(pieces.len())]);
+                            }
+                            entry
+                        })
+                        .collect();
+                    let effect = if below(6) == 0 { "Deny" } else { "Allow" };
+                    let key = if below(12) == 0 {
+                        "NotAction"
+                    } else {
+                        "Action"
+                    };
+                    serde_json::json!({"Effect": effect, key: entries, "Resource": "*"})
+                })
+                .collect();
+            let text = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
+            let policy = Policy::parse(&text.to_string()).unwrap();
+            let scope = scope_of(&policy);
+            assert_eq!(scope, scope_by_patterns(&policy), "round {round}: {text}");
+            scoped += usize::from(scope.is_some_and(|s| !s.is_empty()));
+        }
+        assert!(scoped > 1_000 && scoped < 2_900, "{scoped}");
     }
 }

@@ -512,7 +512,17 @@ fn a_block_orders_its_candidates_as_the_string_sort() {
 #[test]
 fn a_kept_block_fits_what_the_plain_comparison_says() {
     let words = [
-        "Get", "Object", "Acl", "a", "ACL", "-", "2", "é", "Describe", "Instances", "x",
+        "Get",
+        "Object",
+        "Acl",
+        "a",
+        "ACL",
+        "-",
+        "2",
+        "é",
+        "Describe",
+        "Instances",
+        "x",
     ];
     let mut rng = Lcg(0xf175);
     let mut fitting = 0usize;
