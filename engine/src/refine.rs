@@ -196,7 +196,27 @@ pub fn refine_with(
     known: &Known<'_>,
     options: &RefineOptions,
 ) -> Refinement {
-    refine_indexed(policy, unused, known, options, &Index::new())
+    refine_indexed(
+        policy,
+        unused,
+        known,
+        options,
+        &Index::new(),
+        UnusedRemarks::Made,
+    )
+}
+
+/// Whether a refinement remarks on the unused actions its policy does not
+/// grant and those the catalog does not know
+/// ([`DiagnosticCode::UnusedNotGranted`], [`DiagnosticCode::UnknownUnusedAction`]:
+/// no other remark is made of the unused set). A finding is per principal,
+/// so of most of a principal's policies those remarks are expected: an
+/// account's plan reports none of them, and skips making them (a tenth of
+/// its refinements' work).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum UnusedRemarks {
+    Made,
+    Skipped,
 }
 
 /// [`refine_with`], taking the trie's candidates from `index`, which may
@@ -208,6 +228,7 @@ pub(crate) fn refine_indexed(
     known: &Known<'_>,
     options: &RefineOptions,
     index: &Index,
+    remarks: UnusedRemarks,
 ) -> Refinement {
     let mut edits = Edits::new();
     let mut diagnostics = Vec::new();
@@ -271,7 +292,9 @@ pub(crate) fn refine_indexed(
     }
     // An account plan holds every refinement to the end: no room for growth.
     let mut diagnostics = Diagnostics::from(diagnostics);
-    diagnose_unused(policy, unused, known, &mut diagnostics);
+    if remarks == UnusedRemarks::Made {
+        diagnose_unused(policy, unused, known, &mut diagnostics);
+    }
     edits.shrink_to_fit();
     diagnostics.parts.shrink_to_fit();
     Refinement {

@@ -315,7 +315,16 @@ pub(super) fn run_job(
             &own
         }
     };
-    let refinement = refine::refine_indexed(policy, unused, known, options, index);
+    // The plan reports no remark about unused actions a policy does not
+    // grant or the catalog does not know (see `UnusedRemarks`).
+    let refinement = refine::refine_indexed(
+        policy,
+        unused,
+        known,
+        options,
+        index,
+        refine::UnusedRemarks::Skipped,
+    );
     let removed = match (refinement.changed(), base) {
         (false, _) => LevelCounts::default(),
         (true, Some(base)) => match base.granted(policy) {

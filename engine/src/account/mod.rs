@@ -336,7 +336,9 @@ pub struct RefinedPolicy {
     pub policy: Policy,
     /// The engine's edits.
     pub edits: Edits,
-    /// The engine's diagnostics.
+    /// The engine's diagnostics about the policy itself: a plan makes no
+    /// remark about unused actions the policy does not grant or the catalog
+    /// does not know (findings are per principal: they are expected).
     pub diagnostics: Vec<Diagnostic>,
     /// The known actions it no longer grants, by level.
     pub removed: LevelCounts,

@@ -249,7 +249,14 @@ fn an_index_shared_by_refinements_changes_no_refinement() {
         .unwrap();
         let unused = UnusedSet::parse(unused).unwrap();
         let known = Known::new(table, [&policy], &unused);
-        let shared = refine_indexed(&policy, &unused, &known, &options, &index);
+        let shared = refine_indexed(
+            &policy,
+            &unused,
+            &known,
+            &options,
+            &index,
+            UnusedRemarks::Made,
+        );
         let alone = refine_with(&policy, &unused, &known, &options);
         assert_eq!(
             serde_json::to_string(&shared.policy).unwrap(),
@@ -521,4 +528,95 @@ fn remembered_blind_spots_are_about_one_catalog() {
         "Some(UnknownService(\"newsvc\"))"
     );
     assert_eq!(index.blind_spots.borrow().answers.len(), 3);
+}
+
+/// An account's plan refines without the remarks about unused actions
+/// (`UnusedRemarks::Skipped`): the same policy, the same edits, and every
+/// other diagnostic, on random policies (literals, wildcards, `NotAction`,
+/// `Deny`, unknown actions) and unused lists (unknown actions, wholly
+/// unused services, actions no statement grants).
+#[test]
+fn skipping_the_unused_remarks_changes_nothing_else() {
+    let rows: Vec<KnownAction> = [
+        "ec2:DescribeInstances",
+        "ec2:RunInstances",
+        "iam:GetRole",
+        "iam:PassRole",
+        "s3:GetObject",
+        "s3:GetObjectAcl",
+        "s3:ListBucket",
+        "s3:PutObject",
+    ]
+    .iter()
+    .map(|n| KnownAction::new_static(n, AccessLevel::READ, true))
+    .collect();
+    let table = ActionTable::new(&rows).unwrap();
+    let entries = [
+        "s3:GetObject",
+        "s3:Get*",
+        "s3:*",
+        "*",
+        "ec2:*Instances",
+        "iam:?etRole",
+        "new:Thing",
+        "s3:Put*",
+        "*Object*",
+        "iam:*",
+    ];
+    let listed = [
+        "s3:GetObject",
+        "s3:GetObjectAcl",
+        "iam:PassRole",
+        "new:Thing",
+        "newer:Other",
+        "zz:*",
+        "ec2:*",
+        "s3:PutObject",
+        "ec2:RunInstances",
+    ];
+    let mut below = crate::test_rng::below(0x5e1b_u64);
+    let mut skipped = 0;
+    for round in 0..400 {
+        let statements: Vec<serde_json::Value> = (0..below(3) + 1)
+            .map(|_| {
+                let list: Vec<&str> = (0..below(4) + 1)
+                    .map(|_| entries[below(entries.len())])
+                    .collect();
+                let effect = if below(6) == 0 { "Deny" } else { "Allow" };
+                let key = if below(6) == 0 { "NotAction" } else { "Action" };
+                serde_json::json!({"Effect": effect, key: list, "Resource": "*"})
+            })
+            .collect();
+        let text = serde_json::json!({"Statement": statements}).to_string();
+        let policy = Policy::parse(&text).unwrap();
+        let unused: Vec<&str> = (0..below(5)).map(|_| listed[below(listed.len())]).collect();
+        let Ok(unused) = UnusedSet::parse(&unused.join("\n")) else {
+            continue;
+        };
+        let known = Known::new(table, [&policy], &unused);
+        let options = RefineOptions::default();
+        let refine =
+            |remarks| refine_indexed(&policy, &unused, &known, &options, &Index::new(), remarks);
+        let (made, without) = (refine(UnusedRemarks::Made), refine(UnusedRemarks::Skipped));
+        assert_eq!(made.policy, without.policy, "round {round}: {text}");
+        assert_eq!(made.edits, without.edits, "round {round}: {text}");
+        let others: Vec<Diagnostic> = made
+            .diagnostics
+            .iter()
+            .map(std::borrow::Cow::into_owned)
+            .filter(|d| {
+                !matches!(
+                    d.code,
+                    DiagnosticCode::UnusedNotGranted | DiagnosticCode::UnknownUnusedAction
+                )
+            })
+            .collect();
+        assert_eq!(
+            others,
+            without.diagnostics.into_vec(),
+            "round {round}: {text}"
+        );
+        skipped += made.diagnostics.len() - others.len();
+    }
+    assert!(skipped > 200, "{skipped}");
 }
