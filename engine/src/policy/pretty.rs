@@ -6,7 +6,7 @@
 //! bytes for an escape; here most entries are found plain eight bytes at a
 //! time and copied whole.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::{Policy, Statement, is_plain};
 
@@ -38,73 +38,61 @@ const SPACES: &str = "                                                          
 
 impl Pretty {
     fn policy(&mut self, policy: &Policy) {
-        self.open('{');
-        for (i, (name, value)) in policy.document.iter().enumerate() {
-            self.key(i == 0, name);
+        self.object(&policy.document, |w, name, value| {
             if name != "Statement" {
-                self.value(value);
-                continue;
+                return w.value(value);
             }
             match policy.statements.as_slice() {
-                [one] if policy.statement_is_object => self.statement(one),
-                all => {
-                    self.open('[');
-                    for (j, statement) in all.iter().enumerate() {
-                        self.item(j == 0);
-                        self.statement(statement);
-                    }
-                    self.close(']', !all.is_empty());
-                }
+                [one] if policy.statement_is_object => w.statement(one),
+                all => w.array(all, Pretty::statement),
             }
-        }
-        self.close('}', !policy.document.is_empty());
+        });
     }
 
     fn statement(&mut self, statement: &Statement) {
-        self.open('{');
-        for (i, (name, value)) in statement.frame.iter().enumerate() {
-            self.key(i == 0, name);
+        self.object(&statement.frame, |w, name, value| {
             if name != statement.key.as_str() {
-                self.value(value);
-                continue;
+                return w.value(value);
             }
             match statement.entries.as_slice() {
-                [one] if statement.entries_were_string => self.string(one),
-                all => {
-                    self.open('[');
-                    for (j, entry) in all.iter().enumerate() {
-                        self.item(j == 0);
-                        self.string(entry);
-                    }
-                    self.close(']', !all.is_empty());
-                }
+                [one] if statement.entries_were_string => w.string(one),
+                all => w.array(all, |w, entry| w.string(entry)),
             }
-        }
-        self.close('}', !statement.frame.is_empty());
+        });
     }
 
     fn value(&mut self, value: &Value) {
         match value {
-            Value::Object(map) => {
-                self.open('{');
-                for (i, (name, value)) in map.iter().enumerate() {
-                    self.key(i == 0, name);
-                    self.value(value);
-                }
-                self.close('}', !map.is_empty());
-            }
-            Value::Array(items) => {
-                self.open('[');
-                for (i, item) in items.iter().enumerate() {
-                    self.item(i == 0);
-                    self.value(item);
-                }
-                self.close(']', !items.is_empty());
-            }
+            Value::Object(map) => self.object(map, |w, _, value| w.value(value)),
+            Value::Array(items) => self.array(items, Pretty::value),
             Value::String(text) => self.string(text),
             // A number, `true`, `false` or `null`: serde_json's own text.
             scalar => self.out.push_str(&scalar.to_string()),
         }
+    }
+
+    /// An object of `fields`, each value written by `write` (told its name).
+    fn object(
+        &mut self,
+        fields: &Map<String, Value>,
+        mut write: impl FnMut(&mut Pretty, &str, &Value),
+    ) {
+        self.open('{');
+        for (i, (name, value)) in fields.iter().enumerate() {
+            self.key(i == 0, name);
+            write(self, name, value);
+        }
+        self.close('}', !fields.is_empty());
+    }
+
+    /// An array of `items`, each written by `write`.
+    fn array<T>(&mut self, items: &[T], mut write: impl FnMut(&mut Pretty, &T)) {
+        self.open('[');
+        for (i, item) in items.iter().enumerate() {
+            self.item(i == 0);
+            write(self, item);
+        }
+        self.close(']', !items.is_empty());
     }
 
     fn open(&mut self, bracket: char) {
